@@ -1,0 +1,60 @@
+# Shared by scripts/run and scripts/test: find the repo, install what is
+# missing (Debian packages, npm packages), build.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$REPO_ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Packages to build and run the server.
+RUN_PACKAGES=(
+  build-essential meson ninja-build pkg-config
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libpq-dev libjwt-dev
+  libsodium-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
+  nodejs npm ca-certificates
+)
+# What the test suite needs on top: real peers and tools it starts itself.
+TEST_PACKAGES=(
+  postgresql ffmpeg iproute2 sqlite3 curl procps
+)
+
+# Installs the Debian packages of the arguments that are not installed yet.
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then return 0; fi
+  say "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds the web client into web/dist when its sources changed (a no-op
+# until web/package.json exists).
+build_web() {
+  [ -f web/package.json ] || return 0
+  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
+    say "installing the web client's npm packages"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  say "building the web client"
+  (cd web && npm run --silent build)
+}
+
+# meson setup (once) + ninja for a build directory; extra args go to setup.
+build_server() {
+  local dir="$1"; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    say "configuring $dir"
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  say "building $dir"
+  ninja -C "$dir"
+}

@@ -1,0 +1,183 @@
+#include "http/exchange.h"
+
+#include "http/error.h"
+#include "http/server.h"
+#include "store/value.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define GST_CAT_DEFAULT convene_http_debug
+
+namespace convene::http {
+
+Exchange::Exchange(Server* server, SoupServerMessage* msg, std::string path, GHashTable* query)
+    : server_(server),
+      msg_(retain(msg)),
+      method_(soup_server_message_get_method(msg)),
+      path_(std::move(path)),
+      started_us_(timeutil::monotonic_us()) {
+  if (query) {
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, query);
+    while (g_hash_table_iter_next(&it, &k, &v))
+      query_[static_cast<const char*>(k)] = v ? static_cast<const char*>(v) : "";
+  }
+}
+
+Exchange::~Exchange() {
+  if (!responded_) {
+    GST_ERROR("%s %s dropped without a reply", method_.c_str(), path_.c_str());
+    error(500, "internal_error", "the server did not answer this request");
+  }
+}
+
+const std::string& Exchange::param(const std::string& name) const {
+  static const std::string empty;
+  auto it = params_.find(name);
+  return it == params_.end() ? empty : it->second;
+}
+
+std::optional<std::string> Exchange::query(const std::string& name) const {
+  auto it = query_.find(name);
+  if (it == query_.end()) return std::nullopt;
+  return it->second;
+}
+
+const char* Exchange::header(const char* name) const {
+  return soup_message_headers_get_one(soup_server_message_get_request_headers(msg_.get()), name);
+}
+
+std::optional<std::string> Exchange::cookie(const char* name) const {
+  const char* raw = header("Cookie");
+  if (!raw) return std::nullopt;
+  g_auto(GStrv) parts = g_strsplit(raw, ";", -1);
+  for (char** p = parts; *p; ++p) {
+    char* kv = g_strstrip(*p);
+    const char* eq = strchr(kv, '=');
+    if (!eq) continue;
+    if (std::string_view(kv, eq - kv) == name) return std::string(eq + 1);
+  }
+  return std::nullopt;
+}
+
+std::string_view Exchange::body() const {
+  SoupMessageBody* b = soup_server_message_get_request_body(msg_.get());
+  if (!b || !b->data) return {};
+  return std::string_view(b->data, static_cast<size_t>(b->length));
+}
+
+JsonObject* Exchange::json_body() {
+  if (!json_body_) {
+    std::string_view text = body();
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+      json_body_ = json::Object().node();
+    } else {
+      std::string err;
+      json_body_ = json::parse(text, &err);
+      if (!json_body_) throw Error(400, "malformed_json", "the request body is not valid JSON: " + err);
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(json_body_.get())) {
+      json_body_.reset();
+      throw Error(400, "malformed_json", "the request body must be a JSON object");
+    }
+  }
+  return json_node_get_object(json_body_.get());
+}
+
+std::string Exchange::client_ip() const {
+  const char* host = soup_server_message_get_remote_host(msg_.get());
+  return host ? host : "unknown";
+}
+
+bool Exchange::is_tls() const {
+  return soup_server_message_get_tls_peer_certificate(msg_.get()) != nullptr ||
+         g_str_equal(g_uri_get_scheme(soup_server_message_get_uri(msg_.get())), "https");
+}
+
+void Exchange::add_header(const char* name, const std::string& value) {
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg_.get()), name, value.c_str());
+}
+
+void Exchange::set_cookie(const std::string& set_cookie_value) {
+  soup_message_headers_append(soup_server_message_get_response_headers(msg_.get()), "Set-Cookie",
+                              set_cookie_value.c_str());
+}
+
+void Exchange::json(int status, json::Object&& body) { json(status, std::move(body).node()); }
+void Exchange::json(int status, json::Array&& body) { json(status, std::move(body).node()); }
+
+void Exchange::json(int status, JsonNodePtr body) {
+  if (responded_) return;
+  std::string text = json::stringify(body.get());
+  g_autoptr(GBytes) bytes_body = g_bytes_new(text.data(), text.size());
+  bytes(status, "application/json", bytes_body);
+}
+
+void Exchange::error(int status, const std::string& code, const std::string& message) {
+  if (responded_) return;
+  json::Object inner;
+  inner.set("code", code).set("message", message);
+  json::Object outer;
+  outer.set("error", std::move(inner));
+  json(status, std::move(outer));
+}
+
+void Exchange::bytes(int status, const char* content_type, GBytes* body) {
+  if (responded_) return;
+  gsize size = 0;
+  const void* data = g_bytes_get_data(body, &size);
+  soup_server_message_set_response(msg_.get(), content_type, SOUP_MEMORY_COPY,
+                                   static_cast<const char*>(data), size);
+  finish(status);
+}
+
+void Exchange::no_content() {
+  if (responded_) return;
+  finish(204);
+}
+
+void Exchange::fail(std::exception_ptr error_ptr) {
+  try {
+    std::rethrow_exception(error_ptr);
+  } catch (const Error& e) {
+    error(e.status, e.code, e.what());
+  } catch (const json::FieldError& e) {
+    error(400, "invalid_field", e.what());
+  } catch (const store::Error& e) {
+    switch (e.kind) {
+      case store::ErrorKind::Unavailable:
+        GST_WARNING("%s %s: store unavailable: %s", method_.c_str(), path_.c_str(), e.what());
+        error(503, "database_unavailable", "the database cannot be reached; try again shortly");
+        break;
+      case store::ErrorKind::Conflict:
+        error(409, "conflict", "that already exists");
+        break;
+      case store::ErrorKind::Query:
+        GST_ERROR("%s %s: store error: %s", method_.c_str(), path_.c_str(), e.what());
+        error(500, "internal_error", "the server failed to handle this request");
+        break;
+    }
+  } catch (const std::exception& e) {
+    GST_ERROR("%s %s: %s", method_.c_str(), path_.c_str(), e.what());
+    error(500, "internal_error", "the server failed to handle this request");
+  }
+}
+
+void Exchange::release_unanswered() {
+  if (responded_) return;
+  responded_ = true;
+  soup_server_message_unpause(msg_.get());
+}
+
+void Exchange::finish(int status) {
+  responded_ = true;
+  status_ = status;
+  soup_server_message_set_status(msg_.get(), static_cast<guint>(status), nullptr);
+  if (server_) server_->before_send(*this);
+  soup_server_message_unpause(msg_.get());
+  GST_INFO("%s %s %d %.1fms", method_.c_str(), path_.c_str(), status,
+           (timeutil::monotonic_us() - started_us_) / 1000.0);
+}
+
+}  // namespace convene::http

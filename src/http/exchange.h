@@ -1,0 +1,107 @@
+// One HTTP request and its response. The server pauses the message before a
+// handler runs, so a handler may answer later (after a store query); the
+// response goes out when one of the respond methods is called. An exchange
+// dropped without an answer replies 500, so no request hangs.
+//
+// Threads: main loop only.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/gobject_ptr.h"
+#include "util/json.h"
+
+namespace convene::http {
+
+class Server;
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(Server* server, SoupServerMessage* msg, std::string path, GHashTable* query);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // --- The request
+  const std::string& method() const { return method_; }
+  const std::string& path() const { return path_; }
+  // A path parameter from the route pattern (":id" -> param("id")).
+  const std::string& param(const std::string& name) const;
+  std::optional<std::string> query(const std::string& name) const;
+  // A request header, or null.
+  const char* header(const char* name) const;
+  std::optional<std::string> cookie(const char* name) const;
+  std::string_view body() const;
+  // The body as a JSON object; throws http::Error(400) when it is not one.
+  // An empty body reads as {} so optional-only endpoints need no body.
+  JsonObject* json_body();
+  std::string client_ip() const;
+  bool is_tls() const;
+  SoupServerMessage* message() const { return msg_.get(); }
+
+  // Values that filters attach for handlers (e.g. the signed-in user id).
+  std::map<std::string, std::string>& attributes() { return attributes_; }
+
+  // --- The response (each sends it; only the first call counts)
+  void json(int status, json::Object&& body);
+  void json(int status, json::Array&& body);
+  void json(int status, JsonNodePtr body);
+  void error(int status, const std::string& code, const std::string& message);
+  void bytes(int status, const char* content_type, GBytes* body);
+  void no_content();
+  // Answers from an exception: http::Error, json::FieldError, store::Error, other.
+  void fail(std::exception_ptr error);
+
+  // Headers set before the answer goes out.
+  void add_header(const char* name, const std::string& value);
+  void set_cookie(const std::string& set_cookie_value);
+
+  // Lets the message continue without an answer of ours (a WebSocket
+  // handshake that libsoup completes).
+  void release_unanswered();
+
+  bool responded() const { return responded_; }
+  int status() const { return status_; }
+
+  // Wraps a continuation so an exception thrown in it becomes the reply.
+  template <class F>
+  auto guard(F&& f) {
+    return [self = shared_from_this(), f = std::forward<F>(f)](auto&&... args) mutable {
+      try {
+        f(std::forward<decltype(args)>(args)...);
+      } catch (...) {
+        self->fail(std::current_exception());
+      }
+    };
+  }
+
+  void set_params(std::map<std::string, std::string> params) { params_ = std::move(params); }
+
+ private:
+  void finish(int status);
+
+  Server* server_;
+  GObjectPtr<SoupServerMessage> msg_;
+  std::string method_;
+  std::string path_;
+  std::map<std::string, std::string> params_;
+  std::map<std::string, std::string> query_;
+  std::map<std::string, std::string> attributes_;
+  JsonNodePtr json_body_;
+  bool responded_ = false;
+  int status_ = 0;
+  int64_t started_us_;
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+using Handler = std::function<void(ExchangePtr)>;
+
+}  // namespace convene::http

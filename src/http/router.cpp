@@ -1,0 +1,57 @@
+#include "http/router.h"
+
+#include <glib.h>
+
+namespace convene::http {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+  Route r{method, split_path(pattern), 0, std::move(handler)};
+  for (const auto& s : r.segments)
+    if (s.empty() || s[0] != ':') ++r.literals;
+  routes_.push_back(std::move(r));
+}
+
+Router::Match Router::match(const std::string& method, const std::string& path) const {
+  std::vector<std::string> segs = split_path(path);
+  Match best;
+  int best_literals = -1;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      if (!p.empty() && p[0] == ':') {
+        g_autofree char* decoded = g_uri_unescape_string(segs[i].c_str(), nullptr);
+        if (!decoded) ok = false;
+        else params[p.substr(1)] = decoded;
+      } else if (p != segs[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    best.path_known = true;
+    bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
+    if (method_ok && r.literals > best_literals) {
+      best_literals = r.literals;
+      best.handler = &r.handler;
+      best.params = std::move(params);
+    }
+  }
+  return best;
+}
+
+}  // namespace convene::http

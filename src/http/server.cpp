@@ -1,0 +1,182 @@
+#include "http/server.h"
+
+#include <gio/gio.h>
+
+#include <stdexcept>
+
+#include "http/error.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_http_debug
+
+namespace convene::http {
+namespace {
+
+constexpr const char* kAttributesKey = "convene-ws-attributes";
+
+using Attributes = std::map<std::string, std::string>;
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {
+  soup_ = adopt(static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "convene", nullptr)));
+  if (!options_.static_dir.empty() && g_file_test(options_.static_dir.c_str(), G_FILE_TEST_IS_DIR))
+    static_files_ = std::make_unique<StaticFiles>(options_.static_dir);
+  else if (!options_.static_dir.empty())
+    GST_WARNING("static directory %s does not exist; the web client is not served",
+                options_.static_dir.c_str());
+  soup_server_add_early_handler(soup_.get(), nullptr, on_early, this, nullptr);
+  soup_server_add_handler(soup_.get(), nullptr, on_request, this, nullptr);
+}
+
+Server::~Server() {
+  if (soup_) soup_server_disconnect(soup_.get());
+}
+
+void Server::add_request_filter(std::function<bool(const ExchangePtr&)> filter) {
+  request_filters_.push_back(std::move(filter));
+}
+
+void Server::add_response_filter(std::function<void(Exchange&)> filter) {
+  response_filters_.push_back(std::move(filter));
+}
+
+void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened) {
+  auto route = std::make_unique<WebSocketRoute>(WebSocketRoute{path, std::move(check), std::move(opened)});
+  soup_server_add_websocket_handler(soup_.get(), path.c_str(), nullptr, nullptr, on_websocket, route.get(),
+                                    nullptr);
+  // The catch-all handlers must also see this path (for the upgrade check).
+  soup_server_add_early_handler(soup_.get(), path.c_str(), on_early, this, nullptr);
+  soup_server_add_handler(soup_.get(), path.c_str(), on_request, this, nullptr);
+  websockets_.push_back(std::move(route));
+}
+
+void Server::listen() {
+  if (!options_.tls_cert_file.empty()) {
+    g_autoptr(GError) err = nullptr;
+    g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_files(
+        options_.tls_cert_file.c_str(), options_.tls_key_file.c_str(), &err);
+    if (!cert) throw std::runtime_error(std::string("cannot load TLS certificate: ") + err->message);
+    soup_server_set_tls_certificate(soup_.get(), cert);
+  }
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(options_.host.c_str());
+  if (!addr) throw std::runtime_error("cannot listen on '" + options_.host + "': not an IP address");
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(addr, static_cast<guint16>(options_.port));
+  g_autoptr(GError) err = nullptr;
+  SoupServerListenOptions flags = options_.tls_cert_file.empty() ? SoupServerListenOptions(0)
+                                                                 : SOUP_SERVER_LISTEN_HTTPS;
+  if (!soup_server_listen(soup_.get(), sa, flags, &err))
+    throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                             ": " + err->message);
+  GSList* uris = soup_server_get_uris(soup_.get());
+  bound_port_ = uris ? g_uri_get_port(static_cast<GUri*>(uris->data)) : options_.port;
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+}
+
+std::string Server::base_url() const {
+  std::string h = options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
+  return std::string(tls() ? "https" : "http") + "://" + h + ":" + std::to_string(bound_port_);
+}
+
+void Server::stop_listening() {
+  if (soup_) soup_server_disconnect(soup_.get());
+}
+
+void Server::reply_now(SoupServerMessage* msg, int status, const std::string& code,
+                       const std::string& message) {
+  json::Object inner;
+  inner.set("code", code).set("message", message);
+  json::Object outer;
+  outer.set("error", std::move(inner));
+  std::string text = std::move(outer).to_string();
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
+  soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
+}
+
+// Runs on the headers alone, before the body is read.
+void Server::on_early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self) {
+  auto* server = static_cast<Server*>(self);
+  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+  goffset length = soup_message_headers_get_content_length(headers);
+  if (length > server->options_.max_body_bytes) {
+    GST_INFO("%s %s 413 (Content-Length %" G_GOFFSET_FORMAT ")", soup_server_message_get_method(msg),
+             path, length);
+    server->reply_now(msg, 413, "payload_too_large",
+                      "the request body is larger than " + std::to_string(server->options_.max_body_bytes) +
+                          " bytes");
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
+  }
+}
+
+void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                        gpointer self) {
+  auto* server = static_cast<Server*>(self);
+  // A chunked body has no Content-Length to check early.
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  if (body && body->length > server->options_.max_body_bytes) {
+    server->reply_now(msg, 413, "payload_too_large", "the request body is too large");
+    return;
+  }
+
+  for (const auto& ws : server->websockets_) {
+    if (ws->path != path) continue;
+    // A WebSocket path: check the upgrade here; accepting means leaving the
+    // status unset so libsoup completes the handshake.
+    soup_server_message_pause(msg);
+    Exchange probe(server, msg, path, query);
+    if (!soup_websocket_server_check_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
+      probe.error(400, "websocket_required", "this endpoint only speaks WebSocket");
+      return;
+    }
+    auto refusal = ws->check(probe);
+    if (refusal) {
+      GST_INFO("WebSocket upgrade on %s refused: %d %s", path, refusal->status, refusal->message.c_str());
+      probe.error(refusal->status, refusal->code, refusal->message);
+      return;
+    }
+    g_object_set_data_full(G_OBJECT(msg), kAttributesKey, new Attributes(probe.attributes()),
+                           [](gpointer p) { delete static_cast<Attributes*>(p); });
+    probe.release_unanswered();
+    return;
+  }
+
+  soup_server_message_pause(msg);
+  auto ex = std::make_shared<Exchange>(server, msg, path, query);
+  try {
+    server->dispatch(ex);
+  } catch (...) {
+    ex->fail(std::current_exception());
+  }
+}
+
+void Server::dispatch(const ExchangePtr& ex) {
+  for (auto& filter : request_filters_)
+    if (!filter(ex) || ex->responded()) return;
+
+  Router::Match m = router_.match(ex->method(), ex->path());
+  if (m.handler) {
+    ex->set_params(std::move(m.params));
+    (*m.handler)(ex);
+    return;
+  }
+  if (m.path_known) {
+    ex->error(405, "method_not_allowed", ex->method() + " is not allowed on " + ex->path());
+    return;
+  }
+  if ((ex->method() == "GET" || ex->method() == "HEAD") && static_files_ && static_files_->serve(*ex)) return;
+  ex->error(404, "not_found", "no such endpoint: " + ex->method() + " " + ex->path());
+}
+
+void Server::before_send(Exchange& ex) {
+  for (auto& filter : response_filters_) filter(ex);
+}
+
+void Server::on_websocket(SoupServer*, SoupServerMessage* msg, const char* path, SoupWebsocketConnection* ws,
+                          gpointer data) {
+  auto* route = static_cast<WebSocketRoute*>(data);
+  auto* attrs = static_cast<Attributes*>(g_object_get_data(G_OBJECT(msg), kAttributesKey));
+  GST_INFO("WebSocket opened on %s", path);
+  route->opened(ws, attrs ? *attrs : Attributes{});
+}
+
+}  // namespace convene::http

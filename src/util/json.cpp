@@ -1,0 +1,228 @@
+#include "util/json.h"
+
+#include <cmath>
+
+#include "util/time.h"
+
+namespace convene::json {
+
+JsonNodePtr parse(std::string_view text, std::string* error) {
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) err = nullptr;
+  if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()), &err)) {
+    if (error) *error = err ? err->message : "malformed JSON";
+    return nullptr;
+  }
+  JsonNode* root = json_parser_get_root(parser);
+  if (!root) {
+    if (error) *error = "empty JSON document";
+    return nullptr;
+  }
+  return JsonNodePtr(json_node_copy(root));
+}
+
+std::string stringify(JsonNode* node, bool pretty) {
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, node);
+  json_generator_set_pretty(gen, pretty);
+  g_autofree char* text = json_generator_to_data(gen, nullptr);
+  return text ? text : "null";
+}
+
+Object::Object() : object_(json_object_new()) {}
+Object::Object(JsonObject* existing) : object_(json_object_ref(existing)) {}
+Object::Object(Object&& other) noexcept : object_(other.object_) { other.object_ = nullptr; }
+Object::~Object() {
+  if (object_) json_object_unref(object_);
+}
+
+Object& Object::set(const char* key, std::string_view value) {
+  std::string copy(value);
+  json_object_set_string_member(object_, key, copy.c_str());
+  return *this;
+}
+Object& Object::set(const char* key, const char* value) {
+  json_object_set_string_member(object_, key, value);
+  return *this;
+}
+Object& Object::set(const char* key, int64_t value) {
+  json_object_set_int_member(object_, key, value);
+  return *this;
+}
+Object& Object::set(const char* key, double value) {
+  json_object_set_double_member(object_, key, std::isfinite(value) ? value : 0.0);
+  return *this;
+}
+Object& Object::set(const char* key, bool value) {
+  json_object_set_boolean_member(object_, key, value);
+  return *this;
+}
+Object& Object::set(const char* key, Object&& value) {
+  json_object_set_member(object_, key, std::move(value).node().release());
+  return *this;
+}
+Object& Object::set(const char* key, Array&& value) {
+  json_object_set_member(object_, key, std::move(value).node().release());
+  return *this;
+}
+Object& Object::set(const char* key, JsonNodePtr value) {
+  if (!value) return set_null(key);
+  json_object_set_member(object_, key, value.release());
+  return *this;
+}
+Object& Object::set_null(const char* key) {
+  json_object_set_null_member(object_, key);
+  return *this;
+}
+Object& Object::set_optional(const char* key, const std::optional<std::string>& value) {
+  return value ? set(key, *value) : set_null(key);
+}
+Object& Object::set_optional(const char* key, const std::optional<int64_t>& value) {
+  return value ? set(key, *value) : set_null(key);
+}
+Object& Object::set_time(const char* key, std::optional<int64_t> ms) {
+  return ms ? set(key, timeutil::iso8601_from_ms(*ms)) : set_null(key);
+}
+
+JsonNodePtr Object::node() && {
+  JsonNode* n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, object_);
+  object_ = nullptr;
+  return JsonNodePtr(n);
+}
+
+std::string Object::to_string() && {
+  JsonNodePtr n = std::move(*this).node();
+  return stringify(n.get());
+}
+
+Array::Array() : array_(json_array_new()) {}
+Array::Array(Array&& other) noexcept : array_(other.array_) { other.array_ = nullptr; }
+Array::~Array() {
+  if (array_) json_array_unref(array_);
+}
+Array& Array::add(std::string_view value) {
+  std::string copy(value);
+  json_array_add_string_element(array_, copy.c_str());
+  return *this;
+}
+Array& Array::add(int64_t value) {
+  json_array_add_int_element(array_, value);
+  return *this;
+}
+Array& Array::add(double value) {
+  json_array_add_double_element(array_, value);
+  return *this;
+}
+Array& Array::add(Object&& value) {
+  json_array_add_element(array_, std::move(value).node().release());
+  return *this;
+}
+Array& Array::add(Array&& value) {
+  json_array_add_element(array_, std::move(value).node().release());
+  return *this;
+}
+Array& Array::add(JsonNodePtr value) {
+  json_array_add_element(array_, value.release());
+  return *this;
+}
+JsonNodePtr Array::node() && {
+  JsonNode* n = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(n, array_);
+  array_ = nullptr;
+  return JsonNodePtr(n);
+}
+
+namespace {
+
+JsonNode* member(JsonObject* obj, const char* field) {
+  if (!obj || !json_object_has_member(obj, field)) return nullptr;
+  JsonNode* n = json_object_get_member(obj, field);
+  return JSON_NODE_HOLDS_NULL(n) ? nullptr : n;
+}
+
+[[noreturn]] void wrong_type(const char* field, const char* expected) {
+  throw FieldError(field, std::string("'") + field + "' must be " + expected);
+}
+
+bool is_integer_node(JsonNode* n) {
+  if (!JSON_NODE_HOLDS_VALUE(n)) return false;
+  GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_INT64) return true;
+  if (t == G_TYPE_DOUBLE) {
+    double d = json_node_get_double(n);
+    return std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> optional_string(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    wrong_type(field, "a string");
+  return std::string(json_node_get_string(n));
+}
+
+std::string require_string(JsonObject* obj, const char* field) {
+  auto v = optional_string(obj, field);
+  if (!v) throw FieldError(field, std::string("'") + field + "' is required");
+  return *v;
+}
+
+std::optional<int64_t> optional_int(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) return std::nullopt;
+  if (!is_integer_node(n)) wrong_type(field, "an integer");
+  if (json_node_get_value_type(n) == G_TYPE_DOUBLE)
+    return static_cast<int64_t>(json_node_get_double(n));
+  return json_node_get_int(n);
+}
+
+int64_t require_int(JsonObject* obj, const char* field) {
+  auto v = optional_int(obj, field);
+  if (!v) throw FieldError(field, std::string("'") + field + "' is required");
+  return *v;
+}
+
+std::optional<double> optional_number(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(n)) wrong_type(field, "a number");
+  GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_INT64) return static_cast<double>(json_node_get_int(n));
+  if (t == G_TYPE_DOUBLE) return json_node_get_double(n);
+  wrong_type(field, "a number");
+}
+
+std::optional<bool> optional_bool(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+    wrong_type(field, "true or false");
+  return json_node_get_boolean(n) != FALSE;
+}
+
+JsonObject* require_object(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) throw FieldError(field, std::string("'") + field + "' is required");
+  if (!JSON_NODE_HOLDS_OBJECT(n)) wrong_type(field, "an object");
+  return json_node_get_object(n);
+}
+
+JsonArray* optional_array(JsonObject* obj, const char* field) {
+  JsonNode* n = member(obj, field);
+  if (!n) return nullptr;
+  if (!JSON_NODE_HOLDS_ARRAY(n)) wrong_type(field, "an array");
+  return json_node_get_array(n);
+}
+
+JsonArray* require_array(JsonObject* obj, const char* field) {
+  JsonArray* a = optional_array(obj, field);
+  if (!a) throw FieldError(field, std::string("'") + field + "' is required");
+  return a;
+}
+
+}  // namespace convene::json
