@@ -3,7 +3,7 @@
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
 
-#include "server_process.h"
+#include "test_database.h"
 #include "store/migrator.h"
 #include "store/sqlite_connection.h"
 #include "store/store.h"
@@ -12,29 +12,8 @@ using namespace convene::store;
 
 namespace {
 
-std::string backend_url(const std::string& which) {
-  if (which == "sqlite") {
-    g_autofree char* dir = g_dir_make_tmp("convene-store-XXXXXX", nullptr);
-    return std::string("sqlite:") + dir + "/test.db";
-  }
-  return convene::testing::create_postgres_database();
-}
-
-class StoreTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgresql" && convene::testing::postgres_test_url().empty()) {
-      if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "CONVENE_TEST_PG_URL is required but not set";
-      GTEST_SKIP() << "no PostgreSQL for this run (scripts/test provides one)";
-    }
-    url_ = backend_url(GetParam());
-    store_ = std::make_unique<Store>(StoreOptions{url_, 2, 3});
-    conn_ = store_->connect();
-  }
-  std::string url_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Connection> conn_;
-};
+// The store tests migrate explicitly (that is what some of them test).
+using StoreTest = convene::testing::BackendTest;
 
 }  // namespace
 

@@ -1,0 +1,26 @@
+#include "test_database.h"
+
+#include "server_process.h"
+#include "store/migrator.h"
+
+namespace convene::testing {
+
+std::string fresh_database_url(const std::string& backend) {
+  if (backend == "sqlite") {
+    g_autofree char* dir = g_dir_make_tmp("convene-store-XXXXXX", nullptr);
+    return std::string("sqlite:") + dir + "/test.db";
+  }
+  return create_postgres_database();
+}
+
+void BackendTest::SetUp() {
+  if (GetParam() == "postgresql" && postgres_test_url().empty()) {
+    if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "CONVENE_TEST_PG_URL is required but not set";
+    GTEST_SKIP() << "no PostgreSQL for this run (scripts/test provides one)";
+  }
+  url_ = fresh_database_url(GetParam());
+  store_ = std::make_unique<store::Store>(store::StoreOptions{url_, 2, 3});
+  conn_ = store_->connect();
+}
+
+}  // namespace convene::testing
