@@ -7,6 +7,7 @@
 
 #include "app/health.h"
 #include "auth/auth_module.h"
+#include "meeting/meeting_module.h"
 #include "convene-build-config.h"
 #include "store/migrator.h"
 #include "util/log.h"
@@ -112,6 +113,7 @@ void App::start() {
 
   modules_.push_back(std::make_unique<HealthModule>(*this));
   modules_.push_back(std::make_unique<auth::AuthModule>(*this));
+  modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));
 
   http_->listen();
 

@@ -32,6 +32,25 @@ const std::vector<KeySpec>& schema() {
       {"auth", "secret", Type::String, "",
        "Token-signing secret; empty reads (or creates once) <data_dir>/secret.key."},
       {"auth", "access_ttl_sec", Type::Int, "900", "Lifetime of an access token."},
+      // [smtp]
+      {"smtp", "url", Type::String, "", "smtp://host:587 or smtps://host:465; empty turns e-mail off."},
+      {"smtp", "user", Type::String, "", "SMTP user name (empty: no authentication)."},
+      {"smtp", "password", Type::String, "", "SMTP password."},
+      {"smtp", "from", Type::String, "Convene <noreply@localhost>", "Sender of Convene's e-mails."},
+      {"smtp", "starttls", Type::String, "auto", "auto (use when offered), always (require) or never."},
+      {"smtp", "timeout_sec", Type::Int, "20", "How long one SMTP delivery may take."},
+      // [ai]
+      {"ai", "provider", Type::String, "local",
+       "local (extractive, no network) or openai-compatible (any chat-completions endpoint)."},
+      {"ai", "url", Type::String, "", "Base URL of the chat-completions API, e.g. http://127.0.0.1:11434/v1."},
+      {"ai", "model", Type::String, "", "Model name sent to the provider."},
+      {"ai", "api_key", Type::String, "", "Bearer key for the provider (empty: none)."},
+      {"ai", "timeout_sec", Type::Int, "30", "How long a provider call may take."},
+      // [meeting]
+      {"meeting", "reminder_minutes", Type::StringList, "15, 5", "Reminders before scheduled meetings, in minutes."},
+      {"meeting", "reminder_check_sec", Type::Int, "30", "How often due reminders are looked for."},
+      {"meeting", "idle_end_min", Type::Int, "30", "Instant meetings idle this long are ended."},
+      {"meeting", "idle_check_sec", Type::Int, "60", "How often idle instant meetings are looked for."},
   };
   return keys;
 }

@@ -1,0 +1,59 @@
+// Meeting features over REST and timers: transcripts, AI summaries and reply
+// suggestions, e-mail invitations, reminders before scheduled meetings, and
+// ending instant meetings nobody uses any more.
+//
+// Threads: main loop; store work through Store::run; e-mail on GTask threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/app.h"
+#include "auth/authenticator.h"
+#include "meeting/ai_assistant.h"
+#include "meeting/mailer.h"
+#include "meeting/reminder_scheduler.h"
+
+namespace convene::meeting {
+
+class MeetingModule final : public app::Module {
+ public:
+  explicit MeetingModule(app::App& app);
+  ~MeetingModule() override;
+
+  // Signaling hands over what it can deliver to users' open connections.
+  void set_notifier(UserNotifier* notifier) { reminders_->set_notifier(notifier); }
+  // Stores one final caption line of a room's transcript.
+  void record_caption(const std::string& room_id, const std::string& user_id, const std::string& speaker,
+                      const std::string& text);
+  // Called with the ids of rooms the janitor ended (rooms module closes their live state).
+  void set_room_ended_listener(std::function<void(const std::string& room_id)> listener) {
+    room_ended_ = std::move(listener);
+  }
+
+  const Mailer& mailer() const { return mailer_; }
+  void check_reminders_now(std::function<void(size_t)> done = {}) { reminders_->tick(std::move(done)); }
+
+  void shutdown(std::function<void()> done) override;
+
+ private:
+  void transcript(http::ExchangePtr ex);
+  void summary(http::ExchangePtr ex);
+  void suggest(http::ExchangePtr ex);
+  void invite(http::ExchangePtr ex);
+  void end_idle_rooms();
+  // Looks the room up for the caller and runs `then` when they are a member.
+  void with_member_access(const http::ExchangePtr& ex, const std::string& room_id, bool host_only,
+                          std::function<void(const struct RoomAccess&, const auth::AuthUser&)> then);
+
+  app::App& app_;
+  Mailer mailer_;
+  AiAssistant ai_;
+  std::unique_ptr<ReminderScheduler> reminders_;
+  std::function<void(const std::string&)> room_ended_;
+  guint reminder_timer_ = 0;
+  guint janitor_timer_ = 0;
+  int64_t idle_ms_;
+};
+
+}  // namespace convene::meeting
