@@ -25,7 +25,14 @@ class Connection {
   // Runs a script of several statements without parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   // True while the connection can answer a trivial query.
-  virtual bool ping() = 0;
+  bool ping() {
+    try {
+      exec("SELECT 1");
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }
   // True once the connection is known to be lost (no round trip).
   virtual bool broken() const = 0;
 

@@ -2,7 +2,7 @@
 
 #include <gio/gio.h>
 
-#include <algorithm>
+#include <map>
 #include <set>
 
 #include "util/log.h"
@@ -20,13 +20,13 @@ constexpr const char* kMigrationLockKey = "4242017";
 
 }  // namespace
 
-std::vector<Migration> bundled_migrations(Backend backend) {
-  std::string dir = std::string("/convene/sql/") +
-                    (backend == Backend::Sqlite ? "sqlite" : "postgresql") + "/";
+namespace {
+
+// The .sql files of one resource directory, by version.
+std::map<int, Migration> migrations_in(const std::string& dir) {
   GResource* res = convene_sql_get_resource();
-  g_autoptr(GError) err = nullptr;
-  g_auto(GStrv) names = g_resource_enumerate_children(res, dir.c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, &err);
-  std::vector<Migration> out;
+  std::map<int, Migration> out;
+  g_auto(GStrv) names = g_resource_enumerate_children(res, dir.c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
   if (!names) return out;
   for (char** n = names; *n; ++n) {
     std::string file = *n;
@@ -37,9 +37,21 @@ std::vector<Migration> bundled_migrations(Backend backend) {
         g_resource_lookup_data(res, (dir + file).c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
     gsize size = 0;
     const char* data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
-    out.push_back({version, file.substr(0, file.size() - 4), std::string(data, size)});
+    out[version] = {version, file.substr(0, file.size() - 4), std::string(data, size)};
   }
-  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  return out;
+}
+
+}  // namespace
+
+std::vector<Migration> bundled_migrations(Backend backend) {
+  std::map<int, Migration> all = migrations_in("/convene/sql/common/");
+  // A backend's own file replaces the common one of the same version.
+  for (auto& [version, m] : migrations_in(std::string("/convene/sql/") +
+                                          (backend == Backend::Sqlite ? "sqlite/" : "postgresql/")))
+    all[version] = std::move(m);
+  std::vector<Migration> out;
+  for (auto& [version, m] : all) out.push_back(std::move(m));
   return out;
 }
 
@@ -67,7 +79,13 @@ std::vector<int> migrate(Connection& conn) {
       applied.push_back(m.version);
     }
   } catch (...) {
-    if (pg) conn.exec(std::string("SELECT pg_advisory_unlock(") + kMigrationLockKey + ")");
+    // The lock dies with the session anyway; unlocking is a courtesy.
+    if (pg && !conn.broken()) {
+      try {
+        conn.exec(std::string("SELECT pg_advisory_unlock(") + kMigrationLockKey + ")");
+      } catch (const Error&) {
+      }
+    }
     throw;
   }
   if (pg) conn.exec(std::string("SELECT pg_advisory_unlock(") + kMigrationLockKey + ")");

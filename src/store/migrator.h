@@ -1,4 +1,5 @@
-// Applies the numbered migrations compiled in from sql/<backend>/NNN_name.sql,
+// Applies the numbered migrations compiled in from sql/common/NNN_name.sql
+// (replaced per backend by sql/<backend>/NNN_name.sql where the dialect differs),
 // each once, each in its own transaction, recorded in schema_migrations.
 #pragma once
 

@@ -120,13 +120,5 @@ void PostgresConnection::exec_script(std::string_view sql) {
                 std::string("script: ") + PQerrorMessage(conn_));
 }
 
-bool PostgresConnection::ping() {
-  try {
-    exec("SELECT 1");
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
 
 }  // namespace convene::store

@@ -18,7 +18,6 @@ class PostgresConnection final : public Connection {
   Backend backend() const override { return Backend::Postgres; }
   Result exec(std::string_view sql, const Params& params = {}) override;
   void exec_script(std::string_view sql) override;
-  bool ping() override;
   bool broken() const override { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
 
  private:

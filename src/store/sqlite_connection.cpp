@@ -116,13 +116,5 @@ void SqliteConnection::exec_script(std::string_view sql) {
   }
 }
 
-bool SqliteConnection::ping() {
-  try {
-    exec("SELECT 1");
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
 
 }  // namespace convene::store

@@ -17,7 +17,6 @@ class SqliteConnection final : public Connection {
   Backend backend() const override { return Backend::Sqlite; }
   Result exec(std::string_view sql, const Params& params = {}) override;
   void exec_script(std::string_view sql) override;
-  bool ping() override;
   bool broken() const override { return db_ == nullptr; }
 
   // "$1" -> "?1": both name the first parameter.
