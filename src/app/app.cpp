@@ -8,6 +8,8 @@
 #include "app/health.h"
 #include "auth/auth_module.h"
 #include "meeting/meeting_module.h"
+#include "rooms/rooms_module.h"
+#include "signaling/signaling_module.h"
 #include "convene-build-config.h"
 #include "store/migrator.h"
 #include "util/log.h"
@@ -113,7 +115,13 @@ void App::start() {
 
   modules_.push_back(std::make_unique<HealthModule>(*this));
   modules_.push_back(std::make_unique<auth::AuthModule>(*this));
+  modules_.push_back(std::make_unique<rooms::RoomsModule>(*this));
   modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));
+  modules_.push_back(std::make_unique<signaling::SignalingModule>(*this));
+  // Reminders reach users' open connections; rooms the janitor ends close live.
+  module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
+  module<meeting::MeetingModule>()->set_room_ended_listener(
+      [this](const std::string& room_id) { module<rooms::RoomsModule>()->announce_room_ended(room_id); });
 
   http_->listen();
 

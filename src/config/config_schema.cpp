@@ -32,6 +32,24 @@ const std::vector<KeySpec>& schema() {
       {"auth", "secret", Type::String, "",
        "Token-signing secret; empty reads (or creates once) <data_dir>/secret.key."},
       {"auth", "access_ttl_sec", Type::Int, "900", "Lifetime of an access token."},
+      // [rooms]
+      {"rooms", "default_max_participants", Type::Int, "50", "Participant limit of a new room unless it asks."},
+      {"rooms", "whiteboard_max_strokes", Type::Int, "5000", "Strokes a room's whiteboard keeps for late joiners."},
+      {"rooms", "chat_max_chars", Type::Int, "4000", "Longest text chat message."},
+      {"rooms", "chat_image_max_bytes", Type::Int, "2097152", "Largest chat image (the data: URL's decoded size)."},
+      {"rooms", "chat_history", Type::Int, "50", "Chat messages sent to a peer when it joins."},
+      {"rooms", "reactions", Type::StringList, "👍, 🎉, ❤️, 😂, 🔥, 👏", "Emoji accepted as reactions."},
+      // [signaling]
+      {"signaling", "ping_interval_sec", Type::Int, "30",
+       "WebSocket ping interval; a connection that misses two pongs is dropped."},
+      {"signaling", "max_message_bytes", Type::Int, "262144", "Largest WebSocket message; larger ones close with 1009."},
+      {"signaling", "max_messages_per_sec", Type::Double, "50", "Sustained message rate per connection."},
+      {"signaling", "message_burst", Type::Double, "200", "Messages a connection may send in a burst before the rate applies."},
+      // [ice]
+      {"ice", "stun_urls", Type::StringList, "", "STUN servers for clients, e.g. stun:stun.example.org:3478."},
+      {"ice", "turn_urls", Type::StringList, "", "TURN servers, e.g. turn:turn.example.org:3478?transport=udp."},
+      {"ice", "turn_secret", Type::String, "", "The TURN server's static-auth-secret (coturn use-auth-secret)."},
+      {"ice", "turn_ttl_sec", Type::Int, "86400", "Lifetime of the TURN credentials handed to a client."},
       // [smtp]
       {"smtp", "url", Type::String, "", "smtp://host:587 or smtps://host:465; empty turns e-mail off."},
       {"smtp", "user", Type::String, "", "SMTP user name (empty: no authentication)."},

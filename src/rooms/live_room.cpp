@@ -1,0 +1,51 @@
+#include "rooms/live_room.h"
+
+#include <algorithm>
+
+namespace convene::rooms {
+
+json::Object LivePeer::to_json() const {
+  json::Object o;
+  o.set("peerId", peer_id).set("userId", user_id).set("username", username).set("role", role).set("handRaised", hand_raised);
+  return o;
+}
+
+LiveRoom::LiveRoom(RoomRecord record, size_t max_strokes) : record_(std::move(record)), max_strokes_(max_strokes) {}
+
+LivePeer& LiveRoom::add_peer(LivePeer peer) {
+  peer.join_order = next_join_order_++;
+  std::string id = peer.peer_id;
+  return peers_[id] = std::move(peer);
+}
+
+void LiveRoom::remove_peer(const std::string& peer_id) { peers_.erase(peer_id); }
+
+LivePeer* LiveRoom::peer(const std::string& peer_id) {
+  auto it = peers_.find(peer_id);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+std::vector<const LivePeer*> LiveRoom::peers() const {
+  std::vector<const LivePeer*> out;
+  for (auto& [id, p] : peers_) out.push_back(&p);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->join_order < b->join_order; });
+  return out;
+}
+
+void LiveRoom::add_stroke(JsonNodePtr stroke) {
+  strokes_.push_back(std::move(stroke));
+  while (strokes_.size() > max_strokes_) strokes_.pop_front();
+}
+
+json::Array LiveRoom::strokes_json() const {
+  json::Array a;
+  for (auto& s : strokes_) a.add(JsonNodePtr(json_node_copy(s.get())));
+  return a;
+}
+
+int64_t LiveRoom::next_chat_time(int64_t now_ms) {
+  last_chat_time_ = std::max(now_ms, last_chat_time_ + 1);
+  return last_chat_time_;
+}
+
+}  // namespace convene::rooms

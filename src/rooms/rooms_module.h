@@ -1,0 +1,67 @@
+// Rooms: the REST API (create, list, join by id or invite code, leave, end,
+// chat history, analytics) and the registry of live rooms (rooms with people
+// in their call), which signaling drives.
+//
+// Threads: main loop; SQL through Store::run.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "auth/authenticator.h"
+#include "rooms/live_room.h"
+#include "rooms/room_record.h"
+
+namespace convene::rooms {
+
+class RoomsModule final : public app::Module {
+ public:
+  explicit RoomsModule(app::App& app);
+
+  // --- Live rooms (for signaling)
+  LiveRoom* live(const std::string& room_id);
+  LiveRoom& open_live(const RoomRecord& record);
+  void close_live(const std::string& room_id);
+  size_t max_strokes() const { return max_strokes_; }
+
+  // Someone ended the room (host via REST, or the idle janitor): listeners
+  // tell the peers and close their connections.
+  void add_room_ended_listener(std::function<void(const std::string& room_id)> listener) {
+    room_ended_listeners_.push_back(std::move(listener));
+  }
+  // A member left through REST: listeners drop that user's live peers.
+  void add_member_left_listener(std::function<void(const std::string& room_id, const std::string& user_id)> l) {
+    member_left_listeners_.push_back(std::move(l));
+  }
+  void announce_room_ended(const std::string& room_id);
+
+  const auth::Authenticator& authenticator() const { return authenticator_; }
+
+ private:
+  void create(http::ExchangePtr ex);
+  void list(http::ExchangePtr ex);
+  void get(http::ExchangePtr ex);
+  void join_by_id(http::ExchangePtr ex);
+  void join_by_invite(http::ExchangePtr ex);
+  void leave(http::ExchangePtr ex);
+  void end(http::ExchangePtr ex);
+  void messages(http::ExchangePtr ex);
+  void stats(http::ExchangePtr ex);
+  // The shared path of both joins: `find` looks the room up on the worker.
+  void join(const http::ExchangePtr& ex,
+            std::function<std::optional<RoomRecord>(store::Connection&)> find);
+
+  app::App& app_;
+  const auth::Authenticator& authenticator_;
+  std::map<std::string, std::unique_ptr<LiveRoom>> live_;
+  std::vector<std::function<void(const std::string&)>> room_ended_listeners_;
+  std::vector<std::function<void(const std::string&, const std::string&)>> member_left_listeners_;
+  size_t max_strokes_;
+  int64_t default_max_participants_;
+};
+
+}  // namespace convene::rooms

@@ -1,0 +1,42 @@
+// Message type → handler. Each concern (room membership, chat, whiteboard,
+// 1:1 relay, meeting controls) registers its own handlers from its own file.
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace convene::signaling {
+
+class SignalingModule;
+struct Session;
+
+struct MessageContext {
+  SignalingModule& signaling;
+  Session& session;
+  JsonObject* message;
+  const std::string& request_id;  // "" when the client sent none
+};
+
+using MessageHandler = std::function<void(MessageContext&)>;
+
+class HandlerTable {
+ public:
+  void add(const std::string& type, MessageHandler handler) { handlers_[type] = std::move(handler); }
+  const MessageHandler* find(const std::string& type) const {
+    auto it = handlers_.find(type);
+    return it == handlers_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, MessageHandler> handlers_;
+};
+
+void register_room_handlers(HandlerTable& table);
+void register_chat_handlers(HandlerTable& table);
+void register_whiteboard_handlers(HandlerTable& table);
+void register_relay_handlers(HandlerTable& table);
+
+}  // namespace convene::signaling

@@ -1,0 +1,82 @@
+// join-room and leave-room: membership checked in the store, then the
+// session becomes a peer of the live room.
+#include "rooms/room_repository.h"
+#include "signaling/signaling_module.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_signaling_debug
+
+namespace convene::signaling {
+namespace {
+
+struct JoinCheck {
+  std::optional<rooms::RoomRecord> room;
+  std::optional<std::string> role;
+  std::vector<rooms::ChatMessage> chat;  // newest first
+};
+
+json::Array chat_json(const std::vector<rooms::ChatMessage>& newest_first) {
+  json::Array out;
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    json::Object from;
+    from.set("userId", it->user_id).set("username", it->username);
+    out.add(std::move(json::Object()
+                          .set("id", it->id)
+                          .set("roomId", it->room_id)
+                          .set("from", std::move(from))
+                          .set("kind", it->kind)
+                          .set("content", it->content)
+                          .set_time("createdAt", it->created_at)));
+  }
+  return out;
+}
+
+void join_room(MessageContext& ctx) {
+  std::string room_id = json::require_string(ctx.message, "roomId");
+  SignalingModule& sig = ctx.signaling;
+  uint64_t session_id = ctx.session.id;
+  std::string request_id = ctx.request_id;
+  int64_t history = sig.chat_history();
+  sig.app().store().run<JoinCheck>(
+      [room_id, uid = ctx.session.user_id, history](store::Connection& c) {
+        JoinCheck j{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid), {}};
+        if (j.room && j.role) j.chat = rooms::room_store::chat_page(c, room_id, std::nullopt, history);
+        return j;
+      },
+      [&sig, session_id, request_id](store::Outcome<JoinCheck> out) {
+        Session* s = sig.session(session_id);
+        if (!s) return;  // the connection went away meanwhile
+        if (!out.ok()) {
+          sig.send_error(*s, out.error().kind == store::ErrorKind::Unavailable ? "database_unavailable" : "internal_error",
+                         "the room could not be read; try again", request_id);
+          return;
+        }
+        JoinCheck& j = out.value();
+        if (!j.room) return sig.send_error(*s, "not_found", "no such room", request_id);
+        if (!j.room->is_active) return sig.send_error(*s, "room_ended", "this meeting has ended", request_id);
+        if (!j.role)
+          return sig.send_error(*s, "forbidden", "join this room first (POST /rooms/:id/join or the invite link)",
+                                request_id);
+        // The host's live record (e.g. a changed host) wins over the stored one.
+        rooms::RoomRecord record = *j.room;
+        if (rooms::LiveRoom* live = sig.rooms().live(record.id)) record = live->record();
+        sig.enter_room(*s, record, *j.role, chat_json(j.chat), request_id);
+      });
+}
+
+void leave_room(MessageContext& ctx) {
+  if (!ctx.session.in_room()) throw MessageError("not_in_room", "you are not in a room");
+  std::string room_id = ctx.session.room_id;
+  ctx.signaling.leave_room(ctx.session);
+  ctx.signaling.send(ctx.session, std::move(json::Object().set("type", "room-left").set("roomId", room_id)),
+                     ctx.request_id);
+}
+
+}  // namespace
+
+void register_room_handlers(HandlerTable& table) {
+  table.add("join-room", join_room);
+  table.add("leave-room", leave_room);
+}
+
+}  // namespace convene::signaling

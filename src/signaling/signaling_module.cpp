@@ -1,0 +1,365 @@
+#include "signaling/signaling_module.h"
+
+#include "http/error.h"
+#include "rooms/room_repository.h"
+#include "util/log.h"
+#include "util/random.h"
+#include "util/time.h"
+
+#define GST_CAT_DEFAULT convene_signaling_debug
+
+namespace convene::signaling {
+
+SignalingModule::SignalingModule(app::App& app)
+    : app_(app),
+      rooms_(*app.module<rooms::RoomsModule>()),
+      ping_interval_sec_(app.config().get_int("signaling", "ping_interval_sec")),
+      max_message_bytes_(app.config().get_int("signaling", "max_message_bytes")),
+      max_messages_per_sec_(app.config().get_double("signaling", "max_messages_per_sec")),
+      message_burst_(app.config().get_double("signaling", "message_burst")),
+      chat_max_chars_(app.config().get_int("rooms", "chat_max_chars")),
+      chat_image_max_bytes_(app.config().get_int("rooms", "chat_image_max_bytes")),
+      chat_history_(app.config().get_int("rooms", "chat_history")) {
+  for (auto& r : app.config().get_list("rooms", "reactions")) reactions_.insert(r);
+  ice_.stun_urls = app.config().get_list("ice", "stun_urls");
+  ice_.turn_urls = app.config().get_list("ice", "turn_urls");
+  ice_.turn_secret = app.config().get_string("ice", "turn_secret");
+  ice_.turn_ttl_sec = app.config().get_int("ice", "turn_ttl_sec");
+
+  register_room_handlers(handlers_);
+  register_chat_handlers(handlers_);
+  register_whiteboard_handlers(handlers_);
+  register_relay_handlers(handlers_);
+
+  const auth::Authenticator& authn = rooms_.authenticator();
+  app.http().add_websocket(
+      "/ws",
+      [&authn](http::Exchange& req) -> std::optional<http::UpgradeRefusal> {
+        auto token = req.query("token");
+        std::optional<auth::AuthUser> user;
+        if (token) user = authn.identify_websocket_token(*token);
+        if (!user) user = authn.identify(req);  // browsers may rely on the cookie
+        if (!user) return http::UpgradeRefusal{401, "unauthorized", "a valid token is required (?token=...)"};
+        req.attributes()["user_id"] = user->id;
+        req.attributes()["username"] = user->username;
+        return std::nullopt;
+      },
+      [this](SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attrs) { on_open(ws, attrs); });
+
+  rooms_.add_room_ended_listener([this](const std::string& room_id) { room_ended(room_id); });
+  rooms_.add_member_left_listener([this](const std::string& room_id, const std::string& user_id) {
+    std::vector<uint64_t> ids;
+    for (auto& [id, c] : connections_)
+      if (c.session->room_id == room_id && c.session->user_id == user_id) ids.push_back(id);
+    for (auto id : ids)
+      if (Session* s = session(id)) {
+        leave_room(*s);
+        send(*s, std::move(json::Object().set("type", "room-left").set("roomId", room_id)));
+      }
+  });
+
+  heartbeat_timer_ = g_timeout_add_seconds(static_cast<guint>(std::max<int64_t>(1, ping_interval_sec_)),
+                                           [](gpointer self) -> gboolean {
+                                             static_cast<SignalingModule*>(self)->check_heartbeats();
+                                             return G_SOURCE_CONTINUE;
+                                           },
+                                           this);
+}
+
+SignalingModule::~SignalingModule() {
+  if (heartbeat_timer_) g_source_remove(heartbeat_timer_);
+  for (auto& [id, c] : connections_) g_signal_handlers_disconnect_by_data(c.ws.get(), c.signal_data);
+}
+
+Session* SignalingModule::session(uint64_t id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.session.get();
+}
+
+Session* SignalingModule::session_of_peer(const std::string& peer_id) {
+  auto it = peer_sessions_.find(peer_id);
+  return it == peer_sessions_.end() ? nullptr : session(it->second);
+}
+
+json::Array SignalingModule::ice_servers(const std::string& user_id) const {
+  return ice_servers_for(ice_, user_id, timeutil::now_ms() / 1000);
+}
+
+namespace {
+
+struct OpenData {
+  SignalingModule* module;
+  uint64_t session_id;
+};
+
+}  // namespace
+
+void SignalingModule::on_open(SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attrs) {
+  if (shutting_down_) {
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+    return;
+  }
+  uint64_t id = next_session_id_++;
+  auto s = std::make_unique<Session>();
+  s->id = id;
+  s->user_id = attrs.at("user_id");
+  s->username = attrs.at("username");
+  s->last_pong_us = timeutil::monotonic_us();
+  s->limiter = MessageRateLimiter(max_messages_per_sec_, message_burst_);
+  s->send_text = [ws](const std::string& text) {
+    if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_text(ws, text.c_str());
+  };
+  s->close = [ws](int code, const std::string& reason) {
+    if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close(ws, static_cast<gushort>(code), reason.c_str());
+  };
+  soup_websocket_connection_set_max_incoming_payload_size(ws, static_cast<guint64>(max_message_bytes_));
+  soup_websocket_connection_set_keepalive_interval(ws, static_cast<guint>(ping_interval_sec_));
+
+  auto* data = new OpenData{this, id};
+  auto free_data = [](gpointer p, GClosure*) { delete static_cast<OpenData*>(p); };
+  g_signal_connect_data(ws, "message", G_CALLBACK(+[](SoupWebsocketConnection*, gint type, GBytes* msg, gpointer p) {
+                          auto* d = static_cast<OpenData*>(p);
+                          Session* s = d->module->session(d->session_id);
+                          if (!s || s->closing) return;
+                          if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+                            d->module->send_error(*s, "bad_message", "only text (JSON) messages are understood", "");
+                            return;
+                          }
+                          gsize n = 0;
+                          const char* text = static_cast<const char*>(g_bytes_get_data(msg, &n));
+                          d->module->on_text(*s, std::string(text ? text : "", n));
+                        }),
+                        data, free_data, GConnectFlags(0));
+  g_signal_connect(ws, "pong", G_CALLBACK(+[](SoupWebsocketConnection*, GBytes*, gpointer p) {
+                     auto* d = static_cast<OpenData*>(p);
+                     if (Session* s = d->module->session(d->session_id)) s->last_pong_us = timeutil::monotonic_us();
+                   }),
+                   data);
+  g_signal_connect(ws, "closed", G_CALLBACK(+[](SoupWebsocketConnection* conn, gpointer p) {
+                     auto* d = static_cast<OpenData*>(p);
+                     d->module->drop(d->session_id, soup_websocket_connection_get_close_code(conn), "closed");
+                   }),
+                   data);
+  connections_[id] = Connection{std::move(s), retain(ws), data};
+  GST_INFO("session %" G_GUINT64_FORMAT " opened for user %s", id, attrs.at("user_id").c_str());
+}
+
+void SignalingModule::on_text(Session& s, const std::string& text) {
+  if (!s.limiter.allow(timeutil::monotonic_us())) {
+    GST_WARNING("session %" G_GUINT64_FORMAT " flooded; closing", s.id);
+    uint64_t id = s.id;
+    s.close(SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "message rate limit exceeded");
+    drop(id, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "flood");
+    return;
+  }
+  std::string err;
+  auto node = json::parse(text, &err);
+  if (!node || !JSON_NODE_HOLDS_OBJECT(node.get())) {
+    send_error(s, "malformed_json", node ? "a message must be a JSON object" : "not valid JSON: " + err, "");
+    return;
+  }
+  JsonObject* msg = json_node_get_object(node.get());
+  std::string request_id;
+  std::string type;
+  try {
+    if (auto rid = json::optional_string(msg, "requestId")) request_id = *rid;
+    type = json::require_string(msg, "type");
+  } catch (const json::FieldError& e) {
+    send_error(s, "bad_message", e.what(), request_id);
+    return;
+  }
+  uint64_t id = s.id;
+  try {
+    if (const MessageHandler* h = handlers_.find(type)) {
+      MessageContext ctx{*this, s, msg, request_id};
+      (*h)(ctx);
+    } else if (media_ && media_->handles(type)) {
+      if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
+      rooms::LiveRoom* room = rooms_.live(s.room_id);
+      if (!room || std::string(room->record().media_mode()) != "sfu")
+        throw MessageError("wrong_media_mode", "'" + type + "' is for SFU rooms; this room is peer to peer");
+      media_->handle(PeerInfo{s.room_id, s.peer_id, s.user_id, s.username, s.role}, type, msg);
+    } else {
+      throw MessageError("unknown_type", "unknown message type '" + type + "'");
+    }
+  } catch (const MessageError& e) {
+    if (Session* still = session(id)) send_error(*still, e.code, e.what(), request_id);
+  } catch (const Refusal& e) {
+    if (Session* still = session(id)) send_error(*still, e.code, e.what(), request_id);
+  } catch (const json::FieldError& e) {
+    if (Session* still = session(id)) send_error(*still, "invalid_field", e.what(), request_id);
+  } catch (const std::exception& e) {
+    GST_ERROR("handling '%s' failed: %s", type.c_str(), e.what());
+    if (Session* still = session(id)) send_error(*still, "internal_error", "the server failed to handle that message", request_id);
+  }
+}
+
+void SignalingModule::send(Session& s, json::Object&& message, const std::string& request_id) {
+  if (!request_id.empty()) message.set("requestId", request_id);
+  s.send_text(std::move(message).to_string());
+}
+
+void SignalingModule::send_error(Session& s, const std::string& code, const std::string& message,
+                                 const std::string& request_id) {
+  json::Object m;
+  m.set("type", "error").set("code", code).set("message", message);
+  send(s, std::move(m), request_id);
+}
+
+void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, const std::string& role, json::Array chat,
+                                 const std::string& request_id) {
+  if (s.in_room()) leave_room(s);
+  rooms::LiveRoom& room = rooms_.open_live(record);
+  rooms::LivePeer peer;
+  peer.peer_id = random::hex_token(8);
+  peer.user_id = s.user_id;
+  peer.username = s.username;
+  peer.role = role;
+  peer.attendance_id = random::uuid();
+  peer.joined_at = timeutil::now_ms();
+  s.room_id = record.id;
+  s.peer_id = peer.peer_id;
+  s.role = role;
+  peer_sessions_[peer.peer_id] = s.id;
+
+  json::Array others;
+  for (const rooms::LivePeer* p : room.peers()) others.add(p->to_json());
+  rooms::LivePeer& added = room.add_peer(peer);
+
+  app_.store().run_void(
+      [peer, room_id = record.id](store::Connection& c) {
+        rooms::room_store::attendance_start(c, peer.attendance_id, room_id, peer.user_id, peer.role, peer.joined_at);
+      },
+      [](store::Outcome<store::Unit> out) {
+        if (!out.ok()) GST_WARNING("attendance not recorded: %s", out.error().what());
+      });
+
+  json::Object joined;
+  joined.set("type", "room-joined")
+      .set("roomId", record.id)
+      .set("room", record.to_json())
+      .set("peerId", added.peer_id)
+      .set("role", role)
+      .set("mediaMode", record.media_mode())
+      .set("peers", std::move(others))
+      .set("iceServers", ice_servers(s.user_id))
+      .set("chat", std::move(chat))
+      .set("whiteboard", room.strokes_json());
+  send(s, std::move(joined), request_id);
+  broadcast(record.id, std::move(json::Object().set("type", "peer-joined").set("peer", added.to_json())), added.peer_id);
+  GST_INFO("peer %s (%s) joined room %s", added.peer_id.c_str(), s.username.c_str(), record.id.c_str());
+  if (media_ && std::string(record.media_mode()) == "sfu")
+    media_->peer_joined(PeerInfo{record.id, added.peer_id, s.user_id, s.username, role});
+}
+
+void SignalingModule::leave_room(Session& s) {
+  if (!s.in_room()) return;
+  std::string room_id = s.room_id, peer_id = s.peer_id;
+  s.room_id.clear();
+  s.peer_id.clear();
+  s.role.clear();
+  peer_sessions_.erase(peer_id);
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) return;
+  std::string attendance;
+  if (rooms::LivePeer* p = room->peer(peer_id)) attendance = p->attendance_id;
+  bool sfu = std::string(room->record().media_mode()) == "sfu";
+  room->remove_peer(peer_id);
+  if (!attendance.empty())
+    app_.store().run_void(
+        [attendance](store::Connection& c) { rooms::room_store::attendance_stop(c, attendance, timeutil::now_ms()); },
+        [](store::Outcome<store::Unit> out) {
+          if (!out.ok()) GST_WARNING("attendance not closed: %s", out.error().what());
+        });
+  if (media_ && sfu) media_->peer_left(room_id, peer_id);
+  broadcast(room_id, std::move(json::Object().set("type", "peer-left").set("peerId", peer_id)));
+  GST_INFO("peer %s left room %s", peer_id.c_str(), room_id.c_str());
+  if (room->peer_count() == 0) rooms_.close_live(room_id);
+}
+
+void SignalingModule::send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) {
+  Session* s = session_of_peer(peer_id);
+  if (!s || s->room_id != room_id) return;
+  send(*s, std::move(message));
+}
+
+void SignalingModule::broadcast(const std::string& room_id, json::Object&& message, const std::string& except_peer_id) {
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) return;
+  std::string text = std::move(message).to_string();
+  for (const rooms::LivePeer* p : room->peers()) {
+    if (p->peer_id == except_peer_id) continue;
+    if (Session* s = session_of_peer(p->peer_id)) s->send_text(text);
+  }
+}
+
+void SignalingModule::notify_user(const std::string& user_id, json::Object&& message) {
+  std::string text = std::move(message).to_string();
+  for (auto& [id, c] : connections_)
+    if (c.session->user_id == user_id) c.session->send_text(text);
+}
+
+void SignalingModule::drop(uint64_t session_id, int code, const std::string& reason) {
+  auto it = connections_.find(session_id);
+  if (it == connections_.end()) return;
+  Session& s = *it->second.session;
+  s.closing = true;
+  leave_room(s);
+  GST_INFO("session %" G_GUINT64_FORMAT " closed (%d, %s)", session_id, code, reason.c_str());
+  GObjectPtr<SoupWebsocketConnection> ws = std::move(it->second.ws);
+  void* signal_data = it->second.signal_data;
+  connections_.erase(it);
+  // Frees the handlers' data (the "message" connection owns it).
+  g_signal_handlers_disconnect_by_data(ws.get(), signal_data);
+  if (soup_websocket_connection_get_state(ws.get()) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close(ws.get(), static_cast<gushort>(code), reason.c_str());
+}
+
+void SignalingModule::check_heartbeats() {
+  // Two missed pongs (plus a second of grace) and the peer is gone.
+  int64_t limit_us = (2 * ping_interval_sec_ + 1) * G_USEC_PER_SEC;
+  int64_t now = timeutil::monotonic_us();
+  std::vector<uint64_t> dead;
+  for (auto& [id, c] : connections_)
+    if (now - c.session->last_pong_us > limit_us) dead.push_back(id);
+  for (auto id : dead) {
+    GST_INFO("session %" G_GUINT64_FORMAT " missed two pongs; dropping it", id);
+    drop(id, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "heartbeat timeout");
+  }
+}
+
+void SignalingModule::room_ended(const std::string& room_id) {
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) {
+    if (media_) media_->room_closed(room_id);
+    return;
+  }
+  std::vector<uint64_t> ids;
+  for (const rooms::LivePeer* p : room->peers())
+    if (Session* s = session_of_peer(p->peer_id)) ids.push_back(s->id);
+  for (auto id : ids) {
+    Session* s = session(id);
+    if (!s) continue;
+    send(*s, std::move(json::Object().set("type", "room-ended").set("roomId", room_id)));
+    leave_room(*s);
+    s->close(SOUP_WEBSOCKET_CLOSE_NORMAL, "room ended");
+  }
+  if (media_) media_->room_closed(room_id);
+}
+
+void SignalingModule::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  if (heartbeat_timer_) g_source_remove(heartbeat_timer_);
+  heartbeat_timer_ = 0;
+  for (auto& [id, c] : connections_) c.session->close(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
+  // Give the close frames a moment to leave.
+  auto* cb = new std::function<void()>(std::move(done));
+  g_timeout_add_full(G_PRIORITY_DEFAULT, connections_.empty() ? 0 : 300, [](gpointer p) -> gboolean {
+    (*static_cast<std::function<void()>*>(p))();
+    return G_SOURCE_REMOVE;
+  }, cb, [](gpointer p) { delete static_cast<std::function<void()>*>(p); });
+}
+
+}  // namespace convene::signaling

@@ -1,0 +1,107 @@
+// The WebSocket endpoint (/ws): authenticates the upgrade, keeps one Session
+// per connection, enforces message size and rate, pings and drops silent
+// peers, and dispatches each message by type through the HandlerTable. It is
+// also how other modules reach peers: PeerMessenger for the SFU,
+// UserNotifier for reminders.
+//
+// Threads: main loop only. Store results come back to it through Store::run.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "app/app.h"
+#include "meeting/reminder_scheduler.h"
+#include "rooms/rooms_module.h"
+#include "signaling/handler_table.h"
+#include "signaling/ice_servers.h"
+#include "signaling/media_handler.h"
+#include "signaling/session.h"
+#include "util/gobject_ptr.h"
+
+namespace convene::signaling {
+
+// Refuses a message: becomes {"type":"error","code","message","requestId"?}.
+struct MessageError : std::runtime_error {
+  MessageError(std::string error_code, const std::string& message)
+      : std::runtime_error(message), code(std::move(error_code)) {}
+  std::string code;
+};
+
+class SignalingModule final : public app::Module, public PeerMessenger, public meeting::UserNotifier {
+ public:
+  explicit SignalingModule(app::App& app);
+  ~SignalingModule() override;
+
+  void set_media_handler(MediaHandler* handler) { media_ = handler; }
+  MediaHandler* media() const { return media_; }
+  HandlerTable& handlers() { return handlers_; }
+
+  // --- For handlers
+  app::App& app() { return app_; }
+  rooms::RoomsModule& rooms() { return rooms_; }
+  Session* session(uint64_t id);
+  Session* session_of_peer(const std::string& peer_id);
+  void send(Session& s, json::Object&& message, const std::string& request_id = "");
+  void send_error(Session& s, const std::string& code, const std::string& message, const std::string& request_id);
+  json::Array ice_servers(const std::string& user_id) const;
+  const IceSettings& ice_settings() const { return ice_; }
+  // Puts a session into a room as a new peer (after the store allowed it).
+  void enter_room(Session& s, const rooms::RoomRecord& room, const std::string& role, json::Array chat,
+                  const std::string& request_id);
+  // Takes a session out of its room (leave, disconnect, kick, room end).
+  void leave_room(Session& s);
+
+  // --- PeerMessenger
+  void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) override;
+  void broadcast(const std::string& room_id, json::Object&& message, const std::string& except_peer_id = "") override;
+  // --- UserNotifier
+  void notify_user(const std::string& user_id, json::Object&& message) override;
+
+  void shutdown(std::function<void()> done) override;
+
+  // Config the handlers read.
+  int64_t chat_max_chars() const { return chat_max_chars_; }
+  int64_t chat_image_max_bytes() const { return chat_image_max_bytes_; }
+  int64_t chat_history() const { return chat_history_; }
+  const std::set<std::string>& reactions() const { return reactions_; }
+
+ private:
+  void on_open(SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attributes);
+  void on_text(Session& s, const std::string& text);
+  void drop(uint64_t session_id, int code, const std::string& reason);
+  void check_heartbeats();
+  void room_ended(const std::string& room_id);
+
+  app::App& app_;
+  rooms::RoomsModule& rooms_;
+  HandlerTable handlers_;
+  MediaHandler* media_ = nullptr;
+  IceSettings ice_;
+
+  struct Connection {
+    std::unique_ptr<Session> session;
+    GObjectPtr<SoupWebsocketConnection> ws;
+    void* signal_data = nullptr;  // our handlers' data, freed when they are disconnected
+  };
+  std::map<uint64_t, Connection> connections_;
+  std::map<std::string, uint64_t> peer_sessions_;  // peer id -> session id
+  uint64_t next_session_id_ = 1;
+
+  int64_t ping_interval_sec_;
+  int64_t max_message_bytes_;
+  double max_messages_per_sec_;
+  double message_burst_;
+  int64_t chat_max_chars_;
+  int64_t chat_image_max_bytes_;
+  int64_t chat_history_;
+  std::set<std::string> reactions_;
+  guint heartbeat_timer_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace convene::signaling
