@@ -114,7 +114,9 @@ void SignalingModule::on_open(SoupWebsocketConnection* ws, const std::map<std::s
     if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
       soup_websocket_connection_close(ws, static_cast<gushort>(code), reason.c_str());
   };
-  soup_websocket_connection_set_max_incoming_payload_size(ws, static_cast<guint64>(max_message_bytes_));
+  // We refuse messages over the limit ourselves, with a proper close frame;
+  // libsoup's own (abrupt) limit only guards memory far above it.
+  soup_websocket_connection_set_max_incoming_payload_size(ws, static_cast<guint64>(max_message_bytes_) * 4);
   soup_websocket_connection_set_keepalive_interval(ws, static_cast<guint>(ping_interval_sec_));
 
   auto* data = new OpenData{this, id};
@@ -147,6 +149,13 @@ void SignalingModule::on_open(SoupWebsocketConnection* ws, const std::map<std::s
 }
 
 void SignalingModule::on_text(Session& s, const std::string& text) {
+  if (text.size() > static_cast<size_t>(max_message_bytes_)) {
+    GST_WARNING("session %" G_GUINT64_FORMAT " sent %zu bytes; closing", s.id, text.size());
+    uint64_t id = s.id;
+    s.close(SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message larger than " + std::to_string(max_message_bytes_) + " bytes");
+    drop(id, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "too big");
+    return;
+  }
   if (!s.limiter.allow(timeutil::monotonic_us())) {
     GST_WARNING("session %" G_GUINT64_FORMAT " flooded; closing", s.id);
     uint64_t id = s.id;
@@ -315,6 +324,13 @@ void SignalingModule::drop(uint64_t session_id, int code, const std::string& rea
   g_signal_handlers_disconnect_by_data(ws.get(), signal_data);
   if (soup_websocket_connection_get_state(ws.get()) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close(ws.get(), static_cast<gushort>(code), reason.c_str());
+  // Our reference keeps the connection alive through its closing handshake
+  // (libsoup bounds that with a timeout); it goes when "closed" fires.
+  if (soup_websocket_connection_get_state(ws.get()) != SOUP_WEBSOCKET_STATE_CLOSED)
+    g_signal_connect(ws.release(), "closed", G_CALLBACK(+[](SoupWebsocketConnection* conn, gpointer) {
+                       g_object_unref(conn);
+                     }),
+                     nullptr);
 }
 
 void SignalingModule::check_heartbeats() {

@@ -10,6 +10,7 @@ std::unique_ptr<WsClient> WsClient::connect(const std::string& base_url, const s
   if (url.rfind("http", 0) == 0) url = "ws" + url.substr(4);
   url += path + (token.empty() ? "" : "?token=" + token);
   std::unique_ptr<WsClient> c(new WsClient());
+  c->context_ = g_main_context_ref_thread_default();
   c->session_ = adopt(soup_session_new_with_options("timeout", 10, nullptr));
   g_autoptr(SoupMessage) msg = soup_message_new("GET", url.c_str());
   struct Pending {
@@ -24,7 +25,7 @@ std::unique_ptr<WsClient> WsClient::connect(const std::string& base_url, const s
         p->done = true;
       },
       &pending);
-  while (!pending.done) g_main_context_iteration(nullptr, TRUE);
+  while (!pending.done) g_main_context_iteration(c->context_, TRUE);
   if (http_status) *http_status = static_cast<int>(soup_message_get_status(msg));
   if (!pending.ws) return nullptr;
   c->ws_ = adopt(pending.ws);
@@ -36,6 +37,7 @@ std::unique_ptr<WsClient> WsClient::connect(const std::string& base_url, const s
 }
 
 WsClient::~WsClient() {
+  if (context_) g_main_context_unref(context_);
   if (ws_) {
     g_signal_handlers_disconnect_by_data(ws_.get(), this);
     if (soup_websocket_connection_get_state(ws_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -65,7 +67,7 @@ void WsClient::send_text(const std::string& text) {
 JsonNodePtr WsClient::next(int timeout_ms) {
   gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
   while (inbox_.empty() && g_get_monotonic_time() < deadline) {
-    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(1000);
+    if (!g_main_context_iteration(context_, FALSE)) g_usleep(1000);
   }
   if (inbox_.empty()) return nullptr;
   std::string text = std::move(inbox_.front());
@@ -89,7 +91,7 @@ bool WsClient::quiet_for(int timeout_ms) { return next(timeout_ms) == nullptr; }
 int WsClient::wait_closed(int timeout_ms) {
   gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
   while (!closed_ && g_get_monotonic_time() < deadline)
-    if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(1000);
+    if (!g_main_context_iteration(context_, FALSE)) g_usleep(1000);
   return closed_ ? close_code_ : -1;
 }
 

@@ -42,6 +42,8 @@ class WsClient {
   static void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self);
   static void on_closed(SoupWebsocketConnection*, gpointer self);
 
+  // The thread-default context at connect time: the one this client iterates.
+  GMainContext* context_ = nullptr;
   GObjectPtr<SoupSession> session_;
   GObjectPtr<SoupWebsocketConnection> ws_;
   std::deque<std::string> inbox_;

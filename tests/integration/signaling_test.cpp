@@ -1,0 +1,314 @@
+// The WebSocket protocol end to end: real server, real WebSocket clients.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "http_client.h"
+#include "server_process.h"
+#include "ws_client.h"
+
+using namespace convene::testing;
+using convene::json::Object;
+using convene::JsonNodePtr;
+
+namespace {
+
+struct Person {
+  HttpClient http;
+  std::string user_id;
+  std::unique_ptr<WsClient> ws;
+  std::string peer_id;
+  Person(const ServerProcess& s, const std::string& name) : http(s.base_url()) {
+    user_id = http.register_user(name);
+    ws = WsClient::connect(s.base_url(), http.token());
+    if (!ws) throw std::runtime_error("ws connect failed for " + name);
+  }
+  // Sends join-room and returns room-joined (null on error).
+  JsonNodePtr join(const std::string& room_id) {
+    ws->send(std::move(Object().set("type", "join-room").set("roomId", room_id).set("requestId", "j1")));
+    auto m = ws->wait_for("room-joined");
+    if (m) peer_id = str_field(m.get(), "peerId");
+    return m;
+  }
+};
+
+std::string create_room(HttpClient& host, const std::string& body = R"({"name":"Sync"})") {
+  auto r = host.post("/rooms", body);
+  if (r.status != 201) throw std::runtime_error(r.body);
+  return r.str("id");
+}
+
+JsonNodePtr next_of(WsClient& ws, const std::string& type) { return ws.wait_for(type, 5000); }
+
+}  // namespace
+
+TEST(Signaling, UpgradeWithoutAValidTokenIs401) {
+  ServerProcess server;
+  int status = 0;
+  EXPECT_FALSE(WsClient::connect(server.base_url(), "", &status));
+  EXPECT_EQ(status, 401);
+  EXPECT_FALSE(WsClient::connect(server.base_url(), "not.a.jwt", &status));
+  EXPECT_EQ(status, 401);
+  HttpClient http(server.base_url());
+  http.register_user("wsuser");
+  auto t = http.get("/auth/ws-token");
+  EXPECT_TRUE(WsClient::connect(server.base_url(), t.str("token"), &status));
+}
+
+TEST(Signaling, JoinAnnouncesPeersAndLeaveToo) {
+  ServerProcess server;
+  Person host(server, "anna"), bob(server, "bobby");
+  std::string room = create_room(host.http);
+  ASSERT_EQ(bob.http.post("/rooms/" + room + "/join").status, 200);
+
+  auto joined = host.join(room);
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(str_field(joined.get(), "requestId"), "j1");
+  EXPECT_EQ(str_field(joined.get(), "role"), "HOST");
+  EXPECT_EQ(str_field(joined.get(), "mediaMode"), "sfu");
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(joined.get()), "peers")), 0u);
+
+  auto bj = bob.join(room);
+  ASSERT_TRUE(bj);
+  JsonArray* peers = json_object_get_array_member(obj(bj.get()), "peers");
+  ASSERT_EQ(json_array_get_length(peers), 1u);
+  EXPECT_EQ(std::string(json_object_get_string_member(json_array_get_object_element(peers, 0), "username")), "anna");
+  auto pj = next_of(*host.ws, "peer-joined");
+  ASSERT_TRUE(pj);
+  EXPECT_EQ(std::string(json_object_get_string_member(json_object_get_object_member(obj(pj.get()), "peer"), "peerId")),
+            bob.peer_id);
+
+  bob.ws->send(std::move(Object().set("type", "leave-room")));
+  auto pl = next_of(*host.ws, "peer-left");
+  ASSERT_TRUE(pl);
+  EXPECT_EQ(str_field(pl.get(), "peerId"), bob.peer_id);
+}
+
+TEST(Signaling, OnlyMembersMayJoinAndViewersMayNotChat) {
+  ServerProcess server;
+  Person host(server, "hostess"), stranger(server, "stranger");
+  std::string room = create_room(host.http);
+  stranger.ws->send(std::move(Object().set("type", "join-room").set("roomId", room).set("requestId", "x")));
+  auto err = next_of(*stranger.ws, "error");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(str_field(err.get(), "code"), "forbidden");
+  EXPECT_EQ(str_field(err.get(), "requestId"), "x");
+  // Still connected: unknown types and bad JSON are answered, not fatal.
+  stranger.ws->send_text("{not json");
+  EXPECT_EQ(str_field(next_of(*stranger.ws, "error").get(), "code"), "malformed_json");
+  stranger.ws->send(std::move(Object().set("type", "teleport")));
+  EXPECT_EQ(str_field(next_of(*stranger.ws, "error").get(), "code"), "unknown_type");
+  stranger.ws->send(std::move(Object().set("type", "chat-message").set("content", "hi")));
+  EXPECT_EQ(str_field(next_of(*stranger.ws, "error").get(), "code"), "not_in_room");
+
+  // A viewer (role set by the host's database) receives but may not chat or draw.
+  stranger.http.post("/rooms/" + room + "/join");
+  sqlite3* db = nullptr;
+  sqlite3_open((server.data_dir() + "/convene.db").c_str(), &db);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_exec(db, ("UPDATE room_members SET role='VIEWER' WHERE user_id='" + stranger.user_id + "'").c_str(), nullptr,
+               nullptr, nullptr);
+  sqlite3_close(db);
+  auto j = stranger.join(room);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(str_field(j.get(), "role"), "VIEWER");
+  stranger.ws->send(std::move(Object().set("type", "chat-message").set("content", "hi")));
+  EXPECT_EQ(str_field(next_of(*stranger.ws, "error").get(), "code"), "forbidden");
+  EXPECT_FALSE(stranger.ws->is_closed());
+}
+
+TEST(Signaling, ChatIsStoredAndBroadcastToEveryone) {
+  ServerProcess server;
+  Person host(server, "chatter"), bob(server, "listener");
+  std::string room = create_room(host.http);
+  bob.http.post("/rooms/" + room + "/join");
+  host.join(room);
+  bob.join(room);
+  host.ws->send(std::move(Object().set("type", "chat-message").set("kind", "text").set("content", "Hello 👋").set("requestId", "c1")));
+  auto mine = next_of(*host.ws, "chat-message");
+  auto theirs = next_of(*bob.ws, "chat-message");
+  ASSERT_TRUE(mine && theirs);
+  EXPECT_EQ(str_field(mine.get(), "requestId"), "c1");
+  EXPECT_EQ(str_field(theirs.get(), "content"), "Hello 👋");
+  EXPECT_EQ(std::string(json_object_get_string_member(json_object_get_object_member(obj(theirs.get()), "from"), "username")),
+            "chatter");
+
+  // An image, a too-long text, a fake image.
+  std::string png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+  bob.ws->send(std::move(Object().set("type", "chat-message").set("kind", "image").set("content", png)));
+  EXPECT_EQ(str_field(next_of(*host.ws, "chat-message").get(), "kind"), "image");
+  bob.ws->send(std::move(Object().set("type", "chat-message").set("content", std::string(4001, 'a'))));
+  EXPECT_EQ(str_field(next_of(*bob.ws, "error").get(), "code"), "message_too_long");
+  bob.ws->send(std::move(Object().set("type", "chat-message").set("kind", "image").set("content", "data:text/html;base64,PGI+")));
+  EXPECT_EQ(str_field(next_of(*bob.ws, "error").get(), "code"), "invalid_image");
+
+  // Persisted: the REST history has both, newest first; a late joiner gets them too.
+  auto hist = bob.http.get("/rooms/" + room + "/messages?limit=10");
+  ASSERT_EQ(hist.status, 200);
+  auto hist_json = hist.json();
+  JsonArray* msgs = json_object_get_array_member(obj(hist_json.get()), "messages");
+  ASSERT_EQ(json_array_get_length(msgs), 2u);
+  EXPECT_EQ(std::string(json_object_get_string_member(json_array_get_object_element(msgs, 0), "kind")), "image");
+  Person late(server, "latecomer");
+  late.http.post("/rooms/" + room + "/join");
+  auto lj = late.join(room);
+  ASSERT_TRUE(lj);
+  JsonArray* chat = json_object_get_array_member(obj(lj.get()), "chat");
+  ASSERT_EQ(json_array_get_length(chat), 2u);
+  EXPECT_EQ(std::string(json_object_get_string_member(json_array_get_object_element(chat, 0), "content")), "Hello 👋");
+}
+
+TEST(Signaling, ReactionsAndWhiteboardHistoryForLateJoiners) {
+  ServerProcess server;
+  Person host(server, "painter"), bob(server, "viewer1");
+  std::string room = create_room(host.http);
+  bob.http.post("/rooms/" + room + "/join");
+  host.join(room);
+  bob.join(room);
+  host.ws->send(std::move(Object().set("type", "reaction").set("emoji", "🎉")));
+  auto r = next_of(*bob.ws, "reaction");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(str_field(r.get(), "emoji"), "🎉");
+  host.ws->send(std::move(Object().set("type", "reaction").set("emoji", "💩")));
+  EXPECT_EQ(str_field(next_of(*host.ws, "error").get(), "code"), "invalid_reaction");
+
+  auto stroke = convene::json::parse(
+      R"({"type":"whiteboard-draw","stroke":{"tool":"pen","color":"#ff0000","width":3,"points":[[1,2],[3,4.5]]}})", nullptr);
+  host.ws->send_text(convene::json::stringify(stroke.get()));
+  auto d = next_of(*bob.ws, "whiteboard-draw");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(std::string(json_object_get_string_member(json_object_get_object_member(obj(d.get()), "stroke"), "color")),
+            "#ff0000");
+  host.ws->send_text(R"({"type":"whiteboard-draw","stroke":{"tool":"laser","points":[[1,2]]}})");
+  EXPECT_EQ(str_field(next_of(*host.ws, "error").get(), "code"), "invalid_field");
+
+  Person late(server, "lateartist");
+  late.http.post("/rooms/" + room + "/join");
+  auto lj = late.join(room);
+  ASSERT_TRUE(lj);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(lj.get()), "whiteboard")), 1u);
+
+  bob.ws->send(std::move(Object().set("type", "whiteboard-clear")));
+  EXPECT_TRUE(next_of(*late.ws, "whiteboard-clear"));
+  Person later(server, "laterartist");
+  later.http.post("/rooms/" + room + "/join");
+  auto lj2 = later.join(room);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(lj2.get()), "whiteboard")), 0u);
+}
+
+TEST(Signaling, OneToOneRelayStaysInsideTheRoom) {
+  ServerProcess server;
+  Person a(server, "caller"), b(server, "callee"), c(server, "eavesdropper");
+  std::string room = create_room(a.http, R"({"type":"ONE_TO_ONE"})");
+  std::string other = create_room(c.http, R"({"type":"ONE_TO_ONE"})");
+  b.http.post("/rooms/" + room + "/join");
+  auto aj = a.join(room);
+  EXPECT_EQ(str_field(aj.get(), "mediaMode"), "p2p");
+  b.join(room);
+  c.join(other);
+  a.ws->send(std::move(Object().set("type", "offer").set("to", b.peer_id).set("sdp", "v=0 fake")));
+  auto offer = next_of(*b.ws, "offer");
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(str_field(offer.get(), "from"), a.peer_id);
+  EXPECT_EQ(str_field(offer.get(), "sdp"), "v=0 fake");
+  EXPECT_EQ(str_field(offer.get(), "to"), "");
+  b.ws->send(std::move(Object().set("type", "answer").set("to", a.peer_id).set("sdp", "v=0 answer")));
+  EXPECT_TRUE(next_of(*a.ws, "answer"));
+  b.ws->send(std::move(Object().set("type", "ice-candidate").set("to", a.peer_id).set("candidate", "candidate:1").set("sdpMid", "0").set("sdpMLineIndex", 0)));
+  EXPECT_EQ(str_field(next_of(*a.ws, "ice-candidate").get(), "candidate"), "candidate:1");
+  // Naming a peer of another room does not reach it.
+  c.ws->send(std::move(Object().set("type", "offer").set("to", a.peer_id).set("sdp", "v=0 evil")));
+  EXPECT_EQ(str_field(next_of(*c.ws, "error").get(), "code"), "unknown_peer");
+  EXPECT_TRUE(a.ws->quiet_for(300));
+  a.ws->send(std::move(Object().set("type", "e2e-public-key").set("publicKey", "PUBKEY")));
+  auto k = next_of(*b.ws, "e2e-public-key");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(str_field(k.get(), "from"), a.peer_id);
+  EXPECT_TRUE(c.ws->quiet_for(200));
+}
+
+TEST(Signaling, HostEndingTheRoomTellsEveryoneAndCloses) {
+  ServerProcess server;
+  Person host(server, "ender"), bob(server, "endee");
+  std::string room = create_room(host.http);
+  bob.http.post("/rooms/" + room + "/join");
+  host.join(room);
+  bob.join(room);
+  ASSERT_EQ(host.http.post("/rooms/" + room + "/end").status, 200);
+  EXPECT_TRUE(next_of(*bob.ws, "room-ended"));
+  EXPECT_EQ(bob.ws->wait_closed(), 1000);
+  EXPECT_EQ(host.ws->wait_closed(), 1000);
+}
+
+TEST(Signaling, FloodAndOversizeCloseTheConnection) {
+  ServerProcess server({.env = {{"CONVENE_SIGNALING_MAX_MESSAGES_PER_SEC", "5"},
+                                {"CONVENE_SIGNALING_MESSAGE_BURST", "10"},
+                                {"CONVENE_SIGNALING_MAX_MESSAGE_BYTES", "4096"}}});
+  Person flooder(server, "flooder"), big(server, "bigmouth"), calm(server, "calm");
+  for (int i = 0; i < 50; ++i) flooder.ws->send(std::move(Object().set("type", "ping-me")));
+  EXPECT_EQ(flooder.ws->wait_closed(), 1008);
+  big.ws->send_text("{\"type\":\"x\",\"pad\":\"" + std::string(8000, 'a') + "\"}");
+  EXPECT_EQ(big.ws->wait_closed(), 1009);
+  // Others are unaffected.
+  calm.ws->send(std::move(Object().set("type", "teleport")));
+  EXPECT_TRUE(next_of(*calm.ws, "error"));
+}
+
+// A client that vanishes (stops answering pings) is dropped and announced as left.
+TEST(Signaling, SilentPeerIsDroppedByTheHeartbeat) {
+  ServerProcess server({.env = {{"CONVENE_SIGNALING_PING_INTERVAL_SEC", "1"}}});
+  Person host(server, "watcher");
+  std::string room = create_room(host.http);
+  host.join(room);
+  HttpClient ghost_http(server.base_url());
+  ghost_http.register_user("ghost");
+  ghost_http.post("/rooms/" + room + "/join");
+  // The ghost lives on its own thread and main context; once it has joined it
+  // never iterates that context again, so it never answers a ping.
+  std::mutex m;
+  std::condition_variable cv;
+  bool joined = false, release = false;
+  std::thread ghost([&] {
+    GMainContext* ctx = g_main_context_new();
+    g_main_context_push_thread_default(ctx);
+    {
+      auto ws = WsClient::connect(server.base_url(), ghost_http.token());
+      ws->send(std::move(Object().set("type", "join-room").set("roomId", room)));
+      bool ok = ws->wait_for("room-joined") != nullptr;
+      {
+        std::lock_guard lock(m);
+        joined = ok;
+      }
+      cv.notify_all();
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return release; });
+    }
+    g_main_context_pop_thread_default(ctx);
+    g_main_context_unref(ctx);
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return joined; });
+  }
+  auto release_ghost = [&] {
+    {
+      std::lock_guard lock(m);
+      release = true;
+    }
+    cv.notify_all();
+    ghost.join();
+  };
+  if (!joined) {
+    release_ghost();
+    FAIL() << "the ghost could not join";
+  }
+  EXPECT_TRUE(next_of(*host.ws, "peer-joined"));
+  auto left = host.ws->wait_for("peer-left", 10000);
+  EXPECT_TRUE(left);
+  // The host, who answers, is still there.
+  EXPECT_FALSE(host.ws->is_closed());
+  release_ghost();
+}
