@@ -37,6 +37,7 @@ App::~App() {
   // Modules hold references into the server and store: drop them first.
   modules_.clear();
   http_.reset();
+  protections_.reset();
   if (store_) store_->close();
   if (migrate_retry_source_) g_source_remove(migrate_retry_source_);
   g_main_loop_unref(loop_);
@@ -112,6 +113,18 @@ void App::start() {
   ho.tls_cert_file = config_.get_string("server", "tls_cert");
   ho.tls_key_file = config_.get_string("server", "tls_key");
   http_ = std::make_unique<http::Server>(ho);
+
+  http::ProtectionOptions po;
+  po.rate_limits = config_.get_bool("ratelimit", "enabled");
+  po.rules = {
+      {"global", "", "", config_.get_int("ratelimit", "global_per_min"), 60'000},
+      {"auth-login", "POST", "/auth/login", config_.get_int("ratelimit", "auth_per_15min"), 900'000},
+      {"auth-register", "POST", "/auth/register", config_.get_int("ratelimit", "auth_per_15min"), 900'000},
+      {"ai", "", "/ai/", config_.get_int("ratelimit", "ai_per_min"), 60'000},
+      {"room-create", "POST", "/rooms", config_.get_int("ratelimit", "room_create_per_min"), 60'000},
+  };
+  po.cors_origins = config_.get_list("auth", "cors_origins");
+  protections_ = std::make_unique<http::Protections>(*http_, std::move(po));
 
   modules_.push_back(std::make_unique<HealthModule>(*this));
   modules_.push_back(std::make_unique<auth::AuthModule>(*this));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/protections.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -70,6 +71,7 @@ class App {
   std::string secret_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<http::Server> http_;
+  std::unique_ptr<http::Protections> protections_;
   std::vector<std::unique_ptr<Module>> modules_;
   GMainLoop* loop_ = nullptr;
   bool store_ready_ = false;

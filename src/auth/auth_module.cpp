@@ -2,8 +2,8 @@
 
 #include <regex>
 
+#include "auth/oauth_flow.h"
 #include "auth/password.h"
-#include "auth/user_repository.h"
 #include "http/error.h"
 #include "util/log.h"
 
@@ -12,7 +12,7 @@
 namespace convene::auth {
 namespace {
 
-std::string normalize_email(std::string email) {
+std::string normalize_email(const std::string& email) {
   g_autofree char* lower = g_ascii_strdown(email.c_str(), -1);
   g_autofree char* stripped = g_strstrip(g_strdup(lower));
   return stripped;
@@ -27,13 +27,17 @@ void validate_email(const std::string& email) {
 void validate_username(const std::string& username) {
   static const std::regex re(R"(^[A-Za-z0-9_.\-]{3,32}$)");
   if (!std::regex_match(username, re))
-    throw json::FieldError("username",
-                           "'username' must be 3 to 32 letters, digits, '_', '-' or '.'");
+    throw json::FieldError("username", "'username' must be 3 to 32 letters, digits, '_', '-' or '.'");
 }
 
 void validate_password(const std::string& password) {
   if (password.size() < 8 || password.size() > 128)
     throw json::FieldError("password", "'password' must be 8 to 128 characters");
+}
+
+std::string cookie(const std::string& name, const std::string& value, const char* path, int64_t max_age, bool secure) {
+  return name + "=" + value + "; Path=" + path + "; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age) +
+         (secure ? "; Secure" : "");
 }
 
 }  // namespace
@@ -42,22 +46,65 @@ AuthModule::AuthModule(app::App& app)
     : app_(app),
       tokens_(app.secret()),
       authenticator_(tokens_),
-      access_ttl_sec_(app.config().get_int("auth", "access_ttl_sec")) {
+      captcha_(tokens_, app.secret()),
+      access_ttl_sec_(app.config().get_int("auth", "access_ttl_sec")),
+      refresh_ttl_sec_(app.config().get_int("auth", "refresh_ttl_sec")),
+      captcha_required_(app.config().get_bool("auth", "captcha")) {
   auto& http = app.http();
+  http.route("GET", "/auth/captcha", [this](http::ExchangePtr ex) { captcha(ex); });
   http.route("POST", "/auth/register", [this](http::ExchangePtr ex) { register_user(ex); });
   http.route("POST", "/auth/login", [this](http::ExchangePtr ex) { login(ex); });
+  http.route("POST", "/auth/refresh", [this](http::ExchangePtr ex) { refresh(ex); });
   http.route("GET", "/auth/me", [this](http::ExchangePtr ex) { me(ex); });
   http.route("GET", "/auth/ws-token", [this](http::ExchangePtr ex) { ws_token(ex); });
   http.route("POST", "/auth/logout", [this](http::ExchangePtr ex) { logout(ex); });
+  oauth_ = std::make_unique<OAuthFlow>(app, *this);
 }
 
-void AuthModule::send_session(const http::ExchangePtr& ex, int status, const User& user) {
+AuthModule::~AuthModule() = default;
+
+void AuthModule::set_session_cookies(const http::ExchangePtr& ex, const User& user, const IssuedRefresh& refresh) {
   std::string access = tokens_.issue("access", user.id, user.username, access_ttl_sec_);
-  ex->set_cookie("access_token=" + access + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-                 std::to_string(access_ttl_sec_) + (ex->is_tls() ? "; Secure" : ""));
+  ex->set_cookie(cookie("access_token", access, "/", access_ttl_sec_, ex->is_tls()));
+  ex->set_cookie(cookie("refresh_token", refresh.token, "/auth", refresh_ttl_sec_, ex->is_tls()));
+}
+
+void AuthModule::send_session(const http::ExchangePtr& ex, int status, const User& user, const IssuedRefresh& refresh) {
+  std::string access = tokens_.issue("access", user.id, user.username, access_ttl_sec_);
+  ex->set_cookie(cookie("access_token", access, "/", access_ttl_sec_, ex->is_tls()));
+  ex->set_cookie(cookie("refresh_token", refresh.token, "/auth", refresh_ttl_sec_, ex->is_tls()));
   json::Object body;
-  body.set("user", user.to_json()).set("accessToken", access);
+  body.set("user", user.to_json()).set("accessToken", access).set("expiresIn", access_ttl_sec_);
   ex->json(status, std::move(body));
+}
+
+std::optional<std::pair<std::string, std::string>> AuthModule::captcha_fields(JsonObject* body) const {
+  if (!captcha_required_) return std::nullopt;
+  auto token = json::optional_string(body, "captchaToken");
+  if (!token || token->empty())
+    throw http::Error(400, "captcha_required", "solve the captcha first (GET /auth/captcha)");
+  std::string answer;
+  if (auto a = json::optional_string(body, "captchaAnswer")) answer = *a;
+  else if (auto n = json::optional_int(body, "captchaAnswer")) answer = std::to_string(*n);
+  else throw json::FieldError("captchaAnswer", "'captchaAnswer' is required");
+  return std::make_pair(*token, answer);
+}
+
+void AuthModule::check_captcha_verdict(Captcha::Verdict v) {
+  switch (v) {
+    case Captcha::Verdict::Ok: return;
+    case Captcha::Verdict::Wrong: throw http::Error(400, "captcha_wrong", "the captcha answer is wrong; try a new one");
+    case Captcha::Verdict::Expired: throw http::Error(400, "captcha_expired", "the captcha expired; get a new one");
+    case Captcha::Verdict::Used: throw http::Error(400, "captcha_used", "that captcha was already used; get a new one");
+  }
+}
+
+void AuthModule::captcha(http::ExchangePtr ex) {
+  auto c = captcha_.issue();
+  json::Object body;
+  body.set("captchaToken", c.token).set("question", c.question).set("required", captcha_required_);
+  ex->add_header("Cache-Control", "no-store");
+  ex->json(200, std::move(body));
 }
 
 void AuthModule::register_user(http::ExchangePtr ex) {
@@ -68,29 +115,44 @@ void AuthModule::register_user(http::ExchangePtr ex) {
   validate_email(email);
   validate_username(username);
   validate_password(password);
+  auto captcha = captcha_fields(body);
 
   struct Outcome {
+    Captcha::Verdict captcha = Captcha::Verdict::Ok;
     std::optional<User> user;
     std::string taken;  // "email" or "username" when refused
+    IssuedRefresh refresh;
   };
   app_.store().run<Outcome>(
-      [email, username, password](store::Connection& c) {
-        if (users::find_by_email(c, email)) return Outcome{std::nullopt, "email"};
-        if (users::username_taken(c, username)) return Outcome{std::nullopt, "username"};
+      [this, email, username, password, captcha, ttl = refresh_ttl_ms()](store::Connection& c) {
+        Outcome o;
+        if (captcha) {
+          o.captcha = captcha_.check_and_consume(c, captcha->first, captcha->second);
+          if (o.captcha != Captcha::Verdict::Ok) return o;
+        }
+        if (users::find_by_email(c, email)) return o.taken = "email", o;
+        if (users::username_taken(c, username)) return o.taken = "username", o;
         try {
-          return Outcome{users::create(c, email, username, hash_password(password)), ""};
+          c.transaction([&] {
+            o.user = users::create(c, email, username, hash_password(password));
+            o.refresh = refresh_tokens::issue(c, o.user->id, ttl);
+          });
         } catch (const store::Error& e) {
           if (e.kind != store::ErrorKind::Conflict) throw;
-          return Outcome{std::nullopt, "email or username"};  // lost a race with another sign-up
+          o.user.reset();
+          o.taken = "email or username";  // lost a race with another sign-up
         }
+        return o;
       },
       ex->guard([this, ex](store::Outcome<Outcome> out) {
         if (!out.ok()) throw out.error();
-        if (!out.value().user)
-          throw http::conflict(out.value().taken == "username" ? "username_taken" : "email_taken",
-                               "that " + out.value().taken + " is already registered");
-        GST_INFO("registered user %s", out.value().user->id.c_str());
-        send_session(ex, 201, *out.value().user);
+        Outcome& o = out.value();
+        check_captcha_verdict(o.captcha);
+        if (!o.user)
+          throw http::conflict(o.taken == "username" ? "username_taken" : "email_taken",
+                               "that " + o.taken + " is already registered");
+        GST_INFO("registered user %s", o.user->id.c_str());
+        send_session(ex, 201, *o.user, o.refresh);
       }));
 }
 
@@ -98,19 +160,73 @@ void AuthModule::login(http::ExchangePtr ex) {
   JsonObject* body = ex->json_body();
   std::string email = normalize_email(json::require_string(body, "email"));
   std::string password = json::require_string(body, "password");
-  app_.store().run<std::optional<User>>(
-      [email, password](store::Connection& c) -> std::optional<User> {
+  auto captcha = captcha_fields(body);
+  struct Outcome {
+    Captcha::Verdict captcha = Captcha::Verdict::Ok;
+    std::optional<User> user;
+    IssuedRefresh refresh;
+  };
+  app_.store().run<Outcome>(
+      [this, email, password, captcha, ttl = refresh_ttl_ms()](store::Connection& c) {
+        Outcome o;
+        if (captcha) {
+          o.captcha = captcha_.check_and_consume(c, captcha->first, captcha->second);
+          if (o.captcha != Captcha::Verdict::Ok) return o;
+        }
         auto user = users::find_by_email(c, email);
         // Spend the same effort whether or not the account exists.
         static const std::string dummy = hash_password("convene-timing-equaliser");
         bool ok = verify_password(user && user->password_hash ? *user->password_hash : dummy, password);
-        if (!user || !ok) return std::nullopt;
-        return user;
+        if (user && ok && user->password_hash) {
+          o.user = user;
+          o.refresh = refresh_tokens::issue(c, user->id, ttl);
+        }
+        return o;
       },
-      ex->guard([this, ex](store::Outcome<std::optional<User>> out) {
+      ex->guard([this, ex](store::Outcome<Outcome> out) {
         if (!out.ok()) throw out.error();
-        if (!out.value()) throw http::Error(401, "invalid_credentials", "wrong e-mail or password");
-        send_session(ex, 200, *out.value());
+        check_captcha_verdict(out.value().captcha);
+        if (!out.value().user) throw http::Error(401, "invalid_credentials", "wrong e-mail or password");
+        send_session(ex, 200, *out.value().user, out.value().refresh);
+      }));
+}
+
+void AuthModule::refresh(http::ExchangePtr ex) {
+  auto token = ex->cookie("refresh_token");
+  if (!token || token->empty()) throw http::unauthorized("no refresh token: sign in again");
+  struct Outcome {
+    RefreshOutcome rotation;
+    std::optional<User> user;
+  };
+  app_.store().run<Outcome>(
+      [token = *token, ttl = refresh_ttl_ms()](store::Connection& c) {
+        Outcome o{refresh_tokens::rotate(c, token, ttl), std::nullopt};
+        if (o.rotation.kind == RefreshOutcome::Kind::Rotated) o.user = users::find_by_id(c, o.rotation.user_id);
+        return o;
+      },
+      ex->guard([this, ex](store::Outcome<Outcome> out) {
+        if (!out.ok()) throw out.error();
+        auto& o = out.value();
+        auto clear = [&] {
+          ex->set_cookie(cookie("access_token", "", "/", 0, ex->is_tls()));
+          ex->set_cookie(cookie("refresh_token", "", "/auth", 0, ex->is_tls()));
+        };
+        switch (o.rotation.kind) {
+          case RefreshOutcome::Kind::Rotated:
+            if (!o.user) break;
+            return send_session(ex, 200, *o.user, o.rotation.next);
+          case RefreshOutcome::Kind::Reused:
+            GST_WARNING("refresh token reuse for user %s: family revoked", o.rotation.user_id.c_str());
+            clear();
+            throw http::Error(401, "refresh_reused", "this session was revoked because an old refresh token was reused; sign in again");
+          case RefreshOutcome::Kind::Expired:
+            clear();
+            throw http::Error(401, "refresh_expired", "the session expired; sign in again");
+          case RefreshOutcome::Kind::Unknown:
+            break;
+        }
+        clear();
+        throw http::unauthorized("the refresh token is not valid; sign in again");
       }));
 }
 
@@ -131,12 +247,23 @@ void AuthModule::ws_token(http::ExchangePtr ex) {
   AuthUser who = authenticator_.require(*ex);
   json::Object body;
   body.set("token", tokens_.issue("ws", who.id, who.username, 60)).set("expiresIn", 60);
+  ex->add_header("Cache-Control", "no-store");
   ex->json(200, std::move(body));
 }
 
 void AuthModule::logout(http::ExchangePtr ex) {
-  ex->set_cookie("access_token=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-  ex->no_content();
+  auto token = ex->cookie("refresh_token");
+  auto finish = [this, ex] {
+    ex->set_cookie(cookie("access_token", "", "/", 0, ex->is_tls()));
+    ex->set_cookie(cookie("refresh_token", "", "/auth", 0, ex->is_tls()));
+    ex->no_content();
+  };
+  if (!token || token->empty()) return finish();
+  app_.store().run<bool>([token = *token](store::Connection& c) { return refresh_tokens::revoke_family_of(c, token); },
+                         ex->guard([finish](store::Outcome<bool> out) {
+                           if (!out.ok()) throw out.error();
+                           finish();
+                         }));
 }
 
 }  // namespace convene::auth

@@ -71,7 +71,7 @@ TEST(Server, ErrorsAreJsonWithCodeAndMessage) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.error_code(), "not_found");
 
-  r = http.get("/auth/login");
+  r = http.request("DELETE", "/auth/login");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.error_code(), "method_not_allowed");
 

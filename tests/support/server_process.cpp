@@ -73,6 +73,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
   g_subprocess_launcher_set_stderr_file_path(launcher, log_path_.c_str());
   // Quiet, deterministic defaults for tests; a test's own env wins.
   g_subprocess_launcher_setenv(launcher, "CONVENE_AUTH_CAPTCHA", "false", TRUE);
+  g_subprocess_launcher_setenv(launcher, "CONVENE_RATELIMIT_ENABLED", "false", TRUE);
   for (auto& [k, v] : options.env) g_subprocess_launcher_setenv(launcher, k.c_str(), v.c_str(), TRUE);
   proc_ = g_subprocess_launcher_spawnv(launcher, cargv.data(), &err);
   if (!proc_) throw std::runtime_error(std::string("cannot start convene: ") + err->message);
