@@ -19,7 +19,7 @@ RUN_PACKAGES=(
 )
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
-  postgresql ffmpeg iproute2 sqlite3 curl procps
+  postgresql ffmpeg iproute2 sqlite3 curl procps openssl
 )
 
 # Installs the Debian packages of the arguments that are not installed yet.

@@ -36,8 +36,15 @@ Response HttpClient::request(const std::string& method, const std::string& path,
   g_autoptr(SoupMessage) msg = soup_message_new(method.c_str(), url.c_str());
   if (!msg) throw std::runtime_error("bad URL " + url);
   SoupMessageHeaders* req = soup_message_get_request_headers(msg);
+  if (!follow_redirects_) soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+  if (accept_any_certificate_)
+    g_signal_connect(msg, "accept-certificate",
+                     G_CALLBACK(+[](SoupMessage*, GTlsCertificate*, GTlsCertificateFlags) -> gboolean { return TRUE; }),
+                     nullptr);
   if (!token_.empty()) soup_message_headers_replace(req, "Authorization", ("Bearer " + token_).c_str());
   for (auto& [k, v] : headers) soup_message_headers_replace(req, k.c_str(), v.c_str());
+  // Explicit cookies (replaying a stolen token) must not be replaced by the jar's.
+  if (headers.count("Cookie")) soup_message_disable_feature(msg, SOUP_TYPE_COOKIE_JAR);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     g_autoptr(GBytes) b = g_bytes_new(body.data(), body.size());
     const char* ct = soup_message_headers_get_one(req, "Content-Type");
@@ -60,6 +67,17 @@ Response HttpClient::request(const std::string& method, const std::string& path,
     if (g_str_equal(lower, "set-cookie")) r.set_cookies.push_back(value);
   }
   return r;
+}
+
+std::string HttpClient::cookie_value(const std::string& name) const {
+  SoupCookieJar* jar = SOUP_COOKIE_JAR(soup_session_get_feature(session_.get(), SOUP_TYPE_COOKIE_JAR));
+  GSList* all = soup_cookie_jar_all_cookies(jar);
+  std::string value;
+  for (GSList* l = all; l; l = l->next)
+    if (name == soup_cookie_get_name(static_cast<SoupCookie*>(l->data)))
+      value = soup_cookie_get_value(static_cast<SoupCookie*>(l->data));
+  g_slist_free_full(all, reinterpret_cast<GDestroyNotify>(soup_cookie_free));
+  return value;
 }
 
 std::string HttpClient::register_user(const std::string& username, const std::string& password) {

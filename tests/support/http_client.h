@@ -47,11 +47,19 @@ class HttpClient {
   void set_token(std::string token) { token_ = std::move(token); }
   const std::string& base_url() const { return base_url_; }
   SoupSession* session() const { return session_.get(); }
+  // Return 3xx answers as they are (to test redirects) instead of following them.
+  void set_follow_redirects(bool follow) { follow_redirects_ = follow; }
+  // Accept any TLS certificate (tests with a self-signed one).
+  void set_accept_any_certificate(bool accept) { accept_any_certificate_ = accept; }
+  // Sends exactly these cookies instead of the jar's (replays, theft).
+  std::string cookie_value(const std::string& name) const;
 
  private:
   std::string base_url_;
   GObjectPtr<SoupSession> session_;
   std::string token_;
+  bool follow_redirects_ = true;
+  bool accept_any_certificate_ = false;
 };
 
 }  // namespace convene::testing
