@@ -15,7 +15,7 @@ RUN_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
-  nodejs npm ca-certificates
+  ca-certificates
 )
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
@@ -34,6 +34,14 @@ install_packages() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Node and npm: the machine may already have them (e.g. a Node.js build that
+# bundles npm, which conflicts with Debian's npm package); install only what
+# is missing.
+install_node() {
+  command -v node >/dev/null 2>&1 || install_packages nodejs
+  command -v npm >/dev/null 2>&1 || install_packages npm
 }
 
 # Builds the web client into web/dist when its sources changed (a no-op

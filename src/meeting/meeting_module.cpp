@@ -6,6 +6,7 @@
 #include "http/error.h"
 #include "meeting/ics.h"
 #include "meeting/meeting_repository.h"
+#include "meeting/question_repository.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -58,6 +59,7 @@ MeetingModule::MeetingModule(app::App& app)
                                                    app.public_url());
   auto& http = app.http();
   http.route("GET", "/rooms/:id/transcript", [this](http::ExchangePtr ex) { transcript(ex); });
+  http.route("GET", "/rooms/:id/questions", [this](http::ExchangePtr ex) { questions(ex); });
   http.route("POST", "/ai/summary", [this](http::ExchangePtr ex) { summary(ex); });
   http.route("POST", "/ai/suggest", [this](http::ExchangePtr ex) { suggest(ex); });
   http.route("POST", "/rooms/:id/invite", [this](http::ExchangePtr ex) { invite(ex); });
@@ -125,6 +127,24 @@ void MeetingModule::transcript(http::ExchangePtr ex) {
             lines.add(std::move(json::Object().set("speaker", l.speaker).set("text", l.text).set_time("createdAt", l.at_ms)));
           json::Object body;
           body.set("roomId", room_id).set("lines", std::move(lines));
+          ex->json(200, std::move(body));
+        }));
+  });
+}
+
+void MeetingModule::questions(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id");
+  with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser& who) {
+    app_.store().run<std::string>(
+        [room_id, uid = who.id](store::Connection& c) {
+          json::Array list;
+          for (auto& q : questions::list(c, room_id, uid)) list.add(q.to_json());
+          return json::stringify(std::move(list).node().get());
+        },
+        ex->guard([ex, room_id](store::Outcome<std::string> out) {
+          if (!out.ok()) throw out.error();
+          json::Object body;
+          body.set("roomId", room_id).set("questions", json::parse(out.value(), nullptr));
           ex->json(200, std::move(body));
         }));
   });

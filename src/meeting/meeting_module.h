@@ -38,6 +38,7 @@ class MeetingModule final : public app::Module {
 
  private:
   void transcript(http::ExchangePtr ex);
+  void questions(http::ExchangePtr ex);
   void summary(http::ExchangePtr ex);
   void suggest(http::ExchangePtr ex);
   void invite(http::ExchangePtr ex);

@@ -10,6 +10,27 @@ json::Object LivePeer::to_json() const {
   return o;
 }
 
+json::Object LobbyEntry::to_json() const {
+  json::Object user;
+  user.set("userId", user_id).set("username", username);
+  json::Object o;
+  o.set("lobbyId", lobby_id).set("user", std::move(user)).set_time("since", since);
+  return o;
+}
+
+std::vector<const LobbyEntry*> LiveRoom::lobby_in_order() const {
+  std::vector<const LobbyEntry*> out;
+  for (auto& [id, e] : lobby_) out.push_back(&e);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->since < b->since || (a->since == b->since && a->lobby_id < b->lobby_id); });
+  return out;
+}
+
+const LivePeer* LiveRoom::earliest_with_role(const std::string& role) const {
+  for (const LivePeer* p : peers())
+    if (p->role == role) return p;
+  return nullptr;
+}
+
 LiveRoom::LiveRoom(RoomRecord record, size_t max_strokes) : record_(std::move(record)), max_strokes_(max_strokes) {}
 
 LivePeer& LiveRoom::add_peer(LivePeer peer) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,18 @@ struct LivePeer {
 
   // {peerId, userId, username, role, handRaised}
   json::Object to_json() const;
+};
+
+// Someone waiting in the lobby for a host to let them in.
+struct LobbyEntry {
+  std::string lobby_id;
+  uint64_t session_id = 0;
+  std::string user_id;
+  std::string username;
+  std::string role;  // the role they will have once admitted
+  int64_t since = 0;
+
+  json::Object to_json() const;  // {lobbyId, user:{userId, username}, since}
 };
 
 class LiveRoom {
@@ -55,6 +68,18 @@ class LiveRoom {
   // reads back in the order messages were broadcast.
   int64_t next_chat_time(int64_t now_ms);
 
+  // --- Lobby and host controls (this meeting only; gone when the room empties)
+  std::map<std::string, LobbyEntry>& lobby() { return lobby_; }
+  std::vector<const LobbyEntry*> lobby_in_order() const;
+  // Users a host let in (they skip the lobby when they reconnect).
+  std::set<std::string>& admitted() { return admitted_; }
+  // Users a host removed: they need a new admission to come back.
+  std::set<std::string>& kicked() { return kicked_; }
+  // Sources a host muted per peer, and whether the peer may unmute them.
+  std::map<std::string, std::map<std::string, bool>>& host_muted() { return host_muted_; }
+  // The peer that has been here longest among `role` (or nullptr).
+  const LivePeer* earliest_with_role(const std::string& role) const;
+
  private:
   RoomRecord record_;
   std::map<std::string, LivePeer> peers_;
@@ -62,6 +87,10 @@ class LiveRoom {
   std::deque<JsonNodePtr> strokes_;
   size_t max_strokes_;
   int64_t last_chat_time_ = 0;
+  std::map<std::string, LobbyEntry> lobby_;
+  std::set<std::string> admitted_;
+  std::set<std::string> kicked_;
+  std::map<std::string, std::map<std::string, bool>> host_muted_;
 };
 
 }  // namespace convene::rooms

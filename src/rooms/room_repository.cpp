@@ -132,6 +132,13 @@ void set_host(store::Connection& c, const std::string& room_id, const std::strin
   });
 }
 
+void update(store::Connection& c, const RoomRecord& r) {
+  c.exec(
+      "UPDATE rooms SET name = $2, scheduled_at = $3, description = $4, duration_min = $5, lobby_enabled = $6"
+      " WHERE id = $1",
+      {r.id, r.name, r.scheduled_at, r.description, r.duration_min, r.lobby_enabled});
+}
+
 bool end(store::Connection& c, const std::string& room_id, int64_t now_ms) {
   return c.exec("UPDATE rooms SET is_active = 0, ended_at = $2 WHERE id = $1 AND is_active = 1", {room_id, now_ms})
              .affected == 1;

@@ -39,6 +39,8 @@ void add_member(store::Connection& c, const std::string& room_id, const std::str
 void remove_member(store::Connection& c, const std::string& room_id, const std::string& user_id);
 void set_role(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role);
 void set_host(store::Connection& c, const std::string& room_id, const std::string& user_id);
+// Saves name, schedule, description, duration and lobby flag.
+void update(store::Connection& c, const RoomRecord& room);
 // Marks the room ended; false when it already was.
 bool end(store::Connection& c, const std::string& room_id, int64_t now_ms);
 

@@ -38,6 +38,7 @@ RoomsModule::RoomsModule(app::App& app)
   http.route("GET", "/rooms", [this](http::ExchangePtr ex) { list(ex); });
   http.route("GET", "/rooms/stats", [this](http::ExchangePtr ex) { stats(ex); });
   http.route("GET", "/rooms/:id", [this](http::ExchangePtr ex) { get(ex); });
+  http.route("PATCH", "/rooms/:id", [this](http::ExchangePtr ex) { update(ex); });
   http.route("POST", "/rooms/:id/join", [this](http::ExchangePtr ex) { join_by_id(ex); });
   http.route("POST", "/rooms/join/:code", [this](http::ExchangePtr ex) { join_by_invite(ex); });
   http.route("POST", "/rooms/:id/leave", [this](http::ExchangePtr ex) { leave(ex); });
@@ -144,6 +145,51 @@ void RoomsModule::get(http::ExchangePtr ex) {
         json::Object body = out.value().first->to_json();
         body.set("role", *out.value().second);
         ex->json(200, std::move(body));
+      }));
+}
+
+void RoomsModule::update(http::ExchangePtr ex) {
+  auto who = authenticator_.require(*ex);
+  JsonObject* body = ex->json_body();
+  auto name = json::optional_string(body, "name");
+  if (name && (name->empty() || g_utf8_strlen(name->c_str(), -1) > 100))
+    throw json::FieldError("name", "'name' must be 1 to 100 characters");
+  bool has_schedule = json_object_has_member(body, "scheduledAt");
+  auto scheduled = optional_time(body, "scheduledAt");
+  auto description = json::optional_string(body, "description");
+  auto duration = json::optional_int(body, "durationMin");
+  if (duration && (*duration < 1 || *duration > 1440)) throw json::FieldError("durationMin", "'durationMin' must be 1 to 1440");
+  auto lobby = json::optional_bool(body, "lobbyEnabled");
+  struct Updated {
+    std::optional<RoomRecord> room;
+    std::optional<std::string> role;
+  };
+  app_.store().run<Updated>(
+      [id = ex->param("id"), uid = who.id, name, has_schedule, scheduled, description, duration, lobby](store::Connection& c) {
+        Updated u{room_store::find(c, id), room_store::role_of(c, id, uid)};
+        if (!u.room || !u.role || (*u.role != "HOST" && *u.role != "CO_HOST")) return u;
+        if (name) u.room->name = *name;
+        if (has_schedule) u.room->scheduled_at = scheduled;
+        if (description) u.room->description = description;
+        if (duration) u.room->duration_min = duration;
+        if (lobby) u.room->lobby_enabled = *lobby;
+        room_store::update(c, *u.room);
+        return u;
+      },
+      ex->guard([this, ex](store::Outcome<Updated> out) {
+        if (!out.ok()) throw out.error();
+        if (!out.value().room) throw http::not_found("no such room");
+        require_member(out.value().role);
+        if (*out.value().role != "HOST" && *out.value().role != "CO_HOST")
+          throw http::forbidden("only the host or a co-host can change the room");
+        const RoomRecord& r = *out.value().room;
+        if (LiveRoom* live = this->live(r.id)) {
+          // The live room keeps its host; the rest follows the update.
+          std::string host = live->record().host_id;
+          live->record() = r;
+          live->record().host_id = host;
+        }
+        ex->json(200, r.to_json());
       }));
 }
 

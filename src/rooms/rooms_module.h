@@ -45,6 +45,7 @@ class RoomsModule final : public app::Module {
   void create(http::ExchangePtr ex);
   void list(http::ExchangePtr ex);
   void get(http::ExchangePtr ex);
+  void update(http::ExchangePtr ex);
   void join_by_id(http::ExchangePtr ex);
   void join_by_invite(http::ExchangePtr ex);
   void leave(http::ExchangePtr ex);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -34,9 +35,17 @@ class HandlerTable {
   std::map<std::string, MessageHandler> handlers_;
 };
 
+// The join-room flow (membership check, lobby, room-joined), also used when
+// a host admits someone from the lobby.
+void start_join(SignalingModule& signaling, uint64_t session_id, const std::string& room_id,
+                const std::string& request_id);
+
 void register_room_handlers(HandlerTable& table);
 void register_chat_handlers(HandlerTable& table);
 void register_whiteboard_handlers(HandlerTable& table);
 void register_relay_handlers(HandlerTable& table);
+void register_control_handlers(HandlerTable& table);
+void register_qa_handlers(HandlerTable& table);
+void register_breakout_handlers(HandlerTable& table);
 
 }  // namespace convene::signaling

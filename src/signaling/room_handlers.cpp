@@ -1,5 +1,6 @@
 // join-room and leave-room: membership checked in the store, then the
 // session becomes a peer of the live room.
+#include "meeting/question_repository.h"
 #include "rooms/room_repository.h"
 #include "signaling/signaling_module.h"
 #include "util/log.h"
@@ -13,6 +14,7 @@ struct JoinCheck {
   std::optional<rooms::RoomRecord> room;
   std::optional<std::string> role;
   std::vector<rooms::ChatMessage> chat;  // newest first
+  std::string questions;                 // JSON array, ordered for display
 };
 
 json::Array chat_json(const std::vector<rooms::ChatMessage>& newest_first) {
@@ -32,15 +34,24 @@ json::Array chat_json(const std::vector<rooms::ChatMessage>& newest_first) {
 }
 
 void join_room(MessageContext& ctx) {
-  std::string room_id = json::require_string(ctx.message, "roomId");
-  SignalingModule& sig = ctx.signaling;
-  uint64_t session_id = ctx.session.id;
-  std::string request_id = ctx.request_id;
+  start_join(ctx.signaling, ctx.session.id, json::require_string(ctx.message, "roomId"), ctx.request_id);
+}
+
+}  // namespace
+
+void start_join(SignalingModule& sig, uint64_t session_id, const std::string& room_id, const std::string& request_id) {
+  Session* asker = sig.session(session_id);
+  if (!asker) return;
   int64_t history = sig.chat_history();
   sig.app().store().run<JoinCheck>(
-      [room_id, uid = ctx.session.user_id, history](store::Connection& c) {
+      [room_id, uid = asker->user_id, history](store::Connection& c) {
         JoinCheck j{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid), {}};
-        if (j.room && j.role) j.chat = rooms::room_store::chat_page(c, room_id, std::nullopt, history);
+        if (j.room && j.role) {
+          j.chat = rooms::room_store::chat_page(c, room_id, std::nullopt, history);
+          json::Array qs;
+          for (auto& q : meeting::questions::list(c, room_id, uid)) qs.add(q.to_json());
+          j.questions = json::stringify(std::move(qs).node().get());
+        }
         return j;
       },
       [&sig, session_id, request_id](store::Outcome<JoinCheck> out) {
@@ -59,12 +70,39 @@ void join_room(MessageContext& ctx) {
                                 request_id);
         // The host's live record (e.g. a changed host) wins over the stored one.
         rooms::RoomRecord record = *j.room;
-        if (rooms::LiveRoom* live = sig.rooms().live(record.id)) record = live->record();
-        sig.enter_room(*s, record, *j.role, chat_json(j.chat), request_id);
+        rooms::LiveRoom* live = sig.rooms().live(record.id);
+        if (live) record = live->record();
+        std::string role = *j.role;
+        if (live && live->record().host_id == s->user_id) role = "HOST";
+        bool host_like = role == "HOST" || role == "CO_HOST";
+        bool kicked = live && live->kicked().count(s->user_id);
+        bool admitted = live && live->admitted().count(s->user_id);
+        // The lobby: everyone but hosts waits for admission when it is on, and
+        // anyone a host removed needs a new admission in any case.
+        if (!host_like && (kicked || (record.lobby_enabled && !admitted)))
+          return sig.wait_in_lobby(*s, record, role, request_id);
+        auto qs = json::parse(j.questions, nullptr);
+        json::Array questions;
+        if (qs && JSON_NODE_HOLDS_ARRAY(qs.get())) {
+          JsonArray* a = json_node_get_array(qs.get());
+          for (guint i = 0; i < json_array_get_length(a); ++i)
+            questions.add(JsonNodePtr(json_node_copy(json_array_get_element(a, i))));
+        }
+        sig.set_pending_questions(s->id, std::move(questions));
+        sig.enter_room(*s, record, role, chat_json(j.chat), request_id);
       });
 }
 
+namespace {
+
 void leave_room(MessageContext& ctx) {
+  if (!ctx.session.waiting_room_id.empty()) {
+    std::string room_id = ctx.session.waiting_room_id;
+    ctx.signaling.leave_lobby(ctx.session, "left");
+    ctx.signaling.send(ctx.session, std::move(json::Object().set("type", "room-left").set("roomId", room_id)),
+                       ctx.request_id);
+    return;
+  }
   if (!ctx.session.in_room()) throw MessageError("not_in_room", "you are not in a room");
   std::string room_id = ctx.session.room_id;
   ctx.signaling.leave_room(ctx.session);

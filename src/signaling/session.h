@@ -40,6 +40,10 @@ struct Session {
   std::string role;
   bool in_room() const { return !room_id.empty(); }
 
+  // Set while the session waits in a room's lobby.
+  std::string waiting_room_id;
+  std::string lobby_id;
+
   std::function<void(const std::string& text)> send_text;
   std::function<void(int code, const std::string& reason)> close;
 

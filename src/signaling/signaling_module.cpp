@@ -30,6 +30,10 @@ SignalingModule::SignalingModule(app::App& app)
   register_chat_handlers(handlers_);
   register_whiteboard_handlers(handlers_);
   register_relay_handlers(handlers_);
+  register_control_handlers(handlers_);
+  register_qa_handlers(handlers_);
+  register_breakout_handlers(handlers_);
+  breakouts_ = std::make_unique<Breakouts>(*this);
 
   const auth::Authenticator& authn = rooms_.authenticator();
   app.http().add_websocket(
@@ -256,7 +260,23 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
       .set("iceServers", ice_servers(s.user_id))
       .set("chat", std::move(chat))
       .set("whiteboard", room.strokes_json());
+  auto pq = pending_questions_.find(s.id);
+  if (pq != pending_questions_.end()) {
+    joined.set("questions", std::move(pq->second));
+    pending_questions_.erase(pq);
+  } else {
+    joined.set("questions", json::Array());
+  }
+  bool host_like = role == "HOST" || role == "CO_HOST";
+  json::Array waiting;
+  if (host_like)
+    for (const rooms::LobbyEntry* e : room.lobby_in_order()) waiting.add(e->to_json());
+  joined.set("lobby", std::move(waiting));
   send(s, std::move(joined), request_id);
+  // A host who arrives late sees everyone waiting.
+  if (host_like)
+    for (const rooms::LobbyEntry* e : room.lobby_in_order())
+      send(s, std::move(json::Object().set("type", "lobby-request").set("lobbyId", e->lobby_id).set("user", std::move(json::Object().set("userId", e->user_id).set("username", e->username)))));
   broadcast(record.id, std::move(json::Object().set("type", "peer-joined").set("peer", added.to_json())), added.peer_id);
   GST_INFO("peer %s (%s) joined room %s", added.peer_id.c_str(), s.username.c_str(), record.id.c_str());
   if (media_ && std::string(record.media_mode()) == "sfu")
@@ -275,7 +295,10 @@ void SignalingModule::leave_room(Session& s) {
   std::string attendance;
   if (rooms::LivePeer* p = room->peer(peer_id)) attendance = p->attendance_id;
   bool sfu = std::string(room->record().media_mode()) == "sfu";
+  bool was_host = false;
+  if (rooms::LivePeer* p = room->peer(peer_id)) was_host = p->role == "HOST";
   room->remove_peer(peer_id);
+  room->host_muted().erase(peer_id);
   if (!attendance.empty())
     app_.store().run_void(
         [attendance](store::Connection& c) { rooms::room_store::attendance_stop(c, attendance, timeutil::now_ms()); },
@@ -285,7 +308,78 @@ void SignalingModule::leave_room(Session& s) {
   if (media_ && sfu) media_->peer_left(room_id, peer_id);
   broadcast(room_id, std::move(json::Object().set("type", "peer-left").set("peerId", peer_id)));
   GST_INFO("peer %s left room %s", peer_id.c_str(), room_id.c_str());
-  if (room->peer_count() == 0) rooms_.close_live(room_id);
+  if (was_host && !room->earliest_with_role("HOST")) {
+    // Exactly one host: the earliest co-host, else the earliest participant, takes over.
+    const rooms::LivePeer* next = room->earliest_with_role("CO_HOST");
+    if (!next) next = room->earliest_with_role("PARTICIPANT");
+    if (next) {
+      rooms::LivePeer* heir = room->peer(next->peer_id);
+      heir->role = "HOST";
+      room->record().host_id = heir->user_id;
+      if (Session* hs = session_of_peer(heir->peer_id)) hs->role = "HOST";
+      app_.store().run_void(
+          [room_id, uid = heir->user_id](store::Connection& c) { rooms::room_store::set_host(c, room_id, uid); },
+          [](store::Outcome<store::Unit> out) {
+            if (!out.ok()) GST_WARNING("host hand-over not stored: %s", out.error().what());
+          });
+      broadcast(room_id, std::move(json::Object()
+                                       .set("type", "host-changed")
+                                       .set("peerId", heir->peer_id)
+                                       .set("userId", heir->user_id)
+                                       .set("previousPeerId", peer_id)
+                                       .set("reason", "host-left")));
+    }
+  }
+  if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
+}
+
+rooms::LivePeer* SignalingModule::peer_of(Session& s) {
+  rooms::LiveRoom* room = s.in_room() ? rooms_.live(s.room_id) : nullptr;
+  return room ? room->peer(s.peer_id) : nullptr;
+}
+
+meeting::MeetingModule* SignalingModule::meeting() const { return app_.module<meeting::MeetingModule>(); }
+
+void SignalingModule::set_pending_questions(uint64_t session_id, json::Array questions) {
+  pending_questions_[session_id] = std::move(questions).node();
+}
+
+void SignalingModule::send_to_hosts(const std::string& room_id, json::Object&& message) {
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) return;
+  std::string text = std::move(message).to_string();
+  for (const rooms::LivePeer* p : room->peers())
+    if (p->role == "HOST" || p->role == "CO_HOST")
+      if (Session* s = session_of_peer(p->peer_id)) s->send_text(text);
+}
+
+void SignalingModule::wait_in_lobby(Session& s, const rooms::RoomRecord& record, const std::string& role,
+                                    const std::string& request_id) {
+  if (s.in_room()) leave_room(s);
+  leave_lobby(s, "left");
+  rooms::LiveRoom& room = rooms_.open_live(record);
+  rooms::LobbyEntry e{random::hex_token(8), s.id, s.user_id, s.username, role, timeutil::now_ms()};
+  room.lobby()[e.lobby_id] = e;
+  s.waiting_room_id = record.id;
+  s.lobby_id = e.lobby_id;
+  send(s, std::move(json::Object().set("type", "lobby-waiting").set("roomId", record.id).set("lobbyId", e.lobby_id)),
+       request_id);
+  json::Object user;
+  user.set("userId", e.user_id).set("username", e.username);
+  send_to_hosts(record.id, std::move(json::Object().set("type", "lobby-request").set("lobbyId", e.lobby_id).set("user", std::move(user))));
+  GST_INFO("%s waits in the lobby of room %s", s.username.c_str(), record.id.c_str());
+}
+
+void SignalingModule::leave_lobby(Session& s, const char* outcome) {
+  if (s.waiting_room_id.empty()) return;
+  std::string room_id = s.waiting_room_id, lobby_id = s.lobby_id;
+  s.waiting_room_id.clear();
+  s.lobby_id.clear();
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) return;
+  room->lobby().erase(lobby_id);
+  send_to_hosts(room_id, std::move(json::Object().set("type", "lobby-resolved").set("lobbyId", lobby_id).set("outcome", outcome)));
+  if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
 }
 
 void SignalingModule::send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) {
@@ -315,7 +409,9 @@ void SignalingModule::drop(uint64_t session_id, int code, const std::string& rea
   if (it == connections_.end()) return;
   Session& s = *it->second.session;
   s.closing = true;
+  leave_lobby(s, "left");
   leave_room(s);
+  pending_questions_.erase(session_id);
   GST_INFO("session %" G_GUINT64_FORMAT " closed (%d, %s)", session_id, code, reason.c_str());
   GObjectPtr<SoupWebsocketConnection> ws = std::move(it->second.ws);
   void* signal_data = it->second.signal_data;
@@ -347,6 +443,8 @@ void SignalingModule::check_heartbeats() {
 }
 
 void SignalingModule::room_ended(const std::string& room_id) {
+  // The meeting ended: its breakout rooms end with it.
+  if (breakouts_ && breakouts_->active(room_id)) breakouts_->close(room_id, "room-ended");
   rooms::LiveRoom* room = rooms_.live(room_id);
   if (!room) {
     if (media_) media_->room_closed(room_id);

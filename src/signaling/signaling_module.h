@@ -15,8 +15,10 @@
 #include <string>
 
 #include "app/app.h"
+#include "meeting/meeting_module.h"
 #include "meeting/reminder_scheduler.h"
 #include "rooms/rooms_module.h"
+#include "signaling/breakouts.h"
 #include "signaling/handler_table.h"
 #include "signaling/ice_servers.h"
 #include "signaling/media_handler.h"
@@ -40,6 +42,7 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   void set_media_handler(MediaHandler* handler) { media_ = handler; }
   MediaHandler* media() const { return media_; }
   HandlerTable& handlers() { return handlers_; }
+  Breakouts& breakouts() { return *breakouts_; }
 
   // --- For handlers
   app::App& app() { return app_; }
@@ -55,6 +58,17 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
                   const std::string& request_id);
   // Takes a session out of its room (leave, disconnect, kick, room end).
   void leave_room(Session& s);
+  // Puts a session in the room's lobby and tells the hosts.
+  void wait_in_lobby(Session& s, const rooms::RoomRecord& room, const std::string& role, const std::string& request_id);
+  // Takes a session out of the lobby it waits in (left, admitted or rejected).
+  void leave_lobby(Session& s, const char* outcome);
+  // Hosts and co-hosts of the room.
+  void send_to_hosts(const std::string& room_id, json::Object&& message);
+  // The session's peer in its live room (nullptr when not in one).
+  rooms::LivePeer* peer_of(Session& s);
+  // Questions of a room, ordered, for room-joined (set by the join check).
+  void set_pending_questions(uint64_t session_id, json::Array questions);
+  meeting::MeetingModule* meeting() const;
 
   // --- PeerMessenger
   void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) override;
@@ -82,6 +96,7 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   HandlerTable handlers_;
   MediaHandler* media_ = nullptr;
   IceSettings ice_;
+  std::unique_ptr<Breakouts> breakouts_;
 
   struct Connection {
     std::unique_ptr<Session> session;
@@ -90,6 +105,7 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   };
   std::map<uint64_t, Connection> connections_;
   std::map<std::string, uint64_t> peer_sessions_;  // peer id -> session id
+  std::map<uint64_t, JsonNodePtr> pending_questions_;  // room-joined extras, by session
   uint64_t next_session_id_ = 1;
 
   int64_t ping_interval_sec_;

@@ -1,0 +1,255 @@
+// Running a meeting: the lobby (admit, reject), host and co-host actions
+// (kick, mute, mute-all, promote, transfer-host), raised hands, and the
+// mute state of tracks. Every refused action is an `error`; every applied
+// one is announced to the room.
+#include "rooms/room_repository.h"
+#include "signaling/signaling_module.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_signaling_debug
+
+namespace convene::signaling {
+namespace {
+
+bool is_host_like(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
+
+rooms::LiveRoom& room_of(MessageContext& ctx) {
+  if (!ctx.session.in_room()) throw MessageError("not_in_room", "join a room first");
+  rooms::LiveRoom* room = ctx.signaling.rooms().live(ctx.session.room_id);
+  if (!room) throw MessageError("not_in_room", "the room is closed");
+  return *room;
+}
+
+rooms::LiveRoom& hosted_room(MessageContext& ctx) {
+  rooms::LiveRoom& room = room_of(ctx);
+  if (!is_host_like(ctx.session.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
+  return room;
+}
+
+rooms::LivePeer& target_peer(MessageContext& ctx, rooms::LiveRoom& room) {
+  std::string id = json::require_string(ctx.message, "peerId");
+  rooms::LivePeer* p = room.peer(id);
+  if (!p) throw MessageError("unknown_peer", "no peer '" + id + "' in this room");
+  return *p;
+}
+
+json::Object by(const Session& s) {
+  json::Object o;
+  o.set("peerId", s.peer_id).set("userId", s.user_id).set("username", s.username);
+  return o;
+}
+
+void check_source(const std::string& source) {
+  if (source != "camera" && source != "microphone" && source != "screen")
+    throw json::FieldError("source", "'source' must be camera, microphone or screen");
+}
+
+// Tells the media plane (when there is one) that a track stopped or resumed.
+void forward_mute(SignalingModule& sig, const Session& target, const std::string& source, bool muted) {
+  if (!sig.media() || !sig.media()->handles("track-muted")) return;
+  rooms::LiveRoom* room = sig.rooms().live(target.room_id);
+  if (!room || std::string(room->record().media_mode()) != "sfu") return;
+  json::Object m;
+  m.set("type", "track-muted").set("source", source).set("muted", muted);
+  JsonNodePtr node = std::move(m).node();
+  sig.media()->handle(PeerInfo{target.room_id, target.peer_id, target.user_id, target.username, target.role},
+                      "track-muted", json_node_get_object(node.get()));
+}
+
+void persist_role(SignalingModule& sig, const std::string& room_id, const std::string& user_id, const std::string& role) {
+  sig.app().store().run_void(
+      [room_id, user_id, role](store::Connection& c) { rooms::room_store::set_role(c, room_id, user_id, role); },
+      [](store::Outcome<store::Unit> out) {
+        if (!out.ok()) GST_WARNING("role change not stored: %s", out.error().what());
+      });
+}
+
+// --- Lobby
+
+rooms::LobbyEntry take_lobby_entry(MessageContext& ctx, rooms::LiveRoom& room) {
+  std::string id = json::require_string(ctx.message, "lobbyId");
+  auto it = room.lobby().find(id);
+  if (it == room.lobby().end()) throw MessageError("unknown_lobby_entry", "nobody is waiting as '" + id + "'");
+  return it->second;
+}
+
+void lobby_admit(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  rooms::LobbyEntry e = take_lobby_entry(ctx, room);
+  room.admitted().insert(e.user_id);
+  room.kicked().erase(e.user_id);
+  std::string room_id = room.id();
+  Session* waiting = ctx.signaling.session(e.session_id);
+  if (!waiting) {
+    room.lobby().erase(e.lobby_id);
+    return;
+  }
+  ctx.signaling.leave_lobby(*waiting, "admitted");
+  GST_INFO("%s admitted %s to room %s", ctx.session.username.c_str(), e.username.c_str(), room_id.c_str());
+  start_join(ctx.signaling, e.session_id, room_id, "");
+}
+
+void lobby_reject(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  rooms::LobbyEntry e = take_lobby_entry(ctx, room);
+  std::string room_id = room.id();
+  if (Session* waiting = ctx.signaling.session(e.session_id)) {
+    ctx.signaling.leave_lobby(*waiting, "rejected");
+    ctx.signaling.send(*waiting, std::move(json::Object().set("type", "lobby-rejected").set("roomId", room_id)));
+  } else {
+    room.lobby().erase(e.lobby_id);
+  }
+}
+
+// --- Host actions
+
+void kick(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  rooms::LivePeer& target = target_peer(ctx, room);
+  if (target.role == "HOST") throw MessageError("forbidden", "the host cannot be removed");
+  if (target.peer_id == ctx.session.peer_id) throw MessageError("forbidden", "use leave-room to leave");
+  std::string room_id = room.id(), peer_id = target.peer_id, user_id = target.user_id;
+  room.kicked().insert(user_id);
+  room.admitted().erase(user_id);
+  Session* s = ctx.signaling.session_of_peer(peer_id);
+  ctx.signaling.broadcast(room_id, std::move(json::Object().set("type", "peer-kicked").set("peerId", peer_id).set("by", by(ctx.session))));
+  if (s) {
+    ctx.signaling.send(*s, std::move(json::Object().set("type", "kicked").set("roomId", room_id).set("by", by(ctx.session))));
+    ctx.signaling.leave_room(*s);
+  }
+}
+
+void mute_peer(SignalingModule& sig, const Session& host, rooms::LiveRoom& room, rooms::LivePeer& target,
+               const std::string& source, bool allow_unmute) {
+  room.host_muted()[target.peer_id][source] = allow_unmute;
+  Session* s = sig.session_of_peer(target.peer_id);
+  if (s) {
+    sig.send(*s, std::move(json::Object()
+                               .set("type", "muted-by-host")
+                               .set("source", source)
+                               .set("canUnmute", allow_unmute)
+                               .set("by", by(host))));
+    forward_mute(sig, *s, source, true);
+  }
+  sig.broadcast(room.id(), std::move(json::Object()
+                                         .set("type", "track-muted")
+                                         .set("peerId", target.peer_id)
+                                         .set("source", source)
+                                         .set("muted", true)
+                                         .set("by", by(host))));
+}
+
+void mute(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  rooms::LivePeer& target = target_peer(ctx, room);
+  std::string source = json::optional_string(ctx.message, "source").value_or("microphone");
+  check_source(source);
+  mute_peer(ctx.signaling, ctx.session, room, target, source, json::optional_bool(ctx.message, "allowUnmute").value_or(true));
+}
+
+void mute_all(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  bool allow = json::optional_bool(ctx.message, "allowUnmute").value_or(true);
+  std::vector<std::string> ids;
+  for (const rooms::LivePeer* p : room.peers())
+    if (!is_host_like(p->role)) ids.push_back(p->peer_id);
+  for (auto& id : ids)
+    if (rooms::LivePeer* p = room.peer(id)) mute_peer(ctx.signaling, ctx.session, room, *p, "microphone", allow);
+}
+
+void promote(MessageContext& ctx) {
+  rooms::LiveRoom& room = hosted_room(ctx);
+  rooms::LivePeer& target = target_peer(ctx, room);
+  std::string role = json::require_string(ctx.message, "role");
+  if (role != "CO_HOST" && role != "PARTICIPANT" && role != "VIEWER")
+    throw json::FieldError("role", "'role' must be CO_HOST, PARTICIPANT or VIEWER (use transfer-host for HOST)");
+  if (target.role == "HOST") throw MessageError("forbidden", "the host's role changes only by transfer-host");
+  target.role = role;
+  if (Session* s = ctx.signaling.session_of_peer(target.peer_id)) s->role = role;
+  persist_role(ctx.signaling, room.id(), target.user_id, role);
+  ctx.signaling.broadcast(room.id(), std::move(json::Object()
+                                                   .set("type", "role-changed")
+                                                   .set("peerId", target.peer_id)
+                                                   .set("role", role)
+                                                   .set("by", by(ctx.session))));
+}
+
+void transfer_host(MessageContext& ctx) {
+  rooms::LiveRoom& room = room_of(ctx);
+  if (ctx.session.role != "HOST") throw MessageError("forbidden", "only the host can hand over the meeting");
+  rooms::LivePeer& target = target_peer(ctx, room);
+  if (target.peer_id == ctx.session.peer_id) throw MessageError("invalid_field", "you are the host already");
+  rooms::LivePeer* me = room.peer(ctx.session.peer_id);
+  me->role = "CO_HOST";
+  ctx.session.role = "CO_HOST";
+  target.role = "HOST";
+  room.record().host_id = target.user_id;
+  if (Session* s = ctx.signaling.session_of_peer(target.peer_id)) s->role = "HOST";
+  ctx.signaling.app().store().run_void(
+      [room_id = room.id(), uid = target.user_id](store::Connection& c) { rooms::room_store::set_host(c, room_id, uid); },
+      [](store::Outcome<store::Unit> out) {
+        if (!out.ok()) GST_WARNING("host transfer not stored: %s", out.error().what());
+      });
+  ctx.signaling.broadcast(room.id(), std::move(json::Object()
+                                                   .set("type", "host-changed")
+                                                   .set("peerId", target.peer_id)
+                                                   .set("userId", target.user_id)
+                                                   .set("previousPeerId", ctx.session.peer_id)
+                                                   .set("reason", "transfer")));
+}
+
+// --- Everyone
+
+void hand(MessageContext& ctx) {
+  rooms::LiveRoom& room = room_of(ctx);
+  bool raised = json::optional_bool(ctx.message, "raised").value_or(true);
+  std::string peer_id = json::optional_string(ctx.message, "peerId").value_or(ctx.session.peer_id);
+  if (peer_id != ctx.session.peer_id) {
+    // Lowering someone else's hand is a host action.
+    if (!is_host_like(ctx.session.role) || raised)
+      throw MessageError("forbidden", "only the host or a co-host can lower another person's hand");
+  }
+  rooms::LivePeer* p = room.peer(peer_id);
+  if (!p) throw MessageError("unknown_peer", "no peer '" + peer_id + "' in this room");
+  p->hand_raised = raised;
+  json::Object m;
+  m.set("type", "hand").set("peerId", peer_id).set("raised", raised);
+  if (peer_id != ctx.session.peer_id) m.set("by", by(ctx.session));
+  ctx.signaling.broadcast(room.id(), std::move(m));
+}
+
+void track_muted(MessageContext& ctx) {
+  rooms::LiveRoom& room = room_of(ctx);
+  std::string source = json::require_string(ctx.message, "source");
+  check_source(source);
+  bool muted = json::optional_bool(ctx.message, "muted").value_or(true);
+  auto& held = room.host_muted()[ctx.session.peer_id];
+  if (!muted) {
+    auto it = held.find(source);
+    if (it != held.end() && !it->second)
+      throw MessageError("unmute_not_allowed", "the host muted your " + source + "; ask them to allow unmuting");
+    held.erase(source);
+  }
+  forward_mute(ctx.signaling, ctx.session, source, muted);
+  ctx.signaling.broadcast(room.id(), std::move(json::Object()
+                                                   .set("type", "track-muted")
+                                                   .set("peerId", ctx.session.peer_id)
+                                                   .set("source", source)
+                                                   .set("muted", muted)));
+}
+
+}  // namespace
+
+void register_control_handlers(HandlerTable& table) {
+  table.add("lobby-admit", lobby_admit);
+  table.add("lobby-reject", lobby_reject);
+  table.add("kick", kick);
+  table.add("mute", mute);
+  table.add("mute-all", mute_all);
+  table.add("promote", promote);
+  table.add("transfer-host", transfer_host);
+  table.add("hand", hand);
+  table.add("track-muted", track_muted);
+}
+
+}  // namespace convene::signaling
