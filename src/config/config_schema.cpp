@@ -92,6 +92,7 @@ const std::vector<KeySpec>& schema() {
       {"meeting", "reminder_check_sec", Type::Int, "30", "How often due reminders are looked for."},
       {"meeting", "idle_end_min", Type::Int, "30", "Instant meetings idle this long are ended."},
       {"meeting", "idle_check_sec", Type::Int, "60", "How often idle instant meetings are looked for."},
+      {"meeting", "breakout_warning_sec", Type::Int, "60", "Warning before timed breakout rooms close."},
   };
   return keys;
 }

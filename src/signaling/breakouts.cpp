@@ -13,7 +13,6 @@
 namespace convene::signaling {
 namespace {
 
-constexpr int64_t kWarningSec = 60;
 
 bool host_like(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
 
@@ -66,8 +65,8 @@ void Breakouts::create(http::ExchangePtr ex) {
 
   JsonObject* body = ex->json_body();
   auto duration = json::optional_int(body, "durationSec");
-  if (duration && (*duration < 30 || *duration > 24 * 3600))
-    throw json::FieldError("durationSec", "'durationSec' must be 30 to 86400");
+  if (duration && (*duration < 5 || *duration > 24 * 3600))
+    throw json::FieldError("durationSec", "'durationSec' must be 5 to 86400");
   std::vector<std::string> names;
   std::vector<std::vector<std::string>> users;  // per breakout
   std::set<std::string> hosts;
@@ -135,27 +134,30 @@ void Breakouts::create(http::ExchangePtr ex) {
         }
         if (duration) s.ends_at = timeutil::now_ms() + *duration * 1000;
         start(main_id, std::move(s), ex);
-        if (duration && *duration > kWarningSec) {
+        int64_t warning_sec = sig_.app().config().get_int("meeting", "breakout_warning_sec");
+        if (duration && *duration > warning_sec) {
           struct Tick {
             Breakouts* self;
             std::string main;
+            int64_t seconds_left;
           };
           sessions_[main_id].warning_timer = g_timeout_add_seconds_full(
-              G_PRIORITY_DEFAULT, static_cast<guint>(*duration - kWarningSec),
+              G_PRIORITY_DEFAULT, static_cast<guint>(*duration - warning_sec),
               [](gpointer p) -> gboolean {
                 auto* t = static_cast<Tick*>(p);
                 auto it = t->self->sessions_.find(t->main);
                 if (it == t->self->sessions_.end()) return G_SOURCE_REMOVE;
                 it->second.warning_timer = 0;
+                GST_INFO("breakout rooms of %s end in %" G_GINT64_FORMAT " s", t->main.c_str(), t->seconds_left);
                 for (auto& bid : it->second.breakout_ids)
                   t->self->sig_.broadcast(bid, std::move(json::Object()
                                                              .set("type", "breakout-ending")
                                                              .set("breakoutId", bid)
-                                                             .set("secondsLeft", kWarningSec)
+                                                             .set("secondsLeft", t->seconds_left)
                                                              .set_time("endsAt", it->second.ends_at)));
                 return G_SOURCE_REMOVE;
               },
-              new Tick{this, main_id}, [](gpointer p) { delete static_cast<Tick*>(p); });
+              new Tick{this, main_id, warning_sec}, [](gpointer p) { delete static_cast<Tick*>(p); });
         }
         if (duration) {
           struct Tick {
