@@ -13,6 +13,7 @@
 #include "fake_smtp.h"
 #include "http_client.h"
 #include "server_process.h"
+#include "ws_client.h"
 
 using namespace convene::testing;
 
@@ -224,4 +225,34 @@ TEST(Meeting, IdleInstantMeetingIsEndedScheduledOneKept) {
   EXPECT_EQ(sqlite3_column_int(st, 0), 1);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+// A scheduled meeting: the 15-minute reminder reaches the host's open
+// connection and both mailboxes through a real SMTP conversation, once.
+TEST(Meeting, ReminderInAppAndByEmailOnce) {
+  FakeSmtpServer smtp;
+  ServerProcess server({.env = {{"CONVENE_SMTP_URL", smtp.url()},
+                                {"CONVENE_SMTP_STARTTLS", "never"},
+                                {"CONVENE_MEETING_REMINDER_CHECK_SEC", "1"}}});
+  HttpClient host(server.base_url());
+  host.register_user("remindme");
+  auto ws = WsClient::connect(server.base_url(), host.token());
+  ASSERT_TRUE(ws);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autoptr(GDateTime) soon = g_date_time_add_minutes(now, 10);
+  g_autofree char* when = g_date_time_format_iso8601(soon);
+  auto room = host.post("/rooms", std::string(R"({"name":"Planning","scheduledAt":")") + when + R"(","durationMin":30})");
+  ASSERT_EQ(room.status, 201) << room.body;
+  ASSERT_EQ(host.post("/rooms/" + room.str("id") + "/invite", R"({"emails":["guest@example.test"]})").status, 200);
+  auto reminder = ws->wait_for("reminder", 8000);
+  ASSERT_TRUE(reminder);
+  EXPECT_EQ(int_field(reminder.get(), "minutesBefore"), 15);
+  // The invitation, then one reminder to host and guest.
+  auto mails = smtp.wait_for(2);
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_NE(mails[1].data.find("Reminder: Planning starts in 15 minutes"), std::string::npos) << mails[1].data;
+  EXPECT_EQ(mails[1].rcpt_to.size(), 2u);
+  // Checked every second: still only once.
+  EXPECT_FALSE(ws->wait_for("reminder", 2500));
+  EXPECT_EQ(smtp.messages().size(), 2u);
 }
