@@ -81,14 +81,20 @@ void Store::worker_main() {
 }
 
 void Store::post(GMainContext* ctx, std::function<void()> fn) {
-  auto* heap = new std::function<void()>(std::move(fn));
-  g_main_context_invoke_full(
-      ctx, G_PRIORITY_DEFAULT,
+  // Always through a source attached to the caller's context: g_main_context_invoke
+  // would run `fn` right here on the worker whenever that context is not owned
+  // by a thread at this moment.
+  GSource* source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(
+      source,
       [](gpointer data) -> gboolean {
         (*static_cast<std::function<void()>*>(data))();
         return G_SOURCE_REMOVE;
       },
-      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+      new std::function<void()>(std::move(fn)), [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+  g_source_attach(source, ctx);
+  g_source_unref(source);
 }
 
 void Store::close() {
