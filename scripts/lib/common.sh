@@ -20,6 +20,7 @@ RUN_PACKAGES=(
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
   postgresql ffmpeg iproute2 sqlite3 curl procps openssl
+  chromium fonts-noto-color-emoji
 )
 
 # Installs the Debian packages of the arguments that are not installed yet.
@@ -44,16 +45,16 @@ install_node() {
   command -v npm >/dev/null 2>&1 || install_packages npm
 }
 
-# Builds the web client into web/dist when its sources changed (a no-op
-# until web/package.json exists).
+# The web client is plain ES modules served as they are; its npm packages
+# are the browser-test tools (pinned in web/package-lock.json). A build step,
+# if one is ever added, runs here too.
 build_web() {
   [ -f web/package.json ] || return 0
   if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
     say "installing the web client's npm packages"
     (cd web && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  say "building the web client"
-  (cd web && npm run --silent build)
+  (cd web && npm run --silent --if-present build)
 }
 
 # meson setup (once) + ninja for a build directory; extra args go to setup.
