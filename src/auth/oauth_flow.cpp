@@ -153,17 +153,25 @@ void OAuthFlow::callback(http::ExchangePtr ex) {
   soup_message_set_request_body_from_bytes(msg, "application/x-www-form-urlencoded", bytes);
   soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept", "application/json");
 
+  std::string provider = p.id;
+  call_provider(msg, ex, "the provider refused the code exchange", [this, ex, provider](JsonObject* reply) {
+    auto token = json::optional_string(reply, "access_token");
+    if (!token) throw http::Error(502, "oauth_provider_failed", "the provider sent no access token");
+    fetch_userinfo(ex, providers_.at(provider), *token);
+  });
+}
+
+void OAuthFlow::call_provider(SoupMessage* msg, const http::ExchangePtr& ex, const std::string& what_failed,
+                              std::function<void(JsonObject*)> on_json) {
   struct Call {
-    OAuthFlow* self;
     http::ExchangePtr ex;
-    std::string provider;
+    std::string what_failed;
+    std::function<void(JsonObject*)> on_json;
   };
-  auto* call = new Call{this, ex, p.id};
   soup_session_send_and_read_async(
       session_.get(), msg, G_PRIORITY_DEFAULT, nullptr,
       [](GObject* src, GAsyncResult* res, gpointer data) {
         std::unique_ptr<Call> call(static_cast<Call*>(data));
-        auto ex = call->ex;
         try {
           g_autoptr(GError) err = nullptr;
           g_autoptr(GBytes) reply = soup_session_send_and_read_finish(SOUP_SESSION(src), res, &err);
@@ -173,15 +181,13 @@ void OAuthFlow::callback(http::ExchangePtr ex) {
           const char* d = static_cast<const char*>(g_bytes_get_data(reply, &n));
           auto node = json::parse(std::string_view(d ? d : "", n), nullptr);
           if (soup_message_get_status(m) != 200 || !node || !JSON_NODE_HOLDS_OBJECT(node.get()))
-            throw http::Error(502, "oauth_provider_failed", "the provider refused the code exchange");
-          auto token = json::optional_string(json_node_get_object(node.get()), "access_token");
-          if (!token) throw http::Error(502, "oauth_provider_failed", "the provider sent no access token");
-          call->self->fetch_userinfo(ex, call->self->providers_.at(call->provider), *token);
+            throw http::Error(502, "oauth_provider_failed", call->what_failed);
+          call->on_json(json_node_get_object(node.get()));
         } catch (...) {
-          ex->fail(std::current_exception());
+          call->ex->fail(std::current_exception());
         }
       },
-      call);
+      new Call{ex, what_failed, std::move(on_json)});
 }
 
 void OAuthFlow::fetch_userinfo(const http::ExchangePtr& ex, const OAuthProvider& p, const std::string& access_token) {
@@ -189,33 +195,10 @@ void OAuthFlow::fetch_userinfo(const http::ExchangePtr& ex, const OAuthProvider&
   if (!msg) throw http::Error(500, "oauth_misconfigured", "the provider's userinfo URL is not valid");
   soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", ("Bearer " + access_token).c_str());
   soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept", "application/json");
-  struct Call {
-    OAuthFlow* self;
-    http::ExchangePtr ex;
-    std::string provider;
-  };
-  auto* call = new Call{this, ex, p.id};
-  soup_session_send_and_read_async(
-      session_.get(), msg, G_PRIORITY_DEFAULT, nullptr,
-      [](GObject* src, GAsyncResult* res, gpointer data) {
-        std::unique_ptr<Call> call(static_cast<Call*>(data));
-        auto ex = call->ex;
-        try {
-          g_autoptr(GError) err = nullptr;
-          g_autoptr(GBytes) reply = soup_session_send_and_read_finish(SOUP_SESSION(src), res, &err);
-          if (!reply) throw http::Error(502, "oauth_provider_failed", std::string("the provider did not answer: ") + err->message);
-          SoupMessage* m = soup_session_get_async_result_message(SOUP_SESSION(src), res);
-          gsize n = 0;
-          const char* d = static_cast<const char*>(g_bytes_get_data(reply, &n));
-          auto node = json::parse(std::string_view(d ? d : "", n), nullptr);
-          if (soup_message_get_status(m) != 200 || !node || !JSON_NODE_HOLDS_OBJECT(node.get()))
-            throw http::Error(502, "oauth_provider_failed", "the provider did not return the user's profile");
-          call->self->sign_in(ex, call->self->providers_.at(call->provider), json_node_get_object(node.get()));
-        } catch (...) {
-          ex->fail(std::current_exception());
-        }
-      },
-      call);
+  std::string provider = p.id;
+  call_provider(msg, ex, "the provider did not return the user's profile", [this, ex, provider](JsonObject* info) {
+    sign_in(ex, providers_.at(provider), info);
+  });
 }
 
 void OAuthFlow::sign_in(const http::ExchangePtr& ex, const OAuthProvider& p, JsonObject* info) {

@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -41,6 +42,10 @@ class OAuthFlow {
   void start(http::ExchangePtr ex);
   void callback(http::ExchangePtr ex);
   void fetch_userinfo(const http::ExchangePtr& ex, const OAuthProvider& p, const std::string& access_token);
+  // Sends `msg` to the provider; `on_json` gets the JSON object of a 200 answer.
+  // Anything else answers the exchange with 502 `what_failed`.
+  void call_provider(SoupMessage* msg, const http::ExchangePtr& ex, const std::string& what_failed,
+                     std::function<void(JsonObject*)> on_json);
   void sign_in(const http::ExchangePtr& ex, const OAuthProvider& p, JsonObject* userinfo);
   std::string redirect_uri(const std::string& provider_id) const;
 

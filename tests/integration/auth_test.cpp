@@ -2,16 +2,14 @@
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "auth/oauth_flow.h"
 #include "auth/tokens.h"
 #include "http_client.h"
+#include "loopback_http_server.h"
 #include "server_process.h"
 
 using namespace convene::testing;
@@ -220,88 +218,48 @@ TEST(Tls, ServesHttpsWithHstsAndSecureCookies) {
 
 namespace {
 
-// A tiny OIDC provider on its own thread: /authorize, /token (checks PKCE), /userinfo.
+// A tiny OIDC provider: /authorize, /token (checks PKCE), /userinfo.
 class FakeOidcProvider {
  public:
-  FakeOidcProvider() {
-    std::mutex m;
-    std::condition_variable cv;
-    thread_ = std::thread([&] {
-      ctx_ = g_main_context_new();
-      g_main_context_push_thread_default(ctx_);
-      loop_ = g_main_loop_new(ctx_, FALSE);
-      SoupServer* server = soup_server_new(nullptr, nullptr);
-      soup_server_add_handler(server, nullptr,
-                              [](SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query, gpointer self) {
-                                static_cast<FakeOidcProvider*>(self)->handle(msg, path, query);
-                              },
-                              this, nullptr);
-      soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr);
-      GSList* uris = soup_server_get_uris(server);
-      {
-        std::lock_guard lock(m);
-        port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-      }
-      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-      cv.notify_all();
-      g_main_loop_run(loop_);
-      g_object_unref(server);
-      g_main_loop_unref(loop_);
-      g_main_context_pop_thread_default(ctx_);
-      g_main_context_unref(ctx_);
-    });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return port_ != 0; });
-  }
-  ~FakeOidcProvider() {
-    g_main_context_invoke(ctx_, [](gpointer loop) -> gboolean {
-      g_main_loop_quit(static_cast<GMainLoop*>(loop));
-      return G_SOURCE_REMOVE;
-    }, loop_);
-    thread_.join();
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  FakeOidcProvider()
+      : server_([this](SoupServerMessage* msg, const std::string& path, GHashTable* query) { handle(msg, path, query); }) {}
+  std::string base() const { return server_.base_url(); }
   std::string email = "oidc.person@example.test";
   bool verified = true;
   bool pkce_ok = false;
 
  private:
-  void reply(SoupServerMessage* msg, int status, const std::string& body) {
-    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
-    soup_server_message_set_status(msg, status, nullptr);
-  }
-  void handle(SoupServerMessage* msg, const char* path, GHashTable* query) {
-    std::string p = path;
-    if (p == "/authorize") {
-      auto q = [&](const char* k) { auto* v = query ? static_cast<const char*>(g_hash_table_lookup(query, k)) : nullptr; return std::string(v ? v : ""); };
+  void handle(SoupServerMessage* msg, const std::string& path, GHashTable* query) {
+    auto q = [&](const char* k) {
+      auto* v = query ? static_cast<const char*>(g_hash_table_lookup(query, k)) : nullptr;
+      return std::string(v ? v : "");
+    };
+    if (path == "/authorize") {
       challenge_ = q("code_challenge");
       std::string loc = q("redirect_uri") + "?code=the-code&state=" + q("state");
       soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", loc.c_str());
       soup_server_message_set_status(msg, 302, nullptr);
-    } else if (p == "/token") {
+    } else if (path == "/token") {
       SoupMessageBody* b = soup_server_message_get_request_body(msg);
       GHashTable* form = soup_form_decode(std::string(b->data, b->length).c_str());
       const char* verifier = static_cast<const char*>(g_hash_table_lookup(form, "code_verifier"));
       const char* code = static_cast<const char*>(g_hash_table_lookup(form, "code"));
-      pkce_ok = verifier && code && std::string(code) == "the-code" &&
-                convene::auth::pkce_challenge(verifier) == challenge_;
+      pkce_ok = verifier && code && std::string(code) == "the-code" && convene::auth::pkce_challenge(verifier) == challenge_;
       g_hash_table_unref(form);
-      if (pkce_ok) reply(msg, 200, R"({"access_token":"provider-token","token_type":"Bearer"})");
-      else reply(msg, 400, R"({"error":"invalid_grant"})");
-    } else if (p == "/userinfo") {
+      if (pkce_ok) LoopbackHttpServer::reply_json(msg, 200, R"({"access_token":"provider-token","token_type":"Bearer"})");
+      else LoopbackHttpServer::reply_json(msg, 400, R"({"error":"invalid_grant"})");
+    } else if (path == "/userinfo") {
       const char* auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-      if (!auth || std::string(auth) != "Bearer provider-token") return reply(msg, 401, "{}");
-      reply(msg, 200, std::string(R"({"sub":"subject-42","email":")") + email + R"(","email_verified":)" +
-                          (verified ? "true" : "false") + R"(,"name":"Oidc Person"})");
+      if (!auth || std::string(auth) != "Bearer provider-token") return LoopbackHttpServer::reply_json(msg, 401, "{}");
+      LoopbackHttpServer::reply_json(msg, 200, std::string(R"({"sub":"subject-42","email":")") + email +
+                                                   R"(","email_verified":)" + (verified ? "true" : "false") +
+                                                   R"(,"name":"Oidc Person"})");
     } else {
-      reply(msg, 404, "{}");
+      LoopbackHttpServer::reply_json(msg, 404, "{}");
     }
   }
   std::string challenge_;
-  int port_ = 0;
-  GMainContext* ctx_ = nullptr;
-  GMainLoop* loop_ = nullptr;
-  std::thread thread_;
+  LoopbackHttpServer server_;  // last: it calls handle() until it is destroyed
 };
 
 ServerOptions oidc_server(const FakeOidcProvider& p) {

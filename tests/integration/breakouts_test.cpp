@@ -4,6 +4,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_person.h"
 #include "ws_client.h"
 
 using namespace convene::testing;
@@ -12,32 +13,15 @@ using convene::json::Object;
 
 namespace {
 
-struct Person {
-  HttpClient http;
-  std::unique_ptr<WsClient> ws;
-  std::string peer_id, room_id;
-  Person(const ServerProcess& s, const std::string& name) : http(s.base_url()) {
-    http.register_user(name);
-    ws = WsClient::connect(s.base_url(), http.token());
-  }
-  bool join(const std::string& room) {
-    ws->send(std::move(Object().set("type", "join-room").set("roomId", room)));
-    auto m = ws->wait_for("room-joined");
-    if (!m) return false;
-    peer_id = str_field(m.get(), "peerId");
-    room_id = str_field(m.get(), "roomId");
-    return true;
-  }
-  // After breakout-assigned comes room-joined for the breakout.
-  std::string moved() {
-    auto a = ws->wait_for("breakout-assigned");
-    if (!a) return "";
-    auto j = ws->wait_for("room-joined");
-    if (!j) return "";
-    room_id = str_field(j.get(), "roomId");
-    return room_id;
-  }
-};
+using Person = TestPerson;
+
+// After breakout-assigned comes room-joined for the breakout: its room id.
+std::string moved(Person& p) {
+  auto a = p.ws->wait_for("breakout-assigned");
+  if (!a) return "";
+  auto j = p.ws->wait_for("room-joined");
+  return j ? str_field(j.get(), "roomId") : "";
+}
 
 }  // namespace
 
@@ -58,7 +42,7 @@ TEST(Breakouts, MovedIsolatedBroadcastAndBackOnTheTimer) {
   ASSERT_EQ(r.status, 201) << r.body;
 
   std::vector<std::string> where;
-  for (auto& p : people) where.push_back(p->moved());
+  for (auto& p : people) where.push_back(moved(*p));
   for (auto& w : where) ASSERT_FALSE(w.empty());
   // Round-robin in join order: 0 and 2 together, 1 and 3 together.
   EXPECT_EQ(where[0], where[2]);
@@ -110,7 +94,7 @@ TEST(Breakouts, HostClosesThemByHandAndVisitsOne) {
   auto r = host.http.post("/rooms/" + main + "/breakouts", body);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(host.http.post("/rooms/" + main + "/breakouts", body).status, 409);
-  std::string red = a.moved(), blue = b.moved();
+  std::string red = moved(a), blue = moved(b);
   ASSERT_FALSE(red.empty());
   ASSERT_NE(red, blue);
   // The host visits Red and hears its chat, not Blue's.

@@ -4,6 +4,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_person.h"
 #include "ws_client.h"
 
 using namespace convene::testing;
@@ -12,26 +13,7 @@ using convene::json::Object;
 
 namespace {
 
-struct Person {
-  HttpClient http;
-  std::string user_id;
-  std::unique_ptr<WsClient> ws;
-  std::string peer_id;
-  Person(const ServerProcess& s, const std::string& name) : http(s.base_url()) {
-    user_id = http.register_user(name);
-    ws = WsClient::connect(s.base_url(), http.token());
-  }
-  void send_join(const std::string& room) {
-    ws->send(std::move(Object().set("type", "join-room").set("roomId", room)));
-  }
-  JsonNodePtr join(const std::string& room) {
-    send_join(room);
-    auto m = ws->wait_for("room-joined");
-    if (m) peer_id = str_field(m.get(), "peerId");
-    return m;
-  }
-  std::string error_code_of_next() { return str_field(ws->wait_for("error").get(), "code"); }
-};
+using Person = TestPerson;
 
 std::string make_room(Person& host, bool lobby) {
   auto r = host.http.post("/rooms", lobby ? R"({"name":"Lobby room","lobbyEnabled":true})" : R"({"name":"Room"})");
@@ -69,7 +51,7 @@ TEST(Lobby, WaitersAreAdmittedOrRejectedAndSeeNothingMeanwhile) {
 
   // Ann may not admit herself; the host admits her.
   ann.ws->send(std::move(Object().set("type", "lobby-admit").set("lobbyId", ann_lobby)));
-  EXPECT_EQ(ann.error_code_of_next(), "not_in_room");
+  EXPECT_EQ(ann.next_error_code(), "not_in_room");
   host.ws->send(std::move(Object().set("type", "lobby-admit").set("lobbyId", ann_lobby)));
   auto joined = ann.ws->wait_for("room-joined");
   ASSERT_TRUE(joined);
@@ -111,12 +93,12 @@ TEST(HostControls, EachActionAndItsRefusal) {
   // A participant can do none of it.
   for (const char* type : {"kick", "mute", "promote", "transfer-host"}) {
     bob.ws->send(std::move(Object().set("type", type).set("peerId", ann.peer_id).set("role", "VIEWER")));
-    EXPECT_EQ(bob.error_code_of_next(), "forbidden") << type;
+    EXPECT_EQ(bob.next_error_code(), "forbidden") << type;
   }
   bob.ws->send(std::move(Object().set("type", "mute-all")));
-  EXPECT_EQ(bob.error_code_of_next(), "forbidden");
+  EXPECT_EQ(bob.next_error_code(), "forbidden");
   host.ws->send(std::move(Object().set("type", "kick").set("peerId", "nobody")));
-  EXPECT_EQ(host.error_code_of_next(), "unknown_peer");
+  EXPECT_EQ(host.next_error_code(), "unknown_peer");
 
   // Mute: the peer is told, the room sees it, and unmuting is refused when not allowed.
   host.ws->send(std::move(Object().set("type", "mute").set("peerId", ann.peer_id).set("source", "microphone").set("allowUnmute", false)));
@@ -126,7 +108,7 @@ TEST(HostControls, EachActionAndItsRefusal) {
   auto seen = bob.ws->wait_for("track-muted");
   EXPECT_EQ(str_field(seen.get(), "peerId"), ann.peer_id);
   ann.ws->send(std::move(Object().set("type", "track-muted").set("source", "microphone").set("muted", false)));
-  EXPECT_EQ(ann.error_code_of_next(), "unmute_not_allowed");
+  EXPECT_EQ(ann.next_error_code(), "unmute_not_allowed");
 
   // Mute-all reaches every non-host.
   host.ws->send(std::move(Object().set("type", "mute-all")));
@@ -152,7 +134,7 @@ TEST(HostControls, EachActionAndItsRefusal) {
   auto hc = bob.ws->wait_for("host-changed");
   EXPECT_EQ(str_field(hc.get(), "peerId"), bob.peer_id);
   host.ws->send(std::move(Object().set("type", "transfer-host").set("peerId", bob.peer_id)));
-  EXPECT_EQ(host.error_code_of_next(), "forbidden");
+  EXPECT_EQ(host.next_error_code(), "forbidden");
   auto r = bob.http.get("/rooms/" + room);
   EXPECT_EQ(r.str("hostId"), bob.user_id);
 }
@@ -191,7 +173,7 @@ TEST(Hands, RaisedAnnouncedAndHostLowersAny) {
   EXPECT_EQ(str_field(h.get(), "peerId"), ann.peer_id);
   EXPECT_TRUE(json_object_get_boolean_member(obj(h.get()), "raised"));
   ann.ws->send(std::move(Object().set("type", "hand").set("peerId", host.peer_id).set("raised", false)));
-  EXPECT_EQ(ann.error_code_of_next(), "forbidden");
+  EXPECT_EQ(ann.next_error_code(), "forbidden");
   host.ws->send(std::move(Object().set("type", "hand").set("peerId", ann.peer_id).set("raised", false)));
   auto lowered = ann.ws->wait_for("hand");
   EXPECT_FALSE(json_object_get_boolean_member(obj(lowered.get()), "raised"));
@@ -224,7 +206,7 @@ TEST(QandA, OrderingSingleVoteAndHostOnlyModeration) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(host.ws->wait_for("question-updated"));
   // Participants cannot pin; the host pins q1.
   ann.ws->send(std::move(Object().set("type", "question-pin").set("questionId", q1)));
-  EXPECT_EQ(ann.error_code_of_next(), "forbidden");
+  EXPECT_EQ(ann.next_error_code(), "forbidden");
   host.ws->send(std::move(Object().set("type", "question-pin").set("questionId", q1)));
   ASSERT_TRUE(host.ws->wait_for("question-updated"));
 

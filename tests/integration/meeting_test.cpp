@@ -6,12 +6,10 @@
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "fake_smtp.h"
 #include "http_client.h"
+#include "loopback_http_server.h"
 #include "server_process.h"
 #include "ws_client.h"
 
@@ -58,67 +56,18 @@ struct Meeting {
   }
 };
 
-// An OpenAI-compatible endpoint on its own thread (the test thread blocks in HTTP calls).
+// An OpenAI-compatible endpoint (the test thread blocks in HTTP calls, so it has its own).
 class FakeChatCompletions {
  public:
-  explicit FakeChatCompletions(std::string content, int status = 200) : content_(std::move(content)), status_(status) {
-    std::mutex m;
-    std::condition_variable cv;
-    thread_ = std::thread([&] {
-      ctx_ = g_main_context_new();
-      g_main_context_push_thread_default(ctx_);
-      loop_ = g_main_loop_new(ctx_, FALSE);
-      SoupServer* server = soup_server_new(nullptr, nullptr);
-      soup_server_add_handler(server, "/v1/chat/completions",
-                              [](SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer self) {
-                                auto* f = static_cast<FakeChatCompletions*>(self);
-                                convene::json::Object message;
-                                message.set("role", "assistant").set("content", f->content_);
-                                convene::json::Object choice;
-                                choice.set("message", std::move(message));
-                                convene::json::Array choices;
-                                choices.add(std::move(choice));
-                                convene::json::Object root;
-                                root.set("choices", std::move(choices));
-                                std::string body = std::move(root).to_string();
-                                soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY,
-                                                                 body.data(), body.size());
-                                soup_server_message_set_status(msg, f->status_, nullptr);
-                              },
-                              this, nullptr);
-      soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr);
-      GSList* uris = soup_server_get_uris(server);
-      {
-        std::lock_guard lock(m);
-        port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-      }
-      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-      cv.notify_all();
-      g_main_loop_run(loop_);
-      g_object_unref(server);
-      g_main_loop_unref(loop_);
-      g_main_context_pop_thread_default(ctx_);
-      g_main_context_unref(ctx_);
-    });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return port_ != 0; });
-  }
-  ~FakeChatCompletions() {
-    g_main_context_invoke(ctx_, [](gpointer loop) -> gboolean {
-      g_main_loop_quit(static_cast<GMainLoop*>(loop));
-      return G_SOURCE_REMOVE;
-    }, loop_);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  explicit FakeChatCompletions(std::string content, int status = 200)
+      : server_([content = std::move(content), status](SoupServerMessage* msg, const std::string& path, GHashTable*) {
+          if (path != "/v1/chat/completions") return LoopbackHttpServer::reply_json(msg, 404, "{}");
+          LoopbackHttpServer::reply_json(msg, status, chat_completion_body(content));
+        }) {}
+  std::string url() const { return server_.base_url() + "/v1"; }
 
  private:
-  std::string content_;
-  int status_;
-  int port_ = 0;
-  GMainContext* ctx_ = nullptr;
-  GMainLoop* loop_ = nullptr;
-  std::thread thread_;
+  LoopbackHttpServer server_;
 };
 
 }  // namespace

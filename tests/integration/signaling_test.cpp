@@ -8,6 +8,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_person.h"
 #include "ws_client.h"
 
 using namespace convene::testing;
@@ -16,24 +17,7 @@ using convene::JsonNodePtr;
 
 namespace {
 
-struct Person {
-  HttpClient http;
-  std::string user_id;
-  std::unique_ptr<WsClient> ws;
-  std::string peer_id;
-  Person(const ServerProcess& s, const std::string& name) : http(s.base_url()) {
-    user_id = http.register_user(name);
-    ws = WsClient::connect(s.base_url(), http.token());
-    if (!ws) throw std::runtime_error("ws connect failed for " + name);
-  }
-  // Sends join-room and returns room-joined (null on error).
-  JsonNodePtr join(const std::string& room_id) {
-    ws->send(std::move(Object().set("type", "join-room").set("roomId", room_id).set("requestId", "j1")));
-    auto m = ws->wait_for("room-joined");
-    if (m) peer_id = str_field(m.get(), "peerId");
-    return m;
-  }
-};
+using Person = TestPerson;
 
 std::string create_room(HttpClient& host, const std::string& body = R"({"name":"Sync"})") {
   auto r = host.post("/rooms", body);
@@ -66,7 +50,7 @@ TEST(Signaling, JoinAnnouncesPeersAndLeaveToo) {
 
   auto joined = host.join(room);
   ASSERT_TRUE(joined);
-  EXPECT_EQ(str_field(joined.get(), "requestId"), "j1");
+  EXPECT_EQ(str_field(joined.get(), "requestId"), "join");
   EXPECT_EQ(str_field(joined.get(), "role"), "HOST");
   EXPECT_EQ(str_field(joined.get(), "mediaMode"), "sfu");
   EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(joined.get()), "peers")), 0u);

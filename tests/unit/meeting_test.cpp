@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 
 #include "fake_smtp.h"
+#include "loopback_http_server.h"
 #include "meeting/ai_assistant.h"
 #include "meeting/ics.h"
 #include "meeting/mailer.h"
@@ -137,42 +138,17 @@ TEST(Mailer, UnconfiguredOrUnreachableSaysSoClearly) {
 
 namespace {
 
-// A chat-completions endpoint on the test's main context.
+// A chat-completions endpoint that remembers the last request.
 struct FakeChatServer {
-  SoupServer* server;
-  int port = 0;
   std::string reply_content;
   int status = 200;
   std::string last_request;
-  FakeChatServer() {
-    server = soup_server_new(nullptr, nullptr);
-    soup_server_add_handler(
-        server, "/v1/chat/completions",
-        [](SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer self) {
-          auto* s = static_cast<FakeChatServer*>(self);
-          SoupMessageBody* b = soup_server_message_get_request_body(msg);
-          s->last_request.assign(b->data ? b->data : "", b->length);
-          std::string body;
-          convene::json::Object message;
-          message.set("role", "assistant").set("content", s->reply_content);
-          convene::json::Object choice;
-          choice.set("message", std::move(message));
-          convene::json::Array choices;
-          choices.add(std::move(choice));
-          convene::json::Object root;
-          root.set("choices", std::move(choices));
-          body = std::move(root).to_string();
-          soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
-          soup_server_message_set_status(msg, s->status, nullptr);
-        },
-        this, nullptr);
-    soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr);
-    GSList* uris = soup_server_get_uris(server);
-    port = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-  }
-  ~FakeChatServer() { g_object_unref(server); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/v1"; }
+  convene::testing::LoopbackHttpServer server{[this](SoupServerMessage* msg, const std::string&, GHashTable*) {
+    SoupMessageBody* b = soup_server_message_get_request_body(msg);
+    last_request.assign(b->data ? b->data : "", b->length);
+    convene::testing::LoopbackHttpServer::reply_json(msg, status, convene::testing::chat_completion_body(reply_content));
+  }};
+  std::string url() const { return server.base_url() + "/v1"; }
 };
 
 }  // namespace
