@@ -1,0 +1,330 @@
+#include "convene_rtp_forward.h"
+
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video-event.h>
+
+#include <memory>
+
+#include "rtp_rewriter.h"
+
+GST_DEBUG_CATEGORY_STATIC(convene_rtp_forward_debug);
+#define GST_CAT_DEFAULT convene_rtp_forward_debug
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_SSRC,
+  PROP_PAYLOAD_TYPE,
+  PROP_MUTED,
+  PROP_WAIT_FOR_KEYFRAME,
+  PROP_KEYFRAME_MIN_INTERVAL,
+  PROP_PACKETS_FORWARDED,
+  PROP_BYTES_FORWARDED,
+  PROP_PACKETS_DROPPED,
+  PROP_KEYFRAME_REQUESTS,
+};
+
+constexpr guint kDefaultKeyframeMinIntervalMs = 500;
+
+GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+
+}  // namespace
+
+struct _ConveneRtpForward {
+  GstElement parent;
+  GstPad* sinkpad;
+  GstPad* srcpad;
+
+  // Properties (object lock).
+  guint ssrc;
+  gint payload_type;  // -1 keeps the input's
+  gboolean muted;
+  gboolean wait_for_keyframe;
+  guint keyframe_min_interval_ms;
+  guint64 packets_forwarded;
+  guint64 bytes_forwarded;
+  guint64 packets_dropped;
+  guint64 keyframe_requests;
+
+  // Streaming state (object lock).
+  convene::rtp::Codec codec;
+  guint clock_rate;
+  convene::rtp::RtpRewriter* rewriter;
+  GstClockTime last_keyframe_request;  // monotonic, GST_CLOCK_TIME_NONE = never
+  GstCaps* input_caps;                 // the last caps received, to derive ours again
+  gboolean caps_outdated;              // ssrc or payload-type changed after caps
+};
+
+G_DEFINE_TYPE(ConveneRtpForward, convene_rtp_forward, GST_TYPE_ELEMENT)
+
+namespace {
+
+guint64 now_ms() { return static_cast<guint64>(g_get_monotonic_time() / 1000); }
+
+convene::rtp::Codec codec_of(const gchar* encoding_name) {
+  if (!encoding_name) return convene::rtp::Codec::Unknown;
+  if (!g_ascii_strcasecmp(encoding_name, "VP8")) return convene::rtp::Codec::Vp8;
+  if (!g_ascii_strcasecmp(encoding_name, "H264")) return convene::rtp::Codec::H264;
+  if (!g_ascii_strcasecmp(encoding_name, "OPUS")) return convene::rtp::Codec::Opus;
+  return convene::rtp::Codec::Unknown;
+}
+
+bool is_video(convene::rtp::Codec c) { return c == convene::rtp::Codec::Vp8 || c == convene::rtp::Codec::H264; }
+
+// True when a keyframe request may go out now (and records it). Object lock held.
+bool may_request_keyframe(ConveneRtpForward* self) {
+  GstClockTime now = static_cast<GstClockTime>(g_get_monotonic_time()) * GST_USECOND;
+  GstClockTime min = static_cast<GstClockTime>(self->keyframe_min_interval_ms) * GST_MSECOND;
+  if (GST_CLOCK_TIME_IS_VALID(self->last_keyframe_request) && now - self->last_keyframe_request < min) return false;
+  self->last_keyframe_request = now;
+  self->keyframe_requests++;
+  return true;
+}
+
+void request_keyframe_upstream(ConveneRtpForward* self) {
+  GST_DEBUG_OBJECT(self, "asking upstream for a keyframe");
+  gst_pad_push_event(self->sinkpad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+void reset_rewriter(ConveneRtpForward* self) {
+  delete self->rewriter;
+  guint32 ssrc = self->ssrc ? self->ssrc : g_random_int();
+  if (!self->ssrc) self->ssrc = ssrc;  // fixed from now on: the subscriber's SDP names it
+  self->rewriter = new convene::rtp::RtpRewriter(ssrc, self->clock_rate,
+                                                 self->wait_for_keyframe && is_video(self->codec));
+  self->rewriter->set_muted(self->muted);
+}
+
+// The outgoing caps: the input's with our SSRC (webrtcbin puts it in the
+// SDP) and payload type. Object lock held.
+GstCaps* output_caps(ConveneRtpForward* self) {
+  GstCaps* out = gst_caps_copy(self->input_caps);
+  gst_caps_set_simple(out, "ssrc", G_TYPE_UINT, self->ssrc, nullptr);
+  if (self->payload_type >= 0) gst_caps_set_simple(out, "payload", G_TYPE_INT, self->payload_type, nullptr);
+  self->caps_outdated = FALSE;
+  return out;
+}
+
+gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return gst_pad_event_default(pad, parent, event);
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  gint clock_rate = 90000;
+  gst_structure_get_int(s, "clock-rate", &clock_rate);
+  GST_OBJECT_LOCK(self);
+  gst_caps_replace(&self->input_caps, caps);
+  self->codec = codec_of(gst_structure_get_string(s, "encoding-name"));
+  self->clock_rate = static_cast<guint>(clock_rate);
+  reset_rewriter(self);
+  GstCaps* out = output_caps(self);
+  GST_OBJECT_UNLOCK(self);
+  gst_event_unref(event);
+  gboolean pushed = gst_pad_push_event(self->srcpad, gst_event_new_caps(out));
+  gst_caps_unref(out);
+  return pushed;
+}
+
+gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  if (gst_video_event_is_force_key_unit(event)) {
+    // A subscriber's PLI/FIR: pass it on, but not more often than the publisher should bear.
+    GST_OBJECT_LOCK(self);
+    bool ok = may_request_keyframe(self);
+    GST_OBJECT_UNLOCK(self);
+    if (!ok) {
+      GST_LOG_OBJECT(self, "keyframe request dropped (rate limit)");
+      gst_event_unref(event);
+      return TRUE;
+    }
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) {
+    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  convene::rtp::InPacket in{gst_rtp_buffer_get_ssrc(&rtp), gst_rtp_buffer_get_seq(&rtp),
+                            gst_rtp_buffer_get_timestamp(&rtp), false, now_ms()};
+  GST_OBJECT_LOCK(self);
+  convene::rtp::Codec codec = self->codec;
+  GST_OBJECT_UNLOCK(self);
+  in.keyframe = convene::rtp::payload_is_keyframe(codec, static_cast<const uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
+                                                  gst_rtp_buffer_get_payload_len(&rtp));
+  gst_rtp_buffer_unmap(&rtp);
+
+  GST_OBJECT_LOCK(self);
+  if (!self->rewriter) reset_rewriter(self);
+  self->rewriter->set_muted(self->muted);
+  convene::rtp::OutPacket out = self->rewriter->process(in);
+  bool ask = !out.forward && self->rewriter->waiting_for_keyframe() && !self->muted && may_request_keyframe(self);
+  gint pt = self->payload_type;
+  if (!out.forward) self->packets_dropped++;
+  GstCaps* new_caps = (out.forward && self->caps_outdated && self->input_caps) ? output_caps(self) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (new_caps) {
+    gst_pad_push_event(self->srcpad, gst_event_new_caps(new_caps));
+    gst_caps_unref(new_caps);
+  }
+
+  if (ask) request_keyframe_upstream(self);
+  if (!out.forward) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  buffer = gst_buffer_make_writable(buffer);
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  gst_rtp_buffer_set_ssrc(&rtp, out.ssrc);
+  gst_rtp_buffer_set_seq(&rtp, out.seq);
+  gst_rtp_buffer_set_timestamp(&rtp, out.timestamp);
+  if (pt >= 0) gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(pt));
+  gst_rtp_buffer_unmap(&rtp);
+  gsize size = gst_buffer_get_size(buffer);
+  GST_OBJECT_LOCK(self);
+  self->packets_forwarded++;
+  self->bytes_forwarded += size;
+  GST_OBJECT_UNLOCK(self);
+  return gst_pad_push(self->srcpad, buffer);
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  auto* self = CONVENE_RTP_FORWARD(object);
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_SSRC:
+      self->ssrc = g_value_get_uint(value);
+      if (self->rewriter && self->ssrc) self->rewriter->set_out_ssrc(self->ssrc);
+      self->caps_outdated = TRUE;
+      break;
+    case PROP_PAYLOAD_TYPE:
+      self->payload_type = g_value_get_int(value);
+      self->caps_outdated = TRUE;
+      break;
+    case PROP_MUTED: self->muted = g_value_get_boolean(value); break;
+    case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
+    case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  auto* self = CONVENE_RTP_FORWARD(object);
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_SSRC: g_value_set_uint(value, self->ssrc); break;
+    case PROP_PAYLOAD_TYPE: g_value_set_int(value, self->payload_type); break;
+    case PROP_MUTED: g_value_set_boolean(value, self->muted); break;
+    case PROP_WAIT_FOR_KEYFRAME: g_value_set_boolean(value, self->wait_for_keyframe); break;
+    case PROP_KEYFRAME_MIN_INTERVAL: g_value_set_uint(value, self->keyframe_min_interval_ms); break;
+    case PROP_PACKETS_FORWARDED: g_value_set_uint64(value, self->packets_forwarded); break;
+    case PROP_BYTES_FORWARDED: g_value_set_uint64(value, self->bytes_forwarded); break;
+    case PROP_PACKETS_DROPPED: g_value_set_uint64(value, self->packets_dropped); break;
+    case PROP_KEYFRAME_REQUESTS: g_value_set_uint64(value, self->keyframe_requests); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  auto* self = CONVENE_RTP_FORWARD(element);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(convene_rtp_forward_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // A new run starts clean: the next stream waits for its keyframe again.
+    GST_OBJECT_LOCK(self);
+    delete self->rewriter;
+    self->rewriter = nullptr;
+    self->last_keyframe_request = GST_CLOCK_TIME_NONE;
+    GST_OBJECT_UNLOCK(self);
+  }
+  return ret;
+}
+
+void finalize(GObject* object) {
+  auto* self = CONVENE_RTP_FORWARD(object);
+  delete self->rewriter;
+  gst_caps_replace(&self->input_caps, nullptr);
+  G_OBJECT_CLASS(convene_rtp_forward_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
+  auto* object_class = G_OBJECT_CLASS(klass);
+  auto* element_class = GST_ELEMENT_CLASS(klass);
+  object_class->set_property = set_property;
+  object_class->get_property = get_property;
+  object_class->finalize = finalize;
+  element_class->change_state = change_state;
+
+  auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(object_class, PROP_SSRC,
+      g_param_spec_uint("ssrc", "SSRC", "SSRC of the outgoing stream (0: a random one, fixed at the first caps)",
+                        0, G_MAXUINT32, 0, rw));
+  g_object_class_install_property(object_class, PROP_PAYLOAD_TYPE,
+      g_param_spec_int("payload-type", "Payload type", "Payload type of the outgoing stream (-1: keep the input's)",
+                       -1, 127, -1, rw));
+  g_object_class_install_property(object_class, PROP_MUTED,
+      g_param_spec_boolean("muted", "Muted", "Drop every packet (video resumes at the next keyframe)", FALSE, rw));
+  g_object_class_install_property(object_class, PROP_WAIT_FOR_KEYFRAME,
+      g_param_spec_boolean("wait-for-keyframe", "Wait for keyframe",
+                           "For video, forward nothing until a keyframe (at start, after unmute and source switches)",
+                           TRUE, rw));
+  g_object_class_install_property(object_class, PROP_KEYFRAME_MIN_INTERVAL,
+      g_param_spec_uint("keyframe-min-interval", "Keyframe request interval",
+                        "Milliseconds between two keyframe requests sent upstream", 0, 60000,
+                        kDefaultKeyframeMinIntervalMs, rw));
+  g_object_class_install_property(object_class, PROP_PACKETS_FORWARDED,
+      g_param_spec_uint64("packets-forwarded", "Packets forwarded", "RTP packets sent on", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(object_class, PROP_BYTES_FORWARDED,
+      g_param_spec_uint64("bytes-forwarded", "Bytes forwarded", "Bytes of RTP sent on", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(object_class, PROP_PACKETS_DROPPED,
+      g_param_spec_uint64("packets-dropped", "Packets dropped", "Packets held back (muted, waiting for a keyframe)",
+                          0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(object_class, PROP_KEYFRAME_REQUESTS,
+      g_param_spec_uint64("keyframe-requests", "Keyframe requests", "Keyframe requests sent upstream",
+                          0, G_MAXUINT64, 0, ro));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(element_class, "Convene RTP forwarder", "Filter/Network/RTP",
+                                        "Forwards one RTP track to one subscriber: continuous SSRC, sequence numbers "
+                                        "and timestamps, keyframe gating, muting, rate-limited keyframe requests",
+                                        "Convene");
+  GST_DEBUG_CATEGORY_INIT(convene_rtp_forward_debug, "convenertpforward", 0, "Convene RTP forwarder");
+}
+
+static void convene_rtp_forward_init(ConveneRtpForward* self) {
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, on_chain);
+  gst_pad_set_event_function(self->sinkpad, on_sink_event);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_set_event_function(self->srcpad, on_src_event);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+  self->payload_type = -1;
+  self->wait_for_keyframe = TRUE;
+  self->keyframe_min_interval_ms = kDefaultKeyframeMinIntervalMs;
+  self->codec = convene::rtp::Codec::Unknown;
+  self->clock_rate = 90000;
+  self->last_keyframe_request = GST_CLOCK_TIME_NONE;
+}
+
+gboolean convene_rtp_forward_register(GstPlugin* plugin) {
+  return gst_element_register(plugin, "convenertpforward", GST_RANK_NONE, CONVENE_TYPE_RTP_FORWARD);
+}

@@ -1,0 +1,25 @@
+// convenertpforward: forwards one published RTP track to one subscriber.
+//
+// Sits between a publisher's tee and a subscriber's webrtcbin. Rewrites SSRC,
+// sequence numbers and timestamps so the outgoing stream stays continuous
+// when its source restarts or is switched; for video, holds packets back
+// until a keyframe (at start, after unmute, after a switch) and asks upstream
+// for one; drops everything while muted; answers a subscriber's keyframe
+// request (an upstream GstForceKeyUnit event) at most once per
+// keyframe-min-interval; counts what it forwards.
+//
+// Threads: chain() and the src pad's event handler run on streaming threads;
+// properties are read and written under the object lock from any thread.
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define CONVENE_TYPE_RTP_FORWARD (convene_rtp_forward_get_type())
+G_DECLARE_FINAL_TYPE(ConveneRtpForward, convene_rtp_forward, CONVENE, RTP_FORWARD, GstElement)
+
+// Registers the element in `plugin` (or statically when plugin is NULL).
+gboolean convene_rtp_forward_register(GstPlugin* plugin);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+#include "rtp_rewriter.h"
+
+namespace convene::rtp {
+
+bool payload_is_keyframe(Codec codec, const uint8_t* p, size_t size) {
+  if (!p || size == 0) return false;
+  switch (codec) {
+    case Codec::Vp8: {
+      // Payload descriptor: X R N S R PID(3). A keyframe starts partition 0 (S=1, PID=0).
+      size_t i = 0;
+      uint8_t b0 = p[i++];
+      bool x = b0 & 0x80, s = b0 & 0x10;
+      uint8_t pid = b0 & 0x07;
+      if (!s || pid != 0) return false;
+      if (x) {
+        if (i >= size) return false;
+        uint8_t ext = p[i++];
+        if (ext & 0x80) {  // I: PictureID, 7 or 15 bits
+          if (i >= size) return false;
+          i += (p[i] & 0x80) ? 2 : 1;
+        }
+        if (ext & 0x40) i += 1;          // L: TL0PICIDX
+        if (ext & 0x30) i += 1;          // T/K: TID/KEYIDX
+      }
+      if (i >= size) return false;
+      // VP8 payload header: P bit (bit 0) is 0 for a key frame.
+      return (p[i] & 0x01) == 0;
+    }
+    case Codec::H264: {
+      uint8_t type = p[0] & 0x1f;
+      if (type == 5 || type == 7) return true;  // IDR slice, SPS
+      if (type == 24) {                          // STAP-A: 16-bit sizes then NALs
+        size_t i = 1;
+        while (i + 2 < size) {
+          size_t n = (static_cast<size_t>(p[i]) << 8) | p[i + 1];
+          i += 2;
+          if (i < size && ((p[i] & 0x1f) == 5 || (p[i] & 0x1f) == 7)) return true;
+          i += n;
+        }
+        return false;
+      }
+      if (type == 28 && size >= 2) {  // FU-A: start bit and the inner type
+        bool start = p[1] & 0x80;
+        uint8_t inner = p[1] & 0x1f;
+        return start && (inner == 5 || inner == 7);
+      }
+      return false;
+    }
+    case Codec::Opus:
+    case Codec::Unknown:
+      return false;
+  }
+  return false;
+}
+
+RtpRewriter::RtpRewriter(uint32_t out_ssrc, uint32_t clock_rate, bool needs_keyframe)
+    : out_ssrc_(out_ssrc),
+      clock_rate_(clock_rate ? clock_rate : 90000),
+      needs_keyframe_(needs_keyframe),
+      waiting_for_keyframe_(needs_keyframe) {}
+
+void RtpRewriter::set_muted(bool muted) {
+  if (muted_ && !muted && needs_keyframe_) waiting_for_keyframe_ = true;  // resume on a clean picture
+  muted_ = muted;
+}
+
+OutPacket RtpRewriter::process(const InPacket& in) {
+  OutPacket out{false, out_ssrc_, 0, 0};
+  if (muted_) return out;
+
+  bool new_source = !have_source_ || in.ssrc != in_ssrc_;
+  if (new_source && needs_keyframe_) waiting_for_keyframe_ = true;
+  if (waiting_for_keyframe_ && !in.keyframe) return out;
+  waiting_for_keyframe_ = false;
+
+  if (new_source) {
+    // Map the new input so its first packet follows the last one sent.
+    have_source_ = true;
+    in_ssrc_ = in.ssrc;
+    uint16_t next_seq = have_output_ ? static_cast<uint16_t>(last_out_seq_ + 1) : in.seq;
+    seq_offset_ = static_cast<uint16_t>(next_seq - in.seq);
+    uint32_t next_ts = in.timestamp;
+    if (have_output_) {
+      uint64_t gap_ms = in.arrival_ms > last_out_arrival_ms_ ? in.arrival_ms - last_out_arrival_ms_ : 0;
+      uint64_t ticks = gap_ms * clock_rate_ / 1000;
+      next_ts = last_out_ts_ + static_cast<uint32_t>(ticks ? ticks : 1);
+    }
+    ts_offset_ = next_ts - in.timestamp;
+    highest_in_seq_ = in.seq;
+  } else {
+    // Older than what we sent (reordered or a retransmission): forwarded as
+    // is, mapped through the same offsets; newer: remember it.
+    if (static_cast<int16_t>(in.seq - highest_in_seq_) > 0) highest_in_seq_ = in.seq;
+  }
+
+  out.forward = true;
+  out.seq = static_cast<uint16_t>(in.seq + seq_offset_);
+  out.timestamp = in.timestamp + ts_offset_;
+  if (!have_output_ || static_cast<int16_t>(out.seq - last_out_seq_) > 0) {
+    last_out_seq_ = out.seq;
+    last_out_ts_ = out.timestamp;
+    last_out_arrival_ms_ = in.arrival_ms;
+  }
+  have_output_ = true;
+  return out;
+}
+
+}  // namespace convene::rtp

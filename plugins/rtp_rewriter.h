@@ -1,0 +1,67 @@
+// The decisions of Convene's RTP forwarder, free of GStreamer so they can be
+// tested with tables: which packets of a published track go to one
+// subscriber, and how their SSRC, sequence numbers and timestamps are
+// rewritten so the subscriber sees one continuous stream even when the
+// source restarts or is switched (new SSRC, jumps in seq/timestamps).
+//
+// Threads: used by one streaming thread at a time (the forwarder's sink pad).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace convene::rtp {
+
+enum class Codec { Unknown, Vp8, H264, Opus };
+
+// Whether an RTP payload starts a keyframe (VP8: RFC 7741; H.264: IDR or SPS,
+// also inside STAP-A and at the start of FU-A). Audio never needs one.
+bool payload_is_keyframe(Codec codec, const uint8_t* payload, size_t size);
+
+struct InPacket {
+  uint32_t ssrc;
+  uint16_t seq;
+  uint32_t timestamp;
+  bool keyframe;
+  uint64_t arrival_ms;  // monotonic, to bridge a source switch
+};
+
+struct OutPacket {
+  bool forward;
+  uint32_t ssrc;
+  uint16_t seq;
+  uint32_t timestamp;
+};
+
+class RtpRewriter {
+ public:
+  // clock_rate: RTP clock of the codec (90000 video, 48000 Opus).
+  RtpRewriter(uint32_t out_ssrc, uint32_t clock_rate, bool needs_keyframe);
+
+  OutPacket process(const InPacket& in);
+
+  // Video waits for a keyframe after start, unmute and source switches.
+  bool waiting_for_keyframe() const { return waiting_for_keyframe_; }
+  void set_muted(bool muted);
+  bool muted() const { return muted_; }
+  void set_out_ssrc(uint32_t ssrc) { out_ssrc_ = ssrc; }
+
+ private:
+  uint32_t out_ssrc_;
+  uint32_t clock_rate_;
+  bool needs_keyframe_;
+  bool waiting_for_keyframe_;
+  bool muted_ = false;
+
+  bool have_source_ = false;  // an input stream is mapped
+  uint32_t in_ssrc_ = 0;
+  uint16_t seq_offset_ = 0;   // out = in + offset (mod 2^16)
+  uint32_t ts_offset_ = 0;    // out = in + offset (mod 2^32)
+  bool have_output_ = false;  // something went out already
+  uint16_t last_out_seq_ = 0;
+  uint32_t last_out_ts_ = 0;
+  uint64_t last_out_arrival_ms_ = 0;
+  uint16_t highest_in_seq_ = 0;
+};
+
+}  // namespace convene::rtp

@@ -1,0 +1,170 @@
+// convenertpforward under GstHarness: real buffers in, real buffers out.
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video-event.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "convene_rtp_forward.h"
+
+namespace {
+
+struct HarnessFree {
+  void operator()(GstHarness* h) const { gst_harness_teardown(h); }
+};
+using HarnessPtr = std::unique_ptr<GstHarness, HarnessFree>;
+
+HarnessPtr make_harness(const char* caps) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  EXPECT_TRUE(registered);
+  HarnessPtr h(gst_harness_new("convenertpforward"));
+  gst_harness_set_src_caps_str(h.get(), caps);
+  return h;
+}
+
+GstBuffer* rtp(uint32_t ssrc, uint16_t seq, uint32_t ts, const std::vector<uint8_t>& payload, uint8_t pt = 96) {
+  GstBuffer* b = gst_rtp_buffer_new_allocate(static_cast<guint>(payload.size()), 0, 0);
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(b, GST_MAP_WRITE, &r);
+  gst_rtp_buffer_set_ssrc(&r, ssrc);
+  gst_rtp_buffer_set_seq(&r, seq);
+  gst_rtp_buffer_set_timestamp(&r, ts);
+  gst_rtp_buffer_set_payload_type(&r, pt);
+  memcpy(gst_rtp_buffer_get_payload(&r), payload.data(), payload.size());
+  gst_rtp_buffer_unmap(&r);
+  return b;
+}
+
+struct Header {
+  uint32_t ssrc;
+  uint16_t seq;
+  uint32_t ts;
+  uint8_t pt;
+};
+
+Header header_of(GstBuffer* b) {
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(b, GST_MAP_READ, &r);
+  Header h{gst_rtp_buffer_get_ssrc(&r), gst_rtp_buffer_get_seq(&r), gst_rtp_buffer_get_timestamp(&r),
+           gst_rtp_buffer_get_payload_type(&r)};
+  gst_rtp_buffer_unmap(&r);
+  gst_buffer_unref(b);
+  return h;
+}
+
+guint64 counter_of(GstElement* e, const char* name) {
+  guint64 v = 0;
+  g_object_get(e, name, &v, nullptr);
+  return v;
+}
+guint64 counter(GstHarness* h, const char* name) { return counter_of(h->element, name); }
+
+const std::vector<uint8_t> kKey = {0x10, 0x00, 0x9d, 0x01, 0x2a};
+const std::vector<uint8_t> kDelta = {0x10, 0x01, 0x00};
+constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+
+}  // namespace
+
+TEST(RtpForward, GatesOnAKeyframeAsksUpstreamOnceAndRewrites) {
+  auto h = make_harness(kVp8Caps);
+  g_object_set(h->element, "ssrc", 0x1234u, "payload-type", 100, nullptr);
+  for (uint16_t i = 0; i < 3; ++i) EXPECT_EQ(gst_harness_push(h.get(), rtp(55, 10 + i, 1000, kDelta)), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u);
+  // One keyframe request upstream, not three (rate-limited).
+  guint upstream_fku = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) {
+    upstream_fku += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(upstream_fku, 1u);
+  EXPECT_EQ(counter(h.get(), "keyframe-requests"), 1u);
+
+  gst_harness_push(h.get(), rtp(55, 13, 4000, kKey));
+  gst_harness_push(h.get(), rtp(55, 14, 4000, kDelta));
+  Header a = header_of(gst_harness_pull(h.get()));
+  Header b = header_of(gst_harness_pull(h.get()));
+  EXPECT_EQ(a.ssrc, 0x1234u);
+  EXPECT_EQ(a.pt, 100);
+  EXPECT_EQ(static_cast<uint16_t>(b.seq - a.seq), 1);
+  EXPECT_EQ(counter(h.get(), "packets-forwarded"), 2u);
+  EXPECT_EQ(counter(h.get(), "packets-dropped"), 3u);
+  EXPECT_GT(counter(h.get(), "bytes-forwarded"), 0u);
+  // The outgoing caps name our SSRC, for the subscriber's SDP.
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(h->sinkpad);
+  guint ssrc = 0;
+  gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &ssrc);
+  EXPECT_EQ(ssrc, 0x1234u);
+}
+
+TEST(RtpForward, SourceSwitchKeepsTheOutputContinuous) {
+  auto h = make_harness(kVp8Caps);
+  gst_harness_push(h.get(), rtp(1, 65534, 10, kKey));
+  gst_harness_push(h.get(), rtp(1, 65535, 3010, kDelta));
+  Header a = header_of(gst_harness_pull(h.get()));
+  Header b = header_of(gst_harness_pull(h.get()));
+  gst_harness_push(h.get(), rtp(2, 100, 777777, kKey));  // restarted publisher
+  Header c = header_of(gst_harness_pull(h.get()));
+  EXPECT_EQ(a.ssrc, c.ssrc);
+  EXPECT_EQ(static_cast<uint16_t>(b.seq - a.seq), 1);
+  EXPECT_EQ(static_cast<uint16_t>(c.seq - b.seq), 1);
+  EXPECT_LT(c.ts - b.ts, 90000u);
+}
+
+TEST(RtpForward, MutedDropsEverything) {
+  auto h = make_harness(kVp8Caps);
+  g_object_set(h->element, "muted", TRUE, nullptr);
+  for (uint16_t i = 0; i < 5; ++i) gst_harness_push(h.get(), rtp(1, i, 0, kKey));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u);
+  g_object_set(h->element, "muted", FALSE, nullptr);
+  gst_harness_push(h.get(), rtp(1, 5, 3000, kKey));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 1u);
+}
+
+TEST(RtpForward, AudioNeedsNoKeyframe) {
+  auto h = make_harness("application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111");
+  gst_harness_push(h.get(), rtp(9, 1, 960, {0xfc, 0xff}, 111));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 1u);
+}
+
+TEST(RtpForward, SubscriberKeyframeRequestsAreRateLimited) {
+  auto h = make_harness(kVp8Caps);
+  g_object_set(h->element, "keyframe-min-interval", 60000u, nullptr);
+  gst_harness_push(h.get(), rtp(1, 1, 0, kKey));
+  for (int i = 0; i < 3; ++i)
+    gst_harness_push_upstream_event(h.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  guint seen = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) {
+    seen += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(seen, 1u);
+}
+
+// End to end in a real pipeline: every frame encoded goes through the
+// forwarder and decodes on the far side.
+TEST(RtpForward, EncodedVideoThroughTheForwarderDecodes) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  g_autoptr(GError) err = nullptr;
+  g_autoptr(GstElement) pipeline = gst_parse_launch(
+      "videotestsrc num-buffers=30 ! video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1 ! "
+      "rtpvp8pay ! convenertpforward name=fwd ssrc=4242 ! rtpvp8depay ! vp8dec ! "
+      "fakesink name=sink signal-handoffs=true sync=false",
+      &err);
+  ASSERT_TRUE(pipeline) << (err ? err->message : "");
+  g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_autoptr(GstElement) fwd = gst_bin_get_by_name(GST_BIN(pipeline), "fwd");
+  int frames = 0;
+  g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<int*>(n); }),
+                   &frames);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND,
+                                                         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  ASSERT_TRUE(msg);
+  EXPECT_EQ(GST_MESSAGE_TYPE(msg), GST_MESSAGE_EOS);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  EXPECT_EQ(frames, 30);
+  EXPECT_GT(counter_of(fwd, "packets-forwarded"), 0u);
+}
