@@ -83,12 +83,7 @@ TEST(Lobby, AHostWhoArrivesLaterSeesEveryoneWaiting) {
 TEST(HostControls, EachActionAndItsRefusal) {
   ServerProcess server;
   Person host(server, "ctrlhost"), ann(server, "ctrlann"), bob(server, "ctrlbob");
-  std::string room = make_room(host, false);
-  ann.http.post("/rooms/" + room + "/join");
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  ann.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&ann, &bob}, R"({"name":"Room"})");
 
   // A participant can do none of it.
   for (const char* type : {"kick", "mute", "promote", "transfer-host"}) {
@@ -142,12 +137,7 @@ TEST(HostControls, EachActionAndItsRefusal) {
 TEST(HostControls, WhenTheHostLeavesTheEarliestCoHostTakesOver) {
   ServerProcess server;
   Person host(server, "leavinghost"), ann(server, "firstann"), bob(server, "secondbob");
-  std::string room = make_room(host, false);
-  ann.http.post("/rooms/" + room + "/join");
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  ann.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&ann, &bob}, R"({"name":"Room"})");
   host.ws->send(std::move(Object().set("type", "promote").set("peerId", bob.peer_id).set("role", "CO_HOST")));
   ASSERT_TRUE(bob.ws->wait_for("role-changed"));
   host.ws->close();
@@ -164,10 +154,7 @@ TEST(HostControls, WhenTheHostLeavesTheEarliestCoHostTakesOver) {
 TEST(Hands, RaisedAnnouncedAndHostLowersAny) {
   ServerProcess server;
   Person host(server, "handhost"), ann(server, "handann");
-  std::string room = make_room(host, false);
-  ann.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  ann.join(room);
+  std::string room = meet(host, {&ann}, R"({"name":"Room"})");
   ann.ws->send(std::move(Object().set("type", "hand").set("raised", true)));
   auto h = host.ws->wait_for("hand");
   EXPECT_EQ(str_field(h.get(), "peerId"), ann.peer_id);
@@ -182,12 +169,7 @@ TEST(Hands, RaisedAnnouncedAndHostLowersAny) {
 TEST(QandA, OrderingSingleVoteAndHostOnlyModeration) {
   ServerProcess server;
   Person host(server, "qahost"), ann(server, "qaann"), bob(server, "qabob");
-  std::string room = make_room(host, false);
-  ann.http.post("/rooms/" + room + "/join");
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  ann.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&ann, &bob}, R"({"name":"Room"})");
   auto ask = [&](Person& p, const char* text) {
     p.ws->send(std::move(Object().set("type", "question-ask").set("text", text)));
     auto u = host.ws->wait_for("question-updated");
@@ -238,10 +220,7 @@ TEST(QandA, OrderingSingleVoteAndHostOnlyModeration) {
 TEST(Captions, RelayedAndFinalLinesMakeTheTranscript) {
   ServerProcess server;
   Person host(server, "caphost"), ann(server, "capann");
-  std::string room = make_room(host, false);
-  ann.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  ann.join(room);
+  std::string room = meet(host, {&ann}, R"({"name":"Room"})");
   host.ws->send(std::move(Object().set("type", "caption").set("text", "we decided to ship on friday").set("final", false)));
   auto c = ann.ws->wait_for("caption");
   ASSERT_TRUE(c);

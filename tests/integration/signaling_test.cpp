@@ -107,10 +107,7 @@ TEST(Signaling, OnlyMembersMayJoinAndViewersMayNotChat) {
 TEST(Signaling, ChatIsStoredAndBroadcastToEveryone) {
   ServerProcess server;
   Person host(server, "chatter"), bob(server, "listener");
-  std::string room = create_room(host.http);
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&bob});
   host.ws->send(std::move(Object().set("type", "chat-message").set("kind", "text").set("content", "Hello 👋").set("requestId", "c1")));
   auto mine = next_of(*host.ws, "chat-message");
   auto theirs = next_of(*bob.ws, "chat-message");
@@ -148,10 +145,7 @@ TEST(Signaling, ChatIsStoredAndBroadcastToEveryone) {
 TEST(Signaling, ReactionsAndWhiteboardHistoryForLateJoiners) {
   ServerProcess server;
   Person host(server, "painter"), bob(server, "viewer1");
-  std::string room = create_room(host.http);
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&bob});
   host.ws->send(std::move(Object().set("type", "reaction").set("emoji", "🎉")));
   auto r = next_of(*bob.ws, "reaction");
   ASSERT_TRUE(r);
@@ -217,10 +211,7 @@ TEST(Signaling, OneToOneRelayStaysInsideTheRoom) {
 TEST(Signaling, HostEndingTheRoomTellsEveryoneAndCloses) {
   ServerProcess server;
   Person host(server, "ender"), bob(server, "endee");
-  std::string room = create_room(host.http);
-  bob.http.post("/rooms/" + room + "/join");
-  host.join(room);
-  bob.join(room);
+  std::string room = meet(host, {&bob});
   ASSERT_EQ(host.http.post("/rooms/" + room + "/end").status, 200);
   EXPECT_TRUE(next_of(*bob.ws, "room-ended"));
   EXPECT_EQ(bob.ws->wait_closed(), 1000);

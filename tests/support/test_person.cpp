@@ -21,6 +21,22 @@ JsonNodePtr TestPerson::join(const std::string& room_id) {
   return m;
 }
 
+void TestPerson::become_member(const std::string& room_id) {
+  auto r = http.post("/rooms/" + room_id + "/join");
+  if (r.status != 200) throw std::runtime_error("joining room " + room_id + " failed: " + r.body);
+}
+
+std::string meet(TestPerson& host, std::initializer_list<TestPerson*> guests, const std::string& body) {
+  auto r = host.http.post("/rooms", body);
+  if (r.status != 201) throw std::runtime_error("creating a room failed: " + r.body);
+  std::string room = r.str("id");
+  for (TestPerson* g : guests) g->become_member(room);
+  if (!host.join(room)) throw std::runtime_error("the host could not join");
+  for (TestPerson* g : guests)
+    if (!g->join(room)) throw std::runtime_error("a guest could not join");
+  return room;
+}
+
 std::string TestPerson::next_error_code() { return str_field(ws->wait_for("error").get(), "code"); }
 
 }  // namespace convene::testing

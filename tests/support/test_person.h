@@ -2,6 +2,7 @@
 // WebSocket, who can join rooms.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,13 @@ struct TestPerson {
   JsonNodePtr join(const std::string& room_id);
   // The code of the next error message ("" when none comes).
   std::string next_error_code();
+  // Becomes a member of the room through the REST API (as an invite link does).
+  void become_member(const std::string& room_id);
 };
+
+// `host` creates a room (POST /rooms with `body`); every guest becomes a
+// member; then all of them, host first, join the call. Returns the room id.
+std::string meet(TestPerson& host, std::initializer_list<TestPerson*> guests,
+                 const std::string& body = R"({"name":"Meeting"})");
 
 }  // namespace convene::testing
