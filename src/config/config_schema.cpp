@@ -55,6 +55,7 @@ const std::vector<KeySpec>& schema() {
       {"ratelimit", "auth_per_15min", Type::Int, "10", "Sign-in and sign-up attempts per 15 minutes per IP."},
       {"ratelimit", "ai_per_min", Type::Int, "20", "AI requests (/ai/*) per minute per IP."},
       {"ratelimit", "room_create_per_min", Type::Int, "15", "Rooms created per minute per IP."},
+      {"ratelimit", "ai_per_user_per_min", Type::Int, "20", "AI requests per minute per signed-in user."},
       // [rooms]
       {"rooms", "default_max_participants", Type::Int, "50", "Participant limit of a new room unless it asks."},
       {"rooms", "whiteboard_max_strokes", Type::Int, "5000", "Strokes a room's whiteboard keeps for late joiners."},

@@ -51,7 +51,7 @@ bool compressible(const char* content_type) {
 Protections::Protections(Server& server, ProtectionOptions options) : options_(std::move(options)) {
   server.add_request_filter([this](const ExchangePtr& ex) { return cors(ex); });
   if (options_.rate_limits) server.add_request_filter([this](const ExchangePtr& ex) { return limit(ex); });
-  server.add_response_filter(&Protections::security_headers);
+  server.add_header_filter(&Protections::security_headers);
   server.add_response_filter(&Protections::compress);
 }
 
@@ -102,13 +102,13 @@ bool Protections::cors(const ExchangePtr& ex) {
   return true;
 }
 
-void Protections::security_headers(Exchange& ex) {
-  ex.add_header("X-Content-Type-Options", "nosniff");
-  ex.add_header("X-Frame-Options", "DENY");
-  ex.add_header("Referrer-Policy", "strict-origin-when-cross-origin");
-  ex.add_header("Content-Security-Policy", kContentSecurityPolicy);
-  ex.add_header("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)");
-  if (ex.is_tls()) ex.add_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+void Protections::security_headers(SoupMessageHeaders* h, bool tls) {
+  soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace(h, "X-Frame-Options", "DENY");
+  soup_message_headers_replace(h, "Referrer-Policy", "strict-origin-when-cross-origin");
+  soup_message_headers_replace(h, "Content-Security-Policy", kContentSecurityPolicy);
+  soup_message_headers_replace(h, "Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)");
+  if (tls) soup_message_headers_replace(h, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 
 void Protections::compress(Exchange& ex) {

@@ -35,7 +35,7 @@ class Protections {
  private:
   bool limit(const ExchangePtr& ex);
   bool cors(const ExchangePtr& ex);
-  static void security_headers(Exchange& ex);
+  static void security_headers(SoupMessageHeaders* headers, bool tls);
   static void compress(Exchange& ex);
 
   ProtectionOptions options_;

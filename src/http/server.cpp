@@ -41,6 +41,10 @@ void Server::add_response_filter(std::function<void(Exchange&)> filter) {
   response_filters_.push_back(std::move(filter));
 }
 
+void Server::add_header_filter(std::function<void(SoupMessageHeaders*, bool)> filter) {
+  header_filters_.push_back(std::move(filter));
+}
+
 void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened) {
   auto route = std::make_unique<WebSocketRoute>(WebSocketRoute{path, std::move(check), std::move(opened)});
   soup_server_add_websocket_handler(soup_.get(), path.c_str(), nullptr, nullptr, on_websocket, route.get(),
@@ -91,6 +95,8 @@ void Server::reply_now(SoupServerMessage* msg, int status, const std::string& co
   std::string text = std::move(outer).to_string();
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
   soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
+  bool tls = g_str_equal(g_uri_get_scheme(soup_server_message_get_uri(msg)), "https");
+  for (auto& filter : header_filters_) filter(soup_server_message_get_response_headers(msg), tls);
 }
 
 // Runs on the headers alone, before the body is read.
@@ -168,6 +174,8 @@ void Server::dispatch(const ExchangePtr& ex) {
 }
 
 void Server::before_send(Exchange& ex) {
+  for (auto& filter : header_filters_)
+    filter(soup_server_message_get_response_headers(ex.message()), ex.is_tls());
   for (auto& filter : response_filters_) filter(ex);
 }
 

@@ -60,6 +60,9 @@ class Server {
   void add_request_filter(std::function<bool(const ExchangePtr&)> filter);
   // Runs on every response just before it is sent.
   void add_response_filter(std::function<void(Exchange&)> filter);
+  // Adds headers to every answer, including those sent before a handler
+  // runs (413 from the headers alone). `tls` tells whether the request came over TLS.
+  void add_header_filter(std::function<void(SoupMessageHeaders* response_headers, bool tls)> filter);
 
   void add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened);
 
@@ -102,6 +105,7 @@ class Server {
   std::unique_ptr<StaticFiles> static_files_;
   std::vector<std::function<bool(const ExchangePtr&)>> request_filters_;
   std::vector<std::function<void(Exchange&)>> response_filters_;
+  std::vector<std::function<void(SoupMessageHeaders*, bool)>> header_filters_;
   std::vector<std::unique_ptr<WebSocketRoute>> websockets_;
   int bound_port_ = 0;
 };

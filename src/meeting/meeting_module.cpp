@@ -49,6 +49,7 @@ const auth::Authenticator& authenticator(app::App& app) {
 
 MeetingModule::MeetingModule(app::App& app)
     : app_(app),
+      ai_per_user_per_min_(app.config().get_int("ratelimit", "ai_per_user_per_min")),
       mailer_(smtp_settings(app.config())),
       ai_(ai_settings(app.config())),
       idle_ms_(app.config().get_int("meeting", "idle_end_min") * 60000) {
@@ -150,7 +151,19 @@ void MeetingModule::questions(http::ExchangePtr ex) {
   });
 }
 
+void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
+  if (!app_.config().get_bool("ratelimit", "enabled")) return;
+  auto who = authenticator(app_).require(*ex);
+  int64_t wait_ms = ai_limiter_.hit(who.id, ai_per_user_per_min_, 60'000, timeutil::now_ms());
+  if (wait_ms > 0) {
+    int64_t seconds = (wait_ms + 999) / 1000;
+    ex->add_header("Retry-After", std::to_string(seconds));
+    throw http::Error(429, "rate_limited", "too many AI requests; try again in " + std::to_string(seconds) + " s");
+  }
+}
+
 void MeetingModule::summary(http::ExchangePtr ex) {
+  limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
   with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser&) {
     app_.store().run<std::vector<TranscriptLine>>(
@@ -170,6 +183,7 @@ void MeetingModule::summary(http::ExchangePtr ex) {
 }
 
 void MeetingModule::suggest(http::ExchangePtr ex) {
+  limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
   with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser&) {
     app_.store().run<std::vector<TranscriptLine>>(

@@ -13,6 +13,7 @@
 #include "meeting/ai_assistant.h"
 #include "meeting/mailer.h"
 #include "meeting/reminder_scheduler.h"
+#include "http/rate_limiter.h"
 
 namespace convene::meeting {
 
@@ -47,7 +48,12 @@ class MeetingModule final : public app::Module {
   void with_member_access(const http::ExchangePtr& ex, const std::string& room_id, bool host_only,
                           std::function<void(const struct RoomAccess&, const auth::AuthUser&)> then);
 
+  // AI calls cost money or CPU: limited per user, on top of the per-IP limit.
+  void limit_ai_per_user(const http::ExchangePtr& ex);
+
   app::App& app_;
+  http::RateLimiter ai_limiter_;
+  int64_t ai_per_user_per_min_;
   Mailer mailer_;
   AiAssistant ai_;
   std::unique_ptr<ReminderScheduler> reminders_;

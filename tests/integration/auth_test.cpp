@@ -171,6 +171,11 @@ TEST(Headers, SecurityHeadersOnEveryResponseAndGzip) {
     EXPECT_NE(r.headers["content-security-policy"].find("default-src 'self'"), std::string::npos) << path;
     EXPECT_EQ(r.headers.count("strict-transport-security"), 0u) << path;  // plain HTTP
   }
+  // Also on answers sent from the headers alone, before any handler.
+  ServerProcess small_bodies({.env = {{"CONVENE_SERVER_MAX_BODY_BYTES", "64"}}});
+  auto too_big = HttpClient(small_bodies.base_url()).post("/auth/login", std::string(200, ' '));
+  EXPECT_EQ(too_big.status, 413);
+  EXPECT_EQ(too_big.headers["x-frame-options"], "DENY");
   // A large JSON body goes out gzip-compressed (libsoup's client decodes it).
   for (int i = 0; i < 3; ++i) http.post("/rooms", R"({"name":"A room with a long enough name to add bytes"})");
   auto r = http.get("/rooms/stats", {{"Accept-Encoding", "gzip"}});

@@ -205,3 +205,18 @@ TEST(Meeting, ReminderInAppAndByEmailOnce) {
   EXPECT_FALSE(ws->wait_for("reminder", 2500));
   EXPECT_EQ(smtp.messages().size(), 2u);
 }
+
+// AI requests are limited per user (20/min by default), not only per address.
+TEST(Meeting, AiRequestsAreLimitedPerUser) {
+  ServerProcess server({.env = {{"CONVENE_RATELIMIT_ENABLED", "true"}, {"CONVENE_RATELIMIT_AI_PER_MIN", "100"},
+                                {"CONVENE_RATELIMIT_AI_PER_USER_PER_MIN", "3"},
+                                {"CONVENE_RATELIMIT_GLOBAL_PER_MIN", "1000"}}});
+  Meeting m(server);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(m.member.post("/ai/suggest", R"({"roomId":"r1"})").status, 200) << i;
+  auto r = m.member.post("/ai/summary", R"({"roomId":"r1"})");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error_code(), "rate_limited");
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+  // Another user from the same address still gets answers.
+  EXPECT_EQ(m.host.post("/ai/suggest", R"({"roomId":"r1"})").status, 200);
+}
