@@ -2,30 +2,27 @@
 
 #include <glib.h>
 
+#include "auth/user_repository.h"
+#include "rooms/room_repository.h"
 #include "util/random.h"
 
 namespace convene::meeting::meeting_store {
 
 RoomAccess room_access(store::Connection& c, const std::string& room_id, const std::string& user_id) {
   RoomAccess a;
-  auto r = c.exec(
-      "SELECT r.name, r.invite_code, r.host_id, r.scheduled_at, r.duration_min, r.description, u.email AS host_email,"
-      " m.role AS member_role FROM rooms r JOIN users u ON u.id = r.host_id"
-      " LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1",
-      {room_id, user_id});
-  if (r.empty()) return a;
-  auto row = r.row(0);
+  auto room = rooms::room_store::find(c, room_id);
+  if (!room) return a;
+  auto role = rooms::room_store::role_of(c, room_id, user_id);
+  bool is_host = room->host_id == user_id;
   a.exists = true;
-  auto role = row.opt_text("member_role");
-  bool is_host = row.text("host_id") == user_id;
   a.member = is_host || role.has_value();
-  a.host = is_host || (role && (*role == "HOST" || *role == "CO_HOST"));
-  a.name = row.text("name");
-  a.invite_code = row.text("invite_code");
-  a.scheduled_at = row.opt_integer("scheduled_at");
-  a.duration_min = row.opt_integer("duration_min");
-  a.description = row.opt_text("description");
-  a.host_email = row.text("host_email");
+  a.host = is_host || (role && rooms::can_moderate(*role));
+  a.name = room->name;
+  a.invite_code = room->invite_code;
+  a.scheduled_at = room->scheduled_at;
+  a.duration_min = room->duration_min;
+  a.description = room->description;
+  if (auto host = auth::users::find_by_id(c, room->host_id)) a.host_email = host->email;
   return a;
 }
 

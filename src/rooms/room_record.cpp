@@ -24,6 +24,8 @@ bool valid_room_type(const std::string& type) {
   return type == "ONE_TO_ONE" || type == "GROUP" || type == "VIRTUAL_ROOM";
 }
 
+bool can_moderate(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
+
 bool valid_role(const std::string& role) {
   return role == "HOST" || role == "CO_HOST" || role == "PARTICIPANT" || role == "VIEWER";
 }

@@ -33,5 +33,7 @@ struct RoomRecord {
 
 bool valid_room_type(const std::string& type);
 bool valid_role(const std::string& role);
+// HOST and CO_HOST run the meeting: lobby, host actions, moderation.
+bool can_moderate(const std::string& role);
 
 }  // namespace convene::rooms

@@ -167,7 +167,7 @@ void RoomsModule::update(http::ExchangePtr ex) {
   app_.store().run<Updated>(
       [id = ex->param("id"), uid = who.id, name, has_schedule, scheduled, description, duration, lobby](store::Connection& c) {
         Updated u{room_store::find(c, id), room_store::role_of(c, id, uid)};
-        if (!u.room || !u.role || (*u.role != "HOST" && *u.role != "CO_HOST")) return u;
+        if (!u.room || !u.role || !can_moderate(*u.role)) return u;
         if (name) u.room->name = *name;
         if (has_schedule) u.room->scheduled_at = scheduled;
         if (description) u.room->description = description;
@@ -180,7 +180,7 @@ void RoomsModule::update(http::ExchangePtr ex) {
         if (!out.ok()) throw out.error();
         if (!out.value().room) throw http::not_found("no such room");
         require_member(out.value().role);
-        if (*out.value().role != "HOST" && *out.value().role != "CO_HOST")
+        if (!can_moderate(*out.value().role))
           throw http::forbidden("only the host or a co-host can change the room");
         const RoomRecord& r = *out.value().room;
         if (LiveRoom* live = this->live(r.id)) {

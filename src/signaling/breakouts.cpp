@@ -14,8 +14,6 @@ namespace convene::signaling {
 namespace {
 
 
-bool host_like(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
-
 std::vector<std::string> string_list(JsonObject* o, const char* field) {
   std::vector<std::string> out;
   JsonArray* a = json::optional_array(o, field);
@@ -59,7 +57,7 @@ void Breakouts::create(http::ExchangePtr ex) {
   rooms::LiveRoom* main = sig_.rooms().live(main_id);
   if (!main) throw http::conflict("room_not_live", "breakouts need people in the meeting");
   bool allowed = false;
-  for (const rooms::LivePeer* p : main->peers()) allowed |= p->user_id == who.id && host_like(p->role);
+  for (const rooms::LivePeer* p : main->peers()) allowed |= p->user_id == who.id && rooms::can_moderate(p->role);
   if (!allowed) throw http::forbidden("only the host or a co-host in the meeting can open breakout rooms");
   if (sessions_.count(main_id)) throw http::conflict("breakouts_active", "breakout rooms are already open; close them first");
 
@@ -72,7 +70,7 @@ void Breakouts::create(http::ExchangePtr ex) {
   std::set<std::string> hosts;
   std::vector<std::string> others;  // non-host users present, in join order
   for (const rooms::LivePeer* p : main->peers()) {
-    if (host_like(p->role)) hosts.insert(p->user_id);
+    if (rooms::can_moderate(p->role)) hosts.insert(p->user_id);
     else if (std::find(others.begin(), others.end(), p->user_id) == others.end()) others.push_back(p->user_id);
   }
   if (JsonArray* list = json::optional_array(body, "rooms")) {
@@ -182,13 +180,17 @@ void Breakouts::create(http::ExchangePtr ex) {
 
 void Breakouts::start(const std::string& main_id, Session s, const http::ExchangePtr& ex) {
   for (auto& bid : s.breakout_ids) parent_of_[bid] = main_id;
-  json::Array listed;
-  for (auto& bid : s.breakout_ids) {
-    json::Array members;
-    for (auto& [u, b] : s.assignment)
-      if (b == bid) members.add(std::string_view(u));
-    listed.add(std::move(json::Object().set("id", bid).set("name", s.names[bid]).set("userIds", std::move(members))));
-  }
+  // [{id, name, userIds}]: told to the main room and answered to the host.
+  auto listing = [&s] {
+    json::Array list;
+    for (auto& bid : s.breakout_ids) {
+      json::Array members;
+      for (auto& [u, b] : s.assignment)
+        if (b == bid) members.add(std::string_view(u));
+      list.add(std::move(json::Object().set("id", bid).set("name", s.names[bid]).set("userIds", std::move(members))));
+    }
+    return list;
+  };
   // Move everyone assigned: told first, then out of the main room and into the breakout.
   std::vector<std::pair<uint64_t, std::string>> moves;
   if (rooms::LiveRoom* main = sig_.rooms().live(main_id))
@@ -209,17 +211,10 @@ void Breakouts::start(const std::string& main_id, Session s, const http::Exchang
   }
   GST_INFO("opened %zu breakout rooms for %s, moved %zu peers", s.breakout_ids.size(), main_id.c_str(), moves.size());
   sig_.broadcast(main_id, std::move(json::Object().set("type", "breakouts-opened").set("mainRoomId", main_id)
-                                        .set("breakouts", json::parse(json::stringify(std::move(listed).node().get()), nullptr))
+                                        .set("breakouts", listing())
                                         .set_time("endsAt", s.ends_at)));
-  json::Array reply;
-  for (auto& bid : s.breakout_ids) {
-    json::Array members;
-    for (auto& [u, b] : s.assignment)
-      if (b == bid) members.add(std::string_view(u));
-    reply.add(std::move(json::Object().set("id", bid).set("name", s.names[bid]).set("userIds", std::move(members))));
-  }
   json::Object body;
-  body.set("mainRoomId", main_id).set("breakouts", std::move(reply)).set_time("endsAt", s.ends_at);
+  body.set("mainRoomId", main_id).set("breakouts", listing()).set_time("endsAt", s.ends_at);
   sessions_[main_id] = std::move(s);
   ex->json(201, std::move(body));
 }
@@ -272,7 +267,7 @@ void Breakouts::remove(http::ExchangePtr ex) {
   bool allowed = false;
   auto check = [&](const std::string& room_id) {
     if (rooms::LiveRoom* r = sig_.rooms().live(room_id))
-      for (const rooms::LivePeer* p : r->peers()) allowed |= p->user_id == who.id && host_like(p->role);
+      for (const rooms::LivePeer* p : r->peers()) allowed |= p->user_id == who.id && rooms::can_moderate(p->role);
   };
   check(main_id);
   for (auto& bid : sessions_[main_id].breakout_ids) check(bid);
@@ -320,7 +315,7 @@ void register_breakout_handlers(HandlerTable& table) {
   table.add("breakout-broadcast", [](MessageContext& ctx) {
     Session& s = ctx.session;
     if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
-    if (!host_like(s.role)) throw MessageError("forbidden", "only the host or a co-host can broadcast to breakout rooms");
+    if (!rooms::can_moderate(s.role)) throw MessageError("forbidden", "only the host or a co-host can broadcast to breakout rooms");
     std::string text = json::require_string(ctx.message, "text");
     if (text.empty() || g_utf8_strlen(text.c_str(), -1) > 1000)
       throw MessageError("invalid_field", "a broadcast is 1 to 1000 characters");

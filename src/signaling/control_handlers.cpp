@@ -11,8 +11,6 @@
 namespace convene::signaling {
 namespace {
 
-bool is_host_like(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
-
 rooms::LiveRoom& room_of(MessageContext& ctx) {
   if (!ctx.session.in_room()) throw MessageError("not_in_room", "join a room first");
   rooms::LiveRoom* room = ctx.signaling.rooms().live(ctx.session.room_id);
@@ -22,7 +20,7 @@ rooms::LiveRoom& room_of(MessageContext& ctx) {
 
 rooms::LiveRoom& hosted_room(MessageContext& ctx) {
   rooms::LiveRoom& room = room_of(ctx);
-  if (!is_host_like(ctx.session.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
+  if (!rooms::can_moderate(ctx.session.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
   return room;
 }
 
@@ -152,7 +150,7 @@ void mute_all(MessageContext& ctx) {
   bool allow = json::optional_bool(ctx.message, "allowUnmute").value_or(true);
   std::vector<std::string> ids;
   for (const rooms::LivePeer* p : room.peers())
-    if (!is_host_like(p->role)) ids.push_back(p->peer_id);
+    if (!rooms::can_moderate(p->role)) ids.push_back(p->peer_id);
   for (auto& id : ids)
     if (rooms::LivePeer* p = room.peer(id)) mute_peer(ctx.signaling, ctx.session, room, *p, "microphone", allow);
 }
@@ -206,7 +204,7 @@ void hand(MessageContext& ctx) {
   std::string peer_id = json::optional_string(ctx.message, "peerId").value_or(ctx.session.peer_id);
   if (peer_id != ctx.session.peer_id) {
     // Lowering someone else's hand is a host action.
-    if (!is_host_like(ctx.session.role) || raised)
+    if (!rooms::can_moderate(ctx.session.role) || raised)
       throw MessageError("forbidden", "only the host or a co-host can lower another person's hand");
   }
   rooms::LivePeer* p = room.peer(peer_id);

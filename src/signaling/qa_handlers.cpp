@@ -20,7 +20,7 @@ const Session& in_room(MessageContext& ctx) {
 }
 
 void require_host_like(const Session& s) {
-  if (s.role != "HOST" && s.role != "CO_HOST") throw MessageError("forbidden", "only the host or a co-host can do that");
+  if (!rooms::can_moderate(s.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
 }
 
 // Runs a question change in the store; the room hears about the result.

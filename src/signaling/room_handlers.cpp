@@ -74,21 +74,14 @@ void start_join(SignalingModule& sig, uint64_t session_id, const std::string& ro
         if (live) record = live->record();
         std::string role = *j.role;
         if (live && live->record().host_id == s->user_id) role = "HOST";
-        bool host_like = role == "HOST" || role == "CO_HOST";
+        bool host_like = rooms::can_moderate(role);
         bool kicked = live && live->kicked().count(s->user_id);
         bool admitted = live && live->admitted().count(s->user_id);
         // The lobby: everyone but hosts waits for admission when it is on, and
         // anyone a host removed needs a new admission in any case.
         if (!host_like && (kicked || (record.lobby_enabled && !admitted)))
           return sig.wait_in_lobby(*s, record, role, request_id);
-        auto qs = json::parse(j.questions, nullptr);
-        json::Array questions;
-        if (qs && JSON_NODE_HOLDS_ARRAY(qs.get())) {
-          JsonArray* a = json_node_get_array(qs.get());
-          for (guint i = 0; i < json_array_get_length(a); ++i)
-            questions.add(JsonNodePtr(json_node_copy(json_array_get_element(a, i))));
-        }
-        sig.set_pending_questions(s->id, std::move(questions));
+        sig.set_pending_questions(s->id, json::parse(j.questions, nullptr));
         sig.enter_room(*s, record, role, chat_json(j.chat), request_id);
       });
 }

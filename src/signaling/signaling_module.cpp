@@ -267,7 +267,7 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
   } else {
     joined.set("questions", json::Array());
   }
-  bool host_like = role == "HOST" || role == "CO_HOST";
+  bool host_like = rooms::can_moderate(role);
   json::Array waiting;
   if (host_like)
     for (const rooms::LobbyEntry* e : room.lobby_in_order()) waiting.add(e->to_json());
@@ -340,8 +340,8 @@ rooms::LivePeer* SignalingModule::peer_of(Session& s) {
 
 meeting::MeetingModule* SignalingModule::meeting() const { return app_.module<meeting::MeetingModule>(); }
 
-void SignalingModule::set_pending_questions(uint64_t session_id, json::Array questions) {
-  pending_questions_[session_id] = std::move(questions).node();
+void SignalingModule::set_pending_questions(uint64_t session_id, JsonNodePtr questions) {
+  if (questions && JSON_NODE_HOLDS_ARRAY(questions.get())) pending_questions_[session_id] = std::move(questions);
 }
 
 void SignalingModule::send_to_hosts(const std::string& room_id, json::Object&& message) {
@@ -349,7 +349,7 @@ void SignalingModule::send_to_hosts(const std::string& room_id, json::Object&& m
   if (!room) return;
   std::string text = std::move(message).to_string();
   for (const rooms::LivePeer* p : room->peers())
-    if (p->role == "HOST" || p->role == "CO_HOST")
+    if (rooms::can_moderate(p->role))
       if (Session* s = session_of_peer(p->peer_id)) s->send_text(text);
 }
 

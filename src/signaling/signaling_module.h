@@ -66,8 +66,9 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   void send_to_hosts(const std::string& room_id, json::Object&& message);
   // The session's peer in its live room (nullptr when not in one).
   rooms::LivePeer* peer_of(Session& s);
-  // Questions of a room, ordered, for room-joined (set by the join check).
-  void set_pending_questions(uint64_t session_id, json::Array questions);
+  // Questions of a room, ordered, for room-joined (set by the join check;
+  // anything but an array is ignored and room-joined carries []).
+  void set_pending_questions(uint64_t session_id, JsonNodePtr questions);
   meeting::MeetingModule* meeting() const;
 
   // --- PeerMessenger
