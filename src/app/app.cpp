@@ -7,6 +7,7 @@
 
 #include "app/health.h"
 #include "auth/auth_module.h"
+#include "media/media_module.h"
 #include "meeting/meeting_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
@@ -131,6 +132,10 @@ void App::start() {
   modules_.push_back(std::make_unique<rooms::RoomsModule>(*this));
   modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));
   modules_.push_back(std::make_unique<signaling::SignalingModule>(*this));
+  // The SFU talks to peers through signaling, which routes media messages to it.
+  auto* signaling = module<signaling::SignalingModule>();
+  modules_.push_back(std::make_unique<media::MediaModule>(*this, *signaling));
+  signaling->set_media_handler(module<media::MediaModule>());
   // Reminders reach users' open connections; rooms the janitor ends close live.
   module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
   module<meeting::MeetingModule>()->set_room_ended_listener(
