@@ -45,6 +45,7 @@ Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_i
 void Publisher::stop() {
   endpoint_->stop();
   for (auto& [mid, in] : incoming_) stop_element(in.tee);
+  for (GstElement* tee : ignored_) stop_element(tee);
 }
 
 Publisher::~Publisher() {
@@ -53,6 +54,10 @@ Publisher::~Publisher() {
   for (auto& [mid, in] : incoming_) {
     remove_from_bin(in.tee);
     gst_object_unref(in.tee);
+  }
+  for (GstElement* tee : ignored_) {
+    remove_from_bin(tee);
+    gst_object_unref(tee);
   }
 }
 
@@ -101,9 +106,13 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
 
 void Publisher::incoming_stream(const std::string& mid, GstElement* tee, const std::string& kind,
                                 const std::string& encoding) {
-  if (incoming_.count(mid)) {  // a second pad for a mid (an SSRC change): keep the first
-    remove_from_bin(tee);
-    gst_object_unref(tee);
+  if (incoming_.count(mid)) {
+    // A second stream for a mid webrtcbin could not tell apart (no a=ssrc
+    // and no mid extension in the offer). The tee stays linked until the
+    // connection closes: unlinking a live webrtcbin pad fails its transport.
+    GST_WARNING("%s: a second stream for mid %s is ignored (the offer should name SSRCs)", peer_id_.c_str(),
+                mid.c_str());
+    ignored_.push_back(tee);
     return;
   }
   std::string e = encoding.empty() ? (kind == "audio" ? "OPUS" : room_.settings().video_codec) : encoding;

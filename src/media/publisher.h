@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "media/main_thread.h"
 #include "media/webrtc_endpoint.h"
@@ -55,6 +56,7 @@ class Publisher {
   std::map<std::string, std::string> sources_;  // mid -> source, from the last offer
   std::map<std::string, Incoming> incoming_;    // mid -> its stream's tee
   std::map<std::string, bool> published_;       // mids published in the room
+  std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)
   bool answering_ = false;
   MainThreadHandle<Publisher> handle_{this};
 };

@@ -1,5 +1,7 @@
 #include "media/subscriber.h"
 
+#include <gst/sdp/sdp.h>
+
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -185,17 +187,34 @@ void Subscriber::negotiate() {
                                                  .set("message", "the server could not offer your media: " + error)));
       return;
     }
+    // A transceiver added by this renegotiation has no mid property yet in
+    // 1.22; the offer itself names every m-line's mid.
+    std::vector<std::string> mids;
+    GstSDPMessage* msg = nullptr;
+    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) == GST_SDP_OK) {
+      for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
+        const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, i), "mid");
+        mids.push_back(mid ? mid : "");
+      }
+      gst_sdp_message_free(msg);
+    }
+    // Slots are never removed, and webrtcbin gives a new transceiver the next
+    // m-line, so slot i is m-line i (mlineindex is unset until then).
     json::Array tracks;
-    for (auto& slot : slots_) {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Slot* slot = slots_[i].get();
       if (slot->track_id.empty()) continue;
-      g_autofree char* mid = nullptr;
-      g_object_get(slot->transceiver.get(), "mid", &mid, nullptr);
+      guint mline = G_MAXUINT;
+      g_object_get(slot->transceiver.get(), "mlineindex", &mline, nullptr);
+      if (mline >= mids.size()) mline = static_cast<guint>(i);
+      std::string mid = mline < mids.size() ? mids[mline] : "";
       tracks.add(std::move(json::Object()
-                               .set("mid", mid ? mid : "")
+                               .set("mid", mid)
                                .set("peerId", slot->peer_id)
                                .set("source", slot->source)
                                .set("kind", slot->kind)));
     }
+    GST_DEBUG("subscribe-offer to %s: %u tracks", peer_id_.c_str(), json_array_get_length(tracks.get()));
     room_.send_to_peer(peer_id_, std::move(json::Object()
                                                .set("type", "subscribe-offer")
                                                .set("sdp", sdp)
@@ -275,6 +294,7 @@ void Subscriber::link_assigned() {
       continue;
     }
     slot->linked_track_id = slot->track_id;
+    GST_DEBUG("%s now receives %s", peer_id_.c_str(), slot->track_id.c_str());
     p->request_keyframe();
   }
   if (retry) {

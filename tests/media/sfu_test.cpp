@@ -17,6 +17,14 @@
 namespace convene::testing {
 namespace {
 
+// Shows the server's log when a test failed (GST_DEBUG=convene*:5 makes it useful).
+struct LogOnFailure {
+  const ServerProcess& server;
+  ~LogOnFailure() {
+    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
+  }
+};
+
 ServerOptions sfu_server() {
   ServerOptions o;
   o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
@@ -60,6 +68,7 @@ bool saw_type(SfuClient& c, const std::string& type, const std::string& field = 
 
 TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
   ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
   std::string room = meet(a, {&b, &c});
   SfuClient ca(a, {"red"}), cb(b, {"green"}), cc(c, {"blue"});
@@ -100,6 +109,7 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
 
 TEST(Sfu, ScreenShareStartsAndStops) {
   ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   meet(a, {&b});
   SfuClient ca(a), cb(b);
@@ -109,7 +119,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; }));
   ca.start_screen();
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id, "screen") >= 10; }))
-      << "bob decodes alice's screen";
+      << "bob decodes alice's screen: " << cb.describe();
   EXPECT_TRUE(cb.offered(a.peer_id, "screen"));
   ca.stop_screen();
   ASSERT_TRUE(pump_until(all, 15000, [&] { return !cb.offered(a.peer_id, "screen"); }))
@@ -121,6 +131,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
 
 TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
   ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   meet(a, {&b});
   SfuClientOptions loud;
@@ -158,6 +169,7 @@ TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
 
 TEST(Sfu, FaultsStayWithTheirPeer) {
   ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
   std::string room = meet(a, {&b, &c, &d});
   SfuClientOptions silent_peer;
@@ -191,6 +203,7 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
 
 TEST(Sfu, JoinLeaveCyclesLeakNothing) {
   ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
   SfuClient ca(a);

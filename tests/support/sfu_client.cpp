@@ -1,5 +1,7 @@
 #include "sfu_client.h"
 
+#include <cstdio>
+#include <cstring>
 #include <functional>
 
 #define GST_USE_UNSTABLE_API
@@ -96,7 +98,16 @@ void SfuClient::queue_send(json::Object&& message) {
 
 // One sending track: `description` produces RTP with `caps`; a sendonly
 // transceiver with those codec preferences carries it.
-void SfuClient::add_source(const std::string& description, const char* caps_text) {
+void SfuClient::add_source(const std::string& description_text, const char* caps_base) {
+  // Each stream names its SSRC in the offer, as browsers do, so the server
+  // can tell two video m-lines with the same payload type apart.
+  guint ssrc = g_random_int();
+  std::string caps_str = std::string(caps_base) + ",ssrc=(uint)" + std::to_string(ssrc);
+  const char* caps_text = caps_str.c_str();
+  std::string description = description_text;
+  description.replace(description.find(caps_base), strlen(caps_base), caps_str);
+  auto pay = description.find(" pt=");
+  description.insert(pay, " ssrc=" + std::to_string(ssrc));
   GstElement* src = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);
   gst_bin_add(GST_BIN(pipeline_), src);
   GstPad* sink = gst_element_request_pad_simple(pub_, "sink_%u");
@@ -198,6 +209,7 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   g_object_get(trans, "mid", &mid, "kind", &kind, nullptr);
   gst_object_unref(trans);
   bool audio = kind == GST_WEBRTC_KIND_AUDIO;
+  if (g_getenv("SFU_CLIENT_DEBUG")) std::fprintf(stderr, "client pad %s mid %s\n", GST_PAD_NAME(pad), mid ? mid : "?");
   GstElement* bin = gst_parse_bin_from_description(
       audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
             : "queue ! rtpvp8depay ! vp8dec ! fakesink name=count signal-handoffs=true sync=false async=false",
@@ -315,6 +327,22 @@ bool SfuClient::offered(const std::string& peer_id, const std::string& source) c
   for (const auto& [mid, t] : tracks_)
     if (t.peer_id == peer_id && (source.empty() || t.source == source)) return true;
   return false;
+}
+
+}  // namespace convene::testing
+
+namespace convene::testing {
+
+std::string SfuClient::describe() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out;
+  for (const auto& [mid, t] : tracks_) {
+    auto c = counters_.find(mid);
+    out += mid + "=" + t.peer_id + "/" + t.source + " " + std::to_string(c == counters_.end() ? -1 : c->second->count.load()) +
+           " (base " + std::to_string(t.base) + "); ";
+  }
+  for (const auto& [mid, c] : counters_) out += "[" + mid + ":" + std::to_string(c->count.load()) + "] ";
+  return out;
 }
 
 }  // namespace convene::testing

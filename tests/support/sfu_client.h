@@ -56,6 +56,8 @@ class SfuClient {
   // Milliseconds from the first subscribe-answer sent to the first decoded frame (-1: none yet).
   double first_frame_ms() const { return first_frame_ms_.load(); }
   TestPerson& person() { return person_; }
+  // "mid=peer/source count (base)" for every offered track, for failure messages.
+  std::string describe() const;
 
  private:
   struct Counter {
