@@ -195,7 +195,7 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
   EXPECT_TRUE(pump_until({&ca, &cc, &cd}, 20000, [&] { return !ca.offered(b.peer_id); }));
   int before = ca.frames_from(c.peer_id);
   pump_for({&ca, &cc, &cd}, 1000);
-  EXPECT_GT(ca.frames_from(c.peer_id), before) << "the room keeps running";
+  EXPECT_GT(ca.frames_from(c.peer_id), before) << "the room keeps running: " << ca.describe();
   auto r = a.http.get("/rooms/" + room + "/media");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(int_field(r.json().get(), "participants"), 3);

@@ -342,6 +342,14 @@ std::string SfuClient::describe() const {
            " (base " + std::to_string(t.base) + "); ";
   }
   for (const auto& [mid, c] : counters_) out += "[" + mid + ":" + std::to_string(c->count.load()) + "] ";
+  // Errors the client's own pipeline reported, if any.
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+    g_autoptr(GError) e = nullptr;
+    gst_message_parse_error(m, &e, nullptr);
+    out += std::string(" client error from ") + GST_MESSAGE_SRC_NAME(m) + ": " + e->message;
+    gst_message_unref(m);
+  }
   return out;
 }
 
