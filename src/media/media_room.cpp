@@ -38,6 +38,7 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
 }
 
 MediaRoom::~MediaRoom() {
+  closing_ = true;
   owner_.listeners().room_media_closing(room_id_);
   // Everything stops at once; what the participants and publications own is
   // then taken out of a pipeline in NULL.
@@ -269,6 +270,19 @@ void MediaRoom::on_bus_message(GstMessage* message) {
                                                     .set("type", "error")
                                                     .set("code", "media_failed")
                                                     .set("message", std::string("media error: ") + error->message)));
+      break;
+    }
+    case GST_MESSAGE_STATE_CHANGED: {
+      // A live pipeline can lose its state when a child's sink starts an
+      // asynchronous change (elements come and go with every join and
+      // leave); a room must never stay paused, so it is set back to PLAYING.
+      if (GST_MESSAGE_SRC(message) != GST_OBJECT(pipeline_)) break;
+      GstState old_state, new_state, pending;
+      gst_message_parse_state_changed(message, &old_state, &new_state, &pending);
+      if (old_state == GST_STATE_PLAYING && new_state == GST_STATE_PAUSED && !closing_) {
+        GST_WARNING("room %s: the pipeline fell back to PAUSED; resuming", room_id_.c_str());
+        gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+      }
       break;
     }
     case GST_MESSAGE_WARNING: {

@@ -111,6 +111,7 @@ class MediaRoom final : public RoomMedia {
   unsigned next_serial_ = 1;
   ActiveSpeakerDetector speakers_;
   std::string active_speaker_;
+  bool closing_ = false;
 };
 
 }  // namespace convene::media

@@ -62,17 +62,28 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
                                                    .set("candidate", candidate)
                                                    .set("sdpMLineIndex", static_cast<int64_t>(mline))));
       });
+  // What was forwarded before DTLS finished never reached the subscriber
+  // (SRTP drops it), and with it the keyframe: start each video again from one.
+  endpoint_->on_connected([this] {
+    GST_DEBUG("%s's subscribe connection is up", peer_id_.c_str());
+    for (auto& slot : slots_)
+      if (!slot->linked_track_id.empty()) g_signal_emit_by_name(slot->forward, "resync");
+  });
 }
 
 Subscriber::~Subscriber() {
-  // webrtcbin first: a forwarder blocked pushing into a not yet negotiated
-  // pad returns, so the queues can stop without a deadlock.
-  endpoint_->stop();
+  // Off the publishers' tees first, while every branch still accepts data;
+  // then webrtcbin, so a queue blocked pushing into a not yet negotiated pad
+  // returns; then the branches.
   for (auto& slot : slots_) {
     if (slot->tee_pad) {
       if (Publication* p = room_.publication(slot->linked_track_id)) release_tee_pad(p->tee(), slot->tee_pad);
       gst_object_unref(slot->tee_pad);
+      slot->tee_pad = nullptr;
     }
+  }
+  endpoint_->stop();
+  for (auto& slot : slots_) {
     remove_from_bin(slot->queue);
     remove_from_bin(slot->forward);
     gst_object_unref(slot->queue);
@@ -97,22 +108,29 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
                "do-nack", TRUE, nullptr);
 
-  // Leaky: a subscriber that is slow, or not negotiated yet, loses its own
-  // packets instead of holding back the tee every subscriber hangs off.
+  // Leaky: a subscriber that is slow, or whose pad webrtcbin still holds
+  // back during a negotiation, loses its own packets instead of holding back
+  // the publisher. It drops the newest ("upstream"): the keyframe the
+  // forwarder started with stays at the head, and the gap after it is a loss
+  // the subscriber sees and answers with NACK or PLI.
   slot->queue = gst_element_factory_make("queue", nullptr);
-  g_object_set(slot->queue, "leaky", 2 /* downstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
+  g_object_set(slot->queue, "leaky", 1 /* upstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
                "max-size-time", static_cast<guint64>(500 * GST_MSECOND), nullptr);
   slot->forward = gst_element_factory_make("convenertpforward", nullptr);
   if (!slot->forward) throw std::runtime_error("convenertpforward is not registered");
   g_object_set(slot->forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), nullptr);
   gst_object_ref(slot->queue);
   gst_object_ref(slot->forward);
+  // tee → forwarder → queue → webrtcbin: the forwarder runs on the
+  // publisher's streaming thread (a header rewrite) and never passes a
+  // subscriber's flow error back to the shared tee ("isolate"); the queue
+  // decouples this subscriber's sending.
   gst_bin_add_many(room_.bin(), slot->queue, slot->forward, nullptr);
-  gst_element_link(slot->queue, slot->forward);
-  g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
-  gst_pad_link(fsrc, slot->webrtc_pad);
-  gst_element_sync_state_with_parent(slot->forward);
+  gst_element_link(slot->forward, slot->queue);
+  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(slot->queue, "src");
+  gst_pad_link(qsrc, slot->webrtc_pad);
   gst_element_sync_state_with_parent(slot->queue);
+  gst_element_sync_state_with_parent(slot->forward);
   slots_.push_back(std::move(slot));
   return *slots_.back();
 }
@@ -162,7 +180,10 @@ void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
     assign(slot, *p);
     changed = true;
   }
-  if (changed) negotiate();
+  if (changed) {
+    ++version_;
+    negotiate();
+  }
 }
 
 void Subscriber::drop_stopped(const std::string& track_id) {
@@ -200,6 +221,9 @@ void Subscriber::negotiate() {
     }
     // Slots are never removed, and webrtcbin gives a new transceiver the next
     // m-line, so slot i is m-line i (mlineindex is unset until then).
+    // What this offer carries: every slot, if webrtcbin made an m-line for
+    // each (a slot added after create-offer ran is in the next offer).
+    offered_version_ = mids.size() == slots_.size() ? version_ : 0;
     json::Array tracks;
     for (size_t i = 0; i < slots_.size(); ++i) {
       Slot* slot = slots_[i].get();
@@ -265,6 +289,9 @@ void Subscriber::answer(const std::string& sdp) {
       renegotiate_ = true;  // offer again: the client may do better with a fresh offer
     } else {
       link_assigned();
+      // Changes that came while the offer was on its way may already be in it:
+      // offering again for nothing would hold the streams back once more.
+      if (offered_version_ == version_) renegotiate_ = false;
     }
     if (renegotiate_) negotiate();
   });
@@ -278,7 +305,7 @@ void Subscriber::link_assigned() {
   for (auto& slot : slots_) {
     if (slot->track_id.empty() || slot->linked_track_id == slot->track_id) continue;
     unlink(*slot, false);
-    g_autoptr(GstPad) qsink = gst_element_get_static_pad(slot->queue, "sink");
+    g_autoptr(GstPad) qsink = gst_element_get_static_pad(slot->forward, "sink");
     if (gst_pad_is_linked(qsink)) {  // the previous track's unlink is still on its way
       retry = true;
       continue;

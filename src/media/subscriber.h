@@ -1,7 +1,7 @@
 // A participant's subscribe connection: the server offers (send-only) every
 // track the participant should receive and renegotiates whenever that set
 // changes. Each track rides a slot: a transceiver with its own m-line and
-// SSRC, fed by queue ! convenertpforward from the publication's tee. A slot
+// SSRC, fed by convenertpforward ! queue from the publication's tee. A slot
 // whose track went away turns inactive and is reused by the next track of
 // the same kind, so the SDP does not grow with every join and leave; the
 // forwarder keeps the outgoing stream continuous across the switch.
@@ -69,6 +69,8 @@ class Subscriber {
   std::vector<std::unique_ptr<Slot>> slots_;
   bool offer_in_flight_ = false;  // a subscribe-offer waits for its answer
   bool renegotiate_ = false;      // the set changed meanwhile
+  uint64_t version_ = 1;          // bumped by every change of the slots
+  uint64_t offered_version_ = 0;  // the version the offer in flight carries (0: unsure)
   GSourcePtr answer_timer_;
   MainThreadHandle<Subscriber> handle_{this};
 };

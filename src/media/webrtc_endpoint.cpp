@@ -88,6 +88,19 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
       [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
       static_cast<GConnectFlags>(0));
+  g_signal_connect_data(
+      webrtcbin_, "notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+        GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+        g_object_get(w, "connection-state", &state, nullptr);
+        if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
+        MainThreadHandle<WebRtcEndpoint>::post(*static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data),
+                                               [](WebRtcEndpoint& self) {
+                                                 if (self.on_connected_) self.on_connected_();
+                                               });
+      }),
+      new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
+      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
+      static_cast<GConnectFlags>(0));
   gst_bin_add(bin, webrtcbin_);
   gst_element_sync_state_with_parent(webrtcbin_);
 }

@@ -50,6 +50,9 @@ class WebRtcEndpoint {
   void accept_answer(const std::string& answer_sdp, DoneFn done);
   void add_remote_candidate(unsigned mline, const std::string& candidate);
 
+  // Called (on the main loop) each time the connection reaches "connected".
+  void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
+
   GstWebRTCSignalingState signaling_state() const;
   GstWebRTCICEConnectionState ice_state() const;
 
@@ -67,6 +70,7 @@ class WebRtcEndpoint {
   GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
   std::string announced_ip_;
   CandidateFn on_candidate_;
+  std::function<void()> on_connected_;
   MainThreadHandle<WebRtcEndpoint> handle_{this};
 };
 

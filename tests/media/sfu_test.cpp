@@ -103,8 +103,9 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
   });
   EXPECT_TRUE(dropped) << "the others are offered a connection without carol's tracks";
   int before = cd.frames_from(a.peer_id);
-  pump_for({&ca, &cb, &cd}, 1000);
-  EXPECT_GT(cd.frames_from(a.peer_id), before) << "the others keep receiving after a leave";
+  // A renegotiation may cost a keyframe: decoding resumes at the next one.
+  EXPECT_TRUE(pump_until({&ca, &cb, &cd}, 6000, [&] { return cd.frames_from(a.peer_id) > before + 10; }))
+      << "the others keep receiving after a leave: " << cd.describe();
 }
 
 TEST(Sfu, ScreenShareStartsAndStops) {
@@ -116,7 +117,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   ca.publish();
   cb.publish();
   std::vector<SfuClient*> all{&ca, &cb};
-  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; }));
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; })) << cb.describe();
   ca.start_screen();
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id, "screen") >= 10; }))
       << "bob decodes alice's screen: " << cb.describe();
@@ -125,15 +126,15 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   ASSERT_TRUE(pump_until(all, 15000, [&] { return !cb.offered(a.peer_id, "screen"); }))
       << "the screen track is withdrawn from bob's connection";
   int camera = cb.frames_from(a.peer_id);
-  pump_for(all, 1000);
-  EXPECT_GT(cb.frames_from(a.peer_id), camera) << "the camera keeps flowing";
+  EXPECT_TRUE(pump_until(all, 6000, [&] { return cb.frames_from(a.peer_id) > camera + 10; }))
+      << "the camera keeps flowing: " << cb.describe();
 }
 
 TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
   ServerProcess server(sfu_server());
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
-  meet(a, {&b});
+  std::string room = meet(a, {&b});
   SfuClientOptions loud;
   loud.volume = 0.8;
   SfuClient ca(a, loud), cb(b);
@@ -142,7 +143,7 @@ TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] {
     return cb.frames_from(a.peer_id) >= 10 && cb.frames_from(a.peer_id, "microphone") > 10;
-  }));
+  })) << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
   EXPECT_TRUE(pump_until(all, 5000, [&] { return saw_type(cb, "active-speaker", "peerId", a.peer_id); }))
       << "alice, the only one making noise, becomes the active speaker";
 
@@ -194,8 +195,8 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
   b.ws.reset();
   EXPECT_TRUE(pump_until({&ca, &cc, &cd}, 20000, [&] { return !ca.offered(b.peer_id); }));
   int before = ca.frames_from(c.peer_id);
-  pump_for({&ca, &cc, &cd}, 1000);
-  EXPECT_GT(ca.frames_from(c.peer_id), before) << "the room keeps running: " << ca.describe();
+  EXPECT_TRUE(pump_until({&ca, &cc, &cd}, 6000, [&] { return ca.frames_from(c.peer_id) > before + 10; }))
+      << "the room keeps running: " << ca.describe();
   auto r = a.http.get("/rooms/" + room + "/media");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(int_field(r.json().get(), "participants"), 3);

@@ -138,16 +138,16 @@ void SfuClient::publish() {
   if (options_.video) {
     add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                    std::to_string(options_.width) + ",height=" + std::to_string(options_.height) +
-                   ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=3000 ! rtpvp8pay pt=96 ! " + kVp8Caps,
+                   ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) + " ! rtpvp8pay pt=96 ! " + kVp8Caps,
                kVp8Caps);
   }
   offer_publish();
 }
 
 void SfuClient::start_screen() {
-  add_source(std::string("videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 ! "
-                         "vp8enc deadline=1 keyframe-max-dist=3000 ! rtpvp8pay pt=96 ! ") +
-                 kVp8Caps,
+  add_source("videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 ! "
+             "vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) +
+                 " ! rtpvp8pay pt=96 ! " + kVp8Caps,
              kVp8Caps);
   screen_on_ = true;
   offer_publish();
@@ -212,7 +212,11 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   if (g_getenv("SFU_CLIENT_DEBUG")) std::fprintf(stderr, "client pad %s mid %s\n", GST_PAD_NAME(pad), mid ? mid : "?");
   GstElement* bin = gst_parse_bin_from_description(
       audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
-            : "queue ! rtpvp8depay ! vp8dec ! fakesink name=count signal-handoffs=true sync=false async=false",
+            // Like a browser, ask for a keyframe (RTCP PLI) when packets were
+            // lost or a picture cannot be decoded.
+            : "queue ! rtpvp8depay request-keyframe=true ! "
+              "vp8dec automatic-request-sync-points=true discard-corrupted-frames=true ! "
+              "fakesink name=count signal-handoffs=true sync=false async=false",
       TRUE, nullptr);
   Counter* c = &self->counter(mid ? mid : "");
   struct Ctx {
@@ -234,6 +238,10 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   gst_bin_add(GST_BIN(self->pipeline_), bin);
   gst_element_sync_state_with_parent(bin);
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(bin, "sink");
+  gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo*, gpointer d) {
+    static_cast<Counter*>(d)->packets++;
+    return GST_PAD_PROBE_OK;
+  }, c, nullptr);
   gst_pad_link(pad, sinkpad);
 }
 
@@ -260,6 +268,11 @@ void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
   if (!sub_) {
     sub_ = make_webrtcbin("sub", "subscribe");
     g_signal_connect(sub_, "pad-added", G_CALLBACK(on_sub_pad), this);
+    // Ask for retransmissions of what the network lost, as browsers do.
+    g_signal_connect(sub_, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer) {
+                       g_object_set(t, "do-nack", TRUE, nullptr);
+                     }),
+                     nullptr);
   }
   set_description(sub_, "set-remote-description", GST_WEBRTC_SDP_TYPE_OFFER, sdp,
                   promise(this, [this](GstPromise*) {
@@ -341,7 +354,8 @@ std::string SfuClient::describe() const {
     out += mid + "=" + t.peer_id + "/" + t.source + " " + std::to_string(c == counters_.end() ? -1 : c->second->count.load()) +
            " (base " + std::to_string(t.base) + "); ";
   }
-  for (const auto& [mid, c] : counters_) out += "[" + mid + ":" + std::to_string(c->count.load()) + "] ";
+  for (const auto& [mid, c] : counters_)
+    out += "[" + mid + ":" + std::to_string(c->count.load()) + " from " + std::to_string(c->packets.load()) + " packets] ";
   // Errors the client's own pipeline reported, if any.
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
   while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {

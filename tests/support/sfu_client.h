@@ -31,6 +31,10 @@ struct SfuClientOptions {
   double volume = 0.0;  // audiotestsrc volume: 0 is silence
   bool answer_subscribe_offers = true;  // false: a peer that never answers
   bool trickle_candidates = true;       // false: ICE cannot succeed
+  // Frames between the encoder's own keyframes. Keyframe requests (PLI/FIR)
+  // bring one sooner; the periodic one is the fallback a loaded machine's
+  // lost keyframe bursts need, as browsers rely on repeated PLIs.
+  int keyframe_interval = 60;
 };
 
 class SfuClient {
@@ -61,7 +65,8 @@ class SfuClient {
 
  private:
   struct Counter {
-    std::atomic<int> count{0};
+    std::atomic<int> count{0};    // decoded frames (video) or buffers (audio)
+    std::atomic<int> packets{0};  // RTP packets that reached the depayloader
   };
   struct TrackRef {
     std::string peer_id, source, kind;
