@@ -147,13 +147,15 @@ void MediaModule::describe(http::ExchangePtr ex) {
         MediaRoom::Stats stats;
         if (auto it = rooms_.find(room_id); it != rooms_.end()) {
           stats = it->second->stats();
+          auto received = it->second->packets_received();
           for (const TrackInfo& t : it->second->tracks())
             tracks.add(std::move(json::Object()
                                      .set("id", t.id)
                                      .set("peerId", t.peer_id)
                                      .set("source", t.source)
                                      .set("kind", t.kind)
-                                     .set("muted", t.muted)));
+                                     .set("muted", t.muted)
+                                     .set("packetsReceived", static_cast<int64_t>(received[t.id]))));
         }
         body.set("roomId", room_id)
             .set("participants", static_cast<int64_t>(stats.participants))

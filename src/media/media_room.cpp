@@ -186,6 +186,12 @@ std::vector<TrackInfo> MediaRoom::tracks() const {
   return out;
 }
 
+std::map<std::string, uint64_t> MediaRoom::packets_received() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [id, pub] : publications_) out[id] = pub->packets_received();
+  return out;
+}
+
 GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
   Publication* pub = publication(track_id);
   return pub ? pub->request_pad() : nullptr;

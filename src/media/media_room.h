@@ -78,6 +78,8 @@ class MediaRoom final : public RoomMedia {
   const std::string& room_id() const override { return room_id_; }
   GstPipeline* pipeline() override { return GST_PIPELINE(pipeline_); }
   std::vector<TrackInfo> tracks() const override;
+  // Packets received per published track, by track id.
+  std::map<std::string, uint64_t> packets_received() const;
   GstPad* request_track_pad(const std::string& track_id) override;
   void release_track_pad(const std::string& track_id, GstPad* pad) override;
   void request_keyframe(const std::string& track_id) override;

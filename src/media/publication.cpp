@@ -16,6 +16,15 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
       tee_(static_cast<GstElement*>(gst_object_ref(tee))),
       encoding_name_(std::move(encoding_name)),
       serial_(serial) {
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee_, "sink");
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        (*static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data))->fetch_add(1, std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<std::atomic<uint64_t>>(counter_),
+      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
   if (info_.kind != "audio" || g_ascii_strcasecmp(encoding_name_.c_str(), "OPUS") != 0) return;
   // Loudness for active-speaker detection, from decoded audio: every client
   // gets it, whether or not it sends the RFC 6464 level extension. Leaky, so

@@ -9,6 +9,9 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "media/room_media.h"
@@ -36,6 +39,8 @@ class Publication {
   void release_pad(GstPad* pad);
   // Asks the publisher for a keyframe (webrtcbin turns it into RTCP PLI).
   void request_keyframe();
+  // RTP packets received from the publisher so far.
+  uint64_t packets_received() const { return counter_->load(); }
 
  private:
   TrackInfo info_;
@@ -44,6 +49,9 @@ class Publication {
   unsigned serial_;
   GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
   GstElement* level_bin_ = nullptr;  // queue ! depay ! decode ! level ! fakesink
+  // Counted by a probe on the tee (a streaming thread); shared so a probe
+  // that outlives this object still writes to live memory.
+  std::shared_ptr<std::atomic<uint64_t>> counter_ = std::make_shared<std::atomic<uint64_t>>(0);
 };
 
 }  // namespace convene::media

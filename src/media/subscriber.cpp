@@ -140,7 +140,6 @@ void Subscriber::assign(Slot& slot, const Publication& p) {
   slot.peer_id = p.info().peer_id;
   slot.source = p.info().source;
   g_object_set(slot.forward, "muted", p.info().muted, nullptr);
-  g_object_set(slot.transceiver.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, nullptr);
 }
 
 void Subscriber::unlink(Slot& slot, bool at_once) {
@@ -165,9 +164,11 @@ void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
   bool changed = false;
   for (auto& slot : slots_) {
     if (slot->track_id.empty() || want.count(slot->track_id)) continue;
+    // The slot goes quiet but keeps its direction: turning a transceiver
+    // inactive in a renegotiation stalled the whole connection with
+    // webrtcbin 1.22 (seen under load). A slot not in `tracks` is unused.
     unlink(*slot, false);
     slot->track_id.clear();
-    g_object_set(slot->transceiver.get(), "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
     changed = true;
   }
   for (const Publication* p : wanted) {

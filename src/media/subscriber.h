@@ -2,7 +2,7 @@
 // track the participant should receive and renegotiates whenever that set
 // changes. Each track rides a slot: a transceiver with its own m-line and
 // SSRC, fed by convenertpforward ! queue from the publication's tee. A slot
-// whose track went away turns inactive and is reused by the next track of
+// whose track went away goes quiet and is reused by the next track of
 // the same kind, so the SDP does not grow with every join and leave; the
 // forwarder keeps the outgoing stream continuous across the switch.
 //

@@ -112,7 +112,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   ServerProcess server(sfu_server());
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
-  meet(a, {&b});
+  std::string room = meet(a, {&b});
   SfuClient ca(a), cb(b);
   ca.publish();
   cb.publish();
@@ -127,7 +127,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
       << "the screen track is withdrawn from bob's connection";
   int camera = cb.frames_from(a.peer_id);
   EXPECT_TRUE(pump_until(all, 6000, [&] { return cb.frames_from(a.peer_id) > camera + 10; }))
-      << "the camera keeps flowing: " << cb.describe();
+      << "the camera keeps flowing: " << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
 }
 
 TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
