@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -82,7 +83,8 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
               ca.frames_from(b.peer_id), ca.frames_from(c.peer_id), cb.frames_from(a.peer_id),
               cb.frames_from(c.peer_id), cc.frames_from(a.peer_id), cc.frames_from(b.peer_id),
               ca.frames_from(b.peer_id, "microphone"));
-  ASSERT_TRUE(everyone) << "every participant decodes video from both others";
+  ASSERT_TRUE(everyone) << "every participant decodes video from both others: a " << ca.describe() << "; c "
+                        << cc.describe() << a.http.get("/rooms/" + room + "/media").body;
   EXPECT_GT(ca.frames_from(b.peer_id, "microphone"), 0) << "audio arrives too";
 
   // A fourth joins late and publishes nothing: it still receives all three.
@@ -188,7 +190,8 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
   std::vector<SfuClient*> all{&ca, &cb, &cc, &cd};
   EXPECT_TRUE(pump_until(all, 5000, [&] { return saw_type(cc, "error", "code", "invalid_sdp"); }));
   EXPECT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 30 && cb.frames_from(a.peer_id) >= 30; }))
-      << "alice and bob talk although carol never answers and dave's ICE never connects";
+      << "alice and bob talk although carol never answers and dave's ICE never connects: " << ca.describe() << "; "
+      << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
   EXPECT_GT(ca.frames_from(c.peer_id), 0) << "carol still publishes";
 
   // Bob vanishes without a word (WebSocket gone): alice's connection drops his tracks.
@@ -200,6 +203,36 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
   auto r = a.http.get("/rooms/" + room + "/media");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(int_field(r.json().get(), "participants"), 3);
+}
+
+TEST(Sfu, BreakoutRoomsIsolateMedia) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host"), a(server, "ann"), b(server, "ben"), c(server, "cid");
+  std::string main = meet(host, {&a, &b, &c});
+  std::string body = R"({"rooms":[{"name":"Red","peerIds":[")" + a.peer_id + R"(",")" + b.peer_id +
+                     R"("]},{"name":"Blue","peerIds":[")" + c.peer_id + R"("]}]})";
+  auto r = host.http.post("/rooms/" + main + "/breakouts", body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Everyone assigned is moved into the breakout as a new peer of that room.
+  std::map<TestPerson*, std::string> breakout;
+  for (TestPerson* p : {&a, &b, &c}) {
+    JsonNodePtr joined = p->ws->wait_for("room-joined", 10000);
+    ASSERT_TRUE(joined) << "moved into a breakout";
+    p->peer_id = str_field(joined.get(), "peerId");
+    breakout[p] = str_field(joined.get(), "roomId");
+  }
+  ASSERT_EQ(breakout[&a], breakout[&b]);
+  ASSERT_NE(breakout[&a], breakout[&c]);
+  SfuClient ca(a, {"red"}), cb(b, {"green"}), cc(c, {"blue"});
+  for (SfuClient* x : {&ca, &cb, &cc}) x->publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  EXPECT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 10 && cb.frames_from(a.peer_id) >= 10; }))
+      << "ann and ben see each other in Red: " << ca.describe();
+  pump_for(all, 1000);
+  EXPECT_EQ(cc.subscribe_offers(), 0) << "cid, alone in Blue, is offered nothing";
+  EXPECT_FALSE(ca.offered(c.peer_id)) << "Red hears nothing from Blue";
+  EXPECT_EQ(ca.frames_from(c.peer_id) + cb.frames_from(c.peer_id), 0);
 }
 
 TEST(Sfu, JoinLeaveCyclesLeakNothing) {

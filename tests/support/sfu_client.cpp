@@ -1,5 +1,6 @@
 #include "sfu_client.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -335,6 +336,14 @@ int SfuClient::frames_from(const std::string& peer_id, const std::string& source
     if (c != counters_.end()) total += c->second->count.load() - t.base;
   }
   return total;
+}
+
+std::vector<std::string> SfuClient::offered_peers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> peers;
+  for (const auto& [mid, t] : tracks_)
+    if (std::find(peers.begin(), peers.end(), t.peer_id) == peers.end()) peers.push_back(t.peer_id);
+  return peers;
 }
 
 bool SfuClient::offered(const std::string& peer_id, const std::string& source) const {

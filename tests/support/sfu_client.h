@@ -55,6 +55,8 @@ class SfuClient {
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }
+  // Peers with a track in the latest subscribe-offer.
+  std::vector<std::string> offered_peers() const;
   // Messages pump() saw that were not for the media connections, in order.
   std::vector<JsonNodePtr>& others() { return others_; }
   // Milliseconds from the first subscribe-answer sent to the first decoded frame (-1: none yet).
