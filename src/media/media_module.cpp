@@ -145,7 +145,12 @@ void MediaModule::describe(http::ExchangePtr ex) {
         json::Object body;
         json::Array tracks;
         MediaRoom::Stats stats;
+        json::Object latency;
         if (auto it = rooms_.find(room_id); it != rooms_.end()) {
+          const LatencyHistogram& h = *it->second->latency();
+          latency.set("p50", h.quantile(0.5) / 1000.0)
+              .set("p99", h.quantile(0.99) / 1000.0)
+              .set("samples", static_cast<int64_t>(h.samples()));
           stats = it->second->stats();
           auto received = it->second->packets_received();
           for (const TrackInfo& t : it->second->tracks())
@@ -162,7 +167,8 @@ void MediaModule::describe(http::ExchangePtr ex) {
             .set("tracks", std::move(tracks))
             .set("subscriberTracks", static_cast<int64_t>(stats.subscriber_tracks))
             .set("packetsForwarded", static_cast<int64_t>(stats.packets_forwarded))
-            .set("elements", static_cast<int64_t>(stats.elements));
+            .set("elements", static_cast<int64_t>(stats.elements))
+            .set("forwardingLatencyMs", std::move(latency));
         ex->json(200, std::move(body));
       }));
 }
