@@ -3,9 +3,12 @@
 // way getUserMedia can fail.
 const KEY = 'convene-devices';
 
+const DEFAULTS = { camera: '', microphone: '', cameraOn: true, micOn: true, quality: 'high' };
 export function prefs() {
-  try { return { camera: '', microphone: '', cameraOn: true, micOn: true, ...JSON.parse(localStorage.getItem(KEY) || '{}') }; } catch { return { camera: '', microphone: '', cameraOn: true, micOn: true }; }
+  try { return { ...DEFAULTS, ...JSON.parse(localStorage.getItem(KEY) || '{}') }; } catch { return { ...DEFAULTS }; }
 }
+// Camera quality: what the camera is asked for (the SFU forwards it as is).
+export const QUALITIES = { high: ['High (720p)', 1280, 720], standard: ['Standard (360p)', 640, 360], low: ['Data saver (180p)', 320, 180] };
 export function savePrefs(p) { localStorage.setItem(KEY, JSON.stringify({ ...prefs(), ...p })); }
 
 export function mediaErrorText(e, what = 'camera and microphone') {
@@ -23,8 +26,9 @@ export function mediaErrorText(e, what = 'camera and microphone') {
   }
 }
 
-export function videoConstraints(deviceId) {
-  return { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
+export function videoConstraints(deviceId, quality = prefs().quality) {
+  const [, w, h] = QUALITIES[quality] || QUALITIES.high;
+  return { width: { ideal: w }, height: { ideal: h }, frameRate: { ideal: 30 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
 }
 export function audioConstraints(deviceId) {
   return { echoCancellation: true, noiseSuppression: true, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };

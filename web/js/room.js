@@ -5,7 +5,7 @@
 // recordings, lobby and host controls; reconnects without a page reload.
 import { get, post, ApiError } from './api.js';
 import { main, el, errorText, roomErrorText, navigate, toast } from './app.js';
-import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, mediaErrorText } from './media.js';
+import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, mediaErrorText, QUALITIES } from './media.js';
 import { SfuSession } from './sfu.js';
 import { createChat } from './chat.js';
 import { openShareDialog } from './share.js';
@@ -504,11 +504,14 @@ export async function renderRoom(roomId, me) {
     const { cameras, microphones } = await listDevices();
     fillSelect(cam, cameras, localStream.getVideoTracks()[0]?.getSettings().deviceId, 'No camera');
     fillSelect(mic, microphones, localStream.getAudioTracks()[0]?.getSettings().deviceId, 'No microphone');
+    const quality = el('select', { id: 'dev-quality' }, Object.entries(QUALITIES).map(([k, [label]]) => el('option', { value: k, selected: prefs().quality === k }, label)));
     cam.addEventListener('change', () => switchDevice('video', cam.value));
     mic.addEventListener('change', () => switchDevice('audio', mic.value));
+    quality.addEventListener('change', () => { savePrefs({ quality: quality.value }); if (localStream.getVideoTracks().length) switchDevice('video', cam.value); });
     const d = el('dialog', { class: 'devices', 'aria-labelledby': 'dev-title' }, el('form', { method: 'dialog' },
       el('h2', { id: 'dev-title' }, 'Devices'),
       el('label', { for: 'dev-camera' }, 'Camera'), cam, el('label', { for: 'dev-mic' }, 'Microphone'), mic,
+      el('label', { for: 'dev-quality' }, 'Video quality'), quality,
       el('div', { class: 'row end' }, el('button', { value: 'close' }, 'Done'))));
     d.addEventListener('close', () => d.remove());
     document.body.append(d); d.showModal(); cam.focus();

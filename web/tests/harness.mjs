@@ -67,8 +67,11 @@ export async function launchBrowser({ viewport = { width: 1100, height: 760 } } 
     viewport,
     args: ['--use-fake-device-for-media-stream=device-count=2', '--use-fake-ui-for-media-stream', '--no-sandbox', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+      '--allow-loopback-in-peer-connection', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-features=WebRtcHideLocalIpsWithMdns'],
   });
+  // 360p cameras (the client's "Standard" quality): three browsers decoding
+  // each other on two shared cores stay responsive.
+  await context.addInitScript(() => { if (!localStorage.getItem('convene-devices')) localStorage.setItem('convene-devices', JSON.stringify({ quality: 'standard' })); });
   return { context, close: async () => { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); } };
 }
 
