@@ -29,6 +29,7 @@ export class SfuSession {
     this.onState = onState;
     this.log = log;
     this.closed = false;
+    this.seq = 0;
     this.publish = null;          // RTCPeerConnection
     this.subscribe = null;        // RTCPeerConnection
     this.sources = new Map();     // source -> transceiver (publish)
@@ -40,17 +41,21 @@ export class SfuSession {
   }
 
   // Publishes the local microphone and camera (either may be missing).
+  // Nothing to send (camera and microphone denied): no publish connection
+  // until there is (a screen share, a device picked later).
   start(stream) {
-    const pc = this.publish = new RTCPeerConnection(this.config);
-    pc.onicecandidate = (ev) => this.sendCandidate('publish', ev.candidate);
-    pc.onconnectionstatechange = () => this.stateChanged('publish', pc.connectionState);
     const audio = stream?.getAudioTracks()[0], video = stream?.getVideoTracks()[0];
     if (audio) this.addSource('microphone', audio, stream);
     if (video) this.addSource('camera', video, stream);
-    return this.renegotiate();
+    return this.publish ? this.renegotiate() : Promise.resolve();
   }
 
   addSource(source, track, stream) {
+    if (!this.publish) {
+      const pc = this.publish = new RTCPeerConnection(this.config);
+      pc.onicecandidate = (ev) => this.sendCandidate('publish', ev.candidate);
+      pc.onconnectionstatechange = () => this.stateChanged('publish', pc.connectionState);
+    }
     const encodings = source === 'screen' ? [{ maxBitrate: 1_500_000, maxFramerate: 15 }]
       : source === 'camera' ? [{ maxBitrate: 1_200_000 }] : undefined;
     const t = this.publish.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [], ...(encodings ? { sendEncodings: encodings } : {}) });
@@ -71,7 +76,7 @@ export class SfuSession {
     const t = this.sources.get('screen');
     if (!t) return;
     this.sources.delete('screen');
-    try { this.publish.removeTrack(t.sender); } catch { /* connection closed */ }
+    try { this.publish?.removeTrack(t.sender); } catch { /* connection closed */ }
     return this.renegotiate();
   }
 
@@ -79,7 +84,7 @@ export class SfuSession {
   async replaceTrack(source, track) {
     const t = this.sources.get(source);
     if (t) { await t.sender.replaceTrack(track); return; }
-    if (track && this.publish) { this.addSource(source, track, new MediaStream([track])); await this.renegotiate(); }
+    if (track && !this.closed) { this.addSource(source, track, new MediaStream([track])); await this.renegotiate(); }
   }
 
   renegotiate() {
@@ -98,7 +103,7 @@ export class SfuSession {
       this.pendingAnswer = { resolve, reject };
       setTimeout(() => reject(new Error('the media server did not answer the publish offer')), 15000);
     });
-    this.send({ type: 'publish-offer', sdp: pc.localDescription.sdp, tracks });
+    this.send({ type: 'publish-offer', requestId: 'sfu-publish-' + ++this.seq, sdp: pc.localDescription.sdp, tracks });
     const sdp = await answered.finally(() => { this.pendingAnswer = null; });
     if (this.closed) return;
     await pc.setRemoteDescription({ type: 'answer', sdp });
@@ -156,6 +161,12 @@ export class SfuSession {
     switch (m.type) {
       case 'publish-answer':
         if (this.pendingAnswer) this.pendingAnswer.resolve(m.sdp);
+        return true;
+      case 'error':
+        // The server refused our publish-offer (a server without an SFU says unknown_type).
+        if (!String(m.requestId || '').startsWith('sfu-')) return false;
+        this.pendingAnswer?.reject(new Error(m.code === 'unknown_type' || m.code === 'wrong_media_mode'
+          ? 'this server does not support group video yet' : m.message || m.code));
         return true;
       case 'subscribe-offer':
         this.subscribeQueue = this.subscribeQueue.then(() => this.answerSubscribe(m)).catch((e) => this.log('subscribe negotiation failed', e));

@@ -76,17 +76,17 @@ test('a 1:1 call connects, video flows both ways, and the room features work', {
 
     // Chat both ways, grouped by sender, emoji from the picker, unread count.
     await guest.fill('input[aria-label=Message]', 'hello host');
-    await guest.click('text=Send');
+    await guest.click('form.chat-form button[type=submit]');
     await host.waitForSelector('text=hello host');
     await host.fill('input[aria-label=Message]', 'hello guest');
     await host.click('button[aria-label=Emoji]');
     await host.click('button[aria-label="Insert 🎉"]');
     assert.equal(await host.inputValue('input[aria-label=Message]'), 'hello guest🎉');
-    await host.click('text=Send');
+    await host.click('form.chat-form button[type=submit]');
     await guest.waitForSelector('text=hello guest🎉');
     await guest.click('#tabbtn-people');
     await host.fill('input[aria-label=Message]', 'second line');
-    await host.click('text=Send');
+    await host.click('form.chat-form button[type=submit]');
     await waitFor(() => guest.evaluate(() => document.querySelector('#tabbtn-chat .count').textContent === '1'), 'an unread count of 1');
     assert.equal(await host.locator('.msg-group.mine').count(), 1, 'two messages in a row share one group');
     assert.equal(await host.locator('.msg-group.mine .msg').count(), 2);

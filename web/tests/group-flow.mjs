@@ -12,7 +12,11 @@ import { startFakeSfu } from './fake-sfu.mjs';
 const shots = join(outputDir, 'screenshots');
 
 async function twoRemoteVideosPlaying(page, name, ms) {
-  const ready = () => remoteVideos(page).then((v) => v.filter((x) => x.source === 'camera' && x.width > 0));
+  const ready = async () => {
+    const notice = await page.textContent('.notice');
+    if (/does not support group video|Could not send your video/.test(notice || '')) throw new Error(`${name}: ${notice}`);
+    return (await remoteVideos(page)).filter((x) => x.source === 'camera' && x.width > 0);
+  };
   const first = await waitFor(async () => { const v = await ready(); return v.length >= 2 ? v : null; }, `${name}: two remote videos with frames`, ms);
   await page.waitForTimeout(1500);
   const later = await ready();
@@ -67,11 +71,11 @@ export async function groupCall({ fake = false, prefix = fake ? 'fake-sfu-' : ''
 
     // Chat and whiteboard, for the screenshots.
     await host.fill('input[aria-label=Message]', 'Morning! Agenda: release notes, then the demo.');
-    await host.click('text=Send');
+    await host.click('form.chat-form button[type=submit]');
     await guests[0].fill('input[aria-label=Message]', 'Hi 👋');
-    await guests[0].click('text=Send');
+    await guests[0].click('form.chat-form button[type=submit]');
     await guests[1].fill('input[aria-label=Message]', 'I can take the demo');
-    await guests[1].click('text=Send');
+    await guests[1].click('form.chat-form button[type=submit]');
     await host.waitForSelector('text=I can take the demo');
     await host.locator('canvas.board').scrollIntoViewIfNeeded();
     const box = await host.locator('canvas.board').boundingBox();
