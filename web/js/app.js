@@ -60,10 +60,13 @@ export function applyTheme(t = localStorage.getItem('convene-theme') || 'system'
   else document.documentElement.setAttribute('data-theme', t);
 }
 applyTheme();
+// Charts take their colours from the theme when drawn: the dashboard redraws.
+function themeChanged() { if (location.pathname === '/') route(); }
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', themeChanged);
 
 function renderNav() {
   const nav = document.getElementById('nav');
-  const theme = el('select', { 'aria-label': 'Colour theme', class: 'compact', onchange: (ev) => { localStorage.setItem('convene-theme', ev.target.value); applyTheme(ev.target.value); } },
+  const theme = el('select', { 'aria-label': 'Colour theme', class: 'compact', onchange: (ev) => { localStorage.setItem('convene-theme', ev.target.value); applyTheme(ev.target.value); themeChanged(); } },
     Object.entries(THEMES).map(([v, label]) => el('option', { value: v, selected: (localStorage.getItem('convene-theme') || 'system') === v }, label)));
   nav.replaceChildren(theme);
   if (!me) return;

@@ -20,6 +20,7 @@ function loadChart() {
   });
   return chartLib;
 }
+const num = (n) => (n >= 10 ? Math.round(n) : Math.round(n * 10) / 10).toLocaleString();
 function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
 
 function fallbackBars(daily) {
@@ -30,7 +31,7 @@ function fallbackBars(daily) {
 
 async function drawStats(box, s) {
   const totals = el('div', { class: 'totals' },
-    [['Meetings', s.totalMeetings], ['Minutes', Math.round(s.totalMinutes)], ['Average (min)', s.averageMinutes], ['Hosted', s.hostedCount]]
+    [['Meetings', s.totalMeetings], ['Minutes', num(s.totalMinutes)], ['Average (min)', num(s.averageMinutes)], ['Hosted', s.hostedCount]]
       .map(([k, v]) => el('div', { class: 'total' }, el('strong', {}, String(v)), el('span', { class: 'muted' }, k))));
   const daily = el('div', { class: 'chart-box' });
   const types = el('div', { class: 'chart-box small' });
@@ -54,7 +55,7 @@ async function drawStats(box, s) {
       type: 'bar',
       data: { labels, datasets: [
         { label: 'Minutes', data: s.daily.map((d) => d.minutes), backgroundColor: accent, borderRadius: 3, yAxisID: 'y' },
-        { label: 'Meetings', data: s.daily.map((d) => d.meetings), type: 'line', borderColor: accent2, backgroundColor: accent2, pointRadius: 2, tension: 0.3, yAxisID: 'y1' },
+        { label: 'Meetings', data: s.daily.map((d) => d.meetings), type: 'line', borderColor: accent2, backgroundColor: accent2, pointRadius: 2, cubicInterpolationMode: 'monotone', yAxisID: 'y1' },
       ] },
       options: { maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false },
         scales: { x: { grid: { display: false }, ticks: { maxTicksLimit: 8, color: muted } },

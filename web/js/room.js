@@ -324,7 +324,7 @@ export async function renderRoom(roomId, me) {
       if (!recording) setRecording(await post(`/rooms/${roomId}/recordings`, { layout: 'grid' }) || { id: null });
       else { if (recording.id) await post(`/rooms/${roomId}/recordings/${recording.id}/stop`); setRecording(null); }
     } catch (e) {
-      toast(e instanceof ApiError && (e.status === 404 || e.code === 'not_available') ? 'Recording is not available on this server yet.' : errorText(e));
+      toast(e instanceof ApiError && (e.status === 404 || e.status === 405 || e.code === 'not_available') ? 'Recording is not available on this server yet.' : errorText(e));
     }
   }
   const fmtBytes = (n) => n > 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n > 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.round((n || 0) / 1e3) + ' kB';
@@ -340,7 +340,7 @@ export async function renderRoom(roomId, me) {
           r.status === 'READY' || !r.status ? el('a', { class: 'button compact', href: `/recordings/${r.id}/file`, download: r.filename || `recording-${r.id}.webm` }, 'Download') : null))))
         : el('p', { class: 'muted' }, 'No recordings of this meeting yet.'));
     } catch (e) {
-      recordingsBox.replaceChildren(el('p', { class: 'error' }, e instanceof ApiError && (e.status === 404 || e.code === 'not_available') ? 'Recordings are not available on this server yet.' : errorText(e)));
+      recordingsBox.replaceChildren(el('p', { class: 'error' }, e instanceof ApiError && (e.status === 404 || e.status === 405 || e.code === 'not_available') ? 'Recordings are not available on this server yet.' : errorText(e)));
     }
   }
 

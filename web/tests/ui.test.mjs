@@ -33,10 +33,28 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     assert.deepEqual(await unlabelled(page), []);
     await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
 
+    // The same dashboard with a month of sample analytics (for the README).
+    await page.route('**/rooms/stats', (route) => {
+      const daily = Array.from({ length: 30 }, (_, i) => {
+        const d = new Date(Date.now() - (29 - i) * 86400000);
+        const weekday = d.getUTCDay() % 6 !== 0;
+        const meetings = weekday ? 1 + ((i * 7) % 4) : (i % 3 === 0 ? 1 : 0);
+        return { date: d.toISOString().slice(0, 10), meetings, minutes: meetings * (20 + ((i * 13) % 35)) };
+      });
+      const totalMinutes = daily.reduce((a, d) => a + d.minutes, 0), totalMeetings = daily.reduce((a, d) => a + d.meetings, 0);
+      route.fulfill({ json: { totalMeetings, totalMinutes, averageMinutes: Math.round(totalMinutes / totalMeetings * 10) / 10, hostedCount: 31,
+        byType: { ONE_TO_ONE: 18, GROUP: 37, VIRTUAL_ROOM: 6 }, daily, history: [] } });
+    });
+    await page.reload();
+    await page.waitForSelector('#chart-daily');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, 'dashboard-sample.png'), fullPage: true });
+
     // Themes: dark on request, and back to the system's.
     await page.selectOption('select[aria-label="Colour theme"]', 'dark');
     assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
     await page.screenshot({ path: join(shots, 'dashboard-dark.png'), fullPage: true });
+    await page.unroute('**/rooms/stats');
     await page.selectOption('select[aria-label="Colour theme"]', 'system');
     assert.equal(await page.getAttribute('html', 'data-theme'), null);
 
@@ -147,7 +165,32 @@ test('camera denied: the call still opens and says what to do', { timeout: 12000
     assert.equal(await page.isDisabled('#btn-mic'), true, 'no microphone to mute');
     await page.fill('input[aria-label=Message]', 'chat still works');
     await page.click('form.chat-form button[type=submit]');
-    try { await page.waitForSelector('text=chat still works', { timeout: 5000 }); } finally { await page.screenshot({ path: join(shots, 'camera-denied.png') }); }
+    await page.waitForSelector('text=chat still works');
+    await page.screenshot({ path: join(shots, 'camera-denied.png') });
+
+    // Recording on a server without the recording API: a readable message.
+    await page.click('#btn-record');
+    await page.waitForSelector('#toast:has-text("Recording is not available on this server yet")');
+    assert.equal(await page.isHidden('.rec-indicator'), true);
+
+    // The same controls against the recording API of issue #6 (mocked here):
+    // start shows the indicator, stop hides it, the list offers downloads.
+    const rec = { id: 'rec-1', roomId: 'x', filename: 'weekly.webm', status: 'RECORDING', durationMs: 0, fileSize: 0, startedAt: new Date().toISOString() };
+    await page.route(/\/rooms\/[^/]+\/recordings(\/rec-1\/stop)?$/, (route) => {
+      const r = route.request();
+      if (r.method() === 'POST' && r.url().endsWith('/stop')) return route.fulfill({ json: { ...rec, status: 'PROCESSING' } });
+      if (r.method() === 'POST') return route.fulfill({ status: 201, json: rec });
+      return route.fulfill({ json: { recordings: [{ ...rec, status: 'READY', durationMs: 754000, fileSize: 48_300_000 }] } });
+    });
+    await page.click('#btn-record');
+    await page.waitForSelector('.rec-indicator:visible');
+    assert.equal(await page.textContent('#btn-record'), 'Stop recording');
+    await page.click('#btn-record');
+    await page.waitForSelector('.rec-indicator', { state: 'hidden' });
+    await page.click('#tabbtn-recordings');
+    await page.waitForSelector('#tab-recordings a:has-text("Download")');
+    assert.equal(await page.getAttribute('#tab-recordings a', 'href'), '/recordings/rec-1/file');
+    assert.match(await page.textContent('#tab-recordings'), /12:34 · 48\.3 MB/);
   } finally {
     await b.close();
     server.stop();
