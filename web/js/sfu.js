@@ -21,6 +21,43 @@ function preferCodec(transceiver, mime) {
   try { transceiver.setCodecPreferences([...first, ...caps.codecs.filter((c) => c.mimeType.toLowerCase() !== mime)]); } catch { /* keep the defaults */ }
 }
 
+// Tolerance for offers Chromium refuses as they are: RTX on an audio
+// m-section (webrtcbin offers `rtx/48000` and an `ssrc-group:FID` for Opus)
+// fails setRemoteDescription with "Failed to add remote stream ssrc" —
+// Chromium has no audio RTX. Audio sections lose the RTX payload type, the
+// FID group and the retransmission SSRC; everything else is untouched.
+export function tidyOffer(sdp) {
+  return sdp.split(/\r\n(?=m=)/).map((sec) => {
+    if (!sec.startsWith('m=audio')) return sec;
+    const rtx = [...sec.matchAll(/^a=rtpmap:(\d+) rtx\//gim)].map((m) => m[1]);
+    const fid = /^a=ssrc-group:FID (\d+) (\d+)/m.exec(sec);
+    const ssrcs = [...new Set([...sec.matchAll(/^a=ssrc:(\d+) /gm)].map((m) => m[1]))];
+    const drop = new Set(fid ? [fid[2]] : ssrcs.slice(1));
+    if (!rtx.length && !fid && !drop.size) return sec;
+    return sec.split('\r\n').filter((l) => {
+      if (/^a=ssrc-group:FID /.test(l)) return false;
+      const ss = /^a=ssrc:(\d+) /.exec(l); if (ss && drop.has(ss[1])) return false;
+      const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l); if (pt && rtx.includes(pt[1])) return false;
+      return true;
+    }).map((l) => (l.startsWith('m=audio') ? l.split(' ').filter((x, i) => i < 3 || !rtx.includes(x)).join(' ') : l)).join('\r\n');
+  }).join('\r\n');
+}
+
+// The mids of an SDP's m-sections in order, with their kind.
+function sections(sdp) {
+  return sdp.split(/\r\n(?=m=)/).slice(1).map((sec) => ({ kind: sec.slice(2, 7), mid: (/^a=mid:(\S+)/m.exec(sec) || [])[1] }));
+}
+// Tracks whose mid is missing get the next unclaimed m-section of their kind.
+export function fillMids(tracks, sdp) {
+  const claimed = new Set(tracks.map((t) => String(t.mid ?? '')).filter(Boolean));
+  const free = sections(sdp).filter((s) => s.mid && !claimed.has(s.mid));
+  return tracks.map((t) => {
+    if (t.mid !== undefined && t.mid !== null && t.mid !== '') return t;
+    const i = free.findIndex((s) => s.kind === t.kind);
+    return i < 0 ? t : { ...t, mid: free.splice(i, 1)[0].mid };
+  });
+}
+
 export class SfuSession {
   constructor({ send, iceServers = [], onTracks = () => {}, onState = () => {}, log = () => {} }) {
     this.send = send;
@@ -119,12 +156,12 @@ export class SfuSession {
       pc.ontrack = () => {};  // tracks are read from the transceivers after each negotiation
     }
     const pc = this.subscribe;
-    await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+    await pc.setRemoteDescription({ type: 'offer', sdp: tidyOffer(m.sdp) });
     this.flushCandidates('subscribe');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     this.send({ type: 'subscribe-answer', sdp: pc.localDescription.sdp });
-    this.remoteTracks = m.tracks || [];
+    this.remoteTracks = fillMids(m.tracks || [], m.sdp);
     this.emitTracks();
   }
 

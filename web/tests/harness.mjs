@@ -47,7 +47,7 @@ export async function startServer(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'convene-web-'));
   const binary = process.env.CONVENE_BINARY || join(repo, 'build', 'src', 'convene');
   const proc = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, CONVENE_SERVER_STATIC_DIR: staticDir, CONVENE_AUTH_CAPTCHA: 'false', CONVENE_RATELIMIT_ENABLED: 'false', ...env },
+    env: { ...process.env, CONVENE_SERVER_STATIC_DIR: staticDir, CONVENE_MEDIA_ICE_ADDRESSES: '127.0.0.1', CONVENE_AUTH_CAPTCHA: 'false', CONVENE_RATELIMIT_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -113,5 +113,13 @@ export async function registerApi(url, name) {
 // Logs what a page says on its console and every uncaught error (test debugging).
 export function watch(page, name) {
   page.on('pageerror', (e) => console.log(`[${name}] page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[${name}] ${m.type()}: ${m.text()}`); });
+  const trace = !!process.env.CONVENE_TEST_TRACE;  // every console line and WebSocket message type
+  page.on('console', (m) => { if (trace || m.type() === 'error' || m.type() === 'warning') console.log(`[${name}] ${m.type()}: ${m.text()}`); });
+  if (trace) {
+    page.on('websocket', (ws) => {
+      const type = (p) => { try { const m = JSON.parse(p); return m.type + (m.code ? ' ' + m.code + ': ' + m.message : '') + (m.tracks ? ' ' + JSON.stringify(m.tracks) : ''); } catch { return '?'; } };
+      ws.on('framesent', (f) => console.log(`[${name}] ws > ${type(f.payload)}`));
+      ws.on('framereceived', (f) => console.log(`[${name}] ws < ${process.env.CONVENE_TEST_TRACE === 'sdp' && /"sdp"/.test(f.payload) ? f.payload : type(f.payload)}`));
+    });
+  }
 }
