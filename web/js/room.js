@@ -522,11 +522,13 @@ export async function renderRoom(roomId, me) {
   } }, Object.entries(BACKGROUNDS).map(([v, l]) => el('option', { value: v, selected: (localStorage.getItem('convene-background') || 'plain') === v }, l)));
 
   const hasSpeech = 'webkitSpeechRecognition' in window || 'SpeechRecognition' in window;
+  const group = (label, ...items) => el('span', { class: 'group', role: 'group', 'aria-label': label }, ...items);
   const controls = el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Call controls' },
-    micButton, camButton, screenButton,
-    btn('btn-devices', '⚙ Devices', openDevices, { 'aria-label': 'Devices', 'aria-haspopup': 'dialog' }),
-    handButton,
-    el('span', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' }, REACTIONS.map((e) => el('button', { type: 'button', 'aria-label': 'React ' + e, onclick: () => send({ type: 'reaction', emoji: e }) }, e))),
+    group('Media', micButton, camButton, screenButton,
+      btn('btn-devices', '⚙ Devices', openDevices, { 'aria-label': 'Devices', 'aria-haspopup': 'dialog' })),
+    group('Reactions', handButton,
+      el('span', { class: 'reactions' }, REACTIONS.map((e) => el('button', { type: 'button', 'aria-label': 'React ' + e, onclick: () => send({ type: 'reaction', emoji: e }) }, e)))),
+    el('span', { class: 'group', role: 'group', 'aria-label': 'Meeting tools' },
     boardButton,
     btn('btn-invite', 'Invite', () => (room?.room ? openShareDialog(room.room) : toast('Not connected yet')), { 'aria-haspopup': 'dialog' }),
     hasSpeech ? btn('btn-captions', 'Captions', (ev) => {
@@ -538,9 +540,9 @@ export async function renderRoom(roomId, me) {
       captions.start(); ev.target.textContent = 'Stop captions';
     }) : null,
     recordButton,
-    background,
-    btn('btn-leave', 'Leave', () => { closedByUs = true; send({ type: 'leave-room' }); ws?.close(1000); navigate('/'); }, { class: 'danger' }),
-    btn('btn-end', 'End for all', async () => { if (!confirm('End the meeting for everyone?')) return; try { await post('/rooms/' + roomId + '/end'); } catch (e) { toast(errorText(e)); } }, { class: 'danger', 'data-host': '', hidden: true }));
+    background),
+    group('Leave', btn('btn-leave', 'Leave', () => { closedByUs = true; send({ type: 'leave-room' }); ws?.close(1000); navigate('/'); }, { class: 'danger' }),
+    btn('btn-end', 'End for all', async () => { if (!confirm('End the meeting for everyone?')) return; try { await post('/rooms/' + roomId + '/end'); } catch (e) { toast(errorText(e)); } }, { class: 'danger', 'data-host': '', hidden: true })));
 
   // Side panel with tabs: chat (unread count), people, recordings.
   let activeTab = 'chat';

@@ -17,7 +17,7 @@ async function framesAdvance(page, source = 'camera') {
   assert.ok(later > first, `${source} frames advance (${first} -> ${later})`);
 }
 
-test('a 1:1 call connects, video flows both ways, and the room features work', { timeout: 180000 }, async () => {
+test('a 1:1 call connects, video flows both ways, the room features work, and a dropped connection re-joins', { timeout: 180000 }, async () => {
   const release = await exclusive();
   const server = await startServer();
   const a = await launchBrowser();
@@ -26,6 +26,16 @@ test('a 1:1 call connects, video flows both ways, and the room features work', {
     const host = await a.context.newPage();
     const guest = await b.context.newPage();
     watch(host, 'host'); watch(guest, 'guest');
+    // The guest's WebSocket passes through the test, which can drop it later.
+    let guestSocket = null;
+    await guest.routeWebSocket(/\/ws\b/, (ws) => {
+      const server = ws.connectToServer();
+      guestSocket = ws;
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => ws.send(m));
+      ws.onClose(() => server.close());
+      server.onClose((code, reason) => ws.close({ code, reason }));
+    });
     await register(host, server.url, 'hostess');
     await register(guest, server.url, 'visitor');
 
@@ -124,6 +134,15 @@ test('a 1:1 call connects, video flows both ways, and the room features work', {
     await host.click('#btn-screen');
     await guest.waitForSelector('.tile[data-source="screen"]', { state: 'detached', timeout: 10000 });
     await framesAdvance(guest);  // the camera keeps going
+
+    // A dropped connection: the guest says so, reconnects, re-joins the room
+    // without a page reload, and video flows both ways again.
+    const dropped = guestSocket;
+    await dropped.close({ code: 4000, reason: 'test drop' });
+    await guest.waitForSelector('.banner:has-text("Connection lost")');
+    await waitFor(() => guestSocket !== dropped, 'a new WebSocket');
+    await guest.waitForSelector('.banner:has-text("Connected")');
+    for (const page of [host, guest]) await framesAdvance(page);
 
     host.once('dialog', (d) => d.accept());
     await host.click('text=End for all');

@@ -89,6 +89,7 @@ function fakeSfuMain() {
 // Starts the fake SFU in `page` (any page of the server's origin).
 export async function startFakeSfu(page, url) {
   const routes = new Map();  // peerId -> client-side WebSocketRoute
+  const sockets = new Map(); // client page -> its latest WebSocketRoute
   await page.exposeFunction('toClient', (peerId, m) => { routes.get(peerId)?.send(JSON.stringify(m)); });
   await page.goto(url + '/favicon.svg');
   await page.evaluate(fakeSfuMain);
@@ -97,6 +98,7 @@ export async function startFakeSfu(page, url) {
     async attach(client) {
       await client.routeWebSocket(/\/ws\b/, (ws) => {
         const server = ws.connectToServer();
+        sockets.set(client, ws);
         let peerId = null;
         ws.onMessage((msg) => {
           let m; try { m = JSON.parse(msg); } catch { return server.send(msg); }
@@ -115,5 +117,6 @@ export async function startFakeSfu(page, url) {
       });
     },
     stats: () => page.evaluate(() => window.fakeSfu.stats()),
+    socket: (client) => sockets.get(client),
   };
 }

@@ -64,6 +64,18 @@ export async function groupCall({ fake = false, prefix = fake ? 'fake-sfu-' : ''
     for (const [i, p] of pages.entries()) await twoRemoteVideosPlaying(p, names[i], 40000);
     console.log(`all three pages play two remote videos ${Date.now() - t0} ms after the last join`);
 
+    // A dropped WebSocket (stand-in SFU only, where the test holds the
+    // sockets): the guest reconnects and re-joins without a reload, with new
+    // publish and subscribe connections, and everyone sees everyone again.
+    if (fake) {
+      const dropped = sfu.socket(guests[0]);
+      await dropped.close({ code: 4000, reason: 'test drop' });
+      await guests[0].waitForSelector('.banner:has-text("Connection lost")');
+      await waitFor(() => sfu.socket(guests[0]) !== dropped, 'a new WebSocket');
+      await guests[0].waitForSelector('.banner:has-text("Connected")');
+      for (const [i, p] of pages.entries()) await twoRemoteVideosPlaying(p, names[i] + ' after a reconnect', 40000);
+    }
+
     // Mute indicators travel as track-muted.
     await guests[0].click('#btn-mic');
     await host.waitForSelector('.tile:not([data-peer="self"]).mic-off');
