@@ -45,6 +45,24 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await host.waitForURL(/\/room\//);
     await host.waitForSelector('text=Connected');
 
+    // A stroke before the guest arrives: late joiners get the board's history.
+    const drawOn = async (page, from, to) => {
+      await page.locator('canvas.board').scrollIntoViewIfNeeded();
+      const box = await page.locator('canvas.board').boundingBox();
+      await page.mouse.move(box.x + from[0] * box.width, box.y + from[1] * box.height);
+      await page.mouse.down();
+      await page.mouse.move(box.x + to[0] * box.width, box.y + to[1] * box.height, { steps: 5 });
+      await page.mouse.up();
+    };
+    // Whether the board has paint around a point given as fractions of its size.
+    const paintedAt = (page, x, y) => page.evaluate(([x, y]) => {
+      const c = document.querySelector('canvas.board');
+      const px = c.getContext('2d').getImageData(Math.round(x * c.width) - 6, Math.round(y * c.height) - 6, 12, 12).data;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) return true;
+      return false;
+    }, [x, y]);
+    await drawOn(host, [0.1, 0.8], [0.3, 0.8]);
+
     // The share dialog carries the invite link and the share links.
     await host.click('#btn-invite');
     const invite = await host.inputValue('#share-link');
@@ -67,6 +85,8 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await guest.click('#enter-room');
     await guest.waitForURL(/\/room\//);
     await guest.waitForSelector('text=Connected');
+
+    await waitFor(() => paintedAt(guest, 0.2, 0.8), 'the earlier stroke on the late joiner\'s board');
 
     // Video both ways: a remote tile with size, and its decoded frames advance.
     for (const page of [host, guest]) await framesAdvance(page);
@@ -107,17 +127,14 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await host.click('button[aria-label="React 🎉"]');
     await guest.waitForSelector('.reaction-float', { timeout: 5000 });
 
-    const box = await host.locator('canvas.board').boundingBox();
-    await host.mouse.move(box.x + 50, box.y + 50);
-    await host.mouse.down();
-    await host.mouse.move(box.x + 200, box.y + 120, { steps: 5 });
-    await host.mouse.up();
-    await waitFor(() => guest.evaluate(() => {
-      const c = document.querySelector('canvas.board');
-      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) return true;
-      return false;
-    }), 'the stroke on the guest whiteboard');
+    assert.equal(await paintedAt(guest, 0.5, 0.3), false);
+    await drawOn(host, [0.4, 0.3], [0.6, 0.3]);
+    await waitFor(() => paintedAt(guest, 0.5, 0.3), 'the stroke on the guest whiteboard');
+
+    // An image in the chat.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGNQTX6NFTEMLQkADGRcwcht3uAAAAAASUVORK5CYII=', 'base64');
+    await guest.setInputFiles('#chat-image', { name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await host.waitForSelector('.msg img[alt="Image from visitor"]');
 
     // Mute shows on the other side.
     await host.click('#btn-mic');
