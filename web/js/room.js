@@ -223,7 +223,8 @@ export async function renderRoom(roomId, me) {
     sfu = new SfuSession({
       send, iceServers: room.iceServers || [],
       log: (...a) => console.debug('[sfu]', ...a),
-      onState: (which, state) => {
+      onState: (which, state, err) => {
+        if (state === 'negotiation-failed') return showNotice('Some video from the server could not be received (' + (err?.message || 'negotiation failed') + '). Leave and join again if it stays missing.');
         if (state === 'failed') showNotice('The media connection to the server failed. Reconnecting…');
         if (state === 'failed' && which === 'publish') ws?.close(4000, 'media failed');
         if (state === 'connected') showNotice(notice.dataset.keep || '');
@@ -509,25 +510,43 @@ export async function renderRoom(roomId, me) {
     mic.addEventListener('change', () => switchDevice('audio', mic.value));
     quality.addEventListener('change', () => { savePrefs({ quality: quality.value }); if (localStream.getVideoTracks().length) switchDevice('video', cam.value); });
     const d = el('dialog', { class: 'devices', 'aria-labelledby': 'dev-title' }, el('form', { method: 'dialog' },
-      el('h2', { id: 'dev-title' }, 'Devices'),
+      el('h2', { id: 'dev-title' }, 'Settings'),
       el('label', { for: 'dev-camera' }, 'Camera'), cam, el('label', { for: 'dev-mic' }, 'Microphone'), mic,
       el('label', { for: 'dev-quality' }, 'Video quality'), quality,
+      el('label', { for: 'call-background' }, 'Call background'), background,
       el('div', { class: 'row end' }, el('button', { value: 'close' }, 'Done'))));
     d.addEventListener('close', () => d.remove());
     document.body.append(d); d.showModal(); cam.focus();
   }
 
-  const background = el('select', { id: 'call-background', 'aria-label': 'Call background', class: 'compact', onchange: () => {
+  const background = el('select', { id: 'call-background', onchange: () => {
     localStorage.setItem('convene-background', background.value); callBox.dataset.background = background.value;
   } }, Object.entries(BACKGROUNDS).map(([v, l]) => el('option', { value: v, selected: (localStorage.getItem('convene-background') || 'plain') === v }, l)));
+
+  // Reactions: one button opens the six of them (Escape or a pick closes).
+  const reactions = el('div', { class: 'reaction-menu', role: 'group', 'aria-label': 'Reactions', hidden: true },
+    REACTIONS.map((e) => el('button', { type: 'button', 'aria-label': 'React ' + e, onclick: () => { send({ type: 'reaction', emoji: e }); toggleReactions(false); reactButton.focus(); } }, e)));
+  const reactButton = btn('btn-react', '😀 React', () => toggleReactions(), { 'aria-expanded': 'false', 'aria-haspopup': 'true', 'aria-label': 'Reactions' });
+  function toggleReactions(open = reactions.hidden) {
+    reactions.hidden = !open;
+    reactButton.setAttribute('aria-expanded', String(open));
+    if (open) reactions.querySelector('button').focus();
+  }
+  reactions.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') { toggleReactions(false); reactButton.focus(); }
+    const bs = [...reactions.querySelectorAll('button')], i = bs.indexOf(document.activeElement);
+    const step = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
+    if (step && i >= 0) bs[(i + step + bs.length) % bs.length].focus();
+  });
+  document.addEventListener('click', (ev) => { if (!reactions.hidden && !ev.target.closest('.popover-anchor')) toggleReactions(false); });
 
   const hasSpeech = 'webkitSpeechRecognition' in window || 'SpeechRecognition' in window;
   const group = (label, ...items) => el('span', { class: 'group', role: 'group', 'aria-label': label }, ...items);
   const controls = el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Call controls' },
     group('Media', micButton, camButton, screenButton,
-      btn('btn-devices', '⚙ Devices', openDevices, { 'aria-label': 'Devices', 'aria-haspopup': 'dialog' })),
+      btn('btn-devices', '⚙ Settings', openDevices, { 'aria-label': 'Settings: devices, video quality, background', 'aria-haspopup': 'dialog' })),
     group('Reactions', handButton,
-      el('span', { class: 'reactions' }, REACTIONS.map((e) => el('button', { type: 'button', 'aria-label': 'React ' + e, onclick: () => send({ type: 'reaction', emoji: e }) }, e)))),
+      el('span', { class: 'popover-anchor' }, reactButton, reactions)),
     el('span', { class: 'group', role: 'group', 'aria-label': 'Meeting tools' },
     boardButton,
     btn('btn-invite', 'Invite', () => (room?.room ? openShareDialog(room.room) : toast('Not connected yet')), { 'aria-haspopup': 'dialog' }),
@@ -539,8 +558,7 @@ export async function renderRoom(roomId, me) {
       captions.onerror = (e) => { toast('Captions stopped: ' + e.error); captions = null; ev.target.textContent = 'Captions'; };
       captions.start(); ev.target.textContent = 'Stop captions';
     }) : null,
-    recordButton,
-    background),
+    recordButton),
     group('Leave', btn('btn-leave', 'Leave', () => { closedByUs = true; send({ type: 'leave-room' }); ws?.close(1000); navigate('/'); }, { class: 'danger' }),
     btn('btn-end', 'End for all', async () => { if (!confirm('End the meeting for everyone?')) return; try { await post('/rooms/' + roomId + '/end'); } catch (e) { toast(errorText(e)); } }, { class: 'danger', 'data-host': '', hidden: true })));
 

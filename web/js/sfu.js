@@ -206,7 +206,10 @@ export class SfuSession {
           ? 'this server does not support group video yet' : m.message || m.code));
         return true;
       case 'subscribe-offer':
-        this.subscribeQueue = this.subscribeQueue.then(() => this.answerSubscribe(m)).catch((e) => this.log('subscribe negotiation failed', e));
+        this.subscribeQueue = this.subscribeQueue.then(() => this.answerSubscribe(m)).catch((e) => {
+          this.log('subscribe negotiation failed', e);
+          this.onState('subscribe', 'negotiation-failed', e);
+        });
         return true;
       case 'sfu-candidate': {
         const which = m.pc === 'subscribe' ? 'subscribe' : 'publish';

@@ -124,7 +124,9 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await guest.click('#tabbtn-chat');
     assert.equal(await guest.textContent('#tabbtn-chat .count'), '');
 
+    await host.click('#btn-react');
     await host.click('button[aria-label="React 🎉"]');
+    assert.equal(await host.isHidden('.reaction-menu'), true, 'the reactions close after a pick');
     await guest.waitForSelector('.reaction-float', { timeout: 5000 });
 
     assert.equal(await paintedAt(guest, 0.5, 0.3), false);
@@ -146,6 +148,7 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await host.click('#btn-screen');
     await guest.waitForSelector('.tile[data-source="screen"]:not([data-peer="self"])');
     await framesAdvance(guest, 'screen');
+    for (const p of [host, guest]) await p.evaluate(() => window.scrollTo(0, 0));
     await host.screenshot({ path: join(shots, 'call-host.png') });
     await guest.screenshot({ path: join(shots, 'call-guest.png') });
     await host.click('#btn-screen');

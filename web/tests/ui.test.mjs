@@ -108,12 +108,20 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     await page.focus('#btn-mic');
     await page.keyboard.press('Space');
     assert.equal(await page.getAttribute('#btn-mic', 'aria-pressed'), 'false');
+    await page.focus('#btn-react');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'React 👍', 'the reactions open with the keyboard');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.isHidden('.reaction-menu'), true);
     await page.focus('#tabbtn-chat');
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getAttribute('#tabbtn-people', 'aria-selected'), 'true', 'arrow keys move between the panel tabs');
 
     // Background themes for the call.
+    await page.click('#btn-devices');
+    assert.deepEqual(await unlabelled(page), []);
     await page.selectOption('#call-background', 'midnight');
+    await page.click('dialog.devices button[value=close]');
     assert.equal(await page.getAttribute('.call', 'data-background'), 'midnight');
     await page.screenshot({ path: join(shots, 'call-midnight.png') });
 
@@ -123,7 +131,9 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     assert.equal(await overflowsX(page), false, 'call page fits 375 px');
     await page.screenshot({ path: join(shots, 'call-375.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 760 });
+    await page.click('#btn-devices');
     await page.selectOption('#call-background', 'plain');
+    await page.click('dialog.devices button[value=close]');
 
     // Recording where the server has no recording API yet: a readable answer.
     await page.click('#tabbtn-recordings');
