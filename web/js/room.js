@@ -593,10 +593,26 @@ export async function renderRoom(roomId, me) {
   main.replaceChildren(callBox);
   main.classList.add('wide');
 
+  // For troubleshooting from the console (and the tests): RTP counters of
+  // every connection of this call.
+  window.conveneStats = async () => {
+    const pcs = [['publish', sfu?.publish], ['subscribe', sfu?.subscribe], ...[...peers].map(([id, x]) => ['p2p:' + id, x.pc])].filter(([, pc]) => pc);
+    const out = [];
+    for (const [name, pc] of pcs) {
+      const st = await pc.getStats();
+      for (const r of st.values()) {
+        if (r.type === 'inbound-rtp') out.push({ pc: name, dir: 'in', mid: r.mid, kind: r.kind, packets: r.packetsReceived, lost: r.packetsLost, bytes: r.bytesReceived, frames: r.framesDecoded, keyFrames: r.keyFramesDecoded, width: r.frameWidth, pli: r.pliCount, nack: r.nackCount });
+        if (r.type === 'outbound-rtp') out.push({ pc: name, dir: 'out', mid: r.mid, kind: r.kind, packets: r.packetsSent, bytes: r.bytesSent, frames: r.framesEncoded, keyFrames: r.keyFramesEncoded, pli: r.pliCount, nack: r.nackCount });
+      }
+      out.push({ pc: name, state: pc.connectionState, ice: pc.iceConnectionState, signaling: pc.signalingState });
+    }
+    return out;
+  };
+
   await startMedia();
   connect();
   return () => {
-    closedByUs = true; clearInterval(levelTimer);
+    closedByUs = true; clearInterval(levelTimer); delete window.conveneStats;
     if (ws) { send({ type: 'leave-room' }); ws.close(1000); }
     resetMedia();
     localStream.getTracks().forEach((t) => t.stop()); screenStream?.getTracks().forEach((t) => t.stop());

@@ -17,7 +17,15 @@ async function twoRemoteVideosPlaying(page, name, ms) {
     if (/does not support group video|Could not send your video/.test(notice || '')) throw new Error(`${name}: ${notice}`);
     return (await remoteVideos(page)).filter((x) => x.source === 'camera' && x.width > 0);
   };
-  const first = await waitFor(async () => { const v = await ready(); return v.length >= 2 ? v : null; }, `${name}: two remote videos with frames`, ms);
+  let first;
+  try {
+    first = await waitFor(async () => { const v = await ready(); return v.length >= 2 ? v : null; }, `${name}: two remote videos with frames`, ms);
+  } catch (e) {
+    // What the page has, for whoever reads the failure.
+    console.log(`${name} tiles: ${JSON.stringify(await remoteVideos(page))}`);
+    console.log(`${name} RTP: ${JSON.stringify(await page.evaluate(() => window.conveneStats?.()), null, 0)}`);
+    throw e;
+  }
   await page.waitForTimeout(1500);
   const later = await ready();
   assert.equal(later.length, 2, `${name} shows two remote videos`);
@@ -30,11 +38,12 @@ async function twoRemoteVideosPlaying(page, name, ms) {
 export async function groupCall({ fake = false, prefix = fake ? 'fake-sfu-' : '' } = {}) {
   const server = await startServer();
   const browsers = [];
+  const pagesForDiagnostics = [];
   try {
     for (let i = 0; i < 3; ++i) browsers.push(await launchBrowser());
     const names = ['ada', 'grace', 'linus'].map((n) => (fake ? 'f' : '') + n);
     const pages = [];
-    for (const [i, b] of browsers.entries()) { const p = await b.context.newPage(); watch(p, names[i]); pages.push(p); }
+    for (const [i, b] of browsers.entries()) { const p = await b.context.newPage(); watch(p, names[i]); pages.push(p); pagesForDiagnostics.push(p); }
     let sfu = null;
     if (fake) {
       sfu = await startFakeSfu(await browsers[0].context.newPage(), server.url);
@@ -139,6 +148,10 @@ export async function groupCall({ fake = false, prefix = fake ? 'fake-sfu-' : ''
     await host.click('text=End for all');
     await guests[0].waitForSelector('text=The meeting has ended');
   } catch (e) {
+    for (const [i, p] of pagesForDiagnostics.entries()) {
+      const stats = await p.evaluate(() => window.conveneStats?.()).catch(() => null);
+      console.log(`RTP of page ${i}: ${JSON.stringify(stats)}`);
+    }
     console.log('server log (tail):\n' + server.log().split('\n').slice(-40).join('\n'));
     throw e;
   } finally {

@@ -118,7 +118,7 @@ export function watch(page, name) {
   if (trace) {
     page.on('websocket', (ws) => {
       const type = (p) => { try { const m = JSON.parse(p); return m.type + (m.code ? ' ' + m.code + ': ' + m.message : '') + (m.tracks ? ' ' + JSON.stringify(m.tracks) : ''); } catch { return '?'; } };
-      ws.on('framesent', (f) => console.log(`[${name}] ws > ${type(f.payload)}`));
+      ws.on('framesent', (f) => console.log(`[${name}] ws > ${process.env.CONVENE_TEST_TRACE === 'sdp' && /"sdp"/.test(f.payload) ? f.payload : type(f.payload)}`));
       ws.on('framereceived', (f) => console.log(`[${name}] ws < ${process.env.CONVENE_TEST_TRACE === 'sdp' && /"sdp"/.test(f.payload) ? f.payload : type(f.payload)}`));
     });
   }
