@@ -230,6 +230,7 @@ export async function renderRoom(roomId, me) {
         if (state === 'connected') showNotice(notice.dataset.keep || '');
       },
       onTracks: (list) => {
+        if (notice.textContent.startsWith('Some video')) showNotice('');  // a later negotiation went through
         const want = new Map();
         for (const tr of list) {
           const key = tr.peerId + ':' + (tr.source === 'screen' ? 'screen' : 'camera');

@@ -160,7 +160,7 @@ export class SfuSession {
     this.flushCandidates('subscribe');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    this.send({ type: 'subscribe-answer', sdp: pc.localDescription.sdp });
+    this.send({ type: 'subscribe-answer', requestId: 'sfu-subscribe-' + ++this.seq, sdp: pc.localDescription.sdp });
     this.remoteTracks = fillMids(m.tracks || [], m.sdp);
     this.emitTracks();
   }
@@ -202,6 +202,11 @@ export class SfuSession {
       case 'error':
         // The server refused our publish-offer (a server without an SFU says unknown_type).
         if (!String(m.requestId || '').startsWith('sfu-')) return false;
+        if (m.requestId.startsWith('sfu-subscribe-')) {  // the server refused our answer; it offers again
+          this.log('subscribe answer refused', m.code, m.message);
+          this.onState('subscribe', 'negotiation-failed', new Error(m.message || m.code));
+          return true;
+        }
         this.pendingAnswer?.reject(new Error(m.code === 'unknown_type' || m.code === 'wrong_media_mode'
           ? 'this server does not support group video yet' : m.message || m.code));
         return true;

@@ -65,6 +65,25 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     await page.screenshot({ path: join(shots, 'dashboard-375.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 760 });
 
+    // Schedule a meeting: the share dialog opens and it is listed.
+    const soon = new Date(Date.now() + 3 * 86400000);
+    const local = new Date(soon.getTime() - soon.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.fill('#m-name', 'Planning');
+    await page.fill('#m-when', local);
+    await page.click('form[aria-label="New meeting"] button[type=submit]');
+    await page.waitForSelector('dialog.share[open]');
+    assert.match(await page.inputValue('#share-link'), /\/join\//);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('li:has-text("Planning")');
+
+    // Sign out and in again.
+    await page.click('text=Sign out');
+    await page.waitForURL(/\/login$/);
+    await page.fill('#email', 'uma@example.test');
+    await page.fill('#password', 'long-password-1');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=New meeting');
+
     // Unknown invite code.
     await page.goto(server.url + '/join/no-such-code');
     await page.waitForSelector('text=No meeting matches this link');
