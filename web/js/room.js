@@ -603,7 +603,8 @@ export async function renderRoom(roomId, me) {
       const st = await pc.getStats();
       for (const r of st.values()) {
         if (r.type === 'inbound-rtp') out.push({ pc: name, dir: 'in', mid: r.mid, kind: r.kind, packets: r.packetsReceived, lost: r.packetsLost, bytes: r.bytesReceived, frames: r.framesDecoded, keyFrames: r.keyFramesDecoded, width: r.frameWidth, pli: r.pliCount, nack: r.nackCount });
-        if (r.type === 'outbound-rtp') out.push({ pc: name, dir: 'out', mid: r.mid, kind: r.kind, packets: r.packetsSent, bytes: r.bytesSent, frames: r.framesEncoded, keyFrames: r.keyFramesEncoded, pli: r.pliCount, nack: r.nackCount });
+        if (r.type === 'outbound-rtp') out.push({ pc: name, dir: 'out', mid: r.mid, kind: r.kind, packets: r.packetsSent, bytes: r.bytesSent, frames: r.framesEncoded, keyFrames: r.keyFramesEncoded, pli: r.pliCount, nack: r.nackCount, width: r.frameWidth, fps: r.framesPerSecond, limit: r.qualityLimitationReason, target: r.targetBitrate });
+        if (r.type === 'candidate-pair' && r.nominated) out.push({ pc: name, pair: r.state, availableOut: r.availableOutgoingBitrate, rtt: r.currentRoundTripTime });
       }
       out.push({ pc: name, state: pc.connectionState, ice: pc.iceConnectionState, signaling: pc.signalingState });
     }

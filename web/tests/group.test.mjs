@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { exclusive } from './harness.mjs';
 import { groupCall } from './group-flow.mjs';
 
-test('three-person group call through the server SFU: every page plays two remote videos', { timeout: 240000 }, async () => {
+test('three-person group call through the server SFU', { timeout: 240000 }, async (t) => {
   const release = await exclusive();
-  try { await groupCall(); } finally { release(); }
+  try { await groupCall(t); } finally { release(); }
 });
