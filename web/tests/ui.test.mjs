@@ -226,3 +226,20 @@ test('camera denied: the call still opens and says what to do', { timeout: 12000
     release();
   }
 });
+
+test('served unbuilt (web/ without dist): the client works, with plain bars instead of charts', { timeout: 60000 }, async () => {
+  const release = await exclusive();
+  const server = await startServer({ CONVENE_SERVER_STATIC_DIR: new URL('..', import.meta.url).pathname });
+  const b = await launchBrowser();
+  try {
+    const page = await b.context.newPage();
+    watch(page, 'unbuilt');
+    await register(page, server.url, 'una');
+    await page.waitForSelector('.bars[role=img]');
+    assert.equal(await page.evaluate(() => typeof window.Chart), 'undefined');
+  } finally {
+    await b.close();
+    server.stop();
+    release();
+  }
+});
