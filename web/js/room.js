@@ -101,7 +101,7 @@ export async function renderRoom(roomId, me) {
   async function startMedia() {
     const opened = await openLocalMedia(p);
     localStream = opened.stream;
-    if (opened.error) showNotice(opened.error);
+    if (opened.error) { notice.dataset.keep = opened.error; showNotice(opened.error); }  // kept across reconnects
     localStream.getAudioTracks().forEach((t) => (t.enabled = micOn));
     localStream.getVideoTracks().forEach((t) => (t.enabled = camOn));
     selfTile();
@@ -124,7 +124,7 @@ export async function renderRoom(roomId, me) {
     old.forEach((t) => t.stop());
     selfTile();
     savePrefs(kind === 'video' ? { camera: deviceId } : { microphone: deviceId });
-    showNotice('');
+    if (localStream.getAudioTracks().length && localStream.getVideoTracks().length) { notice.dataset.keep = ''; showNotice(''); }
     toast((kind === 'video' ? 'Camera: ' : 'Microphone: ') + (track.label || 'switched'));
   }
   function setMic(on) {
@@ -192,7 +192,7 @@ export async function renderRoom(roomId, me) {
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') { showNotice(`The media connection to ${peer.info.username} failed. Trying again…`); pc.restartIce(); }
-      if (pc.connectionState === 'connected') showNotice('');
+      if (pc.connectionState === 'connected') showNotice(notice.dataset.keep || '');
     };
     if (withTracks) addLocalTracks(peer);
     return pc;
@@ -230,7 +230,7 @@ export async function renderRoom(roomId, me) {
         if (state === 'connected') showNotice(notice.dataset.keep || '');
       },
       onTracks: (list) => {
-        if (notice.textContent.startsWith('Some video')) showNotice('');  // a later negotiation went through
+        if (notice.textContent.startsWith('Some video')) showNotice(notice.dataset.keep || '');  // a later negotiation went through
         const want = new Map();
         for (const tr of list) {
           const key = tr.peerId + ':' + (tr.source === 'screen' ? 'screen' : 'camera');
