@@ -10,9 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { build } from '../build.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-// The client under test is this worktree's, freshly built (web/dist), whichever
-// source tree the server binary was built from.
-const staticDir = build();
+// The client under test is this worktree's, freshly built into a directory
+// of this test process (never web/dist, which another test file running in
+// parallel may be serving), whichever source tree the binary was built from.
+const staticDir = build(mkdtempSync(join(tmpdir(), 'convene-web-dist-')));
+process.on('exit', () => rmSync(staticDir, { recursive: true, force: true }));
 export const outputDir = join(repo, 'web', 'tests', 'output');
 mkdirSync(join(outputDir, 'screenshots'), { recursive: true });
 
@@ -24,6 +26,7 @@ export async function exclusive() {
     try { mkdirSync(lock); writeFileSync(join(lock, 'pid'), String(process.pid)); break; } catch {
       let pid = 0;
       try { pid = +readFileSync(join(lock, 'pid'), 'utf8'); } catch { /* being created */ }
+      if (pid === process.pid) break;  // ours, left by a test of this file that failed early
       let alive = true;
       if (pid) { try { process.kill(pid, 0); } catch { alive = false; } }
       if (!alive) { rmSync(lock, { recursive: true, force: true }); continue; }
