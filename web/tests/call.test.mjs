@@ -12,9 +12,11 @@ const shots = join(outputDir, 'screenshots');
 
 async function framesAdvance(page, source = 'camera') {
   const first = await waitFor(() => remoteFrames(page, source), `remote ${source} frames`);
-  await page.waitForTimeout(1000);
-  const later = await remoteFrames(page, source);
-  assert.ok(later > first, `${source} frames advance (${first} -> ${later})`);
+  // Advancing within a few seconds (the machine may be busy: the check is
+  // that frames keep coming, not how fast).
+  let later = first;
+  await waitFor(async () => (later = await remoteFrames(page, source)) > first, `${source} frames to advance past ${first}`, 8000)
+    .catch(() => assert.fail(`${source} frames advance (${first} -> ${later})`));
 }
 
 test('a 1:1 call connects, video flows both ways, the room features work, and a dropped connection re-joins', { timeout: 180000 }, async () => {

@@ -26,8 +26,10 @@ async function twoRemoteVideosPlaying(page, name, ms) {
     console.log(`${name} RTP: ${JSON.stringify(await page.evaluate(() => window.conveneStats?.()), null, 0)}`);
     throw e;
   }
-  await page.waitForTimeout(1500);
-  const later = await ready();
+  // Both keep advancing (within a few seconds: the machine may be busy).
+  let later = [];
+  const advanced = () => first.every((v) => { const l = later.find((x) => x.peer === v.peer); return l && l.frames > v.frames; });
+  await waitFor(async () => { later = await ready(); return advanced(); }, `${name}: frames of both remote videos to advance`, 8000).catch(() => {});
   assert.equal(later.length, 2, `${name} shows two remote videos`);
   for (const v of first) {
     const l = later.find((x) => x.peer === v.peer);
