@@ -105,8 +105,10 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_get(slot->webrtc_pad, "transceiver", &trans, nullptr);
   slot->transceiver = adopt(trans);
   g_autoptr(GstCaps) caps = send_caps(slot->encoding, slot->ssrc);
+  // Retransmissions for video only: Chromium refuses an offer whose audio
+  // m-line carries RTX (an ssrc-group it cannot add).
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
-               "do-nack", TRUE, nullptr);
+               "do-nack", slot->kind == "video", nullptr);
 
   // Leaky: a subscriber that is slow, or whose pad webrtcbin still holds
   // back during a negotiation, loses its own packets instead of holding back

@@ -31,10 +31,9 @@ struct SfuClientOptions {
   double volume = 0.0;  // audiotestsrc volume: 0 is silence
   bool answer_subscribe_offers = true;  // false: a peer that never answers
   bool trickle_candidates = true;       // false: ICE cannot succeed
-  // Frames between the encoder's own keyframes. Keyframe requests (PLI/FIR)
-  // bring one sooner; the periodic one is the fallback a loaded machine's
-  // lost keyframe bursts need, as browsers rely on repeated PLIs.
-  int keyframe_interval = 60;
+  // Frames between the encoder's own keyframes. Like a browser, practically
+  // none: every keyframe after the first comes from a request (FIR/PLI).
+  int keyframe_interval = 3000;
 };
 
 class SfuClient {
