@@ -10,21 +10,33 @@ namespace convene::testing {
 int run_command(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_s) {
   std::vector<std::string> full = {"timeout", "-s", "KILL", std::to_string(timeout_s)};
   full.insert(full.end(), argv.begin(), argv.end());
-  std::vector<char*> args;
-  for (auto& a : full) args.push_back(const_cast<char*>(a.c_str()));
+  std::vector<const char*> args;
+  for (auto& a : full) args.push_back(a.c_str());
   args.push_back(nullptr);
-  g_autofree char* o = nullptr;
-  g_autofree char* e = nullptr;
-  gint status = 0;
   g_autoptr(GError) error = nullptr;
-  if (!g_spawn_sync(nullptr, args.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &o, &e, &status, &error)) {
+  // GSubprocess, not g_spawn_sync: raw frames on stdout hold NUL bytes.
+  g_autoptr(GSubprocess) proc = g_subprocess_newv(
+      args.data(), static_cast<GSubprocessFlags>(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE),
+      &error);
+  if (!proc) {
     if (err) *err = error->message;
     return -1;
   }
-  if (out) *out = o ? o : "";
-  if (err) *err = e ? e : "";
-  if (!WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
+  g_autoptr(GBytes) o = nullptr;
+  g_autoptr(GBytes) e = nullptr;
+  if (!g_subprocess_communicate(proc, nullptr, nullptr, &o, &e, &error)) {
+    if (err) *err = error->message;
+    return -1;
+  }
+  auto text = [](GBytes* b) {
+    gsize n = 0;
+    const char* d = b ? static_cast<const char*>(g_bytes_get_data(b, &n)) : nullptr;
+    return d ? std::string(d, n) : std::string();
+  };
+  if (out) *out = text(o);
+  if (err) *err = text(e);
+  if (!g_subprocess_get_if_exited(proc)) return -1;
+  return g_subprocess_get_exit_status(proc);
 }
 
 Probe ffprobe(const std::string& input, int timeout_s) {

@@ -1,0 +1,324 @@
+// Threads: see room_composite.h. The Feed callbacks below run on streaming
+// threads (the room pipeline's queue thread, the composite's tee threads).
+#include "recording/room_composite.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+
+#include <stdexcept>
+
+#include "convene_composite.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_recording_debug
+
+namespace convene::recording {
+namespace {
+
+// What one appsink callback needs: where to push, and how to stamp.
+struct Feed {
+  GstAppSrc* dst = nullptr;         // a reference
+  GstElement* timebase = nullptr;   // restamp with this pipeline's running time (a reference), or null
+  GstClockTime offset = 0;          // else: subtract this from the timestamps
+  GstCaps* caps = nullptr;          // the last caps handed to dst
+};
+
+void feed_free(gpointer data) {
+  auto* f = static_cast<Feed*>(data);
+  gst_object_unref(f->dst);
+  if (f->timebase) gst_object_unref(f->timebase);
+  if (f->caps) gst_caps_unref(f->caps);
+  delete f;
+}
+
+GstClockTime running_time(GstElement* pipeline) {
+  g_autoptr(GstClock) clock = gst_element_get_clock(pipeline);
+  if (!clock) return GST_CLOCK_TIME_NONE;
+  GstClockTime now = gst_clock_get_time(clock);
+  GstClockTime base = gst_element_get_base_time(pipeline);
+  return now > base ? now - base : 0;
+}
+
+GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
+  auto* f = static_cast<Feed*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(sink);
+  if (!sample) return GST_FLOW_EOS;
+  GstCaps* caps = gst_sample_get_caps(sample);
+  if (caps && (!f->caps || !gst_caps_is_equal(caps, f->caps))) {
+    gst_caps_replace(&f->caps, caps);
+    gst_app_src_set_caps(f->dst, caps);
+  }
+  GstBuffer* buffer = gst_buffer_copy(gst_sample_get_buffer(sample));  // shares the memory
+  gst_sample_unref(sample);
+  if (f->timebase) {
+    GstClockTime now = running_time(f->timebase);
+    if (!GST_CLOCK_TIME_IS_VALID(now)) {
+      gst_buffer_unref(buffer);
+      return GST_FLOW_OK;  // composite not playing yet
+    }
+    GST_BUFFER_PTS(buffer) = now;
+    GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+  } else {
+    GstClockTime pts = GST_BUFFER_PTS(buffer);
+    if (!GST_CLOCK_TIME_IS_VALID(pts) || pts < f->offset) {
+      gst_buffer_unref(buffer);
+      return GST_FLOW_OK;  // from before this output started
+    }
+    GST_BUFFER_PTS(buffer) = pts - f->offset;
+    GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+  }
+  gst_app_src_push_buffer(f->dst, buffer);  // never blocks: leaky appsrc
+  return GST_FLOW_OK;  // whatever the consumer did, the producer carries on
+}
+
+// queue (leaky) ! appsink into `bin`, feeding `feed`; returns the queue's sink pad's element pair.
+std::pair<GstElement*, GstElement*> add_tap(GstBin* bin, Feed* feed) {
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  g_object_set(queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time", GST_SECOND, nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, "max-buffers", 0, nullptr);
+  GstAppSinkCallbacks callbacks = {};
+  callbacks.new_sample = on_sample;
+  gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, feed, feed_free);
+  gst_bin_add_many(bin, GST_ELEMENT(gst_object_ref(queue)), GST_ELEMENT(gst_object_ref(sink)), nullptr);
+  gst_element_link(queue, sink);
+  gst_element_sync_state_with_parent(sink);
+  gst_element_sync_state_with_parent(queue);
+  return {queue, sink};
+}
+
+void remove_elements(GstBin* bin, std::initializer_list<GstElement*> elements) {
+  for (GstElement* e : elements) {
+    if (!e) continue;
+    gst_element_set_locked_state(e, TRUE);
+    gst_element_set_state(e, GST_STATE_NULL);
+    if (GST_OBJECT_PARENT(e) == GST_OBJECT(bin)) gst_bin_remove(bin, e);
+    gst_object_unref(e);
+  }
+}
+
+}  // namespace
+
+struct RoomComposite::Track {
+  media::TrackInfo info;
+  GstPad* room_pad = nullptr;       // from RoomMedia::request_track_pad (ours)
+  GstElement* room_queue = nullptr;  // in the room's pipeline (references)
+  GstElement* room_sink = nullptr;
+  GstElement* src = nullptr;         // appsrc in ours (a reference)
+  GstPad* composite_pad = nullptr;   // request pad of the composite (a reference)
+};
+
+struct RoomComposite::Output {
+  GstPad* video_tee_pad = nullptr;  // references
+  GstPad* audio_tee_pad = nullptr;
+  GstElement* video_queue = nullptr;
+  GstElement* video_sink = nullptr;
+  GstElement* audio_queue = nullptr;
+  GstElement* audio_sink = nullptr;
+};
+
+RoomComposite::RoomComposite(media::RoomMedia& media, CompositeOptions options)
+    : media_(&media), room_id_(media.room_id()) {
+  static bool registered = convene_composite_register(nullptr);
+  if (!registered) throw std::runtime_error("cannot register convenecomposite");
+  std::string name = "composite-" + room_id_;
+  pipeline_ = GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(name.c_str())));
+  composite_ = gst_element_factory_make("convenecomposite", "composite");
+  if (!composite_) throw std::runtime_error("no convenecomposite element");
+  g_object_set(composite_, "width", options.width, "height", options.height, "framerate", options.framerate, 1,
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(composite_), "layout", options.layout.c_str());
+  video_tee_ = gst_element_factory_make("tee", "video-tee");
+  audio_tee_ = gst_element_factory_make("tee", "audio-tee");
+  g_object_set(video_tee_, "allow-not-linked", TRUE, nullptr);
+  g_object_set(audio_tee_, "allow-not-linked", TRUE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline_), composite_, video_tee_, audio_tee_, nullptr);
+  gst_element_link_pads(composite_, "video", video_tee_, "sink");
+  gst_element_link_pads(composite_, "audio", audio_tee_, "sink");
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  gst_bus_add_watch(bus, on_bus, this);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_bus_remove_watch(bus);
+    gst_object_unref(pipeline_);
+    throw std::runtime_error("the composite pipeline did not start");
+  }
+  for (const auto& t : media.tracks()) track_added(t);
+  GST_INFO("room %s: composite started with %zu tracks", room_id_.c_str(), tracks_.size());
+}
+
+RoomComposite::~RoomComposite() {
+  while (!outputs_.empty()) {
+    EncoderOutput* out = outputs_.begin()->first;
+    detach(*out);
+  }
+  while (!tracks_.empty()) remove_track(tracks_.begin()->first);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  gst_bus_remove_watch(bus);
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+  GST_INFO("room %s: composite stopped", room_id_.c_str());
+}
+
+void RoomComposite::track_added(const media::TrackInfo& info) {
+  if (!media_ || tracks_.count(info.id) || (info.kind != "video" && info.kind != "audio")) return;
+  GstElement* room_pipeline = GST_ELEMENT(media_->pipeline());
+  GstPad* room_pad = media_->request_track_pad(info.id);
+  if (!room_pad || !room_pipeline) return;
+  auto t = std::make_unique<Track>();
+  t->info = info;
+  t->room_pad = room_pad;
+
+  // Our side first, so nothing arrives before it can be taken.
+  t->src = GST_ELEMENT(gst_object_ref(gst_element_factory_make("appsrc", nullptr)));
+  g_object_set(t->src, "is-live", TRUE, "format", GST_FORMAT_TIME, "max-bytes", static_cast<guint64>(4 << 20), "block",
+               FALSE, nullptr);
+  gst_util_set_object_arg(G_OBJECT(t->src), "leaky-type", "downstream");
+  gst_bin_add(GST_BIN(pipeline_), t->src);
+  t->composite_pad = gst_element_request_pad_simple(composite_, info.kind == "video" ? "video_%u" : "audio_%u");
+  std::string label = info.username + (info.source == "screen" ? " (screen)" : "");
+  g_object_set(t->composite_pad, "label", label.c_str(), "peer-id", info.peer_id.c_str(), "source",
+               info.source.c_str(), "muted", info.muted ? TRUE : FALSE, nullptr);
+  g_autoptr(GstPad) src_pad = gst_element_get_static_pad(t->src, "src");
+  gst_pad_link(src_pad, t->composite_pad);
+  gst_element_sync_state_with_parent(t->src);
+
+  // Then the tap in the room's pipeline.
+  auto* feed = new Feed();
+  feed->dst = GST_APP_SRC(gst_object_ref(t->src));
+  feed->timebase = GST_ELEMENT(gst_object_ref(pipeline_));
+  auto [queue, sink] = add_tap(GST_BIN(room_pipeline), feed);
+  t->room_queue = queue;
+  t->room_sink = sink;
+  g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue, "sink");
+  if (gst_pad_link(room_pad, queue_sink) != GST_PAD_LINK_OK)
+    GST_WARNING("room %s: cannot link track %s", room_id_.c_str(), info.id.c_str());
+  if (info.kind == "video") media_->request_keyframe(info.id);  // decoding starts at a keyframe
+  GST_INFO("room %s: composite takes %s track %s (%s)", room_id_.c_str(), info.kind.c_str(), info.id.c_str(),
+           info.username.c_str());
+  tracks_[info.id] = std::move(t);
+}
+
+void RoomComposite::release_room_side(Track& t) {
+  if (t.room_pad && media_) media_->release_track_pad(t.info.id, t.room_pad);
+  if (t.room_pad) gst_object_unref(t.room_pad);
+  t.room_pad = nullptr;
+  GstElement* room_pipeline = media_ ? GST_ELEMENT(media_->pipeline()) : nullptr;
+  if (room_pipeline) {
+    remove_elements(GST_BIN(room_pipeline), {t.room_queue, t.room_sink});
+  } else {
+    for (GstElement* e : {t.room_queue, t.room_sink})
+      if (e) {
+        gst_element_set_state(e, GST_STATE_NULL);
+        gst_object_unref(e);
+      }
+  }
+  t.room_queue = t.room_sink = nullptr;
+}
+
+void RoomComposite::remove_track(const std::string& track_id) {
+  auto it = tracks_.find(track_id);
+  if (it == tracks_.end()) return;
+  Track& t = *it->second;
+  release_room_side(t);
+  remove_elements(GST_BIN(pipeline_), {t.src});  // stops pushing before its pad goes
+  if (t.composite_pad) {
+    gst_element_release_request_pad(composite_, t.composite_pad);
+    gst_object_unref(t.composite_pad);
+  }
+  GST_INFO("room %s: composite dropped track %s", room_id_.c_str(), track_id.c_str());
+  tracks_.erase(it);
+}
+
+void RoomComposite::track_removed(const media::TrackInfo& info) { remove_track(info.id); }
+
+void RoomComposite::track_muted(const media::TrackInfo& info) {
+  auto it = tracks_.find(info.id);
+  if (it != tracks_.end() && it->second->composite_pad)
+    g_object_set(it->second->composite_pad, "muted", info.muted ? TRUE : FALSE, nullptr);
+}
+
+void RoomComposite::set_active_speaker(const std::string& peer_id) {
+  g_object_set(composite_, "active-speaker", peer_id.c_str(), nullptr);
+}
+
+void RoomComposite::set_layout(const std::string& layout) {
+  gst_util_set_object_arg(G_OBJECT(composite_), "layout", layout.c_str());
+}
+
+void RoomComposite::room_media_closing() {
+  for (auto& [id, t] : tracks_) release_room_side(*t);
+  media_ = nullptr;
+}
+
+void RoomComposite::attach(EncoderOutput& output) {
+  if (outputs_.count(&output)) return;
+  auto o = std::make_unique<Output>();
+  GstClockTime offset = running_time(pipeline_);
+  // The output runs on our clock with its base time moved to now, so its
+  // running time and the rebased timestamps agree.
+  g_autoptr(GstClock) clock = gst_element_get_clock(pipeline_);
+  if (clock) {
+    gst_pipeline_use_clock(GST_PIPELINE(output.pipeline()), clock);
+    gst_element_set_start_time(output.pipeline(), GST_CLOCK_TIME_NONE);
+    gst_element_set_base_time(output.pipeline(), gst_element_get_base_time(pipeline_) + offset);
+  }
+  output.start();
+  for (bool video : {true, false}) {
+    auto* feed = new Feed();
+    feed->dst = GST_APP_SRC(gst_object_ref(video ? output.video() : output.audio()));
+    feed->offset = offset;
+    auto [queue, sink] = add_tap(GST_BIN(pipeline_), feed);
+    GstPad* tee_pad = gst_element_request_pad_simple(video ? video_tee_ : audio_tee_, "src_%u");
+    g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue, "sink");
+    gst_pad_link(tee_pad, queue_sink);
+    (video ? o->video_tee_pad : o->audio_tee_pad) = tee_pad;
+    (video ? o->video_queue : o->audio_queue) = queue;
+    (video ? o->video_sink : o->audio_sink) = sink;
+  }
+  outputs_[&output] = std::move(o);
+  GST_INFO("room %s: output %s attached", room_id_.c_str(), output.name().c_str());
+}
+
+void RoomComposite::detach(EncoderOutput& output) {
+  auto it = outputs_.find(&output);
+  if (it == outputs_.end()) return;
+  Output& o = *it->second;
+  for (GstPad* pad : {o.video_tee_pad, o.audio_tee_pad}) {
+    GstElement* tee = GST_ELEMENT(gst_pad_get_parent(pad));
+    gst_element_release_request_pad(tee, pad);  // tee copes with this while streaming
+    gst_object_unref(tee);
+    gst_object_unref(pad);
+  }
+  remove_elements(GST_BIN(pipeline_), {o.video_queue, o.video_sink, o.audio_queue, o.audio_sink});
+  outputs_.erase(it);
+  GST_INFO("room %s: output %s detached", room_id_.c_str(), output.name().c_str());
+}
+
+gboolean RoomComposite::on_bus(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = static_cast<RoomComposite*>(data);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      g_autoptr(GError) err = nullptr;
+      gst_message_parse_error(message, &err, nullptr);
+      GST_WARNING("room %s: composite error from %s: %s", self->room_id_.c_str(), GST_OBJECT_NAME(message->src),
+                  err->message);
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      g_autoptr(GError) err = nullptr;
+      gst_message_parse_warning(message, &err, nullptr);
+      GST_DEBUG("room %s: composite warning from %s: %s", self->room_id_.c_str(), GST_OBJECT_NAME(message->src),
+                err->message);
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace convene::recording
