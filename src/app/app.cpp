@@ -8,6 +8,7 @@
 #include "app/health.h"
 #include "auth/auth_module.h"
 #include "meeting/meeting_module.h"
+#include "recording/recording_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
 #include "convene-build-config.h"
@@ -131,6 +132,8 @@ void App::start() {
   modules_.push_back(std::make_unique<rooms::RoomsModule>(*this));
   modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));
   modules_.push_back(std::make_unique<signaling::SignalingModule>(*this));
+  // Recording/egress consume the SFU's tracks: pass module<media::MediaModule>() once it exists.
+  modules_.push_back(std::make_unique<recording::RecordingModule>(*this, /*media=*/nullptr));
   // Reminders reach users' open connections; rooms the janitor ends close live.
   module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
   module<meeting::MeetingModule>()->set_room_ended_listener(
