@@ -103,16 +103,17 @@ bool Egress::check_live() {
   if (!output_) return true;
   bool live = false;
   if (kind_ == "rtmp") {
-    // The receiver has acknowledged what we sent: the stream is up.
+    // Media went out on an established connection: the stream is up. (Bytes
+    // acknowledged would be later: receivers ack per window, nginx every 5 MB.)
     if (GstElement* sink = output_->find_by_factory("rtmp2sink")) {
       GstStructure* stats = nullptr;
       g_object_get(sink, "stats", &stats, nullptr);
-      guint64 acked = 0;
+      guint64 sent = 0;
       if (stats) {
-        gst_structure_get_uint64(stats, "out-bytes-acked", &acked);
+        gst_structure_get_uint64(stats, "out-bytes-total", &sent);
         gst_structure_free(stats);
       }
-      live = acked > 0;
+      live = sent > 0;
     }
   } else {
     g_autofree char* playlist = g_build_filename(target_.c_str(), "index.m3u8", nullptr);
