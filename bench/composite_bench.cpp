@@ -70,7 +70,13 @@ std::string recording_description(const std::string& location) {
 
 struct Figures {
   double wall = 0, cpu = 0;
+  guint64 frames = 0;  // composite output frames (convene)
 };
+
+GstPadProbeReturn count_frame(GstPad*, GstPadProbeInfo*, gpointer n) {
+  g_atomic_pointer_add(static_cast<gssize*>(n), 1);
+  return GST_PAD_PROBE_OK;
+}
 
 Figures convene_run(const std::vector<std::string>& inputs, int seconds, const std::string& out) {
   std::string d = "convenecomposite name=c width=1280 height=720 ";
@@ -88,6 +94,13 @@ Figures convene_run(const std::vector<std::string>& inputs, int seconds, const s
     fprintf(stderr, "convene pipeline: %s\n", err ? err->message : "?");
     return {};
   }
+  static gssize frames;
+  frames = 0;
+  GstElement* c = gst_bin_get_by_name(GST_BIN(p), "c");
+  GstPad* vpad = gst_element_get_static_pad(c, "video");
+  gst_pad_add_probe(vpad, GST_PAD_PROBE_TYPE_BUFFER, count_frame, &frames, nullptr);
+  gst_object_unref(vpad);
+  gst_object_unref(c);
   double cpu0 = cpu_seconds(RUSAGE_SELF), t0 = now_s();
   gst_element_set_state(p, GST_STATE_PLAYING);
   g_autoptr(GstBus) bus = gst_element_get_bus(p);
@@ -103,7 +116,7 @@ Figures convene_run(const std::vector<std::string>& inputs, int seconds, const s
   gst_element_send_event(p, gst_event_new_eos());
   m = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   if (m) gst_message_unref(m);
-  Figures f{now_s() - t0, cpu_seconds(RUSAGE_SELF) - cpu0};
+  Figures f{now_s() - t0, cpu_seconds(RUSAGE_SELF) - cpu0, static_cast<guint64>(frames)};
   gst_element_set_state(p, GST_STATE_NULL);
   gst_object_unref(p);
   return f;
@@ -151,8 +164,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> in(inputs.begin(), inputs.begin() + n);
     std::string out = std::string(dir) + "/out.webm";
     Figures c = convene_run(in, seconds, out);
-    printf("%-8d %-34s %8.2f %8.2f %10s %12.2f\n", n, "convenecomposite (live, real time)", c.wall, c.cpu, "1 (live)",
-           c.cpu / c.wall);
+    printf("%-8d %-34s %8.2f %8.2f %10s %12.2f  (%" G_GUINT64_FORMAT " frames out in %.1f s: %.1f fps)\n", n,
+           "convenecomposite (live, real time)", c.wall, c.cpu, "1 (live)", c.cpu / c.wall, c.frames, c.wall,
+           c.frames / c.wall);
     Figures f = ffmpeg_run(in, false, out);
     printf("%-8d %-34s %8.2f %8.2f %10.2f %12.2f\n", n, "ffmpeg xstack+amix (as fast as it can)", f.wall, f.cpu,
            seconds / f.wall, f.cpu / f.wall);
