@@ -221,11 +221,19 @@ void RoomComposite::remove_track(const std::string& track_id) {
   if (it == tracks_.end()) return;
   Track& t = *it->second;
   release_room_side(t);
-  remove_elements(GST_BIN(pipeline_), {t.src});  // stops pushing before its pad goes
+  // Order matters: the appsrc's thread may be blocked in a serialized query
+  // (allocation) that waits on the mixer. So: drop whatever it still sends,
+  // release the composite's pad (flushing the mixer pad frees such a query),
+  // and only then stop the appsrc (which waits for its thread).
+  g_autoptr(GstPad) src_pad = gst_element_get_static_pad(t.src, "src");
+  gst_pad_add_probe(
+      src_pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM | GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
   if (t.composite_pad) {
     gst_element_release_request_pad(composite_, t.composite_pad);
     gst_object_unref(t.composite_pad);
   }
+  remove_elements(GST_BIN(pipeline_), {t.src});
   GST_INFO("room %s: composite dropped track %s", room_id_.c_str(), track_id.c_str());
   tracks_.erase(it);
 }
