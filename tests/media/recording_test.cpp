@@ -349,14 +349,16 @@ TEST(Recording, SigkillLeavesAPlayableFileAndRestartMarksIt) {
   const char* argv[] = {"sh", "-c", cmd.c_str(), nullptr};
   GSubprocess* proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_NONE, &err);
   ASSERT_NE(proc, nullptr);
-  wait_ms(4000);
+  // Kill it once 3 s of it decode (start-up takes a varying time on a busy machine).
+  for (int i = 0; i < 60 && convene::testing::decoded_video_duration(killed) < 3.0; ++i) wait_ms(500);
   g_subprocess_send_signal(proc, SIGKILL);
   g_subprocess_wait(proc, nullptr, nullptr);
   g_object_unref(proc);
   auto probe = convene::testing::ffprobe(killed);
   EXPECT_EQ(probe.video_streams, 1) << probe.error;
   EXPECT_EQ(probe.audio_streams, 1);
-  EXPECT_GT(convene::testing::decoded_video_duration(killed), 2.0);
+  // What was written before the kill still plays: no index or trailer is needed.
+  EXPECT_GE(convene::testing::decoded_video_duration(killed), 3.0);
 
   std::string data = temp_dir();
   std::string room, token;
