@@ -12,6 +12,9 @@
 namespace convene::recording {
 namespace {
 
+// More than the RTMP handshake and commands: media is flowing.
+constexpr guint64 kLiveBytes = 32 * 1024;
+
 // A main-loop timer calling `fn` (kept alive by the source) until it returns false.
 GSourcePtr timer(guint ms, std::function<bool()> fn) {
   GSource* s = g_timeout_source_new(ms);
@@ -104,7 +107,7 @@ bool Egress::check_live() {
   bool live = false;
   if (kind_ == "rtmp") {
     // Media went out on an established connection: the stream is up. (Bytes
-    // acknowledged would be later: receivers ack per window, nginx every 5 MB.)
+    // acknowledged would come late: receivers ack per window, nginx every 5 MB.)
     if (GstElement* sink = output_->find_by_factory("rtmp2sink")) {
       GstStructure* stats = nullptr;
       g_object_get(sink, "stats", &stats, nullptr);
@@ -113,7 +116,7 @@ bool Egress::check_live() {
         gst_structure_get_uint64(stats, "out-bytes-total", &sent);
         gst_structure_free(stats);
       }
-      live = sent > 0;
+      live = sent > kLiveBytes;
     }
   } else {
     g_autofree char* playlist = g_build_filename(target_.c_str(), "index.m3u8", nullptr);

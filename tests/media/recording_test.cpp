@@ -437,6 +437,13 @@ class Nginx {
   GSubprocess* proc_ = nullptr;
 };
 
+// ffprobe on a live stream; a reader may connect in a gap, so up to three tries.
+convene::testing::Probe probe_live(const std::string& url) {
+  convene::testing::Probe p;
+  for (int i = 0; i < 3 && p.video_streams == 0; ++i) p = convene::testing::ffprobe(url, 20);
+  return p;
+}
+
 // The next egress-status message with `status` (skipping others), or "".
 std::string wait_status(WsClient& ws, const std::string& status, int timeout_ms) {
   gint64 end = g_get_monotonic_time() + timeout_ms * 1000LL;
@@ -464,7 +471,7 @@ TEST(Egress, RtmpToNginxReconnectsAfterTheReceiverDrops) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string eid = r.str("id");
   EXPECT_EQ(wait_status(*host.ws, "LIVE", 15000), "LIVE");
-  auto probe = convene::testing::ffprobe(url, 20);
+  auto probe = probe_live(url);
   EXPECT_EQ(probe.video_codec, "h264") << probe.error;
   EXPECT_EQ(probe.audio_codec, "aac");
 
@@ -473,7 +480,7 @@ TEST(Egress, RtmpToNginxReconnectsAfterTheReceiverDrops) {
   nginx.start();
   EXPECT_EQ(wait_status(*host.ws, "LIVE", 30000), "LIVE");
   EXPECT_EQ(host.http.get("/rooms/" + room + "/egress/" + eid).str("status"), "LIVE");
-  probe = convene::testing::ffprobe(url, 20);
+  probe = probe_live(url);
   EXPECT_EQ(probe.video_streams, 1) << probe.error;
 
   EXPECT_EQ(host.http.request("DELETE", "/rooms/" + room + "/egress/" + eid).status, 204);
