@@ -29,29 +29,22 @@ GstAppSrc* add_source(GstElement* pipeline, const char* entry_name, const char* 
 EncoderOutput::EncoderOutput(std::string name, const std::string& description, Events events)
     : name_(std::move(name)), events_(std::move(events)) {
   std::string error;
-  pipeline_ = PipelineLibrary::build(description, &error);
+  pipeline_.reset(PipelineLibrary::build(description, &error));
   if (!pipeline_) throw std::runtime_error(error);
-  gst_object_set_name(GST_OBJECT(pipeline_), name_.c_str());
-  try {
-    video_ = add_source(pipeline_, "video", "video-in");
-    audio_ = add_source(pipeline_, "audio", "audio-in");
-  } catch (...) {
-    gst_object_unref(pipeline_);
-    throw;
-  }
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  gst_object_set_name(GST_OBJECT(pipeline_.get()), name_.c_str());
+  video_ = add_source(pipeline_.get(), "video", "video-in");
+  audio_ = add_source(pipeline_.get(), "audio", "audio-in");
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_.get());
   gst_bus_add_watch(bus, on_bus, this);
 }
 
 EncoderOutput::~EncoderOutput() {
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_.get());
   gst_bus_remove_watch(bus);
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
-  gst_object_unref(pipeline_);
 }
 
 void EncoderOutput::start() {
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     throw std::runtime_error("the " + name_ + " pipeline did not start");
   GST_INFO("%s: started", name_.c_str());
 }
@@ -66,12 +59,12 @@ void EncoderOutput::finish() {
 
 void EncoderOutput::stop() {
   done_ = true;
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 }
 
 GstElement* EncoderOutput::find_by_factory(const char* factory) const {
   GstElement* found = nullptr;
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(pipeline_.get()));
   GValue v = G_VALUE_INIT;
   while (!found && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     auto* e = GST_ELEMENT(g_value_get_object(&v));
@@ -90,7 +83,7 @@ gboolean EncoderOutput::on_bus(GstBus*, GstMessage* message, gpointer data) {
     case GST_MESSAGE_EOS:
       GST_INFO("%s: finished", self->name_.c_str());
       self->done_ = true;
-      gst_element_set_state(self->pipeline_, GST_STATE_NULL);
+      gst_element_set_state(self->pipeline_.get(), GST_STATE_NULL);
       if (self->events_.finished) self->events_.finished();  // may destroy self
       break;
     case GST_MESSAGE_ERROR: {
@@ -100,13 +93,13 @@ gboolean EncoderOutput::on_bus(GstBus*, GstMessage* message, gpointer data) {
       GST_WARNING("%s: error from %s: %s (%s)", self->name_.c_str(), GST_OBJECT_NAME(message->src), err->message,
                   debug ? debug : "");
       self->done_ = true;
-      gst_element_set_state(self->pipeline_, GST_STATE_NULL);
+      gst_element_set_state(self->pipeline_.get(), GST_STATE_NULL);
       std::string text = err->message;
       if (self->events_.failed) self->events_.failed(text);  // may destroy self
       break;
     }
     case GST_MESSAGE_LATENCY:
-      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_.get()));
       break;
     default:
       break;

@@ -15,6 +15,8 @@
 #include <functional>
 #include <string>
 
+#include "recording/gst_ptr.h"
+
 namespace convene::recording {
 
 class EncoderOutput {
@@ -40,7 +42,7 @@ class EncoderOutput {
 
   GstAppSrc* video() const { return video_; }
   GstAppSrc* audio() const { return audio_; }
-  GstElement* pipeline() const { return pipeline_; }
+  GstElement* pipeline() const { return pipeline_.get(); }
   // An element of the pipeline by factory name (borrowed), or nullptr.
   GstElement* find_by_factory(const char* factory) const;
 
@@ -49,7 +51,7 @@ class EncoderOutput {
 
   std::string name_;
   Events events_;
-  GstElement* pipeline_ = nullptr;  // owned
+  ElementPtr pipeline_;
   GstAppSrc* video_ = nullptr;      // owned by the pipeline
   GstAppSrc* audio_ = nullptr;
   bool finishing_ = false;

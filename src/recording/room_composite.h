@@ -22,6 +22,7 @@
 
 #include "media/room_media.h"
 #include "recording/encoder_output.h"
+#include "recording/gst_ptr.h"
 
 namespace convene::recording {
 
@@ -68,8 +69,8 @@ class RoomComposite {
 
   media::RoomMedia* media_;  // null once the room's media closed
   std::string room_id_;
-  GstElement* pipeline_ = nullptr;  // owned
-  GstElement* composite_ = nullptr; // owned by pipeline_
+  ElementPtr pipeline_;
+  GstElement* composite_ = nullptr;  // these three belong to pipeline_
   GstElement* video_tee_ = nullptr;
   GstElement* audio_tee_ = nullptr;
   std::map<std::string, std::unique_ptr<Track>> tracks_;     // by track id
