@@ -23,9 +23,13 @@ enum {
   PROP_BYTES_FORWARDED,
   PROP_PACKETS_DROPPED,
   PROP_KEYFRAME_REQUESTS,
+  PROP_ISOLATE,
 };
 
 constexpr guint kDefaultKeyframeMinIntervalMs = 500;
+
+enum { SIGNAL_RESYNC, LAST_SIGNAL };
+guint signals[LAST_SIGNAL];
 
 GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
@@ -49,6 +53,7 @@ struct _ConveneRtpForward {
   guint64 bytes_forwarded;
   guint64 packets_dropped;
   guint64 keyframe_requests;
+  gboolean isolate;
 
   // Streaming state (object lock).
   convene::rtp::Codec codec;
@@ -137,8 +142,8 @@ gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     GST_OBJECT_LOCK(self);
     bool ok = may_request_keyframe(self);
     GST_OBJECT_UNLOCK(self);
+    GST_DEBUG_OBJECT(self, "subscriber asks for a keyframe%s", ok ? "" : " (dropped: rate limit)");
     if (!ok) {
-      GST_LOG_OBJECT(self, "keyframe request dropped (rate limit)");
       gst_event_unref(event);
       return TRUE;
     }
@@ -196,8 +201,16 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   GST_OBJECT_LOCK(self);
   self->packets_forwarded++;
   self->bytes_forwarded += size;
+  gboolean isolate = self->isolate;
   GST_OBJECT_UNLOCK(self);
-  return gst_pad_push(self->srcpad, buffer);
+  GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
+  if (ret != GST_FLOW_OK && isolate) {
+    // One subscriber going away (flushing, unlinked) must not stop the tee
+    // every other subscriber of the track hangs off.
+    GST_LOG_OBJECT(self, "downstream returned %s; not passed upstream", gst_flow_get_name(ret));
+    return GST_FLOW_OK;
+  }
+  return ret;
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
@@ -216,6 +229,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_MUTED: self->muted = g_value_get_boolean(value); break;
     case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
+    case PROP_ISOLATE: self->isolate = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -234,6 +248,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_BYTES_FORWARDED: g_value_set_uint64(value, self->bytes_forwarded); break;
     case PROP_PACKETS_DROPPED: g_value_set_uint64(value, self->packets_dropped); break;
     case PROP_KEYFRAME_REQUESTS: g_value_set_uint64(value, self->keyframe_requests); break;
+    case PROP_ISOLATE: g_value_set_boolean(value, self->isolate); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -251,6 +266,21 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     GST_OBJECT_UNLOCK(self);
   }
   return ret;
+}
+
+// The "resync" action: the subscriber cannot have the picture (its
+// connection only just started carrying media), so start again from a
+// keyframe and ask for one.
+void resync(ConveneRtpForward* self) {
+  GST_OBJECT_LOCK(self);
+  bool ask = false;
+  if (self->rewriter && is_video(self->codec)) {
+    self->rewriter->resync();
+    ask = !self->muted && may_request_keyframe(self);
+  }
+  GST_OBJECT_UNLOCK(self);
+  GST_DEBUG_OBJECT(self, "resync%s", ask ? ", asking for a keyframe" : "");
+  if (ask) request_keyframe_upstream(self);
 }
 
 void finalize(GObject* object) {
@@ -299,6 +329,23 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
       g_param_spec_uint64("keyframe-requests", "Keyframe requests", "Keyframe requests sent upstream",
                           0, G_MAXUINT64, 0, ro));
 
+  g_object_class_install_property(object_class, PROP_ISOLATE,
+      g_param_spec_boolean("isolate", "Isolate",
+                           "Answer upstream with OK whatever downstream returns (flushing, not-linked), so a "
+                           "subscriber that goes away never stops the tee the other subscribers share",
+                           TRUE, rw));
+
+  /**
+   * convenertpforward::resync:
+   *
+   * Drops video until the next keyframe and asks upstream for one (within
+   * keyframe-min-interval). For a subscriber that could not receive what was
+   * already forwarded, e.g. before its connection was up.
+   */
+  signals[SIGNAL_RESYNC] = g_signal_new_class_handler(
+      "resync", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK(resync), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "Convene RTP forwarder", "Filter/Network/RTP",
@@ -319,6 +366,7 @@ static void convene_rtp_forward_init(ConveneRtpForward* self) {
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
   self->payload_type = -1;
   self->wait_for_keyframe = TRUE;
+  self->isolate = TRUE;
   self->keyframe_min_interval_ms = kDefaultKeyframeMinIntervalMs;
   self->codec = convene::rtp::Codec::Unknown;
   self->clock_rate = 90000;

@@ -43,6 +43,8 @@ class RtpRewriter {
   // Video waits for a keyframe after start, unmute and source switches.
   bool waiting_for_keyframe() const { return waiting_for_keyframe_; }
   void set_muted(bool muted);
+  // Video: forward nothing until the next keyframe (the subscriber missed one).
+  void resync() { if (needs_keyframe_) waiting_for_keyframe_ = true; }
   bool muted() const { return muted_; }
   void set_out_ssrc(uint32_t ssrc) { out_ssrc_ = ssrc; }
 

@@ -146,3 +146,12 @@ std::string ServerProcess::log() const {
 }
 
 }  // namespace convene::testing
+
+namespace convene::testing {
+
+int ServerProcess::pid() const {
+  const char* id = proc_ ? g_subprocess_get_identifier(proc_) : nullptr;
+  return id ? atoi(id) : -1;
+}
+
+}  // namespace convene::testing

@@ -32,6 +32,7 @@ class ServerProcess {
   // Everything the server printed to stderr so far.
   std::string log() const;
   bool running() const;
+  int pid() const;
 
  private:
   GSubprocess* proc_ = nullptr;

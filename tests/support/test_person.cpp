@@ -4,9 +4,11 @@
 
 namespace convene::testing {
 
-TestPerson::TestPerson(const ServerProcess& server, const std::string& name) : http(server.base_url()) {
+TestPerson::TestPerson(const ServerProcess& server, const std::string& name) : TestPerson(server.base_url(), name) {}
+
+TestPerson::TestPerson(const std::string& base_url, const std::string& name) : http(base_url) {
   user_id = http.register_user(name);
-  ws = WsClient::connect(server.base_url(), http.token());
+  ws = WsClient::connect(base_url, http.token());
   if (!ws) throw std::runtime_error("WebSocket refused for " + name);
 }
 

@@ -19,6 +19,8 @@ struct TestPerson {
   std::string peer_id;
 
   TestPerson(const ServerProcess& server, const std::string& name);
+  // Someone on a server this process did not start (base_url: http://host:port).
+  TestPerson(const std::string& base_url, const std::string& name);
   void send_join(const std::string& room_id);
   // join-room, then the room-joined reply (null on anything else).
   JsonNodePtr join(const std::string& room_id);

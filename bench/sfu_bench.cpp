@@ -1,0 +1,123 @@
+// SFU benchmark: rooms of 4 participants (webrtcbin test clients, each
+// publishing VP8 video and Opus) on one `convene serve`, all on loopback.
+// Prints, per number of rooms: the server's CPU (per forwarded stream), RSS
+// and threads per participant, frames decoded per second by the clients, and
+// the time from join-room to the first decoded remote frame.
+//
+// Usage (in a namespace with only lo): scripts/lib/netns-run build/bench/sfu-bench [max_rooms] [seconds] [width height kbps]
+// The clients encode in the same process, so on a small machine they, not the
+// SFU, saturate the CPU first: the figure to read is the server's own CPU.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "server_process.h"
+#include "sfu_client.h"
+#include "test_person.h"
+
+using namespace convene::testing;
+
+namespace {
+
+struct ProcSample {
+  double cpu_s = 0;
+  long rss_kb = 0;
+  long threads = 0;
+};
+
+ProcSample sample(int pid) {
+  ProcSample s;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::istringstream in(line.substr(line.rfind(')') + 2));
+  std::vector<std::string> f;
+  for (std::string x; in >> x;) f.push_back(x);
+  long ticks = sysconf(_SC_CLK_TCK);
+  if (f.size() > 12) s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / ticks;  // utime, stime
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
+    if (line.rfind("Threads:", 0) == 0) s.threads = std::stol(line.substr(8));
+  }
+  return s;
+}
+
+void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end)
+    for (auto& c : clients) c->pump(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  int max_rooms = argc > 1 ? atoi(argv[1]) : 2;
+  int seconds = argc > 2 ? atoi(argv[2]) : 10;
+  SfuClientOptions opt;
+  opt.width = argc > 4 ? atoi(argv[3]) : 1280;
+  opt.height = argc > 4 ? atoi(argv[4]) : 720;
+  ServerOptions so;
+  so.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
+  so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
+  ServerProcess server(so);
+  int pid = server.pid();
+  ProcSample idle = sample(pid);
+  std::printf("server idle: RSS %ld kB, %ld threads\n", idle.rss_kb, idle.threads);
+  std::printf("%5s %6s %8s %10s %12s %12s %10s %12s\n", "rooms", "people", "streams", "server%", "%/stream",
+              "kB/person", "thr/person", "frames/s/sub");
+
+  std::vector<std::unique_ptr<TestPerson>> people;
+  std::vector<std::unique_ptr<SfuClient>> clients;
+  for (int rooms = 1; rooms <= max_rooms; ++rooms) {
+    std::vector<TestPerson*> room;
+    for (int i = 0; i < 4; ++i) {
+      people.push_back(std::make_unique<TestPerson>(server, "p" + std::to_string(rooms) + "x" + std::to_string(i)));
+      room.push_back(people.back().get());
+    }
+    meet(*room[0], {room[1], room[2], room[3]});
+    const char* patterns[] = {"smpte", "ball", "snow", "red"};
+    for (int i = 0; i < 4; ++i) {
+      SfuClientOptions o = opt;
+      o.video_pattern = patterns[i];
+      clients.push_back(std::make_unique<SfuClient>(*room[i], o));
+      clients.back()->publish();
+    }
+    pump_all(clients, 3000);  // connect and settle
+    std::vector<int> before;
+    for (auto& c : clients) {
+      int n = 0;
+      for (auto& other : clients)
+        if (other != c) n += c->frames_from(other->person().peer_id);
+      before.push_back(n);
+    }
+    ProcSample a = sample(pid);
+    pump_all(clients, seconds * 1000);
+    ProcSample b = sample(pid);
+    long frames = 0;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      int n = 0;
+      for (auto& other : clients)
+        if (other != clients[i]) n += clients[i]->frames_from(other->person().peer_id);
+      frames += n - before[i];
+    }
+    int participants = rooms * 4;
+    int streams = rooms * 4 * 3 * 2;  // each subscriber gets 3 peers × (video + audio)
+    double cpu = 100.0 * (b.cpu_s - a.cpu_s) / seconds;
+    std::printf("%5d %6d %8d %9.1f%% %11.2f%% %12ld %10.1f %12.1f\n", rooms, participants, streams, cpu,
+                cpu / streams, (b.rss_kb - idle.rss_kb) / participants,
+                static_cast<double>(b.threads - idle.threads) / participants,
+                static_cast<double>(frames) / seconds / (participants * 3));
+    double first = -1;
+    for (auto& c : clients)
+      if (c->first_frame_ms() >= 0 && (first < 0 || c->first_frame_ms() > first)) first = c->first_frame_ms();
+    std::printf("      slowest subscribe-answer → first decoded frame so far: %.0f ms\n", first);
+  }
+  return 0;
+}

@@ -1,0 +1,329 @@
+#include "media/media_room.h"
+
+#include <stdexcept>
+
+#include "media/pad_util.h"
+#include "media/publisher.h"
+#include "media/subscriber.h"
+#include "media/webrtc_endpoint.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+using signaling::Refusal;
+
+Participant::Participant() = default;
+Participant::~Participant() = default;
+
+MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRoomOwner& owner)
+    : room_id_(std::move(room_id)),
+      settings_(settings),
+      owner_(owner),
+      speakers_(settings.speaker_threshold_db) {
+  pipeline_ = gst_pipeline_new(("room-" + room_id_).c_str());
+  gst_object_ref_sink(pipeline_);
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  bus_watch_ = gst_bus_add_watch(
+      bus,
+      [](GstBus*, GstMessage* message, gpointer self) -> gboolean {
+        static_cast<MediaRoom*>(self)->on_bus_message(message);
+        return G_SOURCE_CONTINUE;
+      },
+      this);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    throw std::runtime_error("the room's pipeline would not start");
+  GST_INFO("media for room %s started", room_id_.c_str());
+}
+
+MediaRoom::~MediaRoom() {
+  closing_ = true;
+  owner_.listeners().room_media_closing(room_id_);
+  // Everything stops at once; what the participants and publications own is
+  // then taken out of a pipeline in NULL.
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  for (auto& [id, p] : participants_) p->subscriber.reset();
+  publications_.clear();
+  participants_.clear();
+  if (bus_watch_) g_source_remove(bus_watch_);
+  gst_object_unref(pipeline_);
+  GST_INFO("media for room %s released", room_id_.c_str());
+}
+
+Participant* MediaRoom::participant(const std::string& peer_id) {
+  auto it = participants_.find(peer_id);
+  return it == participants_.end() ? nullptr : it->second.get();
+}
+
+Publication* MediaRoom::publication(const std::string& track_id) {
+  auto it = publications_.find(track_id);
+  return it == publications_.end() ? nullptr : it->second.get();
+}
+
+void MediaRoom::send_to_peer(const std::string& peer_id, json::Object&& message) {
+  owner_.send_to_peer(room_id_, peer_id, std::move(message));
+}
+
+void MediaRoom::add_participant(const signaling::PeerInfo& peer) {
+  if (participants_.count(peer.peer_id)) return;
+  auto p = std::make_unique<Participant>();
+  p->peer = peer;
+  participants_[peer.peer_id] = std::move(p);
+  refresh_subscriptions();
+}
+
+void MediaRoom::remove_participant(const std::string& peer_id) {
+  auto it = participants_.find(peer_id);
+  if (it == participants_.end()) return;
+  std::unique_ptr<Participant> leaving = std::move(it->second);
+  participants_.erase(it);
+  // Its streams stop first; then every subscriber lets go of them at once.
+  if (leaving->publisher) leaving->publisher->stop();
+  std::vector<std::string> gone;
+  for (const auto& [id, pub] : publications_)
+    if (pub->info().peer_id == peer_id) gone.push_back(id);
+  for (const auto& id : gone) remove_publication(id, true, false);
+  leaving.reset();
+  speakers_.remove(peer_id);
+  refresh_subscriptions();
+}
+
+void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name) {
+  TrackInfo t = info;
+  if (Participant* p = participant(t.peer_id)) {
+    auto m = p->muted.find(t.source);
+    t.muted = m != p->muted.end() && m->second;
+  }
+  unsigned serial = next_serial_++;
+  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial);
+  level_tracks_[serial] = t.id;
+  GST_INFO("room %s: %s publishes %s (%s, %s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(), t.source.c_str(),
+           encoding_name.c_str());
+  owner_.listeners().track_added(t);
+  refresh_subscriptions();
+}
+
+void MediaRoom::remove_publication(const std::string& track_id, bool tee_stopped, bool refresh) {
+  Publication* pub = publication(track_id);
+  if (!pub) return;
+  GST_INFO("room %s: %s unpublished", room_id_.c_str(), track_id.c_str());
+  owner_.listeners().track_removed(pub->info());
+  for (auto& [id, p] : participants_)
+    if (p->subscriber && tee_stopped) p->subscriber->drop_stopped(track_id);
+  if (refresh) refresh_subscriptions(track_id);
+  for (auto it = level_tracks_.begin(); it != level_tracks_.end();)
+    it = it->second == track_id ? level_tracks_.erase(it) : std::next(it);
+  publications_.erase(track_id);
+}
+
+void MediaRoom::refresh_subscriptions(const std::string& leaving) {
+  for (auto& [peer_id, p] : participants_) {
+    std::vector<const Publication*> wanted;
+    for (const auto& [id, pub] : publications_)
+      if (pub->info().peer_id != peer_id && id != leaving) wanted.push_back(pub.get());
+    if (wanted.empty() && !p->subscriber) continue;
+    try {
+      if (!p->subscriber) p->subscriber = std::make_unique<Subscriber>(*this, peer_id);
+      p->subscriber->set_tracks(wanted);
+    } catch (const std::exception& e) {
+      // One subscriber's failure is its own: tell it, keep the room going.
+      GST_ERROR("room %s: subscriber %s: %s", room_id_.c_str(), peer_id.c_str(), e.what());
+      send_to_peer(peer_id, std::move(json::Object()
+                                          .set("type", "error")
+                                          .set("code", "media_failed")
+                                          .set("message", std::string("your media could not be set up: ") + e.what())));
+    }
+  }
+}
+
+void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp,
+                              const std::map<std::string, std::string>& sources) {
+  Participant* p = participant(peer_id);
+  if (!p) throw Refusal("not_in_room", "join the room before publishing");
+  if (!p->peer.may_publish()) throw Refusal("forbidden", "viewers cannot publish");
+  try {
+    check_sdp(sdp);
+  } catch (const std::invalid_argument& e) {
+    throw Refusal("invalid_sdp", std::string("publish-offer: ") + e.what());
+  }
+  if (!p->publisher) p->publisher = std::make_unique<Publisher>(*this, peer_id);
+  p->publisher->offer(sdp, sources);
+}
+
+void MediaRoom::subscribe_answer(const std::string& peer_id, const std::string& sdp) {
+  Participant* p = participant(peer_id);
+  if (!p || !p->subscriber) throw Refusal("no_offer", "no subscribe-offer is waiting for an answer");
+  p->subscriber->answer(sdp);
+}
+
+void MediaRoom::remote_candidate(const std::string& peer_id, bool publish_pc, unsigned mline,
+                                 const std::string& candidate) {
+  Participant* p = participant(peer_id);
+  if (publish_pc && p && p->publisher) return p->publisher->add_remote_candidate(mline, candidate);
+  if (!publish_pc && p && p->subscriber) return p->subscriber->add_remote_candidate(mline, candidate);
+  throw Refusal("no_connection", std::string("there is no ") + (publish_pc ? "publish" : "subscribe") +
+                                     " connection for this candidate");
+}
+
+void MediaRoom::set_muted(const std::string& peer_id, const std::string& source, bool muted) {
+  Participant* p = participant(peer_id);
+  if (!p) return;
+  p->muted[source] = muted;
+  for (auto& [id, pub] : publications_) {
+    if (pub->info().peer_id != peer_id || pub->info().source != source || pub->info().muted == muted) continue;
+    pub->set_muted(muted);
+    for (auto& [other_id, other] : participants_)
+      if (other->subscriber) other->subscriber->set_muted(id, muted);
+    owner_.listeners().track_muted(pub->info());
+  }
+  if (source == "microphone" && muted) speakers_.remove(peer_id);
+}
+
+std::vector<TrackInfo> MediaRoom::tracks() const {
+  std::vector<TrackInfo> out;
+  for (const auto& [id, pub] : publications_) out.push_back(pub->info());
+  return out;
+}
+
+std::map<std::string, uint64_t> MediaRoom::packets_received() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [id, pub] : publications_) out[id] = pub->packets_received();
+  return out;
+}
+
+GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
+  Publication* pub = publication(track_id);
+  return pub ? pub->request_pad() : nullptr;
+}
+
+void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
+  if (!pad) return;
+  if (Publication* pub = publication(track_id)) {
+    g_object_ref(pad);  // release_pad takes a reference; the caller keeps its own
+    pub->release_pad(pad);
+  }
+  gst_object_unref(pad);
+}
+
+void MediaRoom::request_keyframe(const std::string& track_id) {
+  if (Publication* pub = publication(track_id)) pub->request_keyframe();
+}
+
+MediaRoom::Stats MediaRoom::stats() const {
+  Stats s;
+  s.participants = participants_.size();
+  s.publications = publications_.size();
+  for (const auto& [id, p] : participants_) {
+    if (!p->subscriber) continue;
+    s.subscriber_tracks += p->subscriber->active_tracks();
+    s.packets_forwarded += p->subscriber->packets_forwarded();
+  }
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        s.elements++;
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        s.elements = 0;
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return s;
+}
+
+// The participant whose element (a child of the pipeline, named pub-/sub-<peer>) posted a message.
+const Participant* MediaRoom::owner_of(GstObject* src) const {
+  for (GstObject* o = src; o; o = GST_OBJECT_PARENT(o)) {
+    if (GST_OBJECT_PARENT(o) != GST_OBJECT(pipeline_)) continue;
+    const char* name = GST_OBJECT_NAME(o);
+    if (g_str_has_prefix(name, "pub-") || g_str_has_prefix(name, "sub-")) {
+      auto it = participants_.find(name + 4);
+      return it == participants_.end() ? nullptr : it->second.get();
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+void MediaRoom::on_bus_message(GstMessage* message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure* s = gst_message_get_structure(message);
+      if (s && gst_structure_has_name(s, "level")) on_level(s, GST_MESSAGE_SRC(message));
+      break;
+    }
+    case GST_MESSAGE_ERROR: {
+      g_autoptr(GError) error = nullptr;
+      g_autofree char* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      const Participant* p = owner_of(GST_MESSAGE_SRC(message));
+      GST_ERROR("room %s: %s reports: %s (%s)", room_id_.c_str(), GST_MESSAGE_SRC_NAME(message), error->message,
+                debug ? debug : "");
+      // A pipeline error does not stop the pipeline by itself: the room goes
+      // on, and only the peer it belongs to hears of it.
+      if (p)
+        send_to_peer(p->peer.peer_id, std::move(json::Object()
+                                                    .set("type", "error")
+                                                    .set("code", "media_failed")
+                                                    .set("message", std::string("media error: ") + error->message)));
+      break;
+    }
+    case GST_MESSAGE_STATE_CHANGED: {
+      // A live pipeline can lose its state when a child's sink starts an
+      // asynchronous change (elements come and go with every join and
+      // leave); a room must never stay paused, so it is set back to PLAYING.
+      if (GST_MESSAGE_SRC(message) != GST_OBJECT(pipeline_)) break;
+      GstState old_state, new_state, pending;
+      gst_message_parse_state_changed(message, &old_state, &new_state, &pending);
+      if (old_state == GST_STATE_PLAYING && new_state == GST_STATE_PAUSED && !closing_) {
+        GST_WARNING("room %s: the pipeline fell back to PAUSED; resuming", room_id_.c_str());
+        gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+      }
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      g_autoptr(GError) error = nullptr;
+      gst_message_parse_warning(message, &error, nullptr);
+      GST_WARNING("room %s: %s: %s", room_id_.c_str(), GST_MESSAGE_SRC_NAME(message), error->message);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void MediaRoom::on_level(const GstStructure* s, GstObject* src) {
+  GstObject* bin = GST_OBJECT_PARENT(src);
+  unsigned serial = 0;
+  if (!bin || sscanf(GST_OBJECT_NAME(bin), "level-%u", &serial) != 1) return;
+  auto track = level_tracks_.find(serial);
+  if (track == level_tracks_.end()) return;
+  Publication* pub = publication(track->second);
+  if (!pub || pub->info().muted) return;
+  const GValue* rms = gst_structure_get_value(s, "rms");
+  if (!rms) return;
+  double loudest = -700;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // level posts a GValueArray in 1.22
+  if (auto* channels = static_cast<GValueArray*>(g_value_get_boxed(rms)))
+    for (guint i = 0; i < channels->n_values; ++i)
+      loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  const std::string peer_id = pub->info().peer_id;
+  if (auto changed = speakers_.update(peer_id, loudest, g_get_monotonic_time() / 1000)) {
+    active_speaker_ = *changed;
+    owner_.broadcast(room_id_, std::move(json::Object().set("type", "active-speaker").set("peerId", active_speaker_)));
+    owner_.listeners().active_speaker_changed(room_id_, active_speaker_);
+  }
+}
+
+}  // namespace convene::media

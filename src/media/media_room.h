@@ -1,0 +1,119 @@
+// One room's media: the GstPipeline every participant's webrtcbins, tees and
+// forwarding branches live in, the participants, the published tracks, and
+// which subscriber gets which track. Created with the room's first SFU peer
+// and destroyed (pipeline to NULL, everything released) with its last.
+//
+// Threads: main loop only. The pipeline's bus is watched on the main
+// context; GStreamer threads reach this object only through posts that look
+// it up again (see main_thread.h).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/active_speaker.h"
+#include "media/media_settings.h"
+#include "media/publication.h"
+#include "media/room_media.h"
+#include "signaling/media_handler.h"
+#include "util/json.h"
+
+namespace convene::media {
+
+class Publisher;
+class Subscriber;
+
+// What a room needs from its owner: ways to reach peers and consumers.
+class MediaRoomOwner {
+ public:
+  virtual ~MediaRoomOwner() = default;
+  virtual void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) = 0;
+  virtual void broadcast(const std::string& room_id, json::Object&& message) = 0;
+  virtual RoomMediaListener& listeners() = 0;  // fans out to every registered listener
+};
+
+struct Participant {
+  signaling::PeerInfo peer;
+  std::map<std::string, bool> muted;       // source -> muted (also before it is published)
+  std::unique_ptr<Publisher> publisher;    // once the peer sent a publish-offer
+  std::unique_ptr<Subscriber> subscriber;  // once there is something to receive
+  Participant();
+  ~Participant();
+};
+
+class MediaRoom final : public RoomMedia {
+ public:
+  MediaRoom(std::string room_id, const MediaSettings& settings, MediaRoomOwner& owner);
+  ~MediaRoom() override;
+  MediaRoom(const MediaRoom&) = delete;
+  MediaRoom& operator=(const MediaRoom&) = delete;
+
+  void add_participant(const signaling::PeerInfo& peer);
+  void remove_participant(const std::string& peer_id);
+  bool empty() const { return participants_.empty(); }
+  Participant* participant(const std::string& peer_id);
+
+  // --- Messages from a peer (throw signaling::Refusal on bad input)
+  void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources);
+  void subscribe_answer(const std::string& peer_id, const std::string& sdp);
+  void remote_candidate(const std::string& peer_id, bool publish_pc, unsigned mline, const std::string& candidate);
+  void set_muted(const std::string& peer_id, const std::string& source, bool muted);
+
+  // --- From the publish connections
+  void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name);
+  // tee_stopped: its publisher is gone and nothing flows, so unlink at once.
+  void remove_publication(const std::string& track_id, bool tee_stopped, bool refresh = true);
+  Publication* publication(const std::string& track_id);
+
+  // --- To peers
+  void send_to_peer(const std::string& peer_id, json::Object&& message);
+  const MediaSettings& settings() const { return settings_; }
+  GstBin* bin() { return GST_BIN(pipeline_); }
+
+  // --- RoomMedia
+  const std::string& room_id() const override { return room_id_; }
+  GstPipeline* pipeline() override { return GST_PIPELINE(pipeline_); }
+  std::vector<TrackInfo> tracks() const override;
+  // Packets received per published track, by track id.
+  std::map<std::string, uint64_t> packets_received() const;
+  GstPad* request_track_pad(const std::string& track_id) override;
+  void release_track_pad(const std::string& track_id, GstPad* pad) override;
+  void request_keyframe(const std::string& track_id) override;
+
+  // Counters for tests and benchmarks.
+  struct Stats {
+    size_t participants = 0;
+    size_t publications = 0;
+    size_t subscriber_tracks = 0;
+    uint64_t packets_forwarded = 0;
+    int elements = 0;  // everything in the pipeline, recursively
+  };
+  Stats stats() const;
+
+ private:
+  // Gives every subscriber exactly the tracks it should receive now
+  // (all but its own, and but `leaving`).
+  void refresh_subscriptions(const std::string& leaving = "");
+  void on_bus_message(GstMessage* message);
+  void on_level(const GstStructure* s, GstObject* src);
+  const Participant* owner_of(GstObject* src) const;
+
+  std::string room_id_;
+  const MediaSettings& settings_;
+  MediaRoomOwner& owner_;
+  GstElement* pipeline_;
+  guint bus_watch_ = 0;
+  std::map<std::string, std::unique_ptr<Participant>> participants_;      // by peer id
+  std::map<std::string, std::unique_ptr<Publication>> publications_;      // by track id
+  std::map<unsigned, std::string> level_tracks_;                          // level serial -> track id
+  unsigned next_serial_ = 1;
+  ActiveSpeakerDetector speakers_;
+  std::string active_speaker_;
+  bool closing_ = false;
+};
+
+}  // namespace convene::media

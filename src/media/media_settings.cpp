@@ -1,0 +1,22 @@
+#include "media/media_settings.h"
+
+#include <glib.h>
+
+namespace convene::media {
+
+MediaSettings MediaSettings::from(const config::Config& config) {
+  MediaSettings s;
+  s.ice_addresses = config.get_list("media", "ice_addresses");
+  s.announced_ip = config.get_string("media", "announced_ip");
+  s.min_port = static_cast<int>(config.get_int("media", "min_port"));
+  s.max_port = static_cast<int>(config.get_int("media", "max_port"));
+  s.stun_server = config.get_string("media", "stun_server");
+  s.jitter_latency_ms = static_cast<unsigned>(config.get_int("media", "jitter_latency_ms"));
+  g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
+  s.video_codec = codec;
+  s.answer_timeout_sec = static_cast<int>(config.get_int("media", "answer_timeout_sec"));
+  s.speaker_threshold_db = config.get_double("media", "speaker_threshold_db");
+  return s;
+}
+
+}  // namespace convene::media

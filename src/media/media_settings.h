@@ -1,0 +1,33 @@
+// The [media] settings of the SFU, read once from the config.
+//
+// Threads: plain data, read on the main loop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace convene::media {
+
+struct MediaSettings {
+  // Addresses ICE gathers on; empty = every interface (libnice's default, which leaves loopback out).
+  std::vector<std::string> ice_addresses;
+  // The address clients should reach (1:1 NAT): host candidates are announced with it.
+  std::string announced_ip;
+  int min_port = 0;  // 0 = any
+  int max_port = 0;
+  std::string stun_server;  // stun://host:port for the server's own reflexive candidates
+  // How long webrtcbin's receive jitter buffers may hold a packet waiting for a retransmission.
+  unsigned jitter_latency_ms = 50;
+  std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
+  // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
+  int answer_timeout_sec = 10;
+  // Active speaker: loudness below this (dBov) is silence.
+  double speaker_threshold_db = -50;
+
+  static MediaSettings from(const config::Config& config);
+};
+
+}  // namespace convene::media

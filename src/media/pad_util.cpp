@@ -1,0 +1,39 @@
+#include "media/pad_util.h"
+
+#include "media/main_thread.h"
+
+namespace convene::media {
+
+void unlink_when_idle(GstPad* src, std::function<void()> done) {
+  auto* held = new std::function<void()>(std::move(done));
+  gst_pad_add_probe(
+      src, GST_PAD_PROBE_TYPE_IDLE,
+      [](GstPad* pad, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+        if (g_autoptr(GstPad) peer = gst_pad_get_peer(pad)) gst_pad_unlink(pad, peer);
+        auto* fn = static_cast<std::function<void()>*>(data);
+        post_to_main(std::move(*fn));
+        *fn = nullptr;
+        return GST_PAD_PROBE_REMOVE;
+      },
+      held, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+}
+
+void stop_element(GstElement* element) {
+  if (!element) return;
+  gst_element_set_locked_state(element, TRUE);
+  gst_element_set_state(element, GST_STATE_NULL);
+}
+
+void release_tee_pad(GstElement* tee, GstPad* pad) {
+  if (g_autoptr(GstPad) peer = gst_pad_get_peer(pad)) gst_pad_unlink(pad, peer);
+  gst_element_release_request_pad(tee, pad);
+}
+
+void remove_from_bin(GstElement* element) {
+  if (!element) return;
+  stop_element(element);
+  if (g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(element)))
+    gst_bin_remove(GST_BIN(parent), element);
+}
+
+}  // namespace convene::media

@@ -1,0 +1,57 @@
+// One published track of a room: who sends it (peer, mid, source), the `tee`
+// every subscriber branch hangs off, and for audio the level meter that feeds
+// active-speaker detection.
+//
+// Threads: main loop only. The tee is created by the publish connection on
+// the streaming thread that announced the pad (it must be linked before the
+// first buffer); from then on this object owns what hangs off it.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "media/room_media.h"
+
+namespace convene::media {
+
+class Publication {
+ public:
+  // `tee` is already in `pipeline` and linked to the publisher's webrtcbin.
+  Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name, unsigned serial);
+  ~Publication();
+  Publication(const Publication&) = delete;
+  Publication& operator=(const Publication&) = delete;
+
+  const TrackInfo& info() const { return info_; }
+  void set_muted(bool muted) { info_.muted = muted; }
+  const std::string& encoding_name() const { return encoding_name_; }
+  GstElement* tee() const { return tee_; }
+  // The bin measuring loudness (audio only), named "level-<serial>" on the bus.
+  unsigned serial() const { return serial_; }
+
+  // A new src pad of the tee (a reference the caller owns).
+  GstPad* request_pad();
+  // Unlinks `pad` once no buffer passes and releases it (asynchronously).
+  void release_pad(GstPad* pad);
+  // Asks the publisher for a keyframe (webrtcbin turns it into RTCP PLI).
+  void request_keyframe();
+  // RTP packets received from the publisher so far.
+  uint64_t packets_received() const { return counter_->load(); }
+
+ private:
+  TrackInfo info_;
+  GstElement* tee_;  // our reference; the publish connection stops it
+  std::string encoding_name_;
+  unsigned serial_;
+  GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
+  GstElement* level_bin_ = nullptr;  // queue ! depay ! decode ! level ! fakesink
+  // Counted by a probe on the tee (a streaming thread); shared so a probe
+  // that outlives this object still writes to live memory.
+  std::shared_ptr<std::atomic<uint64_t>> counter_ = std::make_shared<std::atomic<uint64_t>>(0);
+};
+
+}  // namespace convene::media

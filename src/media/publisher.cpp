@@ -1,0 +1,182 @@
+#include "media/publisher.h"
+
+#include "media/media_room.h"
+#include "media/pad_util.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+namespace {
+
+// The codecs the server accepts from publishers: the configured video codec
+// and Opus. Set on each transceiver the client's offer creates, so the answer
+// names only those and the browser sends exactly what subscribers are offered.
+GstCaps* accepted_codecs(const std::string& video_codec) {
+  std::string caps = "application/x-rtp,media=audio,encoding-name=OPUS;application/x-rtp,media=video,encoding-name=" +
+                     video_codec;
+  return gst_caps_from_string(caps.c_str());
+}
+
+}  // namespace
+
+Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
+  endpoint_ = std::make_unique<WebRtcEndpoint>(
+      room_.bin(), "pub-" + peer_id_, room_.settings(), [this](unsigned mline, const std::string& candidate) {
+        room_.send_to_peer(peer_id_, std::move(json::Object()
+                                                   .set("type", "sfu-candidate")
+                                                   .set("pc", "publish")
+                                                   .set("candidate", candidate)
+                                                   .set("sdpMLineIndex", static_cast<int64_t>(mline))));
+      });
+  GstElement* w = endpoint_->element();
+  auto* caps = accepted_codecs(room_.settings().video_codec);
+  g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {
+                          g_object_set(t, "codec-preferences", static_cast<GstCaps*>(c), nullptr);
+                        }),
+                        caps, [](gpointer c, GClosure*) { gst_caps_unref(static_cast<GstCaps*>(c)); },
+                        static_cast<GConnectFlags>(0));
+  g_signal_connect_data(w, "pad-added", G_CALLBACK(on_pad_added), new std::weak_ptr<Publisher*>(handle_.weak()),
+                        [](gpointer d, GClosure*) { delete static_cast<std::weak_ptr<Publisher*>*>(d); },
+                        static_cast<GConnectFlags>(0));
+}
+
+void Publisher::stop() {
+  endpoint_->stop();
+  for (auto& [mid, in] : incoming_) stop_element(in.tee);
+  for (GstElement* tee : ignored_) stop_element(tee);
+}
+
+Publisher::~Publisher() {
+  stop();
+  endpoint_.reset();
+  for (auto& [mid, in] : incoming_) {
+    remove_from_bin(in.tee);
+    gst_object_unref(in.tee);
+  }
+  for (GstElement* tee : ignored_) {
+    remove_from_bin(tee);
+    gst_object_unref(tee);
+  }
+}
+
+void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) {
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  auto* weak = static_cast<std::weak_ptr<Publisher*>*>(data);
+  std::string mid, kind;
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(pad, "transceiver", &trans, nullptr);
+  if (trans) {
+    g_autofree char* m = nullptr;
+    GstWebRTCKind k = GST_WEBRTC_KIND_UNKNOWN;
+    g_object_get(trans, "mid", &m, "kind", &k, nullptr);
+    if (m) mid = m;
+    kind = k == GST_WEBRTC_KIND_AUDIO ? "audio" : k == GST_WEBRTC_KIND_VIDEO ? "video" : "";
+    gst_object_unref(trans);
+  }
+  std::string encoding;
+  if (g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad) ?: gst_pad_query_caps(pad, nullptr)) {
+    if (!gst_caps_is_empty(caps)) {
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      if (const char* e = gst_structure_get_string(s, "encoding-name")) encoding = e;
+      if (kind.empty())
+        if (const char* media = gst_structure_get_string(s, "media")) kind = media;
+    }
+  }
+  // Linked here and now: a webrtcbin src pad left unlinked fails the stream.
+  GstElement* tee = gst_element_factory_make("tee", nullptr);
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(webrtcbin));
+  gst_bin_add(GST_BIN(parent), tee);
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_link(pad, sink);
+  gst_element_sync_state_with_parent(tee);
+  gst_object_ref(tee);
+  GST_DEBUG("publish pad %s: mid %s, %s %s", GST_PAD_NAME(pad), mid.c_str(), kind.c_str(), encoding.c_str());
+  post_to_main([weak = *weak, tee, mid, kind, encoding] {
+    if (auto alive = weak.lock()) {
+      (*alive)->incoming_stream(mid, tee, kind, encoding);
+    } else {
+      remove_from_bin(tee);
+      gst_object_unref(tee);
+    }
+  });
+}
+
+void Publisher::incoming_stream(const std::string& mid, GstElement* tee, const std::string& kind,
+                                const std::string& encoding) {
+  if (incoming_.count(mid)) {
+    // A second stream for a mid webrtcbin could not tell apart (no a=ssrc
+    // and no mid extension in the offer). The tee stays linked until the
+    // connection closes: unlinking a live webrtcbin pad fails its transport.
+    GST_WARNING("%s: a second stream for mid %s is ignored (the offer should name SSRCs)", peer_id_.c_str(),
+                mid.c_str());
+    ignored_.push_back(tee);
+    return;
+  }
+  std::string e = encoding.empty() ? (kind == "audio" ? "OPUS" : room_.settings().video_codec) : encoding;
+  incoming_[mid] = Incoming{tee, kind, e};
+  sync_publications();
+}
+
+void Publisher::offer(const std::string& sdp, const std::map<std::string, std::string>& sources) {
+  if (answering_)
+    throw signaling::Refusal("offer_in_progress", "the previous publish-offer is still being answered");
+  sources_ = sources;
+  answering_ = true;
+  endpoint_->answer(sdp, [this](const std::string& answer, const std::string& error) {
+    answering_ = false;
+    if (!error.empty()) {
+      GST_WARNING("publish offer of %s refused: %s", peer_id_.c_str(), error.c_str());
+      room_.send_to_peer(peer_id_, std::move(json::Object()
+                                                 .set("type", "error")
+                                                 .set("code", "invalid_sdp")
+                                                 .set("message", "publish-offer: " + error)));
+      return;
+    }
+    room_.send_to_peer(peer_id_, std::move(json::Object().set("type", "publish-answer").set("sdp", answer)));
+    sync_publications();
+  });
+  // Tracks the new offer no longer lists stop at once.
+  sync_publications();
+}
+
+void Publisher::sync_publications() {
+  for (auto it = published_.begin(); it != published_.end();) {
+    if (sources_.count(it->first)) {
+      ++it;
+      continue;
+    }
+    room_.remove_publication(track_id(it->first), false);
+    it = published_.erase(it);
+  }
+  const signaling::PeerInfo& peer = room_.participant(peer_id_)->peer;
+  for (const auto& [mid, in] : incoming_) {
+    auto listed = sources_.find(mid);
+    if (listed == sources_.end() || published_.count(mid)) continue;
+    TrackInfo t;
+    t.id = track_id(mid);
+    t.room_id = room_.room_id();
+    t.peer_id = peer_id_;
+    t.user_id = peer.user_id;
+    t.username = peer.username;
+    // The source names what the track is; its kind is what actually arrived.
+    t.source = in.kind == "audio" ? "microphone" : (listed->second == "screen" ? "screen" : "camera");
+    t.kind = in.kind;
+    published_[mid] = true;
+    room_.add_publication(t, in.tee, in.encoding_name);
+  }
+}
+
+void Publisher::add_remote_candidate(unsigned mline, const std::string& candidate) {
+  endpoint_->add_remote_candidate(mline, candidate);
+}
+
+std::vector<std::string> Publisher::published() const {
+  std::vector<std::string> ids;
+  for (const auto& [mid, on] : published_) ids.push_back(track_id(mid));
+  return ids;
+}
+
+}  // namespace convene::media

@@ -1,0 +1,64 @@
+// A participant's publish connection: the client offers its tracks, the
+// server's webrtcbin answers (receive-only) and each incoming stream becomes
+// a Publication of the room. Adding or stopping a track (screen share) is a
+// new offer on the same connection; a mid no longer listed is unpublished.
+//
+// Threads: main loop, except on_pad_added, which runs on the streaming thread
+// that announced the pad: it links the pad to a new tee at once (an unlinked
+// webrtcbin pad would stop the stream with not-linked) and posts the rest.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "media/main_thread.h"
+#include "media/webrtc_endpoint.h"
+
+namespace convene::media {
+
+class MediaRoom;
+
+class Publisher {
+ public:
+  Publisher(MediaRoom& room, std::string peer_id);
+  // Stops the webrtcbin, then every tee: nothing of this peer flows after,
+  // so subscribers can be unlinked from the tees at once.
+  void stop();
+  ~Publisher();  // stop(), then out of the pipeline
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // A publish-offer: `sources` maps each mid the client sends on to camera/microphone/screen.
+  void offer(const std::string& sdp, const std::map<std::string, std::string>& sources);
+  void add_remote_candidate(unsigned mline, const std::string& candidate);
+  // Track ids of what this publisher has published now.
+  std::vector<std::string> published() const;
+
+ private:
+  struct Incoming {
+    GstElement* tee;  // our reference
+    std::string kind;
+    std::string encoding_name;
+  };
+  static void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data);
+  void incoming_stream(const std::string& mid, GstElement* tee, const std::string& kind, const std::string& encoding);
+  // Publishes every listed mid that has a stream, unpublishes the rest.
+  void sync_publications();
+  std::string track_id(const std::string& mid) const { return peer_id_ + "/" + mid; }
+
+  MediaRoom& room_;
+  std::string peer_id_;
+  std::unique_ptr<WebRtcEndpoint> endpoint_;
+  std::map<std::string, std::string> sources_;  // mid -> source, from the last offer
+  std::map<std::string, Incoming> incoming_;    // mid -> its stream's tee
+  std::map<std::string, bool> published_;       // mids published in the room
+  std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)
+  bool answering_ = false;
+  MainThreadHandle<Publisher> handle_{this};
+};
+
+}  // namespace convene::media

@@ -1,0 +1,364 @@
+#include "media/subscriber.h"
+
+#include <gst/sdp/sdp.h>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include "media/media_room.h"
+#include "media/pad_util.h"
+#include "media/publication.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+namespace {
+
+// Payload types of what the server offers; any free dynamic numbers do, but
+// fixed ones keep every subscriber's SDP alike.
+int payload_type_of(const std::string& encoding) {
+  if (encoding == "OPUS") return 111;
+  if (encoding == "H264") return 102;
+  return 96;  // VP8
+}
+
+// What one send-only m-line offers. The SSRC goes into the codec
+// preferences so the offer names it before any packet has flowed: with
+// several video m-lines the browser tells streams apart by SSRC.
+GstCaps* send_caps(const std::string& encoding, unsigned ssrc) {
+  const int pt = payload_type_of(encoding);
+  g_autofree char* text = nullptr;
+  if (encoding == "OPUS") {
+    text = g_strdup_printf(
+        "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=%d,encoding-params=(string)2,"
+        "minptime=(string)10,useinbandfec=(string)1,ssrc=(uint)%u",
+        pt, ssrc);
+  } else if (encoding == "H264") {
+    text = g_strdup_printf(
+        "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=%d,packetization-mode=(string)1,"
+        "profile-level-id=(string)42e01f,level-asymmetry-allowed=(string)1,rtcp-fb-nack-pli=(boolean)true,"
+        "rtcp-fb-ccm-fir=(boolean)true,ssrc=(uint)%u",
+        pt, ssrc);
+  } else {
+    text = g_strdup_printf(
+        "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=%d,rtcp-fb-nack-pli=(boolean)true,"
+        "rtcp-fb-ccm-fir=(boolean)true,ssrc=(uint)%u",
+        pt, ssrc);
+  }
+  return gst_caps_from_string(text);
+}
+
+}  // namespace
+
+Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
+  endpoint_ = std::make_unique<WebRtcEndpoint>(
+      room_.bin(), "sub-" + peer_id_, room_.settings(), [this](unsigned mline, const std::string& candidate) {
+        room_.send_to_peer(peer_id_, std::move(json::Object()
+                                                   .set("type", "sfu-candidate")
+                                                   .set("pc", "subscribe")
+                                                   .set("candidate", candidate)
+                                                   .set("sdpMLineIndex", static_cast<int64_t>(mline))));
+      });
+  // What was forwarded before DTLS finished never reached the subscriber
+  // (SRTP drops it), and with it the keyframe: start each video again from one.
+  endpoint_->on_connected([this] {
+    GST_DEBUG("%s's subscribe connection is up", peer_id_.c_str());
+    for (auto& slot : slots_)
+      if (!slot->linked_track_id.empty()) g_signal_emit_by_name(slot->forward, "resync");
+  });
+}
+
+Subscriber::~Subscriber() {
+  // Off the publishers' tees first, while every branch still accepts data;
+  // then webrtcbin, so a queue blocked pushing into a not yet negotiated pad
+  // returns; then the branches.
+  for (auto& slot : slots_) {
+    if (slot->tee_pad) {
+      if (Publication* p = room_.publication(slot->linked_track_id)) release_tee_pad(p->tee(), slot->tee_pad);
+      gst_object_unref(slot->tee_pad);
+      slot->tee_pad = nullptr;
+    }
+  }
+  endpoint_->stop();
+  for (auto& slot : slots_) {
+    remove_from_bin(slot->queue);
+    remove_from_bin(slot->forward);
+    gst_object_unref(slot->queue);
+    gst_object_unref(slot->forward);
+    gst_object_unref(slot->webrtc_pad);
+  }
+  endpoint_.reset();
+}
+
+Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
+  auto slot = std::make_unique<Slot>();
+  slot->kind = p.info().kind;
+  slot->encoding = p.encoding_name();
+  slot->ssrc = g_random_int();
+  GstElement* webrtcbin = endpoint_->element();
+  slot->webrtc_pad = gst_element_request_pad_simple(webrtcbin, "sink_%u");
+  if (!slot->webrtc_pad) throw std::runtime_error("webrtcbin gave no sink pad");
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(slot->webrtc_pad, "transceiver", &trans, nullptr);
+  slot->transceiver = adopt(trans);
+  g_autoptr(GstCaps) caps = send_caps(slot->encoding, slot->ssrc);
+  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
+               "do-nack", TRUE, nullptr);
+
+  // Leaky: a subscriber that is slow, or whose pad webrtcbin still holds
+  // back during a negotiation, loses its own packets instead of holding back
+  // the publisher. It drops the newest ("upstream"): the keyframe the
+  // forwarder started with stays at the head, and the gap after it is a loss
+  // the subscriber sees and answers with NACK or PLI.
+  slot->queue = gst_element_factory_make("queue", nullptr);
+  g_object_set(slot->queue, "leaky", 1 /* upstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
+               "max-size-time", static_cast<guint64>(500 * GST_MSECOND), nullptr);
+  slot->forward = gst_element_factory_make("convenertpforward", nullptr);
+  if (!slot->forward) throw std::runtime_error("convenertpforward is not registered");
+  g_object_set(slot->forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), nullptr);
+  gst_object_ref(slot->queue);
+  gst_object_ref(slot->forward);
+  // tee → forwarder → queue → webrtcbin: the forwarder runs on the
+  // publisher's streaming thread (a header rewrite) and never passes a
+  // subscriber's flow error back to the shared tee ("isolate"); the queue
+  // decouples this subscriber's sending.
+  gst_bin_add_many(room_.bin(), slot->queue, slot->forward, nullptr);
+  gst_element_link(slot->forward, slot->queue);
+  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(slot->queue, "src");
+  gst_pad_link(qsrc, slot->webrtc_pad);
+  gst_element_sync_state_with_parent(slot->queue);
+  gst_element_sync_state_with_parent(slot->forward);
+  slots_.push_back(std::move(slot));
+  return *slots_.back();
+}
+
+void Subscriber::assign(Slot& slot, const Publication& p) {
+  slot.track_id = p.info().id;
+  slot.peer_id = p.info().peer_id;
+  slot.source = p.info().source;
+  g_object_set(slot.forward, "muted", p.info().muted, nullptr);
+}
+
+void Subscriber::unlink(Slot& slot, bool at_once) {
+  if (!slot.tee_pad) return;
+  if (Publication* p = room_.publication(slot.linked_track_id)) {
+    if (at_once) {
+      release_tee_pad(p->tee(), slot.tee_pad);
+      gst_object_unref(slot.tee_pad);
+    } else {
+      p->release_pad(slot.tee_pad);  // takes our reference
+    }
+  } else {
+    gst_object_unref(slot.tee_pad);
+  }
+  slot.tee_pad = nullptr;
+  slot.linked_track_id.clear();
+}
+
+void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
+  std::set<std::string> want;
+  for (const Publication* p : wanted) want.insert(p->info().id);
+  bool changed = false;
+  for (auto& slot : slots_) {
+    if (slot->track_id.empty() || want.count(slot->track_id)) continue;
+    // The slot goes quiet but keeps its direction: turning a transceiver
+    // inactive in a renegotiation stalled the whole connection with
+    // webrtcbin 1.22 (seen under load). A slot not in `tracks` is unused.
+    unlink(*slot, false);
+    slot->track_id.clear();
+    changed = true;
+  }
+  for (const Publication* p : wanted) {
+    const std::string& id = p->info().id;
+    if (std::any_of(slots_.begin(), slots_.end(), [&](const auto& s) { return s->track_id == id; })) continue;
+    auto free_slot = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) {
+      return s->track_id.empty() && s->kind == p->info().kind && s->encoding == p->encoding_name();
+    });
+    Slot& slot = free_slot != slots_.end() ? **free_slot : new_slot(*p);
+    assign(slot, *p);
+    changed = true;
+  }
+  if (changed) {
+    ++version_;
+    negotiate();
+  }
+}
+
+void Subscriber::drop_stopped(const std::string& track_id) {
+  for (auto& slot : slots_)
+    if (slot->linked_track_id == track_id) unlink(*slot, true);
+}
+
+void Subscriber::negotiate() {
+  if (offer_in_flight_) {
+    renegotiate_ = true;
+    return;
+  }
+  offer_in_flight_ = true;
+  renegotiate_ = false;
+  endpoint_->offer([this](const std::string& sdp, const std::string& error) {
+    if (!error.empty()) {
+      offer_in_flight_ = false;
+      GST_WARNING("subscribe offer for %s failed: %s", peer_id_.c_str(), error.c_str());
+      room_.send_to_peer(peer_id_, std::move(json::Object()
+                                                 .set("type", "error")
+                                                 .set("code", "media_failed")
+                                                 .set("message", "the server could not offer your media: " + error)));
+      return;
+    }
+    // A transceiver added by this renegotiation has no mid property yet in
+    // 1.22; the offer itself names every m-line's mid.
+    std::vector<std::string> mids;
+    GstSDPMessage* msg = nullptr;
+    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) == GST_SDP_OK) {
+      for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
+        const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, i), "mid");
+        mids.push_back(mid ? mid : "");
+      }
+      gst_sdp_message_free(msg);
+    }
+    // Slots are never removed, and webrtcbin gives a new transceiver the next
+    // m-line, so slot i is m-line i (mlineindex is unset until then).
+    // What this offer carries: every slot, if webrtcbin made an m-line for
+    // each (a slot added after create-offer ran is in the next offer).
+    offered_version_ = mids.size() == slots_.size() ? version_ : 0;
+    json::Array tracks;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Slot* slot = slots_[i].get();
+      if (slot->track_id.empty()) continue;
+      guint mline = G_MAXUINT;
+      g_object_get(slot->transceiver.get(), "mlineindex", &mline, nullptr);
+      if (mline >= mids.size()) mline = static_cast<guint>(i);
+      std::string mid = mline < mids.size() ? mids[mline] : "";
+      tracks.add(std::move(json::Object()
+                               .set("mid", mid)
+                               .set("peerId", slot->peer_id)
+                               .set("source", slot->source)
+                               .set("kind", slot->kind)));
+    }
+    GST_DEBUG("subscribe-offer to %s: %u tracks", peer_id_.c_str(), json_array_get_length(tracks.get()));
+    room_.send_to_peer(peer_id_, std::move(json::Object()
+                                               .set("type", "subscribe-offer")
+                                               .set("sdp", sdp)
+                                               .set("tracks", std::move(tracks))));
+    start_answer_timer();
+  });
+}
+
+void Subscriber::start_answer_timer() {
+  guint seconds = static_cast<guint>(std::max(1, room_.settings().answer_timeout_sec));
+  auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
+  GSource* timer = g_timeout_source_new_seconds(seconds);
+  g_source_set_callback(
+      timer,
+      [](gpointer data) -> gboolean {
+        if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) {
+          Subscriber& self = **alive;
+          g_source_unref(self.answer_timer_.release());  // the source ends by returning REMOVE
+          if (self.offer_in_flight_) {
+            GST_INFO("%s did not answer its subscribe-offer; offering again", self.peer_id_.c_str());
+            self.offer_in_flight_ = false;
+            self.negotiate();
+          }
+        }
+        return G_SOURCE_REMOVE;
+      },
+      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
+  g_source_attach(timer, g_main_context_default());
+  answer_timer_.reset(timer);
+}
+
+void Subscriber::answer(const std::string& sdp) {
+  if (!offer_in_flight_) throw signaling::Refusal("no_offer", "no subscribe-offer is waiting for an answer");
+  try {
+    check_sdp(sdp);
+  } catch (const std::invalid_argument& e) {
+    throw signaling::Refusal("invalid_sdp", std::string("subscribe-answer: ") + e.what());
+  }
+  answer_timer_.reset();
+  endpoint_->accept_answer(sdp, [this](const std::string& error) {
+    offer_in_flight_ = false;
+    if (!error.empty()) {
+      GST_WARNING("subscribe answer of %s refused: %s", peer_id_.c_str(), error.c_str());
+      room_.send_to_peer(peer_id_, std::move(json::Object()
+                                                 .set("type", "error")
+                                                 .set("code", "invalid_sdp")
+                                                 .set("message", "subscribe-answer: " + error)));
+      renegotiate_ = true;  // offer again: the client may do better with a fresh offer
+    } else {
+      link_assigned();
+      // Changes that came while the offer was on its way may already be in it:
+      // offering again for nothing would hold the streams back once more.
+      if (offered_version_ == version_) renegotiate_ = false;
+    }
+    if (renegotiate_) negotiate();
+  });
+}
+
+// Feeds every slot from the tee of the track it was assigned, now that the
+// subscriber has agreed to receive it (linking earlier would only fill the
+// queue while webrtcbin holds the pad back).
+void Subscriber::link_assigned() {
+  bool retry = false;
+  for (auto& slot : slots_) {
+    if (slot->track_id.empty() || slot->linked_track_id == slot->track_id) continue;
+    unlink(*slot, false);
+    g_autoptr(GstPad) qsink = gst_element_get_static_pad(slot->forward, "sink");
+    if (gst_pad_is_linked(qsink)) {  // the previous track's unlink is still on its way
+      retry = true;
+      continue;
+    }
+    Publication* p = room_.publication(slot->track_id);
+    if (!p) continue;
+    slot->tee_pad = p->request_pad();
+    if (gst_pad_link(slot->tee_pad, qsink) != GST_PAD_LINK_OK) {
+      GST_WARNING("could not link %s to %s's slot", slot->track_id.c_str(), peer_id_.c_str());
+      release_tee_pad(p->tee(), slot->tee_pad);
+      gst_object_unref(slot->tee_pad);
+      slot->tee_pad = nullptr;
+      continue;
+    }
+    slot->linked_track_id = slot->track_id;
+    GST_DEBUG("%s now receives %s", peer_id_.c_str(), slot->track_id.c_str());
+    p->request_keyframe();
+  }
+  if (retry) {
+    auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
+    g_timeout_add_full(
+        G_PRIORITY_DEFAULT, 10,
+        [](gpointer data) -> gboolean {
+          if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) (*alive)->link_assigned();
+          return G_SOURCE_REMOVE;
+        },
+        weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
+  }
+}
+
+void Subscriber::add_remote_candidate(unsigned mline, const std::string& candidate) {
+  endpoint_->add_remote_candidate(mline, candidate);
+}
+
+void Subscriber::set_muted(const std::string& track_id, bool muted) {
+  for (auto& slot : slots_)
+    if (slot->track_id == track_id) g_object_set(slot->forward, "muted", muted, nullptr);
+}
+
+size_t Subscriber::active_tracks() const {
+  return static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(),
+                                           [](const auto& s) { return !s->linked_track_id.empty(); }));
+}
+
+uint64_t Subscriber::packets_forwarded() const {
+  uint64_t total = 0;
+  for (const auto& slot : slots_) {
+    guint64 n = 0;
+    g_object_get(slot->forward, "packets-forwarded", &n, nullptr);
+    total += n;
+  }
+  return total;
+}
+
+}  // namespace convene::media

@@ -1,0 +1,80 @@
+// One server-side webrtcbin: a participant's publish or subscribe
+// connection. Owns the element inside the room's pipeline, configures ICE
+// from [media], and turns webrtcbin's asynchronous operations (promises,
+// on-ice-candidate) into callbacks on the main loop.
+//
+// Threads: every method and every callback handed in runs on the main loop.
+// webrtcbin's promise callbacks and on-ice-candidate run on webrtcbin's own
+// thread; they only post to the main loop through a weak handle, so a
+// callback that arrives after the endpoint is gone is dropped.
+#pragma once
+
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API  // webrtc headers warn without it
+#endif
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <functional>
+#include <string>
+
+#include "media/main_thread.h"
+#include "media/media_settings.h"
+
+namespace convene::media {
+
+class WebRtcEndpoint {
+ public:
+  // A local ICE candidate to trickle to the client.
+  using CandidateFn = std::function<void(unsigned mline, const std::string& candidate)>;
+  // An SDP operation finished: the SDP text, or an error message.
+  using SdpFn = std::function<void(const std::string& sdp, const std::string& error)>;
+  using DoneFn = std::function<void(const std::string& error)>;
+
+  WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings, CandidateFn on_candidate);
+  ~WebRtcEndpoint();  // to NULL and out of the bin
+  WebRtcEndpoint(const WebRtcEndpoint&) = delete;
+  WebRtcEndpoint& operator=(const WebRtcEndpoint&) = delete;
+
+  GstElement* element() const { return webrtcbin_; }
+  // To NULL, still in the bin: pushes into it return FLUSHING (not an error),
+  // so branches feeding it can be stopped safely before it is removed.
+  void stop();
+
+  // The client's offer: set it as the remote description, answer, and set the answer locally.
+  void answer(const std::string& offer_sdp, SdpFn done);
+  // Creates an offer and sets it locally.
+  void offer(SdpFn done);
+  // The client's answer to our offer.
+  void accept_answer(const std::string& answer_sdp, DoneFn done);
+  void add_remote_candidate(unsigned mline, const std::string& candidate);
+
+  // Called (on the main loop) each time the connection reaches "connected".
+  void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
+
+  GstWebRTCSignalingState signaling_state() const;
+  GstWebRTCICEConnectionState ice_state() const;
+
+ private:
+  // Completion of one promise, posted to the main loop.
+  struct PromiseResult {
+    std::string sdp;
+    std::string error;
+  };
+  using PromiseFn = std::function<void(WebRtcEndpoint&, PromiseResult)>;
+  GstPromise* promise_to_main(const char* reply_field, PromiseFn fn);
+  void set_description(bool local, GstWebRTCSDPType type, const std::string& sdp, DoneFn done);
+  std::string announce(const std::string& candidate) const;
+
+  GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
+  std::string announced_ip_;
+  CandidateFn on_candidate_;
+  std::function<void()> on_connected_;
+  MainThreadHandle<WebRtcEndpoint> handle_{this};
+};
+
+// Throws std::invalid_argument with the parser's complaint when `sdp` is not an SDP.
+void check_sdp(const std::string& sdp);
+
+}  // namespace convene::media

@@ -1,0 +1,280 @@
+// The SFU end to end: a real `convene serve` and participants written with
+// webrtcbin (tests/support/sfu_client), all on 127.0.0.1 inside a network
+// namespace with only lo. Assertions count decoded frames and what the
+// server offers; timings are printed, never asserted.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "server_process.h"
+#include "sfu_client.h"
+#include "test_person.h"
+
+namespace convene::testing {
+namespace {
+
+// Shows the server's log when a test failed (GST_DEBUG=convene*:5 makes it useful).
+struct LogOnFailure {
+  const ServerProcess& server;
+  ~LogOnFailure() {
+    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
+  }
+};
+
+ServerOptions sfu_server() {
+  ServerOptions o;
+  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
+  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
+  o.env["CONVENE_MEDIA_ANSWER_TIMEOUT_SEC"] = "3";
+  return o;
+}
+
+// Pumps every client until `done` or the deadline.
+template <class Pred>
+bool pump_until(std::vector<SfuClient*> clients, int timeout_ms, Pred done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    for (SfuClient* c : clients) c->pump(10);
+    if (done()) return true;
+  }
+  return false;
+}
+
+void pump_for(std::vector<SfuClient*> clients, int ms) {
+  pump_until(clients, ms, [] { return false; });
+}
+
+// The server's resident memory and threads, from /proc.
+std::pair<long, long> rss_kb_and_threads(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  long rss = -1, threads = -1;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
+    if (line.rfind("Threads:", 0) == 0) threads = std::stol(line.substr(8));
+  }
+  return {rss, threads};
+}
+
+bool saw_type(SfuClient& c, const std::string& type, const std::string& field = "", const std::string& value = "") {
+  for (auto& m : c.others())
+    if (str_field(m.get(), "type") == type && (field.empty() || str_field(m.get(), field.c_str()) == value)) return true;
+  return false;
+}
+
+TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
+  std::string room = meet(a, {&b, &c});
+  SfuClient ca(a, {"red"}), cb(b, {"green"}), cc(c, {"blue"});
+  for (SfuClient* x : {&ca, &cb, &cc}) x->publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  bool everyone = pump_until(all, 30000, [&] {
+    return ca.frames_from(b.peer_id) >= 30 && ca.frames_from(c.peer_id) >= 30 && cb.frames_from(a.peer_id) >= 30 &&
+           cb.frames_from(c.peer_id) >= 30 && cc.frames_from(a.peer_id) >= 30 && cc.frames_from(b.peer_id) >= 30;
+  });
+  std::printf("a<-b %d a<-c %d b<-a %d b<-c %d c<-a %d c<-b %d frames; audio a<-b %d buffers\n",
+              ca.frames_from(b.peer_id), ca.frames_from(c.peer_id), cb.frames_from(a.peer_id),
+              cb.frames_from(c.peer_id), cc.frames_from(a.peer_id), cc.frames_from(b.peer_id),
+              ca.frames_from(b.peer_id, "microphone"));
+  ASSERT_TRUE(everyone) << "every participant decodes video from both others: a " << ca.describe() << "; c "
+                        << cc.describe() << a.http.get("/rooms/" + room + "/media").body;
+  EXPECT_GT(ca.frames_from(b.peer_id, "microphone"), 0) << "audio arrives too";
+
+  // A fourth joins late and publishes nothing: it still receives all three.
+  d.become_member(room);
+  ASSERT_TRUE(d.join(room));
+  SfuClient cd(d);
+  all.push_back(&cd);
+  bool late = pump_until(all, 20000, [&] {
+    return cd.frames_from(a.peer_id) > 0 && cd.frames_from(b.peer_id) > 0 && cd.frames_from(c.peer_id) > 0;
+  });
+  std::printf("late joiner: first frame %.0f ms after its subscribe answer\n", cd.first_frame_ms());
+  ASSERT_TRUE(late) << "the late joiner decodes frames from every publisher";
+
+  // Carol leaves: everyone else's subscribe connection drops her tracks.
+  c.ws->send(std::move(json::Object().set("type", "leave-room")));
+  bool dropped = pump_until({&ca, &cb, &cd}, 15000, [&] {
+    return !ca.offered(c.peer_id) && !cb.offered(c.peer_id) && !cd.offered(c.peer_id);
+  });
+  EXPECT_TRUE(dropped) << "the others are offered a connection without carol's tracks";
+  int before = cd.frames_from(a.peer_id);
+  // A renegotiation may cost a keyframe: decoding resumes at the next one.
+  EXPECT_TRUE(pump_until({&ca, &cb, &cd}, 6000, [&] { return cd.frames_from(a.peer_id) > before + 10; }))
+      << "the others keep receiving after a leave: " << cd.describe();
+}
+
+TEST(Sfu, ScreenShareStartsAndStops) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob");
+  std::string room = meet(a, {&b});
+  SfuClient ca(a), cb(b);
+  ca.publish();
+  cb.publish();
+  std::vector<SfuClient*> all{&ca, &cb};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; })) << cb.describe();
+  ca.start_screen();
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id, "screen") >= 10; }))
+      << "bob decodes alice's screen: " << cb.describe();
+  EXPECT_TRUE(cb.offered(a.peer_id, "screen"));
+  ca.stop_screen();
+  ASSERT_TRUE(pump_until(all, 15000, [&] { return !cb.offered(a.peer_id, "screen"); }))
+      << "the screen track is withdrawn from bob's connection";
+  int camera = cb.frames_from(a.peer_id);
+  EXPECT_TRUE(pump_until(all, 6000, [&] { return cb.frames_from(a.peer_id) > camera + 10; }))
+      << "the camera keeps flowing: " << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
+}
+
+TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob");
+  std::string room = meet(a, {&b});
+  SfuClientOptions loud;
+  loud.volume = 0.8;
+  SfuClient ca(a, loud), cb(b);
+  ca.publish();
+  cb.publish();
+  std::vector<SfuClient*> all{&ca, &cb};
+  ASSERT_TRUE(pump_until(all, 20000, [&] {
+    return cb.frames_from(a.peer_id) >= 10 && cb.frames_from(a.peer_id, "microphone") > 10;
+  })) << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
+  EXPECT_TRUE(pump_until(all, 5000, [&] { return saw_type(cb, "active-speaker", "peerId", a.peer_id); }))
+      << "alice, the only one making noise, becomes the active speaker";
+
+  // Alice mutes her camera: bob stops receiving it; unmuting resumes it.
+  a.ws->send(std::move(json::Object().set("type", "track-muted").set("source", "camera").set("muted", true)));
+  pump_for(all, 500);
+  int muted_at = cb.frames_from(a.peer_id);
+  pump_for(all, 1500);
+  EXPECT_LE(cb.frames_from(a.peer_id) - muted_at, 1) << "a muted camera is not forwarded";
+  EXPECT_TRUE(saw_type(cb, "track-muted", "peerId", a.peer_id));
+  a.ws->send(std::move(json::Object().set("type", "track-muted").set("source", "camera").set("muted", false)));
+  int unmuted_at = cb.frames_from(a.peer_id);
+  EXPECT_TRUE(pump_until(all, 10000, [&] { return cb.frames_from(a.peer_id) > unmuted_at + 10; }))
+      << "forwarding resumes (from a keyframe) after unmute";
+
+  // The host mutes bob's microphone: alice stops receiving it.
+  ASSERT_TRUE(pump_until(all, 10000, [&] { return ca.frames_from(b.peer_id, "microphone") > 10; }));
+  a.ws->send(std::move(json::Object().set("type", "mute").set("peerId", b.peer_id).set("source", "microphone")));
+  pump_for(all, 500);
+  int host_muted_at = ca.frames_from(b.peer_id, "microphone");
+  pump_for(all, 1500);
+  EXPECT_LE(ca.frames_from(b.peer_id, "microphone") - host_muted_at, 2) << "a host mute stops forwarding at once";
+}
+
+TEST(Sfu, FaultsStayWithTheirPeer) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
+  std::string room = meet(a, {&b, &c, &d});
+  SfuClientOptions silent_peer;
+  silent_peer.answer_subscribe_offers = false;  // never answers a subscribe-offer
+  SfuClientOptions no_ice;
+  no_ice.trickle_candidates = false;            // ICE can never connect
+  SfuClient ca(a), cb(b), cc(c, silent_peer), cd(d, no_ice);
+  for (SfuClient* x : {&ca, &cb, &cc, &cd}) x->publish();
+
+  // A bad SDP is refused with an error; the connection stays usable.
+  c.ws->send(std::move(json::Object()
+                           .set("type", "publish-offer")
+                           .set("sdp", "this is not SDP")
+                           .set("tracks", json::Array())));
+  std::vector<SfuClient*> all{&ca, &cb, &cc, &cd};
+  EXPECT_TRUE(pump_until(all, 5000, [&] { return saw_type(cc, "error", "code", "invalid_sdp"); }));
+  EXPECT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 30 && cb.frames_from(a.peer_id) >= 30; }))
+      << "alice and bob talk although carol never answers and dave's ICE never connects: " << ca.describe() << "; "
+      << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
+  EXPECT_GT(ca.frames_from(c.peer_id), 0) << "carol still publishes";
+
+  // Bob vanishes without a word (WebSocket gone): alice's connection drops his tracks.
+  b.ws.reset();
+  EXPECT_TRUE(pump_until({&ca, &cc, &cd}, 20000, [&] { return !ca.offered(b.peer_id); }));
+  int before = ca.frames_from(c.peer_id);
+  EXPECT_TRUE(pump_until({&ca, &cc, &cd}, 6000, [&] { return ca.frames_from(c.peer_id) > before + 10; }))
+      << "the room keeps running: " << ca.describe();
+  auto r = a.http.get("/rooms/" + room + "/media");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(int_field(r.json().get(), "participants"), 3);
+}
+
+TEST(Sfu, BreakoutRoomsIsolateMedia) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host"), a(server, "ann"), b(server, "ben"), c(server, "cid");
+  std::string main = meet(host, {&a, &b, &c});
+  std::string body = R"({"rooms":[{"name":"Red","peerIds":[")" + a.peer_id + R"(",")" + b.peer_id +
+                     R"("]},{"name":"Blue","peerIds":[")" + c.peer_id + R"("]}]})";
+  auto r = host.http.post("/rooms/" + main + "/breakouts", body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Everyone assigned is moved into the breakout as a new peer of that room.
+  std::map<TestPerson*, std::string> breakout;
+  for (TestPerson* p : {&a, &b, &c}) {
+    JsonNodePtr joined = p->ws->wait_for("room-joined", 10000);
+    ASSERT_TRUE(joined) << "moved into a breakout";
+    p->peer_id = str_field(joined.get(), "peerId");
+    breakout[p] = str_field(joined.get(), "roomId");
+  }
+  ASSERT_EQ(breakout[&a], breakout[&b]);
+  ASSERT_NE(breakout[&a], breakout[&c]);
+  SfuClient ca(a, {"red"}), cb(b, {"green"}), cc(c, {"blue"});
+  for (SfuClient* x : {&ca, &cb, &cc}) x->publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  EXPECT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 10 && cb.frames_from(a.peer_id) >= 10; }))
+      << "ann and ben see each other in Red: " << ca.describe();
+  pump_for(all, 1000);
+  EXPECT_EQ(cc.subscribe_offers(), 0) << "cid, alone in Blue, is offered nothing";
+  EXPECT_FALSE(ca.offered(c.peer_id)) << "Red hears nothing from Blue";
+  EXPECT_EQ(ca.frames_from(c.peer_id) + cb.frames_from(c.peer_id), 0);
+}
+
+TEST(Sfu, JoinLeaveCyclesLeakNothing) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob");
+  std::string room = meet(a, {&b});
+  SfuClient ca(a);
+  ca.publish();
+  ASSERT_TRUE(pump_until({&ca}, 5000, [&] { return false; }) || true);
+  auto stats = [&] {
+    auto r = a.http.get("/rooms/" + room + "/media");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? static_cast<int>(int_field(r.json().get(), "elements")) : -1;
+  };
+  // One cycle: bob joins, publishes, is offered alice's tracks, answers, leaves.
+  auto cycle = [&] {
+    SfuClient cb(b);
+    cb.publish();
+    pump_until({&ca, &cb}, 10000, [&] { return cb.subscribe_offers() > 0 && ca.offered(b.peer_id); });
+    pump_for({&ca, &cb}, 100);
+    b.ws->send(std::move(json::Object().set("type", "leave-room")));
+    pump_until({&ca, &cb}, 10000, [&] { return !ca.offered(b.peer_id); });
+    ASSERT_TRUE(b.join(room));
+  };
+  b.ws->send(std::move(json::Object().set("type", "leave-room")));
+  pump_for({&ca}, 300);
+  b.join(room);
+  for (int i = 0; i < 5; ++i) cycle();  // warm up caches and pools
+  int elements_before = stats();
+  auto [rss_before, threads_before] = rss_kb_and_threads(server.pid());
+  const int cycles = 100;
+  for (int i = 0; i < cycles; ++i) cycle();
+  pump_for({&ca}, 1000);
+  int elements_after = stats();
+  auto [rss_after, threads_after] = rss_kb_and_threads(server.pid());
+  std::printf("after %d join/leave cycles: elements %d -> %d, threads %ld -> %ld, RSS %ld -> %ld kB\n", cycles,
+              elements_before, elements_after, threads_before, threads_after, rss_before, rss_after);
+  EXPECT_EQ(elements_after, elements_before) << "no elements are left behind";
+  EXPECT_LE(threads_after, threads_before + 4) << "no threads are left behind";
+  EXPECT_LT(rss_after - rss_before, 100 * 1024) << "memory does not grow without bound";
+}
+
+}  // namespace
+}  // namespace convene::testing

@@ -1,0 +1,381 @@
+#include "sfu_client.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+namespace convene::testing {
+
+namespace {
+
+constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+constexpr const char* kOpusCaps =
+    "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2";
+
+GstWebRTCSessionDescription* reply_sdp(GstPromise* p, const char* field) {
+  const GstStructure* r = gst_promise_get_reply(p);
+  GstWebRTCSessionDescription* desc = nullptr;
+  if (r) gst_structure_get(r, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
+  return desc;
+}
+
+std::string sdp_text(GstWebRTCSessionDescription* d) {
+  g_autofree char* t = gst_sdp_message_as_text(d->sdp);
+  return t;
+}
+
+struct PromiseCtx {
+  SfuClient* self;
+  std::function<void(GstPromise*)> fn;
+};
+
+GstPromise* promise(SfuClient* self, std::function<void(GstPromise*)> fn) {
+  return gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer d) { static_cast<PromiseCtx*>(d)->fn(p); }, new PromiseCtx{self, std::move(fn)},
+      [](gpointer d) { delete static_cast<PromiseCtx*>(d); });
+}
+
+void set_description(GstElement* w, const char* signal, GstWebRTCSDPType type, const std::string& sdp,
+                     GstPromise* done) {
+  GstSDPMessage* msg = nullptr;
+  gst_sdp_message_new_from_text(sdp.c_str(), &msg);
+  GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(type, msg);
+  g_signal_emit_by_name(w, signal, desc, done);
+  gst_webrtc_session_description_free(desc);
+}
+
+}  // namespace
+
+SfuClient::SfuClient(TestPerson& person, SfuClientOptions options) : person_(person), options_(options) {
+  pipeline_ = gst_pipeline_new(nullptr);
+  gst_object_ref_sink(pipeline_);
+  gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+}
+
+SfuClient::~SfuClient() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  if (screen_pad_) gst_object_unref(screen_pad_);
+  gst_object_unref(pipeline_);
+}
+
+GstElement* SfuClient::make_webrtcbin(const char* name, const char* pc) {
+  GstElement* w = gst_element_factory_make("webrtcbin", name);
+  g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 50u, nullptr);
+  GstWebRTCICE* ice = nullptr;
+  g_object_get(w, "ice-agent", &ice, nullptr);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+  gst_object_unref(ice);
+  struct Ctx {
+    SfuClient* self;
+    std::string pc;
+  };
+  g_signal_connect_data(
+      w, "on-ice-candidate", G_CALLBACK(+[](GstElement*, guint mline, gchar* cand, gpointer d) {
+        auto* c = static_cast<Ctx*>(d);
+        if (!c->self->options_.trickle_candidates) return;
+        c->self->queue_send(std::move(json::Object()
+                                          .set("type", "sfu-candidate")
+                                          .set("pc", c->pc)
+                                          .set("candidate", cand)
+                                          .set("sdpMLineIndex", static_cast<int64_t>(mline))));
+      }),
+      new Ctx{this, pc}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); }, static_cast<GConnectFlags>(0));
+  gst_bin_add(GST_BIN(pipeline_), w);
+  gst_element_sync_state_with_parent(w);
+  return w;
+}
+
+void SfuClient::queue_send(json::Object&& message) {
+  std::string text = std::move(message).to_string();
+  std::lock_guard<std::mutex> lock(mutex_);
+  outbox_.push_back(std::move(text));
+}
+
+// One sending track: `description` produces RTP with `caps`; a sendonly
+// transceiver with those codec preferences carries it.
+void SfuClient::add_source(const std::string& description_text, const char* caps_base) {
+  // Each stream names its SSRC in the offer, as browsers do, so the server
+  // can tell two video m-lines with the same payload type apart.
+  guint ssrc = g_random_int();
+  std::string caps_str = std::string(caps_base) + ",ssrc=(uint)" + std::to_string(ssrc);
+  const char* caps_text = caps_str.c_str();
+  std::string description = description_text;
+  description.replace(description.find(caps_base), strlen(caps_base), caps_str);
+  auto pay = description.find(" pt=");
+  description.insert(pay, " ssrc=" + std::to_string(ssrc));
+  GstElement* src = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_), src);
+  GstPad* sink = gst_element_request_pad_simple(pub_, "sink_%u");
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(sink, "transceiver", &trans, nullptr);
+  g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
+  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps, nullptr);
+  gst_object_unref(trans);
+  g_autoptr(GstPad) src_pad = gst_element_get_static_pad(src, "src");
+  gst_pad_link(src_pad, sink);
+  gst_element_sync_state_with_parent(src);
+  if (description.find("pattern=ball") != std::string::npos) {
+    screen_src_ = src;
+    screen_pad_ = sink;
+  } else {
+    gst_object_unref(sink);
+  }
+}
+
+void SfuClient::publish() {
+  pub_ = make_webrtcbin("pub", "publish");
+  if (options_.audio) {
+    add_source("audiotestsrc is-live=true wave=sine freq=440 volume=" + std::to_string(options_.volume) +
+                   " ! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111 ! " + kOpusCaps,
+               kOpusCaps);
+    pub_sources_["audio"] = "microphone";
+  }
+  if (options_.video) {
+    add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
+                   std::to_string(options_.width) + ",height=" + std::to_string(options_.height) +
+                   ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) + " ! rtpvp8pay pt=96 ! " + kVp8Caps,
+               kVp8Caps);
+  }
+  offer_publish();
+}
+
+void SfuClient::start_screen() {
+  add_source("videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 ! "
+             "vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) +
+                 " ! rtpvp8pay pt=96 ! " + kVp8Caps,
+             kVp8Caps);
+  screen_on_ = true;
+  offer_publish();
+}
+
+void SfuClient::stop_screen() {
+  // The source stops and the next offer no longer lists the screen; the
+  // transceiver keeps its direction, as a browser's replaceTrack(null) does.
+  // (Turning a sending transceiver inactive in a renegotiation stopped every
+  // stream of the connection with webrtcbin 1.22.)
+  screen_on_ = false;
+  if (screen_src_) {
+    gst_element_set_locked_state(screen_src_, TRUE);
+    gst_element_set_state(screen_src_, GST_STATE_NULL);
+  }
+  offer_publish();
+}
+
+// Offers what the publish connection carries; the tracks list names each
+// m-line's mid by the order the sources were added (audio, camera, screen).
+void SfuClient::offer_publish() {
+  bool screen_on = screen_on_;
+  bool audio = options_.audio, video = options_.video;
+  g_signal_emit_by_name(pub_, "create-offer", nullptr, promise(this, [this, screen_on, audio, video](GstPromise* p) {
+                          GstWebRTCSessionDescription* offer = reply_sdp(p, "offer");
+                          if (!offer) return;
+                          g_signal_emit_by_name(pub_, "set-local-description", offer, nullptr);
+                          std::vector<std::string> order;
+                          if (audio) order.push_back("microphone");
+                          if (video) order.push_back("camera");
+                          order.push_back("screen");
+                          json::Array tracks;
+                          for (guint i = 0; i < gst_sdp_message_medias_len(offer->sdp) && i < order.size(); ++i) {
+                            if (order[i] == "screen" && !screen_on) continue;
+                            const GstSDPMedia* m = gst_sdp_message_get_media(offer->sdp, i);
+                            const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
+                            tracks.add(std::move(json::Object().set("mid", mid ? mid : "").set("source", order[i])));
+                          }
+                          queue_send(std::move(json::Object()
+                                                   .set("type", "publish-offer")
+                                                   .set("sdp", sdp_text(offer))
+                                                   .set("tracks", std::move(tracks))));
+                          gst_webrtc_session_description_free(offer);
+                        }));
+}
+
+SfuClient::Counter& SfuClient::counter(const std::string& mid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& c = counters_[mid];
+  if (!c) c = std::make_unique<Counter>();
+  return *c;
+}
+
+void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
+  auto* self = static_cast<SfuClient*>(data);
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(pad, "transceiver", &trans, nullptr);
+  g_autofree char* mid = nullptr;
+  GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+  g_object_get(trans, "mid", &mid, "kind", &kind, nullptr);
+  gst_object_unref(trans);
+  bool audio = kind == GST_WEBRTC_KIND_AUDIO;
+  if (g_getenv("SFU_CLIENT_DEBUG")) std::fprintf(stderr, "client pad %s mid %s\n", GST_PAD_NAME(pad), mid ? mid : "?");
+  GstElement* bin = gst_parse_bin_from_description(
+      audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
+            // Like a browser, ask for a keyframe (RTCP PLI) when packets were
+            // lost or a picture cannot be decoded.
+            : "queue ! rtpvp8depay request-keyframe=true ! "
+              "vp8dec automatic-request-sync-points=true discard-corrupted-frames=true ! "
+              "fakesink name=count signal-handoffs=true sync=false async=false",
+      TRUE, nullptr);
+  Counter* c = &self->counter(mid ? mid : "");
+  struct Ctx {
+    SfuClient* self;
+    Counter* counter;
+  };
+  g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(bin), "count");
+  g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer d) {
+                          auto* ctx = static_cast<Ctx*>(d);
+                          ctx->counter->count++;
+                          double expected = -1;
+                          gint64 answered = ctx->self->answered_us_.load();
+                          if (answered && ctx->self->first_frame_ms_.compare_exchange_strong(
+                                              expected, (g_get_monotonic_time() - answered) / 1000.0)) {
+                          }
+                        }),
+                        new Ctx{self, c}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); },
+                        static_cast<GConnectFlags>(0));
+  gst_bin_add(GST_BIN(self->pipeline_), bin);
+  gst_element_sync_state_with_parent(bin);
+  g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(bin, "sink");
+  gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo*, gpointer d) {
+    static_cast<Counter*>(d)->packets++;
+    return GST_PAD_PROBE_OK;
+  }, c, nullptr);
+  gst_pad_link(pad, sinkpad);
+}
+
+void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
+  subscribe_offers_++;
+  {
+    std::map<std::string, TrackRef> next;
+    for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i) {
+      JsonObject* t = json_array_get_object_element(tracks, i);
+      std::string mid = json_object_get_string_member(t, "mid");
+      TrackRef ref{json_object_get_string_member(t, "peerId"), json_object_get_string_member(t, "source"),
+                   json_object_get_string_member(t, "kind"), 0};
+      Counter& c = counter(mid);
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto old = tracks_.find(mid);
+      bool same = old != tracks_.end() && old->second.peer_id == ref.peer_id && old->second.source == ref.source;
+      ref.base = same ? old->second.base : c.count.load();
+      next[mid] = ref;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    tracks_ = std::move(next);
+  }
+  if (!options_.answer_subscribe_offers) return;
+  if (!sub_) {
+    sub_ = make_webrtcbin("sub", "subscribe");
+    g_signal_connect(sub_, "pad-added", G_CALLBACK(on_sub_pad), this);
+    // Ask for retransmissions of what the network lost, as browsers do.
+    g_signal_connect(sub_, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer) {
+                       g_object_set(t, "do-nack", TRUE, nullptr);
+                     }),
+                     nullptr);
+  }
+  set_description(sub_, "set-remote-description", GST_WEBRTC_SDP_TYPE_OFFER, sdp,
+                  promise(this, [this](GstPromise*) {
+                    g_signal_emit_by_name(sub_, "create-answer", nullptr, promise(this, [this](GstPromise* p) {
+                                            GstWebRTCSessionDescription* answer = reply_sdp(p, "answer");
+                                            if (!answer) return;
+                                            g_signal_emit_by_name(sub_, "set-local-description", answer, nullptr);
+                                            queue_send(std::move(json::Object()
+                                                                     .set("type", "subscribe-answer")
+                                                                     .set("sdp", sdp_text(answer))));
+                                            gint64 zero = 0;
+                                            answered_us_.compare_exchange_strong(zero, g_get_monotonic_time());
+                                            gst_webrtc_session_description_free(answer);
+                                          }));
+                  }));
+}
+
+void SfuClient::on_message(JsonNode* node) {
+  JsonObject* m = json_node_get_object(node);
+  std::string type = json_object_get_string_member_with_default(m, "type", "");
+  if (type == "publish-answer") {
+    set_description(pub_, "set-remote-description", GST_WEBRTC_SDP_TYPE_ANSWER,
+                    json_object_get_string_member(m, "sdp"), nullptr);
+  } else if (type == "subscribe-offer") {
+    on_subscribe_offer(json_object_get_string_member(m, "sdp"), json_object_get_array_member(m, "tracks"));
+  } else if (type == "sfu-candidate") {
+    if (!options_.trickle_candidates) return;
+    std::string pc = json_object_get_string_member(m, "pc");
+    GstElement* target = pc == "publish" ? pub_ : sub_;
+    if (target)
+      g_signal_emit_by_name(target, "add-ice-candidate",
+                            static_cast<guint>(json_object_get_int_member_with_default(m, "sdpMLineIndex", 0)),
+                            json_object_get_string_member(m, "candidate"));
+  } else {
+    others_.push_back(JsonNodePtr(json_node_copy(node)));
+  }
+}
+
+void SfuClient::pump(int ms) {
+  gint64 deadline = g_get_monotonic_time() + ms * 1000LL;
+  do {
+    std::vector<std::string> out;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      out.swap(outbox_);
+    }
+    for (auto& text : out) person_.ws->send_text(text);
+    if (JsonNodePtr m = person_.ws->next(5)) on_message(m.get());
+  } while (g_get_monotonic_time() < deadline);
+}
+
+int SfuClient::frames_from(const std::string& peer_id, const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int total = 0;
+  for (const auto& [mid, t] : tracks_) {
+    if (t.peer_id != peer_id || t.source != source) continue;
+    auto c = counters_.find(mid);
+    if (c != counters_.end()) total += c->second->count.load() - t.base;
+  }
+  return total;
+}
+
+std::vector<std::string> SfuClient::offered_peers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> peers;
+  for (const auto& [mid, t] : tracks_)
+    if (std::find(peers.begin(), peers.end(), t.peer_id) == peers.end()) peers.push_back(t.peer_id);
+  return peers;
+}
+
+bool SfuClient::offered(const std::string& peer_id, const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [mid, t] : tracks_)
+    if (t.peer_id == peer_id && (source.empty() || t.source == source)) return true;
+  return false;
+}
+
+}  // namespace convene::testing
+
+namespace convene::testing {
+
+std::string SfuClient::describe() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string out;
+  for (const auto& [mid, t] : tracks_) {
+    auto c = counters_.find(mid);
+    out += mid + "=" + t.peer_id + "/" + t.source + " " + std::to_string(c == counters_.end() ? -1 : c->second->count.load()) +
+           " (base " + std::to_string(t.base) + "); ";
+  }
+  for (const auto& [mid, c] : counters_)
+    out += "[" + mid + ":" + std::to_string(c->count.load()) + " from " + std::to_string(c->packets.load()) + " packets] ";
+  // Errors the client's own pipeline reported, if any.
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+    g_autoptr(GError) e = nullptr;
+    gst_message_parse_error(m, &e, nullptr);
+    out += std::string(" client error from ") + GST_MESSAGE_SRC_NAME(m) + ": " + e->message;
+    gst_message_unref(m);
+  }
+  return out;
+}
+
+}  // namespace convene::testing

@@ -1,0 +1,106 @@
+// A participant of an SFU room written with GStreamer's webrtcbin: publishes
+// test video (VP8) and audio (Opus) on a publish connection, answers the
+// server's subscribe offers and decodes everything it receives, counting
+// frames per remote peer and source. Used by the media tests and reusable by
+// load generators.
+//
+// Threads: the test's thread drives it with pump(), which handles WebSocket
+// messages and sends what webrtcbin's threads queued (they never touch the
+// WebSocket). Frame counters are updated on streaming threads (atomics).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "test_person.h"
+
+namespace convene::testing {
+
+struct SfuClientOptions {
+  std::string video_pattern = "smpte";  // videotestsrc pattern
+  int width = 320;
+  int height = 240;
+  bool video = true;
+  bool audio = true;
+  double volume = 0.0;  // audiotestsrc volume: 0 is silence
+  bool answer_subscribe_offers = true;  // false: a peer that never answers
+  bool trickle_candidates = true;       // false: ICE cannot succeed
+  // Frames between the encoder's own keyframes. Keyframe requests (PLI/FIR)
+  // bring one sooner; the periodic one is the fallback a loaded machine's
+  // lost keyframe bursts need, as browsers rely on repeated PLIs.
+  int keyframe_interval = 60;
+};
+
+class SfuClient {
+ public:
+  SfuClient(TestPerson& person, SfuClientOptions options = {});
+  ~SfuClient();
+
+  // Builds the publish connection and sends publish-offer.
+  void publish();
+  // Adds a screen track (a new publish-offer on the same connection) / stops it.
+  void start_screen();
+  void stop_screen();
+  // Handles this client's WebSocket messages for `ms` milliseconds.
+  void pump(int ms);
+
+  // Frames decoded from `peer_id`'s track of that source (video) or audio buffers (microphone).
+  int frames_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
+  bool offered(const std::string& peer_id, const std::string& source = "") const;
+  int subscribe_offers() const { return subscribe_offers_; }
+  // Peers with a track in the latest subscribe-offer.
+  std::vector<std::string> offered_peers() const;
+  // Messages pump() saw that were not for the media connections, in order.
+  std::vector<JsonNodePtr>& others() { return others_; }
+  // Milliseconds from the first subscribe-answer sent to the first decoded frame (-1: none yet).
+  double first_frame_ms() const { return first_frame_ms_.load(); }
+  TestPerson& person() { return person_; }
+  // "mid=peer/source count (base)" for every offered track, for failure messages.
+  std::string describe() const;
+
+ private:
+  struct Counter {
+    std::atomic<int> count{0};    // decoded frames (video) or buffers (audio)
+    std::atomic<int> packets{0};  // RTP packets that reached the depayloader
+  };
+  struct TrackRef {
+    std::string peer_id, source, kind;
+    int base = 0;  // the mid's count when it started carrying this track
+  };
+  GstElement* make_webrtcbin(const char* name, const char* pc);
+  void add_source(const std::string& description, const char* caps);
+  void offer_publish();
+  void on_message(JsonNode* message);
+  void on_subscribe_offer(const std::string& sdp, JsonArray* tracks);
+  void queue_send(json::Object&& message);
+  Counter& counter(const std::string& mid);
+  static void on_sub_pad(GstElement*, GstPad* pad, gpointer self);
+
+  TestPerson& person_;
+  SfuClientOptions options_;
+  GstElement* pipeline_ = nullptr;
+  GstElement* pub_ = nullptr;
+  GstElement* sub_ = nullptr;
+  GstElement* screen_src_ = nullptr;
+  GstPad* screen_pad_ = nullptr;
+  std::map<std::string, std::string> pub_sources_;  // webrtcbin sink pad name -> source
+  std::vector<JsonNodePtr> others_;
+  int subscribe_offers_ = 0;
+  bool screen_on_ = false;
+
+  mutable std::mutex mutex_;  // guards what webrtcbin's threads share with the test thread
+  std::vector<std::string> outbox_;
+  std::map<std::string, std::unique_ptr<Counter>> counters_;  // by mid
+  std::map<std::string, TrackRef> tracks_;                     // by mid, from the latest subscribe-offer
+  std::atomic<gint64> answered_us_{0};
+  std::atomic<double> first_frame_ms_{-1};
+};
+
+}  // namespace convene::testing
