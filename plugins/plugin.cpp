@@ -2,9 +2,12 @@
 // gst-launch/gst-inspect (GST_PLUGIN_PATH=build/plugins).
 #include <gst/gst.h>
 
+#include "convene_composite.h"
 #include "convene_rtp_forward.h"
 
-static gboolean plugin_init(GstPlugin* plugin) { return convene_rtp_forward_register(plugin); }
+static gboolean plugin_init(GstPlugin* plugin) {
+  return convene_rtp_forward_register(plugin) && convene_composite_register(plugin);
+}
 
 #define PACKAGE "convene"
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, convene, "Convene media server elements", plugin_init,

@@ -14,12 +14,12 @@ RUN_PACKAGES=(
   libsodium-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
+  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
   ca-certificates
 )
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
-  postgresql ffmpeg iproute2 sqlite3 curl procps openssl
+  postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp
   chromium fonts-noto-color-emoji
 )
 

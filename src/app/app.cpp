@@ -9,6 +9,7 @@
 #include "auth/auth_module.h"
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
+#include "recording/recording_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
 #include "convene-build-config.h"
@@ -35,8 +36,9 @@ App::App(config::Config config) : config_(std::move(config)) {
 }
 
 App::~App() {
-  // Modules hold references into the server and store: drop them first.
-  modules_.clear();
+  // Modules hold references into the server and store: drop them first,
+  // newest first (recording uses media, media uses signaling...).
+  while (!modules_.empty()) modules_.pop_back();
   http_.reset();
   protections_.reset();
   if (store_) store_->close();
@@ -136,6 +138,8 @@ void App::start() {
   auto* signaling = module<signaling::SignalingModule>();
   modules_.push_back(std::make_unique<media::MediaModule>(*this, *signaling));
   signaling->set_media_handler(module<media::MediaModule>());
+  // Recording and egress take the SFU's tracks.
+  modules_.push_back(std::make_unique<recording::RecordingModule>(*this, module<media::MediaModule>()));
   // Reminders reach users' open connections; rooms the janitor ends close live.
   module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
   module<meeting::MeetingModule>()->set_room_ended_listener(

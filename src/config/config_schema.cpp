@@ -108,6 +108,20 @@ const std::vector<KeySpec>& schema() {
       {"meeting", "idle_end_min", Type::Int, "30", "Instant meetings idle this long are ended."},
       {"meeting", "idle_check_sec", Type::Int, "60", "How often idle instant meetings are looked for."},
       {"meeting", "breakout_warning_sec", Type::Int, "60", "Warning before timed breakout rooms close."},
+      // [recording]: composite recording and RTMP/HLS egress.
+      {"recording", "enabled", Type::Bool, "true", "Allow server-side recording and egress."},
+      {"recording", "pipelines_dir", Type::String, "",
+       "Directory of the *.pipeline descriptions; empty uses the ones installed with Convene."},
+      {"recording", "directory", Type::String, "", "Where recordings are written; empty is <data_dir>/recordings."},
+      {"recording", "format", Type::String, "webm", "webm (VP8 + Opus) or mp4 (H.264 + AAC, fragmented)."},
+      {"recording", "width", Type::Int, "1280", "Width of the composite picture."},
+      {"recording", "height", Type::Int, "720", "Height of the composite picture."},
+      {"recording", "framerate", Type::Int, "30", "Frames per second of the composite picture."},
+      {"recording", "finalize_timeout_sec", Type::Int, "10", "How long a stopping recording may take to finish its file."},
+      {"recording", "hls_directory", Type::String, "", "Where HLS segments are written; empty is <data_dir>/live."},
+      {"recording", "rtmp_max_retries", Type::Int, "10",
+       "Reconnection attempts after an RTMP receiver drops before the egress is FAILED (0: never give up)."},
+      {"recording", "rtmp_max_backoff_sec", Type::Int, "30", "Longest wait between RTMP reconnection attempts."},
   };
   return keys;
 }

@@ -16,7 +16,8 @@ json::Object RoomRecord::to_json() const {
       .set_time("endedAt", ended_at)
       .set_optional("description", description)
       .set_optional("durationMin", duration_min)
-      .set("lobbyEnabled", lobby_enabled);
+      .set("lobbyEnabled", lobby_enabled)
+      .set("e2ee", e2ee);
   return o;
 }
 

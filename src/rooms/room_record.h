@@ -23,9 +23,11 @@ struct RoomRecord {
   std::optional<std::string> description;
   std::optional<int64_t> duration_min;
   bool lobby_enabled = false;
+  // End-to-end encrypted media: the server cannot record or stream it.
+  bool e2ee = false;
 
   // {id, name, type, inviteCode, hostId, isActive, maxParticipants, createdAt,
-  //  scheduledAt, endedAt, description, durationMin, lobbyEnabled}
+  //  scheduledAt, endedAt, description, durationMin, lobbyEnabled, e2ee}
   json::Object to_json() const;
   // "p2p" for ONE_TO_ONE rooms, "sfu" otherwise.
   const char* media_mode() const { return type == "ONE_TO_ONE" ? "p2p" : "sfu"; }

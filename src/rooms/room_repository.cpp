@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kRoomColumns =
     "r.id, r.name, r.type, r.invite_code, r.host_id, r.is_active, r.max_participants, r.created_at,"
-    " r.scheduled_at, r.ended_at, r.description, r.duration_min, r.lobby_enabled";
+    " r.scheduled_at, r.ended_at, r.description, r.duration_min, r.lobby_enabled, r.e2ee";
 
 RoomRecord room_from(const store::Row& row) {
   RoomRecord r;
@@ -28,6 +28,7 @@ RoomRecord room_from(const store::Row& row) {
   r.description = row.opt_text("description");
   r.duration_min = row.opt_integer("duration_min");
   r.lobby_enabled = row.boolean("lobby_enabled");
+  r.e2ee = row.boolean("e2ee");
   return r;
 }
 
@@ -52,10 +53,10 @@ RoomRecord create(store::Connection& c, RoomRecord room) {
     try {
       c.exec(
           "INSERT INTO rooms (id, name, type, invite_code, host_id, is_active, max_participants, created_at,"
-          " scheduled_at, description, duration_min, lobby_enabled, last_activity_at)"
-          " VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$7)",
+          " scheduled_at, description, duration_min, lobby_enabled, last_activity_at, e2ee)"
+          " VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$7,$12)",
           {room.id, room.name, room.type, room.invite_code, room.host_id, room.max_participants, room.created_at,
-           room.scheduled_at, room.description, room.duration_min, room.lobby_enabled});
+           room.scheduled_at, room.description, room.duration_min, room.lobby_enabled, room.e2ee});
       break;
     } catch (const store::Error& e) {
       if (e.kind != store::ErrorKind::Conflict || attempt >= 3) throw;

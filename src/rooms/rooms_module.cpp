@@ -94,6 +94,7 @@ void RoomsModule::create(http::ExchangePtr ex) {
   if (room.duration_min && (*room.duration_min < 1 || *room.duration_min > 1440))
     throw json::FieldError("durationMin", "'durationMin' must be 1 to 1440");
   room.lobby_enabled = json::optional_bool(body, "lobbyEnabled").value_or(false);
+  room.e2ee = json::optional_bool(body, "e2ee").value_or(false);
   room.created_at = timeutil::now_ms();
 
   app_.store().run<RoomRecord>([room](store::Connection& c) { return c.transaction([&] { return room_store::create(c, room); }); },

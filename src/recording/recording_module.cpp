@@ -1,0 +1,757 @@
+// Threads: see recording_module.h.
+#include "recording/recording_module.h"
+
+#include <glib/gstdio.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "auth/auth_module.h"
+#include "convene-build-config.h"
+#include "http/error.h"
+#include "rooms/room_record.h"
+#include "rooms/room_repository.h"
+#include "rooms/rooms_module.h"
+#include "signaling/signaling_module.h"
+#include "util/log.h"
+#include "util/random.h"
+#include "util/time.h"
+
+#define GST_CAT_DEFAULT convene_recording_debug
+
+namespace convene::recording {
+namespace {
+
+// Runs `fn` on the next main-loop iteration unless `alive` went false.
+void post(std::weak_ptr<bool> alive, std::function<void()> fn) {
+  struct Job {
+    std::weak_ptr<bool> alive;
+    std::function<void()> fn;
+  };
+  GSource* s = g_idle_source_new();
+  g_source_set_callback(
+      s,
+      [](gpointer d) -> gboolean {
+        auto* j = static_cast<Job*>(d);
+        if (j->alive.lock()) j->fn();
+        return G_SOURCE_REMOVE;
+      },
+      new Job{std::move(alive), std::move(fn)}, [](gpointer d) { delete static_cast<Job*>(d); });
+  g_source_attach(s, g_main_context_default());
+  g_source_unref(s);
+}
+
+GSourcePtr after_seconds(guint sec, std::function<void()> fn) {
+  GSource* s = g_timeout_source_new_seconds(sec);
+  g_source_set_callback(
+      s,
+      [](gpointer d) -> gboolean {
+        (*static_cast<std::function<void()>*>(d))();
+        return G_SOURCE_REMOVE;
+      },
+      new std::function<void()>(std::move(fn)), [](gpointer d) { delete static_cast<std::function<void()>*>(d); });
+  g_source_attach(s, g_main_context_default());
+  return GSourcePtr(s);
+}
+
+std::string dir_or_default(const std::string& configured, const std::string& data_dir, const char* sub) {
+  if (!configured.empty()) return configured;
+  g_autofree char* d = g_build_filename(data_dir.c_str(), sub, nullptr);
+  return d;
+}
+
+std::optional<int64_t> file_size(const std::string& path) {
+  GStatBuf st;
+  if (g_stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<int64_t>(st.st_size);
+}
+
+// A file a crash left behind plays when it has a container header and data.
+bool playable_header(const std::string& path) {
+  auto size = file_size(path);
+  if (!size || *size < 1024) return false;
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  unsigned char head[12] = {};
+  size_t n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  if (n < sizeof head) return false;
+  bool ebml = head[0] == 0x1a && head[1] == 0x45 && head[2] == 0xdf && head[3] == 0xa3;  // Matroska/WebM
+  bool iso = memcmp(head + 4, "ftyp", 4) == 0;                                         // MP4
+  return ebml || iso;
+}
+
+int64_t mtime_ms(const std::string& path) {
+  GStatBuf st;
+  if (g_stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtime) * 1000;
+}
+
+bool valid_rtmp_url(const std::string& url) {
+  if (url.rfind("rtmp://", 0) != 0 && url.rfind("rtmps://", 0) != 0) return false;
+  if (url.size() > 2048) return false;
+  for (char c : url)
+    if (c == '"' || c == '\\' || c == ' ' || static_cast<unsigned char>(c) < 0x20) return false;
+  return true;
+}
+
+bool valid_live_name(const std::string& name) {
+  if (name == "index.m3u8") return true;
+  if (name.rfind("segment", 0) != 0 || name.size() < 11 || name.substr(name.size() - 3) != ".ts") return false;
+  for (char c : name.substr(7, name.size() - 10))
+    if (!g_ascii_isdigit(c)) return false;
+  return true;
+}
+
+// Parses "bytes=a-b" / "bytes=a-" / "bytes=-n" against size; false when unsatisfiable.
+bool parse_range(const std::string& header, int64_t size, int64_t* first, int64_t* last) {
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return false;
+  std::string spec = header.substr(6);
+  size_t dash = spec.find('-');
+  if (dash == std::string::npos) return false;
+  std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  auto number = [](const std::string& s, int64_t* out) {
+    if (s.empty()) return false;
+    for (char c : s)
+      if (!g_ascii_isdigit(c)) return false;
+    *out = g_ascii_strtoll(s.c_str(), nullptr, 10);
+    return true;
+  };
+  int64_t x = 0, y = 0;
+  if (a.empty()) {  // the last n bytes
+    if (!number(b, &y) || y == 0) return false;
+    *first = std::max<int64_t>(0, size - y);
+    *last = size - 1;
+  } else {
+    if (!number(a, &x)) return false;
+    *first = x;
+    *last = b.empty() ? size - 1 : (number(b, &y) ? std::min(y, size - 1) : -1);
+  }
+  return *first <= *last && *first < size;
+}
+
+}  // namespace
+
+struct RecordingModule::Active {
+  RecordingRow row;
+  std::unique_ptr<EncoderOutput> output;
+  bool stopping = false;
+  int64_t stopped_at = 0;
+  std::vector<std::function<void(const RecordingRow&)>> waiters;
+  GSourcePtr timeout;
+};
+
+RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
+    : app_(app),
+      authenticator_(app.module<auth::AuthModule>()->authenticator()),
+      media_(media),
+      signaling_(app.module<signaling::SignalingModule>()) {
+  auto& cfg = app.config();
+  enabled_ = cfg.get_bool("recording", "enabled");
+  directory_ = dir_or_default(cfg.get_string("recording", "directory"), app.data_dir(), "recordings");
+  hls_directory_ = dir_or_default(cfg.get_string("recording", "hls_directory"), app.data_dir(), "live");
+  format_ = cfg.get_string("recording", "format");
+  if (format_ != "webm" && format_ != "mp4") throw std::runtime_error("[recording] format must be webm or mp4");
+  composite_options_.width = static_cast<int>(cfg.get_int("recording", "width"));
+  composite_options_.height = static_cast<int>(cfg.get_int("recording", "height"));
+  composite_options_.framerate = static_cast<int>(cfg.get_int("recording", "framerate"));
+  if (composite_options_.width < 16 || composite_options_.height < 16 || composite_options_.framerate < 1)
+    throw std::runtime_error("[recording] width, height and framerate must be positive");
+  finalize_timeout_sec_ = std::max<int64_t>(1, cfg.get_int("recording", "finalize_timeout_sec"));
+  egress_settings_.max_retries = static_cast<int>(cfg.get_int("recording", "rtmp_max_retries"));
+  egress_settings_.max_backoff_sec = static_cast<int>(std::max<int64_t>(1, cfg.get_int("recording", "rtmp_max_backoff_sec")));
+
+  if (enabled_) {
+    std::string dir = cfg.get_string("recording", "pipelines_dir");
+    if (dir.empty()) dir = CONVENE_DEFAULT_PIPELINES_DIR;
+    // A bad description stops start-up here, with the parser's message.
+    pipelines_ = std::make_unique<PipelineLibrary>(dir, std::vector<std::string>{"recording-" + format_, "rtmp", "hls"});
+    if (g_mkdir_with_parents(directory_.c_str(), 0700) != 0)
+      throw std::runtime_error("cannot create recording directory " + directory_);
+    if (g_mkdir_with_parents(hls_directory_.c_str(), 0700) != 0)
+      throw std::runtime_error("cannot create HLS directory " + hls_directory_);
+  }
+  if (media_) media_->add_listener(this);
+  // A room ended by its host or the idle janitor finishes its recordings.
+  if (auto* rooms = app.module<rooms::RoomsModule>())
+    rooms->add_room_ended_listener([this, alive = std::weak_ptr<bool>(alive_)](const std::string& room_id) {
+      if (alive.lock()) end_room(room_id);
+    });
+
+  auto& http = app.http();
+  http.route("POST", "/rooms/:id/recordings", [this](http::ExchangePtr ex) { start_recording(ex); });
+  http.route("POST", "/rooms/:id/recordings/:rid/stop", [this](http::ExchangePtr ex) { stop_recording(ex); });
+  http.route("GET", "/rooms/:id/recordings", [this](http::ExchangePtr ex) { list_recordings(ex); });
+  http.route("GET", "/recordings/:rid", [this](http::ExchangePtr ex) { get_recording(ex); });
+  http.route("GET", "/recordings/:rid/file", [this](http::ExchangePtr ex) { download(ex); });
+  http.route("DELETE", "/recordings/:rid", [this](http::ExchangePtr ex) { delete_recording(ex); });
+  http.route("POST", "/rooms/:id/egress", [this](http::ExchangePtr ex) { start_egress(ex); });
+  http.route("GET", "/rooms/:id/egress", [this](http::ExchangePtr ex) { list_egress(ex); });
+  http.route("GET", "/rooms/:id/egress/:eid", [this](http::ExchangePtr ex) { get_egress(ex); });
+  http.route("DELETE", "/rooms/:id/egress/:eid", [this](http::ExchangePtr ex) { delete_egress(ex); });
+  http.route("GET", "/live/:roomId/:file", [this](http::ExchangePtr ex) { live_file(ex); });
+
+  if (app.store_ready()) recover_unfinished();
+}
+
+RecordingModule::~RecordingModule() {
+  alive_.reset();  // pending idle callbacks see it and do nothing
+  if (media_) media_->remove_listener(this);
+  egresses_.clear();
+  // Outputs detach before their composite goes.
+  for (auto& [id, a] : recordings_) {
+    auto it = composites_.find(a->row.room_id);
+    if (it != composites_.end() && a->output) it->second->detach(*a->output);
+  }
+  recordings_.clear();
+  composites_.clear();
+}
+
+void RecordingModule::set_media_provider(media::RoomMediaProvider* media) {
+  if (media_) media_->remove_listener(this);
+  media_ = media;
+  if (media_) media_->add_listener(this);
+}
+
+// --- Recovery
+
+void RecordingModule::recover_unfinished() {
+  struct Fixed {
+    std::string id, status;
+  };
+  // File checks and updates both on the worker: no disk I/O on the main loop.
+  app_.store().run<std::vector<Fixed>>(
+      [](store::Connection& c) {
+        std::vector<Fixed> out;
+        for (const auto& row : recording_store::unfinished(c)) {
+          bool ok = playable_header(row.path);
+          auto size = file_size(row.path);
+          std::optional<int64_t> duration;
+          int64_t ended = ok ? mtime_ms(row.path) : timeutil::now_ms();
+          if (ok && ended > row.started_at) duration = ended - row.started_at;
+          recording_store::finish(c, row.id, ok ? "READY" : "FAILED", duration, size, ended,
+                                  ok ? std::nullopt : std::optional<std::string>("the server stopped while recording"));
+          out.push_back({row.id, ok ? "READY" : "FAILED"});
+        }
+        return out;
+      },
+      [](store::Outcome<std::vector<Fixed>> out) {
+        if (!out.ok()) {
+          GST_WARNING("cannot look for unfinished recordings: %s", out.error().what());
+          return;
+        }
+        for (const auto& f : out.value())
+          GST_INFO("recording %s left unfinished by the last run: %s", f.id.c_str(), f.status.c_str());
+      });
+}
+
+// --- Access
+
+void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::string& room_id, bool moderator,
+                                     bool for_media,
+                                     std::function<void(const std::string&, const std::string&)> then) {
+  auto who = authenticator_.require(*ex);
+  struct Access {
+    std::optional<rooms::RoomRecord> room;
+    std::optional<std::string> role;
+  };
+  app_.store().run<Access>(
+      [room_id, uid = who.id](store::Connection& c) {
+        return Access{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid)};
+      },
+      ex->guard([ex, moderator, for_media, uid = who.id, then = std::move(then)](store::Outcome<Access> out) {
+        if (!out.ok()) throw out.error();
+        if (!out.value().room) throw http::not_found("no such room");
+        if (!out.value().role) throw http::forbidden("you are not a member of this room");
+        if (moderator && !rooms::can_moderate(*out.value().role))
+          throw http::forbidden("only the host or a co-host can do this");
+        if (for_media) {
+          if (out.value().room->e2ee)
+            throw http::conflict("e2ee_room",
+                                 "this room's media is end-to-end encrypted: the server cannot record or stream it");
+          if (!out.value().room->is_active) throw http::conflict("room_ended", "this meeting has ended");
+        }
+        then(uid, *out.value().role);
+      }));
+}
+
+RoomComposite* RecordingModule::composite_for(const std::string& room_id) {
+  auto it = composites_.find(room_id);
+  if (it != composites_.end()) return it->second.get();
+  media::RoomMedia* room = media_ ? media_->room_media(room_id) : nullptr;
+  if (!room) throw http::conflict("no_media", "no media in this room: nobody is publishing audio or video");
+  auto composite = std::make_unique<RoomComposite>(*room, composite_options_);
+  RoomComposite* raw = composite.get();
+  composites_[room_id] = std::move(composite);
+  return raw;
+}
+
+void RecordingModule::drop_composite_if_unused(const std::string& room_id) {
+  auto it = composites_.find(room_id);
+  if (it == composites_.end() || it->second->output_count() > 0) return;
+  for (auto& [id, a] : recordings_)
+    if (a->row.room_id == room_id) return;
+  for (auto& [id, e] : egresses_)
+    if (e->room_id() == room_id && e->status() != Egress::Status::Failed) return;
+  composites_.erase(it);
+}
+
+// --- Recordings
+
+void RecordingModule::start_recording(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id");
+  std::string layout = json::optional_string(ex->json_body(), "layout").value_or("grid");
+  if (layout != "grid" && layout != "speaker") throw json::FieldError("layout", "'layout' must be grid or speaker");
+  if (!enabled_) throw http::conflict("recording_disabled", "recording is turned off on this server");
+  if (shutting_down_) throw http::Error(503, "shutting_down", "the server is shutting down");
+  with_room_role(ex, room_id, true, true, [this, ex, room_id, layout](const std::string& uid, const std::string&) {
+    for (auto& [id, a] : recordings_)
+      if (a->row.room_id == room_id) throw http::conflict("already_recording", "this room is being recorded");
+    RoomComposite* composite = composite_for(room_id);
+    composite->set_layout(layout);
+    auto a = std::make_unique<Active>();
+    RecordingRow& row = a->row;
+    row.id = random::uuid();
+    row.room_id = room_id;
+    row.layout = layout;
+    row.status = "RECORDING";
+    row.started_by = uid;
+    row.started_at = timeutil::now_ms();
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char* stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    row.filename = std::string("meeting-") + stamp + "." + format_;
+    g_autofree char* path = g_build_filename(directory_.c_str(), (row.id + "." + format_).c_str(), nullptr);
+    row.path = path;
+    std::weak_ptr<bool> alive = alive_;
+    std::string rid = row.id;
+    try {
+      a->output = std::make_unique<EncoderOutput>(
+          "recording-" + rid, pipelines_->expand("recording-" + format_, {{"location", row.path}}),
+          EncoderOutput::Events{
+              [this, alive, rid] { post(alive, [this, rid] { finished(rid, true, ""); }); },
+              [this, alive, rid](const std::string& e) { post(alive, [this, rid, e] { finished(rid, false, e); }); }});
+      composite->attach(*a->output);
+    } catch (const std::exception& e) {
+      a->output.reset();
+      drop_composite_if_unused(room_id);
+      throw http::Error(500, "recording_failed", std::string("cannot start recording: ") + e.what());
+    }
+    RecordingRow copy = row;
+    recordings_[rid] = std::move(a);
+    GST_INFO("room %s: recording %s started by %s", room_id.c_str(), rid.c_str(), uid.c_str());
+    app_.store().run_void(
+        [copy](store::Connection& c) { recording_store::insert(c, copy); },
+        ex->guard([this, ex, copy](store::Outcome<store::Unit> out) {
+          if (!out.ok()) {
+            finish(copy.id, [](const RecordingRow&) {});
+            throw out.error();
+          }
+          if (signaling_) {
+            json::Object msg;
+            msg.set("type", "recording-started").set("roomId", copy.room_id).set("recordingId", copy.id);
+            if (copy.started_by) msg.set("startedBy", *copy.started_by);
+            signaling_->broadcast(copy.room_id, std::move(msg));
+          }
+          ex->json(201, copy.to_json());
+        }));
+  });
+}
+
+void RecordingModule::finish(const std::string& recording_id, std::function<void(const RecordingRow&)> done) {
+  auto it = recordings_.find(recording_id);
+  if (it == recordings_.end()) return;
+  Active& a = *it->second;
+  if (done) a.waiters.push_back(std::move(done));
+  if (a.stopping) return;
+  a.stopping = true;
+  a.stopped_at = timeutil::now_ms();
+  auto composite = composites_.find(a.row.room_id);
+  if (composite != composites_.end() && a.output) composite->second->detach(*a.output);
+  if (a.output) a.output->finish();
+  app_.store().run_void([id = recording_id](store::Connection& c) { recording_store::set_status(c, id, "PROCESSING"); },
+                        [](store::Outcome<store::Unit>) {});
+  a.timeout = after_seconds(static_cast<guint>(finalize_timeout_sec_), [this, recording_id] {
+    GST_WARNING("recording %s did not finish in time; closing it as it is", recording_id.c_str());
+    finished(recording_id, true, "");  // what is written plays (clusters/fragments are complete)
+  });
+}
+
+void RecordingModule::finished(const std::string& recording_id, bool ok, const std::string& error) {
+  auto it = recordings_.find(recording_id);
+  if (it == recordings_.end()) return;
+  std::unique_ptr<Active> a = std::move(it->second);
+  recordings_.erase(it);
+  auto composite = composites_.find(a->row.room_id);
+  if (composite != composites_.end() && a->output) composite->second->detach(*a->output);
+  a->output.reset();
+  RecordingRow row = a->row;
+  int64_t ended = a->stopped_at ? a->stopped_at : timeutil::now_ms();
+  row.status = ok ? "READY" : "FAILED";
+  row.duration_ms = ended - row.started_at;
+  row.file_size = file_size(row.path);
+  row.ended_at = ended;
+  if (!ok) row.error = error;
+  GST_INFO("recording %s: %s (%" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT " bytes)", row.id.c_str(),
+           row.status.c_str(), *row.duration_ms, row.file_size.value_or(0));
+  auto waiters = std::move(a->waiters);
+  a->timeout.reset();  // may be the source running us: GLib keeps its callback alive until we return
+  drop_composite_if_unused(row.room_id);
+  app_.store().run_void(
+      [row](store::Connection& c) {
+        recording_store::finish(c, row.id, row.status, row.duration_ms, row.file_size, *row.ended_at, row.error);
+      },
+      [this, alive = std::weak_ptr<bool>(alive_), row, waiters](store::Outcome<store::Unit> out) {
+        if (!out.ok()) GST_WARNING("recording %s: cannot store its end: %s", row.id.c_str(), out.error().what());
+        if (!alive.lock()) return;
+        if (signaling_) {
+          json::Object msg;
+          msg.set("type", "recording-stopped").set("roomId", row.room_id).set("recordingId", row.id)
+              .set("status", row.status);
+          signaling_->broadcast(row.room_id, std::move(msg));
+        }
+        for (auto& w : waiters) w(row);
+      });
+}
+
+void RecordingModule::stop_recording(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id"), rid = ex->param("rid");
+  with_room_role(ex, room_id, true, false, [this, ex, room_id, rid](const std::string&, const std::string&) {
+    auto it = recordings_.find(rid);
+    if (it != recordings_.end() && it->second->row.room_id == room_id) {
+      finish(rid, ex->guard([ex](const RecordingRow& row) { ex->json(200, row.to_json()); }));
+      return;
+    }
+    // Not running here: answer with what the store knows.
+    app_.store().run<std::optional<RecordingRow>>(
+        [rid](store::Connection& c) { return recording_store::find(c, rid); },
+        ex->guard([ex, room_id](store::Outcome<std::optional<RecordingRow>> out) {
+          if (!out.ok()) throw out.error();
+          if (!out.value() || out.value()->room_id != room_id) throw http::not_found("no such recording");
+          ex->json(200, out.value()->to_json());
+        }));
+  });
+}
+
+void RecordingModule::list_recordings(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id");
+  with_room_role(ex, room_id, false, false, [this, ex, room_id](const std::string&, const std::string&) {
+    app_.store().run<std::vector<RecordingRow>>(
+        [room_id](store::Connection& c) { return recording_store::for_room(c, room_id); },
+        ex->guard([ex](store::Outcome<std::vector<RecordingRow>> out) {
+          if (!out.ok()) throw out.error();
+          json::Array list;
+          for (const auto& r : out.value()) list.add(r.to_json());
+          json::Object body;
+          body.set("recordings", std::move(list));
+          ex->json(200, std::move(body));
+        }));
+  });
+}
+
+namespace {
+struct Found {
+  std::optional<RecordingRow> row;
+  std::optional<std::string> role;
+};
+Found find_with_role(store::Connection& c, const std::string& rid, const std::string& uid) {
+  Found f{recording_store::find(c, rid), std::nullopt};
+  if (f.row) f.role = rooms::room_store::role_of(c, f.row->room_id, uid);
+  return f;
+}
+// Only members of the recording's room may see it.
+const RecordingRow& require_readable(const Found& f) {
+  if (!f.row) throw http::not_found("no such recording");
+  if (!f.role) throw http::forbidden("you are not a member of this recording's room");
+  return *f.row;
+}
+}  // namespace
+
+void RecordingModule::get_recording(http::ExchangePtr ex) {
+  auto who = authenticator_.require(*ex);
+  app_.store().run<Found>([rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+                          ex->guard([ex](store::Outcome<Found> out) {
+                            if (!out.ok()) throw out.error();
+                            ex->json(200, require_readable(out.value()).to_json());
+                          }));
+}
+
+void RecordingModule::download(http::ExchangePtr ex) {
+  auto who = authenticator_.require(*ex);
+  app_.store().run<Found>(
+      [rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+      ex->guard([ex](store::Outcome<Found> out) {
+        if (!out.ok()) throw out.error();
+        const RecordingRow& row = require_readable(out.value());
+        if (row.status != "READY") throw http::conflict("not_ready", "the recording is not ready (" + row.status + ")");
+        g_autoptr(GError) err = nullptr;
+        GMappedFile* mapped = g_mapped_file_new(row.path.c_str(), FALSE, &err);
+        if (!mapped) throw http::Error(410, "file_gone", "the recording's file is gone");
+        GBytesPtr all(g_mapped_file_get_bytes(mapped));
+        g_mapped_file_unref(mapped);  // the bytes keep the mapping
+        int64_t size = static_cast<int64_t>(g_bytes_get_size(all.get()));
+        const char* type = g_str_has_suffix(row.path.c_str(), ".mp4") ? "video/mp4" : "video/webm";
+        ex->add_header("Accept-Ranges", "bytes");
+        ex->add_header("Content-Disposition", "attachment; filename=\"" + row.filename + "\"");
+        const char* range = ex->header("Range");
+        if (!range) {
+          ex->bytes(200, type, all.get());
+          return;
+        }
+        int64_t first = 0, last = 0;
+        if (!parse_range(range, size, &first, &last)) {
+          ex->add_header("Content-Range", "bytes */" + std::to_string(size));
+          throw http::Error(416, "range_not_satisfiable", "the range is outside the file");
+        }
+        GBytesPtr part(g_bytes_new_from_bytes(all.get(), static_cast<gsize>(first), static_cast<gsize>(last - first + 1)));
+        ex->add_header("Content-Range",
+                       "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
+        ex->bytes(206, type, part.get());
+      }));
+}
+
+void RecordingModule::delete_recording(http::ExchangePtr ex) {
+  auto who = authenticator_.require(*ex);
+  std::string rid = ex->param("rid");
+  app_.store().run<Found>([rid, uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+                          ex->guard([this, ex, rid, uid = who.id](store::Outcome<Found> out) {
+                            if (!out.ok()) throw out.error();
+                            const RecordingRow& row = require_readable(out.value());
+                            if (!rooms::can_moderate(*out.value().role) && row.started_by != uid)
+                              throw http::forbidden("only the host, a co-host or who started it can delete a recording");
+                            if (recordings_.count(rid))
+                              throw http::conflict("recording_active", "stop the recording before deleting it");
+                            std::string path = row.path;
+                            app_.store().run_void(
+                                [rid, path](store::Connection& c) {
+                                  recording_store::remove(c, rid);
+                                  g_unlink(path.c_str());
+                                },
+                                ex->guard([ex](store::Outcome<store::Unit> o) {
+                                  if (!o.ok()) throw o.error();
+                                  ex->no_content();
+                                }));
+                          }));
+}
+
+// --- Egress
+
+void RecordingModule::start_egress(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id");
+  JsonObject* body = ex->json_body();
+  std::string kind = json::optional_string(body, "kind").value_or("");
+  std::string url = json::optional_string(body, "url").value_or("");
+  bool view_link = json::optional_bool(body, "viewLink").value_or(false);
+  if (kind != "rtmp" && kind != "hls") throw json::FieldError("kind", "'kind' must be rtmp or hls");
+  if (kind == "rtmp" && !valid_rtmp_url(url))
+    throw json::FieldError("url", "'url' must be an rtmp:// or rtmps:// URL without spaces or quotes");
+  if (!enabled_) throw http::conflict("recording_disabled", "recording and streaming are turned off on this server");
+  if (shutting_down_) throw http::Error(503, "shutting_down", "the server is shutting down");
+  with_room_role(ex, room_id, true, true, [this, ex, room_id, kind, url, view_link](const std::string& uid,
+                                                                                   const std::string&) {
+    std::string target = url;
+    if (kind == "hls") {
+      for (auto& [id, e] : egresses_)
+        if (e->room_id() == room_id && e->kind() == "hls")
+          throw http::conflict("already_streaming", "this room already has an HLS stream");
+      g_autofree char* dir = g_build_filename(hls_directory_.c_str(), room_id.c_str(), nullptr);
+      target = dir;
+      // A fresh directory: segments of an earlier stream must not be served.
+      g_autoptr(GDir) old = g_dir_open(dir, 0, nullptr);
+      while (const char* n = old ? g_dir_read_name(old) : nullptr) {
+        g_autofree char* p = g_build_filename(dir, n, nullptr);
+        g_unlink(p);
+      }
+      g_mkdir_with_parents(dir, 0700);
+    }
+    RoomComposite* composite = composite_for(room_id);
+    std::string description = kind == "rtmp" ? pipelines_->expand("rtmp", {{"url", url}})
+                                             : pipelines_->expand("hls", {{"dir", target}});
+    std::string id = random::uuid();
+    auto e = std::make_unique<Egress>(id, room_id, kind, target, description, egress_settings_, *composite,
+                                      [this](Egress& eg) { egress_changed(eg); });
+    e->created_by = uid;
+    if (kind == "hls" && view_link) e->view_token = random::hex_token(16);
+    Egress* raw = e.get();
+    egresses_[id] = std::move(e);
+    raw->start();
+    json::Object o = raw->to_json();
+    if (kind == "rtmp") o.set("url", url);
+    if (kind == "hls") {
+      o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
+      if (!raw->view_token.empty()) o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + raw->view_token);
+    }
+    ex->json(201, std::move(o));
+  });
+}
+
+void RecordingModule::egress_changed(Egress& e) {
+  if (signaling_) {
+    json::Object msg = e.to_json();
+    msg.set("type", "egress-status");
+    msg.set("egressId", e.id());
+    signaling_->send_to_hosts(e.room_id(), std::move(msg));
+  }
+  if (e.status() == Egress::Status::Failed) {
+    // Nothing of it runs any more; the composite may go if it was the last user.
+    std::weak_ptr<bool> alive = alive_;
+    std::string room = e.room_id();
+    post(alive, [this, room] { drop_composite_if_unused(room); });
+  }
+}
+
+void RecordingModule::list_egress(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id");
+  with_room_role(ex, room_id, false, false, [this, ex, room_id](const std::string&, const std::string& role) {
+    json::Array list;
+    for (auto& [id, e] : egresses_) {
+      if (e->room_id() != room_id) continue;
+      json::Object o = e->to_json();
+      if (e->kind() == "rtmp" && rooms::can_moderate(role)) o.set("url", e->target());  // stream keys are secrets
+      if (e->kind() == "hls") o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
+      list.add(std::move(o));
+    }
+    json::Object body;
+    body.set("egress", std::move(list));
+    ex->json(200, std::move(body));
+  });
+}
+
+void RecordingModule::get_egress(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id"), eid = ex->param("eid");
+  with_room_role(ex, room_id, false, false, [this, ex, room_id, eid](const std::string&, const std::string& role) {
+    auto it = egresses_.find(eid);
+    if (it == egresses_.end() || it->second->room_id() != room_id) throw http::not_found("no such egress");
+    Egress& e = *it->second;
+    json::Object o = e.to_json();
+    if (e.kind() == "rtmp" && rooms::can_moderate(role)) o.set("url", e.target());
+    if (e.kind() == "hls") {
+      o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
+      if (!e.view_token.empty()) o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + e.view_token);
+    }
+    ex->json(200, std::move(o));
+  });
+}
+
+void RecordingModule::stop_egress(const std::string& egress_id) {
+  auto it = egresses_.find(egress_id);
+  if (it == egresses_.end()) return;
+  std::string room = it->second->room_id();
+  egresses_.erase(it);  // detaches its output
+  drop_composite_if_unused(room);
+}
+
+void RecordingModule::delete_egress(http::ExchangePtr ex) {
+  std::string room_id = ex->param("id"), eid = ex->param("eid");
+  with_room_role(ex, room_id, true, false, [this, ex, room_id, eid](const std::string&, const std::string&) {
+    auto it = egresses_.find(eid);
+    if (it == egresses_.end() || it->second->room_id() != room_id) throw http::not_found("no such egress");
+    GST_INFO("room %s: egress %s stopped by a host", room_id.c_str(), eid.c_str());
+    stop_egress(eid);
+    ex->no_content();
+  });
+}
+
+void RecordingModule::live_file(http::ExchangePtr ex) {
+  std::string room_id = ex->param("roomId"), name = ex->param("file");
+  if (!valid_live_name(name)) throw http::not_found("no such file");
+  // Who holds the view link of the room's HLS stream may watch without signing in.
+  std::string token;
+  if (auto view = ex->query("view")) {
+    for (auto& [id, e] : egresses_)
+      if (e->room_id() == room_id && e->kind() == "hls" && !e->view_token.empty() && e->view_token == *view)
+        token = *view;
+    if (token.empty()) throw http::forbidden("this view link is not valid");
+  }
+  auto serve = [this, ex, room_id, name, token] {
+    g_autofree char* path = g_build_filename(hls_directory_.c_str(), room_id.c_str(), name.c_str(), nullptr);
+    g_autofree char* data = nullptr;
+    gsize size = 0;
+    if (!g_file_get_contents(path, &data, &size, nullptr)) throw http::not_found("no such file");
+    bool playlist = name == "index.m3u8";
+    std::string body(data, size);
+    if (playlist && !token.empty()) {
+      // Segment URIs carry the link on, so a player needs nothing but the playlist URL.
+      std::string rewritten;
+      g_auto(GStrv) lines = g_strsplit(body.c_str(), "\n", -1);
+      for (char** l = lines; *l; ++l) {
+        std::string line = *l;
+        if (!line.empty() && line[0] != '#') line += "?view=" + token;
+        rewritten += line;
+        if (*(l + 1)) rewritten += "\n";
+      }
+      body = rewritten;
+    }
+    GBytesPtr bytes(g_bytes_new(body.data(), body.size()));
+    ex->add_header("Cache-Control", playlist ? "no-cache" : "max-age=60");
+    ex->bytes(200, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t", bytes.get());
+  };
+  if (!token.empty()) {
+    serve();
+    return;
+  }
+  with_room_role(ex, room_id, false, false, [serve](const std::string&, const std::string&) { serve(); });
+}
+
+// --- Room media and the room's life
+
+void RecordingModule::track_added(const media::TrackInfo& track) {
+  auto it = composites_.find(track.room_id);
+  if (it != composites_.end()) it->second->track_added(track);
+}
+
+void RecordingModule::track_removed(const media::TrackInfo& track) {
+  auto it = composites_.find(track.room_id);
+  if (it != composites_.end()) it->second->track_removed(track);
+}
+
+void RecordingModule::track_muted(const media::TrackInfo& track) {
+  auto it = composites_.find(track.room_id);
+  if (it != composites_.end()) it->second->track_muted(track);
+}
+
+void RecordingModule::active_speaker_changed(const std::string& room_id, const std::string& peer_id) {
+  auto it = composites_.find(room_id);
+  if (it != composites_.end()) it->second->set_active_speaker(peer_id);
+}
+
+void RecordingModule::room_media_closing(const std::string& room_id) {
+  // The pads go back now (the room's pipeline is about to stop); the files
+  // then finish with what they have.
+  auto it = composites_.find(room_id);
+  if (it != composites_.end()) it->second->room_media_closing();
+  end_room(room_id);
+}
+
+void RecordingModule::end_room(const std::string& room_id) {
+  std::vector<std::string> ids;
+  for (auto& [id, a] : recordings_)
+    if (a->row.room_id == room_id) ids.push_back(id);
+  for (auto& id : ids) finish(id, nullptr);
+  std::vector<std::string> eids;
+  for (auto& [id, e] : egresses_)
+    if (e->room_id() == room_id) eids.push_back(id);
+  for (auto& id : eids) stop_egress(id);
+  drop_composite_if_unused(room_id);
+}
+
+void RecordingModule::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  std::vector<std::string> eids;
+  for (auto& [id, e] : egresses_) eids.push_back(id);
+  for (auto& id : eids) stop_egress(id);
+  if (recordings_.empty()) {
+    done();
+    return;
+  }
+  auto pending = std::make_shared<size_t>(recordings_.size());
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  std::vector<std::string> ids;
+  for (auto& [id, a] : recordings_) ids.push_back(id);
+  GST_INFO("finishing %zu recordings before exit", ids.size());
+  for (auto& id : ids)
+    finish(id, [pending, shared_done](const RecordingRow&) {
+      if (--*pending == 0) (*shared_done)();
+    });
+}
+
+}  // namespace convene::recording

@@ -1,0 +1,118 @@
+// Recording and egress: the REST API of issue #6, the room composites, the
+// recordings being written and the live egresses.
+//
+//   POST   /rooms/:id/recordings              start (host/co-host) {layout?}
+//   POST   /rooms/:id/recordings/:rid/stop    stop; answers once the file is final
+//   GET    /rooms/:id/recordings              list (members)
+//   GET    /recordings/:rid                   metadata (members of its room)
+//   GET    /recordings/:rid/file              download, HTTP Range supported
+//   DELETE /recordings/:rid                   host/co-host or who started it
+//   POST   /rooms/:id/egress                  {kind:"rtmp",url} | {kind:"hls",viewLink?}
+//   GET    /rooms/:id/egress[/:eid]           members (URLs only for hosts)
+//   DELETE /rooms/:id/egress/:eid             host/co-host
+//   GET    /live/:roomId/:file                HLS playlist and segments
+//
+// A room's composite is built on the first recording or egress and dropped
+// when the last one ends. Recordings finish (the file plays to its end) on
+// stop, when the room's media closes (last participant left), when the room
+// ends and on SIGTERM; a recording a previous process left RECORDING is
+// marked READY (its file has data) or FAILED at start-up.
+//
+// Threads: main loop only; SQL through Store::run; GStreamer threads only
+// inside RoomComposite/EncoderOutput (see there).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "auth/authenticator.h"
+#include "media/room_media.h"
+#include "recording/egress.h"
+#include "recording/encoder_output.h"
+#include "recording/pipeline_library.h"
+#include "recording/recording_repository.h"
+#include "recording/room_composite.h"
+#include "util/gobject_ptr.h"
+
+namespace convene::signaling {
+class SignalingModule;
+}
+
+namespace convene::recording {
+
+class RecordingModule final : public app::Module, public media::RoomMediaListener {
+ public:
+  // `media` may be null (no SFU): starting then answers 409 no_media.
+  RecordingModule(app::App& app, media::RoomMediaProvider* media);
+  ~RecordingModule() override;
+
+  void shutdown(std::function<void()> done) override;
+  // The SFU's tracks (set once the media module exists; tests pass a fake).
+  void set_media_provider(media::RoomMediaProvider* media);
+
+  // --- RoomMediaListener
+  void track_added(const media::TrackInfo& track) override;
+  void track_removed(const media::TrackInfo& track) override;
+  void track_muted(const media::TrackInfo& track) override;
+  void active_speaker_changed(const std::string& room_id, const std::string& peer_id) override;
+  void room_media_closing(const std::string& room_id) override;
+
+  // Finishes every recording and stops every egress of the room.
+  void end_room(const std::string& room_id);
+  size_t active_recordings() const { return recordings_.size(); }
+
+ private:
+  struct Active;
+
+  // REST
+  void start_recording(http::ExchangePtr ex);
+  void stop_recording(http::ExchangePtr ex);
+  void list_recordings(http::ExchangePtr ex);
+  void get_recording(http::ExchangePtr ex);
+  void download(http::ExchangePtr ex);
+  void delete_recording(http::ExchangePtr ex);
+  void start_egress(http::ExchangePtr ex);
+  void list_egress(http::ExchangePtr ex);
+  void get_egress(http::ExchangePtr ex);
+  void delete_egress(http::ExchangePtr ex);
+  void live_file(http::ExchangePtr ex);
+
+  // Checks the caller against the room on a worker, then runs `then(role)`
+  // on the main loop; answers 404/403/409 itself.
+  void with_room_role(const http::ExchangePtr& ex, const std::string& room_id, bool moderator, bool for_media,
+                      std::function<void(const std::string& user_id, const std::string& role)> then);
+  RoomComposite* composite_for(const std::string& room_id);
+  void drop_composite_if_unused(const std::string& room_id);
+  // Ends a recording's file; `done` once it is final (READY/FAILED stored).
+  void finish(const std::string& recording_id, std::function<void(const RecordingRow&)> done);
+  void finished(const std::string& recording_id, bool ok, const std::string& error);
+  void egress_changed(Egress& e);
+  void stop_egress(const std::string& egress_id);
+  void recover_unfinished();
+
+  app::App& app_;
+  const auth::Authenticator& authenticator_;
+  media::RoomMediaProvider* media_;
+  signaling::SignalingModule* signaling_;
+  std::unique_ptr<PipelineLibrary> pipelines_;
+  bool enabled_;
+  std::string directory_;
+  std::string hls_directory_;
+  std::string format_;  // webm | mp4
+  CompositeOptions composite_options_;
+  int64_t finalize_timeout_sec_;
+  Egress::Settings egress_settings_;
+
+  std::map<std::string, std::unique_ptr<RoomComposite>> composites_;  // by room id
+  std::map<std::string, std::unique_ptr<Active>> recordings_;         // by recording id
+  std::map<std::string, std::unique_ptr<Egress>> egresses_;           // by egress id
+  bool shutting_down_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // weak copies tell callbacks we are gone
+};
+
+}  // namespace convene::recording

@@ -1,0 +1,119 @@
+// Recording through the whole server: the real `convene serve` with its SFU,
+// webrtcbin participants publishing solid-colour cameras; SIGTERM during one
+// recording and SIGKILL during another, then restarts on the same data
+// directory: both files play and neither recording is left RECORDING.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "media_files.h"
+#include "server_process.h"
+#include "sfu_client.h"
+#include "test_person.h"
+
+namespace {
+
+using namespace convene::testing;
+
+ServerOptions server_on(const std::string& data_dir) {
+  ServerOptions o;
+  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
+  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
+  o.env["CONVENE_RECORDING_WIDTH"] = "640";
+  o.env["CONVENE_RECORDING_HEIGHT"] = "360";
+  o.args = {"--data-dir", data_dir};  // the last --data-dir wins: one directory across restarts
+  return o;
+}
+
+template <class Pred>
+bool pump_until(std::vector<SfuClient*> clients, int timeout_ms, Pred done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    for (SfuClient* c : clients) c->pump(10);
+    if (done()) return true;
+  }
+  return false;
+}
+
+// Two people in a call, both publishing; returns the room once each decodes the other.
+std::string call(TestPerson& red, TestPerson& blue, SfuClient& a, SfuClient& b) {
+  std::string room = meet(red, {&blue});
+  a.publish();
+  b.publish();
+  EXPECT_TRUE(pump_until({&a, &b}, 30000, [&] {
+    return a.frames_from(blue.peer_id) > 10 && b.frames_from(red.peer_id) > 10;
+  })) << a.describe() << " / " << b.describe();
+  return room;
+}
+
+// Signs in an existing user on a (restarted) server.
+HttpClient signed_in(const ServerProcess& server, const std::string& name) {
+  HttpClient http(server.base_url());
+  auto r = http.post("/auth/login", "{\"email\":\"" + name + "@example.test\",\"password\":\"correct-horse-1\"}");
+  EXPECT_EQ(r.status, 200) << r.body;
+  http.set_token(r.str("accessToken"));
+  return http;
+}
+
+void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, std::set<std::string> colours) {
+  auto meta = http.get("/recordings/" + rid);
+  EXPECT_EQ(meta.str("status"), "READY") << meta.body;
+  auto file = http.get("/recordings/" + rid + "/file");
+  ASSERT_EQ(file.status, 200) << file.body.substr(0, 200);
+  g_autofree char* dir = g_dir_make_tmp("convene-sfurec-XXXXXX", nullptr);
+  std::string path = std::string(dir) + "/r.webm";
+  g_file_set_contents(path.c_str(), file.body.data(), static_cast<gssize>(file.body.size()), nullptr);
+  auto probe = ffprobe(path);
+  EXPECT_EQ(probe.video_streams, 1) << probe.error;
+  EXPECT_EQ(probe.audio_streams, 1);
+  std::string errors;
+  EXPECT_TRUE(decodes_to_end(path, &errors)) << errors;
+  double decoded = decoded_video_duration(path);
+  EXPECT_GE(decoded, min_seconds);
+  // Both cameras are in the picture near the end.
+  EXPECT_EQ(colours_present(frame_at(path, decoded - 0.5), participant_palette()), colours);
+}
+
+TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
+  g_autofree char* data = g_dir_make_tmp("convene-sfurec-data-XXXXXX", nullptr);
+  SfuClientOptions red_cam, blue_cam;
+  red_cam.video_pattern = "red";
+  blue_cam.video_pattern = "blue";
+  red_cam.width = blue_cam.width = 320;
+  red_cam.height = blue_cam.height = 180;
+  red_cam.keyframe_interval = blue_cam.keyframe_interval = 30;
+
+  std::string rid1, rid2;
+  {
+    ServerProcess server(server_on(data));
+    TestPerson red(server, "red1"), blue(server, "blue1");
+    SfuClient a(red, red_cam), b(blue, blue_cam);
+    std::string room = call(red, blue, a, b);
+    auto r = red.http.post("/rooms/" + room + "/recordings");
+    ASSERT_EQ(r.status, 201) << r.body;
+    rid1 = r.str("id");
+    pump_until({&a, &b}, 5000, [] { return false; });
+    EXPECT_EQ(server.terminate(), 0);  // SIGTERM while recording
+  }
+  {
+    ServerProcess server(server_on(data));
+    HttpClient http = signed_in(server, "red1");
+    expect_plays(http, rid1, 3.0, {"red", "blue"});
+
+    TestPerson red(server, "red2"), blue(server, "blue2");
+    SfuClient a(red, red_cam), b(blue, blue_cam);
+    std::string room = call(red, blue, a, b);
+    auto r = red.http.post("/rooms/" + room + "/recordings");
+    ASSERT_EQ(r.status, 201) << r.body;
+    rid2 = r.str("id");
+    pump_until({&a, &b}, 5000, [] { return false; });
+    server.kill_hard();  // SIGKILL while recording
+  }
+  ServerProcess server(server_on(data));
+  HttpClient http = signed_in(server, "red2");
+  // Marked at start-up (on a store worker): give it a moment.
+  for (int i = 0; i < 50 && http.get("/recordings/" + rid2).str("status") == "RECORDING"; ++i) g_usleep(100000);
+  expect_plays(http, rid2, 2.0, {"red", "blue"});
+}
+
+}  // namespace
