@@ -34,20 +34,6 @@ ServerOptions sfu_server() {
   return o;
 }
 
-// Pumps every client until `done` or the deadline.
-template <class Pred>
-bool pump_until(std::vector<SfuClient*> clients, int timeout_ms, Pred done) {
-  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
-  while (g_get_monotonic_time() < deadline) {
-    for (SfuClient* c : clients) c->pump(10);
-    if (done()) return true;
-  }
-  return false;
-}
-
-void pump_for(std::vector<SfuClient*> clients, int ms) {
-  pump_until(clients, ms, [] { return false; });
-}
 
 // The server's resident memory and threads, from /proc.
 std::pair<long, long> rss_kb_and_threads(int pid) {

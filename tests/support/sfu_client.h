@@ -102,4 +102,19 @@ class SfuClient {
   std::atomic<double> first_frame_ms_{-1};
 };
 
+// Pumps every client until `done()` or `timeout_ms` passed; returns whether done.
+template <class Pred>
+bool pump_until(const std::vector<SfuClient*>& clients, int timeout_ms, Pred done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    for (SfuClient* c : clients) c->pump(10);
+    if (done()) return true;
+  }
+  return false;
+}
+
+inline void pump_for(const std::vector<SfuClient*>& clients, int ms) {
+  pump_until(clients, ms, [] { return false; });
+}
+
 }  // namespace convene::testing
