@@ -120,8 +120,8 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await host.fill('input[aria-label=Message]', 'second line');
     await host.click('form.chat-form button[type=submit]');
     await waitFor(() => guest.evaluate(() => document.querySelector('#tabbtn-chat .count').textContent === '1'), 'an unread count of 1');
+    await waitFor(async () => (await host.locator('.msg-group.mine .msg').count()) === 2, 'both of the host\'s messages on its page');
     assert.equal(await host.locator('.msg-group.mine').count(), 1, 'two messages in a row share one group');
-    assert.equal(await host.locator('.msg-group.mine .msg').count(), 2);
     assert.ok(await host.locator('.msg-group time').first().getAttribute('datetime'));
     await guest.click('#tabbtn-chat');
     assert.equal(await guest.textContent('#tabbtn-chat .count'), '');

@@ -197,13 +197,19 @@ test('camera denied: the call still opens and says what to do', { timeout: 12000
     await page.waitForSelector('text=chat still works');
     await page.screenshot({ path: join(shots, 'camera-denied.png') });
 
-    // Recording on a server without the recording API: a readable message.
+    // Recording with the server's own recording API (#6): everyone is told,
+    // the indicator shows, stopping hides it, and the recording is listed.
     await page.click('#btn-record');
-    await page.waitForSelector('#toast:has-text("Recording is not available on this server yet")');
-    assert.equal(await page.isHidden('.rec-indicator'), true);
+    await waitFor(async () => /being recorded/.test((await page.textContent('#toast')) || ''), 'the recording-started message');
+    await page.waitForSelector('.rec-indicator:visible');
+    await page.click('#btn-record');
+    await page.waitForSelector('.rec-indicator', { state: 'hidden' });
+    await page.click('#tabbtn-recordings');
+    await page.waitForSelector('#tab-recordings li, #tab-recordings tr, #tab-recordings a', { timeout: 15000 });
+    await page.click('#tabbtn-chat');
 
-    // The same controls against the recording API of issue #6 (mocked here):
-    // start shows the indicator, stop hides it, the list offers downloads.
+    // The same controls against a mocked API, to check how a finished
+    // recording is listed (duration, size, download link).
     const rec = { id: 'rec-1', roomId: 'x', filename: 'weekly.webm', status: 'RECORDING', durationMs: 0, fileSize: 0, startedAt: new Date().toISOString() };
     await page.route(/\/rooms\/[^/]+\/recordings(\/rec-1\/stop)?$/, (route) => {
       const r = route.request();
