@@ -155,11 +155,15 @@ void SfuClient::start_screen() {
 }
 
 void SfuClient::stop_screen() {
-  // The source stops and the next offer no longer lists the screen; the
-  // transceiver keeps its direction, as a browser's replaceTrack(null) does.
-  // (Turning a sending transceiver inactive in a renegotiation stopped every
-  // stream of the connection with webrtcbin 1.22.)
+  // As a browser's removeTrack: the transceiver turns inactive, the source
+  // stops, and the next offer no longer lists the screen.
   screen_on_ = false;
+  if (screen_pad_) {
+    GstWebRTCRTPTransceiver* trans = nullptr;
+    g_object_get(screen_pad_, "transceiver", &trans, nullptr);
+    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
+    gst_object_unref(trans);
+  }
   if (screen_src_) {
     gst_element_set_locked_state(screen_src_, TRUE);
     gst_element_set_state(screen_src_, GST_STATE_NULL);
