@@ -77,7 +77,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
         auto* weak = static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data);
         MainThreadHandle<WebRtcEndpoint>::post(*weak, [mline, c = std::string(candidate ? candidate : "")](
                                                           WebRtcEndpoint& self) {
-          if (self.on_candidate_ && !c.empty()) self.on_candidate_(mline, self.announce(c));
+          if (self.on_candidate_ && !c.empty()) self.on_candidate_(mline, announce_candidate(c, self.announced_ip_));
         });
       }),
       new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
@@ -107,14 +107,12 @@ WebRtcEndpoint::~WebRtcEndpoint() {
   gst_object_unref(webrtcbin_);
 }
 
-// A host candidate announced with the configured public address: the
-// connection address is the fifth field ("candidate:F C udp P ADDR PORT typ host").
-std::string WebRtcEndpoint::announce(const std::string& candidate) const {
-  if (announced_ip_.empty() || candidate.find(" typ host") == std::string::npos) return candidate;
+std::string announce_candidate(const std::string& candidate, const std::string& announced_ip) {
+  if (announced_ip.empty() || candidate.find(" typ host") == std::string::npos) return candidate;
   g_auto(GStrv) fields = g_strsplit(candidate.c_str(), " ", -1);
-  if (g_strv_length(fields) < 6) return candidate;
+  if (g_strv_length(fields) < 8) return candidate;
   g_free(fields[4]);
-  fields[4] = g_strdup(announced_ip_.c_str());
+  fields[4] = g_strdup(announced_ip.c_str());
   g_autofree char* joined = g_strjoinv(" ", fields);
   return joined;
 }

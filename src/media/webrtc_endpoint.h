@@ -65,7 +65,6 @@ class WebRtcEndpoint {
   using PromiseFn = std::function<void(WebRtcEndpoint&, PromiseResult)>;
   GstPromise* promise_to_main(const char* reply_field, PromiseFn fn);
   void set_description(bool local, GstWebRTCSDPType type, const std::string& sdp, DoneFn done);
-  std::string announce(const std::string& candidate) const;
 
   GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
   std::string announced_ip_;
@@ -76,5 +75,10 @@ class WebRtcEndpoint {
 
 // Throws std::invalid_argument with the parser's complaint when `sdp` is not an SDP.
 void check_sdp(const std::string& sdp);
+
+// A host candidate with its connection address replaced by `announced_ip`
+// ("candidate:F C udp P ADDR PORT typ host ..."); other candidates, and any
+// candidate when `announced_ip` is empty, come back unchanged.
+std::string announce_candidate(const std::string& candidate, const std::string& announced_ip);
 
 }  // namespace convene::media

@@ -97,7 +97,10 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
 }
 
 TEST(Sfu, ScreenShareStartsAndStops) {
-  ServerProcess server(sfu_server());
+  ServerOptions options = sfu_server();
+  options.env["CONVENE_MEDIA_MIN_PORT"] = "42000";  // and media stays within its port range
+  options.env["CONVENE_MEDIA_MAX_PORT"] = "42099";
+  ServerProcess server(options);
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
@@ -114,6 +117,17 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   ASSERT_TRUE(pump_until(all, 15000, [&] { return !cb.offered(a.peer_id, "screen"); }))
       << "the screen track is withdrawn from bob's connection";
   int camera = cb.frames_from(a.peer_id);
+  // Every UDP candidate the server offered lies in [media] min_port..max_port.
+  int udp = 0;
+  for (SfuClient* c : all)
+    for (const std::string& cand : c->server_candidates()) {
+      g_auto(GStrv) f = g_strsplit(cand.c_str(), " ", -1);
+      if (g_strv_length(f) < 6 || g_ascii_strcasecmp(f[2], "UDP") != 0) continue;
+      int port = atoi(f[5]);
+      EXPECT_TRUE(port >= 42000 && port <= 42099) << cand;
+      ++udp;
+    }
+  EXPECT_GT(udp, 0) << "the server sent UDP candidates";
   EXPECT_TRUE(pump_until(all, 6000, [&] { return cb.frames_from(a.peer_id) > camera + 10; }))
       << "the camera keeps flowing: " << cb.describe() << a.http.get("/rooms/" + room + "/media").body;
 }

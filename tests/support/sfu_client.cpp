@@ -306,6 +306,7 @@ void SfuClient::on_message(JsonNode* node) {
   } else if (type == "subscribe-offer") {
     on_subscribe_offer(json_object_get_string_member(m, "sdp"), json_object_get_array_member(m, "tracks"));
   } else if (type == "sfu-candidate") {
+    server_candidates_.push_back(json_object_get_string_member(m, "candidate"));
     if (!options_.trickle_candidates) return;
     std::string pc = json_object_get_string_member(m, "pc");
     GstElement* target = pc == "publish" ? pub_ : sub_;

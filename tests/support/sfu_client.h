@@ -54,6 +54,8 @@ class SfuClient {
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }
+  // Every ICE candidate the server sent, in order.
+  const std::vector<std::string>& server_candidates() const { return server_candidates_; }
   // Peers with a track in the latest subscribe-offer.
   std::vector<std::string> offered_peers() const;
   // Messages pump() saw that were not for the media connections, in order.
@@ -92,6 +94,7 @@ class SfuClient {
   std::map<std::string, std::string> pub_sources_;  // webrtcbin sink pad name -> source
   std::vector<JsonNodePtr> others_;
   int subscribe_offers_ = 0;
+  std::vector<std::string> server_candidates_;
   bool screen_on_ = false;
 
   mutable std::mutex mutex_;  // guards what webrtcbin's threads share with the test thread
