@@ -234,6 +234,8 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer d) {
                           auto* ctx = static_cast<Ctx*>(d);
                           ctx->counter->count++;
+                          gint64 none = 0;
+                          ctx->self->first_frame_at_us_.compare_exchange_strong(none, g_get_monotonic_time());
                           double expected = -1;
                           gint64 answered = ctx->self->answered_us_.load();
                           if (answered && ctx->self->first_frame_ms_.compare_exchange_strong(

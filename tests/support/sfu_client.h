@@ -62,6 +62,8 @@ class SfuClient {
   std::vector<JsonNodePtr>& others() { return others_; }
   // Milliseconds from the first subscribe-answer sent to the first decoded frame (-1: none yet).
   double first_frame_ms() const { return first_frame_ms_.load(); }
+  // When the first frame was decoded (g_get_monotonic_time(), 0: not yet).
+  gint64 first_frame_at_us() const { return first_frame_at_us_.load(); }
   TestPerson& person() { return person_; }
   // "mid=peer/source count (base)" for every offered track, for failure messages.
   std::string describe() const;
@@ -103,6 +105,7 @@ class SfuClient {
   std::map<std::string, TrackRef> tracks_;                     // by mid, from the latest subscribe-offer
   std::atomic<gint64> answered_us_{0};
   std::atomic<double> first_frame_ms_{-1};
+  std::atomic<gint64> first_frame_at_us_{0};
 };
 
 // Pumps every client until `done()` or `timeout_ms` passed; returns whether done.
