@@ -277,7 +277,13 @@ void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::str
 
 RoomComposite* RecordingModule::composite_for(const std::string& room_id) {
   auto it = composites_.find(room_id);
-  if (it != composites_.end()) return it->second.get();
+  if (it != composites_.end() && !it->second->media_closed()) return it->second.get();
+  if (it != composites_.end()) {
+    // The room's call ended and started again while the old composite finished its files.
+    if (it->second->output_count() > 0)
+      throw http::conflict("finishing", "the previous recording of this room is still finishing; try again");
+    composites_.erase(it);
+  }
   media::RoomMedia* room = media_ ? media_->room_media(room_id) : nullptr;
   if (!room) throw http::conflict("no_media", "no media in this room: nobody is publishing audio or video");
   auto composite = std::make_unique<RoomComposite>(*room, composite_options_);
