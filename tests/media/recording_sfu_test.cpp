@@ -60,8 +60,7 @@ void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, 
   EXPECT_EQ(meta.str("status"), "READY") << meta.body;
   auto file = http.get("/recordings/" + rid + "/file");
   ASSERT_EQ(file.status, 200) << file.body.substr(0, 200);
-  g_autofree char* dir = g_dir_make_tmp("convene-sfurec-XXXXXX", nullptr);
-  std::string path = std::string(dir) + "/r.webm";
+  std::string path = scratch_dir("convene-sfurec") + "/r.webm";
   g_file_set_contents(path.c_str(), file.body.data(), static_cast<gssize>(file.body.size()), nullptr);
   auto probe = ffprobe(path);
   EXPECT_EQ(probe.video_streams, 1) << probe.error;
@@ -75,7 +74,7 @@ void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, 
 }
 
 TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
-  g_autofree char* data = g_dir_make_tmp("convene-sfurec-data-XXXXXX", nullptr);
+  std::string data = scratch_dir("convene-sfurec-data");
   SfuClientOptions red_cam, blue_cam;
   red_cam.video_pattern = "red";
   blue_cam.video_pattern = "blue";

@@ -32,10 +32,7 @@ using convene::testing::HttpClient;
 using convene::testing::participant_palette;
 using convene::testing::WsClient;
 
-std::string temp_dir() {
-  g_autofree char* d = g_dir_make_tmp("convene-rectest-XXXXXX", nullptr);
-  return d;
-}
+std::string temp_dir() { return convene::testing::scratch_dir("convene-rectest"); }
 
 int free_port() {
   g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);

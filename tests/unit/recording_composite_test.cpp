@@ -34,10 +34,7 @@ void run_for(int ms) {
   run_until([] { return false; }, ms);
 }
 
-std::string temp_dir() {
-  g_autofree char* d = g_dir_make_tmp("convene-rec-XXXXXX", nullptr);
-  return d;
-}
+std::string temp_dir() { return convene::testing::scratch_dir("convene-rec"); }
 
 recording::PipelineLibrary& library() {
   static recording::PipelineLibrary lib(CONVENE_DEFAULT_PIPELINES_DIR,
