@@ -66,19 +66,32 @@ std::optional<int64_t> file_size(const std::string& path) {
   return static_cast<int64_t>(st.st_size);
 }
 
-// A file a crash left behind plays when it has a container header and data.
+// A file a crash left behind plays when it has a container header and at
+// least one complete unit of media after it: a Matroska Cluster (WebM) or a
+// movie fragment (fragmented MP4). Scans only until the first one.
 bool playable_header(const std::string& path) {
   auto size = file_size(path);
   if (!size || *size < 1024) return false;
   FILE* f = fopen(path.c_str(), "rb");
   if (!f) return false;
-  unsigned char head[12] = {};
-  size_t n = fread(head, 1, sizeof head, f);
+  std::string data(64 * 1024, '\0');
+  size_t n = fread(data.data(), 1, data.size(), f);
+  data.resize(n);
+  bool ebml = n >= 4 && memcmp(data.data(), "\x1a\x45\xdf\xa3", 4) == 0;
+  bool iso = n >= 8 && memcmp(data.data() + 4, "ftyp", 4) == 0;
+  std::string marker = ebml ? std::string("\x1f\x43\xb6\x75", 4) : std::string("moof");
+  bool found = false;
+  while ((ebml || iso) && !found && n > 0) {
+    found = data.find(marker) != std::string::npos;
+    // Keep a few bytes so a marker across two reads is still seen.
+    std::string tail = data.size() > 3 ? data.substr(data.size() - 3) : data;
+    data.assign(64 * 1024, '\0');
+    n = fread(data.data(), 1, data.size(), f);
+    data.resize(n);
+    data = tail + data;
+  }
   fclose(f);
-  if (n < sizeof head) return false;
-  bool ebml = head[0] == 0x1a && head[1] == 0x45 && head[2] == 0xdf && head[3] == 0xa3;  // Matroska/WebM
-  bool iso = memcmp(head + 4, "ftyp", 4) == 0;                                         // MP4
-  return ebml || iso;
+  return found;
 }
 
 int64_t mtime_ms(const std::string& path) {
