@@ -755,6 +755,10 @@ void RecordingModule::end_room(const std::string& room_id) {
 
 void RecordingModule::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  // Finish (and store) within the server's own shutdown bound, so files are
+  // marked READY before the store closes.
+  int64_t bound = app_.config().get_int("server", "shutdown_timeout_sec") - 2;
+  finalize_timeout_sec_ = std::max<int64_t>(1, std::min(finalize_timeout_sec_, bound));
   std::vector<std::string> eids;
   for (auto& [id, e] : egresses_) eids.push_back(id);
   for (auto& id : eids) stop_egress(id);
