@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
       people.push_back(std::make_unique<TestPerson>(server, "p" + std::to_string(rooms) + "x" + std::to_string(i)));
       room.push_back(people.back().get());
     }
-    meet(*room[0], {room[1], room[2], room[3]});
+    std::string room_id = meet(*room[0], {room[1], room[2], room[3]});
     const char* patterns[] = {"smpte", "ball", "snow", "red"};
     for (int i = 0; i < 4; ++i) {
       SfuClientOptions o = opt;
@@ -118,6 +118,14 @@ int main(int argc, char** argv) {
     for (auto& c : clients)
       if (c->first_frame_ms() >= 0 && (first < 0 || c->first_frame_ms() > first)) first = c->first_frame_ms();
     std::printf("      slowest subscribe-answer → first decoded frame so far: %.0f ms\n", first);
+    auto media = room[0]->http.get("/rooms/" + room_id + "/media");
+    convene::JsonNodePtr body = media.json();
+    if (JsonObject* o = body ? json_node_get_object(body.get()) : nullptr) {
+      JsonObject* l = json_object_get_object_member(o, "forwardingLatencyMs");
+      std::printf("      SFU-added latency (newest room): p50 %.2f ms, p99 %.2f ms over %" G_GINT64_FORMAT " packets\n",
+                  json_object_get_double_member(l, "p50"), json_object_get_double_member(l, "p99"),
+                  json_object_get_int_member(l, "samples"));
+    }
   }
   return 0;
 }

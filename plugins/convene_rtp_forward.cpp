@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "keyframe_request.h"
 #include "rtp_rewriter.h"
 
 GST_DEBUG_CATEGORY_STATIC(convene_rtp_forward_debug);
@@ -92,7 +93,7 @@ bool may_request_keyframe(ConveneRtpForward* self) {
 
 void request_keyframe_upstream(ConveneRtpForward* self) {
   GST_DEBUG_OBJECT(self, "asking upstream for a keyframe");
-  gst_pad_push_event(self->sinkpad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_push_event(self->sinkpad, convene_keyframe_request_new());
 }
 
 void reset_rewriter(ConveneRtpForward* self) {
@@ -143,10 +144,11 @@ gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     bool ok = may_request_keyframe(self);
     GST_OBJECT_UNLOCK(self);
     GST_DEBUG_OBJECT(self, "subscriber asks for a keyframe%s", ok ? "" : " (dropped: rate limit)");
-    if (!ok) {
-      gst_event_unref(event);
-      return TRUE;
-    }
+    gst_event_unref(event);
+    // Passed on as a request of our own: the subscriber's event may repeat
+    // a count, which would make the publisher ignore it (see keyframe_request.h).
+    if (ok) request_keyframe_upstream(self);
+    return TRUE;
   }
   return gst_pad_event_default(pad, parent, event);
 }

@@ -1,21 +1,9 @@
 #include "media/main_thread.h"
 
-#include <glib.h>
+#include "util/main_context.h"
 
 namespace convene::media {
 
-void post_to_main(std::function<void()> fn) {
-  GSource* source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean {
-        (*static_cast<std::function<void()>*>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      new std::function<void()>(std::move(fn)), [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-  g_source_attach(source, g_main_context_default());
-  g_source_unref(source);
-}
+void post_to_main(std::function<void()> fn) { post_to_context(g_main_context_default(), std::move(fn)); }
 
 }  // namespace convene::media

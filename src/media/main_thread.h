@@ -2,9 +2,8 @@
 // thread, libnice) to the GLib main loop, where rooms and peers live.
 //
 // Threads: post_to_main() may be called from any thread; the function runs
-// later on the default main context's thread, never inline. (GLib's
-// g_main_context_invoke() would run it at once on the calling thread when the
-// main context happens to be free, which is exactly what must not happen.)
+// later on the default main context's thread, never inline (see
+// util/main_context.h).
 #pragma once
 
 #include <functional>

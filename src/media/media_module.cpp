@@ -56,7 +56,15 @@ MediaModule::MediaModule(app::App& app, signaling::PeerMessenger& messenger)
            settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
 }
 
-MediaModule::~MediaModule() { rooms_.clear(); }
+MediaModule::~MediaModule() { release_all_rooms(); }
+
+// Out of the map before they go: a listener told that a room's media is
+// closing may ask for any room's media, and must find none half-destroyed.
+void MediaModule::release_all_rooms() {
+  auto rooms = std::move(rooms_);
+  rooms_.clear();
+  rooms.clear();
+}
 
 bool MediaModule::handles(const std::string& type) const {
   return type == "publish-offer" || type == "subscribe-answer" || type == "sfu-candidate" || type == "track-muted";
@@ -96,13 +104,20 @@ void MediaModule::close_room_soon(const std::string& room_id) {
       [](gpointer data) -> gboolean {
         auto* job = static_cast<Job*>(data);
         auto it = job->self->rooms_.find(job->room_id);
-        if (it != job->self->rooms_.end() && it->second->empty()) job->self->rooms_.erase(it);
+        if (it == job->self->rooms_.end() || !it->second->empty()) return G_SOURCE_REMOVE;
+        std::unique_ptr<MediaRoom> room = std::move(it->second);
+        job->self->rooms_.erase(it);
         return G_SOURCE_REMOVE;
       },
       new Job{this, room_id}, [](gpointer data) { delete static_cast<Job*>(data); });
 }
 
-void MediaModule::room_closed(const std::string& room_id) { rooms_.erase(room_id); }
+void MediaModule::room_closed(const std::string& room_id) {
+  auto it = rooms_.find(room_id);
+  if (it == rooms_.end()) return;
+  std::unique_ptr<MediaRoom> room = std::move(it->second);
+  rooms_.erase(it);
+}
 
 void MediaModule::handle(const signaling::PeerInfo& peer, const std::string& type, JsonObject* message) {
   auto it = rooms_.find(peer.room_id);
@@ -145,7 +160,12 @@ void MediaModule::describe(http::ExchangePtr ex) {
         json::Object body;
         json::Array tracks;
         MediaRoom::Stats stats;
+        json::Object latency;
         if (auto it = rooms_.find(room_id); it != rooms_.end()) {
+          const LatencyHistogram& h = *it->second->latency();
+          latency.set("p50", h.quantile(0.5) / 1000.0)
+              .set("p99", h.quantile(0.99) / 1000.0)
+              .set("samples", static_cast<int64_t>(h.samples()));
           stats = it->second->stats();
           auto received = it->second->packets_received();
           for (const TrackInfo& t : it->second->tracks())
@@ -162,13 +182,14 @@ void MediaModule::describe(http::ExchangePtr ex) {
             .set("tracks", std::move(tracks))
             .set("subscriberTracks", static_cast<int64_t>(stats.subscriber_tracks))
             .set("packetsForwarded", static_cast<int64_t>(stats.packets_forwarded))
-            .set("elements", static_cast<int64_t>(stats.elements));
+            .set("elements", static_cast<int64_t>(stats.elements))
+            .set("forwardingLatencyMs", std::move(latency));
         ex->json(200, std::move(body));
       }));
 }
 
 void MediaModule::shutdown(std::function<void()> done) {
-  rooms_.clear();
+  release_all_rooms();
   done();
 }
 

@@ -60,6 +60,7 @@ class MediaModule final : public app::Module,
   void room_media_closing(const std::string& room_id) override;
 
   void close_room_soon(const std::string& room_id);
+  void release_all_rooms();
   // GET /rooms/:id/media: what the room's media carries now (members only).
   void describe(http::ExchangePtr ex);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "media/active_speaker.h"
+#include "media/latency_histogram.h"
 #include "media/media_settings.h"
 #include "media/publication.h"
 #include "media/room_media.h"
@@ -73,6 +74,8 @@ class MediaRoom final : public RoomMedia {
   void send_to_peer(const std::string& peer_id, json::Object&& message);
   const MediaSettings& settings() const { return settings_; }
   GstBin* bin() { return GST_BIN(pipeline_); }
+  // Time packets spend in the SFU (filled by every subscriber's probes).
+  const std::shared_ptr<LatencyHistogram>& latency() const { return latency_; }
 
   // --- RoomMedia
   const std::string& room_id() const override { return room_id_; }
@@ -114,6 +117,7 @@ class MediaRoom final : public RoomMedia {
   ActiveSpeakerDetector speakers_;
   std::string active_speaker_;
   bool closing_ = false;
+  std::shared_ptr<LatencyHistogram> latency_ = std::make_shared<LatencyHistogram>();
 };
 
 }  // namespace convene::media

@@ -1,6 +1,6 @@
 #include "media/publication.h"
 
-#include <gst/video/video-event.h>
+#include "keyframe_request.h"
 
 #include "media/pad_util.h"
 #include "util/gobject_ptr.h"
@@ -76,7 +76,7 @@ void Publication::release_pad(GstPad* pad) {
 void Publication::request_keyframe() {
   if (info_.kind != "video") return;
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee_, "sink");
-  gst_pad_push_event(sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_push_event(sink, convene_keyframe_request_new());
 }
 
 }  // namespace convene::media

@@ -33,7 +33,8 @@ Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_i
   GstElement* w = endpoint_->element();
   auto* caps = accepted_codecs(room_.settings().video_codec);
   g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {
-                          g_object_set(t, "codec-preferences", static_cast<GstCaps*>(c), nullptr);
+                          // NACK (and RTX where the client offers it) on what we receive.
+                          g_object_set(t, "codec-preferences", static_cast<GstCaps*>(c), "do-nack", TRUE, nullptr);
                         }),
                         caps, [](gpointer c, GClosure*) { gst_caps_unref(static_cast<GstCaps*>(c)); },
                         static_cast<GConnectFlags>(0));

@@ -105,8 +105,10 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_get(slot->webrtc_pad, "transceiver", &trans, nullptr);
   slot->transceiver = adopt(trans);
   g_autoptr(GstCaps) caps = send_caps(slot->encoding, slot->ssrc);
+  // Retransmissions for video only: Chromium refuses an offer whose audio
+  // m-line carries RTX (an ssrc-group it cannot add).
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
-               "do-nack", TRUE, nullptr);
+               "do-nack", slot->kind == "video", nullptr);
 
   // Leaky: a subscriber that is slow, or whose pad webrtcbin still holds
   // back during a negotiation, loses its own packets instead of holding back
@@ -129,6 +131,22 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   gst_element_link(slot->forward, slot->queue);
   g_autoptr(GstPad) qsrc = gst_element_get_static_pad(slot->queue, "src");
   gst_pad_link(qsrc, slot->webrtc_pad);
+  // Forwarding latency: a packet's PTS is when webrtcbin's jitter buffer let
+  // it out (running time); this is when it leaves for the subscriber.
+  gst_pad_add_probe(
+      qsrc, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+        GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+        g_autoptr(GstElement) queue = gst_pad_get_parent_element(pad);
+        GstClockTime now = queue ? gst_element_get_current_running_time(queue) : GST_CLOCK_TIME_NONE;
+        if (GST_CLOCK_TIME_IS_VALID(now))
+          (*static_cast<std::shared_ptr<LatencyHistogram>*>(data))
+              ->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<LatencyHistogram>(room_.latency()),
+      [](gpointer data) { delete static_cast<std::shared_ptr<LatencyHistogram>*>(data); });
   gst_element_sync_state_with_parent(slot->queue);
   gst_element_sync_state_with_parent(slot->forward);
   slots_.push_back(std::move(slot));

@@ -71,11 +71,6 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
     gst_object_unref(ice);
   }
 
-  // Retransmissions on every transceiver, also those a remote offer creates.
-  g_signal_connect(webrtcbin_, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer) {
-                     g_object_set(t, "do-nack", TRUE, nullptr);
-                   }),
-                   nullptr);
   g_signal_connect_data(
       webrtcbin_, "on-ice-candidate",
       G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {

@@ -5,6 +5,7 @@
 #include "store/postgres_connection.h"
 #include "store/sqlite_connection.h"
 #include "util/log.h"
+#include "util/main_context.h"
 
 #define GST_CAT_DEFAULT convene_store_debug
 
@@ -80,22 +81,7 @@ void Store::worker_main() {
   }
 }
 
-void Store::post(GMainContext* ctx, std::function<void()> fn) {
-  // Always through a source attached to the caller's context: g_main_context_invoke
-  // would run `fn` right here on the worker whenever that context is not owned
-  // by a thread at this moment.
-  GSource* source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean {
-        (*static_cast<std::function<void()>*>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      new std::function<void()>(std::move(fn)), [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-  g_source_attach(source, ctx);
-  g_source_unref(source);
-}
+void Store::post(GMainContext* ctx, std::function<void()> fn) { post_to_context(ctx, std::move(fn)); }
 
 void Store::close() {
   {

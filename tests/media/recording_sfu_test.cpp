@@ -27,15 +27,6 @@ ServerOptions server_on(const std::string& data_dir) {
   return o;
 }
 
-template <class Pred>
-bool pump_until(std::vector<SfuClient*> clients, int timeout_ms, Pred done) {
-  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
-  while (g_get_monotonic_time() < deadline) {
-    for (SfuClient* c : clients) c->pump(10);
-    if (done()) return true;
-  }
-  return false;
-}
 
 // Two people in a call, both publishing, each decoding the other.
 struct Call {

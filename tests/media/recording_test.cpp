@@ -516,9 +516,9 @@ TEST(Egress, HlsPlaylistAndSegmentsServedToMembersAndViewLinks) {
   std::string eid = r.str("id");
   std::string view = r.str("viewUrl");
   ASSERT_FALSE(view.empty());
-  // Wait for a playlist with at least two segments.
+  // Wait for a playlist with at least two segments (up to 40 s: x264 on a busy 2-core machine).
   std::string playlist;
-  for (int i = 0; i < 150; ++i) {
+  for (int i = 0; i < 400; ++i) {
     auto p = host.http.get("/live/" + room + "/index.m3u8");
     if (p.status == 200 && p.body.find("segment00001.ts") != std::string::npos) {
       playlist = p.body;

@@ -31,10 +31,9 @@ struct SfuClientOptions {
   double volume = 0.0;  // audiotestsrc volume: 0 is silence
   bool answer_subscribe_offers = true;  // false: a peer that never answers
   bool trickle_candidates = true;       // false: ICE cannot succeed
-  // Frames between the encoder's own keyframes. Keyframe requests (PLI/FIR)
-  // bring one sooner; the periodic one is the fallback a loaded machine's
-  // lost keyframe bursts need, as browsers rely on repeated PLIs.
-  int keyframe_interval = 60;
+  // Frames between the encoder's own keyframes. Like a browser, practically
+  // none: every keyframe after the first comes from a request (FIR/PLI).
+  int keyframe_interval = 3000;
 };
 
 class SfuClient {
@@ -102,5 +101,20 @@ class SfuClient {
   std::atomic<gint64> answered_us_{0};
   std::atomic<double> first_frame_ms_{-1};
 };
+
+// Pumps every client until `done()` or `timeout_ms` passed; returns whether done.
+template <class Pred>
+bool pump_until(const std::vector<SfuClient*>& clients, int timeout_ms, Pred done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    for (SfuClient* c : clients) c->pump(10);
+    if (done()) return true;
+  }
+  return false;
+}
+
+inline void pump_for(const std::vector<SfuClient*>& clients, int ms) {
+  pump_until(clients, ms, [] { return false; });
+}
 
 }  // namespace convene::testing

@@ -19,6 +19,11 @@ async function send(method, path, body) {
     throw new ApiError(0, 'unreachable', 'The server cannot be reached. Check your connection.');
   }
   if (res.status === 204) return null;
+  // An endpoint this server does not have yet can come back as the client's
+  // index.html (the static fallback for client-side routes).
+  if (res.ok && !(res.headers.get('Content-Type') || '').includes('json')) {
+    throw new ApiError(404, 'not_available', 'This feature is not available on this server yet.');
+  }
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data && data.error;

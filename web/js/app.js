@@ -1,7 +1,9 @@
-// The Convene browser client: a small router over three pages.
+// The Convene browser client: a small router over the pages, the shared
+// helpers (el, toast, readable errors) and the light/dark theme.
 import { get, post, ApiError } from './api.js';
 import { renderAuth } from './auth.js';
 import { renderDashboard } from './dashboard.js';
+import { renderJoin } from './join.js';
 import { renderRoom } from './room.js';
 
 export const main = document.getElementById('main');
@@ -13,11 +15,11 @@ export function toast(text) {
   t.textContent = text;
   t.classList.add('show');
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => t.classList.remove('show'), 3000);
+  toast.timer = setTimeout(() => t.classList.remove('show'), 4000);
 }
 
-export function navigate(path) {
-  history.pushState({}, '', path);
+export function navigate(path, replace = false) {
+  if (replace) history.replaceState({}, '', path); else history.pushState({}, '', path);
   route();
 }
 
@@ -25,44 +27,75 @@ export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'value') e.value = v;
     else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
   return e;
 }
 
-export function errorText(e) { return e instanceof ApiError ? e.message : String(e.message || e); }
+// A sentence a person can act on, for every error the client can meet.
+const MESSAGES = {
+  unreachable: 'The server cannot be reached. Check your connection; Convene keeps trying.',
+  room_full: 'This meeting is full. Ask the host to raise the limit or to start another meeting.',
+  room_ended: 'This meeting has ended.',
+  not_found: 'No meeting matches this link or invite code. Check it with the person who sent it.',
+  forbidden: 'You are not allowed to do that in this meeting.',
+  rate_limited: 'Too many requests. Wait a moment and try again.',
+  database_unavailable: 'The server is having trouble with its database. Try again in a minute.',
+  internal_error: 'Something went wrong on the server. Try again.',
+};
+export function errorText(e) {
+  if (e instanceof ApiError) return MESSAGES[e.code] && e.code !== 'not_found' ? MESSAGES[e.code] : e.message;
+  return String((e && e.message) || e);
+}
+export function roomErrorText(e) {
+  return (e && MESSAGES[e.code]) || errorText(e);
+}
+
+// Light/dark: follows the system unless the person picked one.
+const THEMES = { system: 'System theme', light: 'Light', dark: 'Dark' };
+export function applyTheme(t = localStorage.getItem('convene-theme') || 'system') {
+  if (t === 'system') document.documentElement.removeAttribute('data-theme');
+  else document.documentElement.setAttribute('data-theme', t);
+}
+applyTheme();
+// Charts take their colours from the theme when drawn: the dashboard redraws.
+function themeChanged() { if (location.pathname === '/') route(); }
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', themeChanged);
 
 function renderNav() {
   const nav = document.getElementById('nav');
-  nav.replaceChildren();
+  const theme = el('select', { 'aria-label': 'Colour theme', class: 'compact', onchange: (ev) => { localStorage.setItem('convene-theme', ev.target.value); applyTheme(ev.target.value); themeChanged(); } },
+    Object.entries(THEMES).map(([v, label]) => el('option', { value: v, selected: (localStorage.getItem('convene-theme') || 'system') === v }, label)));
+  nav.replaceChildren(theme);
   if (!me) return;
-  nav.append(el('span', { class: 'muted' }, me.username, ' '),
+  nav.append(el('span', { class: 'muted who-am-i' }, me.username),
     el('button', { onclick: async () => { await post('/auth/logout').catch(() => {}); me = null; navigate('/login'); } }, 'Sign out'));
 }
 
 export async function route() {
-  if (cleanup) { cleanup(); cleanup = null; }
+  if (cleanup) { const c = cleanup; cleanup = null; c(); }
   const path = location.pathname;
   if (!me && !['/login', '/register'].includes(path)) {
-    try { me = (await get('/auth/me')).user; } catch { me = null; }
+    try { me = (await get('/auth/me')).user; } catch (e) {
+      me = null;
+      if (e.code === 'unreachable') {
+        renderNav();
+        main.replaceChildren(el('div', { class: 'card narrow', role: 'alert' }, el('h2', {}, 'Cannot reach Convene'), el('p', { class: 'error' }, errorText(e)),
+          el('button', { class: 'primary', onclick: () => route() }, 'Try again')));
+        return;
+      }
+    }
   }
   renderNav();
   main.replaceChildren();
   if (path === '/login' || path === '/register') {
     return renderAuth(path === '/register' ? 'register' : 'login', (user) => { me = user; navigate(sessionStorage.getItem('after-login') || '/'); sessionStorage.removeItem('after-login'); });
   }
-  if (!me) { sessionStorage.setItem('after-login', path); return navigate('/login'); }
+  if (!me) { sessionStorage.setItem('after-login', path); return navigate('/login', true); }
   const join = path.match(/^\/join\/([^/]+)$/);
-  if (join) {
-    try {
-      const room = await post('/rooms/join/' + encodeURIComponent(join[1]));
-      return navigate('/room/' + room.id);
-    } catch (e) {
-      main.append(el('div', { class: 'card narrow' }, el('h2', {}, 'Cannot join'), el('p', { class: 'error' }, errorText(e)), el('a', { href: '/' }, 'Back to your meetings')));
-      return;
-    }
-  }
+  if (join) { cleanup = await renderJoin(decodeURIComponent(join[1]), me); return; }
   const room = path.match(/^\/room\/([^/]+)$/);
   if (room) { cleanup = await renderRoom(room[1], me); return; }
   return renderDashboard(me);
@@ -71,6 +104,6 @@ export async function route() {
 window.addEventListener('popstate', route);
 document.addEventListener('click', (ev) => {
   const a = ev.target.closest('a');
-  if (a && a.origin === location.origin && !a.hasAttribute('download') && !a.target) { ev.preventDefault(); navigate(a.pathname); }
+  if (a && a.origin === location.origin && !a.hasAttribute('download') && !a.target && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) { ev.preventDefault(); navigate(a.pathname); }
 });
 route();

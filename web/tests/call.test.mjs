@@ -1,31 +1,43 @@
-// Two people hold a 1:1 call in real Chromium: invite link, peer-to-peer
-// video both ways (decoded frames keep advancing), chat, a reaction, a
-// whiteboard stroke, and the host ending the meeting.
+// Two people hold a 1:1 call in real Chromium: invite link and join page,
+// peer-to-peer video both ways (decoded frames keep advancing), a camera
+// switch mid-call, chat (grouping, emoji, unread count), a reaction, a
+// whiteboard stroke, screen share as its own tile (gone when stopped), mute
+// indicators, and the host ending the meeting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, register, remoteFrames } from './harness.mjs';
+import { join } from 'node:path';
+import { startServer, launchBrowser, register, remoteFrames, waitFor, exclusive, outputDir, watch } from './harness.mjs';
 
-const shots = new URL('../../tests/output/screenshots/', import.meta.url).pathname;
-mkdirSync(shots, { recursive: true });
+const shots = join(outputDir, 'screenshots');
 
-async function waitFor(fn, what, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+async function framesAdvance(page, source = 'camera') {
+  const first = await waitFor(() => remoteFrames(page, source), `remote ${source} frames`);
+  // Advancing within a few seconds (the machine may be busy: the check is
+  // that frames keep coming, not how fast).
+  let later = first;
+  await waitFor(async () => (later = await remoteFrames(page, source)) > first, `${source} frames to advance past ${first}`, 8000)
+    .catch(() => assert.fail(`${source} frames advance (${first} -> ${later})`));
 }
 
-test('a 1:1 call connects, video flows both ways, and the room features work', { timeout: 120000 }, async () => {
+test('a 1:1 call connects, video flows both ways, the room features work, and a dropped connection re-joins', { timeout: 180000 }, async () => {
+  const release = await exclusive();
   const server = await startServer();
   const a = await launchBrowser();
   const b = await launchBrowser();
   try {
     const host = await a.context.newPage();
     const guest = await b.context.newPage();
+    watch(host, 'host'); watch(guest, 'guest');
+    // The guest's WebSocket passes through the test, which can drop it later.
+    let guestSocket = null;
+    await guest.routeWebSocket(/\/ws\b/, (ws) => {
+      const server = ws.connectToServer();
+      guestSocket = ws;
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => ws.send(m));
+      ws.onClose(() => server.close());
+      server.onClose((code, reason) => ws.close({ code, reason }));
+    });
     await register(host, server.url, 'hostess');
     await register(guest, server.url, 'visitor');
 
@@ -34,55 +46,139 @@ test('a 1:1 call connects, video flows both ways, and the room features work', {
     await host.click('form[aria-label="New meeting"] button[type=submit]');
     await host.waitForURL(/\/room\//);
     await host.waitForSelector('text=Connected');
-    const invite = await host.evaluate(async () => {
-      const id = location.pathname.split('/').pop();
-      const r = await fetch('/rooms/' + id, { credentials: 'same-origin' }).then((x) => x.json());
-      return r.inviteCode;
-    });
 
-    await guest.goto(server.url + '/join/' + invite);
+    // A stroke before the guest arrives: late joiners get the board's history.
+    const drawOn = async (page, from, to) => {
+      await page.locator('canvas.board').scrollIntoViewIfNeeded();
+      const box = await page.locator('canvas.board').boundingBox();
+      await page.mouse.move(box.x + from[0] * box.width, box.y + from[1] * box.height);
+      await page.mouse.down();
+      await page.mouse.move(box.x + to[0] * box.width, box.y + to[1] * box.height, { steps: 5 });
+      await page.mouse.up();
+    };
+    // Whether the board has paint around a point given as fractions of its size.
+    const paintedAt = (page, x, y) => page.evaluate(([x, y]) => {
+      const c = document.querySelector('canvas.board');
+      const px = c.getContext('2d').getImageData(Math.round(x * c.width) - 6, Math.round(y * c.height) - 6, 12, 12).data;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) return true;
+      return false;
+    }, [x, y]);
+    await drawOn(host, [0.1, 0.8], [0.3, 0.8]);
+
+    // The share dialog carries the invite link and the share links.
+    await host.click('#btn-invite');
+    const invite = await host.inputValue('#share-link');
+    assert.match(invite, /\/join\/[^/]+$/);
+    const links = await host.$$eval('.share-links a', (as) => Object.fromEntries(as.map((a) => [a.dataset.share, a.href])));
+    assert.ok(links.whatsapp.startsWith('https://wa.me/?text=') && links.whatsapp.includes(encodeURIComponent(invite)));
+    assert.ok(links.telegram.startsWith('https://t.me/share/url?url=' + encodeURIComponent(invite)));
+    assert.ok(links.x.startsWith('https://x.com/intent/post?'));
+    assert.ok(links.linkedin.startsWith('https://www.linkedin.com/sharing/share-offsite/?url='));
+    assert.ok(links['e-mail'].startsWith('mailto:?subject='));
+    assert.ok(links.sms.startsWith('sms:'));
+    await host.click('dialog.share button[value=close]');
+
+    // The guest follows the link: the join page previews the camera first.
+    await guest.goto(invite.replace(/^https?:\/\/[^/]+/, server.url));
+    await guest.waitForSelector('#enter-room');
+    await waitFor(() => guest.evaluate(() => document.querySelector('video.preview')?.videoWidth > 0), 'the camera preview');
+    assert.ok(await guest.$$eval('#camera-select option', (o) => o.length) >= 1);
+    assert.ok(await guest.$$eval('#mic-select option', (o) => o.length) >= 1);
+    await guest.click('#enter-room');
     await guest.waitForURL(/\/room\//);
     await guest.waitForSelector('text=Connected');
 
-    // Video both ways: a remote tile with size, and its decoded frames advance.
-    for (const page of [host, guest]) {
-      const first = await waitFor(() => remoteFrames(page), 'remote video frames');
-      await page.waitForTimeout(1000);
-      const later = await remoteFrames(page);
-      assert.ok(later > first, `frames advance (${first} -> ${later})`);
-    }
+    await waitFor(() => paintedAt(guest, 0.2, 0.8), 'the earlier stroke on the late joiner\'s board');
 
+    // Video both ways: a remote tile with size, and its decoded frames advance.
+    for (const page of [host, guest]) await framesAdvance(page);
+
+    // Device switching during the call: the guest picks the other camera;
+    // the host keeps receiving frames.
+    await guest.click('#btn-devices');
+    const cams = await guest.$$eval('#dev-camera option', (o) => o.map((x) => x.value));
+    const before = await guest.evaluate(() => document.querySelector('.tile[data-peer="self"] video').srcObject.getVideoTracks()[0].getSettings().deviceId);
+    const other = cams.find((c) => c !== before);
+    if (other) {
+      await guest.selectOption('#dev-camera', other);
+      await waitFor(() => guest.evaluate((o) => document.querySelector('.tile[data-peer="self"] video').srcObject.getVideoTracks()[0].getSettings().deviceId === o, other), 'the switched camera');
+    }
+    await guest.click('dialog.devices button[value=close]');
+    await framesAdvance(host);
+
+    // Chat both ways, grouped by sender, emoji from the picker, unread count.
     await guest.fill('input[aria-label=Message]', 'hello host');
-    await guest.click('text=Send');
+    await guest.click('form.chat-form button[type=submit]');
     await host.waitForSelector('text=hello host');
     await host.fill('input[aria-label=Message]', 'hello guest');
-    await host.click('text=Send');
-    await guest.waitForSelector('text=hello guest');
+    await host.click('button[aria-label=Emoji]');
+    await host.click('button[aria-label="Insert 🎉"]');
+    assert.equal(await host.inputValue('input[aria-label=Message]'), 'hello guest🎉');
+    await host.click('form.chat-form button[type=submit]');
+    await guest.waitForSelector('text=hello guest🎉');
+    await guest.click('#tabbtn-people');
+    await host.fill('input[aria-label=Message]', 'second line');
+    await host.click('form.chat-form button[type=submit]');
+    await waitFor(() => guest.evaluate(() => document.querySelector('#tabbtn-chat .count').textContent === '1'), 'an unread count of 1');
+    await waitFor(async () => (await host.locator('.msg-group.mine .msg').count()) === 2, 'both of the host\'s messages on its page');
+    assert.equal(await host.locator('.msg-group.mine').count(), 1, 'two messages in a row share one group');
+    assert.ok(await host.locator('.msg-group time').first().getAttribute('datetime'));
+    await guest.click('#tabbtn-chat');
+    assert.equal(await guest.textContent('#tabbtn-chat .count'), '');
 
+    await host.click('#btn-react');
     await host.click('button[aria-label="React 🎉"]');
+    assert.equal(await host.isHidden('.reaction-menu'), true, 'the reactions close after a pick');
     await guest.waitForSelector('.reaction-float', { timeout: 5000 });
 
-    const box = await host.locator('canvas.board').boundingBox();
-    await host.mouse.move(box.x + 50, box.y + 50);
-    await host.mouse.down();
-    await host.mouse.move(box.x + 200, box.y + 120, { steps: 5 });
-    await host.mouse.up();
-    await waitFor(() => guest.evaluate(() => {
-      const c = document.querySelector('canvas.board');
-      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) return true;
-      return false;
-    }), 'the stroke on the guest whiteboard');
+    assert.equal(await paintedAt(guest, 0.5, 0.3), false);
+    await drawOn(host, [0.4, 0.3], [0.6, 0.3]);
+    await waitFor(() => paintedAt(guest, 0.5, 0.3), 'the stroke on the guest whiteboard');
 
-    await host.screenshot({ path: shots + 'call-host.png' });
-    await guest.screenshot({ path: shots + 'call-guest.png' });
+    // An image in the chat.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGNQTX6NFTEMLQkADGRcwcht3uAAAAAASUVORK5CYII=', 'base64');
+    await guest.setInputFiles('#chat-image', { name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await host.waitForSelector('.msg img[alt="Image from visitor"]');
+
+    // Mute shows on the other side.
+    await host.click('#btn-mic');
+    await guest.waitForSelector('.tile:not([data-peer="self"]).mic-off');
+    await host.click('#btn-mic');
+    await guest.waitForSelector('.tile:not([data-peer="self"]):not(.mic-off)');
+
+    // Screen share: a new tile on the other side, playing; gone when stopped.
+    await host.click('#btn-screen');
+    await guest.waitForSelector('.tile[data-source="screen"]:not([data-peer="self"])');
+    await framesAdvance(guest, 'screen');
+    for (const p of [host, guest]) await p.evaluate(() => window.scrollTo(0, 0));
+    await host.screenshot({ path: join(shots, 'call-host.png') });
+    await guest.screenshot({ path: join(shots, 'call-guest.png') });
+    await host.click('#btn-screen');
+    await guest.waitForSelector('.tile[data-source="screen"]', { state: 'detached', timeout: 10000 });
+    await framesAdvance(guest);  // the camera keeps going
+
+    // A dropped connection: the guest says so, reconnects, re-joins the room
+    // without a page reload, and video flows both ways again.
+    const dropped = guestSocket;
+    await dropped.close({ code: 4000, reason: 'test drop' });
+    await guest.waitForSelector('.banner:has-text("Connection lost")');
+    await waitFor(() => guestSocket !== dropped, 'a new WebSocket');
+    await guest.waitForSelector('.banner:has-text("Connected")');
+    for (const page of [host, guest]) await framesAdvance(page);
 
     host.once('dialog', (d) => d.accept());
     await host.click('text=End for all');
     await guest.waitForSelector('text=The meeting has ended');
+
+    // The dashboard now has a meeting in its analytics.
+    await host.goto(server.url + '/');
+    await host.waitForSelector('#chart-daily');
+    await host.waitForTimeout(300);
+    await host.screenshot({ path: join(shots, 'dashboard-after-call.png'), fullPage: true });
   } finally {
     await a.close();
     await b.close();
     server.stop();
+    release();
   }
 });

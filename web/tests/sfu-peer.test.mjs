@@ -1,0 +1,71 @@
+// Issue #5: a browser and a participant written with GStreamer's webrtcbin
+// (build/tests/media/sfu-peer, speaking the SFU protocol of docs/protocol.md)
+// in one group call: the browser plays the webrtcbin participant's video,
+// and the webrtcbin participant decodes the browser's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exclusive, startServer, launchBrowser, register, remoteVideos, waitFor, watch } from './harness.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sfuPeer = process.env.CONVENE_SFU_PEER || join(repo, 'build', 'tests', 'media', 'sfu-peer');
+
+function runPeer(url, name, invite, seconds) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(sfuPeer, [url, name, invite, String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`sfu-peer exited ${code}: ${err.slice(-2000)}`));
+      try { resolve(JSON.parse(out.trim().split('\n').pop())); } catch (e) { reject(new Error(`sfu-peer said: ${out}`)); }
+    });
+  });
+}
+
+test('a browser and a webrtcbin participant see each other through the SFU', { timeout: 180000, skip: !existsSync(sfuPeer) && 'sfu-peer is not built' }, async () => {
+  const release = await exclusive();
+  const server = await startServer();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    watch(page, 'browser');
+    await register(page, server.url, 'webuser');
+    await page.fill('#m-name', 'Mixed call');
+    await page.selectOption('#m-type', 'GROUP');
+    await page.click('form[aria-label="New meeting"] button[type=submit]');
+    await page.waitForURL(/\/room\//);
+    await page.waitForSelector('text=Connected');
+    const { invite, me } = await page.evaluate(async () => {
+      const room = await fetch('/rooms/' + location.pathname.split('/').pop()).then((x) => x.json());
+      return { invite: room.inviteCode, me: document.querySelector('.tile[data-peer="self"]') ? 'self' : '' };
+    });
+    assert.ok(invite, 'the room has an invite code');
+    assert.ok(me, 'the browser shows its own tile');
+
+    // The webrtcbin participant stays 20 s; meanwhile the browser must play its video.
+    const peer = runPeer(server.url, "gstpeer", invite, 20);
+    const first = await waitFor(async () => {
+      const v = (await remoteVideos(page)).find((x) => x.source === 'camera' && x.width > 0 && x.frames > 0);
+      return v || null;
+    }, 'the webrtcbin participant\'s video in the browser', 40000);
+    await waitFor(async () => {
+      const v = (await remoteVideos(page)).find((x) => x.peer === first.peer && x.source === 'camera');
+      return v && v.frames > first.frames + 10;
+    }, 'its frames to advance', 15000);
+
+    const result = await peer;
+    const frames = Object.values(result.frames || {});
+    console.log(`webrtcbin participant ${result.peerId} decoded ${JSON.stringify(result.frames)} frames; browser plays ${first.peer}`);
+    assert.equal(first.peer, result.peerId, 'the tile the browser plays is the webrtcbin participant');
+    assert.ok(frames.length === 1 && frames[0] > 30, 'the webrtcbin participant decoded the browser\'s video');
+  } finally {
+    await browser.close();
+    server.stop();
+    release();
+  }
+});
