@@ -27,7 +27,6 @@ ServerOptions server_on(const std::string& data_dir) {
   return o;
 }
 
-
 // Two people in a call, both publishing, each decoding the other.
 struct Call {
   std::unique_ptr<TestPerson> red, blue;
@@ -108,7 +107,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
     auto r = c->red->http.post("/rooms/" + c->room + "/recordings");
     ASSERT_EQ(r.status, 201) << r.body;
     rid1 = r.str("id");
-    pump_until(c->clients(), 5000, [] { return false; });
+    pump_for(c->clients(), 5000);
     EXPECT_EQ(server.terminate(), 0);  // SIGTERM while recording
   }
   {
@@ -122,7 +121,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
     auto r = c->red->http.post("/rooms/" + c->room + "/recordings");
     ASSERT_EQ(r.status, 201) << r.body;
     rid2 = r.str("id");
-    pump_until(c->clients(), 5000, [] { return false; });
+    pump_for(c->clients(), 5000);
     server.kill_hard();  // SIGKILL while recording
   }
   ServerProcess server(server_on(data));
