@@ -269,11 +269,13 @@ TEST(Recording, ThreeParticipantMeetingWithAJoinAndALeave) {
   double decoded = convene::testing::decoded_video_duration(path);
   EXPECT_NEAR(decoded, wall_s, wall_s * 0.1);
   // The grid re-flows: 2 tiles, 3 after the join, 2 (other colours) after the leave.
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, join_s / 2), participant_palette()),
+  using convene::testing::colours_at;
+  double mid = (join_s + leave_s) / 2;
+  EXPECT_EQ(colours_at(path, {join_s / 2 - 0.5, join_s / 2, join_s / 2 + 0.5}, participant_palette()),
             (std::set<std::string>{"red", "green"}));
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, (join_s + leave_s) / 2), participant_palette()),
+  EXPECT_EQ(colours_at(path, {mid - 0.5, mid, mid + 0.5}, participant_palette()),
             (std::set<std::string>{"red", "green", "blue"}));
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, leave_s + 1.5), participant_palette()),
+  EXPECT_EQ(colours_at(path, {leave_s + 1.5, leave_s + 2.0, leave_s + 2.5}, participant_palette()),
             (std::set<std::string>{"red", "blue"}));
 
   // Per-track files: every track that was published during the recording, as published.

@@ -157,6 +157,16 @@ std::set<std::string> colours_present(const Rgb& frame, const std::vector<Colour
   return present;
 }
 
+std::set<std::string> colours_at(const std::string& input, const std::vector<double>& times,
+                                 const std::vector<Colour>& palette) {
+  std::set<std::string> all;
+  for (double t : times) {
+    auto c = colours_present(frame_at(input, t), palette);
+    all.insert(c.begin(), c.end());
+  }
+  return all;
+}
+
 const std::vector<Colour>& participant_palette() {
   static const std::vector<Colour> p = {
       {"red", 230, 20, 20}, {"green", 20, 200, 20}, {"blue", 20, 20, 230},
