@@ -42,10 +42,13 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
   gst_object_set_name(GST_OBJECT(level_bin_), name);
   gst_object_ref(level_bin_);
   gst_bin_add(pipeline, level_bin_);
+  // Running before it is linked: a branch still in NULL answers the tee's
+  // push with FLUSHING, which travels back up and stops the publisher's
+  // whole connection (its nicesrc pauses), for good.
+  gst_element_sync_state_with_parent(level_bin_);
   level_pad_ = request_pad();
   g_autoptr(GstPad) sink = gst_element_get_static_pad(level_bin_, "sink");
   gst_pad_link(level_pad_, sink);
-  gst_element_sync_state_with_parent(level_bin_);
 }
 
 Publication::~Publication() {

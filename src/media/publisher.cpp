@@ -90,9 +90,9 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
   g_object_set(tee, "allow-not-linked", TRUE, nullptr);
   g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(webrtcbin));
   gst_bin_add(GST_BIN(parent), tee);
+  gst_element_sync_state_with_parent(tee);  // running before the first buffer can reach it
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
   gst_pad_link(pad, sink);
-  gst_element_sync_state_with_parent(tee);
   gst_object_ref(tee);
   GST_DEBUG("publish pad %s: mid %s, %s %s", GST_PAD_NAME(pad), mid.c_str(), kind.c_str(), encoding.c_str());
   post_to_main([weak = *weak, tee, mid, kind, encoding] {

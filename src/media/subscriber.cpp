@@ -182,9 +182,9 @@ void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
   bool changed = false;
   for (auto& slot : slots_) {
     if (slot->track_id.empty() || want.count(slot->track_id)) continue;
-    // The slot goes quiet but keeps its direction: turning a transceiver
-    // inactive in a renegotiation stalled the whole connection with
-    // webrtcbin 1.22 (seen under load). A slot not in `tracks` is unused.
+    // The slot goes quiet but keeps its direction: webrtcbin 1.22 refuses a
+    // later answer that changes a transceiver's direction back ("transceiver
+    // direction changes are not implemented"). A slot not in `tracks` is unused.
     unlink(*slot, false);
     slot->track_id.clear();
     changed = true;

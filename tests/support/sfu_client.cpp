@@ -155,11 +155,15 @@ void SfuClient::start_screen() {
 }
 
 void SfuClient::stop_screen() {
-  // The source stops and the next offer no longer lists the screen; the
-  // transceiver keeps its direction, as a browser's replaceTrack(null) does.
-  // (Turning a sending transceiver inactive in a renegotiation stopped every
-  // stream of the connection with webrtcbin 1.22.)
+  // As a browser's removeTrack: the transceiver turns inactive, the source
+  // stops, and the next offer no longer lists the screen.
   screen_on_ = false;
+  if (screen_pad_) {
+    GstWebRTCRTPTransceiver* trans = nullptr;
+    g_object_get(screen_pad_, "transceiver", &trans, nullptr);
+    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, nullptr);
+    gst_object_unref(trans);
+  }
   if (screen_src_) {
     gst_element_set_locked_state(screen_src_, TRUE);
     gst_element_set_state(screen_src_, GST_STATE_NULL);
@@ -358,8 +362,43 @@ bool SfuClient::offered(const std::string& peer_id, const std::string& source) c
 namespace convene::testing {
 
 std::string SfuClient::describe() const {
-  std::lock_guard<std::mutex> lock(mutex_);
   std::string out;
+  // Outside the lock: webrtcbin's thread answers get-stats, and it takes the
+  // lock itself when it queues a candidate.
+  // What the publish connection sent, from webrtcbin's own statistics.
+  if (pub_) {
+    GstPromise* promise = gst_promise_new();
+    g_signal_emit_by_name(pub_, "get-stats", nullptr, promise);
+    if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+      const GstStructure* stats = gst_promise_get_reply(promise);
+      gst_structure_foreach(
+          stats,
+          [](GQuark, const GValue* value, gpointer data) -> gboolean {
+            if (!GST_VALUE_HOLDS_STRUCTURE(value)) return TRUE;
+            const GstStructure* s = gst_value_get_structure(value);
+            GstWebRTCStatsType type;
+            if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) return TRUE;
+            auto* out = static_cast<std::string*>(data);
+            if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+              guint ssrc = 0;
+              guint64 packets = 0;
+              gst_structure_get(s, "ssrc", G_TYPE_UINT, &ssrc, "packets-sent", G_TYPE_UINT64, &packets, nullptr);
+              *out += " sent[" + std::to_string(ssrc) + "]=" + std::to_string(packets);
+            } else if (type == GST_WEBRTC_STATS_TRANSPORT) {
+              *out += " transport";
+            } else if (type == GST_WEBRTC_STATS_CANDIDATE_PAIR) {
+              *out += " pair";
+            }
+            return TRUE;
+          },
+          &out);
+    }
+    gst_promise_unref(promise);
+    GstWebRTCPeerConnectionState pc_state;
+    g_object_get(pub_, "connection-state", &pc_state, nullptr);
+    out += " publish-state=" + std::to_string(static_cast<int>(pc_state));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [mid, t] : tracks_) {
     auto c = counters_.find(mid);
     out += mid + "=" + t.peer_id + "/" + t.source + " " + std::to_string(c == counters_.end() ? -1 : c->second->count.load()) +
