@@ -4,7 +4,5 @@
 ALTER TABLE rooms ADD COLUMN e2ee INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE recordings ADD COLUMN path TEXT NOT NULL DEFAULT '';
 ALTER TABLE recordings ADD COLUMN error TEXT;
--- Per-track files (JSON array: trackId, peerId, username, kind, source, codec, file), or NULL.
-ALTER TABLE recordings ADD COLUMN tracks TEXT;
 -- Start-up looks for recordings a previous run left unfinished.
 CREATE INDEX recordings_status ON recordings (status);
