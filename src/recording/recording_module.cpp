@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -66,19 +67,32 @@ std::optional<int64_t> file_size(const std::string& path) {
   return static_cast<int64_t>(st.st_size);
 }
 
-// A file a crash left behind plays when it has a container header and data.
+// A file a crash left behind plays when it has a container header and at
+// least one complete unit of media after it: a Matroska Cluster (WebM) or a
+// movie fragment (fragmented MP4). Scans only until the first one.
 bool playable_header(const std::string& path) {
   auto size = file_size(path);
   if (!size || *size < 1024) return false;
   FILE* f = fopen(path.c_str(), "rb");
   if (!f) return false;
-  unsigned char head[12] = {};
-  size_t n = fread(head, 1, sizeof head, f);
+  std::string data(64 * 1024, '\0');
+  size_t n = fread(data.data(), 1, data.size(), f);
+  data.resize(n);
+  bool ebml = n >= 4 && memcmp(data.data(), "\x1a\x45\xdf\xa3", 4) == 0;
+  bool iso = n >= 8 && memcmp(data.data() + 4, "ftyp", 4) == 0;
+  std::string marker = ebml ? std::string("\x1f\x43\xb6\x75", 4) : std::string("moof");
+  bool found = false;
+  while ((ebml || iso) && !found && n > 0) {
+    found = data.find(marker) != std::string::npos;
+    // Keep a few bytes so a marker across two reads is still seen.
+    std::string tail = data.size() > 3 ? data.substr(data.size() - 3) : data;
+    data.assign(64 * 1024, '\0');
+    n = fread(data.data(), 1, data.size(), f);
+    data.resize(n);
+    data = tail + data;
+  }
   fclose(f);
-  if (n < sizeof head) return false;
-  bool ebml = head[0] == 0x1a && head[1] == 0x45 && head[2] == 0xdf && head[3] == 0xa3;  // Matroska/WebM
-  bool iso = memcmp(head + 4, "ftyp", 4) == 0;                                         // MP4
-  return ebml || iso;
+  return found;
 }
 
 int64_t mtime_ms(const std::string& path) {
@@ -139,6 +153,9 @@ struct RecordingModule::Active {
   int64_t stopped_at = 0;
   std::vector<std::function<void(const RecordingRow&)>> waiters;
   GSourcePtr timeout;
+  bool per_track = false;
+  std::vector<std::unique_ptr<TrackRecorder>> track_files;  // live ones
+  json::Array track_list;                                   // every file written, for the row
 };
 
 RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
@@ -184,6 +201,7 @@ RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
   http.route("GET", "/rooms/:id/recordings", [this](http::ExchangePtr ex) { list_recordings(ex); });
   http.route("GET", "/recordings/:rid", [this](http::ExchangePtr ex) { get_recording(ex); });
   http.route("GET", "/recordings/:rid/file", [this](http::ExchangePtr ex) { download(ex); });
+  http.route("GET", "/recordings/:rid/tracks/:n/file", [this](http::ExchangePtr ex) { download_track(ex); });
   http.route("DELETE", "/recordings/:rid", [this](http::ExchangePtr ex) { delete_recording(ex); });
   http.route("POST", "/rooms/:id/egress", [this](http::ExchangePtr ex) { start_egress(ex); });
   http.route("GET", "/rooms/:id/egress", [this](http::ExchangePtr ex) { list_egress(ex); });
@@ -277,7 +295,13 @@ void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::str
 
 RoomComposite* RecordingModule::composite_for(const std::string& room_id) {
   auto it = composites_.find(room_id);
-  if (it != composites_.end()) return it->second.get();
+  if (it != composites_.end() && !it->second->media_closed()) return it->second.get();
+  if (it != composites_.end()) {
+    // The room's call ended and started again while the old composite finished its files.
+    if (it->second->output_count() > 0)
+      throw http::conflict("finishing", "the previous recording of this room is still finishing; try again");
+    composites_.erase(it);
+  }
   media::RoomMedia* room = media_ ? media_->room_media(room_id) : nullptr;
   if (!room) throw http::conflict("no_media", "no media in this room: nobody is publishing audio or video");
   auto composite = std::make_unique<RoomComposite>(*room, composite_options_);
@@ -301,10 +325,12 @@ void RecordingModule::drop_composite_if_unused(const std::string& room_id) {
 void RecordingModule::start_recording(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
   std::string layout = json::optional_string(ex->json_body(), "layout").value_or("grid");
+  bool per_track = json::optional_bool(ex->json_body(), "perTrack").value_or(false);
   if (layout != "grid" && layout != "speaker") throw json::FieldError("layout", "'layout' must be grid or speaker");
   if (!enabled_) throw http::conflict("recording_disabled", "recording is turned off on this server");
   if (shutting_down_) throw http::Error(503, "shutting_down", "the server is shutting down");
-  with_room_role(ex, room_id, true, true, [this, ex, room_id, layout](const std::string& uid, const std::string&) {
+  with_room_role(ex, room_id, true, true, [this, ex, room_id, layout, per_track](const std::string& uid,
+                                                                                 const std::string&) {
     for (auto& [id, a] : recordings_)
       if (a->row.room_id == room_id) throw http::conflict("already_recording", "this room is being recorded");
     RoomComposite* composite = composite_for(room_id);
@@ -335,6 +361,11 @@ void RecordingModule::start_recording(http::ExchangePtr ex) {
       a->output.reset();
       drop_composite_if_unused(room_id);
       throw http::Error(500, "recording_failed", std::string("cannot start recording: ") + e.what());
+    }
+    a->per_track = per_track;
+    if (per_track) {
+      if (media::RoomMedia* m = media_ ? media_->room_media(room_id) : nullptr)
+        for (const auto& t : m->tracks()) add_track_file(*a, t);
     }
     RecordingRow copy = row;
     recordings_[rid] = std::move(a);
@@ -368,6 +399,7 @@ void RecordingModule::finish(const std::string& recording_id, std::function<void
   auto composite = composites_.find(a.row.room_id);
   if (composite != composites_.end() && a.output) composite->second->detach(*a.output);
   if (a.output) a.output->finish();
+  a.track_files.clear();  // Matroska plays without a trailer
   app_.store().run_void([id = recording_id](store::Connection& c) { recording_store::set_status(c, id, "PROCESSING"); },
                         [](store::Outcome<store::Unit>) {});
   a.timeout = after_seconds(static_cast<guint>(finalize_timeout_sec_), [this, recording_id] {
@@ -391,6 +423,8 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   row.file_size = file_size(row.path);
   row.ended_at = ended;
   if (!ok) row.error = error;
+  a->track_files.clear();
+  if (a->per_track) row.tracks = json::stringify(std::move(a->track_list).node().get());
   GST_INFO("recording %s: %s (%" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT " bytes)", row.id.c_str(),
            row.status.c_str(), *row.duration_ms, row.file_size.value_or(0));
   auto waiters = std::move(a->waiters);
@@ -398,7 +432,8 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   drop_composite_if_unused(row.room_id);
   app_.store().run_void(
       [row](store::Connection& c) {
-        recording_store::finish(c, row.id, row.status, row.duration_ms, row.file_size, *row.ended_at, row.error);
+        recording_store::finish(c, row.id, row.status, row.duration_ms, row.file_size, *row.ended_at, row.error,
+                                row.tracks);
       },
       [this, alive = std::weak_ptr<bool>(alive_), row, waiters](store::Outcome<store::Unit> out) {
         if (!out.ok()) GST_WARNING("recording %s: cannot store its end: %s", row.id.c_str(), out.error().what());
@@ -475,6 +510,77 @@ void RecordingModule::get_recording(http::ExchangePtr ex) {
                           }));
 }
 
+void RecordingModule::add_track_file(Active& a, const media::TrackInfo& track) {
+  media::RoomMedia* m = media_ ? media_->room_media(a.row.room_id) : nullptr;
+  if (!m || (track.kind != "video" && track.kind != "audio")) return;
+  std::string file = a.row.id + "-" + std::to_string(a.track_list.size()) + "-" + track.kind + ".mkv";
+  g_autofree char* dir = g_path_get_dirname(a.row.path.c_str());
+  g_autofree char* path = g_build_filename(dir, file.c_str(), nullptr);
+  try {
+    auto rec = std::make_unique<TrackRecorder>(*m, track, path);
+    json::Object entry;
+    entry.set("trackId", track.id).set("peerId", track.peer_id).set("username", track.username)
+        .set("kind", track.kind).set("source", track.source).set("codec", rec->codec()).set("file", file);
+    a.track_list.add(std::move(entry));
+    a.track_files.push_back(std::move(rec));
+  } catch (const std::exception& e) {
+    GST_WARNING("recording %s: cannot record track %s on its own: %s", a.row.id.c_str(), track.id.c_str(), e.what());
+  }
+}
+
+namespace {
+
+// Sends a file (whole, or the one range asked for).
+void serve_file(const http::ExchangePtr& ex, const std::string& path, const std::string& filename, const char* type) {
+  g_autoptr(GError) err = nullptr;
+  GMappedFile* mapped = g_mapped_file_new(path.c_str(), FALSE, &err);
+  if (!mapped) throw http::Error(410, "file_gone", "the recording's file is gone");
+  GBytesPtr all(g_mapped_file_get_bytes(mapped));
+  g_mapped_file_unref(mapped);  // the bytes keep the mapping
+  int64_t size = static_cast<int64_t>(g_bytes_get_size(all.get()));
+  ex->add_header("Accept-Ranges", "bytes");
+  ex->add_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  const char* range = ex->header("Range");
+  if (!range) {
+    ex->bytes(200, type, all.get());
+    return;
+  }
+  int64_t first = 0, last = 0;
+  if (!parse_range(range, size, &first, &last)) {
+    ex->add_header("Content-Range", "bytes */" + std::to_string(size));
+    throw http::Error(416, "range_not_satisfiable", "the range is outside the file");
+  }
+  GBytesPtr part(g_bytes_new_from_bytes(all.get(), static_cast<gsize>(first), static_cast<gsize>(last - first + 1)));
+  ex->add_header("Content-Range",
+                 "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
+  ex->bytes(206, type, part.get());
+}
+
+}  // namespace
+
+void RecordingModule::download_track(http::ExchangePtr ex) {
+  auto who = authenticator_.require(*ex);
+  gint64 index = g_ascii_strtoll(ex->param("n").c_str(), nullptr, 10);
+  app_.store().run<Found>(
+      [rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+      ex->guard([ex, index](store::Outcome<Found> out) {
+        if (!out.ok()) throw out.error();
+        const RecordingRow& row = require_readable(out.value());
+        if (row.status != "READY") throw http::conflict("not_ready", "the recording is not ready (" + row.status + ")");
+        JsonNodePtr tracks = row.tracks ? json::parse(*row.tracks, nullptr) : nullptr;
+        if (!tracks || !JSON_NODE_HOLDS_ARRAY(tracks.get()) || index < 0 ||
+            index >= static_cast<gint64>(json_array_get_length(json_node_get_array(tracks.get()))))
+          throw http::not_found("no such track file");
+        JsonObject* t = json_array_get_object_element(json_node_get_array(tracks.get()), static_cast<guint>(index));
+        std::string file = json_object_get_string_member_with_default(t, "file", "");
+        if (file.empty() || file.find('/') != std::string::npos) throw http::not_found("no such track file");
+        g_autofree char* dir = g_path_get_dirname(row.path.c_str());
+        g_autofree char* path = g_build_filename(dir, file.c_str(), nullptr);
+        bool video = g_strcmp0(json_object_get_string_member_with_default(t, "kind", ""), "video") == 0;
+        serve_file(ex, path, file, video ? "video/x-matroska" : "audio/x-matroska");
+      }));
+}
+
 void RecordingModule::download(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   app_.store().run<Found>(
@@ -483,29 +589,7 @@ void RecordingModule::download(http::ExchangePtr ex) {
         if (!out.ok()) throw out.error();
         const RecordingRow& row = require_readable(out.value());
         if (row.status != "READY") throw http::conflict("not_ready", "the recording is not ready (" + row.status + ")");
-        g_autoptr(GError) err = nullptr;
-        GMappedFile* mapped = g_mapped_file_new(row.path.c_str(), FALSE, &err);
-        if (!mapped) throw http::Error(410, "file_gone", "the recording's file is gone");
-        GBytesPtr all(g_mapped_file_get_bytes(mapped));
-        g_mapped_file_unref(mapped);  // the bytes keep the mapping
-        int64_t size = static_cast<int64_t>(g_bytes_get_size(all.get()));
-        const char* type = g_str_has_suffix(row.path.c_str(), ".mp4") ? "video/mp4" : "video/webm";
-        ex->add_header("Accept-Ranges", "bytes");
-        ex->add_header("Content-Disposition", "attachment; filename=\"" + row.filename + "\"");
-        const char* range = ex->header("Range");
-        if (!range) {
-          ex->bytes(200, type, all.get());
-          return;
-        }
-        int64_t first = 0, last = 0;
-        if (!parse_range(range, size, &first, &last)) {
-          ex->add_header("Content-Range", "bytes */" + std::to_string(size));
-          throw http::Error(416, "range_not_satisfiable", "the range is outside the file");
-        }
-        GBytesPtr part(g_bytes_new_from_bytes(all.get(), static_cast<gsize>(first), static_cast<gsize>(last - first + 1)));
-        ex->add_header("Content-Range",
-                       "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
-        ex->bytes(206, type, part.get());
+        serve_file(ex, row.path, row.filename, g_str_has_suffix(row.path.c_str(), ".mp4") ? "video/mp4" : "video/webm");
       }));
 }
 
@@ -520,11 +604,23 @@ void RecordingModule::delete_recording(http::ExchangePtr ex) {
                               throw http::forbidden("only the host, a co-host or who started it can delete a recording");
                             if (recordings_.count(rid))
                               throw http::conflict("recording_active", "stop the recording before deleting it");
-                            std::string path = row.path;
+                            std::vector<std::string> paths = {row.path};
+                            JsonNodePtr tracks = row.tracks ? json::parse(*row.tracks, nullptr) : nullptr;
+                            if (tracks && JSON_NODE_HOLDS_ARRAY(tracks.get())) {
+                              g_autofree char* dir = g_path_get_dirname(row.path.c_str());
+                              JsonArray* list = json_node_get_array(tracks.get());
+                              for (guint i = 0; i < json_array_get_length(list); ++i) {
+                                std::string f = json_object_get_string_member_with_default(
+                                    json_array_get_object_element(list, i), "file", "");
+                                if (f.empty() || f.find('/') != std::string::npos) continue;
+                                g_autofree char* p = g_build_filename(dir, f.c_str(), nullptr);
+                                paths.push_back(p);
+                              }
+                            }
                             app_.store().run_void(
-                                [rid, path](store::Connection& c) {
+                                [rid, paths](store::Connection& c) {
                                   recording_store::remove(c, rid);
-                                  g_unlink(path.c_str());
+                                  for (const auto& p : paths) g_unlink(p.c_str());
                                 },
                                 ex->guard([ex](store::Outcome<store::Unit> o) {
                                   if (!o.ok()) throw o.error();
@@ -697,11 +793,20 @@ void RecordingModule::live_file(http::ExchangePtr ex) {
 void RecordingModule::track_added(const media::TrackInfo& track) {
   auto it = composites_.find(track.room_id);
   if (it != composites_.end()) it->second->track_added(track);
+  for (auto& [id, a] : recordings_)
+    if (a->row.room_id == track.room_id && a->per_track && !a->stopping) add_track_file(*a, track);
 }
 
 void RecordingModule::track_removed(const media::TrackInfo& track) {
   auto it = composites_.find(track.room_id);
   if (it != composites_.end()) it->second->track_removed(track);
+  // The track's own file ends with it (its tee pad goes back now).
+  for (auto& [id, a] : recordings_) {
+    auto& files = a->track_files;
+    files.erase(std::remove_if(files.begin(), files.end(),
+                               [&](const std::unique_ptr<TrackRecorder>& r) { return r->track().id == track.id; }),
+                files.end());
+  }
 }
 
 void RecordingModule::track_muted(const media::TrackInfo& track) {
@@ -719,6 +824,8 @@ void RecordingModule::room_media_closing(const std::string& room_id) {
   // then finish with what they have.
   auto it = composites_.find(room_id);
   if (it != composites_.end()) it->second->room_media_closing();
+  for (auto& [id, a] : recordings_)
+    if (a->row.room_id == room_id) a->track_files.clear();
   end_room(room_id);
 }
 
@@ -736,6 +843,10 @@ void RecordingModule::end_room(const std::string& room_id) {
 
 void RecordingModule::shutdown(std::function<void()> done) {
   shutting_down_ = true;
+  // Finish (and store) within the server's own shutdown bound, so files are
+  // marked READY before the store closes.
+  int64_t bound = app_.config().get_int("server", "shutdown_timeout_sec") - 2;
+  finalize_timeout_sec_ = std::max<int64_t>(1, std::min(finalize_timeout_sec_, bound));
   std::vector<std::string> eids;
   for (auto& [id, e] : egresses_) eids.push_back(id);
   for (auto& id : eids) stop_egress(id);

@@ -6,6 +6,7 @@
 //   GET    /rooms/:id/recordings              list (members)
 //   GET    /recordings/:rid                   metadata (members of its room)
 //   GET    /recordings/:rid/file              download, HTTP Range supported
+//   GET    /recordings/:rid/tracks/:n/file    one track as it was published ({perTrack:true})
 //   DELETE /recordings/:rid                   host/co-host or who started it
 //   POST   /rooms/:id/egress                  {kind:"rtmp",url} | {kind:"hls",viewLink?}
 //   GET    /rooms/:id/egress[/:eid]           members (URLs only for hosts)
@@ -37,6 +38,7 @@
 #include "recording/pipeline_library.h"
 #include "recording/recording_repository.h"
 #include "recording/room_composite.h"
+#include "recording/track_recorder.h"
 #include "util/gobject_ptr.h"
 
 namespace convene::signaling {
@@ -75,6 +77,9 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
   void list_recordings(http::ExchangePtr ex);
   void get_recording(http::ExchangePtr ex);
   void download(http::ExchangePtr ex);
+  void download_track(http::ExchangePtr ex);
+  // Starts writing `track` to a file of its own for an active per-track recording.
+  void add_track_file(Active& a, const media::TrackInfo& track);
   void delete_recording(http::ExchangePtr ex);
   void start_egress(http::ExchangePtr ex);
   void list_egress(http::ExchangePtr ex);

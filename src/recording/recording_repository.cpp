@@ -4,7 +4,7 @@ namespace convene::recording {
 namespace {
 
 constexpr const char* kColumns =
-    "id, room_id, filename, path, status, layout, duration_ms, file_size, started_by, started_at, ended_at, error";
+    "id, room_id, filename, path, status, layout, duration_ms, file_size, started_by, started_at, ended_at, error, tracks";
 
 RecordingRow row_from(const store::Row& r) {
   RecordingRow row;
@@ -20,6 +20,7 @@ RecordingRow row_from(const store::Row& r) {
   row.started_at = r.integer("started_at");
   row.ended_at = r.opt_integer("ended_at");
   row.error = r.opt_text("error");
+  row.tracks = r.opt_text("tracks");
   return row;
 }
 
@@ -44,6 +45,23 @@ json::Object RecordingRow::to_json() const {
       .set_time("startedAt", started_at)
       .set_time("endedAt", ended_at);
   if (error) o.set("error", *error);
+  if (tracks) {
+    // The files' names stay on the server; a track is fetched by its index.
+    json::Array list;
+    JsonNodePtr parsed(json::parse(*tracks, nullptr));
+    if (parsed && JSON_NODE_HOLDS_ARRAY(parsed.get())) {
+      JsonArray* a = json_node_get_array(parsed.get());
+      for (guint i = 0; i < json_array_get_length(a); ++i) {
+        JsonObject* t = json_array_get_object_element(a, i);
+        json::Object e;
+        e.set("index", static_cast<int64_t>(i));
+        for (const char* k : {"trackId", "peerId", "username", "kind", "source", "codec"})
+          e.set(k, json_object_get_string_member_with_default(t, k, ""));
+        list.add(std::move(e));
+      }
+    }
+    o.set("tracks", std::move(list));
+  }
   return o;
 }
 
@@ -77,10 +95,11 @@ void set_status(store::Connection& c, const std::string& id, const std::string& 
 }
 
 void finish(store::Connection& c, const std::string& id, const std::string& status, std::optional<int64_t> duration_ms,
-            std::optional<int64_t> file_size, int64_t ended_at, const std::optional<std::string>& error) {
-  c.exec("UPDATE recordings SET status = $2, duration_ms = $3, file_size = $4, ended_at = $5, error = $6"
-         " WHERE id = $1",
-         {id, status, duration_ms, file_size, ended_at, error});
+            std::optional<int64_t> file_size, int64_t ended_at, const std::optional<std::string>& error,
+            const std::optional<std::string>& tracks) {
+  c.exec("UPDATE recordings SET status = $2, duration_ms = $3, file_size = $4, ended_at = $5, error = $6,"
+         " tracks = COALESCE($7, tracks) WHERE id = $1",
+         {id, status, duration_ms, file_size, ended_at, error, tracks});
 }
 
 void remove(store::Connection& c, const std::string& id) { c.exec("DELETE FROM recordings WHERE id = $1", {id}); }

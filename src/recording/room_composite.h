@@ -57,6 +57,8 @@ class RoomComposite {
   void attach(EncoderOutput& output);
   void detach(EncoderOutput& output);
   size_t output_count() const { return outputs_.size(); }
+  // The room's media closed under it: it only finishes what it has.
+  bool media_closed() const { return media_ == nullptr; }
   size_t track_count() const { return tracks_.size(); }
   GstElement* composite() const { return composite_; }
 

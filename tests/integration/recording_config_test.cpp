@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "convene-build-config.h"
+#include "media_files.h"
 #include "server_process.h"
 
 using namespace convene::testing;
@@ -11,7 +12,8 @@ using namespace convene::testing;
 namespace {
 
 TEST(RecordingConfig, BadPipelineDescriptionStopsStartUp) {
-  g_autofree char* dir = g_dir_make_tmp("convene-pipelines-XXXXXX", nullptr);
+  std::string dir_path = scratch_dir("convene-pipelines");
+  const char* dir = dir_path.c_str();
   for (const char* name : {"recording-mp4", "rtmp", "hls"}) {
     g_autofree char* src = g_strdup_printf("%s/%s.pipeline", CONVENE_DEFAULT_PIPELINES_DIR, name);
     g_autofree char* text = nullptr;

@@ -4,6 +4,8 @@
 // directory: both files play and neither recording is left RECORDING.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
 #include <set>
 
 #include "media_files.h"
@@ -25,16 +27,39 @@ ServerOptions server_on(const std::string& data_dir) {
   return o;
 }
 
+// Two people in a call, both publishing, each decoding the other.
+struct Call {
+  std::unique_ptr<TestPerson> red, blue;
+  std::unique_ptr<SfuClient> a, b;
+  std::string room;
+  std::string red_name;
+  std::vector<SfuClient*> clients() { return {a.get(), b.get()}; }
+};
 
-// Two people in a call, both publishing; returns the room once each decodes the other.
-std::string call(TestPerson& red, TestPerson& blue, SfuClient& a, SfuClient& b) {
-  std::string room = meet(red, {&blue});
-  a.publish();
-  b.publish();
-  EXPECT_TRUE(pump_until({&a, &b}, 30000, [&] {
-    return a.frames_from(blue.peer_id) > 10 && b.frames_from(red.peer_id) > 10;
-  })) << a.describe() << " / " << b.describe();
-  return room;
+// Sets a call up; when the SFU does not connect a publisher within 30 s (its
+// own suite tests that), starts over with new people, at most three times:
+// this test is about what recording does with a working call.
+std::unique_ptr<Call> call(const ServerProcess& server, const std::string& tag, const SfuClientOptions& red_cam,
+                           const SfuClientOptions& blue_cam) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto c = std::make_unique<Call>();
+    c->red_name = "red" + tag + std::to_string(attempt);
+    c->red = std::make_unique<TestPerson>(server, c->red_name);
+    c->blue = std::make_unique<TestPerson>(server, "blue" + tag + std::to_string(attempt));
+    c->a = std::make_unique<SfuClient>(*c->red, red_cam);
+    c->b = std::make_unique<SfuClient>(*c->blue, blue_cam);
+    c->room = meet(*c->red, {c->blue.get()});
+    c->a->publish();
+    c->b->publish();
+    if (pump_until(c->clients(), 30000, [&] {
+          return c->a->frames_from(c->blue->peer_id) > 10 && c->b->frames_from(c->red->peer_id) > 10;
+        }))
+      return c;
+    std::fprintf(stderr, "the SFU did not connect the call (attempt %d): %s / %s\n", attempt + 1,
+                 c->a->describe().c_str(), c->b->describe().c_str());
+  }
+  ADD_FAILURE() << "the SFU connected no call in three attempts";
+  return nullptr;
 }
 
 // Signs in an existing user on a (restarted) server.
@@ -51,8 +76,7 @@ void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, 
   EXPECT_EQ(meta.str("status"), "READY") << meta.body;
   auto file = http.get("/recordings/" + rid + "/file");
   ASSERT_EQ(file.status, 200) << file.body.substr(0, 200);
-  g_autofree char* dir = g_dir_make_tmp("convene-sfurec-XXXXXX", nullptr);
-  std::string path = std::string(dir) + "/r.webm";
+  std::string path = scratch_dir("convene-sfurec") + "/r.webm";
   g_file_set_contents(path.c_str(), file.body.data(), static_cast<gssize>(file.body.size()), nullptr);
   auto probe = ffprobe(path);
   EXPECT_EQ(probe.video_streams, 1) << probe.error;
@@ -66,7 +90,7 @@ void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, 
 }
 
 TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
-  g_autofree char* data = g_dir_make_tmp("convene-sfurec-data-XXXXXX", nullptr);
+  std::string data = scratch_dir("convene-sfurec-data");
   SfuClientOptions red_cam, blue_cam;
   red_cam.video_pattern = "red";
   blue_cam.video_pattern = "blue";
@@ -74,34 +98,34 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
   red_cam.height = blue_cam.height = 180;
   red_cam.keyframe_interval = blue_cam.keyframe_interval = 30;
 
-  std::string rid1, rid2;
+  std::string rid1, rid2, who1, who2;
   {
     ServerProcess server(server_on(data));
-    TestPerson red(server, "red1"), blue(server, "blue1");
-    SfuClient a(red, red_cam), b(blue, blue_cam);
-    std::string room = call(red, blue, a, b);
-    auto r = red.http.post("/rooms/" + room + "/recordings");
+    auto c = call(server, "t", red_cam, blue_cam);
+    ASSERT_TRUE(c);
+    who1 = c->red_name;
+    auto r = c->red->http.post("/rooms/" + c->room + "/recordings");
     ASSERT_EQ(r.status, 201) << r.body;
     rid1 = r.str("id");
-    pump_until({&a, &b}, 5000, [] { return false; });
+    pump_for(c->clients(), 5000);
     EXPECT_EQ(server.terminate(), 0);  // SIGTERM while recording
   }
   {
     ServerProcess server(server_on(data));
-    HttpClient http = signed_in(server, "red1");
+    HttpClient http = signed_in(server, who1);
     expect_plays(http, rid1, 3.0, {"red", "blue"});
 
-    TestPerson red(server, "red2"), blue(server, "blue2");
-    SfuClient a(red, red_cam), b(blue, blue_cam);
-    std::string room = call(red, blue, a, b);
-    auto r = red.http.post("/rooms/" + room + "/recordings");
+    auto c = call(server, "k", red_cam, blue_cam);
+    ASSERT_TRUE(c);
+    who2 = c->red_name;
+    auto r = c->red->http.post("/rooms/" + c->room + "/recordings");
     ASSERT_EQ(r.status, 201) << r.body;
     rid2 = r.str("id");
-    pump_until({&a, &b}, 5000, [] { return false; });
+    pump_for(c->clients(), 5000);
     server.kill_hard();  // SIGKILL while recording
   }
   ServerProcess server(server_on(data));
-  HttpClient http = signed_in(server, "red2");
+  HttpClient http = signed_in(server, who2);
   // Marked at start-up (on a store worker): give it a moment.
   for (int i = 0; i < 50 && http.get("/recordings/" + rid2).str("status") == "RECORDING"; ++i) g_usleep(100000);
   expect_plays(http, rid2, 2.0, {"red", "blue"});

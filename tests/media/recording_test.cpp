@@ -32,10 +32,7 @@ using convene::testing::HttpClient;
 using convene::testing::participant_palette;
 using convene::testing::WsClient;
 
-std::string temp_dir() {
-  g_autofree char* d = g_dir_make_tmp("convene-rectest-XXXXXX", nullptr);
-  return d;
-}
+std::string temp_dir() { return convene::testing::scratch_dir("convene-rectest"); }
 
 int free_port() {
   g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
@@ -217,7 +214,7 @@ TEST(Recording, ThreeParticipantMeetingWithAJoinAndALeave) {
     m.add_participant("p-red", "Red", 0);
     m.add_participant("p-green", "Green", 1);
   });
-  auto r = host.http.post("/rooms/" + room + "/recordings", R"({"layout":"grid"})");
+  auto r = host.http.post("/rooms/" + room + "/recordings", R"({"layout":"grid","perTrack":true})");
   ASSERT_EQ(r.status, 201) << r.body;
   gint64 start = g_get_monotonic_time();
   std::string rid = r.str("id");
@@ -272,12 +269,35 @@ TEST(Recording, ThreeParticipantMeetingWithAJoinAndALeave) {
   double decoded = convene::testing::decoded_video_duration(path);
   EXPECT_NEAR(decoded, wall_s, wall_s * 0.1);
   // The grid re-flows: 2 tiles, 3 after the join, 2 (other colours) after the leave.
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, join_s / 2), participant_palette()),
+  using convene::testing::colours_at;
+  double mid = (join_s + leave_s) / 2;
+  EXPECT_EQ(colours_at(path, {join_s / 2 - 0.5, join_s / 2, join_s / 2 + 0.5}, participant_palette()),
             (std::set<std::string>{"red", "green"}));
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, (join_s + leave_s) / 2), participant_palette()),
+  EXPECT_EQ(colours_at(path, {mid - 0.5, mid, mid + 0.5}, participant_palette()),
             (std::set<std::string>{"red", "green", "blue"}));
-  EXPECT_EQ(colours_present(convene::testing::frame_at(path, leave_s + 1.5), participant_palette()),
+  EXPECT_EQ(colours_at(path, {leave_s + 1.5, leave_s + 2.0, leave_s + 2.5}, participant_palette()),
             (std::set<std::string>{"red", "blue"}));
+
+  // Per-track files: every track that was published during the recording, as published.
+  auto meta = guest.http.get("/recordings/" + rid).json();
+  JsonArray* tracks = json_object_get_array_member(json_node_get_object(meta.get()), "tracks");
+  ASSERT_NE(tracks, nullptr);
+  EXPECT_EQ(json_array_get_length(tracks), 6u);  // red and green from the start, blue joining: camera + mic each
+  std::set<std::string> kinds;
+  for (guint i = 0; i < json_array_get_length(tracks); ++i) {
+    JsonObject* t = json_array_get_object_element(tracks, i);
+    std::string kind = json_object_get_string_member(t, "kind");
+    if (kinds.count(kind)) continue;
+    kinds.insert(kind);
+    auto f = guest.http.get("/recordings/" + rid + "/tracks/" + std::to_string(i) + "/file");
+    ASSERT_EQ(f.status, 200) << f.body.substr(0, 200);
+    auto p = convene::testing::ffprobe(save(dir, "track" + std::to_string(i) + ".mkv", f.body));
+    EXPECT_EQ(p.video_streams, kind == "video" ? 1 : 0) << p.error;
+    EXPECT_EQ(p.audio_streams, kind == "audio" ? 1 : 0) << p.error;
+    EXPECT_EQ(kind == "video" ? p.video_codec : p.audio_codec, kind == "video" ? "vp8" : "opus");
+  }
+  EXPECT_EQ(kinds.size(), 2u);
+  EXPECT_EQ(guest.http.get("/recordings/" + rid + "/tracks/99/file").status, 404);
 
   EXPECT_EQ(guest.http.request("DELETE", "/recordings/" + rid).status, 403);
   EXPECT_EQ(host.http.request("DELETE", "/recordings/" + rid).status, 204);

@@ -39,10 +39,19 @@ struct Colour {
 // Names of the colours of `palette` covering at least `min_fraction` of the frame.
 std::set<std::string> colours_present(const Rgb& frame, const std::vector<Colour>& palette,
                                       double min_fraction = 0.01);
+// The union of colours_present over frames at `times`: on a loaded machine one
+// tile may show its placeholder in a single frame (no decoded frame for a
+// second), so a segment is judged by a few samples.
+std::set<std::string> colours_at(const std::string& input, const std::vector<double>& times,
+                                 const std::vector<Colour>& palette);
 // The colours fake participants use (solid-color foreground-color ARGB values below).
 const std::vector<Colour>& participant_palette();
 // 0xAARRGGBB of participant_palette()[i], for videotestsrc foreground-color.
 uint32_t participant_argb(size_t i);
+
+// A new directory under /tmp, removed with everything in it when the test
+// program exits (kept when CONVENE_KEEP_TEST_DATA is set).
+std::string scratch_dir(const char* prefix);
 
 // Runs argv, waits at most timeout_s; returns the exit status (-1 if killed) and fills out/err.
 int run_command(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_s = 60);

@@ -127,14 +127,20 @@ class CompositeTest : public ::testing::Test {
     g_object_set(valve, "drop", closed, nullptr);
   }
 
-  void play() { ASSERT_NE(gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE); }
+  void play() {
+    ASSERT_NE(gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    // The sinks take frames only once they are running (slow on a loaded machine).
+    gst_element_get_state(pipeline_.get(), nullptr, nullptr, 10 * GST_SECOND);
+  }
 
   // Pulls n frames (each within 5 s); returns the last one as RGB.
   convene::testing::Rgb pull(int n) {
     convene::testing::Rgb f;
     for (int i = 0; i < n; ++i) {
       check_bus();
-      GstSample* s = gst_app_sink_try_pull_sample(GST_APP_SINK(frames_), 5 * GST_SECOND);
+      GstSample* s = nullptr;
+      for (gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC; !s && g_get_monotonic_time() < end;)
+        s = gst_app_sink_try_pull_sample(GST_APP_SINK(frames_), 100 * GST_MSECOND);
       if (!s) {
         ADD_FAILURE() << "no output frame after " << frames_seen_ << " frames: the composite stalled";
         return f;

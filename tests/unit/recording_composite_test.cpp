@@ -34,10 +34,7 @@ void run_for(int ms) {
   run_until([] { return false; }, ms);
 }
 
-std::string temp_dir() {
-  g_autofree char* d = g_dir_make_tmp("convene-rec-XXXXXX", nullptr);
-  return d;
-}
+std::string temp_dir() { return convene::testing::scratch_dir("convene-rec"); }
 
 recording::PipelineLibrary& library() {
   static recording::PipelineLibrary lib(CONVENE_DEFAULT_PIPELINES_DIR,
@@ -128,9 +125,11 @@ void check_recording(const Recorded& r, const char* video_codec, const char* aud
   double decoded = convene::testing::decoded_video_duration(r.path);
   EXPECT_NEAR(decoded, r.wall_s, r.wall_s * 0.1) << "decoded " << decoded << " s of " << r.wall_s << " s";
   // Before the join, between join and leave, after the leave.
-  auto before = colours_present(convene::testing::frame_at(r.path, r.join_s / 2), participant_palette());
-  auto during = colours_present(convene::testing::frame_at(r.path, (r.join_s + r.leave_s) / 2), participant_palette());
-  auto after = colours_present(convene::testing::frame_at(r.path, r.leave_s + 1.5), participant_palette());
+  using convene::testing::colours_at;
+  auto before = colours_at(r.path, {r.join_s / 2 - 0.5, r.join_s / 2, r.join_s / 2 + 0.5}, participant_palette());
+  double mid = (r.join_s + r.leave_s) / 2;
+  auto during = colours_at(r.path, {mid - 0.5, mid, mid + 0.5}, participant_palette());
+  auto after = colours_at(r.path, {r.leave_s + 1.5, r.leave_s + 2.0, r.leave_s + 2.5}, participant_palette());
   EXPECT_EQ(before, (std::set<std::string>{"red", "green"}));
   EXPECT_EQ(during, (std::set<std::string>{"red", "green", "blue"}));
   EXPECT_EQ(after, (std::set<std::string>{"red", "blue"}));
