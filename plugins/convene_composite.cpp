@@ -630,8 +630,12 @@ static void convene_composite_init(ConveneComposite* self) {
   // clock) → compositor → output caps.
   self->compositor = GST_ELEMENT(gst_object_ref(make(self, "compositor")));
   gst_util_set_object_arg(G_OBJECT(self->compositor), "background", "black");
+  // force-live: an input being linked while the mixers run makes their
+  // upstream latency query fail for a moment ("Latency query failed"); an
+  // aggregator that then thinks it is not live waits for data on every pad,
+  // and one silent input stalls the output for good (seen with audiomixer).
   g_object_set(self->compositor, "min-upstream-latency", p->latency,
-               "ignore-inactive-pads", TRUE, nullptr);
+               "ignore-inactive-pads", TRUE, "force-live", TRUE, nullptr);
   GstElement* bg = make(self, "videotestsrc");
   g_object_set(bg, "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(bg), "pattern", "black");
@@ -654,7 +658,7 @@ static void convene_composite_init(ConveneComposite* self) {
   // Audio: live silence → audiomixer → 48 kHz stereo.
   self->audiomixer = GST_ELEMENT(gst_object_ref(make(self, "audiomixer")));
   g_object_set(self->audiomixer, "min-upstream-latency", p->latency, "ignore-inactive-pads", TRUE,
-               nullptr);
+               "force-live", TRUE, nullptr);
   GstElement* silence = make(self, "audiotestsrc");
   g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
   gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");

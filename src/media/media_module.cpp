@@ -95,21 +95,14 @@ void MediaModule::peer_left(const std::string& room_id, const std::string& peer_
 // Torn down from an idle callback, not from inside whatever signaling call
 // made the room empty.
 void MediaModule::close_room_soon(const std::string& room_id) {
-  struct Job {
-    MediaModule* self;
-    std::string room_id;
-  };
-  g_idle_add_full(
-      G_PRIORITY_DEFAULT,
-      [](gpointer data) -> gboolean {
-        auto* job = static_cast<Job*>(data);
-        auto it = job->self->rooms_.find(job->room_id);
-        if (it == job->self->rooms_.end() || !it->second->empty()) return G_SOURCE_REMOVE;
-        std::unique_ptr<MediaRoom> room = std::move(it->second);
-        job->self->rooms_.erase(it);
-        return G_SOURCE_REMOVE;
-      },
-      new Job{this, room_id}, [](gpointer data) { delete static_cast<Job*>(data); });
+  // Through a weak handle: a module destroyed first (an in-process server in
+  // a test, shut down) leaves nothing pointing at it in the main context.
+  MainThreadHandle<MediaModule>::post(handle_.weak(), [room_id](MediaModule& self) {
+    auto it = self.rooms_.find(room_id);
+    if (it == self.rooms_.end() || !it->second->empty()) return;
+    std::unique_ptr<MediaRoom> room = std::move(it->second);
+    self.rooms_.erase(it);
+  });
 }
 
 void MediaModule::room_closed(const std::string& room_id) {

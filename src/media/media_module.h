@@ -12,6 +12,7 @@
 #include <string>
 
 #include "app/app.h"
+#include "media/main_thread.h"
 #include "media/media_room.h"
 #include "media/media_settings.h"
 #include "media/room_media.h"
@@ -69,6 +70,7 @@ class MediaModule final : public app::Module,
   MediaSettings settings_;
   std::map<std::string, std::unique_ptr<MediaRoom>> rooms_;
   std::set<RoomMediaListener*> listeners_;
+  MainThreadHandle<MediaModule> handle_{this};
 };
 
 }  // namespace convene::media
