@@ -10,7 +10,8 @@ const [log, retry] = process.argv.slice(2);
 const read = (f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 const first = read(log);
 if (!retry) {
-  for (const t of first) if (t.result !== 'OK' && t.result !== 'SKIP') console.log(t.name);
+  // "convene:media / recording" -> "recording", the name meson test takes
+  for (const t of first) if (t.result !== 'OK' && t.result !== 'SKIP') console.log(t.name.split(' / ').pop());
   process.exit(0);
 }
 const again = new Map(read(retry).map((t) => [t.name, t]));
