@@ -65,6 +65,16 @@ void MediaRoom::send_to_peer(const std::string& peer_id, json::Object&& message)
   owner_.send_to_peer(room_id_, peer_id, std::move(message));
 }
 
+WebRtcEndpoint::CandidateFn MediaRoom::trickle_to(const std::string& peer_id, const char* pc) {
+  return [this, peer_id, pc](unsigned mline, const std::string& candidate) {
+    send_to_peer(peer_id, std::move(json::Object()
+                                        .set("type", "sfu-candidate")
+                                        .set("pc", pc)
+                                        .set("candidate", candidate)
+                                        .set("sdpMLineIndex", static_cast<int64_t>(mline))));
+  };
+}
+
 void MediaRoom::add_participant(const signaling::PeerInfo& peer) {
   if (participants_.count(peer.peer_id)) return;
   auto p = std::make_unique<Participant>();

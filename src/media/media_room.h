@@ -20,6 +20,7 @@
 #include "media/media_settings.h"
 #include "media/publication.h"
 #include "media/room_media.h"
+#include "media/webrtc_endpoint.h"
 #include "signaling/media_handler.h"
 #include "util/json.h"
 
@@ -72,6 +73,8 @@ class MediaRoom final : public RoomMedia {
 
   // --- To peers
   void send_to_peer(const std::string& peer_id, json::Object&& message);
+  // Trickles a connection's local candidates to its peer as sfu-candidate {pc}.
+  WebRtcEndpoint::CandidateFn trickle_to(const std::string& peer_id, const char* pc);
   const MediaSettings& settings() const { return settings_; }
   GstBin* bin() { return GST_BIN(pipeline_); }
   // Time packets spend in the SFU (filled by every subscriber's probes).

@@ -22,14 +22,8 @@ GstCaps* accepted_codecs(const std::string& video_codec) {
 }  // namespace
 
 Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
-  endpoint_ = std::make_unique<WebRtcEndpoint>(
-      room_.bin(), "pub-" + peer_id_, room_.settings(), [this](unsigned mline, const std::string& candidate) {
-        room_.send_to_peer(peer_id_, std::move(json::Object()
-                                                   .set("type", "sfu-candidate")
-                                                   .set("pc", "publish")
-                                                   .set("candidate", candidate)
-                                                   .set("sdpMLineIndex", static_cast<int64_t>(mline))));
-      });
+  endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "pub-" + peer_id_, room_.settings(),
+                                               room_.trickle_to(peer_id_, "publish"));
   GstElement* w = endpoint_->element();
   auto* caps = accepted_codecs(room_.settings().video_codec);
   g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {

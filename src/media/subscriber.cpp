@@ -54,14 +54,8 @@ GstCaps* send_caps(const std::string& encoding, unsigned ssrc) {
 }  // namespace
 
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
-  endpoint_ = std::make_unique<WebRtcEndpoint>(
-      room_.bin(), "sub-" + peer_id_, room_.settings(), [this](unsigned mline, const std::string& candidate) {
-        room_.send_to_peer(peer_id_, std::move(json::Object()
-                                                   .set("type", "sfu-candidate")
-                                                   .set("pc", "subscribe")
-                                                   .set("candidate", candidate)
-                                                   .set("sdpMLineIndex", static_cast<int64_t>(mline))));
-      });
+  endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
+                                               room_.trickle_to(peer_id_, "subscribe"));
   // What was forwarded before DTLS finished never reached the subscriber
   // (SRTP drops it), and with it the keyframe: start each video again from one.
   endpoint_->on_connected([this] {
