@@ -125,6 +125,14 @@ GstElement* make(ConveneComposite* self, const char* factory) {
   return e;
 }
 
+// A mixer that always runs on its clock: force-live is a construct-only
+// property, so it is given when the element is made.
+GstElement* make_live_mixer(ConveneComposite* self, const char* factory) {
+  GstElement* e = gst_element_factory_make_full(factory, "force-live", TRUE, nullptr);
+  if (!e) GST_ERROR_OBJECT(self, "no element %s: is its plugin installed?", factory);
+  return e;
+}
+
 void set_if_exists(GstElement* e, const char* property, gboolean value) {
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), property)) g_object_set(e, property, value, nullptr);
 }
@@ -628,14 +636,14 @@ static void convene_composite_init(ConveneComposite* self) {
 
   // Video: a live background (keeps the compositor producing on its own
   // clock) → compositor → output caps.
-  self->compositor = GST_ELEMENT(gst_object_ref(make(self, "compositor")));
+  self->compositor = GST_ELEMENT(gst_object_ref(make_live_mixer(self, "compositor")));
   gst_util_set_object_arg(G_OBJECT(self->compositor), "background", "black");
   // force-live: an input being linked while the mixers run makes their
   // upstream latency query fail for a moment ("Latency query failed"); an
   // aggregator that then thinks it is not live waits for data on every pad,
   // and one silent input stalls the output for good (seen with audiomixer).
   g_object_set(self->compositor, "min-upstream-latency", p->latency,
-               "ignore-inactive-pads", TRUE, "force-live", TRUE, nullptr);
+               "ignore-inactive-pads", TRUE, nullptr);
   GstElement* bg = make(self, "videotestsrc");
   g_object_set(bg, "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(bg), "pattern", "black");
@@ -656,9 +664,8 @@ static void convene_composite_init(ConveneComposite* self) {
   self->highlight_pad = add_still_source(self, kHighlightColour, nullptr, 1, &p->helpers, nullptr);
 
   // Audio: live silence → audiomixer → 48 kHz stereo.
-  self->audiomixer = GST_ELEMENT(gst_object_ref(make(self, "audiomixer")));
-  g_object_set(self->audiomixer, "min-upstream-latency", p->latency, "ignore-inactive-pads", TRUE,
-               "force-live", TRUE, nullptr);
+  self->audiomixer = GST_ELEMENT(gst_object_ref(make_live_mixer(self, "audiomixer")));
+  g_object_set(self->audiomixer, "min-upstream-latency", p->latency, "ignore-inactive-pads", TRUE, nullptr);
   GstElement* silence = make(self, "audiotestsrc");
   g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
   gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
