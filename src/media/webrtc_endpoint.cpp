@@ -207,16 +207,4 @@ void WebRtcEndpoint::add_remote_candidate(unsigned mline, const std::string& can
   g_signal_emit_by_name(webrtcbin_, "add-ice-candidate", mline, candidate.c_str());
 }
 
-GstWebRTCSignalingState WebRtcEndpoint::signaling_state() const {
-  GstWebRTCSignalingState state = GST_WEBRTC_SIGNALING_STATE_CLOSED;
-  g_object_get(webrtcbin_, "signaling-state", &state, nullptr);
-  return state;
-}
-
-GstWebRTCICEConnectionState WebRtcEndpoint::ice_state() const {
-  GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
-  g_object_get(webrtcbin_, "ice-connection-state", &state, nullptr);
-  return state;
-}
-
 }  // namespace convene::media

@@ -53,9 +53,6 @@ class WebRtcEndpoint {
   // Called (on the main loop) each time the connection reaches "connected".
   void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
 
-  GstWebRTCSignalingState signaling_state() const;
-  GstWebRTCICEConnectionState ice_state() const;
-
  private:
   // Completion of one promise, posted to the main loop.
   struct PromiseResult {
