@@ -25,6 +25,9 @@ enum {
   PROP_PACKETS_DROPPED,
   PROP_KEYFRAME_REQUESTS,
   PROP_ISOLATE,
+  PROP_MAX_TEMPORAL_LAYER,
+  PROP_TEMPORAL_LAYER,
+  PROP_LAYER_BYTES,
 };
 
 constexpr guint kDefaultKeyframeMinIntervalMs = 500;
@@ -55,6 +58,8 @@ struct _ConveneRtpForward {
   guint64 packets_dropped;
   guint64 keyframe_requests;
   gboolean isolate;
+  guint max_temporal_layer;
+  guint64 layer_bytes[convene::rtp::TemporalLayerFilter::kTopLayer + 1];  // input, by VP8 TID
 
   // Streaming state (object lock).
   convene::rtp::Codec codec;
@@ -103,6 +108,7 @@ void reset_rewriter(ConveneRtpForward* self) {
   self->rewriter = new convene::rtp::RtpRewriter(ssrc, self->clock_rate,
                                                  self->wait_for_keyframe && is_video(self->codec));
   self->rewriter->set_muted(self->muted);
+  self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
 }
 
 // The outgoing caps: the input's with our SSRC (webrtcbin puts it in the
@@ -166,13 +172,22 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   GST_OBJECT_LOCK(self);
   convene::rtp::Codec codec = self->codec;
   GST_OBJECT_UNLOCK(self);
-  in.keyframe = convene::rtp::payload_is_keyframe(codec, static_cast<const uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
-                                                  gst_rtp_buffer_get_payload_len(&rtp));
+  const auto* payload = static_cast<const uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
+  const guint payload_size = gst_rtp_buffer_get_payload_len(&rtp);
+  convene::rtp::Vp8Descriptor vp8;
+  if (codec == convene::rtp::Codec::Vp8 && convene::rtp::parse_vp8_descriptor(payload, payload_size, &vp8)) {
+    in.vp8 = &vp8;
+    in.keyframe = vp8.keyframe;
+  } else {
+    in.keyframe = convene::rtp::payload_is_keyframe(codec, payload, payload_size);
+  }
   gst_rtp_buffer_unmap(&rtp);
 
   GST_OBJECT_LOCK(self);
   if (!self->rewriter) reset_rewriter(self);
   self->rewriter->set_muted(self->muted);
+  self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
+  self->layer_bytes[vp8.tid] += gst_buffer_get_size(buffer);
   convene::rtp::OutPacket out = self->rewriter->process(in);
   bool ask = !out.forward && self->rewriter->waiting_for_keyframe() && !self->muted && may_request_keyframe(self);
   gint pt = self->payload_type;
@@ -198,6 +213,8 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   gst_rtp_buffer_set_seq(&rtp, out.seq);
   gst_rtp_buffer_set_timestamp(&rtp, out.timestamp);
   if (pt >= 0) gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(pt));
+  if (out.picture_id_changed)
+    convene::rtp::write_vp8_picture_id(static_cast<uint8_t*>(gst_rtp_buffer_get_payload(&rtp)), vp8, out.picture_id);
   gst_rtp_buffer_unmap(&rtp);
   gsize size = gst_buffer_get_size(buffer);
   GST_OBJECT_LOCK(self);
@@ -232,6 +249,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
     case PROP_ISOLATE: self->isolate = g_value_get_boolean(value); break;
+    case PROP_MAX_TEMPORAL_LAYER: self->max_temporal_layer = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -251,6 +269,17 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_PACKETS_DROPPED: g_value_set_uint64(value, self->packets_dropped); break;
     case PROP_KEYFRAME_REQUESTS: g_value_set_uint64(value, self->keyframe_requests); break;
     case PROP_ISOLATE: g_value_set_boolean(value, self->isolate); break;
+    case PROP_MAX_TEMPORAL_LAYER: g_value_set_uint(value, self->max_temporal_layer); break;
+    case PROP_TEMPORAL_LAYER: g_value_set_int(value, self->rewriter ? self->rewriter->temporal_layer() : -1); break;
+    case PROP_LAYER_BYTES: {
+      GstStructure* s = gst_structure_new_empty("application/x-convene-layer-bytes");
+      for (guint i = 0; i <= convene::rtp::TemporalLayerFilter::kTopLayer; ++i) {
+        g_autofree gchar* name = g_strdup_printf("layer-%u", i);
+        gst_structure_set(s, name, G_TYPE_UINT64, self->layer_bytes[i], nullptr);
+      }
+      g_value_take_boxed(value, s);
+      break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -325,7 +354,7 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
   g_object_class_install_property(object_class, PROP_BYTES_FORWARDED,
       g_param_spec_uint64("bytes-forwarded", "Bytes forwarded", "Bytes of RTP sent on", 0, G_MAXUINT64, 0, ro));
   g_object_class_install_property(object_class, PROP_PACKETS_DROPPED,
-      g_param_spec_uint64("packets-dropped", "Packets dropped", "Packets held back (muted, waiting for a keyframe)",
+      g_param_spec_uint64("packets-dropped", "Packets dropped", "Packets held back (muted, waiting for a keyframe, above max-temporal-layer)",
                           0, G_MAXUINT64, 0, ro));
   g_object_class_install_property(object_class, PROP_KEYFRAME_REQUESTS,
       g_param_spec_uint64("keyframe-requests", "Keyframe requests", "Keyframe requests sent upstream",
@@ -336,6 +365,22 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
                            "Answer upstream with OK whatever downstream returns (flushing, not-linked), so a "
                            "subscriber that goes away never stops the tee the other subscribers share",
                            TRUE, rw));
+
+  g_object_class_install_property(object_class, PROP_MAX_TEMPORAL_LAYER,
+      g_param_spec_uint("max-temporal-layer", "Highest temporal layer",
+                        "VP8 with temporal layers: forward frames up to this layer (0: the base layer only). "
+                        "Lowered at once; raised at the next frame that may start the higher layer",
+                        0, convene::rtp::TemporalLayerFilter::kTopLayer, convene::rtp::TemporalLayerFilter::kTopLayer,
+                        rw));
+  g_object_class_install_property(object_class, PROP_TEMPORAL_LAYER,
+      g_param_spec_int("temporal-layer", "Temporal layer",
+                       "The highest VP8 temporal layer being forwarded (-1: the stream has no temporal layers)",
+                       -1, convene::rtp::TemporalLayerFilter::kTopLayer, -1, ro));
+  g_object_class_install_property(object_class, PROP_LAYER_BYTES,
+      g_param_spec_boxed("layer-bytes", "Bytes per layer",
+                         "Bytes received per VP8 temporal layer (fields layer-0 to layer-3; a stream without "
+                         "layers counts as layer 0), forwarded or not: what each layer would cost",
+                         GST_TYPE_STRUCTURE, ro));
 
   /**
    * convenertpforward::resync:
@@ -352,7 +397,8 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "Convene RTP forwarder", "Filter/Network/RTP",
                                         "Forwards one RTP track to one subscriber: continuous SSRC, sequence numbers "
-                                        "and timestamps, keyframe gating, muting, rate-limited keyframe requests",
+                                        "and timestamps, keyframe gating, muting, VP8 temporal layer selection, "
+                                        "rate-limited keyframe requests",
                                         "Convene");
   GST_DEBUG_CATEGORY_INIT(convene_rtp_forward_debug, "convenertpforward", 0, "Convene RTP forwarder");
 }
@@ -369,6 +415,7 @@ static void convene_rtp_forward_init(ConveneRtpForward* self) {
   self->payload_type = -1;
   self->wait_for_keyframe = TRUE;
   self->isolate = TRUE;
+  self->max_temporal_layer = convene::rtp::TemporalLayerFilter::kTopLayer;
   self->keyframe_min_interval_ms = kDefaultKeyframeMinIntervalMs;
   self->codec = convene::rtp::Codec::Unknown;
   self->clock_rate = 90000;

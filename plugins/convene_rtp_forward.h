@@ -4,7 +4,10 @@
 // sequence numbers and timestamps so the outgoing stream stays continuous
 // when its source restarts or is switched; for video, holds packets back
 // until a keyframe (at start, after unmute, after a switch) and asks upstream
-// for one; drops everything while muted; answers a subscriber's keyframe
+// for one; drops everything while muted; for VP8 with temporal layers,
+// forwards only the layers up to max-temporal-layer (a subscriber's share of
+// the bandwidth), renumbering picture ids and sequence numbers so the
+// subscriber sees no loss; answers a subscriber's keyframe
 // request (an upstream GstForceKeyUnit event) at most once per
 // keyframe-min-interval; counts what it forwards.
 //

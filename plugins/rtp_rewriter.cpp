@@ -6,25 +6,8 @@ bool payload_is_keyframe(Codec codec, const uint8_t* p, size_t size) {
   if (!p || size == 0) return false;
   switch (codec) {
     case Codec::Vp8: {
-      // Payload descriptor: X R N S R PID(3). A keyframe starts partition 0 (S=1, PID=0).
-      size_t i = 0;
-      uint8_t b0 = p[i++];
-      bool x = b0 & 0x80, s = b0 & 0x10;
-      uint8_t pid = b0 & 0x07;
-      if (!s || pid != 0) return false;
-      if (x) {
-        if (i >= size) return false;
-        uint8_t ext = p[i++];
-        if (ext & 0x80) {  // I: PictureID, 7 or 15 bits
-          if (i >= size) return false;
-          i += (p[i] & 0x80) ? 2 : 1;
-        }
-        if (ext & 0x40) i += 1;          // L: TL0PICIDX
-        if (ext & 0x30) i += 1;          // T/K: TID/KEYIDX
-      }
-      if (i >= size) return false;
-      // VP8 payload header: P bit (bit 0) is 0 for a key frame.
-      return (p[i] & 0x01) == 0;
+      Vp8Descriptor d;
+      return parse_vp8_descriptor(p, size, &d) && d.keyframe;
     }
     case Codec::H264: {
       uint8_t type = p[0] & 0x1f;
@@ -64,15 +47,29 @@ void RtpRewriter::set_muted(bool muted) {
   muted_ = muted;
 }
 
+void RtpRewriter::close_gap(const InPacket& in) {
+  if (!have_source_ || in.ssrc != in_ssrc_) return;
+  if (static_cast<int16_t>(in.seq - highest_in_seq_) <= 0) return;  // already counted
+  highest_in_seq_ = in.seq;
+  --seq_offset_;
+}
+
 OutPacket RtpRewriter::process(const InPacket& in) {
   OutPacket out{false, out_ssrc_, 0, 0};
-  if (muted_) return out;
+  if (muted_) {
+    close_gap(in);
+    return out;
+  }
 
   bool new_source = !have_source_ || in.ssrc != in_ssrc_;
   if (new_source && needs_keyframe_) waiting_for_keyframe_ = true;
-  if (waiting_for_keyframe_ && !in.keyframe) return out;
+  if (waiting_for_keyframe_ && !in.keyframe) {
+    close_gap(in);
+    return out;
+  }
   waiting_for_keyframe_ = false;
 
+  bool in_order = true;
   if (new_source) {
     // Map the new input so its first packet follows the last one sent.
     have_source_ = true;
@@ -87,15 +84,26 @@ OutPacket RtpRewriter::process(const InPacket& in) {
     }
     ts_offset_ = next_ts - in.timestamp;
     highest_in_seq_ = in.seq;
+  } else if (static_cast<int16_t>(in.seq - highest_in_seq_) > 0) {
+    highest_in_seq_ = in.seq;
   } else {
     // Older than what we sent (reordered or a retransmission): forwarded as
-    // is, mapped through the same offsets; newer: remember it.
-    if (static_cast<int16_t>(in.seq - highest_in_seq_) > 0) highest_in_seq_ = in.seq;
+    // is, mapped through the same offsets.
+    in_order = false;
+  }
+
+  if (in.vp8 && in_order && !layers_.admit(in.timestamp, *in.vp8)) {
+    --seq_offset_;  // a frame above the subscriber's layer: leave no gap
+    return out;
   }
 
   out.forward = true;
   out.seq = static_cast<uint16_t>(in.seq + seq_offset_);
   out.timestamp = in.timestamp + ts_offset_;
+  if (in.vp8 && in.vp8->has_picture_id) {
+    out.picture_id = layers_.picture_id_out(*in.vp8);
+    out.picture_id_changed = out.picture_id != in.vp8->picture_id;
+  }
   if (!have_output_ || static_cast<int16_t>(out.seq - last_out_seq_) > 0) {
     last_out_seq_ = out.seq;
     last_out_ts_ = out.timestamp;

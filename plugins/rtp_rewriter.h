@@ -10,6 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "temporal_layer_filter.h"
+#include "vp8_descriptor.h"
+
 namespace convene::rtp {
 
 enum class Codec { Unknown, Vp8, H264, Opus };
@@ -24,6 +27,9 @@ struct InPacket {
   uint32_t timestamp;
   bool keyframe;
   uint64_t arrival_ms;  // monotonic, to bridge a source switch
+  // VP8's payload descriptor, when the track is VP8: its temporal layer
+  // decides whether the packet goes out, its picture id is renumbered.
+  const Vp8Descriptor* vp8 = nullptr;
 };
 
 struct OutPacket {
@@ -31,6 +37,8 @@ struct OutPacket {
   uint32_t ssrc;
   uint16_t seq;
   uint32_t timestamp;
+  bool picture_id_changed = false;  // VP8: write `picture_id` into the payload
+  uint16_t picture_id = 0;
 };
 
 class RtpRewriter {
@@ -47,6 +55,10 @@ class RtpRewriter {
   void resync() { if (needs_keyframe_) waiting_for_keyframe_ = true; }
   bool muted() const { return muted_; }
   void set_out_ssrc(uint32_t ssrc) { out_ssrc_ = ssrc; }
+  // VP8 temporal layers: the highest to forward, and the one forwarded now
+  // (-1 while the stream shows none).
+  void set_max_temporal_layer(uint8_t layer) { layers_.set_target(layer); }
+  int temporal_layer() const { return layers_.current(); }
 
  private:
   uint32_t out_ssrc_;
@@ -64,6 +76,12 @@ class RtpRewriter {
   uint32_t last_out_ts_ = 0;
   uint64_t last_out_arrival_ms_ = 0;
   uint16_t highest_in_seq_ = 0;
+  TemporalLayerFilter layers_;
+
+  // A packet of the mapped input that is dropped on purpose: later ones
+  // move up a number so the subscriber sees no gap (it would ask again for
+  // what was never meant to arrive).
+  void close_gap(const InPacket& in);
 };
 
 }  // namespace convene::rtp

@@ -4,9 +4,11 @@
 #include <gst/video/video-event.h>
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "convene_rtp_forward.h"
+#include "vp8_temporal_layers.h"
 
 namespace {
 
@@ -167,4 +169,65 @@ TEST(RtpForward, EncodedVideoThroughTheForwarderDecodes) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   EXPECT_EQ(frames, 30);
   EXPECT_GT(counter_of(fwd, "packets-forwarded"), 0u);
+}
+
+// VP8 with three temporal layers (as browsers send with L1T3) through the
+// forwarder at each layer limit: the receiver decodes every frame that
+// reaches it — a quarter, a half or all of them — without a decoding error.
+namespace {
+
+struct LayerRun {
+  int decoded = 0;
+  int errors = 0;
+  guint64 dropped = 0;
+  int layer_seen = -2;
+};
+
+LayerRun run_layers(guint max_layer, int frames) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  EXPECT_TRUE(registered);
+  g_autoptr(GError) err = nullptr;
+  std::string description =
+      "videotestsrc num-buffers=" + std::to_string(frames) +
+      " ! video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc name=enc deadline=1 ! "
+      "rtpvp8pay picture-id-mode=15-bit ! convenertpforward name=fwd ssrc=4242 max-temporal-layer=" +
+      std::to_string(max_layer) + " ! rtpvp8depay ! vp8dec ! fakesink name=sink signal-handoffs=true sync=false";
+  g_autoptr(GstElement) pipeline = gst_parse_launch(description.c_str(), &err);
+  EXPECT_TRUE(pipeline) << (err ? err->message : "");
+  LayerRun run;
+  if (!pipeline) return run;
+  g_autoptr(GstElement) enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  convene::testing::configure_vp8_temporal_layers(enc);
+  g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_autoptr(GstElement) fwd = gst_bin_get_by_name(GST_BIN(pipeline), "fwd");
+  g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<int*>(n); }),
+                   &run.decoded);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  for (;;) {
+    g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
+        bus, 20 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+    if (!msg || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) break;
+    ++run.errors;  // a decoder warning means a frame it could not decode
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) break;
+  }
+  run.dropped = counter_of(fwd, "packets-dropped");
+  g_object_get(fwd, "temporal-layer", &run.layer_seen, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  return run;
+}
+
+}  // namespace
+
+TEST(RtpForward, TemporalLayersAreForwardedUpToTheLimit) {
+  const int frames = 32;  // eight periods of four
+  LayerRun base = run_layers(0, frames), middle = run_layers(1, frames), all = run_layers(2, frames);
+  EXPECT_EQ(base.decoded, frames / 4);
+  EXPECT_EQ(middle.decoded, frames / 2);
+  EXPECT_EQ(all.decoded, frames);
+  EXPECT_EQ(base.errors + middle.errors + all.errors, 0);
+  EXPECT_GT(base.dropped, middle.dropped);
+  EXPECT_EQ(all.dropped, 0u);
+  EXPECT_EQ(base.layer_seen, 0);
+  EXPECT_EQ(all.layer_seen, 2);
 }
