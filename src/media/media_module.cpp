@@ -5,6 +5,7 @@
 #include "auth/auth_module.h"
 #include "convene_rtp_forward.h"
 #include "http/error.h"
+#include "media/subscriber.h"
 #include "meeting/meeting_repository.h"
 #include "util/log.h"
 
@@ -152,6 +153,7 @@ void MediaModule::describe(http::ExchangePtr ex) {
         if (!out.value().member) throw http::forbidden("only members of this room may see its media");
         json::Object body;
         json::Array tracks;
+        json::Array subscribers;
         MediaRoom::Stats stats;
         json::Object latency;
         if (auto it = rooms_.find(room_id); it != rooms_.end()) {
@@ -169,10 +171,26 @@ void MediaModule::describe(http::ExchangePtr ex) {
                                      .set("kind", t.kind)
                                      .set("muted", t.muted)
                                      .set("packetsReceived", static_cast<int64_t>(received[t.id]))));
+          for (const Subscriber* sub : it->second->subscribers()) {
+            json::Array receives;
+            for (const Subscriber::SubscriptionStats& s : sub->subscriptions())
+              receives.add(std::move(json::Object()
+                                         .set("peerId", s.peer_id)
+                                         .set("source", s.source)
+                                         .set("kind", s.kind)
+                                         .set("temporalLayer", static_cast<int64_t>(s.temporal_layer))
+                                         .set("maxTemporalLayer", static_cast<int64_t>(s.max_temporal_layer))
+                                         .set("fractionLost", s.fraction_lost)));
+            subscribers.add(std::move(json::Object()
+                                          .set("peerId", sub->peer_id())
+                                          .set("estimatedBitrate", sub->estimated_bitrate())
+                                          .set("receives", std::move(receives))));
+          }
         }
         body.set("roomId", room_id)
             .set("participants", static_cast<int64_t>(stats.participants))
             .set("tracks", std::move(tracks))
+            .set("subscribers", std::move(subscribers))
             .set("subscriberTracks", static_cast<int64_t>(stats.subscriber_tracks))
             .set("packetsForwarded", static_cast<int64_t>(stats.packets_forwarded))
             .set("elements", static_cast<int64_t>(stats.elements))

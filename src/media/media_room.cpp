@@ -202,6 +202,13 @@ std::map<std::string, uint64_t> MediaRoom::packets_received() const {
   return out;
 }
 
+std::vector<const Subscriber*> MediaRoom::subscribers() const {
+  std::vector<const Subscriber*> out;
+  for (const auto& [id, p] : participants_)
+    if (p->subscriber) out.push_back(p->subscriber.get());
+  return out;
+}
+
 GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
   Publication* pub = publication(track_id);
   return pub ? pub->request_pad() : nullptr;

@@ -86,6 +86,9 @@ class MediaRoom final : public RoomMedia {
   std::vector<TrackInfo> tracks() const override;
   // Packets received per published track, by track id.
   std::map<std::string, uint64_t> packets_received() const;
+  // Every subscriber that has one, by peer id: what it receives and at
+  // which quality.
+  std::vector<const Subscriber*> subscribers() const;
   GstPad* request_track_pad(const std::string& track_id) override;
   void release_track_pad(const std::string& track_id, GstPad* pad) override;
   void request_keyframe(const std::string& track_id) override;

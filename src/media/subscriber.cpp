@@ -3,6 +3,7 @@
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 
@@ -51,6 +52,32 @@ GstCaps* send_caps(const std::string& encoding, unsigned ssrc) {
   return gst_caps_from_string(text);
 }
 
+// Asks the receiver for REMB on every video m-line. webrtcbin 1.22 cannot
+// offer goog-remb itself (its caps-to-SDP conversion drops the field), so
+// the offer text gets the attribute; the RTP session reads the feedback
+// whether or not its own description names it.
+std::string with_remb_feedback(const std::string& sdp) {
+  GstSDPMessage* msg = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return sdp;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
+    auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg, i));
+    if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
+    for (guint a = 0; a < gst_sdp_media_attributes_len(media); ++a) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+      if (g_strcmp0(attr->key, "rtpmap") != 0 || !attr->value) continue;
+      int pt = -1;
+      char encoding[32] = "";
+      if (sscanf(attr->value, "%d %31[^/]", &pt, encoding) != 2) continue;
+      if (g_ascii_strcasecmp(encoding, "VP8") && g_ascii_strcasecmp(encoding, "H264")) continue;
+      g_autofree char* value = g_strdup_printf("%d goog-remb", pt);
+      gst_sdp_media_add_attribute(media, "rtcp-fb", value);
+    }
+  }
+  g_autofree char* text = gst_sdp_message_as_text(msg);
+  gst_sdp_message_free(msg);
+  return text;
+}
+
 }  // namespace
 
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
@@ -63,6 +90,7 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
     for (auto& slot : slots_)
       if (!slot->linked_track_id.empty()) g_signal_emit_by_name(slot->forward, "resync");
   });
+  start_quality_timer();
 }
 
 Subscriber::~Subscriber() {
@@ -151,7 +179,14 @@ void Subscriber::assign(Slot& slot, const Publication& p) {
   slot.track_id = p.info().id;
   slot.peer_id = p.info().peer_id;
   slot.source = p.info().source;
-  g_object_set(slot.forward, "muted", p.info().muted, nullptr);
+  // A new track starts at full quality: what the last one suffered says
+  // nothing about this one (the path is the same, the next report tells).
+  slot.rates.reset();
+  slot.loss_cap.reset();
+  slot.fraction_lost = 0;
+  slot.max_layer = kTemporalLayers - 1;
+  g_object_set(slot.forward, "muted", p.info().muted, "max-temporal-layer", static_cast<guint>(slot.max_layer),
+               nullptr);
 }
 
 void Subscriber::unlink(Slot& slot, bool at_once) {
@@ -254,7 +289,7 @@ void Subscriber::negotiate() {
     GST_DEBUG("subscribe-offer to %s: %u tracks", peer_id_.c_str(), json_array_get_length(tracks.get()));
     room_.send_to_peer(peer_id_, std::move(json::Object()
                                                .set("type", "subscribe-offer")
-                                               .set("sdp", sdp)
+                                               .set("sdp", with_remb_feedback(sdp))
                                                .set("tracks", std::move(tracks))));
     start_answer_timer();
   });
@@ -281,6 +316,82 @@ void Subscriber::start_answer_timer() {
       weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
   g_source_attach(timer, g_main_context_default());
   answer_timer_.reset(timer);
+}
+
+void Subscriber::start_quality_timer() {
+  auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
+  GSource* timer = g_timeout_source_new_seconds(1);
+  g_source_set_callback(
+      timer,
+      [](gpointer data) -> gboolean {
+        if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) (*alive)->adapt_quality();
+        return G_SOURCE_CONTINUE;
+      },
+      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
+  g_source_attach(timer, g_main_context_default());
+  quality_timer_.reset(timer);
+}
+
+// Once a second: the receiver's reports → each video slot's highest layer.
+void Subscriber::adapt_quality() {
+  if (!feedback_->attach(endpoint_->element())) return;  // no RTP session yet
+  RtcpFeedback::Reports reports = feedback_->take();
+  remb_bps_ = reports.remb_bps;
+  const int64_t now_ms = g_get_monotonic_time() / 1000;
+  std::vector<Slot*> video;
+  std::vector<LayerRates> rates;
+  double audio_bps = 0;
+  for (auto& slot : slots_) {
+    if (slot->linked_track_id.empty()) continue;
+    GstStructure* counters = nullptr;
+    g_object_get(slot->forward, "layer-bytes", &counters, nullptr);
+    std::array<uint64_t, kTemporalLayers> bytes{};
+    for (int i = 0; counters && i < kTemporalLayers; ++i) {
+      g_autofree char* field = g_strdup_printf("layer-%d", i);
+      guint64 n = 0;
+      gst_structure_get_uint64(counters, field, &n);
+      bytes[i] = n;
+    }
+    if (counters) gst_structure_free(counters);
+    slot->rates.update(bytes, now_ms);
+    if (slot->kind != "video") {
+      audio_bps += slot->rates.rates().bps[0];
+      continue;
+    }
+    if (auto it = reports.fraction_lost.find(slot->ssrc); it != reports.fraction_lost.end()) {
+      slot->fraction_lost = it->second;
+      slot->loss_cap.on_report(it->second, slot->rates.rates().top);
+    }
+    video.push_back(slot.get());
+    rates.push_back(slot->rates.rates());
+  }
+  const std::vector<int> by_bandwidth = allocate_layers(remb_bps_ > 0 ? std::max(1.0, remb_bps_ - audio_bps) : 0, rates);
+  for (size_t i = 0; i < video.size(); ++i) {
+    Slot& slot = *video[i];
+    const int layer = std::min(slot.loss_cap.cap(), by_bandwidth[i]);
+    if (layer == slot.max_layer) continue;
+    GST_INFO("%s receives %s's %s up to temporal layer %d (was %d; %.0f %% lost, estimate %.0f kbps)",
+             peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(), layer, slot.max_layer,
+             slot.fraction_lost * 100, remb_bps_ / 1000);
+    slot.max_layer = layer;
+    g_object_set(slot.forward, "max-temporal-layer", static_cast<guint>(layer), nullptr);
+  }
+}
+
+std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
+  std::vector<SubscriptionStats> out;
+  for (const auto& slot : slots_) {
+    if (slot->linked_track_id.empty()) continue;
+    SubscriptionStats s;
+    s.peer_id = slot->peer_id;
+    s.source = slot->source;
+    s.kind = slot->kind;
+    g_object_get(slot->forward, "temporal-layer", &s.temporal_layer, nullptr);
+    s.max_temporal_layer = slot->max_layer;
+    s.fraction_lost = slot->fraction_lost;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 void Subscriber::answer(const std::string& sdp) {

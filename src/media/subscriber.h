@@ -6,6 +6,10 @@
 // the same kind, so the SDP does not grow with every join and leave; the
 // forwarder keeps the outgoing stream continuous across the switch.
 //
+// Quality: every second the subscriber reads what its receiver reported
+// (loss per stream, a REMB estimate) and sets each video slot's highest
+// VP8 temporal layer (see layer_policy.h).
+//
 // Threads: main loop only. The forwarders and queues run on streaming
 // threads of their own; tee pads are unlinked under idle probes.
 #pragma once
@@ -16,7 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "media/layer_policy.h"
 #include "media/main_thread.h"
+#include "media/rtcp_feedback.h"
 #include "media/webrtc_endpoint.h"
 #include "util/gobject_ptr.h"
 
@@ -42,6 +48,17 @@ class Subscriber {
   size_t active_tracks() const;
   uint64_t packets_forwarded() const;
 
+  // One forwarded track as GET /rooms/:id/media shows it.
+  struct SubscriptionStats {
+    std::string peer_id, source, kind;
+    int temporal_layer = -1;      // forwarded now (-1: the track has no layers)
+    int max_temporal_layer = 3;   // what the policy allows
+    double fraction_lost = 0;     // the receiver's latest report
+  };
+  std::vector<SubscriptionStats> subscriptions() const;
+  double estimated_bitrate() const { return remb_bps_; }
+  const std::string& peer_id() const { return peer_id_; }
+
  private:
   struct Slot {
     std::string kind;       // audio | video
@@ -55,6 +72,10 @@ class Subscriber {
     std::string peer_id, source;   // of that track, for subscribe-offer
     std::string linked_track_id;   // what tee_pad feeds it from
     GstPad* tee_pad = nullptr;     // our reference, while linked
+    LayerRateMeter rates;          // of the track it carries
+    LossLayerCap loss_cap;
+    double fraction_lost = 0;
+    int max_layer = kTemporalLayers - 1;  // set on the forwarder
   };
   Slot& new_slot(const Publication& p);
   void assign(Slot& slot, const Publication& p);
@@ -62,6 +83,8 @@ class Subscriber {
   void link_assigned();
   void negotiate();
   void start_answer_timer();
+  void start_quality_timer();
+  void adapt_quality();
 
   MediaRoom& room_;
   std::string peer_id_;
@@ -72,6 +95,9 @@ class Subscriber {
   uint64_t version_ = 1;          // bumped by every change of the slots
   uint64_t offered_version_ = 0;  // the version the offer in flight carries (0: unsure)
   GSourcePtr answer_timer_;
+  GSourcePtr quality_timer_;
+  std::shared_ptr<RtcpFeedback> feedback_ = std::make_shared<RtcpFeedback>();
+  double remb_bps_ = 0;
   MainThreadHandle<Subscriber> handle_{this};
 };
 

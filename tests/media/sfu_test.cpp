@@ -170,6 +170,69 @@ TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
   EXPECT_LE(ca.frames_from(b.peer_id, "microphone") - host_muted_at, 2) << "a host mute stops forwarding at once";
 }
 
+// The highest temporal layer the server lets through from `publisher`'s
+// camera to `subscriber` (-1: not found), from GET /rooms/:id/media.
+int max_layer_for(TestPerson& asker, const std::string& room, const std::string& subscriber,
+                  const std::string& publisher) {
+  JsonNodePtr body = asker.http.get("/rooms/" + room + "/media").json();
+  if (!body || !JSON_NODE_HOLDS_OBJECT(body.get())) return -1;
+  JsonArray* subs = json_object_get_array_member(json_node_get_object(body.get()), "subscribers");
+  for (guint i = 0; subs && i < json_array_get_length(subs); ++i) {
+    JsonObject* sub = json_array_get_object_element(subs, i);
+    if (g_strcmp0(json_object_get_string_member(sub, "peerId"), subscriber.c_str())) continue;
+    JsonArray* receives = json_object_get_array_member(sub, "receives");
+    for (guint j = 0; j < json_array_get_length(receives); ++j) {
+      JsonObject* r = json_array_get_object_element(receives, j);
+      if (!g_strcmp0(json_object_get_string_member(r, "peerId"), publisher.c_str()) &&
+          !g_strcmp0(json_object_get_string_member(r, "source"), "camera"))
+        return static_cast<int>(json_object_get_int_member(r, "maxTemporalLayer"));
+    }
+  }
+  return -1;
+}
+
+// Per-subscriber adaptation: the camera is published in three temporal
+// layers; a subscriber whose network loses a third of its video gets the
+// base layer only (a quarter of the frames) while another keeps them all,
+// and it climbs back once the loss stops.
+TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
+  std::string room = meet(a, {&b, &c});
+  SfuClientOptions receive_only;
+  receive_only.video = false;
+  receive_only.audio = false;
+  receive_only.receive_latency_ms = 200;
+  SfuClient ca(a), cb(b, receive_only), cc(c, receive_only);
+  ca.publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 30 && cc.frames_from(a.peer_id) >= 30; }))
+      << cb.describe() << cc.describe();
+
+  cc.set_incoming_video_loss(35);
+  bool lowered = pump_until(all, 30000, [&] { return max_layer_for(a, room, c.peer_id, a.peer_id) == 0; });
+  std::string media = a.http.get("/rooms/" + room + "/media").body;
+  ASSERT_TRUE(lowered) << "carol's receiver reports loss: she is sent the base layer only: " << media;
+  EXPECT_EQ(max_layer_for(a, room, b.peer_id, a.peer_id), 2) << "bob loses nothing and keeps every layer: " << media;
+  int b0 = cb.frames_from(a.peer_id), c0 = cc.frames_from(a.peer_id);
+  pump_for(all, 4000);
+  int b_frames = cb.frames_from(a.peer_id) - b0, c_frames = cc.frames_from(a.peer_id) - c0;
+  std::printf("in 4 s at layer 0 with 35 %% loss: bob decoded %d frames, carol %d\n", b_frames, c_frames);
+  EXPECT_GT(b_frames, 60) << "bob gets the full frame rate";
+  EXPECT_LT(c_frames, b_frames / 2) << "carol gets the base layer's quarter (at most half)";
+  EXPECT_GE(c_frames, b_frames / 8) << "but carol decodes the base layer (retransmissions repair the loss)";
+
+  cc.set_incoming_video_loss(0);
+  bool recovered = pump_until(all, 30000, [&] { return max_layer_for(a, room, c.peer_id, a.peer_id) == 2; });
+  ASSERT_TRUE(recovered) << "without loss carol climbs back: " << a.http.get("/rooms/" + room + "/media").body;
+  b0 = cb.frames_from(a.peer_id), c0 = cc.frames_from(a.peer_id);
+  pump_for(all, 3000);
+  b_frames = cb.frames_from(a.peer_id) - b0, c_frames = cc.frames_from(a.peer_id) - c0;
+  std::printf("in 3 s after recovery: bob decoded %d frames, carol %d\n", b_frames, c_frames);
+  EXPECT_GT(c_frames, b_frames * 3 / 4) << "carol is back to the full frame rate";
+}
+
 TEST(Sfu, FaultsStayWithTheirPeer) {
   ServerProcess server(sfu_server());
   LogOnFailure show_log{server};

@@ -9,6 +9,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "vp8_temporal_layers.h"
+
 namespace convene::testing {
 
 namespace {
@@ -86,9 +88,52 @@ GstElement* SfuClient::make_webrtcbin(const char* name, const char* pc) {
                                           .set("sdpMLineIndex", static_cast<int64_t>(mline))));
       }),
       new Ctx{this, pc}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); }, static_cast<GConnectFlags>(0));
+  if (!strcmp(pc, "subscribe")) simulate_receive_path(w);
   gst_bin_add(GST_BIN(pipeline_), w);
   gst_element_sync_state_with_parent(w);
   return w;
+}
+
+// The subscribe connection as a browser's: frequent receiver reports
+// (rtpbin's default minimum interval is five seconds, a browser reports
+// about every second and sends NACKs at once), and a network that may lose
+// video packets on the way in.
+void SfuClient::simulate_receive_path(GstElement* webrtcbin) {
+  g_object_set(webrtcbin, "latency", static_cast<guint>(options_.receive_latency_ms), nullptr);
+  g_signal_connect(webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* e, gpointer d) {
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (!f) return;
+    const char* factory = GST_OBJECT_NAME(f);
+    if (!strcmp(factory, "nicesrc")) {
+      g_autoptr(GstPad) src = gst_element_get_static_pad(e, "src");
+      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+        int percent = static_cast<SfuClient*>(d)->incoming_video_loss_percent_.load();
+        if (percent <= 0) return GST_PAD_PROBE_OK;
+        guint8 header[2];
+        if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, header, 2) != 2) return GST_PAD_PROBE_OK;
+        // RTP version 2 with the VP8 payload type; SRTP leaves the header readable.
+        bool vp8 = (header[0] & 0xc0) == 0x80 && (header[1] & 0x7f) == 96;
+        return vp8 && g_random_int_range(0, 100) < percent ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      }, d, nullptr);
+    }
+  }), this);
+  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && !strcmp(GST_OBJECT_NAME(f), "rtpbin"))
+      g_signal_connect(e, "on-new-ssrc", G_CALLBACK(+[](GstElement* rtpbin, guint session_id, guint, gpointer) {
+        GObject* session = nullptr;
+        g_signal_emit_by_name(rtpbin, "get-internal-session", session_id, &session);
+        if (!session) return;
+        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(100 * GST_MSECOND), nullptr);
+        g_object_unref(session);
+      }), nullptr);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
 
 void SfuClient::queue_send(json::Object&& message) {
@@ -99,7 +144,7 @@ void SfuClient::queue_send(json::Object&& message) {
 
 // One sending track: `description` produces RTP with `caps`; a sendonly
 // transceiver with those codec preferences carries it.
-void SfuClient::add_source(const std::string& description_text, const char* caps_base) {
+void SfuClient::add_source(const std::string& description_text, const char* caps_base, bool temporal_layers) {
   // Each stream names its SSRC in the offer, as browsers do, so the server
   // can tell two video m-lines with the same payload type apart.
   guint ssrc = g_random_int();
@@ -110,6 +155,7 @@ void SfuClient::add_source(const std::string& description_text, const char* caps
   auto pay = description.find(" pt=");
   description.insert(pay, " ssrc=" + std::to_string(ssrc));
   GstElement* src = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);
+  if (temporal_layers) configure_vp8_temporal_layers_in(GST_BIN(src));
   gst_bin_add(GST_BIN(pipeline_), src);
   GstPad* sink = gst_element_request_pad_simple(pub_, "sink_%u");
   GstWebRTCRTPTransceiver* trans = nullptr;
@@ -139,8 +185,9 @@ void SfuClient::publish() {
   if (options_.video) {
     add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                    std::to_string(options_.width) + ",height=" + std::to_string(options_.height) +
-                   ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) + " ! rtpvp8pay pt=96 ! " + kVp8Caps,
-               kVp8Caps);
+                   ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) +
+                   " ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
+               kVp8Caps, options_.temporal_layers);
   }
   offer_publish();
 }

@@ -34,6 +34,13 @@ struct SfuClientOptions {
   // Frames between the encoder's own keyframes. Like a browser, practically
   // none: every keyframe after the first comes from a request (FIR/PLI).
   int keyframe_interval = 3000;
+  // The camera in three VP8 temporal layers, as browsers send with
+  // scalabilityMode "L1T3", so the server can thin it per subscriber.
+  bool temporal_layers = true;
+  // The subscribe connection's jitter buffer. A client that should repair
+  // loss needs room for a retransmission: rtpsession sends a NACK early
+  // only once per regular report (here every 100 ms or so).
+  int receive_latency_ms = 50;
 };
 
 class SfuClient {
@@ -46,6 +53,10 @@ class SfuClient {
   // Adds a screen track (a new publish-offer on the same connection) / stops it.
   void start_screen();
   void stop_screen();
+  // Drops this share of the video RTP packets arriving on the subscribe
+  // connection (before SRTP and the RTP session, as a lossy network would),
+  // so its receiver reports tell the server about the loss. Any time.
+  void set_incoming_video_loss(int percent) { incoming_video_loss_percent_ = percent; }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
 
@@ -78,7 +89,9 @@ class SfuClient {
     int base = 0;  // the mid's count when it started carrying this track
   };
   GstElement* make_webrtcbin(const char* name, const char* pc);
-  void add_source(const std::string& description, const char* caps);
+  void simulate_receive_path(GstElement* webrtcbin);
+  std::atomic<int> incoming_video_loss_percent_{0};
+  void add_source(const std::string& description, const char* caps, bool temporal_layers = false);
   void offer_publish();
   void on_message(JsonNode* message);
   void on_subscribe_offer(const std::string& sdp, JsonArray* tracks);
