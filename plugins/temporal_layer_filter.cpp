@@ -15,6 +15,7 @@ bool TemporalLayerFilter::admit(uint32_t timestamp, const Vp8Descriptor& d) {
 bool TemporalLayerFilter::decide(const Vp8Descriptor& d) {
   layered_ = d.has_tid;
   if (!d.has_tid) return true;  // one layer: nothing to choose
+  if (d.tid > top_seen_) top_seen_ = d.tid;
   if (d.keyframe) {
     current_ = target_;  // everything after a key frame can be decoded
     return true;

@@ -28,7 +28,7 @@ class TemporalLayerFilter {
   uint8_t target() const { return target_; }
   // The highest layer forwarded at the moment; -1 while the stream has
   // shown no temporal layers.
-  int current() const { return layered_ ? current_ : -1; }
+  int current() const { return layered_ ? (current_ < top_seen_ ? current_ : top_seen_) : -1; }
 
   // Packets in sequence order; `timestamp` tells one frame from the next.
   // True when the packet goes to the subscriber.
@@ -42,6 +42,7 @@ class TemporalLayerFilter {
   uint8_t target_ = kTopLayer;
   uint8_t current_ = kTopLayer;
   bool layered_ = false;
+  uint8_t top_seen_ = 0;  // the highest layer the stream has shown
   bool have_frame_ = false;
   uint32_t frame_timestamp_ = 0;
   bool frame_admitted_ = true;

@@ -41,24 +41,4 @@ int LossLayerCap::on_report(double fraction_lost, int top) {
   return cap_;
 }
 
-std::vector<int> allocate_layers(double budget_bps, const std::vector<LayerRates>& tracks) {
-  std::vector<int> layers(tracks.size(), kTemporalLayers - 1);
-  if (budget_bps <= 0) return layers;
-  double left = budget_bps;
-  for (size_t i = 0; i < tracks.size(); ++i) {
-    layers[i] = 0;
-    left -= tracks[i].bps[0];
-  }
-  for (int layer = 1; layer < kTemporalLayers; ++layer) {
-    for (size_t i = 0; i < tracks.size(); ++i) {
-      if (layers[i] != layer - 1 || layer > tracks[i].top) continue;
-      const double step = tracks[i].bps[layer] - tracks[i].bps[layer - 1];
-      if (step > left) continue;
-      left -= step;
-      layers[i] = layer;
-    }
-  }
-  return layers;
-}
-
 }  // namespace convene::media

@@ -1,12 +1,15 @@
 // Per-subscriber video quality: which VP8 temporal layers each video track a
 // subscriber receives should carry, from what its receiver reports back.
-// Two limits, the lower wins:
-//  - loss (every receiver): a track whose receiver reports more than 10 %
-//    lost drops a layer; after three reports under 2 % it climbs one again
-//    (the loss rule of Google's congestion control);
-//  - bandwidth (receivers that send REMB, e.g. Chromium): the estimate is
-//    shared out over the subscriber's video tracks, every base layer first,
-//    then one layer more for each track in turn while it fits.
+// The rule is the loss rule of Google's congestion control, per track: a
+// receiver that reports more than 10 % lost gets a layer less; after three
+// reports under 2 % it gets one more again. Every receiver sends receiver
+// reports, so this works for browsers and GStreamer clients alike.
+//
+// REMB is not used to choose layers: Chromium's estimate for our streams
+// (no abs-send-time extension, so its per-stream estimator) follows what it
+// receives, often far below what the link carries (63 kbps measured for a
+// 300 kbps stream on loopback); dropping layers on it would only lower the
+// next estimate. It is read and shown (GET /rooms/:id/media).
 // GStreamer-free, so it is tested with tables.
 //
 // Threads: main loop only (the subscriber's quality timer).
@@ -58,8 +61,5 @@ class LossLayerCap {
   int clean_reports_ = 0;
 };
 
-// Shares `budget_bps` (0 or less: no estimate, no limit) over the tracks;
-// returns the highest layer each may carry. A base layer is never refused.
-std::vector<int> allocate_layers(double budget_bps, const std::vector<LayerRates>& tracks);
 
 }  // namespace convene::media

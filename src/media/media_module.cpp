@@ -173,14 +173,18 @@ void MediaModule::describe(http::ExchangePtr ex) {
                                      .set("packetsReceived", static_cast<int64_t>(received[t.id]))));
           for (const Subscriber* sub : it->second->subscribers()) {
             json::Array receives;
-            for (const Subscriber::SubscriptionStats& s : sub->subscriptions())
+            for (const Subscriber::SubscriptionStats& s : sub->subscriptions()) {
+              json::Array layer_bitrates;
+              for (double bps : s.layer_bitrates) layer_bitrates.add(static_cast<int64_t>(bps));
               receives.add(std::move(json::Object()
                                          .set("peerId", s.peer_id)
                                          .set("source", s.source)
                                          .set("kind", s.kind)
                                          .set("temporalLayer", static_cast<int64_t>(s.temporal_layer))
                                          .set("maxTemporalLayer", static_cast<int64_t>(s.max_temporal_layer))
-                                         .set("fractionLost", s.fraction_lost)));
+                                         .set("fractionLost", s.fraction_lost)
+                                         .set("layerBitrates", std::move(layer_bitrates))));
+            }
             subscribers.add(std::move(json::Object()
                                           .set("peerId", sub->peer_id())
                                           .set("estimatedBitrate", sub->estimated_bitrate())

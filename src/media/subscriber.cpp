@@ -338,11 +338,8 @@ void Subscriber::adapt_quality() {
   RtcpFeedback::Reports reports = feedback_->take();
   remb_bps_ = reports.remb_bps;
   const int64_t now_ms = g_get_monotonic_time() / 1000;
-  std::vector<Slot*> video;
-  std::vector<LayerRates> rates;
-  double audio_bps = 0;
   for (auto& slot : slots_) {
-    if (slot->linked_track_id.empty()) continue;
+    if (slot->linked_track_id.empty() || slot->kind != "video") continue;
     GstStructure* counters = nullptr;
     g_object_get(slot->forward, "layer-bytes", &counters, nullptr);
     std::array<uint64_t, kTemporalLayers> bytes{};
@@ -354,27 +351,15 @@ void Subscriber::adapt_quality() {
     }
     if (counters) gst_structure_free(counters);
     slot->rates.update(bytes, now_ms);
-    if (slot->kind != "video") {
-      audio_bps += slot->rates.rates().bps[0];
-      continue;
-    }
-    if (auto it = reports.fraction_lost.find(slot->ssrc); it != reports.fraction_lost.end()) {
-      slot->fraction_lost = it->second;
-      slot->loss_cap.on_report(it->second, slot->rates.rates().top);
-    }
-    video.push_back(slot.get());
-    rates.push_back(slot->rates.rates());
-  }
-  const std::vector<int> by_bandwidth = allocate_layers(remb_bps_ > 0 ? std::max(1.0, remb_bps_ - audio_bps) : 0, rates);
-  for (size_t i = 0; i < video.size(); ++i) {
-    Slot& slot = *video[i];
-    const int layer = std::min(slot.loss_cap.cap(), by_bandwidth[i]);
-    if (layer == slot.max_layer) continue;
-    GST_INFO("%s receives %s's %s up to temporal layer %d (was %d; %.0f %% lost, estimate %.0f kbps)",
-             peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(), layer, slot.max_layer,
-             slot.fraction_lost * 100, remb_bps_ / 1000);
-    slot.max_layer = layer;
-    g_object_set(slot.forward, "max-temporal-layer", static_cast<guint>(layer), nullptr);
+    auto report = reports.fraction_lost.find(slot->ssrc);
+    if (report == reports.fraction_lost.end()) continue;
+    slot->fraction_lost = report->second;
+    const int layer = slot->loss_cap.on_report(report->second, slot->rates.rates().top);
+    if (layer == slot->max_layer) continue;
+    GST_INFO("%s receives %s's %s up to temporal layer %d (was %d; %.0f %% lost)", peer_id_.c_str(),
+             slot->peer_id.c_str(), slot->source.c_str(), layer, slot->max_layer, slot->fraction_lost * 100);
+    slot->max_layer = layer;
+    g_object_set(slot->forward, "max-temporal-layer", static_cast<guint>(layer), nullptr);
   }
 }
 
@@ -389,6 +374,9 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
     g_object_get(slot->forward, "temporal-layer", &s.temporal_layer, nullptr);
     s.max_temporal_layer = slot->max_layer;
     s.fraction_lost = slot->fraction_lost;
+    const LayerRates& rates = slot->rates.rates();
+    if (slot->kind == "video")
+      s.layer_bitrates.assign(rates.bps.begin(), rates.bps.begin() + rates.top + 1);
     out.push_back(std::move(s));
   }
   return out;

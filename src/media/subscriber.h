@@ -7,8 +7,8 @@
 // forwarder keeps the outgoing stream continuous across the switch.
 //
 // Quality: every second the subscriber reads what its receiver reported
-// (loss per stream, a REMB estimate) and sets each video slot's highest
-// VP8 temporal layer (see layer_policy.h).
+// (loss per stream; a REMB estimate, shown only) and sets each video slot's
+// highest VP8 temporal layer (see layer_policy.h).
 //
 // Threads: main loop only. The forwarders and queues run on streaming
 // threads of their own; tee pads are unlinked under idle probes.
@@ -54,6 +54,7 @@ class Subscriber {
     int temporal_layer = -1;      // forwarded now (-1: the track has no layers)
     int max_temporal_layer = 3;   // what the policy allows
     double fraction_lost = 0;     // the receiver's latest report
+    std::vector<double> layer_bitrates;  // bps of layers 0..n together, for each n the track has
   };
   std::vector<SubscriptionStats> subscriptions() const;
   double estimated_bitrate() const { return remb_bps_; }

@@ -37,25 +37,3 @@ TEST(LayerRateMeter, CumulativeRatesFromByteCounters) {
   EXPECT_GT(m.rates().bps[0], 400000);
   EXPECT_LT(m.rates().bps[0], 800000);
 }
-
-TEST(AllocateLayers, BaseLayersFirstThenOneLayerEachInTurn) {
-  LayerRates camera{{300e3, 450e3, 750e3, 750e3}, 2};
-  LayerRates screen{{500e3, 750e3, 1250e3, 1250e3}, 2};
-  LayerRates plain{{600e3, 600e3, 600e3, 600e3}, 0};  // no layers (or H.264)
-  struct Row {
-    double budget;
-    std::vector<LayerRates> tracks;
-    std::vector<int> expected;
-  };
-  const Row rows[] = {
-      {0, {camera, screen}, {3, 3}},               // no estimate: no limit
-      {200e3, {camera, screen}, {0, 0}},           // too little even for the bases: bases still go
-      {1000e3, {camera, screen}, {1, 0}},          // 800 for the bases, 150 more for the camera
-      {1300e3, {camera, screen}, {1, 1}},          // 800 + 150 + 250
-      {2000e3, {camera, screen}, {2, 2}},          // everything (1250 + 750)
-      {1700e3, {camera, screen}, {2, 1}},          // layer 2 of the screen (500 more) does not fit
-      {1100e3, {plain, camera}, {0, 1}},           // a stream without layers is only ever 0
-  };
-  int i = 0;
-  for (const Row& r : rows) EXPECT_EQ(allocate_layers(r.budget, r.tracks), r.expected) << "row " << i++;
-}

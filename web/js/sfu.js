@@ -93,9 +93,20 @@ export class SfuSession {
       pc.onicecandidate = (ev) => this.sendCandidate('publish', ev.candidate);
       pc.onconnectionstatechange = () => this.stateChanged('publish', pc.connectionState);
     }
-    const encodings = source === 'screen' ? [{ maxBitrate: 1_500_000, maxFramerate: 15 }]
-      : source === 'camera' ? [{ maxBitrate: 1_200_000 }] : undefined;
-    const t = this.publish.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [], ...(encodings ? { sendEncodings: encodings } : {}) });
+    // Video in three temporal layers (VP8 L1T3): the server forwards a
+    // quarter, half or all of the frames to each subscriber, as its network
+    // allows. Simulcast is not used: the server (webrtcbin 1.22) cannot
+    // receive it, and the browser would then send only the lowest layer.
+    const encodings = source === 'screen' ? [{ maxBitrate: 1_500_000, maxFramerate: 15, scalabilityMode: 'L1T3' }]
+      : source === 'camera' ? [{ maxBitrate: 1_200_000, scalabilityMode: 'L1T3' }] : undefined;
+    const init = { direction: 'sendonly', streams: stream ? [stream] : [] };
+    let t;
+    try {
+      t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings } : {}) });
+    } catch {
+      // A browser without scalabilityMode: one layer, the server forwards it whole.
+      t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings.map(({ scalabilityMode, ...e }) => e) } : {}) });
+    }
     if (track.kind === 'video') preferCodec(t, 'video/vp8');
     if (source === 'screen' && 'contentHint' in track) track.contentHint = 'detail';
     this.sources.set(source, t);
