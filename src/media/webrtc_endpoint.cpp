@@ -44,6 +44,33 @@ void check_sdp(const std::string& sdp) {
   if (!usable) throw std::invalid_argument("the SDP could not be parsed or has no media");
 }
 
+// RTCP as WebRTC peers expect it: a NACK or PLI goes out at once. rtpsession
+// follows RFC 4585 with a minimum regular interval of 5 s and allows one
+// early (feedback) packet between two regular ones, so most NACKs waited for
+// the next regular report, long after the jitter buffer had given up on the
+// packet. With no minimum, the interval follows the RTCP bandwidth share
+// (RFC 3550) and feedback leaves within milliseconds.
+void WebRtcEndpoint::hurry_feedback() {
+  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && !g_strcmp0(GST_OBJECT_NAME(f), "rtpbin"))
+      g_signal_connect(e, "on-new-ssrc", G_CALLBACK(+[](GstElement* rtpbin, guint session_id, guint, gpointer) {
+                         GObject* session = nullptr;
+                         g_signal_emit_by_name(rtpbin, "get-internal-session", session_id, &session);
+                         if (!session) return;
+                         g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
+                         g_object_unref(session);
+                       }),
+                       nullptr);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,
                                CandidateFn on_candidate)
     : announced_ip_(settings.announced_ip), on_candidate_(std::move(on_candidate)) {
@@ -53,6 +80,8 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   g_object_set(webrtcbin_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                settings.jitter_latency_ms, nullptr);
   if (!settings.stun_server.empty()) g_object_set(webrtcbin_, "stun-server", settings.stun_server.c_str(), nullptr);
+
+  hurry_feedback();
 
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);

@@ -67,6 +67,7 @@ class WebRtcEndpoint {
   std::string announced_ip_;
   CandidateFn on_candidate_;
   std::function<void()> on_connected_;
+  void hurry_feedback();
   MainThreadHandle<WebRtcEndpoint> handle_{this};
 };
 

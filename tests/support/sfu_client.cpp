@@ -89,9 +89,38 @@ GstElement* SfuClient::make_webrtcbin(const char* name, const char* pc) {
       }),
       new Ctx{this, pc}, [](gpointer d, GClosure*) { delete static_cast<Ctx*>(d); }, static_cast<GConnectFlags>(0));
   if (!strcmp(pc, "subscribe")) simulate_receive_path(w);
+  if (!strcmp(pc, "publish")) simulate_send_path(w);
   gst_bin_add(GST_BIN(pipeline_), w);
   gst_element_sync_state_with_parent(w);
   return w;
+}
+
+namespace {
+
+// Drops `percent` of the VP8 RTP packets (payload type 96; retransmissions
+// have their own type and pass) going through `pad`. SRTP leaves the RTP
+// header readable.
+void drop_video_on(GstPad* pad, std::atomic<int>* percent) {
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+    int p = static_cast<std::atomic<int>*>(d)->load();
+    if (p <= 0) return GST_PAD_PROBE_OK;
+    guint8 header[2];
+    if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, header, 2) != 2) return GST_PAD_PROBE_OK;
+    bool vp8 = (header[0] & 0xc0) == 0x80 && (header[1] & 0x7f) == 96;
+    return vp8 && g_random_int_range(0, 100) < p ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  }, percent, nullptr);
+}
+
+}  // namespace
+
+// The publish connection's network may lose video on the way out.
+void SfuClient::simulate_send_path(GstElement* webrtcbin) {
+  g_signal_connect(webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* e, gpointer d) {
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (!f || strcmp(GST_OBJECT_NAME(f), "nicesink")) return;
+    g_autoptr(GstPad) sink = gst_element_get_static_pad(e, "sink");
+    drop_video_on(sink, &static_cast<SfuClient*>(d)->outgoing_video_loss_percent_);
+  }), this);
 }
 
 // The subscribe connection as a browser's: frequent receiver reports
@@ -106,15 +135,7 @@ void SfuClient::simulate_receive_path(GstElement* webrtcbin) {
     const char* factory = GST_OBJECT_NAME(f);
     if (!strcmp(factory, "nicesrc")) {
       g_autoptr(GstPad) src = gst_element_get_static_pad(e, "src");
-      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
-        int percent = static_cast<SfuClient*>(d)->incoming_video_loss_percent_.load();
-        if (percent <= 0) return GST_PAD_PROBE_OK;
-        guint8 header[2];
-        if (gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, header, 2) != 2) return GST_PAD_PROBE_OK;
-        // RTP version 2 with the VP8 payload type; SRTP leaves the header readable.
-        bool vp8 = (header[0] & 0xc0) == 0x80 && (header[1] & 0x7f) == 96;
-        return vp8 && g_random_int_range(0, 100) < percent ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-      }, d, nullptr);
+      drop_video_on(src, &static_cast<SfuClient*>(d)->incoming_video_loss_percent_);
     }
   }), this);
   GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin));
@@ -161,7 +182,8 @@ void SfuClient::add_source(const std::string& description_text, const char* caps
   GstWebRTCRTPTransceiver* trans = nullptr;
   g_object_get(sink, "transceiver", &trans, nullptr);
   g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
-  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps, nullptr);
+  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
+               "do-nack", strstr(caps_base, "VP8") != nullptr, nullptr);
   gst_object_unref(trans);
   g_autoptr(GstPad) src_pad = gst_element_get_static_pad(src, "src");
   gst_pad_link(src_pad, sink);

@@ -57,6 +57,8 @@ class SfuClient {
   // connection (before SRTP and the RTP session, as a lossy network would),
   // so its receiver reports tell the server about the loss. Any time.
   void set_incoming_video_loss(int percent) { incoming_video_loss_percent_ = percent; }
+  // The same for video packets the publish connection sends.
+  void set_outgoing_video_loss(int percent) { outgoing_video_loss_percent_ = percent; }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
 
@@ -90,7 +92,9 @@ class SfuClient {
   };
   GstElement* make_webrtcbin(const char* name, const char* pc);
   void simulate_receive_path(GstElement* webrtcbin);
+  void simulate_send_path(GstElement* webrtcbin);
   std::atomic<int> incoming_video_loss_percent_{0};
+  std::atomic<int> outgoing_video_loss_percent_{0};
   void add_source(const std::string& description, const char* caps, bool temporal_layers = false);
   void offer_publish();
   void on_message(JsonNode* message);
