@@ -4,9 +4,15 @@
 // and threads per participant, frames decoded per second by the clients, and
 // the time from join-room to the first decoded remote frame.
 //
-// Usage (in a namespace with only lo): scripts/lib/netns-run build/bench/sfu-bench [max_rooms] [seconds] [width height kbps]
-// The clients encode in the same process, so on a small machine they, not the
-// SFU, saturate the CPU first: the figure to read is the server's own CPU.
+// Usage (in a namespace with only lo):
+//   scripts/lib/netns-run build/bench/sfu-bench [max_rooms] [seconds] [width height] [--replay]
+// By default the clients encode and decode in the same process, so on a small
+// machine they, not the SFU, saturate the CPU first. With --replay every
+// camera replays a clip encoded once (720p VP8, three temporal layers,
+// ~1 Mbps) and subscribers count frames without decoding: the clients then
+// cost about what the server does (SRTP both ways), rooms are added until
+// frames stop arriving on time, and the figure to read is where that happens
+// and the server's CPU per room.
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,11 +65,30 @@ void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
-  int max_rooms = argc > 1 ? atoi(argv[1]) : 2;
-  int seconds = argc > 2 ? atoi(argv[2]) : 10;
+  bool replay = false;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--replay") replay = true;
+    else args.push_back(argv[i]);
+  }
+  int max_rooms = args.size() > 0 ? atoi(args[0].c_str()) : 2;
+  int seconds = args.size() > 1 ? atoi(args[1].c_str()) : 10;
   SfuClientOptions opt;
-  opt.width = argc > 4 ? atoi(argv[3]) : 1280;
-  opt.height = argc > 4 ? atoi(argv[4]) : 720;
+  opt.width = args.size() > 3 ? atoi(args[2].c_str()) : 1280;
+  opt.height = args.size() > 3 ? atoi(args[3].c_str()) : 720;
+  std::vector<std::shared_ptr<const EncodedClip>> clips;
+  if (replay) {
+    for (const char* pattern : {"smpte", "ball"}) {
+      EncodedClip::Spec spec;
+      spec.width = opt.width;
+      spec.height = opt.height;
+      spec.pattern = pattern;
+      clips.push_back(EncodedClip::encode(spec));
+    }
+    opt.decode = false;
+    std::printf("replaying %dx%d VP8 clips (three temporal layers); subscribers count frames without decoding\n",
+                opt.width, opt.height);
+  }
   ServerOptions so;
   so.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
   so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
@@ -88,6 +113,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 4; ++i) {
       SfuClientOptions o = opt;
       o.video_pattern = patterns[i];
+      if (replay) o.camera_clip = clips[i % clips.size()];
       clients.push_back(std::make_unique<SfuClient>(*room[i], o));
       clients.back()->publish();
     }
@@ -116,6 +142,7 @@ int main(int argc, char** argv) {
                 cpu / streams, (b.rss_kb - idle.rss_kb) / participants,
                 static_cast<double>(b.threads - idle.threads) / participants,
                 static_cast<double>(frames) / seconds / (participants * 3));
+    const double delivered = static_cast<double>(frames) / seconds / (participants * 3) / 30.0;
     double slowest = -1;
     for (size_t i = clients.size() - 4; i < clients.size(); ++i)
       if (gint64 at = clients[i]->first_frame_at_us())
@@ -128,6 +155,12 @@ int main(int argc, char** argv) {
       std::printf("      SFU-added latency (newest room): p50 %.2f ms, p99 %.2f ms over %" G_GINT64_FORMAT " packets\n",
                   json_object_get_double_member(l, "p50"), json_object_get_double_member(l, "p99"),
                   json_object_get_int_member(l, "samples"));
+    }
+    std::fflush(stdout);
+    if (replay && delivered < 0.95) {
+      std::printf("saturated at %d rooms: subscribers get %.0f %% of the frames (machine load: the clients' SRTP "
+                  "costs about what the server's does)\n", rooms, delivered * 100);
+      break;
     }
   }
   return 0;

@@ -165,7 +165,8 @@ void SfuClient::queue_send(json::Object&& message) {
 
 // One sending track: `description` produces RTP with `caps`; a sendonly
 // transceiver with those codec preferences carries it.
-void SfuClient::add_source(const std::string& description_text, const char* caps_base, bool temporal_layers) {
+void SfuClient::add_source(const std::string& description_text, const char* caps_base, bool temporal_layers,
+                           const EncodedClip* clip) {
   // Each stream names its SSRC in the offer, as browsers do, so the server
   // can tell two video m-lines with the same payload type apart.
   guint ssrc = g_random_int();
@@ -177,6 +178,10 @@ void SfuClient::add_source(const std::string& description_text, const char* caps
   description.insert(pay, " ssrc=" + std::to_string(ssrc));
   GstElement* src = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);
   if (temporal_layers) configure_vp8_temporal_layers_in(GST_BIN(src));
+  if (clip) {
+    g_autoptr(GstElement) appsrc = gst_bin_get_by_name(GST_BIN(src), "clip");
+    clip->play_into(GST_APP_SRC(appsrc));
+  }
   gst_bin_add(GST_BIN(pipeline_), src);
   GstPad* sink = gst_element_request_pad_simple(pub_, "sink_%u");
   GstWebRTCRTPTransceiver* trans = nullptr;
@@ -204,7 +209,11 @@ void SfuClient::publish() {
                kOpusCaps);
     pub_sources_["audio"] = "microphone";
   }
-  if (options_.video) {
+  if (options_.video && options_.camera_clip) {
+    add_source("appsrc name=clip ! identity sync=true ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " +
+                   std::string(kVp8Caps),
+               kVp8Caps, false, options_.camera_clip.get());
+  } else if (options_.video) {
     add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                    std::to_string(options_.width) + ",height=" + std::to_string(options_.height) +
                    ",framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=" + std::to_string(options_.keyframe_interval) +
@@ -287,7 +296,11 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   bool audio = kind == GST_WEBRTC_KIND_AUDIO;
   if (g_getenv("SFU_CLIENT_DEBUG")) std::fprintf(stderr, "client pad %s mid %s\n", GST_PAD_NAME(pad), mid ? mid : "?");
   GstElement* bin = gst_parse_bin_from_description(
-      audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
+      !self->options_.decode
+          ? (audio ? "queue ! rtpopusdepay ! fakesink name=count signal-handoffs=true sync=false async=false"
+                   : "queue ! rtpvp8depay request-keyframe=true ! "
+                     "fakesink name=count signal-handoffs=true sync=false async=false")
+      : audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
             // Like a browser, ask for a keyframe (RTCP PLI) when packets were
             // lost or a picture cannot be decoded.
             : "queue ! rtpvp8depay request-keyframe=true ! "

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "encoded_clip.h"
 #include "test_person.h"
 
 namespace convene::testing {
@@ -41,6 +42,11 @@ struct SfuClientOptions {
   // loss needs room for a retransmission: rtpsession sends a NACK early
   // only once per regular report (here every 100 ms or so).
   int receive_latency_ms = 50;
+  // Publish this clip as the camera instead of encoding test video (load
+  // generators: the clients then cost next to nothing).
+  std::shared_ptr<const EncodedClip> camera_clip;
+  // false: count received frames after depayloading, without decoding them.
+  bool decode = true;
 };
 
 class SfuClient {
@@ -95,7 +101,8 @@ class SfuClient {
   void simulate_send_path(GstElement* webrtcbin);
   std::atomic<int> incoming_video_loss_percent_{0};
   std::atomic<int> outgoing_video_loss_percent_{0};
-  void add_source(const std::string& description, const char* caps, bool temporal_layers = false);
+  void add_source(const std::string& description, const char* caps, bool temporal_layers = false,
+                  const EncodedClip* clip = nullptr);
   void offer_publish();
   void on_message(JsonNode* message);
   void on_subscribe_offer(const std::string& sdp, JsonArray* tracks);
