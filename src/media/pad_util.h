@@ -25,4 +25,8 @@ void remove_from_bin(GstElement* element);
 // this sees NOT_LINKED, which a tee with allow-not-linked ignores.
 void release_tee_pad(GstElement* tee, GstPad* pad);
 
+// The first direct child of `bin` made by `factory` (a new reference), or
+// nullptr: e.g. the rtpbin inside a webrtcbin, which has no stable name.
+GstElement* child_by_factory(GstBin* bin, const char* factory);
+
 }  // namespace convene::media

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "media/pad_util.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -11,22 +12,6 @@
 namespace convene::media {
 
 namespace {
-
-// webrtcbin keeps its rtpbin as a child; found by factory, not by name.
-GstElement* find_rtpbin(GstElement* webrtcbin) {
-  GstElement* found = nullptr;
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && !strcmp(GST_OBJECT_NAME(f), "rtpbin")) found = GST_ELEMENT(gst_object_ref(e));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return found;
-}
 
 // REMB (draft-alvestrand-rmcat-remb): "REMB", SSRC count, 6-bit exponent and
 // 18-bit mantissa of the bitrate.
@@ -42,7 +27,7 @@ bool parse_remb(const guint8* fci, guint length, double* bps) {
 
 bool RtcpFeedback::attach(GstElement* webrtcbin) {
   if (attached_) return true;
-  g_autoptr(GstElement) rtpbin = find_rtpbin(webrtcbin);
+  g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin), "rtpbin");
   if (!rtpbin) return false;
   GObject* session = nullptr;
   g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);  // bundled: one session

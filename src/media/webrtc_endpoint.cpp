@@ -51,24 +51,16 @@ void check_sdp(const std::string& sdp) {
 // packet. With no minimum, the interval follows the RTCP bandwidth share
 // (RFC 3550) and feedback leaves within milliseconds.
 void WebRtcEndpoint::hurry_feedback() {
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin_));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && !g_strcmp0(GST_OBJECT_NAME(f), "rtpbin"))
-      g_signal_connect(e, "on-new-ssrc", G_CALLBACK(+[](GstElement* rtpbin, guint session_id, guint, gpointer) {
-                         GObject* session = nullptr;
-                         g_signal_emit_by_name(rtpbin, "get-internal-session", session_id, &session);
-                         if (!session) return;
-                         g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
-                         g_object_unref(session);
-                       }),
-                       nullptr);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin_), "rtpbin");
+  if (!rtpbin) return;
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer) {
+                     GObject* session = nullptr;
+                     g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
+                     if (!session) return;
+                     g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
+                     g_object_unref(session);
+                   }),
+                   nullptr);
 }
 
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,

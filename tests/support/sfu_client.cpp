@@ -9,6 +9,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "media/pad_util.h"
 #include "vp8_temporal_layers.h"
 
 namespace convene::testing {
@@ -138,23 +139,15 @@ void SfuClient::simulate_receive_path(GstElement* webrtcbin) {
       drop_video_on(src, &static_cast<SfuClient*>(d)->incoming_video_loss_percent_);
     }
   }), this);
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && !strcmp(GST_OBJECT_NAME(f), "rtpbin"))
-      g_signal_connect(e, "on-new-ssrc", G_CALLBACK(+[](GstElement* rtpbin, guint session_id, guint, gpointer) {
-        GObject* session = nullptr;
-        g_signal_emit_by_name(rtpbin, "get-internal-session", session_id, &session);
-        if (!session) return;
-        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(100 * GST_MSECOND), nullptr);
-        g_object_unref(session);
-      }), nullptr);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  g_autoptr(GstElement) rtpbin = media::child_by_factory(GST_BIN(webrtcbin), "rtpbin");
+  if (!rtpbin) return;
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer) {
+    GObject* session = nullptr;
+    g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
+    if (!session) return;
+    g_object_set(session, "rtcp-min-interval", static_cast<guint64>(100 * GST_MSECOND), nullptr);
+    g_object_unref(session);
+  }), nullptr);
 }
 
 void SfuClient::queue_send(json::Object&& message) {
