@@ -3,7 +3,7 @@
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 
@@ -62,13 +62,11 @@ std::string with_remb_feedback(const std::string& sdp) {
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
     auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg, i));
     if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
-    for (guint a = 0; a < gst_sdp_media_attributes_len(media); ++a) {
-      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
-      if (g_strcmp0(attr->key, "rtpmap") != 0 || !attr->value) continue;
-      int pt = -1;
-      char encoding[32] = "";
-      if (sscanf(attr->value, "%d %31[^/]", &pt, encoding) != 2) continue;
-      if (g_ascii_strcasecmp(encoding, "VP8") && g_ascii_strcasecmp(encoding, "H264")) continue;
+    for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
+      const int pt = atoi(gst_sdp_media_get_format(media, f));
+      g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
+      const char* encoding = caps ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name") : nullptr;
+      if (!encoding || (g_ascii_strcasecmp(encoding, "VP8") && g_ascii_strcasecmp(encoding, "H264"))) continue;
       g_autofree char* value = g_strdup_printf("%d goog-remb", pt);
       gst_sdp_media_add_attribute(media, "rtcp-fb", value);
     }

@@ -258,7 +258,9 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   pump_for(all, 4000);
   int lossy = cb.frames_from(a.peer_id) - b0;
   std::printf("bob decoded %d frames in 4 s, %d with 10 %% of alice's video lost on her uplink\n", clean, lossy);
-  EXPECT_GT(lossy, clean * 9 / 10) << "lost packets are retransmitted in time: " << cb.describe();
+  // Without timely NACKs this was a quarter to a half; on a loaded machine
+  // with them, 83-100 %.
+  EXPECT_GT(lossy, clean * 3 / 4) << "lost packets are retransmitted in time: " << cb.describe();
 }
 
 TEST(Sfu, FaultsStayWithTheirPeer) {
