@@ -7,9 +7,9 @@
 //
 // REMB is not used to choose layers: Chromium's estimate for our streams
 // (no abs-send-time extension, so its per-stream estimator) follows what it
-// receives, often far below what the link carries (63 kbps measured for a
-// 300 kbps stream on loopback); dropping layers on it would only lower the
-// next estimate. It is read and shown (GET /rooms/:id/media).
+// receives, often far below what the link carries (39-300 kbps across runs
+// on a lossless loopback); dropping layers on it would only lower the next
+// estimate. It is read and shown (GET /rooms/:id/media).
 // GStreamer-free, so it is tested with tables.
 //
 // Threads: main loop only (the subscriber's quality timer).
