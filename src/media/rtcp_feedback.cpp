@@ -66,8 +66,10 @@ void RtcpFeedback::on_rtcp(GstBuffer* buffer) {
       case GST_RTCP_TYPE_PSFB:
         if (gst_rtcp_packet_fb_get_type(&packet) == GST_RTCP_PSFB_TYPE_AFB) {
           double bps = 0;
-          if (parse_remb(gst_rtcp_packet_fb_get_fci(&packet), gst_rtcp_packet_fb_get_fci_length(&packet) * 4, &bps))
+          if (parse_remb(gst_rtcp_packet_fb_get_fci(&packet), gst_rtcp_packet_fb_get_fci_length(&packet) * 4, &bps)) {
             remb_bps_ = bps;
+            remb_at_us_ = g_get_monotonic_time();
+          }
         }
         break;
       default:
@@ -77,11 +79,12 @@ void RtcpFeedback::on_rtcp(GstBuffer* buffer) {
   gst_rtcp_buffer_unmap(&rtcp);
 }
 
-RtcpFeedback::Reports RtcpFeedback::take() {
+RtcpFeedback::Reports RtcpFeedback::take(int64_t now_us) {
+  constexpr int64_t kRembLifetimeUs = 5 * G_USEC_PER_SEC;  // receivers send it every second or so
   std::lock_guard<std::mutex> lock(mutex_);
   Reports out = std::move(pending_);
   pending_ = Reports{};
-  out.remb_bps = remb_bps_;
+  out.remb_bps = now_us - remb_at_us_ <= kRembLifetimeUs ? remb_bps_ : 0;
   return out;
 }
 

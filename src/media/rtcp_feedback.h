@@ -22,14 +22,14 @@ class RtcpFeedback : public std::enable_shared_from_this<RtcpFeedback> {
  public:
   struct Reports {
     std::map<uint32_t, double> fraction_lost;  // per media SSRC, reports since the last take()
-    double remb_bps = 0;                       // the latest estimate, 0: none
+    double remb_bps = 0;                       // the latest estimate, 0: none (or older than 5 s)
   };
 
   // Hooks into webrtcbin's RTP session once it exists; false until then
   // (call again later).
   bool attach(GstElement* webrtcbin);
   bool attached() const { return attached_; }
-  Reports take();
+  Reports take(int64_t now_us = g_get_monotonic_time());
 
   // Parses one compound RTCP packet (exposed for tests).
   void on_rtcp(GstBuffer* buffer);
@@ -39,6 +39,7 @@ class RtcpFeedback : public std::enable_shared_from_this<RtcpFeedback> {
   std::mutex mutex_;
   Reports pending_;
   double remb_bps_ = 0;
+  int64_t remb_at_us_ = 0;
 };
 
 }  // namespace convene::media

@@ -57,6 +57,8 @@ TEST(RtcpFeedback, ReportBlocksPerStreamAndTheRembEstimate) {
   RtcpFeedback::Reports again = feedback->take();
   EXPECT_TRUE(again.fraction_lost.empty());
   EXPECT_NEAR(again.remb_bps, 1500000, 1500);
+  // An estimate that is not renewed expires.
+  EXPECT_EQ(feedback->take(g_get_monotonic_time() + 6 * G_USEC_PER_SEC).remb_bps, 0);
   g_autoptr(GstBuffer) second = receiver_feedback(128, 26, 0);
   feedback->on_rtcp(second);
   r = feedback->take();
