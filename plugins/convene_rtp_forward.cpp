@@ -185,8 +185,6 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
 
   GST_OBJECT_LOCK(self);
   if (!self->rewriter) reset_rewriter(self);
-  self->rewriter->set_muted(self->muted);
-  self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
   self->layer_bytes[vp8.tid] += gst_buffer_get_size(buffer);
   convene::rtp::OutPacket out = self->rewriter->process(in);
   bool ask = !out.forward && self->rewriter->waiting_for_keyframe() && !self->muted && may_request_keyframe(self);
@@ -245,11 +243,17 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       self->payload_type = g_value_get_int(value);
       self->caps_outdated = TRUE;
       break;
-    case PROP_MUTED: self->muted = g_value_get_boolean(value); break;
+    case PROP_MUTED:
+      self->muted = g_value_get_boolean(value);
+      if (self->rewriter) self->rewriter->set_muted(self->muted);
+      break;
     case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
     case PROP_ISOLATE: self->isolate = g_value_get_boolean(value); break;
-    case PROP_MAX_TEMPORAL_LAYER: self->max_temporal_layer = g_value_get_uint(value); break;
+    case PROP_MAX_TEMPORAL_LAYER:
+      self->max_temporal_layer = g_value_get_uint(value);
+      if (self->rewriter) self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);

@@ -170,6 +170,14 @@ TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
   EXPECT_LE(ca.frames_from(b.peer_id, "microphone") - host_muted_at, 2) << "a host mute stops forwarding at once";
 }
 
+// A participant that publishes nothing and only receives.
+SfuClientOptions receiver() {
+  SfuClientOptions o;
+  o.video = false;
+  o.audio = false;
+  return o;
+}
+
 // The highest temporal layer the server lets through from `publisher`'s
 // camera to `subscriber` (-1: not found), from GET /rooms/:id/media.
 int max_layer_for(TestPerson& asker, const std::string& room, const std::string& subscriber,
@@ -200,9 +208,7 @@ TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
-  SfuClientOptions receive_only;
-  receive_only.video = false;
-  receive_only.audio = false;
+  SfuClientOptions receive_only = receiver();
   receive_only.receive_latency_ms = 200;
   SfuClient ca(a), cb(b, receive_only), cc(c, receive_only);
   ca.publish();
@@ -242,10 +248,7 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
-  SfuClientOptions receive_only;
-  receive_only.video = false;
-  receive_only.audio = false;
-  SfuClient ca(a), cb(b, receive_only);
+  SfuClient ca(a), cb(b, receiver());
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 30; })) << cb.describe();
