@@ -109,15 +109,47 @@ int64_t member_count(store::Connection& c, const std::string& room_id) {
   return c.exec("SELECT COUNT(*) AS n FROM room_members WHERE room_id = $1", {room_id}).row(0).integer("n");
 }
 
-void add_member(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role) {
+void add_member(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role,
+                const std::string& status) {
   c.exec(
-      "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)"
+      "INSERT INTO room_members (room_id, user_id, role, joined_at, status) VALUES ($1, $2, $3, $4, $5)"
       " ON CONFLICT DO NOTHING",
-      {room_id, user_id, role, static_cast<int64_t>(g_get_real_time() / 1000)});
+      {room_id, user_id, role, static_cast<int64_t>(g_get_real_time() / 1000), status});
 }
 
 void remove_member(store::Connection& c, const std::string& room_id, const std::string& user_id) {
-  c.exec("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 AND role <> 'HOST'", {room_id, user_id});
+  c.exec("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 AND role <> 'HOST' AND status <> 'kicked'",
+         {room_id, user_id});
+}
+
+std::optional<std::string> status_of(store::Connection& c, const std::string& room_id, const std::string& user_id) {
+  auto r = c.exec("SELECT status FROM room_members WHERE room_id = $1 AND user_id = $2", {room_id, user_id});
+  if (r.empty()) return std::nullopt;
+  return r.row(0).text("status");
+}
+
+void set_status(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& status) {
+  c.exec("UPDATE room_members SET status = $3 WHERE room_id = $1 AND user_id = $2", {room_id, user_id, status});
+}
+
+std::vector<std::string> hard_mutes(store::Connection& c, const std::string& room_id, const std::string& user_id) {
+  auto r = c.exec("SELECT source FROM room_host_mutes WHERE room_id = $1 AND user_id = $2 ORDER BY source",
+                  {room_id, user_id});
+  std::vector<std::string> out;
+  for (size_t i = 0; i < r.size(); ++i) out.push_back(r.row(i).text("source"));
+  return out;
+}
+
+void set_hard_mute(store::Connection& c, const std::string& room_id, const std::string& user_id,
+                   const std::string& source, const std::string& by_user_id, bool held) {
+  if (!held) {
+    c.exec("DELETE FROM room_host_mutes WHERE room_id = $1 AND user_id = $2 AND source = $3", {room_id, user_id, source});
+    return;
+  }
+  c.exec(
+      "INSERT INTO room_host_mutes (room_id, user_id, source, muted_by, muted_at) VALUES ($1, $2, $3, $4, $5)"
+      " ON CONFLICT (room_id, user_id, source) DO UPDATE SET muted_by = $4, muted_at = $5",
+      {room_id, user_id, source, by_user_id, static_cast<int64_t>(g_get_real_time() / 1000)});
 }
 
 void set_role(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role) {
@@ -128,7 +160,8 @@ void set_host(store::Connection& c, const std::string& room_id, const std::strin
   c.transaction([&] {
     c.exec("UPDATE room_members SET role = 'CO_HOST' WHERE room_id = $1 AND role = 'HOST'", {room_id});
     add_member(c, room_id, user_id, "HOST");
-    c.exec("UPDATE room_members SET role = 'HOST' WHERE room_id = $1 AND user_id = $2", {room_id, user_id});
+    c.exec("UPDATE room_members SET role = 'HOST', status = 'admitted' WHERE room_id = $1 AND user_id = $2",
+           {room_id, user_id});
     c.exec("UPDATE rooms SET host_id = $2 WHERE id = $1", {room_id, user_id});
   });
 }

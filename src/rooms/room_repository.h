@@ -34,10 +34,24 @@ std::vector<RoomRecord> upcoming_for_user(store::Connection& c, const std::strin
 // The user's role in the room, or nullopt when not a member (the host always is).
 std::optional<std::string> role_of(store::Connection& c, const std::string& room_id, const std::string& user_id);
 int64_t member_count(store::Connection& c, const std::string& room_id);
-// Adds the user as a member with `role` (no-op when already one).
-void add_member(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role);
+// Adds the user as a member with `role` and admission `status` (admitted |
+// waiting | kicked); no-op when already one.
+void add_member(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role,
+                const std::string& status = "admitted");
+// Ends a membership; the host's stays, and so does a kicked one (leaving and
+// joining again must not lift a kick).
 void remove_member(store::Connection& c, const std::string& room_id, const std::string& user_id);
+// The member's admission: "admitted", "waiting", "kicked", or nullopt when not a member.
+std::optional<std::string> status_of(store::Connection& c, const std::string& room_id, const std::string& user_id);
+void set_status(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& status);
+// Host mutes the member may not lift (allowUnmute:false): the sources held.
+std::vector<std::string> hard_mutes(store::Connection& c, const std::string& room_id, const std::string& user_id);
+// Holds (`held`) or lifts the mute of one source of a member.
+void set_hard_mute(store::Connection& c, const std::string& room_id, const std::string& user_id,
+                   const std::string& source, const std::string& by_user_id, bool held);
 void set_role(store::Connection& c, const std::string& room_id, const std::string& user_id, const std::string& role);
+// Makes the user the room's owner (an explicit transfer-host; a live hand-over
+// when the host drops is not stored).
 void set_host(store::Connection& c, const std::string& room_id, const std::string& user_id);
 // Saves name, schedule, description, duration and lobby flag.
 void update(store::Connection& c, const RoomRecord& room);
