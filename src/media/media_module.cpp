@@ -6,7 +6,7 @@
 #include "convene_rtp_forward.h"
 #include "http/error.h"
 #include "media/subscriber.h"
-#include "meeting/meeting_repository.h"
+#include "rooms/room_access.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -143,14 +143,9 @@ RoomMedia* MediaModule::room_media(const std::string& room_id) {
 }
 
 void MediaModule::describe(http::ExchangePtr ex) {
-  auto who = app_.module<auth::AuthModule>()->authenticator().require(*ex);
   std::string room_id = ex->param("id");
-  app_.store().run<meeting::RoomAccess>(
-      [room_id, uid = who.id](store::Connection& c) { return meeting::meeting_store::room_access(c, room_id, uid); },
-      ex->guard([this, ex, room_id](store::Outcome<meeting::RoomAccess> out) {
-        if (!out.ok()) throw out.error();
-        if (!out.value().exists) throw http::not_found("no such room");
-        if (!out.value().member) throw http::forbidden("only members of this room may see its media");
+  rooms::with_admitted_member(app_.store(), app_.module<auth::AuthModule>()->authenticator(), ex, room_id,
+      [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
         json::Object body;
         json::Array tracks;
         json::Array subscribers;
@@ -200,7 +195,7 @@ void MediaModule::describe(http::ExchangePtr ex) {
             .set("elements", static_cast<int64_t>(stats.elements))
             .set("forwardingLatencyMs", std::move(latency));
         ex->json(200, std::move(body));
-      }));
+      });
 }
 
 void MediaModule::shutdown(std::function<void()> done) {

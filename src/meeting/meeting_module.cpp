@@ -7,6 +7,7 @@
 #include "meeting/ics.h"
 #include "meeting/meeting_repository.h"
 #include "meeting/question_repository.h"
+#include "rooms/room_access.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -118,7 +119,7 @@ void MeetingModule::record_caption(const std::string& room_id, const std::string
 
 void MeetingModule::transcript(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser&) {
+  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([ex, room_id](store::Outcome<std::vector<TranscriptLine>> out) {
@@ -135,7 +136,7 @@ void MeetingModule::transcript(http::ExchangePtr ex) {
 
 void MeetingModule::questions(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser& who) {
+  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser& who, const rooms::MemberAccess&) {
     app_.store().run<std::string>(
         [room_id, uid = who.id](store::Connection& c) {
           json::Array list;
@@ -165,7 +166,7 @@ void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
 void MeetingModule::summary(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser&) {
+  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {
@@ -185,7 +186,7 @@ void MeetingModule::summary(http::ExchangePtr ex) {
 void MeetingModule::suggest(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  with_member_access(ex, room_id, false, [this, ex, room_id](const RoomAccess&, const auth::AuthUser&) {
+  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id, 200); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {

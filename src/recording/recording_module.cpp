@@ -10,6 +10,7 @@
 #include "auth/auth_module.h"
 #include "convene-build-config.h"
 #include "http/error.h"
+#include "rooms/room_access.h"
 #include "rooms/room_record.h"
 #include "rooms/room_repository.h"
 #include "rooms/rooms_module.h"
@@ -269,17 +270,11 @@ void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::str
                                      bool for_media,
                                      std::function<void(const std::string&, const std::string&)> then) {
   auto who = authenticator_.require(*ex);
-  struct Access {
-    std::optional<rooms::RoomRecord> room;
-    std::optional<std::string> role;
-  };
-  app_.store().run<Access>(
-      [room_id, uid = who.id](store::Connection& c) {
-        return Access{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid)};
-      },
-      ex->guard([ex, moderator, for_media, uid = who.id, then = std::move(then)](store::Outcome<Access> out) {
+  app_.store().run<rooms::MemberAccess>(
+      [room_id, uid = who.id](store::Connection& c) { return rooms::room_store::member_access(c, room_id, uid); },
+      ex->guard([ex, moderator, for_media, uid = who.id, then = std::move(then)](store::Outcome<rooms::MemberAccess> out) {
         if (!out.ok()) throw out.error();
-        if (!out.value().room) throw http::not_found("no such room");
+        rooms::require_admitted(out.value());
         if (!out.value().role) throw http::forbidden("you are not a member of this room");
         if (moderator && !rooms::can_moderate(*out.value().role))
           throw http::forbidden("only the host or a co-host can do this");
@@ -487,16 +482,21 @@ namespace {
 struct Found {
   std::optional<RecordingRow> row;
   std::optional<std::string> role;
+  rooms::MemberAccess access;
 };
 Found find_with_role(store::Connection& c, const std::string& rid, const std::string& uid) {
-  Found f{recording_store::find(c, rid), std::nullopt};
-  if (f.row) f.role = rooms::room_store::role_of(c, f.row->room_id, uid);
+  Found f{recording_store::find(c, rid), std::nullopt, {}};
+  if (f.row) {
+    f.access = rooms::room_store::member_access(c, f.row->room_id, uid);
+    f.role = f.access.role;
+  }
   return f;
 }
-// Only members of the recording's room may see it.
+// Only admitted members of the recording's room may see it.
 const RecordingRow& require_readable(const Found& f) {
   if (!f.row) throw http::not_found("no such recording");
   if (!f.role) throw http::forbidden("you are not a member of this recording's room");
+  rooms::require_admitted(f.access);
   return *f.row;
 }
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "auth/auth_module.h"
 #include "http/error.h"
+#include "rooms/room_access.h"
 #include "rooms/room_repository.h"
 #include "rooms/stats.h"
 #include "util/log.h"
@@ -210,7 +211,8 @@ void RoomsModule::join(const http::ExchangePtr& ex,
           if (!room->is_active) return {room, "", "ended"};
           if (auto role = room_store::role_of(c, room->id, uid)) return {room, *role, ""};
           if (room_store::member_count(c, room->id) >= room->max_participants) return {room, "", "full"};
-          room_store::add_member(c, room->id, uid, "PARTICIPANT");
+          // Behind a lobby, a new member sees nothing until a host admits them.
+          room_store::add_member(c, room->id, uid, "PARTICIPANT", room->lobby_enabled ? "waiting" : "admitted");
           return {room, "PARTICIPANT", ""};
         });
       },
@@ -282,7 +284,7 @@ void RoomsModule::end(http::ExchangePtr ex) {
 }
 
 void RoomsModule::messages(http::ExchangePtr ex) {
-  auto who = authenticator_.require(*ex);
+  authenticator_.require(*ex);
   std::string room_id = ex->param("id");
   std::optional<int64_t> before;
   if (auto b = ex->query("before"); b && !b->empty()) {
@@ -295,29 +297,25 @@ void RoomsModule::messages(http::ExchangePtr ex) {
     limit = g_ascii_strtoll(l->c_str(), nullptr, 10);
     if (limit < 1 || limit > 200) throw json::FieldError("limit", "'limit' must be 1 to 200");
   }
-  using Page = std::pair<std::optional<std::string>, std::vector<ChatMessage>>;
-  app_.store().run<Page>(
-      [room_id, uid = who.id, before, limit](store::Connection& c) {
-        auto role = room_store::role_of(c, room_id, uid);
-        if (!role) return Page{};
-        return Page{role, room_store::chat_page(c, room_id, before, limit)};
-      },
-      ex->guard([ex, room_id](store::Outcome<Page> out) {
-        if (!out.ok()) throw out.error();
-        require_member(out.value().first);
-        json::Array list;
-        for (auto& m : out.value().second) {
-          json::Object from;
-          from.set("userId", m.user_id).set("username", m.username);
-          json::Object o;
-          o.set("id", m.id).set("roomId", m.room_id).set("from", std::move(from)).set("kind", m.kind)
-              .set("content", m.content).set_time("createdAt", m.created_at);
-          list.add(std::move(o));
-        }
-        json::Object body;
-        body.set("messages", std::move(list));
-        ex->json(200, std::move(body));
-      }));
+  with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id, before, limit](const auth::AuthUser&, const MemberAccess&) {
+    app_.store().run<std::vector<ChatMessage>>(
+        [room_id, before, limit](store::Connection& c) { return room_store::chat_page(c, room_id, before, limit); },
+        ex->guard([ex](store::Outcome<std::vector<ChatMessage>> out) {
+          if (!out.ok()) throw out.error();
+          json::Array list;
+          for (auto& m : out.value()) {
+            json::Object from;
+            from.set("userId", m.user_id).set("username", m.username);
+            json::Object o;
+            o.set("id", m.id).set("roomId", m.room_id).set("from", std::move(from)).set("kind", m.kind)
+                .set("content", m.content).set_time("createdAt", m.created_at);
+            list.add(std::move(o));
+          }
+          json::Object body;
+          body.set("messages", std::move(list));
+          ex->json(200, std::move(body));
+        }));
+  });
 }
 
 void RoomsModule::stats(http::ExchangePtr ex) {

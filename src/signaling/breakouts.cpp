@@ -3,6 +3,7 @@
 #include <set>
 
 #include "http/error.h"
+#include "rooms/room_access.h"
 #include "rooms/room_repository.h"
 #include "signaling/signaling_module.h"
 #include "util/log.h"
@@ -280,23 +281,30 @@ void Breakouts::remove(http::ExchangePtr ex) {
 }
 
 void Breakouts::list(http::ExchangePtr ex) {
-  sig_.rooms().authenticator().require(*ex);
+  // Names and peers of the breakouts are the meeting's content: admitted
+  // members of the main room (and its hosts) only.
   std::string main_id = ex->param("id");
-  json::Array list;
-  std::optional<int64_t> ends_at;
-  auto it = sessions_.find(main_id);
-  if (it != sessions_.end()) {
-    ends_at = it->second.ends_at;
-    for (auto& bid : it->second.breakout_ids) {
-      json::Array peers;
-      if (rooms::LiveRoom* r = sig_.rooms().live(bid))
-        for (const rooms::LivePeer* p : r->peers()) peers.add(p->to_json());
-      list.add(std::move(json::Object().set("id", bid).set("name", it->second.names[bid]).set("peers", std::move(peers))));
-    }
-  }
-  json::Object body;
-  body.set("mainRoomId", main_id).set("breakouts", std::move(list)).set_time("endsAt", ends_at);
-  ex->json(200, std::move(body));
+  rooms::with_admitted_member(sig_.app().store(), sig_.rooms().authenticator(), ex, main_id,
+                              [this, ex, main_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+                                json::Array list;
+                                std::optional<int64_t> ends_at;
+                                auto it = sessions_.find(main_id);
+                                if (it != sessions_.end()) {
+                                  ends_at = it->second.ends_at;
+                                  for (auto& bid : it->second.breakout_ids) {
+                                    json::Array peers;
+                                    if (rooms::LiveRoom* r = sig_.rooms().live(bid))
+                                      for (const rooms::LivePeer* p : r->peers()) peers.add(p->to_json());
+                                    list.add(std::move(json::Object()
+                                                           .set("id", bid)
+                                                           .set("name", it->second.names[bid])
+                                                           .set("peers", std::move(peers))));
+                                  }
+                                }
+                                json::Object body;
+                                body.set("mainRoomId", main_id).set("breakouts", std::move(list)).set_time("endsAt", ends_at);
+                                ex->json(200, std::move(body));
+                              });
 }
 
 void Breakouts::broadcast_all(const std::string& main_id, const std::string& text, const std::string& from_json) {

@@ -113,3 +113,32 @@ TEST(Breakouts, HostClosesThemByHandAndVisitsOne) {
     EXPECT_EQ(str_field(back.get(), "roomId"), main);
   }
 }
+
+TEST(Breakouts, TheListingIsForAdmittedMembersOnly) {
+  ServerProcess server;
+  Person host(server, "bo3host"), a(server, "bo3a"), stranger(server, "bo3stranger"), waiter(server, "bo3waiter");
+  std::string main = meet(host, {&a}, R"({"name":"Offsite"})");
+  std::string body = R"({"rooms":[{"name":"Secret plans","peerIds":[")" + a.peer_id + R"("]}]})";
+  ASSERT_EQ(host.http.post("/rooms/" + main + "/breakouts", body).status, 201);
+  ASSERT_FALSE(moved(a).empty());
+
+  // Signed in but not a member: no names, no peers.
+  auto r = stranger.http.get("/rooms/" + main + "/breakouts");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.error_code(), "forbidden");
+  EXPECT_EQ(r.body.find("Secret plans"), std::string::npos);
+  EXPECT_EQ(stranger.http.get("/rooms/no-such-room/breakouts").status, 404);
+  // A member still waiting behind the lobby sees nothing either.
+  ASSERT_EQ(host.http.request("PATCH", "/rooms/" + main, R"({"lobbyEnabled":true})").status, 200);
+  waiter.become_member(main);
+  r = waiter.http.get("/rooms/" + main + "/breakouts");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.error_code(), "not_admitted");
+  // Members and hosts do.
+  for (Person* p : {&host, &a}) {
+    r = p->http.get("/rooms/" + main + "/breakouts");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("Secret plans"), std::string::npos);
+    EXPECT_NE(r.body.find(a.user_id), std::string::npos) << "the peers in each breakout";
+  }
+}
