@@ -31,6 +31,13 @@ const LivePeer* LiveRoom::earliest_with_role(const std::string& role) const {
   return nullptr;
 }
 
+std::vector<LivePeer*> LiveRoom::peers_of_user(const std::string& user_id) {
+  std::vector<LivePeer*> out;
+  for (const LivePeer* p : peers())
+    if (p->user_id == user_id) out.push_back(&peers_.at(p->peer_id));
+  return out;
+}
+
 LiveRoom::LiveRoom(RoomRecord record, size_t max_strokes) : record_(std::move(record)), max_strokes_(max_strokes) {}
 
 LivePeer& LiveRoom::add_peer(LivePeer peer) {

@@ -68,17 +68,31 @@ class LiveRoom {
   // reads back in the order messages were broadcast.
   int64_t next_chat_time(int64_t now_ms);
 
-  // --- Lobby and host controls (this meeting only; gone when the room empties)
+  // --- Lobby and host controls. Admission, kicks and the mutes a member may
+  // not lift are stored per user (room_members.status, room_host_mutes); what
+  // is here is this meeting's view of them.
   std::map<std::string, LobbyEntry>& lobby() { return lobby_; }
   std::vector<const LobbyEntry*> lobby_in_order() const;
-  // Users a host let in (they skip the lobby when they reconnect).
-  std::set<std::string>& admitted() { return admitted_; }
-  // Users a host removed: they need a new admission to come back.
+  // Users a host removed during this meeting. The store has it too, but its
+  // write is asynchronous: this holds a kick for a join that reads the store
+  // before the write lands.
   std::set<std::string>& kicked() { return kicked_; }
-  // Sources a host muted per peer, and whether the peer may unmute them.
+  // Sources a host muted per user, and whether the user may unmute them
+  // (false entries are loaded from the store when the user joins).
   std::map<std::string, std::map<std::string, bool>>& host_muted() { return host_muted_; }
   // The peer that has been here longest among `role` (or nullptr).
   const LivePeer* earliest_with_role(const std::string& role) const;
+  // The peers of one user (several connections), in the order they joined.
+  std::vector<LivePeer*> peers_of_user(const std::string& user_id);
+
+  // The room's owner is record().host_id. When the host's peer leaves, the
+  // earliest co-host (else participant) stands in as HOST for this meeting
+  // only; the owner takes the role back on return.
+  struct StandIn {
+    std::string peer_id;
+    std::string previous_role;
+  };
+  std::optional<StandIn>& stand_in() { return stand_in_; }
 
  private:
   RoomRecord record_;
@@ -88,9 +102,9 @@ class LiveRoom {
   size_t max_strokes_;
   int64_t last_chat_time_ = 0;
   std::map<std::string, LobbyEntry> lobby_;
-  std::set<std::string> admitted_;
   std::set<std::string> kicked_;
   std::map<std::string, std::map<std::string, bool>> host_muted_;
+  std::optional<StandIn> stand_in_;
 };
 
 }  // namespace convene::rooms

@@ -36,9 +36,12 @@ class HandlerTable {
 };
 
 // The join-room flow (membership check, lobby, room-joined), also used when
-// a host admits someone from the lobby.
+// a host admits someone from the lobby (`admit`: stores the admission).
 void start_join(SignalingModule& signaling, uint64_t session_id, const std::string& room_id,
-                const std::string& request_id);
+                const std::string& request_id, bool admit = false);
+// After a session entered its room: the host's mutes its user may not lift
+// hold on the new peer too (muted-by-host, the SFU stops the tracks).
+void apply_held_mutes(SignalingModule& signaling, Session& session);
 
 void register_room_handlers(HandlerTable& table);
 void register_chat_handlers(HandlerTable& table);

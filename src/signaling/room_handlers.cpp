@@ -2,6 +2,7 @@
 // session becomes a peer of the live room.
 #include "meeting/question_repository.h"
 #include "rooms/room_repository.h"
+#include "signaling/host_handover.h"
 #include "signaling/signaling_module.h"
 #include "util/log.h"
 
@@ -13,6 +14,8 @@ namespace {
 struct JoinCheck {
   std::optional<rooms::RoomRecord> room;
   std::optional<std::string> role;
+  std::string status;                    // the stored admission (admitted | waiting | kicked)
+  std::vector<std::string> held_mutes;   // sources a host muted for good (allowUnmute:false)
   std::vector<rooms::ChatMessage> chat;  // newest first
   std::string questions;                 // JSON array, ordered for display
 };
@@ -39,20 +42,31 @@ void join_room(MessageContext& ctx) {
 
 }  // namespace
 
-void start_join(SignalingModule& sig, uint64_t session_id, const std::string& room_id, const std::string& request_id) {
+void start_join(SignalingModule& sig, uint64_t session_id, const std::string& room_id, const std::string& request_id,
+                bool admit) {
   Session* asker = sig.session(session_id);
   if (!asker) return;
   int64_t history = sig.chat_history();
   sig.app().store().run<JoinCheck>(
-      [room_id, uid = asker->user_id, history](store::Connection& c) {
-        JoinCheck j{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid), {}};
-        if (j.room && j.role) {
+      [room_id, uid = asker->user_id, history, admit](store::Connection& c) {
+        return c.transaction([&] {
+          JoinCheck j{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid)};
+          if (!j.room || !j.role) return j;
+          j.status = rooms::room_store::status_of(c, room_id, uid).value_or("admitted");
+          // Admission is written here, before room-joined, so REST agrees
+          // with the call from the first moment: a host let them in, or the
+          // room has no lobby (any more) and they were not kicked.
+          if ((admit && j.status != "admitted") || (!j.room->lobby_enabled && j.status == "waiting")) {
+            rooms::room_store::set_status(c, room_id, uid, "admitted");
+            j.status = "admitted";
+          }
+          j.held_mutes = rooms::room_store::hard_mutes(c, room_id, uid);
           j.chat = rooms::room_store::chat_page(c, room_id, std::nullopt, history);
           json::Array qs;
           for (auto& q : meeting::questions::list(c, room_id, uid)) qs.add(q.to_json());
           j.questions = json::stringify(std::move(qs).node().get());
-        }
-        return j;
+          return j;
+        });
       },
       [&sig, session_id, request_id](store::Outcome<JoinCheck> out) {
         Session* s = sig.session(session_id);
@@ -68,21 +82,28 @@ void start_join(SignalingModule& sig, uint64_t session_id, const std::string& ro
         if (!j.role)
           return sig.send_error(*s, "forbidden", "join this room first (POST /rooms/:id/join or the invite link)",
                                 request_id);
-        // The host's live record (e.g. a changed host) wins over the stored one.
+        // The live record (e.g. a host handed over by transfer-host, not yet
+        // stored) wins over the stored one.
         rooms::RoomRecord record = *j.room;
         rooms::LiveRoom* live = sig.rooms().live(record.id);
         if (live) record = live->record();
-        std::string role = *j.role;
-        if (live && live->record().host_id == s->user_id) role = "HOST";
+        bool owner = record.host_id == s->user_id;
+        std::string role = owner ? "HOST" : *j.role;
         bool host_like = rooms::can_moderate(role);
-        bool kicked = live && live->kicked().count(s->user_id);
-        bool admitted = live && live->admitted().count(s->user_id);
-        // The lobby: everyone but hosts waits for admission when it is on, and
-        // anyone a host removed needs a new admission in any case.
-        if (!host_like && (kicked || (record.lobby_enabled && !admitted)))
+        // Kicked (stored, or by this meeting before the store caught up):
+        // back through the lobby, whatever the role. Otherwise the lobby
+        // holds members not yet admitted.
+        bool kicked = !owner && (j.status == "kicked" || (live && live->kicked().count(s->user_id)));
+        if (kicked || (!host_like && record.lobby_enabled && j.status != "admitted"))
           return sig.wait_in_lobby(*s, record, role, request_id);
         sig.set_pending_questions(s->id, json::parse(j.questions, nullptr));
         sig.enter_room(*s, record, role, chat_json(j.chat), request_id);
+        if (!s->in_room()) return;
+        if (rooms::LiveRoom* room = sig.rooms().live(s->room_id)) {
+          for (auto& source : j.held_mutes) room->host_muted()[s->user_id][source] = false;
+        }
+        apply_held_mutes(sig, *s);
+        if (owner) owner_returned(sig, *s);
       });
 }
 

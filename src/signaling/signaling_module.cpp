@@ -2,6 +2,7 @@
 
 #include "http/error.h"
 #include "rooms/room_repository.h"
+#include "signaling/host_handover.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/time.h"
@@ -298,7 +299,6 @@ void SignalingModule::leave_room(Session& s) {
   bool was_host = false;
   if (rooms::LivePeer* p = room->peer(peer_id)) was_host = p->role == "HOST";
   room->remove_peer(peer_id);
-  room->host_muted().erase(peer_id);
   if (!attendance.empty())
     app_.store().run_void(
         [attendance](store::Connection& c) { rooms::room_store::attendance_stop(c, attendance, timeutil::now_ms()); },
@@ -308,28 +308,7 @@ void SignalingModule::leave_room(Session& s) {
   if (media_ && sfu) media_->peer_left(room_id, peer_id);
   broadcast(room_id, std::move(json::Object().set("type", "peer-left").set("peerId", peer_id)));
   GST_INFO("peer %s left room %s", peer_id.c_str(), room_id.c_str());
-  if (was_host && !room->earliest_with_role("HOST")) {
-    // Exactly one host: the earliest co-host, else the earliest participant, takes over.
-    const rooms::LivePeer* next = room->earliest_with_role("CO_HOST");
-    if (!next) next = room->earliest_with_role("PARTICIPANT");
-    if (next) {
-      rooms::LivePeer* heir = room->peer(next->peer_id);
-      heir->role = "HOST";
-      room->record().host_id = heir->user_id;
-      if (Session* hs = session_of_peer(heir->peer_id)) hs->role = "HOST";
-      app_.store().run_void(
-          [room_id, uid = heir->user_id](store::Connection& c) { rooms::room_store::set_host(c, room_id, uid); },
-          [](store::Outcome<store::Unit> out) {
-            if (!out.ok()) GST_WARNING("host hand-over not stored: %s", out.error().what());
-          });
-      broadcast(room_id, std::move(json::Object()
-                                       .set("type", "host-changed")
-                                       .set("peerId", heir->peer_id)
-                                       .set("userId", heir->user_id)
-                                       .set("previousPeerId", peer_id)
-                                       .set("reason", "host-left")));
-    }
-  }
+  if (was_host) hand_over_host(*this, *room, peer_id);
   if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
 }
 

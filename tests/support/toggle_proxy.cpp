@@ -13,7 +13,7 @@ namespace convene::testing {
 
 ToggleProxy::ToggleProxy(const std::string& target_url) {
   std::smatch m;
-  static const std::regex re(R"(^(postgres(?:ql)?://[^@/]*@?127\.0\.0\.1:)(\d+)(/.*)$)");
+  static const std::regex re(R"(^((?:postgres(?:ql)?|http)://[^@/]*@?127\.0\.0\.1:)(\d+)(/.*)?$)");
   if (!std::regex_match(target_url, m, re)) throw std::runtime_error("proxy needs a 127.0.0.1 URL: " + target_url);
   target_port_ = std::stoi(m[2]);
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);

@@ -1,5 +1,6 @@
 // A TCP proxy in front of the test PostgreSQL that a test can switch off and
-// on, to show the server riding out a database outage.
+// on, to show the server riding out a database outage (or in front of the
+// server itself, to cut a client's connection without a close).
 #pragma once
 
 #include <atomic>
@@ -13,7 +14,7 @@ namespace convene::testing {
 
 class ToggleProxy {
  public:
-  // `target_url`: postgresql://user@127.0.0.1:PORT/db
+  // `target_url`: postgresql://user@127.0.0.1:PORT/db or http://127.0.0.1:PORT
   explicit ToggleProxy(const std::string& target_url);
   ~ToggleProxy();
   // The same URL through the proxy.
