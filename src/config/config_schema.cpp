@@ -36,6 +36,10 @@ const std::vector<KeySpec>& schema() {
       {"auth", "captcha", Type::Bool, "true", "Require the math captcha on register and login."},
       {"auth", "cors_origins", Type::StringList, "", "Origins allowed to call the API from a browser (CORS)."},
       {"auth", "oauth_success_redirect", Type::String, "/", "Where a browser goes after signing in with OAuth."},
+      {"auth", "password_hash_threads", Type::Int, "2",
+       "Threads hashing passwords (Argon2id, 64 MiB each while it runs); never the store's workers."},
+      {"auth", "password_hash_queue", Type::Int, "32",
+       "Sign-ins and sign-ups that may wait for a hashing thread; beyond that they get 503 busy."},
       // [oauth]: a provider is on when its client id is set.
       {"oauth", "google_client_id", Type::String, "", "Google OAuth client id."},
       {"oauth", "google_client_secret", Type::String, "", "Google OAuth client secret."},
