@@ -73,6 +73,8 @@ const std::vector<KeySpec>& schema() {
       {"signaling", "max_message_bytes", Type::Int, "262144", "Largest WebSocket message; larger ones close with 1009."},
       {"signaling", "max_messages_per_sec", Type::Double, "50", "Sustained message rate per connection."},
       {"signaling", "message_burst", Type::Double, "200", "Messages a connection may send in a burst before the rate applies."},
+      {"signaling", "max_connections_per_user", Type::Int, "10",
+       "Open WebSockets one user may hold; one more upgrade is refused with 429 too_many_connections."},
       // [ice]
       {"ice", "stun_urls", Type::StringList, "", "STUN servers for clients, e.g. stun:stun.example.org:3478."},
       {"ice", "turn_urls", Type::StringList, "", "TURN servers, e.g. turn:turn.example.org:3478?transport=udp."},
