@@ -144,6 +144,10 @@ void App::start() {
   module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
   module<meeting::MeetingModule>()->set_room_ended_listener(
       [this](const std::string& room_id) { module<rooms::RoomsModule>()->announce_room_ended(room_id); });
+  // Signing out closes the user's open WebSockets (auth does not know signaling).
+  module<auth::AuthModule>()->add_signed_out_listener([signaling](const std::string& user_id) {
+    signaling->close_user_connections(user_id, signaling::SignalingModule::kSignedOutCloseCode, "signed out");
+  });
 
   http_->listen();
 

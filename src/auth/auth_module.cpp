@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "auth/hash_pool.h"
 #include "auth/oauth_flow.h"
 #include "auth/password.h"
 #include "http/error.h"
@@ -49,7 +50,9 @@ AuthModule::AuthModule(app::App& app)
       captcha_(tokens_, app.secret()),
       access_ttl_sec_(app.config().get_int("auth", "access_ttl_sec")),
       refresh_ttl_sec_(app.config().get_int("auth", "refresh_ttl_sec")),
-      captcha_required_(app.config().get_bool("auth", "captcha")) {
+      captcha_required_(app.config().get_bool("auth", "captcha")),
+      hashing_(static_cast<int>(app.config().get_int("auth", "password_hash_threads")),
+               static_cast<int>(app.config().get_int("auth", "password_hash_queue"))) {
   auto& http = app.http();
   http.route("GET", "/auth/captcha", [this](http::ExchangePtr ex) { captcha(ex); });
   http.route("POST", "/auth/register", [this](http::ExchangePtr ex) { register_user(ex); });
@@ -83,10 +86,14 @@ std::optional<std::pair<std::string, std::string>> AuthModule::captcha_fields(Js
   auto token = json::optional_string(body, "captchaToken");
   if (!token || token->empty())
     throw http::Error(400, "captcha_required", "solve the captcha first (GET /auth/captcha)");
+  // A number or a numeric string: clients send either.
+  JsonNode* a = json_object_get_member(body, "captchaAnswer");
+  GType type = a && JSON_NODE_HOLDS_VALUE(a) ? json_node_get_value_type(a) : G_TYPE_INVALID;
   std::string answer;
-  if (auto a = json::optional_string(body, "captchaAnswer")) answer = *a;
-  else if (auto n = json::optional_int(body, "captchaAnswer")) answer = std::to_string(*n);
-  else throw json::FieldError("captchaAnswer", "'captchaAnswer' is required");
+  if (type == G_TYPE_STRING) answer = json_node_get_string(a);
+  else if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE) answer = std::to_string(*json::optional_int(body, "captchaAnswer"));
+  else if (!a || JSON_NODE_HOLDS_NULL(a)) throw json::FieldError("captchaAnswer", "'captchaAnswer' is required");
+  else throw json::FieldError("captchaAnswer", "'captchaAnswer' must be a number or a numeric string");
   return std::make_pair(*token, answer);
 }
 
@@ -116,41 +123,69 @@ void AuthModule::register_user(http::ExchangePtr ex) {
   validate_username(username);
   validate_password(password);
   auto captcha = captcha_fields(body);
+  HashPool::PlacePtr place = reserve_hashing(*ex);
 
-  struct Outcome {
+  // The store checks (captcha, names taken), then the hash on the hashing
+  // pool, then the store again to create the account.
+  struct Check {
     Captcha::Verdict captcha = Captcha::Verdict::Ok;
-    std::optional<User> user;
     std::string taken;  // "email" or "username" when refused
-    IssuedRefresh refresh;
   };
-  app_.store().run<Outcome>(
-      [this, email, username, password, captcha, ttl = refresh_ttl_ms()](store::Connection& c) {
-        Outcome o;
+  app_.store().run<Check>(
+      [this, email, username, captcha](store::Connection& c) {
+        Check o;
         if (captcha) {
           o.captcha = captcha_.check_and_consume(c, captcha->first, captcha->second);
           if (o.captcha != Captcha::Verdict::Ok) return o;
         }
-        if (users::find_by_email(c, email)) return o.taken = "email", o;
-        if (users::username_taken(c, username)) return o.taken = "username", o;
+        if (users::find_by_email(c, email)) o.taken = "email";
+        else if (users::username_taken(c, username)) o.taken = "username";
+        return o;
+      },
+      ex->guard([this, ex, email, username, password, place](store::Outcome<Check> out) {
+        if (!out.ok()) throw out.error();
+        check_captcha_verdict(out.value().captcha);
+        if (!out.value().taken.empty()) throw taken_error(out.value().taken);
+        auto hashed = std::make_shared<std::optional<std::string>>();
+        hashing_.run(
+            place, [hashed, password] {
+              try {
+                *hashed = hash_password(password);
+              } catch (const std::exception& e) {
+                GST_ERROR("password hashing failed: %s", e.what());
+              }
+            },
+            ex->guard([this, ex, email, username, hashed] {
+              if (!*hashed) throw http::Error(503, "busy", "the server is too busy to create accounts now; try again");
+              create_account(ex, email, username, **hashed);
+            }));
+      }));
+}
+
+void AuthModule::create_account(const http::ExchangePtr& ex, const std::string& email, const std::string& username,
+                                const std::string& password_hash) {
+  struct Created {
+    std::optional<User> user;
+    IssuedRefresh refresh;
+  };
+  app_.store().run<Created>(
+      [email, username, password_hash, ttl = refresh_ttl_ms()](store::Connection& c) {
+        Created o;
         try {
           c.transaction([&] {
-            o.user = users::create(c, email, username, hash_password(password));
+            o.user = users::create(c, email, username, password_hash);
             o.refresh = refresh_tokens::issue(c, o.user->id, ttl);
           });
         } catch (const store::Error& e) {
           if (e.kind != store::ErrorKind::Conflict) throw;
-          o.user.reset();
-          o.taken = "email or username";  // lost a race with another sign-up
+          o.user.reset();  // lost a race with another sign-up
         }
         return o;
       },
-      ex->guard([this, ex](store::Outcome<Outcome> out) {
+      ex->guard([this, ex](store::Outcome<Created> out) {
         if (!out.ok()) throw out.error();
-        Outcome& o = out.value();
-        check_captcha_verdict(o.captcha);
-        if (!o.user)
-          throw http::conflict(o.taken == "username" ? "username_taken" : "email_taken",
-                               "that " + o.taken + " is already registered");
+        Created& o = out.value();
+        if (!o.user) throw taken_error("email or username");
         GST_INFO("registered user %s", o.user->id.c_str());
         send_session(ex, 201, *o.user, o.refresh);
       }));
@@ -161,34 +196,62 @@ void AuthModule::login(http::ExchangePtr ex) {
   std::string email = normalize_email(json::require_string(body, "email"));
   std::string password = json::require_string(body, "password");
   auto captcha = captcha_fields(body);
-  struct Outcome {
+  HashPool::PlacePtr place = reserve_hashing(*ex);
+
+  // The store looks the account up; the hashing pool checks the password;
+  // the store issues the refresh token.
+  struct Found {
     Captcha::Verdict captcha = Captcha::Verdict::Ok;
     std::optional<User> user;
-    IssuedRefresh refresh;
   };
-  app_.store().run<Outcome>(
-      [this, email, password, captcha, ttl = refresh_ttl_ms()](store::Connection& c) {
-        Outcome o;
+  app_.store().run<Found>(
+      [this, email, captcha](store::Connection& c) {
+        Found o;
         if (captcha) {
           o.captcha = captcha_.check_and_consume(c, captcha->first, captcha->second);
           if (o.captcha != Captcha::Verdict::Ok) return o;
         }
-        auto user = users::find_by_email(c, email);
-        // Spend the same effort whether or not the account exists.
-        static const std::string dummy = hash_password("convene-timing-equaliser");
-        bool ok = verify_password(user && user->password_hash ? *user->password_hash : dummy, password);
-        if (user && ok && user->password_hash) {
-          o.user = user;
-          o.refresh = refresh_tokens::issue(c, user->id, ttl);
-        }
+        o.user = users::find_by_email(c, email);
         return o;
       },
-      ex->guard([this, ex](store::Outcome<Outcome> out) {
+      ex->guard([this, ex, password, place](store::Outcome<Found> out) {
         if (!out.ok()) throw out.error();
         check_captcha_verdict(out.value().captcha);
-        if (!out.value().user) throw http::Error(401, "invalid_credentials", "wrong e-mail or password");
-        send_session(ex, 200, *out.value().user, out.value().refresh);
+        std::optional<User> user = out.value().user;
+        std::string hash = user && user->password_hash ? *user->password_hash : "";
+        auto ok = std::make_shared<bool>(false);
+        hashing_.run(
+            place, [ok, hash, password] {
+              // Spend the same effort whether or not the account exists.
+              static const std::string dummy = hash_password("convene-timing-equaliser");
+              *ok = verify_password(hash.empty() ? dummy : hash, password) && !hash.empty();
+            },
+            ex->guard([this, ex, ok, user] {
+              if (!*ok || !user) throw http::Error(401, "invalid_credentials", "wrong e-mail or password");
+              app_.store().run<IssuedRefresh>(
+                  [uid = user->id, ttl = refresh_ttl_ms()](store::Connection& c) {
+                    return refresh_tokens::issue(c, uid, ttl);
+                  },
+                  ex->guard([this, ex, user](store::Outcome<IssuedRefresh> out) {
+                    if (!out.ok()) throw out.error();
+                    send_session(ex, 200, *user, out.value());
+                  }));
+            }));
       }));
+}
+
+HashPool::PlacePtr AuthModule::reserve_hashing(http::Exchange& ex) {
+  HashPool::PlacePtr place = hashing_.reserve();
+  if (!place) {
+    GST_WARNING("password hashing pool full (%d jobs): refusing a sign-in", hashing_.in_flight());
+    ex.add_header("Retry-After", "1");
+    throw http::Error(503, "busy", "too many sign-ins at once; try again in a moment");
+  }
+  return place;
+}
+
+http::Error AuthModule::taken_error(const std::string& what) {
+  return http::conflict(what == "username" ? "username_taken" : "email_taken", "that " + what + " is already registered");
 }
 
 void AuthModule::refresh(http::ExchangePtr ex) {
@@ -253,17 +316,24 @@ void AuthModule::ws_token(http::ExchangePtr ex) {
 
 void AuthModule::logout(http::ExchangePtr ex) {
   auto token = ex->cookie("refresh_token");
-  auto finish = [this, ex] {
+  // Who signs out: the refresh token's owner, else the access token's.
+  std::optional<AuthUser> caller = authenticator_.identify(*ex);
+  auto finish = [this, ex](const std::string& user_id) {
     ex->set_cookie(cookie("access_token", "", "/", 0, ex->is_tls()));
     ex->set_cookie(cookie("refresh_token", "", "/auth", 0, ex->is_tls()));
     ex->no_content();
+    if (!user_id.empty()) {
+      GST_INFO("user %s signed out", user_id.c_str());
+      for (auto& listener : signed_out_listeners_) listener(user_id);
+    }
   };
-  if (!token || token->empty()) return finish();
-  app_.store().run<bool>([token = *token](store::Connection& c) { return refresh_tokens::revoke_family_of(c, token); },
-                         ex->guard([finish](store::Outcome<bool> out) {
-                           if (!out.ok()) throw out.error();
-                           finish();
-                         }));
+  if (!token || token->empty()) return finish(caller ? caller->id : "");
+  app_.store().run<std::optional<std::string>>(
+      [token = *token](store::Connection& c) { return refresh_tokens::revoke_family_of(c, token); },
+      ex->guard([finish, caller](store::Outcome<std::optional<std::string>> out) {
+        if (!out.ok()) throw out.error();
+        finish(out.value() ? *out.value() : caller ? caller->id : "");
+      }));
 }
 
 }  // namespace convene::auth

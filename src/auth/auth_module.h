@@ -1,18 +1,24 @@
 // Accounts: register, sign in (password, captcha, OAuth), refresh-token
 // rotation, sign out, who am I, WebSocket tokens.
 //
-// Threads: main loop; password hashing and SQL on store workers.
+// Threads: main loop; SQL on store workers; password hashing on the hashing
+// pool (HashPool), never on a store worker.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "app/app.h"
 #include "auth/authenticator.h"
 #include "auth/captcha.h"
+#include "auth/hash_pool.h"
 #include "auth/refresh_tokens.h"
 #include "auth/tokens.h"
 #include "auth/user_repository.h"
+#include "http/error.h"
 
 namespace convene::auth {
 
@@ -32,6 +38,12 @@ class AuthModule final : public app::Module {
   void set_session_cookies(const http::ExchangePtr& ex, const User& user, const IssuedRefresh& refresh);
   int64_t refresh_ttl_ms() const { return refresh_ttl_sec_ * 1000; }
 
+  // Called (main loop) with the user's id after POST /auth/logout answered,
+  // so whoever holds that user's live connections can close them. Auth knows
+  // nothing of them: the composition root wires the listener.
+  using SignedOutListener = std::function<void(const std::string& user_id)>;
+  void add_signed_out_listener(SignedOutListener listener) { signed_out_listeners_.push_back(std::move(listener)); }
+
  private:
   void captcha(http::ExchangePtr ex);
   void register_user(http::ExchangePtr ex);
@@ -44,6 +56,12 @@ class AuthModule final : public app::Module {
   std::optional<std::pair<std::string, std::string>> captcha_fields(JsonObject* body) const;
   // Throws the right 400 for a failed captcha.
   static void check_captcha_verdict(Captcha::Verdict v);
+  static http::Error taken_error(const std::string& what);
+  // A place on the hashing pool; throws 503 `busy` when it is full.
+  HashPool::PlacePtr reserve_hashing(http::Exchange& ex);
+  // Stores a new account whose password is already hashed, answers 201.
+  void create_account(const http::ExchangePtr& ex, const std::string& email, const std::string& username,
+                      const std::string& password_hash);
 
   app::App& app_;
   TokenService tokens_;
@@ -53,6 +71,8 @@ class AuthModule final : public app::Module {
   int64_t access_ttl_sec_;
   int64_t refresh_ttl_sec_;
   bool captcha_required_;
+  HashPool hashing_;
+  std::vector<SignedOutListener> signed_out_listeners_;
 };
 
 }  // namespace convene::auth

@@ -43,12 +43,12 @@ RefreshOutcome rotate(store::Connection& c, const std::string& token, int64_t tt
   });
 }
 
-bool revoke_family_of(store::Connection& c, const std::string& token) {
-  auto r = c.exec("SELECT family_id FROM refresh_tokens WHERE token_hash = $1", {hash(token)});
-  if (r.empty()) return false;
+std::optional<std::string> revoke_family_of(store::Connection& c, const std::string& token) {
+  auto r = c.exec("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1", {hash(token)});
+  if (r.empty()) return std::nullopt;
   c.exec("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
          {r.row(0).text("family_id"), timeutil::now_ms()});
-  return true;
+  return r.row(0).text("user_id");
 }
 
 }  // namespace convene::auth::refresh_tokens

@@ -29,8 +29,8 @@ std::string hash(const std::string& token);
 IssuedRefresh issue(store::Connection& c, const std::string& user_id, int64_t ttl_ms,
                     const std::optional<std::string>& family_id = std::nullopt);
 RefreshOutcome rotate(store::Connection& c, const std::string& token, int64_t ttl_ms);
-// Revokes the family of the token (sign-out); false when unknown.
-bool revoke_family_of(store::Connection& c, const std::string& token);
+// Revokes the family of the token (sign-out); its user, or nullopt when unknown.
+std::optional<std::string> revoke_family_of(store::Connection& c, const std::string& token);
 
 }  // namespace refresh_tokens
 }  // namespace convene::auth

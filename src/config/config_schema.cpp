@@ -36,6 +36,10 @@ const std::vector<KeySpec>& schema() {
       {"auth", "captcha", Type::Bool, "true", "Require the math captcha on register and login."},
       {"auth", "cors_origins", Type::StringList, "", "Origins allowed to call the API from a browser (CORS)."},
       {"auth", "oauth_success_redirect", Type::String, "/", "Where a browser goes after signing in with OAuth."},
+      {"auth", "password_hash_threads", Type::Int, "2",
+       "Threads hashing passwords (Argon2id, 64 MiB each while it runs); never the store's workers."},
+      {"auth", "password_hash_queue", Type::Int, "32",
+       "Sign-ins and sign-ups that may wait for a hashing thread; beyond that they get 503 busy."},
       // [oauth]: a provider is on when its client id is set.
       {"oauth", "google_client_id", Type::String, "", "Google OAuth client id."},
       {"oauth", "google_client_secret", Type::String, "", "Google OAuth client secret."},
@@ -69,6 +73,8 @@ const std::vector<KeySpec>& schema() {
       {"signaling", "max_message_bytes", Type::Int, "262144", "Largest WebSocket message; larger ones close with 1009."},
       {"signaling", "max_messages_per_sec", Type::Double, "50", "Sustained message rate per connection."},
       {"signaling", "message_burst", Type::Double, "200", "Messages a connection may send in a burst before the rate applies."},
+      {"signaling", "max_connections_per_user", Type::Int, "10",
+       "Open WebSockets one user may hold; one more upgrade is refused with 429 too_many_connections."},
       // [ice]
       {"ice", "stun_urls", Type::StringList, "", "STUN servers for clients, e.g. stun:stun.example.org:3478."},
       {"ice", "turn_urls", Type::StringList, "", "TURN servers, e.g. turn:turn.example.org:3478?transport=udp."},

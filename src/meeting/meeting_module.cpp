@@ -202,6 +202,9 @@ void MeetingModule::suggest(http::ExchangePtr ex) {
 }
 
 void MeetingModule::invite(http::ExchangePtr ex) {
+  // Who asks comes first (401), then what they sent (400), then whether they
+  // may (403/404), and only then whether this server can send mail (503).
+  authenticator(app_).require(*ex);
   std::string room_id = ex->param("id");
   JsonArray* list = json::require_array(ex->json_body(), "emails");
   static const std::regex email_re(R"(^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$)");
@@ -216,9 +219,9 @@ void MeetingModule::invite(http::ExchangePtr ex) {
     emails.push_back(e);
   }
   if (emails.empty() || emails.size() > 50) throw json::FieldError("emails", "'emails' takes 1 to 50 addresses");
-  if (!mailer_.enabled())
-    throw http::Error(503, "email_not_configured", "this server cannot send e-mail: [smtp] url is not configured");
   with_member_access(ex, room_id, true, [this, ex, room_id, emails](const RoomAccess& room, const auth::AuthUser& who) {
+    if (!mailer_.enabled())
+      throw http::Error(503, "email_not_configured", "this server cannot send e-mail: [smtp] url is not configured");
     app_.store().run<std::vector<std::string>>(
         [room_id, emails, uid = who.id](store::Connection& c) {
           return meeting_store::add_invitations(c, room_id, uid, emails);

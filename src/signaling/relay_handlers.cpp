@@ -21,26 +21,39 @@ void require_p2p(MessageContext& ctx) {
     throw MessageError("wrong_media_mode", "peer-to-peer media is only for ONE_TO_ONE rooms; use the SFU messages");
 }
 
-// Copies the message, drops the addressing, adds `from`.
-json::Object relayed(MessageContext& ctx) {
+// The relayed message: its type, `from`, and only the documented fields
+// present (docs/protocol.md); anything else a client adds stays with it.
+json::Object relayed(MessageContext& ctx, std::initializer_list<const char*> fields) {
   json::Object out;
-  g_autoptr(GList) members = json_object_get_members(ctx.message);
-  for (GList* m = members; m; m = m->next) {
-    const char* key = static_cast<const char*>(m->data);
-    if (g_str_equal(key, "to") || g_str_equal(key, "requestId") || g_str_equal(key, "from")) continue;
-    out.set(key, JsonNodePtr(json_node_copy(json_object_get_member(ctx.message, key))));
-  }
+  out.set("type", json::require_string(ctx.message, "type"));
+  for (const char* key : fields)
+    if (JsonNode* n = json_object_get_member(ctx.message, key)) out.set(key, JsonNodePtr(json_node_copy(n)));
   out.set("from", ctx.session.peer_id);
   return out;
 }
 
+// `field` absent, null, or of this kind; otherwise invalid_field.
+void check_optional(MessageContext& ctx, const char* field, bool integer) {
+  JsonNode* n = json_object_get_member(ctx.message, field);
+  if (!n || JSON_NODE_HOLDS_NULL(n)) return;
+  if (integer) json::optional_int(ctx.message, field);
+  else json::optional_string(ctx.message, field);
+}
+
 void relay_media(MessageContext& ctx) {
   require_p2p(ctx);
-  if (ctx.session.role == "VIEWER" && json::optional_string(ctx.message, "type") == "offer")
-    throw MessageError("forbidden", "viewers cannot publish");
+  std::string type = json::require_string(ctx.message, "type");
+  if (ctx.session.role == "VIEWER" && type == "offer") throw MessageError("forbidden", "viewers cannot publish");
   Session& target = addressee(ctx);
-  if (json::optional_string(ctx.message, "type") != "ice-candidate") json::require_string(ctx.message, "sdp");
-  ctx.signaling.send(target, relayed(ctx));
+  if (type == "ice-candidate") {
+    json::require_string(ctx.message, "candidate");
+    check_optional(ctx, "sdpMid", false);
+    check_optional(ctx, "sdpMLineIndex", true);
+    ctx.signaling.send(target, relayed(ctx, {"candidate", "sdpMid", "sdpMLineIndex"}));
+  } else {
+    json::require_string(ctx.message, "sdp");
+    ctx.signaling.send(target, relayed(ctx, {"sdp"}));
+  }
 }
 
 void relay_key(MessageContext& ctx) {
@@ -48,9 +61,9 @@ void relay_key(MessageContext& ctx) {
   std::string key = json::require_string(ctx.message, "publicKey");
   if (key.size() > 16384) throw MessageError("invalid_field", "'publicKey' is too large");
   if (json::optional_string(ctx.message, "to")) {
-    ctx.signaling.send(addressee(ctx), relayed(ctx));
+    ctx.signaling.send(addressee(ctx), relayed(ctx, {"publicKey"}));
   } else {
-    ctx.signaling.broadcast(ctx.session.room_id, relayed(ctx), ctx.session.peer_id);
+    ctx.signaling.broadcast(ctx.session.room_id, relayed(ctx, {"publicKey"}), ctx.session.peer_id);
   }
 }
 

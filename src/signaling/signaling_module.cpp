@@ -18,6 +18,7 @@ SignalingModule::SignalingModule(app::App& app)
       max_message_bytes_(app.config().get_int("signaling", "max_message_bytes")),
       max_messages_per_sec_(app.config().get_double("signaling", "max_messages_per_sec")),
       message_burst_(app.config().get_double("signaling", "message_burst")),
+      max_connections_per_user_(app.config().get_int("signaling", "max_connections_per_user")),
       chat_max_chars_(app.config().get_int("rooms", "chat_max_chars")),
       chat_image_max_bytes_(app.config().get_int("rooms", "chat_image_max_bytes")),
       chat_history_(app.config().get_int("rooms", "chat_history")) {
@@ -39,7 +40,7 @@ SignalingModule::SignalingModule(app::App& app)
   const auth::Authenticator& authn = rooms_.authenticator();
   app.http().add_websocket(
       "/ws",
-      [&authn](http::Exchange& req) -> std::optional<http::UpgradeRefusal> {
+      [this, &authn](http::Exchange& req) -> std::optional<http::UpgradeRefusal> {
         auto token = req.query("token");
         std::optional<auth::AuthUser> user;
         if (token) user = authn.identify_websocket_token(*token);
@@ -47,7 +48,7 @@ SignalingModule::SignalingModule(app::App& app)
         if (!user) return http::UpgradeRefusal{401, "unauthorized", "a valid token is required (?token=...)"};
         req.attributes()["user_id"] = user->id;
         req.attributes()["username"] = user->username;
-        return std::nullopt;
+        return reserve_connection(req, user->id);
       },
       [this](SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attrs) { on_open(ws, attrs); });
 
@@ -69,6 +70,40 @@ SignalingModule::SignalingModule(app::App& app)
                                              return G_SOURCE_CONTINUE;
                                            },
                                            this);
+}
+
+std::optional<http::UpgradeRefusal> SignalingModule::reserve_connection(http::Exchange& req, const std::string& user_id) {
+  // Open connections plus upgrades accepted but not open yet (the handshake
+  // finishes after this check): parallel upgrades cannot slip past the cap.
+  int64_t now = timeutil::monotonic_us();
+  std::erase_if(pending_upgrades_, [now](const auto& p) { return p.second.expires_us < now; });
+  int64_t held = 0;
+  for (auto& [id, c] : connections_)
+    if (c.session->user_id == user_id) ++held;
+  for (auto& [id, p] : pending_upgrades_)
+    if (p.user_id == user_id) ++held;
+  if (held >= max_connections_per_user_) {
+    GST_WARNING("user %s already holds %" G_GINT64_FORMAT " WebSockets; refusing another", user_id.c_str(), held);
+    return http::UpgradeRefusal{429, "too_many_connections",
+                                "this account already has " + std::to_string(held) +
+                                    " open connections (the limit); close one first"};
+  }
+  uint64_t id = next_upgrade_id_++;
+  // A handshake that never completes gives its place back after this long.
+  pending_upgrades_[id] = PendingUpgrade{user_id, now + 10 * G_USEC_PER_SEC};
+  req.attributes()["upgrade_id"] = std::to_string(id);
+  return std::nullopt;
+}
+
+void SignalingModule::close_user_connections(const std::string& user_id, int code, const std::string& reason) {
+  std::vector<uint64_t> ids;
+  for (auto& [id, c] : connections_)
+    if (c.session->user_id == user_id) ids.push_back(id);
+  std::erase_if(pending_upgrades_, [&](const auto& p) { return p.second.user_id == user_id; });
+  for (auto id : ids) {
+    GST_INFO("closing session %" G_GUINT64_FORMAT " of user %s: %s", id, user_id.c_str(), reason.c_str());
+    drop(id, code, reason);
+  }
 }
 
 SignalingModule::~SignalingModule() {
@@ -104,6 +139,8 @@ void SignalingModule::on_open(SoupWebsocketConnection* ws, const std::map<std::s
     soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
     return;
   }
+  if (auto up = attrs.find("upgrade_id"); up != attrs.end())
+    pending_upgrades_.erase(g_ascii_strtoull(up->second.c_str(), nullptr, 10));
   uint64_t id = next_session_id_++;
   auto s = std::make_unique<Session>();
   s->id = id;
@@ -224,7 +261,9 @@ void SignalingModule::send_error(Session& s, const std::string& code, const std:
 
 void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, const std::string& role, json::Array chat,
                                  const std::string& request_id) {
+  // One session is in one room or one lobby: entering a room leaves both.
   if (s.in_room()) leave_room(s);
+  leave_lobby(s, "left");
   rooms::LiveRoom& room = rooms_.open_live(record);
   rooms::LivePeer peer;
   peer.peer_id = random::hex_token(8);

@@ -11,10 +11,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "app/app.h"
+#include "http/server.h"
 #include "meeting/meeting_module.h"
 #include "meeting/reminder_scheduler.h"
 #include "rooms/rooms_module.h"
@@ -79,6 +81,11 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
 
   void shutdown(std::function<void()> done) override;
 
+  // Closes every WebSocket of the user (sign-out), with this close code.
+  void close_user_connections(const std::string& user_id, int code, const std::string& reason);
+  // The close code and reason of WebSockets closed because their user signed out.
+  static constexpr int kSignedOutCloseCode = 4001;
+
   // Config the handlers read.
   int64_t chat_max_chars() const { return chat_max_chars_; }
   int64_t chat_image_max_bytes() const { return chat_image_max_bytes_; }
@@ -86,6 +93,8 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   const std::set<std::string>& reactions() const { return reactions_; }
 
  private:
+  // The per-user connection cap, checked on the upgrade (before the handshake).
+  std::optional<http::UpgradeRefusal> reserve_connection(http::Exchange& req, const std::string& user_id);
   void on_open(SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attributes);
   void on_text(Session& s, const std::string& text);
   void drop(uint64_t session_id, int code, const std::string& reason);
@@ -108,11 +117,18 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   std::map<std::string, uint64_t> peer_sessions_;  // peer id -> session id
   std::map<uint64_t, JsonNodePtr> pending_questions_;  // room-joined extras, by session
   uint64_t next_session_id_ = 1;
+  struct PendingUpgrade {
+    std::string user_id;
+    int64_t expires_us;  // monotonic
+  };
+  std::map<uint64_t, PendingUpgrade> pending_upgrades_;  // accepted upgrades not open yet
+  uint64_t next_upgrade_id_ = 1;
 
   int64_t ping_interval_sec_;
   int64_t max_message_bytes_;
   double max_messages_per_sec_;
   double message_burst_;
+  int64_t max_connections_per_user_;
   int64_t chat_max_chars_;
   int64_t chat_image_max_bytes_;
   int64_t chat_history_;

@@ -2,15 +2,19 @@
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include "auth/oauth_flow.h"
 #include "auth/tokens.h"
 #include "http_client.h"
 #include "loopback_http_server.h"
 #include "server_process.h"
+#include "test_person.h"
+#include "ws_client.h"
 
 using namespace convene::testing;
 
@@ -40,7 +44,93 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+// POSTs in flight at once on the thread's default main context (the one
+// WsClient iterates), each answer recorded in the order it arrives.
+class ParallelPosts {
+ public:
+  struct Answer {
+    int status;
+    std::string code;  // the error code, if any
+    std::string retry_after;
+  };
+
+  explicit ParallelPosts(std::string base_url)
+      : base_url_(std::move(base_url)),
+        session_(soup_session_new_with_options("max-conns", 200, "max-conns-per-host", 200, "timeout", 120, nullptr)) {}
+  ~ParallelPosts() {
+    // Let nothing in flight call back into a dead object.
+    while (answers.size() < sent_) g_main_context_iteration(nullptr, TRUE);
+    g_object_unref(session_);
+  }
+
+  void post(const std::string& path, const std::string& body) {
+    SoupMessage* msg = soup_message_new("POST", (base_url_ + path).c_str());
+    g_autoptr(GBytes) bytes = g_bytes_new(body.data(), body.size());
+    soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+    ++sent_;
+    soup_session_send_and_read_async(session_, msg, G_PRIORITY_DEFAULT, nullptr, on_done, new Pending{this, msg});
+  }
+  // Iterates the default context until n answers are in (or 60 s passed).
+  bool wait_answers(size_t n) {
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    while (answers.size() < n && g_get_monotonic_time() < deadline)
+      if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(1000);
+    return answers.size() >= n;
+  }
+
+  std::vector<Answer> answers;
+
+ private:
+  struct Pending {
+    ParallelPosts* self;
+    SoupMessage* msg;
+  };
+  static void on_done(GObject* source, GAsyncResult* res, gpointer data) {
+    auto* p = static_cast<Pending*>(data);
+    g_autoptr(GError) err = nullptr;
+    g_autoptr(GBytes) body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, &err);
+    Answer a{body ? static_cast<int>(soup_message_get_status(p->msg)) : 0, "", ""};
+    if (body) {
+      gsize n = 0;
+      const char* text = static_cast<const char*>(g_bytes_get_data(body, &n));
+      Response r;
+      r.body.assign(text ? text : "", n);
+      a.code = r.error_code();
+      const char* retry = soup_message_headers_get_one(soup_message_get_response_headers(p->msg), "Retry-After");
+      a.retry_after = retry ? retry : "";
+    }
+    p->self->answers.push_back(a);
+    g_object_unref(p->msg);
+    delete p;
+  }
+
+  std::string base_url_;
+  SoupSession* session_;
+  size_t sent_ = 0;
+};
+
 }  // namespace
+
+TEST(Captcha, AnswerMayBeANumberOrANumericString) {
+  ServerProcess server(with_captcha());
+  HttpClient http(server.base_url());
+  auto c = http.get("/auth/captcha");
+  std::string body = "{\"email\":\"num@example.test\",\"username\":\"numeric\",\"password\":\"long-password-1\","
+                     "\"captchaToken\":\"" + c.str("captchaToken") + "\",\"captchaAnswer\":" + solve(c.str("question")) + "}";
+  auto r = http.post("/auth/register", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+
+  c = http.get("/auth/captcha");
+  r = http.post("/auth/login", "{\"email\":\"num@example.test\",\"password\":\"long-password-1\",\"captchaToken\":\"" +
+                                   c.str("captchaToken") + "\",\"captchaAnswer\":\"" + solve(c.str("question")) + "\"}");
+  EXPECT_EQ(r.status, 200) << r.body;
+
+  c = http.get("/auth/captcha");
+  r = http.post("/auth/login", "{\"email\":\"num@example.test\",\"password\":\"long-password-1\",\"captchaToken\":\"" +
+                                   c.str("captchaToken") + "\",\"captchaAnswer\":true}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.error_code(), "invalid_field");
+}
 
 TEST(Captcha, RequiredSolvedOnceAndNeverTwice) {
   ServerProcess server(with_captcha());
@@ -133,6 +223,105 @@ TEST(Refresh, LogoutRevokesAndClearsCookies) {
   HttpClient replay(server.base_url());
   EXPECT_EQ(replay.post("/auth/refresh", "{}", {{"Cookie", "refresh_token=" + refresh}}).status, 401);
   EXPECT_EQ(http.get("/auth/me").status, 401);
+}
+
+// Signing out closes the user's open WebSockets, and nobody else's.
+TEST(Refresh, LogoutClosesTheUsersWebSockets) {
+  ServerProcess server;
+  HttpClient http(server.base_url()), other(server.base_url());
+  http.register_user("wsleaver");
+  other.register_user("wsstayer");
+  auto first = WsClient::connect(server.base_url(), http.token());
+  auto second = WsClient::connect(server.base_url(), http.get("/auth/ws-token").str("token"));
+  auto theirs = WsClient::connect(server.base_url(), other.token());
+  ASSERT_TRUE(first && second && theirs);
+
+  http.set_token("");  // the refresh cookie says who signs out
+  ASSERT_EQ(http.post("/auth/logout").status, 204);
+  EXPECT_EQ(first->wait_closed(), 4001);
+  EXPECT_EQ(second->wait_closed(), 4001);
+  theirs->send(std::move(convene::json::Object().set("type", "teleport")));
+  EXPECT_EQ(str_field(theirs->wait_for("error").get(), "code"), "unknown_type");
+  EXPECT_FALSE(theirs->is_closed());
+
+  // Signing out with only the access token (no refresh cookie) does it too.
+  HttpClient bearer(server.base_url());
+  bearer.set_token(other.token());
+  ASSERT_EQ(bearer.post("/auth/logout").status, 204);
+  EXPECT_EQ(theirs->wait_closed(), 4001);
+}
+
+// Argon2id runs on its own threads: a burst of sign-ins does not hold up
+// what the store does for everyone else. Ordering, not timing: a chat message
+// sent while 20 wrong logins are being checked is stored and delivered while
+// most of them still wait.
+TEST(PasswordHashing, WrongLoginsDoNotHoldUpTheStore) {
+  ServerProcess server;
+  TestPerson host(server, "hashhost"), guest(server, "hashguest");
+  meet(host, {&guest});
+  ParallelPosts logins(server.base_url());
+  const size_t n = 20;
+  for (size_t i = 0; i < n; ++i)
+    logins.post("/auth/login", R"({"email":"hashguest@example.test","password":"wrong-password-1"})");
+  // One answer back: the others are at the server by now, waiting.
+  ASSERT_TRUE(logins.wait_answers(1));
+  host.ws->send(std::move(convene::json::Object().set("type", "chat-message").set("content", "still here?")));
+  auto chat = guest.ws->wait_for("chat-message", 60000);
+  size_t answered_before_chat = logins.answers.size();
+  ASSERT_TRUE(chat);
+  ASSERT_TRUE(logins.wait_answers(n));
+  for (auto& a : logins.answers) EXPECT_EQ(a.status, 401) << a.code;
+  std::printf("the chat message arrived after %zu of %zu login answers\n", answered_before_chat, n);
+  EXPECT_LT(answered_before_chat, n / 2) << "the chat message waited behind the password checks";
+}
+
+// The hashing pool is bounded: beyond it a sign-in is refused at once with
+// 503 busy and Retry-After, and the places come back afterwards.
+TEST(PasswordHashing, FullPoolAnswersBusy) {
+  ServerProcess server({.env = {{"CONVENE_AUTH_PASSWORD_HASH_THREADS", "1"}, {"CONVENE_AUTH_PASSWORD_HASH_QUEUE", "1"}}});
+  HttpClient http(server.base_url());
+  http.register_user("busybee");
+  ParallelPosts logins(server.base_url());
+  const size_t n = 12;
+  for (size_t i = 0; i < n; ++i)
+    logins.post("/auth/login", R"({"email":"busybee@example.test","password":"wrong-password-1"})");
+  ASSERT_TRUE(logins.wait_answers(n));
+  size_t busy = 0, wrong = 0;
+  for (auto& a : logins.answers) {
+    if (a.status == 503 && a.code == "busy") {
+      ++busy;
+      EXPECT_EQ(a.retry_after, "1");
+    }
+    if (a.status == 401 && a.code == "invalid_credentials") ++wrong;
+  }
+  EXPECT_GE(busy, 1u);
+  EXPECT_GE(wrong, 1u);
+  EXPECT_EQ(busy + wrong, n);
+  auto ok = http.post("/auth/login", R"({"email":"busybee@example.test","password":"correct-horse-1"})");
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
+// Who asks is checked before whether the server can send mail.
+TEST(Authorisation, InviteChecksWhoAsksBeforeTheMailer) {
+  ServerProcess server;  // no SMTP configured
+  HttpClient host(server.base_url()), stranger(server.base_url()), anon(server.base_url());
+  host.register_user("inviter");
+  stranger.register_user("notinvited");
+  auto room = host.post("/rooms", R"({"name":"Invites"})");
+  ASSERT_EQ(room.status, 201);
+  std::string path = "/rooms/" + room.str("id") + "/invite";
+  const std::string body = R"({"emails":["guest@example.test"]})";
+  auto r = anon.post(path, body);
+  EXPECT_EQ(r.status, 401) << r.body;
+  r = anon.post(path, "{}");
+  EXPECT_EQ(r.status, 401) << r.body;
+  r = stranger.post(path, body);
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = stranger.post("/rooms/no-such-room/invite", body);
+  EXPECT_EQ(r.status, 404) << r.body;
+  r = host.post(path, body);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.error_code(), "email_not_configured");
 }
 
 TEST(RateLimits, AuthAttemptsAreLimitedWithRetryAfter) {

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "http_client.h"
@@ -26,6 +27,15 @@ std::string create_room(HttpClient& host, const std::string& body = R"({"name":"
 }
 
 JsonNodePtr next_of(WsClient& ws, const std::string& type) { return ws.wait_for(type, 5000); }
+
+// The member names of a message, sorted.
+std::set<std::string> members_of(JsonNode* msg) {
+  std::set<std::string> out;
+  if (!msg) return out;
+  g_autoptr(GList) names = json_object_get_members(obj(msg));
+  for (GList* m = names; m; m = m->next) out.insert(static_cast<const char*>(m->data));
+  return out;
+}
 
 }  // namespace
 
@@ -206,6 +216,112 @@ TEST(Signaling, OneToOneRelayStaysInsideTheRoom) {
   ASSERT_TRUE(k);
   EXPECT_EQ(str_field(k.get(), "from"), a.peer_id);
   EXPECT_TRUE(c.ws->quiet_for(200));
+}
+
+// The relay passes on the documented fields only (docs/protocol.md), never
+// whatever else a client adds.
+TEST(Signaling, RelayForwardsOnlyTheDocumentedFields) {
+  ServerProcess server;
+  Person a(server, "strictcaller"), b(server, "strictcallee");
+  std::string room = create_room(a.http, R"({"type":"ONE_TO_ONE"})");
+  b.http.post("/rooms/" + room + "/join");
+  a.join(room);
+  b.join(room);
+  using Names = std::set<std::string>;
+  a.ws->send_text(R"({"type":"offer","to":")" + b.peer_id +
+                  R"(","sdp":"v=0 fake","from":"spoofed","requestId":"r1","html":"<img src=x>","nested":{"a":[1,2]}})");
+  auto offer = next_of(*b.ws, "offer");
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(members_of(offer.get()), (Names{"type", "from", "sdp"}));
+  EXPECT_EQ(str_field(offer.get(), "from"), a.peer_id);
+
+  b.ws->send_text(R"({"type":"answer","to":")" + a.peer_id + R"(","sdp":"v=0 answer","extra":1})");
+  EXPECT_EQ(members_of(next_of(*a.ws, "answer").get()), (Names{"type", "from", "sdp"}));
+
+  b.ws->send_text(R"({"type":"ice-candidate","to":")" + a.peer_id +
+                  R"(","candidate":"candidate:1","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"u","x":true})");
+  auto cand = next_of(*a.ws, "ice-candidate");
+  EXPECT_EQ(members_of(cand.get()), (Names{"type", "from", "candidate", "sdpMid", "sdpMLineIndex"}));
+  EXPECT_EQ(int_field(cand.get(), "sdpMLineIndex"), 0);
+  b.ws->send_text(R"({"type":"ice-candidate","to":")" + a.peer_id + R"(","candidate":"candidate:2","sdpMLineIndex":"zero"})");
+  EXPECT_EQ(str_field(next_of(*b.ws, "error").get(), "code"), "invalid_field");
+
+  a.ws->send_text(R"({"type":"e2e-public-key","publicKey":"PUBKEY","bonus":"x"})");
+  EXPECT_EQ(members_of(next_of(*b.ws, "e2e-public-key").get()), (Names{"type", "from", "publicKey"}));
+}
+
+// One session waits in one lobby or sits in one room: joining room B leaves
+// room A's lobby, so A's host can no longer pull it out of B.
+TEST(Signaling, JoiningAnotherRoomLeavesTheLobby) {
+  ServerProcess server;
+  Person host_a(server, "lobbyowner"), host_b(server, "otherowner"), ann(server, "wanderer");
+  auto r = host_a.http.post("/rooms", R"({"name":"With lobby","lobbyEnabled":true})");
+  ASSERT_EQ(r.status, 201);
+  std::string room_a = r.str("id");
+  std::string room_b = create_room(host_b.http);
+  ann.become_member(room_a);
+  ann.become_member(room_b);
+  ASSERT_TRUE(host_a.join(room_a));
+  ASSERT_TRUE(host_b.join(room_b));
+
+  ann.send_join(room_a);
+  ASSERT_TRUE(next_of(*ann.ws, "lobby-waiting"));
+  auto req = next_of(*host_a.ws, "lobby-request");
+  ASSERT_TRUE(req);
+  std::string lobby_id = str_field(req.get(), "lobbyId");
+
+  ASSERT_TRUE(ann.join(room_b));
+  auto resolved = next_of(*host_a.ws, "lobby-resolved");
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(str_field(resolved.get(), "lobbyId"), lobby_id);
+  EXPECT_EQ(str_field(resolved.get(), "outcome"), "left");
+
+  host_a.ws->send(std::move(Object().set("type", "lobby-admit").set("lobbyId", lobby_id)));
+  EXPECT_EQ(str_field(next_of(*host_a.ws, "error").get(), "code"), "unknown_lobby_entry");
+  // Ann stays in B: no room-joined for A, nobody in B sees her leave.
+  ann.ws->send(std::move(Object().set("type", "chat-message").set("content", "still in B").set("requestId", "c")));
+  auto mine = next_of(*ann.ws, "chat-message");
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(str_field(mine.get(), "roomId"), room_b);
+  auto seen = next_of(*host_b.ws, "chat-message");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(str_field(seen.get(), "content"), "still in B");
+}
+
+// No user holds more than [signaling] max_connections_per_user WebSockets;
+// the extra upgrade gets a JSON 429 before any handshake.
+TEST(Signaling, ConnectionsPerUserAreCapped) {
+  ServerProcess server({.env = {{"CONVENE_SIGNALING_MAX_CONNECTIONS_PER_USER", "3"}}});
+  HttpClient http(server.base_url()), other(server.base_url());
+  http.register_user("hoarder");
+  other.register_user("modest");
+  std::vector<std::unique_ptr<WsClient>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(WsClient::connect(server.base_url(), http.token()));
+    ASSERT_TRUE(open.back()) << i;
+  }
+  int status = 0;
+  EXPECT_FALSE(WsClient::connect(server.base_url(), http.token(), &status));
+  EXPECT_EQ(status, 429);
+  auto r = http.get("/ws?token=" + http.token(), {{"Connection", "Upgrade"},
+                                                   {"Upgrade", "websocket"},
+                                                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                                                   {"Sec-WebSocket-Version", "13"}});
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error_code(), "too_many_connections");
+  // Somebody else is not affected; the open ones still work.
+  EXPECT_TRUE(WsClient::connect(server.base_url(), other.token()));
+  open[0]->send(std::move(Object().set("type", "teleport")));
+  EXPECT_EQ(str_field(next_of(*open[0], "error").get(), "code"), "unknown_type");
+  // Closing one gives its place back (once the server has seen the close).
+  open.back()->close();
+  open.back()->wait_closed();
+  std::unique_ptr<WsClient> again;
+  for (int i = 0; i < 50 && !again; ++i) {
+    again = WsClient::connect(server.base_url(), http.token());
+    if (!again) g_usleep(100000);
+  }
+  EXPECT_TRUE(again);
 }
 
 TEST(Signaling, HostEndingTheRoomTellsEveryoneAndCloses) {
