@@ -63,6 +63,13 @@ const std::vector<KeySpec>& schema() {
       // [rooms]
       {"rooms", "default_max_participants", Type::Int, "50", "Participant limit of a new room unless it asks."},
       {"rooms", "whiteboard_max_strokes", Type::Int, "5000", "Strokes a room's whiteboard keeps for late joiners."},
+      {"rooms", "whiteboard_max_bytes", Type::Int, "4194304",
+       "Memory a room's whiteboard keeps (about 8 bytes a point); the oldest strokes go first."},
+      {"rooms", "whiteboard_points_per_sec", Type::Double, "5000", "Points a user may draw a second, on average."},
+      {"rooms", "whiteboard_points_burst", Type::Double, "20000",
+       "Points a user may draw at once before the rate applies (at least one 10,000-point stroke)."},
+      {"rooms", "whiteboard_history_chunk_bytes", Type::Int, "131072",
+       "Largest whiteboard-history message sent to a late joiner (a single larger stroke goes alone)."},
       {"rooms", "chat_max_chars", Type::Int, "4000", "Longest text chat message."},
       {"rooms", "chat_image_max_bytes", Type::Int, "2097152", "Largest chat image (the data: URL's decoded size)."},
       {"rooms", "chat_history", Type::Int, "50", "Chat messages sent to a peer when it joins."},

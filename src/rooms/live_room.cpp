@@ -38,7 +38,8 @@ std::vector<LivePeer*> LiveRoom::peers_of_user(const std::string& user_id) {
   return out;
 }
 
-LiveRoom::LiveRoom(RoomRecord record, size_t max_strokes) : record_(std::move(record)), max_strokes_(max_strokes) {}
+LiveRoom::LiveRoom(RoomRecord record, const WhiteboardLimits& whiteboard)
+    : record_(std::move(record)), whiteboard_(whiteboard) {}
 
 LivePeer& LiveRoom::add_peer(LivePeer peer) {
   peer.join_order = next_join_order_++;
@@ -58,17 +59,6 @@ std::vector<const LivePeer*> LiveRoom::peers() const {
   for (auto& [id, p] : peers_) out.push_back(&p);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->join_order < b->join_order; });
   return out;
-}
-
-void LiveRoom::add_stroke(JsonNodePtr stroke) {
-  strokes_.push_back(std::move(stroke));
-  while (strokes_.size() > max_strokes_) strokes_.pop_front();
-}
-
-json::Array LiveRoom::strokes_json() const {
-  json::Array a;
-  for (auto& s : strokes_) a.add(JsonNodePtr(json_node_copy(s.get())));
-  return a;
 }
 
 int64_t LiveRoom::next_chat_time(int64_t now_ms) {

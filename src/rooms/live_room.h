@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rooms/room_record.h"
+#include "rooms/whiteboard.h"
 #include "util/gobject_ptr.h"
 #include "util/json.h"
 
@@ -46,7 +47,7 @@ struct LobbyEntry {
 
 class LiveRoom {
  public:
-  LiveRoom(RoomRecord record, size_t max_strokes);
+  LiveRoom(RoomRecord record, const WhiteboardLimits& whiteboard);
 
   const RoomRecord& record() const { return record_; }
   RoomRecord& record() { return record_; }
@@ -59,10 +60,8 @@ class LiveRoom {
   std::vector<const LivePeer*> peers() const;
   size_t peer_count() const { return peers_.size(); }
 
-  // Whiteboard strokes, oldest first; the oldest are dropped past the bound.
-  void add_stroke(JsonNodePtr stroke);
-  void clear_strokes() { strokes_.clear(); }
-  json::Array strokes_json() const;
+  Whiteboard& whiteboard() { return whiteboard_; }
+  const Whiteboard& whiteboard() const { return whiteboard_; }
 
   // A strictly increasing time for chat messages of this room, so history
   // reads back in the order messages were broadcast.
@@ -98,8 +97,7 @@ class LiveRoom {
   RoomRecord record_;
   std::map<std::string, LivePeer> peers_;
   uint64_t next_join_order_ = 0;
-  std::deque<JsonNodePtr> strokes_;
-  size_t max_strokes_;
+  Whiteboard whiteboard_;
   int64_t last_chat_time_ = 0;
   std::map<std::string, LobbyEntry> lobby_;
   std::set<std::string> kicked_;

@@ -22,6 +22,17 @@ std::optional<int64_t> optional_time(JsonObject* body, const char* field) {
   return ms;
 }
 
+WhiteboardLimits whiteboard_limits_from(const config::Config& c) {
+  auto size = [&](const char* key) { return static_cast<size_t>(std::max<int64_t>(0, c.get_int("rooms", key))); };
+  WhiteboardLimits l;
+  l.max_strokes = size("whiteboard_max_strokes");
+  l.max_bytes = size("whiteboard_max_bytes");
+  l.points_per_sec = c.get_double("rooms", "whiteboard_points_per_sec");
+  l.points_burst = c.get_double("rooms", "whiteboard_points_burst");
+  l.history_chunk_bytes = size("whiteboard_history_chunk_bytes");
+  return l;
+}
+
 // A room only its members may see.
 void require_member(const std::optional<std::string>& role) {
   if (!role) throw http::forbidden("you are not a member of this room");
@@ -32,7 +43,7 @@ void require_member(const std::optional<std::string>& role) {
 RoomsModule::RoomsModule(app::App& app)
     : app_(app),
       authenticator_(app.module<auth::AuthModule>()->authenticator()),
-      max_strokes_(static_cast<size_t>(app.config().get_int("rooms", "whiteboard_max_strokes"))),
+      whiteboard_limits_(whiteboard_limits_from(app.config())),
       default_max_participants_(app.config().get_int("rooms", "default_max_participants")) {
   auto& http = app.http();
   http.route("POST", "/rooms", [this](http::ExchangePtr ex) { create(ex); });
@@ -61,7 +72,7 @@ LiveRoom* RoomsModule::live(const std::string& room_id) {
 
 LiveRoom& RoomsModule::open_live(const RoomRecord& record) {
   auto& slot = live_[record.id];
-  if (!slot) slot = std::make_unique<LiveRoom>(record, max_strokes_);
+  if (!slot) slot = std::make_unique<LiveRoom>(record, whiteboard_limits_);
   return *slot;
 }
 

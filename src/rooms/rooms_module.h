@@ -26,7 +26,7 @@ class RoomsModule final : public app::Module {
   LiveRoom* live(const std::string& room_id);
   LiveRoom& open_live(const RoomRecord& record);
   void close_live(const std::string& room_id);
-  size_t max_strokes() const { return max_strokes_; }
+  const WhiteboardLimits& whiteboard_limits() const { return whiteboard_limits_; }
 
   // Someone ended the room (host via REST, or the idle janitor): listeners
   // tell the peers and close their connections.
@@ -61,7 +61,7 @@ class RoomsModule final : public app::Module {
   std::map<std::string, std::unique_ptr<LiveRoom>> live_;
   std::vector<std::function<void(const std::string&)>> room_ended_listeners_;
   std::vector<std::function<void(const std::string&, const std::string&)>> member_left_listeners_;
-  size_t max_strokes_;
+  WhiteboardLimits whiteboard_limits_;
   int64_t default_max_participants_;
 };
 

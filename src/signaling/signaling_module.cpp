@@ -3,6 +3,7 @@
 #include "http/error.h"
 #include "rooms/room_repository.h"
 #include "signaling/host_handover.h"
+#include "signaling/whiteboard_handlers.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/time.h"
@@ -298,8 +299,7 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
       .set("mediaMode", record.media_mode())
       .set("peers", std::move(others))
       .set("iceServers", ice_servers(s.user_id))
-      .set("chat", std::move(chat))
-      .set("whiteboard", room.strokes_json());
+      .set("chat", std::move(chat));
   auto pq = pending_questions_.find(s.id);
   if (pq != pending_questions_.end()) {
     joined.set("questions", std::move(pq->second));
@@ -313,6 +313,7 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
     for (const rooms::LobbyEntry* e : room.lobby_in_order()) waiting.add(e->to_json());
   joined.set("lobby", std::move(waiting));
   send(s, std::move(joined), request_id);
+  send_whiteboard_history(*this, s, room.whiteboard());
   // A host who arrives late sees everyone waiting.
   if (host_like)
     for (const rooms::LobbyEntry* e : room.lobby_in_order())

@@ -177,14 +177,20 @@ TEST(Signaling, ReactionsAndWhiteboardHistoryForLateJoiners) {
   late.http.post("/rooms/" + room + "/join");
   auto lj = late.join(room);
   ASSERT_TRUE(lj);
-  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(lj.get()), "whiteboard")), 1u);
+  auto history = late.ws->wait_for("whiteboard-history");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(history.get()), "strokes")), 1u);
+  EXPECT_TRUE(json_object_get_boolean_member(obj(history.get()), "done"));
 
   bob.ws->send(std::move(Object().set("type", "whiteboard-clear")));
   EXPECT_TRUE(next_of(*late.ws, "whiteboard-clear"));
   Person later(server, "laterartist");
   later.http.post("/rooms/" + room + "/join");
   auto lj2 = later.join(room);
-  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(lj2.get()), "whiteboard")), 0u);
+  ASSERT_TRUE(lj2);
+  auto empty = later.ws->wait_for("whiteboard-history");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(empty.get()), "strokes")), 0u);
 }
 
 TEST(Signaling, OneToOneRelayStaysInsideTheRoom) {

@@ -8,6 +8,7 @@ import { main, el, errorText, roomErrorText, navigate, toast } from './app.js';
 import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, mediaErrorText, QUALITIES } from './media.js';
 import { SfuSession } from './sfu.js';
 import { createChat } from './chat.js';
+import { createWhiteboard } from './whiteboard.js';
 import { openShareDialog } from './share.js';
 
 const REACTIONS = ['👍', '🎉', '❤️', '😂', '🔥', '👏'];
@@ -34,11 +35,6 @@ export async function renderRoom(roomId, me) {
   const people = el('ul', { class: 'plain people', 'aria-label': 'Participants' });
   const lobbyBox = el('div', { class: 'lobby', 'aria-live': 'polite' });
   const recordingsBox = el('div', { class: 'recordings' }, el('p', { class: 'muted' }, 'Open this tab to see the recordings of this meeting.'));
-  const board = el('canvas', { class: 'board', width: 1280, height: 720, 'aria-label': 'Whiteboard: draw with the mouse, a pen or a finger' });
-  const penColor = el('input', { type: 'color', value: '#e53935', 'aria-label': 'Pen colour', class: 'color' });
-  const penWidth = el('select', { 'aria-label': 'Pen width', class: 'compact' }, [2, 4, 8, 16, 32].map((w) => el('option', { value: w, selected: w === 4 }, w + ' px')));
-  const penTool = el('select', { 'aria-label': 'Tool', class: 'compact' }, el('option', { value: 'pen' }, 'Pen'), el('option', { value: 'eraser' }, 'Eraser'));
-  const strokes = [];
 
   function send(msg) { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(msg)); return true; } return false; }
   function showNotice(text) { notice.hidden = !text; notice.textContent = text || ''; }
@@ -279,24 +275,7 @@ export async function renderRoom(roomId, me) {
     document.body.append(f);
     setTimeout(() => f.remove(), 2600);
   }
-  const ctx = board.getContext('2d');
-  function drawStroke(s) {
-    ctx.globalCompositeOperation = s.tool === 'eraser' ? 'destination-out' : 'source-over';
-    ctx.strokeStyle = s.color; ctx.lineWidth = s.width; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
-    ctx.beginPath();
-    s.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-    if (s.points.length === 1) ctx.lineTo(s.points[0][0] + 0.1, s.points[0][1]);
-    ctx.stroke();
-    ctx.globalCompositeOperation = 'source-over';
-  }
-  function redraw() { ctx.clearRect(0, 0, board.width, board.height); strokes.forEach(drawStroke); }
-  let current = null;
-  const pos = (ev) => { const r = board.getBoundingClientRect(); return [Math.round((ev.clientX - r.left) * board.width / r.width), Math.round((ev.clientY - r.top) * board.height / r.height)]; };
-  board.addEventListener('pointerdown', (ev) => { board.setPointerCapture(ev.pointerId); current = { tool: penTool.value, color: penColor.value, width: +penWidth.value, points: [pos(ev)] }; });
-  board.addEventListener('pointermove', (ev) => { if (current && current.points.length < 10000) { current.points.push(pos(ev)); redraw(); drawStroke(current); } });
-  const endStroke = () => { if (!current) return; strokes.push(current); send({ type: 'whiteboard-draw', stroke: current }); current = null; redraw(); };
-  board.addEventListener('pointerup', endStroke);
-  board.addEventListener('pointercancel', endStroke);
+  const whiteboard = createWhiteboard({ send });
 
   // --- Participants
   function renderPeople() {
@@ -363,6 +342,7 @@ export async function renderRoom(roomId, me) {
   }
   async function onMessage(m) {
     if (sfu && sfu.handle(m)) return;
+    if (whiteboard.handle(m)) return;
     switch (m.type) {
       case 'room-joined': {
         resetMedia();
@@ -375,7 +355,7 @@ export async function renderRoom(roomId, me) {
         peers.clear(); muted.clear();
         m.peers.forEach((x) => peers.set(x.peerId, { info: x, senders: {} }));
         chat.reset(m.chat || []);
-        strokes.splice(0, strokes.length, ...(m.whiteboard || [])); redraw();
+        whiteboard.reset();
         renderPeople(); lobbyBox.replaceChildren();
         for (const l of m.lobby || []) onMessage({ type: 'lobby-request', ...l });
         if (m.recording) setRecording(m.recording);
@@ -419,8 +399,6 @@ export async function renderRoom(roomId, me) {
       case 'active-speaker': serverSpeaker = true; setSpeaker(m.peerId); break;
       case 'chat-message': chat.add(m); break;
       case 'reaction': floatReaction(m.emoji, m.from?.username); break;
-      case 'whiteboard-draw': strokes.push(m.stroke); drawStroke(m.stroke); break;
-      case 'whiteboard-clear': strokes.length = 0; redraw(); break;
       case 'hand': { const x = peers.get(m.peerId); if (x) { x.info.handRaised = m.raised; renderPeople(); updateBadges(m.peerId); } if (m.peerId === self?.peerId && !m.raised) handButton.setAttribute('aria-pressed', 'false'); break; }
       case 'role-changed': { const x = peers.get(m.peerId); if (x) x.info.role = m.role; if (m.peerId === self?.peerId) { self.role = m.role; toast('You are now ' + roleName(m.role)); } renderPeople(); break; }
       case 'host-changed': {
@@ -490,9 +468,7 @@ export async function renderRoom(roomId, me) {
   const screenButton = btn('btn-screen', 'Share screen', () => (screenStream ? stopScreen() : startScreen()), { 'aria-pressed': 'false', hidden: !navigator.mediaDevices?.getDisplayMedia });
   const handButton = btn('btn-hand', '✋ Hand', (ev) => { const raised = handButton.getAttribute('aria-pressed') !== 'true'; handButton.setAttribute('aria-pressed', String(raised)); send({ type: 'hand', raised }); }, { 'aria-pressed': 'false', 'aria-label': 'Raise hand' });
   const recordButton = btn('btn-record', 'Record', toggleRecording, { 'data-moderator': '', hidden: true, 'aria-pressed': 'false' });
-  const boardCard = el('section', { class: 'card board-card', 'aria-label': 'Whiteboard', hidden: matchMedia('(max-width: 800px)').matches },
-    el('div', { class: 'row' }, el('strong', {}, 'Whiteboard'), penTool, penColor, penWidth,
-      el('button', { type: 'button', onclick: () => { strokes.length = 0; redraw(); send({ type: 'whiteboard-clear' }); } }, 'Clear')), board);
+  const boardCard = whiteboard.card;
   const boardButton = btn('btn-board', 'Whiteboard', () => { boardCard.hidden = !boardCard.hidden; boardButton.setAttribute('aria-pressed', String(!boardCard.hidden)); if (!boardCard.hidden) boardCard.scrollIntoView({ block: 'nearest' }); }, { 'aria-pressed': String(!boardCard.hidden) });
   function syncButtons() {
     micButton.textContent = micOn ? 'Mute' : 'Unmute'; micButton.setAttribute('aria-pressed', String(!micOn)); micButton.disabled = !localStream.getAudioTracks().length;

@@ -21,7 +21,8 @@ async function framesAdvance(page, source = 'camera') {
 
 test('a 1:1 call connects, video flows both ways, the room features work, and a dropped connection re-joins', { timeout: 180000 }, async () => {
   const release = await exclusive();
-  const server = await startServer();
+  // History chunks of ~one stroke: the late joiner's board arrives in several whiteboard-history messages.
+  const server = await startServer({ CONVENE_ROOMS_WHITEBOARD_HISTORY_CHUNK_BYTES: '256' });
   const a = await launchBrowser();
   const b = await launchBrowser();
   try {
@@ -64,6 +65,7 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
       return false;
     }, [x, y]);
     await drawOn(host, [0.1, 0.8], [0.3, 0.8]);
+    await drawOn(host, [0.7, 0.9], [0.9, 0.9]);
 
     // The share dialog carries the invite link and the share links.
     await host.click('#btn-invite');
@@ -89,6 +91,7 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
     await guest.waitForSelector('text=Connected');
 
     await waitFor(() => paintedAt(guest, 0.2, 0.8), 'the earlier stroke on the late joiner\'s board');
+    await waitFor(() => paintedAt(guest, 0.8, 0.9), 'the second earlier stroke (another history chunk) on the late joiner\'s board');
 
     // Video both ways: a remote tile with size, and its decoded frames advance.
     for (const page of [host, guest]) await framesAdvance(page);
