@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "http/error.h"
+#include "http/path.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_http_debug
@@ -123,13 +124,19 @@ void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, G
     server->reply_now(msg, 413, "payload_too_large", "the request body is too large");
     return;
   }
+  // One spelling of the path for every rule that follows.
+  std::optional<std::string> normalized = normalize_path(path);
+  if (!normalized) {
+    server->reply_now(msg, 400, "bad_path", "the request path is not valid");
+    return;
+  }
 
   for (const auto& ws : server->websockets_) {
-    if (ws->path != path) continue;
+    if (ws->path != *normalized) continue;
     // A WebSocket path: check the upgrade here; accepting means leaving the
     // status unset so libsoup completes the handshake.
     soup_server_message_pause(msg);
-    Exchange probe(server, msg, path, query);
+    Exchange probe(server, msg, *normalized, query);
     if (!soup_websocket_server_check_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
       probe.error(400, "websocket_required", "this endpoint only speaks WebSocket");
       return;
@@ -147,7 +154,7 @@ void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, G
   }
 
   soup_server_message_pause(msg);
-  auto ex = std::make_shared<Exchange>(server, msg, path, query);
+  auto ex = std::make_shared<Exchange>(server, msg, std::move(*normalized), query);
   try {
     server->dispatch(ex);
   } catch (...) {
