@@ -130,6 +130,7 @@ void App::start() {
       {"room-create", "POST", "/rooms", config_.get_int("ratelimit", "room_create_per_min"), 60'000},
   };
   po.cors_origins = config_.get_list("auth", "cors_origins");
+  po.connect_src = config_.get_list("server", "csp_connect_src");
   protections_ = std::make_unique<http::Protections>(*http_, std::move(po));
 
   modules_.push_back(std::make_unique<HealthModule>(*this));

@@ -19,6 +19,8 @@ const std::vector<KeySpec>& schema() {
        "Seconds a request's headers may take to arrive; slower connections are closed."},
       {"server", "body_timeout_sec", Type::Int, "60", "Seconds a request body may pause before it is cut off."},
       {"server", "keepalive_timeout_sec", Type::Int, "60", "Seconds an idle keep-alive connection is kept open."},
+      {"server", "csp_connect_src", Type::StringList, "",
+       "Sources the web client may connect to besides its own origin (CSP connect-src)."},
       {"server", "shutdown_timeout_sec", Type::Int, "10",
        "How long SIGTERM waits for media and recordings to finish."},
       {"server", "public_url", Type::String, "",

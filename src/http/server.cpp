@@ -54,6 +54,8 @@ void Server::add_header_filter(std::function<void(SoupMessageHeaders*, bool)> fi
   header_filters_.push_back(std::move(filter));
 }
 
+void Server::add_upgrade_filter(UpgradeCheck filter) { upgrade_filters_.push_back(std::move(filter)); }
+
 void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened) {
   auto route = std::make_unique<WebSocketRoute>(WebSocketRoute{path, std::move(check), std::move(opened)});
   soup_server_add_websocket_handler(soup_.get(), path.c_str(), nullptr, nullptr, on_websocket, route.get(),
@@ -133,7 +135,10 @@ void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, G
       probe.error(400, "websocket_required", "this endpoint only speaks WebSocket");
       return;
     }
-    auto refusal = ws->check(probe);
+    std::optional<UpgradeRefusal> refusal;
+    for (auto& filter : server->upgrade_filters_)
+      if ((refusal = filter(probe))) break;
+    if (!refusal) refusal = ws->check(probe);
     if (refusal) {
       GST_INFO("WebSocket upgrade on %s refused: %d %s", path, refusal->status, refusal->message.c_str());
       probe.error(refusal->status, refusal->code, refusal->message);

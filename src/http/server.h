@@ -70,6 +70,9 @@ class Server {
   void add_header_filter(std::function<void(SoupMessageHeaders* response_headers, bool tls)> filter);
 
   void add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened);
+  // Runs on every WebSocket upgrade before the endpoint's own check (e.g. the
+  // Origin check of Protections).
+  void add_upgrade_filter(UpgradeCheck filter);
 
   // Starts listening; throws std::runtime_error when the address is taken or TLS files are bad.
   void listen();
@@ -109,6 +112,7 @@ class Server {
   std::vector<std::function<bool(const ExchangePtr&)>> request_filters_;
   std::vector<std::function<void(Exchange&)>> response_filters_;
   std::vector<std::function<void(SoupMessageHeaders*, bool)>> header_filters_;
+  std::vector<UpgradeCheck> upgrade_filters_;
   std::vector<std::unique_ptr<WebSocketRoute>> websockets_;
   std::unique_ptr<ConnectionGuard> guard_;
   int bound_port_ = 0;

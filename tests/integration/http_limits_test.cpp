@@ -1,7 +1,8 @@
 // What one client can do to the server over HTTP and WebSocket, measured on
 // the real binary: nesting bombs, NUL characters, oversized bodies (RSS from
 // /proc), keep-alive connections closed by the client (descriptors from
-// /proc), slow requests, idle connections, path spellings and rate limits.
+// /proc), slow requests, idle connections, path spellings and rate limits,
+// foreign WebSocket origins.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -336,4 +337,32 @@ TEST(HttpLimits, RateLimitsApplyToEverySpellingOfAPath) {
   EXPECT_EQ(http.get("/health/").status, 200);
   EXPECT_EQ(http.get("//health").status, 200);
   EXPECT_EQ(http.get("/auth/me/").status, 200);
+}
+
+TEST(HttpLimits, WebSocketUpgradeChecksTheOrigin) {
+  ServerProcess server({.env = {{"CONVENE_AUTH_CORS_ORIGINS", "https://app.example.test"}}});
+  HttpClient http(server.base_url());
+  http.register_user("origin");
+  std::string self = "http://127.0.0.1:" + std::to_string(server.port());
+  auto upgrade = [&](const std::string& origin_header) {
+    RawConnection c(server.port());
+    c.send_all("GET /ws?token=" + http.token() + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n" + origin_header + "\r\n");
+    return c.read_response();
+  };
+  std::string foreign = upgrade("Origin: http://evil.example.test\r\n");
+  EXPECT_EQ(status_of(foreign), 403) << foreign;
+  EXPECT_NE(foreign.find("origin_forbidden"), std::string::npos) << foreign;
+  EXPECT_EQ(status_of(upgrade("Origin: http://127.0.0.1:1\r\n")), 403);
+  EXPECT_EQ(status_of(upgrade("Origin: null\r\n")), 403);
+  EXPECT_EQ(status_of(upgrade("Origin: " + self + "\r\n")), 101);
+  EXPECT_EQ(status_of(upgrade("Origin: https://app.example.test\r\n")), 101);
+  EXPECT_EQ(status_of(upgrade("")), 101);  // not a browser
+
+  // The page may connect to its own origin only (and what is configured).
+  auto r = http.get("/health");
+  std::string csp = r.headers["content-security-policy"];
+  EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("ws:"), std::string::npos) << csp;
 }
