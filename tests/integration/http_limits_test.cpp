@@ -220,6 +220,7 @@ TEST(HttpLimits, OversizedBodiesAreNotReadIntoMemory) {
 
   // The peak resident size, not a sample: nothing can slip between readings.
   int64_t grown_mb = (proc_status_kb(server.pid(), "VmHWM:") - before_kb) / 1024;
+  printf("peak RSS grew by %" G_GINT64_FORMAT " MB over two 256 MB uploads\n", grown_mb);
   EXPECT_LT(grown_mb, 48) << "peak RSS grew by " << grown_mb << " MB";
   EXPECT_EQ(HttpClient(server.base_url()).get("/health").status, 200);
 }
@@ -265,6 +266,8 @@ TEST(HttpLimits, KeepAliveConnectionsClosedByTheClientGiveTheirDescriptorsBack) 
     now = open_descriptors(server.pid());
   }
   EXPECT_LE(now, baseline + 2) << "baseline " << baseline;
+  printf("descriptors: %d before, %d after %d keep-alive connections closed by the client\n", baseline, now,
+         kConnections);
   EXPECT_EQ(HttpClient(server.base_url()).get("/health").status, 200);
 }
 
