@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -368,4 +369,51 @@ TEST(HttpLimits, WebSocketUpgradeChecksTheOrigin) {
   std::string csp = r.headers["content-security-policy"];
   EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << csp;
   EXPECT_EQ(csp.find("ws:"), std::string::npos) << csp;
+}
+
+// The same over TLS: a client's close_notify arrives as data, so the guard
+// cannot tell it from a next request; such a connection is released by the
+// header timeout instead of at once.
+TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
+  g_autofree char* dir = g_dir_make_tmp("convene-tls-XXXXXX", nullptr);
+  std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
+                    " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(system(cmd.c_str()), 0) << "openssl is needed (scripts/test installs it)";
+  ServerProcess server({.env = {{"CONVENE_SERVER_HEADER_TIMEOUT_SEC", "2"}},
+                        .args = {"--tls-cert", cert, "--tls-key", key}});
+  {
+    HttpClient warm(server.base_url());
+    warm.set_accept_any_certificate(true);
+    ASSERT_EQ(warm.get("/health").status, 200);
+  }
+  g_usleep(4 * 1000 * 1000);  // the warm-up connection may take a header timeout to go
+  int baseline = open_descriptors(server.pid());
+  constexpr int kConnections = 10;
+  {
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < kConnections; ++i) {
+      clients.push_back(std::make_unique<HttpClient>(server.base_url()));
+      clients.back()->set_accept_any_certificate(true);
+      ASSERT_EQ(clients.back()->get("/health").status, 200);
+    }
+    EXPECT_GE(open_descriptors(server.pid()), baseline + kConnections);
+  }
+  // A TLS connection that never says hello is cut off too.
+  RawConnection silent(server.port());
+  ASSERT_TRUE(silent.ok());
+  EXPECT_TRUE(silent.closed_by_server(15000));
+  silent.close();
+  int64_t deadline = now_ms() + 15000;
+  int now = open_descriptors(server.pid());
+  while (now > baseline + 2 && now_ms() < deadline) {
+    g_usleep(100 * 1000);
+    now = open_descriptors(server.pid());
+  }
+  EXPECT_LE(now, baseline + 2) << "baseline " << baseline;
+  printf("TLS descriptors: %d before, %d after %d keep-alive connections closed by the client\n", baseline, now,
+         kConnections);
+  g_unlink(cert.c_str());
+  g_unlink(key.c_str());
+  g_rmdir(dir);
 }
