@@ -13,6 +13,8 @@
 // identifies the connection. An idle connection is watched at a priority
 // above libsoup's own reader, so the client's FIN is seen while libsoup still
 // owns an idle message and the connection can be stolen and closed cleanly.
+// Over TLS the client's close_notify arrives as data first, which looks like a
+// next request: such a connection is closed when header_timeout passes.
 //
 // Threads: main loop only.
 #pragma once
