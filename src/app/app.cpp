@@ -108,6 +108,9 @@ void App::start() {
   ho.host = config_.get_string("server", "host");
   ho.port = static_cast<int>(config_.get_int("server", "port"));
   ho.max_body_bytes = config_.get_int("server", "max_body_bytes");
+  ho.header_timeout_sec = config_.get_int("server", "header_timeout_sec");
+  ho.body_timeout_sec = config_.get_int("server", "body_timeout_sec");
+  ho.keepalive_timeout_sec = config_.get_int("server", "keepalive_timeout_sec");
   ho.static_dir = config_.get_string("server", "static_dir");
   // The built client (web/dist) when there is one, else the placeholder page in web/.
   if (ho.static_dir.empty())
@@ -127,6 +130,7 @@ void App::start() {
       {"room-create", "POST", "/rooms", config_.get_int("ratelimit", "room_create_per_min"), 60'000},
   };
   po.cors_origins = config_.get_list("auth", "cors_origins");
+  po.connect_src = config_.get_list("server", "csp_connect_src");
   protections_ = std::make_unique<http::Protections>(*http_, std::move(po));
 
   modules_.push_back(std::make_unique<HealthModule>(*this));

@@ -3,6 +3,8 @@
 #include <gio/gio.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "util/log.h"
 #include "util/time.h"
@@ -15,11 +17,26 @@ namespace {
 constexpr gsize kCompressAbove = 1024;
 
 // The web client loads scripts and styles from itself only; media and
-// images may be blob:/data: (camera previews, pasted images).
-constexpr const char* kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+// images may be blob:/data: (camera previews, pasted images). It connects to
+// its own origin ('self' covers same-origin ws:/wss:) and what is configured.
+std::string content_security_policy(const std::vector<std::string>& connect_src) {
+  std::string connect = "'self'";
+  for (const auto& source : connect_src) connect += " " + source;
+  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+         "media-src 'self' blob:; connect-src " + connect + "; font-src 'self' data:; object-src 'none'; "
+         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+}
+
+// Host (lower case) and port of a URI; the port is -1 when absent, or the
+// scheme's default with `default_port`.
+std::optional<std::pair<std::string, int>> authority(const std::string& uri, bool default_port) {
+  g_autoptr(GUri) parsed = g_uri_parse(uri.c_str(), G_URI_FLAGS_NONE, nullptr);
+  if (!parsed || !g_uri_get_host(parsed)) return std::nullopt;
+  g_autofree char* host = g_ascii_strdown(g_uri_get_host(parsed), -1);
+  int port = g_uri_get_port(parsed);
+  if (port == -1 && default_port) port = g_str_equal(g_uri_get_scheme(parsed), "https") ? 443 : 80;
+  return std::make_pair(std::string(host), port);
+}
 
 bool rule_matches(const RateLimitRule& r, const Exchange& ex) {
   if (!r.method.empty() && r.method != ex.method()) return false;
@@ -48,11 +65,34 @@ bool compressible(const char* content_type) {
 
 }  // namespace
 
-Protections::Protections(Server& server, ProtectionOptions options) : options_(std::move(options)) {
+Protections::Protections(Server& server, ProtectionOptions options)
+    : options_(std::move(options)), content_security_policy_(content_security_policy(options_.connect_src)) {
   server.add_request_filter([this](const ExchangePtr& ex) { return cors(ex); });
   if (options_.rate_limits) server.add_request_filter([this](const ExchangePtr& ex) { return limit(ex); });
-  server.add_header_filter(&Protections::security_headers);
+  server.add_header_filter([this](SoupMessageHeaders* h, bool tls) { security_headers(h, tls); });
   server.add_response_filter(&Protections::compress);
+  server.add_upgrade_filter([this](Exchange& request) -> std::optional<UpgradeRefusal> {
+    if (websocket_origin_allowed(request)) return std::nullopt;
+    GST_INFO("WebSocket upgrade from origin %s refused", request.header("Origin"));
+    return UpgradeRefusal{403, "origin_forbidden",
+                          std::string("pages from ") + request.header("Origin") + " may not open a WebSocket here"};
+  });
+}
+
+bool Protections::websocket_origin_allowed(const Exchange& request) const {
+  const char* origin = request.header("Origin");
+  if (!origin) return true;  // not a browser: nothing a page could abuse
+  if (std::find(options_.cors_origins.begin(), options_.cors_origins.end(), origin) != options_.cors_origins.end())
+    return true;
+  // Same origin: the page was served by this host and port. The scheme is not
+  // compared, so a TLS-terminating proxy that keeps the Host header works.
+  const char* host = request.header("Host");
+  if (!host) return false;
+  auto from = authority(origin, true);
+  auto here = authority(std::string("http://") + host, false);
+  if (!from || !here || from->first != here->first) return false;
+  // A Host without a port was reached on the default port of http or https.
+  return here->second == -1 ? (from->second == 80 || from->second == 443) : here->second == from->second;
 }
 
 bool Protections::limit(const ExchangePtr& ex) {
@@ -102,11 +142,11 @@ bool Protections::cors(const ExchangePtr& ex) {
   return true;
 }
 
-void Protections::security_headers(SoupMessageHeaders* h, bool tls) {
+void Protections::security_headers(SoupMessageHeaders* h, bool tls) const {
   soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace(h, "X-Frame-Options", "DENY");
   soup_message_headers_replace(h, "Referrer-Policy", "strict-origin-when-cross-origin");
-  soup_message_headers_replace(h, "Content-Security-Policy", kContentSecurityPolicy);
+  soup_message_headers_replace(h, "Content-Security-Policy", content_security_policy_.c_str());
   soup_message_headers_replace(h, "Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)");
   if (tls) soup_message_headers_replace(h, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }

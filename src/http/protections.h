@@ -1,6 +1,6 @@
 // What every response and request passes through: per-IP rate limits,
-// security headers, CORS for configured origins, and gzip compression.
-// Installed as filters on the Server.
+// security headers, CORS for configured origins, the Origin check of
+// WebSocket upgrades, and gzip compression. Installed as filters on the Server.
 #pragma once
 
 #include <memory>
@@ -24,6 +24,8 @@ struct ProtectionOptions {
   bool rate_limits = true;
   std::vector<RateLimitRule> rules;
   std::vector<std::string> cors_origins;
+  // Sources the web client may connect to besides its own origin (CSP connect-src).
+  std::vector<std::string> connect_src;
 };
 
 // Adds the filters to `server`. The returned object owns their state; keep
@@ -32,13 +34,19 @@ class Protections {
  public:
   Protections(Server& server, ProtectionOptions options);
 
+  // Whether a browser page of this Origin may open a WebSocket here: no Origin
+  // (not a browser), the server's own origin (same host and port as the Host
+  // header) or a configured CORS origin.
+  bool websocket_origin_allowed(const Exchange& request) const;
+
  private:
   bool limit(const ExchangePtr& ex);
   bool cors(const ExchangePtr& ex);
-  static void security_headers(SoupMessageHeaders* headers, bool tls);
+  void security_headers(SoupMessageHeaders* headers, bool tls) const;
   static void compress(Exchange& ex);
 
   ProtectionOptions options_;
+  std::string content_security_policy_;
   RateLimiter limiter_;
 };
 

@@ -1,7 +1,5 @@
 #include "http/router.h"
 
-#include <glib.h>
-
 namespace convene::http {
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -35,9 +33,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     for (size_t i = 0; i < segs.size() && ok; ++i) {
       const std::string& p = r.segments[i];
       if (!p.empty() && p[0] == ':') {
-        g_autofree char* decoded = g_uri_unescape_string(segs[i].c_str(), nullptr);
-        if (!decoded) ok = false;
-        else params[p.substr(1)] = decoded;
+        params[p.substr(1)] = segs[i];  // already decoded once, by libsoup (see path.h)
       } else if (p != segs[i]) {
         ok = false;
       }

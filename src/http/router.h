@@ -1,6 +1,7 @@
 // Maps METHOD + path pattern ("/rooms/:id/join") to a handler.
 // When several patterns match, the one with more literal segments wins, so
-// "/rooms/stats" beats "/rooms/:id".
+// "/rooms/stats" beats "/rooms/:id". Paths are matched as normalize_path()
+// leaves them (decoded once, by libsoup); parameters are taken verbatim.
 #pragma once
 
 #include <map>

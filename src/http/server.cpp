@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "http/error.h"
+#include "http/path.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_http_debug
@@ -25,8 +26,16 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   else if (!options_.static_dir.empty())
     GST_WARNING("static directory %s does not exist; the web client is not served",
                 options_.static_dir.c_str());
-  soup_server_add_early_handler(soup_.get(), nullptr, on_early, this, nullptr);
   soup_server_add_handler(soup_.get(), nullptr, on_request, this, nullptr);
+  ConnectionLimits limits;
+  limits.max_body_bytes = options_.max_body_bytes;
+  limits.header_timeout_ms = options_.header_timeout_sec * 1000;
+  limits.body_timeout_ms = options_.body_timeout_sec * 1000;
+  limits.keepalive_timeout_ms = options_.keepalive_timeout_sec * 1000;
+  guard_ = std::make_unique<ConnectionGuard>(soup_.get(), limits, [this](SoupServerMessage* msg) {
+    reply_now(msg, 413, "payload_too_large",
+              "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+  });
 }
 
 Server::~Server() {
@@ -45,12 +54,13 @@ void Server::add_header_filter(std::function<void(SoupMessageHeaders*, bool)> fi
   header_filters_.push_back(std::move(filter));
 }
 
+void Server::add_upgrade_filter(UpgradeCheck filter) { upgrade_filters_.push_back(std::move(filter)); }
+
 void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened) {
   auto route = std::make_unique<WebSocketRoute>(WebSocketRoute{path, std::move(check), std::move(opened)});
   soup_server_add_websocket_handler(soup_.get(), path.c_str(), nullptr, nullptr, on_websocket, route.get(),
                                     nullptr);
-  // The catch-all handlers must also see this path (for the upgrade check).
-  soup_server_add_early_handler(soup_.get(), path.c_str(), on_early, this, nullptr);
+  // The catch-all handler must also see this path (for the upgrade check).
   soup_server_add_handler(soup_.get(), path.c_str(), on_request, this, nullptr);
   websockets_.push_back(std::move(route));
 }
@@ -99,42 +109,36 @@ void Server::reply_now(SoupServerMessage* msg, int status, const std::string& co
   for (auto& filter : header_filters_) filter(soup_server_message_get_response_headers(msg), tls);
 }
 
-// Runs on the headers alone, before the body is read.
-void Server::on_early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self) {
-  auto* server = static_cast<Server*>(self);
-  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
-  goffset length = soup_message_headers_get_content_length(headers);
-  if (length > server->options_.max_body_bytes) {
-    GST_INFO("%s %s 413 (Content-Length %" G_GOFFSET_FORMAT ")", soup_server_message_get_method(msg),
-             path, length);
-    server->reply_now(msg, 413, "payload_too_large",
-                      "the request body is larger than " + std::to_string(server->options_.max_body_bytes) +
-                          " bytes");
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
-  }
-}
-
 void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
                         gpointer self) {
   auto* server = static_cast<Server*>(self);
-  // A chunked body has no Content-Length to check early.
+  // ConnectionGuard refuses larger bodies as they arrive; this never fires.
   SoupMessageBody* body = soup_server_message_get_request_body(msg);
   if (body && body->length > server->options_.max_body_bytes) {
     server->reply_now(msg, 413, "payload_too_large", "the request body is too large");
     return;
   }
+  // One spelling of the path for every rule that follows.
+  std::optional<std::string> normalized = normalize_path(path);
+  if (!normalized) {
+    server->reply_now(msg, 400, "bad_path", "the request path is not valid");
+    return;
+  }
 
   for (const auto& ws : server->websockets_) {
-    if (ws->path != path) continue;
+    if (ws->path != *normalized) continue;
     // A WebSocket path: check the upgrade here; accepting means leaving the
     // status unset so libsoup completes the handshake.
     soup_server_message_pause(msg);
-    Exchange probe(server, msg, path, query);
+    Exchange probe(server, msg, *normalized, query);
     if (!soup_websocket_server_check_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
       probe.error(400, "websocket_required", "this endpoint only speaks WebSocket");
       return;
     }
-    auto refusal = ws->check(probe);
+    std::optional<UpgradeRefusal> refusal;
+    for (auto& filter : server->upgrade_filters_)
+      if ((refusal = filter(probe))) break;
+    if (!refusal) refusal = ws->check(probe);
     if (refusal) {
       GST_INFO("WebSocket upgrade on %s refused: %d %s", path, refusal->status, refusal->message.c_str());
       probe.error(refusal->status, refusal->code, refusal->message);
@@ -147,7 +151,7 @@ void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, G
   }
 
   soup_server_message_pause(msg);
-  auto ex = std::make_shared<Exchange>(server, msg, path, query);
+  auto ex = std::make_shared<Exchange>(server, msg, std::move(*normalized), query);
   try {
     server->dispatch(ex);
   } catch (...) {

@@ -1,9 +1,10 @@
 // Convene's HTTP and WebSocket server on one port, over libsoup 3.
 //
-// Every request goes through the same path: body-size check on the headers,
-// request filters (rate limits, CORS, ...), the router, then static files,
-// then 404. Responses pass the response filters (security headers,
-// compression) on their way out.
+// Every request goes through the same path: body-size check on the headers
+// (and while a chunked body arrives: ConnectionGuard), path normalisation
+// (http/path.h), request filters (rate limits, CORS, ...), the router, then
+// static files, then 404. Responses pass the response filters (security
+// headers, compression) on their way out.
 //
 // Threads: main loop only.
 #pragma once
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "http/connection_guard.h"
 #include "http/exchange.h"
 #include "http/router.h"
 #include "http/static_files.h"
@@ -27,6 +29,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   int64_t max_body_bytes = 4 * 1024 * 1024;
+  int64_t header_timeout_sec = 30;     // a request's headers must arrive within this
+  int64_t body_timeout_sec = 60;       // a body may pause this long
+  int64_t keepalive_timeout_sec = 60;  // an idle keep-alive connection is closed after this
   std::string static_dir;  // empty: no static files
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -65,6 +70,9 @@ class Server {
   void add_header_filter(std::function<void(SoupMessageHeaders* response_headers, bool tls)> filter);
 
   void add_websocket(const std::string& path, UpgradeCheck check, WebSocketOpened opened);
+  // Runs on every WebSocket upgrade before the endpoint's own check (e.g. the
+  // Origin check of Protections).
+  void add_upgrade_filter(UpgradeCheck filter);
 
   // Starts listening; throws std::runtime_error when the address is taken or TLS files are bad.
   void listen();
@@ -84,8 +92,6 @@ class Server {
   void before_send(Exchange& ex);
 
  private:
-  static void on_early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
-                       gpointer self);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
                          gpointer self);
   static void on_websocket(SoupServer*, SoupServerMessage* msg, const char* path,
@@ -106,7 +112,9 @@ class Server {
   std::vector<std::function<bool(const ExchangePtr&)>> request_filters_;
   std::vector<std::function<void(Exchange&)>> response_filters_;
   std::vector<std::function<void(SoupMessageHeaders*, bool)>> header_filters_;
+  std::vector<UpgradeCheck> upgrade_filters_;
   std::vector<std::unique_ptr<WebSocketRoute>> websockets_;
+  std::unique_ptr<ConnectionGuard> guard_;
   int bound_port_ = 0;
 };
 

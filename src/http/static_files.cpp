@@ -33,11 +33,10 @@ bool StaticFiles::send_file(Exchange& ex, const std::string& file) const {
 }
 
 bool StaticFiles::serve(Exchange& ex) const {
+  // Already decoded once by libsoup and normalised (http/path.h): not decoded again.
   const std::string& path = ex.path();
   if (path.find('\0') != std::string::npos) return false;
-  g_autofree char* unescaped = g_uri_unescape_string(path.c_str(), nullptr);
-  if (!unescaped) return false;
-  g_autofree char* joined = g_build_filename(root_.c_str(), unescaped, nullptr);
+  g_autofree char* joined = g_build_filename(root_.c_str(), path.c_str(), nullptr);
   g_autofree char* canon = g_canonicalize_filename(joined, nullptr);
   std::string file = canon;
   // Never leave the root, whatever "..", "%2e%2e" or symlink games the path plays.
@@ -49,7 +48,7 @@ bool StaticFiles::serve(Exchange& ex) const {
     return send_file(ex, file);
   }
   // A client-side route: no dot in the last segment.
-  g_autofree char* base = g_path_get_basename(unescaped);
+  g_autofree char* base = g_path_get_basename(path.c_str());
   if (!strchr(base, '.')) return send_file(ex, root_ + "/index.html");
   return false;
 }

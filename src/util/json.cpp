@@ -1,24 +1,65 @@
 #include "util/json.h"
 
 #include <cmath>
+#include <optional>
 
 #include "util/time.h"
 
 namespace convene::json {
 
+namespace {
+
+// json-glib 1.6 parses recursively with no depth limit (100,000 '[' overflow
+// the stack) and keeps strings as C strings (an escaped or raw NUL silently
+// cuts them short). One linear pass over the text refuses both before
+// json-glib sees it; it tracks only whether it is inside a string.
+std::optional<std::string> refuse_before_parsing(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return "JSON text must not contain NUL characters";
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '"') {
+        in_string = false;
+      } else if (c == '\\' && i + 1 < text.size()) {
+        ++i;  // the escaped character never ends the string
+        if (text[i] == 'u' && text.substr(i + 1, 4) == "0000")
+          return "JSON strings must not contain NUL characters (\\u0000)";
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth)
+        return "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
+    } else if (c == ']' || c == '}') {
+      if (depth > 0) --depth;  // unbalanced text is json-glib's to report
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 JsonNodePtr parse(std::string_view text, std::string* error) {
+  if (auto refusal = refuse_before_parsing(text)) {
+    if (error) *error = std::move(*refusal);
+    return nullptr;
+  }
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) err = nullptr;
   if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()), &err)) {
     if (error) *error = err ? err->message : "malformed JSON";
     return nullptr;
   }
-  JsonNode* root = json_parser_get_root(parser);
+  JsonNode* root = json_parser_steal_root(parser);
   if (!root) {
     if (error) *error = "empty JSON document";
     return nullptr;
   }
-  return JsonNodePtr(json_node_copy(root));
+  return JsonNodePtr(root);
 }
 
 std::string stringify(JsonNode* node, bool pretty) {

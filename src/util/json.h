@@ -21,7 +21,12 @@ struct FieldError : std::runtime_error {
   std::string field;
 };
 
-// Parses text; returns null and sets *error on malformed input.
+// Deepest nesting of arrays and objects parse() accepts.
+inline constexpr int kMaxDepth = 64;
+
+// Parses text; returns null and sets *error on malformed input, on nesting
+// deeper than kMaxDepth and on NUL characters (raw or \u0000), which
+// json-glib cannot represent.
 JsonNodePtr parse(std::string_view text, std::string* error);
 std::string stringify(JsonNode* node, bool pretty = false);
 

@@ -40,3 +40,60 @@ TEST(Json, FieldErrorsNameTheField) {
   EXPECT_THROW(json::require_string(p, "missing"), json::FieldError);
   EXPECT_FALSE(json::optional_int(p, "missing").has_value());
 }
+
+// json-glib 1.6 recurses once per level with no limit: 100,000 '[' crashed the
+// server. parse() refuses deep nesting before json-glib sees the text.
+TEST(Json, RefusesNestingDeeperThanTheLimitWithoutCrashing) {
+  std::string err;
+  std::string deep(200000, '[');
+  EXPECT_FALSE(json::parse(deep, &err));
+  EXPECT_NE(err.find("nested deeper than 64"), std::string::npos) << err;
+
+  std::string objects;
+  for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+  err.clear();
+  EXPECT_FALSE(json::parse(objects, &err));
+  EXPECT_NE(err.find("nested deeper"), std::string::npos) << err;
+
+  // Exactly the limit parses; one more does not.
+  std::string at_limit = std::string(json::kMaxDepth, '[') + std::string(json::kMaxDepth, ']');
+  EXPECT_TRUE(json::parse(at_limit, nullptr));
+  std::string over = std::string(json::kMaxDepth + 1, '[') + std::string(json::kMaxDepth + 1, ']');
+  EXPECT_FALSE(json::parse(over, nullptr));
+}
+
+TEST(Json, BracketsInsideStringsDoNotCountAsNesting) {
+  std::string text = "{\"s\":\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"}";
+  auto node = json::parse(text, nullptr);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(json::require_string(json_node_get_object(node.get()), "s").size(), 2001u);
+  // An escaped backslash ends the escape: the quote after it closes the string.
+  node = json::parse(R"({"s":"a\\","t":[[1]]})", nullptr);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(json::require_string(json_node_get_object(node.get()), "s"), "a\\");
+  // Stray closers do not buy extra depth.
+  std::string sneaky = std::string(100, ']') + std::string(100, '[');
+  std::string err;
+  EXPECT_FALSE(json::parse(sneaky, &err));
+}
+
+// json-glib strings are C strings: a NUL cut "Ada\u0000admin" to "Ada".
+TEST(Json, RefusesNulCharacters) {
+  std::string err;
+  EXPECT_FALSE(json::parse(R"({"username":"Ada\u0000admin"})", &err));
+  EXPECT_NE(err.find("NUL"), std::string::npos) << err;
+  err.clear();
+  std::string raw = "{\"username\":\"Ada";
+  raw.push_back('\0');
+  raw += "admin\"}";
+  EXPECT_FALSE(json::parse(raw, &err));
+  EXPECT_NE(err.find("NUL"), std::string::npos) << err;
+  // An escaped backslash followed by "u0000" is text, not a NUL.
+  auto node = json::parse(R"({"s":"\\u0000"})", nullptr);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(json::require_string(json_node_get_object(node.get()), "s"), "\\u0000");
+  // Other escapes still work.
+  node = json::parse(R"({"s":"\u00e9\u0001"})", nullptr);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(json::require_string(json_node_get_object(node.get()), "s"), "\xc3\xa9\x01");
+}
