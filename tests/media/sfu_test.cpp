@@ -302,6 +302,55 @@ TEST(Sfu, FaultsStayWithTheirPeer) {
   EXPECT_EQ(int_field(r.json().get(), "participants"), 3);
 }
 
+// Elements in the room's pipeline (GET /rooms/:id/media), -1 on failure.
+int elements_of(TestPerson& asker, const std::string& room) {
+  auto r = asker.http.get("/rooms/" + room + "/media");
+  return r.status == 200 ? static_cast<int>(int_field(r.json().get(), "elements")) : -1;
+}
+
+JsonNode* find_type(SfuClient& c, const std::string& type, const std::string& field, const std::string& value) {
+  for (auto& m : c.others())
+    if (str_field(m.get(), "type") == type && str_field(m.get(), field.c_str()) == value) return m.get();
+  return nullptr;
+}
+
+// A publisher whose ICE can never connect is not held forever: after
+// [media] publish_connect_timeout_sec its webrtcbin is freed and its client
+// hears why, with its offer's requestId. Tearing down a webrtcbin that never
+// connected must not hurt anyone else (GStreamer 1.22 has known trouble
+// there): the others keep receiving.
+TEST(Sfu, APublisherWhoseIceNeverConnectsIsFreedAndTold) {
+  ServerOptions options = sfu_server();
+  options.env["CONVENE_MEDIA_PUBLISH_CONNECT_TIMEOUT_SEC"] = "3";
+  ServerProcess server(options);
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), d(server, "dave");
+  std::string room = meet(a, {&b, &d});
+  SfuClientOptions no_ice;
+  no_ice.trickle_candidates = false;  // ICE can never connect
+  SfuClient ca(a), cb(b, receiver()), cd(d, no_ice);
+  ca.publish();
+  cd.publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cd};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; })) << cb.describe();
+  const int with_dave = elements_of(a, room);
+  ASSERT_FALSE(find_type(cd, "error", "code", "connect_timeout")) << "not before the timeout";
+
+  ASSERT_TRUE(pump_until(all, 15000, [&] { return find_type(cd, "error", "code", "connect_timeout") != nullptr; }))
+      << "dave is told his publish connection was given up";
+  JsonNode* error = find_type(cd, "error", "code", "connect_timeout");
+  EXPECT_EQ(str_field(error, "requestId"), cd.last_publish_request_id()) << "the error names his publish-offer";
+  EXPECT_FALSE(cd.last_publish_request_id().empty());
+  pump_for(all, 500);
+  const int without = elements_of(a, room);
+  std::printf("room elements: %d with dave's publish connection, %d after it was freed\n", with_dave, without);
+  EXPECT_LT(without, with_dave) << "dave's webrtcbin is out of the room's pipeline";
+
+  int before = cb.frames_from(a.peer_id);
+  EXPECT_TRUE(pump_until(all, 6000, [&] { return cb.frames_from(a.peer_id) > before + 10; }))
+      << "the room keeps running: " << cb.describe();
+}
+
 TEST(Sfu, BreakoutRoomsIsolateMedia) {
   ServerProcess server(sfu_server());
   LogOnFailure show_log{server};
