@@ -131,9 +131,18 @@ gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   gst_structure_get_int(s, "clock-rate", &clock_rate);
   GST_OBJECT_LOCK(self);
   gst_caps_replace(&self->input_caps, caps);
-  self->codec = codec_of(gst_structure_get_string(s, "encoding-name"));
+  // Caps come again with every new link (a tee's sticky caps when a reused
+  // slot moves to another track): the rewriter's mapping must survive them,
+  // or the subscriber's sequence numbers and timestamps jump. Only another
+  // codec starts it afresh.
+  const convene::rtp::Codec codec = codec_of(gst_structure_get_string(s, "encoding-name"));
+  const bool new_codec = codec != self->codec;
+  self->codec = codec;
   self->clock_rate = static_cast<guint>(clock_rate);
-  reset_rewriter(self);
+  if (new_codec || !self->rewriter)
+    reset_rewriter(self);
+  else
+    self->rewriter->set_clock_rate(self->clock_rate);
   GstCaps* out = output_caps(self);
   GST_OBJECT_UNLOCK(self);
   gst_event_unref(event);

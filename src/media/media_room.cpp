@@ -24,6 +24,14 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
       speakers_(settings.speaker_threshold_db) {
   pipeline_ = gst_pipeline_new(("room-" + room_id_).c_str());
   gst_object_ref_sink(pipeline_);
+  // Started before anything points at `this`: a constructor that throws runs
+  // no destructor, so nothing may be left behind (the bus keeps what is
+  // posted meanwhile for the watch added below).
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+    throw std::runtime_error("the room's pipeline would not start");
+  }
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
   bus_watch_ = gst_bus_add_watch(
       bus,
@@ -32,8 +40,6 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
         return G_SOURCE_CONTINUE;
       },
       this);
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    throw std::runtime_error("the room's pipeline would not start");
   GST_INFO("media for room %s started", room_id_.c_str());
 }
 
