@@ -40,6 +40,22 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
         },
         new std::shared_ptr<KeyframeGate>(keyframes_),
         [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
+    // A combined request still owed goes out once its interval is over,
+    // from the publisher's own thread as its packets pass (no timer).
+    gst_pad_add_probe(
+        tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
+          KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
+          bool due;
+          {
+            std::lock_guard<std::mutex> lock(gate.mutex);
+            due = gate.limiter.retry_due(g_get_monotonic_time() / 1000);
+          }
+          if (due) gst_pad_push_event(pad, convene_keyframe_request_new());  // passes the probe above
+          return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<KeyframeGate>(keyframes_),
+        [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
   }
   if (info_.kind != "audio" || g_ascii_strcasecmp(encoding_name_.c_str(), "OPUS") != 0) return;
   // Loudness for active-speaker detection, from decoded audio: every client

@@ -1,6 +1,8 @@
 // One keyframe limiter per published track, shared by its subscribers.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "media/keyframe_limiter.h"
 
 using namespace convene::media;
@@ -38,4 +40,31 @@ TEST(KeyframeLimiter, FiftySubscribersAskingEveryHundredMsCostTheRateOfOne) {
 TEST(KeyframeLimiter, ZeroIntervalPassesEverything) {
   KeyframeLimiter none(0);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(none.request(100));
+}
+
+TEST(KeyframeLimiter, ACombinedRequestIsOwedOneMoreAfterTheInterval) {
+  KeyframeLimiter limiter(300);
+  struct Row {
+    const char* what;
+    int64_t at_ms;
+    bool sent, due_after;
+  };
+  const Row rows[] = {
+      {"request", 0, true, false},      // answered at once: nothing owed
+      {"due?", 400, false, false},      // no combined request: no retry
+      {"request", 500, true, false},
+      {"request", 650, false, false},   // combined (its keyframe may have passed already)...
+      {"due?", 700, false, false},      // ...owed, but not inside the interval
+      {"due?", 800, false, true},       // the interval is over: one more is due
+      {"request", 800, true, false},    // the retry goes out and settles what was owed
+      {"due?", 1200, false, false},
+  };
+  int i = 0;
+  for (const Row& r : rows) {
+    if (std::string(r.what) == "request") {
+      EXPECT_EQ(limiter.request(r.at_ms), r.sent) << "row " << i;
+    }
+    EXPECT_EQ(limiter.retry_due(r.at_ms), r.due_after) << "row " << i;
+    ++i;
+  }
 }
