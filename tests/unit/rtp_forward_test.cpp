@@ -316,3 +316,28 @@ TEST(RtpForward, RelinkedToAnotherTeeWithStickyCapsStaysContinuous) {
   gst_object_unref(from2);
   gst_object_unref(pipeline);
 }
+
+// Until its subscriber's connection is up the forwarder pushes nothing (a
+// webrtcbin could hold the push, and the publisher's thread with it); once
+// connected, video starts from a keyframe it asks for.
+TEST(RtpForward, DropsUntilConnectedThenStartsFromAKeyframe) {
+  auto h = make_harness(kVp8Caps);
+  g_object_set(h->element, "connected", FALSE, nullptr);
+  gst_harness_push(h.get(), rtp(1, 1, 0, kKey));
+  gst_harness_push(h.get(), rtp(1, 2, 3000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u) << "nothing goes out before the connection is up";
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) gst_event_unref(e);
+
+  g_object_set(h->element, "connected", TRUE, nullptr);
+  guint asked = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) {
+    asked += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(asked, 1u) << "connecting asks for a keyframe";
+  gst_harness_push(h.get(), rtp(1, 3, 6000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u) << "video waits for that keyframe";
+  gst_harness_push(h.get(), rtp(1, 4, 9000, kKey));
+  gst_harness_push(h.get(), rtp(1, 5, 12000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 2u);
+}
