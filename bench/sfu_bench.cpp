@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -55,6 +56,29 @@ ProcSample sample(int pid) {
   return s;
 }
 
+// The server's threads by kind (/proc/PID/task/*/comm without digits), most frequent first.
+std::string thread_names(int pid) {
+  std::map<std::string, int> names;
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  if (GDir* d = g_dir_open(dir.c_str(), 0, nullptr)) {
+    while (const char* tid = g_dir_read_name(d)) {
+      std::ifstream comm(dir + "/" + tid + "/comm");
+      std::string name;
+      std::getline(comm, name);
+      // "queue12:src" and "queue7:src" are one kind: numbers out.
+      name.erase(std::remove_if(name.begin(), name.end(), [](char c) { return g_ascii_isdigit(c); }), name.end());
+      names[name]++;
+    }
+    g_dir_close(d);
+  }
+  std::vector<std::pair<int, std::string>> sorted;
+  for (auto& [name, n] : names) sorted.push_back({n, name});
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string out;
+  for (auto& [n, name] : sorted) out += name + " " + std::to_string(n) + ", ";
+  return out;
+}
+
 void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (std::chrono::steady_clock::now() < end)
@@ -66,9 +90,11 @@ void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   bool replay = false;
+  int big = 10;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--replay") replay = true;
+    else if (std::string(argv[i]) == "--big-room" && i + 1 < argc) big = atoi(argv[++i]);
     else args.push_back(argv[i]);
   }
   int max_rooms = args.size() > 0 ? atoi(args[0].c_str()) : 2;
@@ -101,40 +127,49 @@ int main(int argc, char** argv) {
 
   std::vector<std::unique_ptr<TestPerson>> people;
   std::vector<std::unique_ptr<SfuClient>> clients;
-  for (int rooms = 1; rooms <= max_rooms; ++rooms) {
+  // Adds a room of `size` people, all publishing; returns its id.
+  auto add_room = [&](int size, const std::string& tag) {
     std::vector<TestPerson*> room;
-    for (int i = 0; i < 4; ++i) {
-      people.push_back(std::make_unique<TestPerson>(server, "p" + std::to_string(rooms) + "x" + std::to_string(i)));
+    for (int i = 0; i < size; ++i) {
+      people.push_back(std::make_unique<TestPerson>(server, "p" + tag + "x" + std::to_string(i)));
       room.push_back(people.back().get());
     }
-    gint64 joined_at = g_get_monotonic_time();
-    std::string room_id = meet(*room[0], {room[1], room[2], room[3]});
+    // meet(), for any number of guests.
+    auto created = room[0]->http.post("/rooms", R"({"name":"Bench"})");
+    std::string room_id = created.str("id");
+    for (size_t i = 1; i < room.size(); ++i) room[i]->become_member(room_id);
+    for (TestPerson* p : room)
+      if (!p->join(room_id)) std::fprintf(stderr, "%s could not join\n", p->user_id.c_str());
     const char* patterns[] = {"smpte", "ball", "snow", "red"};
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < size; ++i) {
       SfuClientOptions o = opt;
-      o.video_pattern = patterns[i];
+      o.video_pattern = patterns[i % 4];
       if (replay) o.camera_clip = clips[i % clips.size()];
       clients.push_back(std::make_unique<SfuClient>(*room[i], o));
       clients.back()->publish();
     }
+    return room_id;
+  };
+  // Frames every client decoded from the others in its room.
+  auto frames_now = [&](size_t room_size) {
+    std::vector<int> n(clients.size(), 0);
+    for (size_t i = 0; i < clients.size(); ++i)
+      for (size_t j = i - i % room_size; j < i - i % room_size + room_size && j < clients.size(); ++j)
+        if (j != i) n[i] += clients[i]->frames_from(clients[j]->person().peer_id);
+    return n;
+  };
+  for (int rooms = 1; rooms <= max_rooms; ++rooms) {
+    gint64 joined_at = g_get_monotonic_time();
+    std::string room_id = add_room(4, std::to_string(rooms));
+    std::vector<TestPerson*> room{people[people.size() - 4].get()};
     pump_all(clients, 3000);  // connect and settle
-    std::vector<int> before;
-    for (auto& c : clients) {
-      int n = 0;
-      for (auto& other : clients)
-        if (other != c) n += c->frames_from(other->person().peer_id);
-      before.push_back(n);
-    }
+    std::vector<int> before = frames_now(4);
     ProcSample a = sample(pid);
     pump_all(clients, seconds * 1000);
     ProcSample b = sample(pid);
     long frames = 0;
-    for (size_t i = 0; i < clients.size(); ++i) {
-      int n = 0;
-      for (auto& other : clients)
-        if (other != clients[i]) n += clients[i]->frames_from(other->person().peer_id);
-      frames += n - before[i];
-    }
+    std::vector<int> after = frames_now(4);
+    for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];
     int participants = rooms * 4;
     int streams = rooms * 4 * 3 * 2;  // each subscriber gets 3 peers × (video + audio)
     double cpu = 100.0 * (b.cpu_s - a.cpu_s) / seconds;
@@ -162,6 +197,28 @@ int main(int argc, char** argv) {
                   "costs about what the server's does)\n", rooms, delivered * 100);
       break;
     }
+  }
+
+  // Threads must not grow with the room: one room of `big` on its own.
+  if (big > 0) {
+    clients.clear();
+    people.clear();
+    pump_all(clients, 3000);  // the server lets the rooms go
+    ProcSample idle_big = sample(pid);
+    add_room(big, "big");
+    pump_all(clients, 6000);
+    std::vector<int> before = frames_now(big);
+    pump_all(clients, seconds * 1000);
+    ProcSample b = sample(pid);
+    std::vector<int> after = frames_now(big);
+    long frames = 0;
+    for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];
+    std::printf("one room of %d (server at %ld threads before it): %.1f threads per participant, %ld kB RSS per "
+                "participant, %.1f frames/s per subscribed video\n",
+                big, idle_big.threads, static_cast<double>(b.threads - idle_big.threads) / big,
+                (b.rss_kb - idle_big.rss_kb) / big, static_cast<double>(frames) / seconds / (big * (big - 1)));
+    std::printf("      server threads by name: %s\n", thread_names(pid).c_str());
+    std::fflush(stdout);
   }
   return 0;
 }

@@ -28,6 +28,7 @@ enum {
   PROP_MAX_TEMPORAL_LAYER,
   PROP_TEMPORAL_LAYER,
   PROP_LAYER_BYTES,
+  PROP_CONNECTED,
 };
 
 constexpr guint kDefaultKeyframeMinIntervalMs = 500;
@@ -58,6 +59,7 @@ struct _ConveneRtpForward {
   guint64 packets_dropped;
   guint64 keyframe_requests;
   gboolean isolate;
+  gboolean connected;
   guint max_temporal_layer;
   guint64 layer_bytes[convene::rtp::TemporalLayerFilter::kTopLayer + 1];  // input, by VP8 TID
 
@@ -131,9 +133,18 @@ gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   gst_structure_get_int(s, "clock-rate", &clock_rate);
   GST_OBJECT_LOCK(self);
   gst_caps_replace(&self->input_caps, caps);
-  self->codec = codec_of(gst_structure_get_string(s, "encoding-name"));
+  // Caps come again with every new link (a tee's sticky caps when a reused
+  // slot moves to another track): the rewriter's mapping must survive them,
+  // or the subscriber's sequence numbers and timestamps jump. Only another
+  // codec starts it afresh.
+  const convene::rtp::Codec codec = codec_of(gst_structure_get_string(s, "encoding-name"));
+  const bool new_codec = codec != self->codec;
+  self->codec = codec;
   self->clock_rate = static_cast<guint>(clock_rate);
-  reset_rewriter(self);
+  if (new_codec || !self->rewriter)
+    reset_rewriter(self);
+  else
+    self->rewriter->set_clock_rate(self->clock_rate);
   GstCaps* out = output_caps(self);
   GST_OBJECT_UNLOCK(self);
   gst_event_unref(event);
@@ -184,6 +195,15 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   gst_rtp_buffer_unmap(&rtp);
 
   GST_OBJECT_LOCK(self);
+  if (!self->connected) {
+    // Nothing may be pushed yet: a webrtcbin holds a sink pad back until it
+    // is negotiated, and that push would block the publisher's thread, and
+    // with it every other subscriber of the track.
+    self->packets_dropped++;
+    GST_OBJECT_UNLOCK(self);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
   if (!self->rewriter) reset_rewriter(self);
   self->layer_bytes[vp8.tid] += gst_buffer_get_size(buffer);
   convene::rtp::OutPacket out = self->rewriter->process(in);
@@ -232,6 +252,7 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   auto* self = CONVENE_RTP_FORWARD(object);
+  bool ask_on_connect = false;
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_SSRC:
@@ -250,6 +271,16 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
     case PROP_ISOLATE: self->isolate = g_value_get_boolean(value); break;
+    case PROP_CONNECTED: {
+      const gboolean was = self->connected;
+      self->connected = g_value_get_boolean(value);
+      if (!was && self->connected) {
+        // What went before never reached the subscriber: start from a keyframe.
+        if (self->rewriter) self->rewriter->resync();
+        ask_on_connect = is_video(self->codec) && !self->muted && may_request_keyframe(self);
+      }
+      break;
+    }
     case PROP_MAX_TEMPORAL_LAYER:
       self->max_temporal_layer = g_value_get_uint(value);
       if (self->rewriter) self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
@@ -257,6 +288,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
+  if (ask_on_connect) request_keyframe_upstream(self);
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
@@ -273,6 +305,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_PACKETS_DROPPED: g_value_set_uint64(value, self->packets_dropped); break;
     case PROP_KEYFRAME_REQUESTS: g_value_set_uint64(value, self->keyframe_requests); break;
     case PROP_ISOLATE: g_value_set_boolean(value, self->isolate); break;
+    case PROP_CONNECTED: g_value_set_boolean(value, self->connected); break;
     case PROP_MAX_TEMPORAL_LAYER: g_value_set_uint(value, self->max_temporal_layer); break;
     case PROP_TEMPORAL_LAYER: g_value_set_int(value, self->rewriter ? self->rewriter->temporal_layer() : -1); break;
     case PROP_LAYER_BYTES: {
@@ -370,6 +403,13 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
                            "subscriber that goes away never stops the tee the other subscribers share",
                            TRUE, rw));
 
+  g_object_class_install_property(object_class, PROP_CONNECTED,
+      g_param_spec_boolean("connected", "Connected",
+                           "Whether the subscriber's connection is up. While FALSE every packet is dropped (the "
+                           "forwarder never pushes into a webrtcbin that could hold it back); turning TRUE starts "
+                           "video again from a keyframe, which it asks for",
+                           TRUE, rw));
+
   g_object_class_install_property(object_class, PROP_MAX_TEMPORAL_LAYER,
       g_param_spec_uint("max-temporal-layer", "Highest temporal layer",
                         "VP8 with temporal layers: forward frames up to this layer (0: the base layer only). "
@@ -419,6 +459,7 @@ static void convene_rtp_forward_init(ConveneRtpForward* self) {
   self->payload_type = -1;
   self->wait_for_keyframe = TRUE;
   self->isolate = TRUE;
+  self->connected = TRUE;
   self->max_temporal_layer = convene::rtp::TemporalLayerFilter::kTopLayer;
   self->keyframe_min_interval_ms = kDefaultKeyframeMinIntervalMs;
   self->codec = convene::rtp::Codec::Unknown;

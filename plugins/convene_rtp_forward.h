@@ -9,7 +9,9 @@
 // the bandwidth), renumbering picture ids and sequence numbers so the
 // subscriber sees no loss; answers a subscriber's keyframe
 // request (an upstream GstForceKeyUnit event) at most once per
-// keyframe-min-interval; counts what it forwards.
+// keyframe-min-interval; drops everything until its subscriber's connection
+// is up ("connected"), so it can push straight into that webrtcbin with no
+// queue (and no thread) of its own; counts what it forwards.
 //
 // Threads: chain() and the src pad's event handler run on streaming threads;
 // properties are read and written under the object lock from any thread.

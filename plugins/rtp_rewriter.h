@@ -55,6 +55,8 @@ class RtpRewriter {
   void resync() { if (needs_keyframe_) waiting_for_keyframe_ = true; }
   bool muted() const { return muted_; }
   void set_out_ssrc(uint32_t ssrc) { out_ssrc_ = ssrc; }
+  // The input's RTP clock (bridges source switches in time); 0 keeps 90 kHz.
+  void set_clock_rate(uint32_t clock_rate) { clock_rate_ = clock_rate ? clock_rate : 90000; }
   // VP8 temporal layers: the highest to forward, and the one forwarded now
   // (-1 while the stream shows none).
   void set_max_temporal_layer(uint8_t layer) { layers_.set_target(layer); }

@@ -106,6 +106,8 @@ const std::vector<KeySpec>& schema() {
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},
+      {"media", "publish_connect_timeout_sec", Type::Int, "15",
+       "Seconds a publish connection may take to connect (ICE and DTLS) before it is freed and its client told."},
       {"media", "speaker_threshold_db", Type::Double, "-50", "Audio level (dBov) under which nobody is speaking."},
       // [smtp]
       {"smtp", "url", Type::String, "", "smtp://host:587 or smtps://host:465; empty turns e-mail off."},

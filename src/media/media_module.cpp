@@ -118,7 +118,8 @@ void MediaModule::handle(const signaling::PeerInfo& peer, const std::string& typ
   if (it == rooms_.end()) throw Refusal("not_in_room", "you are not in this room's call");
   MediaRoom& room = *it->second;
   if (type == "publish-offer") {
-    room.publish_offer(peer.peer_id, json::require_string(message, "sdp"), sources_of(message));
+    room.publish_offer(peer.peer_id, json::require_string(message, "sdp"), sources_of(message),
+                       json::optional_string(message, "requestId").value_or(""));
   } else if (type == "subscribe-answer") {
     room.subscribe_answer(peer.peer_id, json::require_string(message, "sdp"));
   } else if (type == "sfu-candidate") {

@@ -24,6 +24,14 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
       speakers_(settings.speaker_threshold_db) {
   pipeline_ = gst_pipeline_new(("room-" + room_id_).c_str());
   gst_object_ref_sink(pipeline_);
+  // Started before anything points at `this`: a constructor that throws runs
+  // no destructor, so nothing may be left behind (the bus keeps what is
+  // posted meanwhile for the watch added below).
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+    throw std::runtime_error("the room's pipeline would not start");
+  }
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
   bus_watch_ = gst_bus_add_watch(
       bus,
@@ -32,8 +40,6 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
         return G_SOURCE_CONTINUE;
       },
       this);
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    throw std::runtime_error("the room's pipeline would not start");
   GST_INFO("media for room %s started", room_id_.c_str());
 }
 
@@ -148,7 +154,7 @@ void MediaRoom::refresh_subscriptions(const std::string& leaving) {
 }
 
 void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp,
-                              const std::map<std::string, std::string>& sources) {
+                              const std::map<std::string, std::string>& sources, const std::string& request_id) {
   Participant* p = participant(peer_id);
   if (!p) throw Refusal("not_in_room", "join the room before publishing");
   if (!p->peer.may_publish()) throw Refusal("forbidden", "viewers cannot publish");
@@ -158,7 +164,28 @@ void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp
     throw Refusal("invalid_sdp", std::string("publish-offer: ") + e.what());
   }
   if (!p->publisher) p->publisher = std::make_unique<Publisher>(*this, peer_id);
-  p->publisher->offer(sdp, sources);
+  p->publisher->offer(sdp, sources, request_id);
+}
+
+void MediaRoom::publisher_not_connected(const std::string& peer_id, const std::string& request_id) {
+  Participant* p = participant(peer_id);
+  if (!p || !p->publisher) return;
+  GST_WARNING("room %s: %s's publish connection did not connect within %d s; freeing it", room_id_.c_str(),
+              peer_id.c_str(), settings_.publish_connect_timeout_sec);
+  // As when the peer leaves: its streams stop first, then every subscriber lets go of them.
+  p->publisher->stop();
+  std::vector<std::string> gone;
+  for (const auto& [id, pub] : publications_)
+    if (pub->info().peer_id == peer_id) gone.push_back(id);
+  for (const auto& id : gone) remove_publication(id, true, false);
+  p->publisher.reset();
+  refresh_subscriptions();
+  json::Object message;
+  message.set("type", "error")
+      .set("code", "connect_timeout")
+      .set("message", "publish-offer: the publish connection did not connect in time (ICE/DTLS); offer again");
+  if (!request_id.empty()) message.set("requestId", request_id);
+  send_to_peer(peer_id, std::move(message));
 }
 
 void MediaRoom::subscribe_answer(const std::string& peer_id, const std::string& sdp) {

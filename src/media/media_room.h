@@ -60,13 +60,17 @@ class MediaRoom final : public RoomMedia {
   Participant* participant(const std::string& peer_id);
 
   // --- Messages from a peer (throw signaling::Refusal on bad input)
-  void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources);
+  void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources,
+                     const std::string& request_id = "");
   void subscribe_answer(const std::string& peer_id, const std::string& sdp);
   void remote_candidate(const std::string& peer_id, bool publish_pc, unsigned mline, const std::string& candidate);
   void set_muted(const std::string& peer_id, const std::string& source, bool muted);
 
   // --- From the publish connections
   void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name);
+  // The peer's publish connection did not connect in time: it is freed (with
+  // whatever it published) and the peer gets an error naming its offer.
+  void publisher_not_connected(const std::string& peer_id, const std::string& request_id);
   // tee_stopped: its publisher is gone and nothing flows, so unlink at once.
   void remove_publication(const std::string& track_id, bool tee_stopped, bool refresh = true);
   Publication* publication(const std::string& track_id);

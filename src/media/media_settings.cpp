@@ -15,6 +15,7 @@ MediaSettings MediaSettings::from(const config::Config& config) {
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
   s.video_codec = codec;
   s.answer_timeout_sec = static_cast<int>(config.get_int("media", "answer_timeout_sec"));
+  s.publish_connect_timeout_sec = static_cast<int>(config.get_int("media", "publish_connect_timeout_sec"));
   s.speaker_threshold_db = config.get_double("media", "speaker_threshold_db");
   return s;
 }

@@ -24,6 +24,8 @@ struct MediaSettings {
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;
+  // Seconds a publish connection may take to connect before it is freed (its client is told).
+  int publish_connect_timeout_sec = 15;
   // Active speaker: loudness below this (dBov) is silence.
   double speaker_threshold_db = -50;
 

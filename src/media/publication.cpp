@@ -1,5 +1,7 @@
 #include "media/publication.h"
 
+#include <gst/video/video-event.h>
+
 #include "keyframe_request.h"
 
 #include "media/pad_util.h"
@@ -25,6 +27,36 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
       },
       new std::shared_ptr<std::atomic<uint64_t>>(counter_),
       [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
+  if (info_.kind == "video") {
+    // Every keyframe request leaves through the tee's sink pad, whoever made
+    // it: the tee passes its subscribers' on, request_keyframe() pushes its own.
+    gst_pad_add_probe(
+        tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+          KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
+          std::lock_guard<std::mutex> lock(gate.mutex);
+          return gate.limiter.request(g_get_monotonic_time() / 1000) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        },
+        new std::shared_ptr<KeyframeGate>(keyframes_),
+        [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
+    // A combined request still owed goes out once its interval is over,
+    // from the publisher's own thread as its packets pass (no timer).
+    gst_pad_add_probe(
+        tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
+          KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
+          bool due;
+          {
+            std::lock_guard<std::mutex> lock(gate.mutex);
+            due = gate.limiter.retry_due(g_get_monotonic_time() / 1000);
+          }
+          if (due) gst_pad_push_event(pad, convene_keyframe_request_new());  // passes the probe above
+          return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<KeyframeGate>(keyframes_),
+        [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
+  }
   if (info_.kind != "audio" || g_ascii_strcasecmp(encoding_name_.c_str(), "OPUS") != 0) return;
   // Loudness for active-speaker detection, from decoded audio: every client
   // gets it, whether or not it sends the RFC 6464 level extension. Leaky, so
@@ -79,7 +111,17 @@ void Publication::release_pad(GstPad* pad) {
 void Publication::request_keyframe() {
   if (info_.kind != "video") return;
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee_, "sink");
-  gst_pad_push_event(sink, convene_keyframe_request_new());
+  gst_pad_push_event(sink, convene_keyframe_request_new());  // through the limiter's probe
+}
+
+uint64_t Publication::keyframe_requests_sent() const {
+  std::lock_guard<std::mutex> lock(keyframes_->mutex);
+  return keyframes_->limiter.sent();
+}
+
+uint64_t Publication::keyframe_requests_combined() const {
+  std::lock_guard<std::mutex> lock(keyframes_->mutex);
+  return keyframes_->limiter.combined();
 }
 
 }  // namespace convene::media

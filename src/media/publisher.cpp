@@ -1,5 +1,7 @@
 #include "media/publisher.h"
 
+#include <algorithm>
+
 #include "media/media_room.h"
 #include "media/pad_util.h"
 #include "util/log.h"
@@ -32,6 +34,10 @@ Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_i
                         }),
                         caps, [](gpointer c, GClosure*) { gst_caps_unref(static_cast<GstCaps*>(c)); },
                         static_cast<GConnectFlags>(0));
+  endpoint_->on_connected([this] {
+    connected_ = true;
+    connect_timer_.reset();
+  });
   g_signal_connect_data(w, "pad-added", G_CALLBACK(on_pad_added), new std::weak_ptr<Publisher*>(handle_.weak()),
                         [](gpointer d, GClosure*) { delete static_cast<std::weak_ptr<Publisher*>*>(d); },
                         static_cast<GConnectFlags>(0));
@@ -115,19 +121,22 @@ void Publisher::incoming_stream(const std::string& mid, GstElement* tee, const s
   sync_publications();
 }
 
-void Publisher::offer(const std::string& sdp, const std::map<std::string, std::string>& sources) {
+void Publisher::offer(const std::string& sdp, const std::map<std::string, std::string>& sources,
+                      const std::string& request_id) {
   if (answering_)
     throw signaling::Refusal("offer_in_progress", "the previous publish-offer is still being answered");
   sources_ = sources;
   answering_ = true;
-  endpoint_->answer(sdp, [this](const std::string& answer, const std::string& error) {
+  last_request_id_ = request_id;
+  if (!connected_ && !connect_timer_) start_connect_timer();
+  endpoint_->answer(sdp, [this, request_id](const std::string& answer, const std::string& error) {
     answering_ = false;
     if (!error.empty()) {
       GST_WARNING("publish offer of %s refused: %s", peer_id_.c_str(), error.c_str());
-      room_.send_to_peer(peer_id_, std::move(json::Object()
-                                                 .set("type", "error")
-                                                 .set("code", "invalid_sdp")
-                                                 .set("message", "publish-offer: " + error)));
+      json::Object message;
+      message.set("type", "error").set("code", "invalid_sdp").set("message", "publish-offer: " + error);
+      if (!request_id.empty()) message.set("requestId", request_id);
+      room_.send_to_peer(peer_id_, std::move(message));
       return;
     }
     room_.send_to_peer(peer_id_, std::move(json::Object().set("type", "publish-answer").set("sdp", answer)));
@@ -135,6 +144,33 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, std::s
   });
   // Tracks the new offer no longer lists stop at once.
   sync_publications();
+}
+
+// A connection that never comes up (no usable candidate, DTLS never
+// finishing) would otherwise hold its webrtcbin, ports and threads for as
+// long as the peer stays in the room, with the client none the wiser.
+void Publisher::start_connect_timer() {
+  guint seconds = static_cast<guint>(std::max(1, room_.settings().publish_connect_timeout_sec));
+  auto* weak = new std::weak_ptr<Publisher*>(handle_.weak());
+  GSource* timer = g_timeout_source_new_seconds(seconds);
+  g_source_set_callback(
+      timer,
+      [](gpointer data) -> gboolean {
+        if (auto alive = static_cast<std::weak_ptr<Publisher*>*>(data)->lock()) {
+          Publisher& self = **alive;
+          g_source_unref(self.connect_timer_.release());  // the source ends by returning REMOVE
+          if (!self.connected_) {
+            // Frees this publisher: nothing of `self` is touched after.
+            MediaRoom& room = self.room_;
+            std::string peer_id = self.peer_id_, request_id = self.last_request_id_;
+            room.publisher_not_connected(peer_id, request_id);
+          }
+        }
+        return G_SOURCE_REMOVE;
+      },
+      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Publisher*>*>(data); });
+  g_source_attach(timer, g_main_context_default());
+  connect_timer_.reset(timer);
 }
 
 void Publisher::sync_publications() {

@@ -3,6 +3,10 @@
 // a Publication of the room. Adding or stopping a track (screen share) is a
 // new offer on the same connection; a mid no longer listed is unpublished.
 //
+// A connection that has not connected (ICE + DTLS) within [media]
+// publish_connect_timeout_sec of its offer is given up: the room frees it
+// and tells the client, who may offer again.
+//
 // Threads: main loop, except on_pad_added, which runs on the streaming thread
 // that announced the pad: it links the pad to a new tee at once (an unlinked
 // webrtcbin pad would stop the stream with not-linked) and posts the rest.
@@ -17,6 +21,7 @@
 
 #include "media/main_thread.h"
 #include "media/webrtc_endpoint.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -33,7 +38,9 @@ class Publisher {
   Publisher& operator=(const Publisher&) = delete;
 
   // A publish-offer: `sources` maps each mid the client sends on to camera/microphone/screen.
-  void offer(const std::string& sdp, const std::map<std::string, std::string>& sources);
+  // `request_id` (may be empty) goes back with any error about this offer.
+  void offer(const std::string& sdp, const std::map<std::string, std::string>& sources,
+             const std::string& request_id = "");
   void add_remote_candidate(unsigned mline, const std::string& candidate);
   // Track ids of what this publisher has published now.
   std::vector<std::string> published() const;
@@ -49,6 +56,7 @@ class Publisher {
   // Publishes every listed mid that has a stream, unpublishes the rest.
   void sync_publications();
   std::string track_id(const std::string& mid) const { return peer_id_ + "/" + mid; }
+  void start_connect_timer();
 
   MediaRoom& room_;
   std::string peer_id_;
@@ -58,6 +66,9 @@ class Publisher {
   std::map<std::string, bool> published_;       // mids published in the room
   std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)
   bool answering_ = false;
+  bool connected_ = false;
+  GSourcePtr connect_timer_;      // runs from the first offer until connected
+  std::string last_request_id_;  // of the latest publish-offer
   MainThreadHandle<Publisher> handle_{this};
 };
 

@@ -81,20 +81,38 @@ std::string with_remb_feedback(const std::string& sdp) {
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
                                                room_.trickle_to(peer_id_, "subscribe"));
-  // What was forwarded before DTLS finished never reached the subscriber
-  // (SRTP drops it), and with it the keyframe: start each video again from one.
+  // webrtcbin's RTP nicesink syncs to the clock; the forwarders push into it
+  // on the publishers' threads, which must never wait there (a sink left in
+  // PAUSED would hold them, and every other subscriber, for good). An SFU
+  // sends each packet as it comes.
+  g_signal_connect(endpoint_->element(), "deep-element-added",
+                   G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+                     GstElementFactory* factory = gst_element_get_factory(element);
+                     if (factory && !g_strcmp0(GST_OBJECT_NAME(factory), "nicesink"))
+                       g_object_set(element, "sync", FALSE, nullptr);
+                   }),
+                   nullptr);
   endpoint_->on_connected([this] {
     GST_DEBUG("%s's subscribe connection is up", peer_id_.c_str());
-    for (auto& slot : slots_)
-      if (!slot->linked_track_id.empty()) g_signal_emit_by_name(slot->forward, "resync");
+    // What was forwarded before DTLS finished would never have reached the
+    // subscriber (SRTP drops it): each forwarder starts now, video from a
+    // keyframe it asks for.
+    const bool again = connected_;  // back after a disconnection: the picture was lost too
+    connected_ = true;
+    for (auto& slot : slots_) {
+      if (again && !slot->linked_track_id.empty())
+        g_signal_emit_by_name(slot->forward, "resync");
+      else
+        g_object_set(slot->forward, "connected", TRUE, nullptr);
+    }
   });
   start_quality_timer();
 }
 
 Subscriber::~Subscriber() {
   // Off the publishers' tees first, while every branch still accepts data;
-  // then webrtcbin, so a queue blocked pushing into a not yet negotiated pad
-  // returns; then the branches.
+  // then webrtcbin (a push racing it returns FLUSHING, which the forwarder
+  // keeps from the tee); then the forwarders.
   for (auto& slot : slots_) {
     if (slot->tee_pad) {
       if (Publication* p = room_.publication(slot->linked_track_id)) release_tee_pad(p->tee(), slot->tee_pad);
@@ -104,9 +122,7 @@ Subscriber::~Subscriber() {
   }
   endpoint_->stop();
   for (auto& slot : slots_) {
-    remove_from_bin(slot->queue);
     remove_from_bin(slot->forward);
-    gst_object_unref(slot->queue);
     gst_object_unref(slot->forward);
     gst_object_unref(slot->webrtc_pad);
   }
@@ -130,36 +146,31 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
                "do-nack", slot->kind == "video", nullptr);
 
-  // Leaky: a subscriber that is slow, or whose pad webrtcbin still holds
-  // back during a negotiation, loses its own packets instead of holding back
-  // the publisher. It drops the newest ("upstream"): the keyframe the
-  // forwarder started with stays at the head, and the gap after it is a loss
-  // the subscriber sees and answers with NACK or PLI.
-  slot->queue = gst_element_factory_make("queue", nullptr);
-  g_object_set(slot->queue, "leaky", 1 /* upstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
-               "max-size-time", static_cast<guint64>(500 * GST_MSECOND), nullptr);
   slot->forward = gst_element_factory_make("convenertpforward", nullptr);
   if (!slot->forward) throw std::runtime_error("convenertpforward is not registered");
-  g_object_set(slot->forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), nullptr);
-  gst_object_ref(slot->queue);
+  // Not connected until the subscriber's connection is: the forwarder drops
+  // until then instead of pushing into a webrtcbin that may hold it back.
+  g_object_set(slot->forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), "connected",
+               connected_, nullptr);
   gst_object_ref(slot->forward);
-  // tee → forwarder → queue → webrtcbin: the forwarder runs on the
-  // publisher's streaming thread (a header rewrite) and never passes a
-  // subscriber's flow error back to the shared tee ("isolate"); the queue
-  // decouples this subscriber's sending.
-  gst_bin_add_many(room_.bin(), slot->queue, slot->forward, nullptr);
-  gst_element_link(slot->forward, slot->queue);
-  g_autoptr(GstPad) qsrc = gst_element_get_static_pad(slot->queue, "src");
-  gst_pad_link(qsrc, slot->webrtc_pad);
+  // tee → forwarder → webrtcbin, with no queue and so no thread per slot:
+  // the forwarder runs on the publisher's streaming thread (a header
+  // rewrite, then webrtcbin's send path: SRTP and a non-blocking UDP send),
+  // never passes a subscriber's flow error back to the shared tee
+  // ("isolate"), and pushes only once this connection is up and the slot
+  // negotiated, so nothing can block that thread.
+  gst_bin_add(room_.bin(), slot->forward);
+  g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
+  gst_pad_link(fsrc, slot->webrtc_pad);
   // Forwarding latency: a packet's PTS is when webrtcbin's jitter buffer let
   // it out (running time); this is when it leaves for the subscriber.
   gst_pad_add_probe(
-      qsrc, GST_PAD_PROBE_TYPE_BUFFER,
+      fsrc, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
         GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
         if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
-        g_autoptr(GstElement) queue = gst_pad_get_parent_element(pad);
-        GstClockTime now = queue ? gst_element_get_current_running_time(queue) : GST_CLOCK_TIME_NONE;
+        g_autoptr(GstElement) forward = gst_pad_get_parent_element(pad);
+        GstClockTime now = forward ? gst_element_get_current_running_time(forward) : GST_CLOCK_TIME_NONE;
         if (GST_CLOCK_TIME_IS_VALID(now))
           (*static_cast<std::shared_ptr<LatencyHistogram>*>(data))
               ->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
@@ -167,7 +178,6 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
       },
       new std::shared_ptr<LatencyHistogram>(room_.latency()),
       [](gpointer data) { delete static_cast<std::shared_ptr<LatencyHistogram>*>(data); });
-  gst_element_sync_state_with_parent(slot->queue);
   gst_element_sync_state_with_parent(slot->forward);
   slots_.push_back(std::move(slot));
   return *slots_.back();
@@ -408,22 +418,33 @@ void Subscriber::answer(const std::string& sdp) {
 }
 
 // Feeds every slot from the tee of the track it was assigned, now that the
-// subscriber has agreed to receive it (linking earlier would only fill the
-// queue while webrtcbin holds the pad back).
+// subscriber has agreed to receive it (before that, webrtcbin holds the pad
+// back).
 void Subscriber::link_assigned() {
   bool retry = false;
   for (auto& slot : slots_) {
     if (slot->track_id.empty() || slot->linked_track_id == slot->track_id) continue;
     unlink(*slot, false);
-    g_autoptr(GstPad) qsink = gst_element_get_static_pad(slot->forward, "sink");
-    if (gst_pad_is_linked(qsink)) {  // the previous track's unlink is still on its way
+    g_autoptr(GstPad) fsink = gst_element_get_static_pad(slot->forward, "sink");
+    if (gst_pad_is_linked(fsink)) {  // the previous track's unlink is still on its way
       retry = true;
       continue;
     }
     Publication* p = room_.publication(slot->track_id);
     if (!p) continue;
+    // webrtcbin lets a sink pad through only once its transceiver sends: a
+    // slot the answer refused (rejected or inactive m-line) would hold the
+    // forwarder, and the publisher's thread with it, for good.
+    GstWebRTCRTPTransceiverDirection direction = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+    g_object_get(slot->transceiver.get(), "current-direction", &direction, nullptr);
+    if (direction != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY &&
+        direction != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV) {
+      GST_WARNING("%s's answer does not receive %s (direction %d): not forwarded", peer_id_.c_str(),
+                  slot->track_id.c_str(), static_cast<int>(direction));
+      continue;
+    }
     slot->tee_pad = p->request_pad();
-    if (gst_pad_link(slot->tee_pad, qsink) != GST_PAD_LINK_OK) {
+    if (gst_pad_link(slot->tee_pad, fsink) != GST_PAD_LINK_OK) {
       GST_WARNING("could not link %s to %s's slot", slot->track_id.c_str(), peer_id_.c_str());
       release_tee_pad(p->tee(), slot->tee_pad);
       gst_object_unref(slot->tee_pad);

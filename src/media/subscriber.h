@@ -1,7 +1,8 @@
 // A participant's subscribe connection: the server offers (send-only) every
 // track the participant should receive and renegotiates whenever that set
 // changes. Each track rides a slot: a transceiver with its own m-line and
-// SSRC, fed by convenertpforward ! queue from the publication's tee. A slot
+// SSRC, fed by a convenertpforward straight from the publication's tee (no
+// queue: no thread per slot, so threads grow with the room, not its square). A slot
 // whose track went away goes quiet and is reused by the next track of
 // the same kind, so the SDP does not grow with every join and leave; the
 // forwarder keeps the outgoing stream continuous across the switch.
@@ -10,8 +11,9 @@
 // (loss per stream; a REMB estimate, shown only) and sets each video slot's
 // highest VP8 temporal layer (see layer_policy.h).
 //
-// Threads: main loop only. The forwarders and queues run on streaming
-// threads of their own; tee pads are unlinked under idle probes.
+// Threads: main loop only. The forwarders run on the publishers' streaming
+// threads (each track's tee pushes through all of its subscribers' forwarders
+// into their webrtcbins); tee pads are unlinked under idle probes.
 #pragma once
 
 #include <gst/gst.h>
@@ -67,8 +69,7 @@ class Subscriber {
     unsigned ssrc = 0;
     GstPad* webrtc_pad = nullptr;  // our reference to webrtcbin's sink pad
     GObjectPtr<GstWebRTCRTPTransceiver> transceiver;
-    GstElement* queue = nullptr;    // our references; both in the pipeline
-    GstElement* forward = nullptr;
+    GstElement* forward = nullptr;  // our reference; in the pipeline
     std::string track_id;          // what the slot should carry ("" = inactive)
     std::string peer_id, source;   // of that track, for subscribe-offer
     std::string linked_track_id;   // what tee_pad feeds it from
@@ -91,6 +92,7 @@ class Subscriber {
   std::string peer_id_;
   std::unique_ptr<WebRtcEndpoint> endpoint_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  bool connected_ = false;        // the connection has been up (forwarders may push)
   bool offer_in_flight_ = false;  // a subscribe-offer waits for its answer
   bool renegotiate_ = false;      // the set changed meanwhile
   uint64_t version_ = 1;          // bumped by every change of the slots

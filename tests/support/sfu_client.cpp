@@ -262,8 +262,15 @@ void SfuClient::offer_publish() {
                             const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
                             tracks.add(std::move(json::Object().set("mid", mid ? mid : "").set("source", order[i])));
                           }
+                          std::string request_id;
+                          {
+                            std::lock_guard<std::mutex> lock(mutex_);
+                            request_id = "publish-" + std::to_string(++publish_offers_);
+                            last_publish_request_id_ = request_id;
+                          }
                           queue_send(std::move(json::Object()
                                                    .set("type", "publish-offer")
+                                                   .set("requestId", request_id)
                                                    .set("sdp", sdp_text(offer))
                                                    .set("tracks", std::move(tracks))));
                           gst_webrtc_session_description_free(offer);

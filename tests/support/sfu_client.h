@@ -73,6 +73,11 @@ class SfuClient {
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }
+  // The requestId the latest publish-offer carried ("" before the first).
+  std::string last_publish_request_id() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_publish_request_id_;
+  }
   // Every ICE candidate the server sent, in order.
   const std::vector<std::string>& server_candidates() const { return server_candidates_; }
   // Peers with a track in the latest subscribe-offer.
@@ -125,6 +130,8 @@ class SfuClient {
 
   mutable std::mutex mutex_;  // guards what webrtcbin's threads share with the test thread
   std::vector<std::string> outbox_;
+  int publish_offers_ = 0;
+  std::string last_publish_request_id_;
   std::map<std::string, std::unique_ptr<Counter>> counters_;  // by mid
   std::map<std::string, TrackRef> tracks_;                     // by mid, from the latest subscribe-offer
   std::atomic<gint64> answered_us_{0};

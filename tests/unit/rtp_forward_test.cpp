@@ -231,3 +231,113 @@ TEST(RtpForward, TemporalLayersAreForwardedUpToTheLimit) {
   EXPECT_EQ(base.layer_seen, 0);
   EXPECT_EQ(all.layer_seen, 2);
 }
+
+// A reused subscriber slot: its forwarder is unlinked from one track's tee
+// and linked to another's, whose sticky caps (same codec, another SSRC)
+// reach the forwarder with the next buffer. The subscriber must see one
+// continuous stream: the next sequence number, a timestamp a little later.
+namespace {
+
+// Gives a tee a stream of its own, as a publisher's webrtcbin pad would:
+// stream-start, caps and segment stay sticky on its sink pad.
+void start_stream(GstElement* tee, const char* id, const std::string& caps) {
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_send_event(sink, gst_event_new_stream_start(id));
+  g_autoptr(GstCaps) c = gst_caps_from_string(caps.c_str());
+  gst_pad_send_event(sink, gst_event_new_caps(c));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_pad_send_event(sink, gst_event_new_segment(&segment));
+}
+
+GstFlowReturn chain_into(GstElement* tee, GstBuffer* buffer) {
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  return gst_pad_chain(sink, buffer);
+}
+
+}  // namespace
+
+TEST(RtpForward, RelinkedToAnotherTeeWithStickyCapsStaysContinuous) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  GstElement* pipeline = gst_pipeline_new(nullptr);
+  GstElement* tee1 = gst_element_factory_make("tee", "track-1");
+  GstElement* tee2 = gst_element_factory_make("tee", "track-2");
+  GstElement* fwd = gst_element_factory_make("convenertpforward", nullptr);
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(tee1, "allow-not-linked", TRUE, nullptr);
+  g_object_set(tee2, "allow-not-linked", TRUE, nullptr);
+  g_object_set(fwd, "ssrc", 0x1234u, nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline), tee1, tee2, fwd, sink, nullptr);
+  ASSERT_TRUE(gst_element_link(fwd, sink));
+  std::vector<Header> out;
+  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+    static_cast<std::vector<Header>*>(d)->push_back(header_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info))));
+    return GST_PAD_PROBE_OK;
+  }, &out, nullptr);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  start_stream(tee1, "track-1", std::string(kVp8Caps) + ",ssrc=(uint)111");
+  start_stream(tee2, "track-2", std::string(kVp8Caps) + ",ssrc=(uint)222");
+  g_autoptr(GstPad) fwd_sink = gst_element_get_static_pad(fwd, "sink");
+
+  GstPad* from1 = gst_element_request_pad_simple(tee1, "src_%u");
+  ASSERT_EQ(gst_pad_link(from1, fwd_sink), GST_PAD_LINK_OK);
+  EXPECT_EQ(chain_into(tee1, rtp(111, 100, 4000, kKey)), GST_FLOW_OK);
+  EXPECT_EQ(chain_into(tee1, rtp(111, 101, 7000, kDelta)), GST_FLOW_OK);
+  ASSERT_EQ(out.size(), 2u);
+
+  // The slot moves to track 2 (nothing flows meanwhile, so unlink at once).
+  gst_pad_unlink(from1, fwd_sink);
+  gst_element_release_request_pad(tee1, from1);
+  gst_object_unref(from1);
+  GstPad* from2 = gst_element_request_pad_simple(tee2, "src_%u");
+  ASSERT_EQ(gst_pad_link(from2, fwd_sink), GST_PAD_LINK_OK);
+  EXPECT_EQ(chain_into(tee2, rtp(222, 5000, 777777, kKey)), GST_FLOW_OK);
+  EXPECT_EQ(chain_into(tee2, rtp(222, 5001, 780777, kDelta)), GST_FLOW_OK);
+  ASSERT_EQ(out.size(), 4u) << "track 2's keyframe and the frame after it are forwarded";
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(fwd_sink);
+  guint in_ssrc = 0;
+  gst_structure_get_uint(gst_caps_get_structure(caps, 0), "ssrc", &in_ssrc);
+  EXPECT_EQ(in_ssrc, 222u) << "the second tee's sticky caps reached the forwarder";
+
+  for (const Header& h : out) EXPECT_EQ(h.ssrc, 0x1234u);
+  EXPECT_EQ(static_cast<uint16_t>(out[2].seq - out[1].seq), 1) << "seq " << out[1].seq << " -> " << out[2].seq;
+  EXPECT_EQ(static_cast<uint16_t>(out[3].seq - out[2].seq), 1);
+  const uint32_t step = out[2].ts - out[1].ts;
+  EXPECT_GT(step, 0u) << "ts " << out[1].ts << " -> " << out[2].ts;
+  EXPECT_LT(step, 90000u) << "ts " << out[1].ts << " -> " << out[2].ts << ": at most the second that passed";
+  EXPECT_EQ(out[3].ts - out[2].ts, 3000u);
+
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_pad_unlink(from2, fwd_sink);
+  gst_element_release_request_pad(tee2, from2);
+  gst_object_unref(from2);
+  gst_object_unref(pipeline);
+}
+
+// Until its subscriber's connection is up the forwarder pushes nothing (a
+// webrtcbin could hold the push, and the publisher's thread with it); once
+// connected, video starts from a keyframe it asks for.
+TEST(RtpForward, DropsUntilConnectedThenStartsFromAKeyframe) {
+  auto h = make_harness(kVp8Caps);
+  g_object_set(h->element, "connected", FALSE, nullptr);
+  gst_harness_push(h.get(), rtp(1, 1, 0, kKey));
+  gst_harness_push(h.get(), rtp(1, 2, 3000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u) << "nothing goes out before the connection is up";
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) gst_event_unref(e);
+
+  g_object_set(h->element, "connected", TRUE, nullptr);
+  guint asked = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) {
+    asked += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(asked, 1u) << "connecting asks for a keyframe";
+  gst_harness_push(h.get(), rtp(1, 3, 6000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u) << "video waits for that keyframe";
+  gst_harness_push(h.get(), rtp(1, 4, 9000, kKey));
+  gst_harness_push(h.get(), rtp(1, 5, 12000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 2u);
+}

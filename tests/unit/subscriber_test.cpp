@@ -1,0 +1,252 @@
+// The subscribe side's negotiation, in process and without network: a real
+// MediaRoom whose publications are bare tees, and the subscriber's answers
+// made by a local webrtcbin. Nothing connects (no candidate is exchanged),
+// so what is tested is the state machine: offers, answers, slots and their
+// reuse, renegotiation and the answer timeout.
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "convene_rtp_forward.h"
+#include "media/media_room.h"
+#include "media/subscriber.h"
+
+namespace convene::media {
+namespace {
+
+class FakeOwner : public MediaRoomOwner {
+ public:
+  struct Sent {
+    std::string peer_id;
+    JsonNodePtr message;
+  };
+  void send_to_peer(const std::string&, const std::string& peer_id, json::Object&& message) override {
+    JsonNode* node = json_node_new(JSON_NODE_OBJECT);
+    json_node_set_object(node, message.get());
+    sent.push_back({peer_id, JsonNodePtr(node)});
+  }
+  void broadcast(const std::string&, json::Object&&) override {}
+  RoomMediaListener& listeners() override { return listener; }
+
+  // Messages of `type` sent to `peer_id`, oldest first.
+  std::vector<JsonObject*> of_type(const std::string& peer_id, const std::string& type) {
+    std::vector<JsonObject*> out;
+    for (auto& s : sent) {
+      JsonObject* o = json_node_get_object(s.message.get());
+      if (s.peer_id == peer_id && !g_strcmp0(json_object_get_string_member_with_default(o, "type", ""), type.c_str()))
+        out.push_back(o);
+    }
+    return out;
+  }
+  std::vector<Sent> sent;
+  RoomMediaListener listener;
+};
+
+// Iterates the default main context (where webrtcbin's results are posted) until `done` or the timeout.
+bool loop_until(int timeout_ms, const std::function<bool()>& done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+    if (done()) return true;
+    g_usleep(2000);
+  }
+  return false;
+}
+
+signaling::PeerInfo peer(const std::string& id) {
+  signaling::PeerInfo p;
+  p.room_id = "room";
+  p.peer_id = id;
+  p.user_id = "u-" + id;
+  p.username = id;
+  p.role = "PARTICIPANT";
+  return p;
+}
+
+size_t media_count(const std::string& sdp) {
+  GstSDPMessage* msg = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return 0;
+  size_t n = gst_sdp_message_medias_len(msg);
+  gst_sdp_message_free(msg);
+  return n;
+}
+
+// A subscriber's browser, reduced to the SDP it answers with.
+class AnsweringClient {
+ public:
+  AnsweringClient() {
+    pipeline_ = gst_pipeline_new(nullptr);
+    webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+    GstWebRTCICE* ice = nullptr;
+    g_object_get(webrtc_, "ice-agent", &ice, nullptr);
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+    gst_object_unref(ice);
+    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+    gst_bin_add(GST_BIN(pipeline_), webrtc_);
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~AnsweringClient() {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+  // set-remote-description(offer) → create-answer → set-local-description; the answer's text.
+  std::string answer(const std::string& offer) {
+    GstSDPMessage* msg = nullptr;
+    gst_sdp_message_new_from_text(offer.c_str(), &msg);
+    GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
+    GstPromise* p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
+    gst_promise_wait(p);
+    gst_promise_unref(p);
+    gst_webrtc_session_description_free(desc);
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, p);
+    if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) return "";
+    GstWebRTCSessionDescription* answer = nullptr;
+    gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+    gst_promise_unref(p);
+    if (!answer) return "";
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "set-local-description", answer, p);
+    gst_promise_wait(p);
+    gst_promise_unref(p);
+    g_autofree char* text = gst_sdp_message_as_text(answer->sdp);
+    gst_webrtc_session_description_free(answer);
+    return text;
+  }
+
+ private:
+  GstElement* pipeline_;
+  GstElement* webrtc_;
+};
+
+class SubscriberNegotiation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(convene_rtp_forward_register(nullptr));
+    settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
+    settings_.answer_timeout_sec = 1;
+    room_ = std::make_unique<MediaRoom>("room", settings_, owner_);
+    room_->add_participant(peer("alice"));
+    room_->add_participant(peer("bob"));
+  }
+  void TearDown() override {
+    room_.reset();
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+  }
+  // A track of alice's: a bare tee standing in for her webrtcbin's stream.
+  void publish(const std::string& mid, const std::string& kind) {
+    GstElement* tee = gst_element_factory_make("tee", nullptr);
+    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+    gst_bin_add(room_->bin(), tee);
+    gst_element_sync_state_with_parent(tee);
+    TrackInfo t;
+    t.id = "alice/" + mid;
+    t.room_id = "room";
+    t.peer_id = "alice";
+    t.kind = kind;
+    t.source = kind == "audio" ? "microphone" : "camera";
+    room_->add_publication(t, tee, kind == "audio" ? "OPUS" : "VP8");
+  }
+  std::vector<JsonObject*> offers() { return owner_.of_type("bob", "subscribe-offer"); }
+  bool offers_reach(size_t n) {
+    return loop_until(5000, [&] { return offers().size() >= n; });
+  }
+  static std::string sdp_of(JsonObject* offer) { return json_object_get_string_member(offer, "sdp"); }
+  static std::vector<std::string> tracks_of(JsonObject* offer) {
+    std::vector<std::string> out;
+    JsonArray* tracks = json_object_get_array_member(offer, "tracks");
+    for (guint i = 0; i < json_array_get_length(tracks); ++i) {
+      JsonObject* t = json_array_get_object_element(tracks, i);
+      out.push_back(std::string(json_object_get_string_member(t, "mid")) + ":" +
+                    json_object_get_string_member(t, "peerId") + "/" + json_object_get_string_member(t, "source"));
+    }
+    return out;
+  }
+  const Subscriber* bob() {
+    for (const Subscriber* s : room_->subscribers())
+      if (s->peer_id() == "bob") return s;
+    return nullptr;
+  }
+
+  MediaSettings settings_;
+  FakeOwner owner_;
+  std::unique_ptr<MediaRoom> room_;
+  AnsweringClient client_;
+};
+
+TEST_F(SubscriberNegotiation, OffersWhatThereIsAndLinksItOnceAnswered) {
+  EXPECT_THROW(room_->subscribe_answer("bob", "v=0"), signaling::Refusal) << "nothing to answer yet";
+  publish("0", "audio");
+  publish("1", "video");
+  ASSERT_TRUE(offers_reach(1));
+  JsonObject* offer = offers()[0];
+  EXPECT_EQ(media_count(sdp_of(offer)), 2u);
+  ASSERT_EQ(tracks_of(offer).size(), 2u);
+  EXPECT_TRUE(owner_.of_type("alice", "subscribe-offer").empty()) << "alice is not offered her own tracks";
+  ASSERT_NE(bob(), nullptr);
+  EXPECT_EQ(bob()->active_tracks(), 0u) << "nothing flows before the answer";
+
+  std::string answer = client_.answer(sdp_of(offer));
+  ASSERT_FALSE(answer.empty());
+  room_->subscribe_answer("bob", answer);
+  EXPECT_TRUE(loop_until(5000, [&] { return bob()->active_tracks() == 2; })) << "both slots are fed once answered";
+  EXPECT_THROW(room_->subscribe_answer("bob", answer), signaling::Refusal) << "an answer with no offer waiting";
+  EXPECT_TRUE(owner_.of_type("bob", "error").empty());
+}
+
+TEST_F(SubscriberNegotiation, ASlotLeftByATrackIsReusedByTheNextOfItsKind) {
+  publish("1", "video");
+  ASSERT_TRUE(offers_reach(1));
+  room_->subscribe_answer("bob", client_.answer(sdp_of(offers()[0])));
+  ASSERT_TRUE(loop_until(5000, [&] { return bob()->active_tracks() == 1; }));
+  const std::string first_mid = tracks_of(offers()[0])[0].substr(0, tracks_of(offers()[0])[0].find(':'));
+
+  room_->remove_publication("alice/1", false);
+  ASSERT_TRUE(offers_reach(2));
+  EXPECT_TRUE(tracks_of(offers()[1]).empty()) << "the slot goes quiet";
+  room_->subscribe_answer("bob", client_.answer(sdp_of(offers()[1])));
+  ASSERT_TRUE(loop_until(5000, [&] { return bob()->active_tracks() == 0; }));
+
+  publish("2", "video");
+  ASSERT_TRUE(offers_reach(3));
+  JsonObject* third = offers()[2];
+  EXPECT_EQ(media_count(sdp_of(third)), 1u) << "no new m-line: the quiet slot carries the new track";
+  ASSERT_EQ(tracks_of(third).size(), 1u);
+  EXPECT_EQ(tracks_of(third)[0], first_mid + ":alice/camera");
+  room_->subscribe_answer("bob", client_.answer(sdp_of(third)));
+  EXPECT_TRUE(loop_until(5000, [&] { return bob()->active_tracks() == 1; }));
+}
+
+TEST_F(SubscriberNegotiation, ChangesDuringAnOfferAreOfferedOnceItIsAnswered) {
+  publish("0", "audio");
+  ASSERT_TRUE(offers_reach(1));
+  publish("1", "video");  // while the first offer waits for its answer
+  loop_until(200, [] { return false; });
+  EXPECT_EQ(offers().size(), 1u) << "one offer in flight at a time";
+  room_->subscribe_answer("bob", client_.answer(sdp_of(offers()[0])));
+  ASSERT_TRUE(offers_reach(2)) << "the change is offered next";
+  EXPECT_EQ(media_count(sdp_of(offers()[1])), 2u);
+  EXPECT_EQ(tracks_of(offers()[1]).size(), 2u);
+}
+
+TEST_F(SubscriberNegotiation, AnOfferNotAnsweredInTimeIsSentAgain) {
+  publish("1", "video");
+  ASSERT_TRUE(offers_reach(1));
+  // [media] answer_timeout_sec is 1 here.
+  ASSERT_TRUE(loop_until(4000, [&] { return offers().size() >= 2; })) << "offered again after the timeout";
+  EXPECT_EQ(tracks_of(offers()[1]), tracks_of(offers()[0]));
+  room_->subscribe_answer("bob", client_.answer(sdp_of(offers()[1])));
+  EXPECT_TRUE(loop_until(5000, [&] { return bob()->active_tracks() == 1; }));
+}
+
+}  // namespace
+}  // namespace convene::media
