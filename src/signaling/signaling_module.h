@@ -86,6 +86,8 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   const std::set<std::string>& reactions() const { return reactions_; }
 
  private:
+  // tests/fuzz/ws_dispatch_fuzz.cpp opens sessions and feeds them messages without a socket.
+  friend struct DispatchFuzzAccess;
   void on_open(SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attributes);
   void on_text(Session& s, const std::string& text);
   void drop(uint64_t session_id, int code, const std::string& reason);
