@@ -11,7 +11,9 @@ namespace {
 
 // json-glib 1.6 accepts what it cannot write back: half a surrogate pair
 // followed by anything but its other half becomes invalid UTF-8, and a
-// number beyond a double's range becomes infinity (written as "inf.0").
+// number beyond a double's range becomes infinity (written as "inf.0"), one
+// of 1e17 or more may come out as "1e+40.0" (it appends ".0" to what has no
+// point). No Convene field needs such numbers.
 // Echoed, relayed or kept for late joiners, either would make what the
 // server sends unreadable for everyone who gets it (libsoup refuses to send
 // invalid UTF-8 at all). Walked without recursion: the document is the client's.
@@ -36,7 +38,8 @@ const char* unwritable(JsonNode* root) {
       GType t = json_node_get_value_type(n);
       if (t == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(n), -1, nullptr))
         return "a string is not valid UTF-8 (half a surrogate pair?)";
-      if (t == G_TYPE_DOUBLE && !std::isfinite(json_node_get_double(n))) return "a number is out of range";
+      if (t == G_TYPE_DOUBLE && !(std::fabs(json_node_get_double(n)) < 1e17))
+        return "a number is out of range (at most 1e17 in magnitude)";
     }
   }
   return nullptr;

@@ -30,7 +30,7 @@ TEST(Json, ReportsMalformedInput) {
 // Found by tests/fuzz (json, ws_dispatch): json-glib 1.6 accepts half a
 // surrogate pair followed by anything but its other half, and gives back
 // invalid UTF-8; and it turns a number beyond a double's range into
-// infinity, which it writes as "inf.0". Echoed, relayed or kept for late
+// infinity, which it writes as "inf.0" (and 1e40 as "1e+40.0"). Echoed, relayed or kept for late
 // joiners (a whiteboard stroke's colour), either made what the server sends
 // unreadable: libsoup refuses to send invalid UTF-8 at all.
 TEST(Json, RefusesWhatCouldNotBeWrittenBack) {
@@ -41,8 +41,9 @@ TEST(Json, RefusesWhatCouldNotBeWrittenBack) {
   EXPECT_FALSE(json::parse(R"([[{"a":["\udbff\2"]}]])", &err)) << "deep inside";
   EXPECT_FALSE(json::parse(R"({"width":1e400})", &err));
   EXPECT_FALSE(json::parse(R"([-1e999])", &err));
+  EXPECT_FALSE(json::parse(R"({"x":1e40})", &err)) << "written as 1e+40.0";
   // A whole pair, and large but finite numbers, are fine.
-  auto ok = json::parse(R"({"s":"\ud83d\ude00","n":1.7e308,"i":9007199254740993})", &err);
+  auto ok = json::parse(R"({"s":"\ud83d\ude00","n":-9.5e16,"f":0.000123,"i":9007199254740993})", &err);
   ASSERT_TRUE(ok) << err;
   EXPECT_EQ(json::require_string(json_node_get_object(ok.get()), "s"), "\xF0\x9F\x98\x80");
 }
