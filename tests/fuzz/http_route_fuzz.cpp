@@ -10,12 +10,17 @@
 
 #include "fuzz_app.h"
 #include "http/router.h"
+#if __has_include("http/path.h")
+#include "http/path.h"  // normalize_path: the server's one spelling of a path
+#endif
 
 namespace {
 
 using namespace convene;
 
-// The path as the server hands it to the router.
+// The path as the server hands it to the router (and to its rate-limit
+// rules). Once the server normalises paths, this is
+// `return http::normalize_path(raw);`; nullopt is a path it refuses.
 std::optional<std::string> routed_path(std::string_view raw) { return std::string(raw); }
 
 }  // namespace
