@@ -21,6 +21,7 @@ RUN_PACKAGES=(
 TEST_PACKAGES=(
   postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp
   chromium fonts-noto-color-emoji
+  clang libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
 
 # Installs the Debian packages of the arguments that are not installed yet.

@@ -52,6 +52,8 @@ GstCaps* send_caps(const std::string& encoding, unsigned ssrc) {
   return gst_caps_from_string(text);
 }
 
+}  // namespace
+
 // Asks the receiver for REMB on every video m-line. webrtcbin 1.22 cannot
 // offer goog-remb itself (its caps-to-SDP conversion drops the field), so
 // the offer text gets the attribute; the RTP session reads the feedback
@@ -75,8 +77,6 @@ std::string with_remb_feedback(const std::string& sdp) {
   gst_sdp_message_free(msg);
   return text;
 }
-
-}  // namespace
 
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),

@@ -33,6 +33,10 @@ namespace convene::media {
 class MediaRoom;
 class Publication;
 
+// The subscribe offer with "a=rtcp-fb:<pt> goog-remb" on every VP8/H.264
+// format of its video m-lines (the text unchanged when it does not parse).
+std::string with_remb_feedback(const std::string& sdp);
+
 class Subscriber {
  public:
   Subscriber(MediaRoom& room, std::string peer_id);

@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include <cstdint>
+
 namespace convene::signaling {
 
 std::string turn_credential(const std::string& secret, const std::string& username) {
@@ -23,7 +25,9 @@ json::Array ice_servers_for(const IceSettings& s, const std::string& user_id, in
     out.add(std::move(json::Object().set("urls", std::move(urls))));
   }
   if (!s.turn_urls.empty() && !s.turn_secret.empty()) {
-    std::string username = std::to_string(now_sec + s.turn_ttl_sec) + ":" + user_id;
+    // Saturates: a huge [ice] turn_ttl_sec means "never", not an overflow.
+    int64_t expiry = s.turn_ttl_sec > INT64_MAX - now_sec ? INT64_MAX : now_sec + s.turn_ttl_sec;
+    std::string username = std::to_string(expiry) + ":" + user_id;
     json::Array urls;
     for (auto& u : s.turn_urls) urls.add(std::string_view(u));
     out.add(std::move(json::Object()

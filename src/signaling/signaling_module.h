@@ -93,6 +93,8 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   const std::set<std::string>& reactions() const { return reactions_; }
 
  private:
+  // tests/fuzz/ws_dispatch_fuzz.cpp opens sessions and feeds them messages without a socket.
+  friend struct DispatchFuzzAccess;
   // The per-user connection cap, checked on the upgrade (before the handshake).
   std::optional<http::UpgradeRefusal> reserve_connection(http::Exchange& req, const std::string& user_id);
   void on_open(SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attributes);

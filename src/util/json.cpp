@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "util/time.h"
 
@@ -41,6 +42,42 @@ std::optional<std::string> refuse_before_parsing(std::string_view text) {
   return std::nullopt;
 }
 
+// json-glib 1.6 accepts what it cannot write back: half a surrogate pair
+// followed by anything but its other half becomes invalid UTF-8, and a
+// number beyond a double's range becomes infinity (written as "inf.0"), one
+// of 1e17 or more may come out as "1e+40.0" (it appends ".0" to what has no
+// point). No Convene field needs such numbers.
+// Echoed, relayed or kept for late joiners, either would make what the
+// server sends unreadable for everyone who gets it (libsoup refuses to send
+// invalid UTF-8 at all). Walked without recursion: the document is the client's.
+const char* unwritable(JsonNode* root) {
+  std::vector<JsonNode*> pending{root};
+  while (!pending.empty()) {
+    JsonNode* n = pending.back();
+    pending.pop_back();
+    if (JSON_NODE_HOLDS_OBJECT(n)) {
+      JsonObjectIter it;
+      const char* key = nullptr;
+      JsonNode* member = nullptr;
+      json_object_iter_init(&it, json_node_get_object(n));
+      while (json_object_iter_next(&it, &key, &member)) {
+        if (!g_utf8_validate(key, -1, nullptr)) return "a member name is not valid UTF-8";
+        pending.push_back(member);
+      }
+    } else if (JSON_NODE_HOLDS_ARRAY(n)) {
+      JsonArray* a = json_node_get_array(n);
+      for (guint i = 0; i < json_array_get_length(a); ++i) pending.push_back(json_array_get_element(a, i));
+    } else if (JSON_NODE_HOLDS_VALUE(n)) {
+      GType t = json_node_get_value_type(n);
+      if (t == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(n), -1, nullptr))
+        return "a string is not valid UTF-8 (half a surrogate pair?)";
+      if (t == G_TYPE_DOUBLE && !(std::fabs(json_node_get_double(n)) < 1e17))
+        return "a number is out of range (at most 1e17 in magnitude)";
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 JsonNodePtr parse(std::string_view text, std::string* error) {
@@ -51,7 +88,9 @@ JsonNodePtr parse(std::string_view text, std::string* error) {
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) err = nullptr;
   if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()), &err)) {
-    if (error) *error = err ? err->message : "malformed JSON";
+    // The message quotes the offending text, which may be the broken string.
+    g_autofree char* valid = err ? g_utf8_make_valid(err->message, -1) : nullptr;
+    if (error) *error = valid ? valid : "malformed JSON";
     return nullptr;
   }
   JsonNode* root = json_parser_steal_root(parser);
@@ -59,7 +98,12 @@ JsonNodePtr parse(std::string_view text, std::string* error) {
     if (error) *error = "empty JSON document";
     return nullptr;
   }
-  return JsonNodePtr(root);
+  JsonNodePtr owned(root);
+  if (const char* why = unwritable(root)) {
+    if (error) *error = why;
+    return nullptr;
+  }
+  return owned;
 }
 
 std::string stringify(JsonNode* node, bool pretty) {

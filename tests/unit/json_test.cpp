@@ -27,6 +27,35 @@ TEST(Json, ReportsMalformedInput) {
   EXPECT_FALSE(err.empty());
 }
 
+// Found by tests/fuzz (json, ws_dispatch): json-glib 1.6 accepts half a
+// surrogate pair followed by anything but its other half, and gives back
+// invalid UTF-8; and it turns a number beyond a double's range into
+// infinity, which it writes as "inf.0" (and 1e40 as "1e+40.0"). Echoed, relayed or kept for late
+// joiners (a whiteboard stroke's colour), either made what the server sends
+// unreadable: libsoup refuses to send invalid UTF-8 at all.
+TEST(Json, RefusesWhatCouldNotBeWrittenBack) {
+  std::string err;
+  EXPECT_FALSE(json::parse(R"({"color":"\ud83d\2"})", &err));
+  EXPECT_TRUE(g_utf8_validate(err.c_str(), -1, nullptr)) << err;
+  EXPECT_FALSE(json::parse(R"({"\ud83d\2":1})", &err)) << "a member name";
+  EXPECT_FALSE(json::parse(R"([[{"a":["\udbff\2"]}]])", &err)) << "deep inside";
+  EXPECT_FALSE(json::parse(R"({"width":1e400})", &err));
+  EXPECT_FALSE(json::parse(R"([-1e999])", &err));
+  EXPECT_FALSE(json::parse(R"({"x":1e40})", &err)) << "written as 1e+40.0";
+  // A whole pair, and large but finite numbers, are fine.
+  auto ok = json::parse(R"({"s":"\ud83d\ude00","n":-9.5e16,"f":0.000123,"i":9007199254740993})", &err);
+  ASSERT_TRUE(ok) << err;
+  EXPECT_EQ(json::require_string(json_node_get_object(ok.get()), "s"), "\xF0\x9F\x98\x80");
+}
+
+// json-glib quotes the broken string in its error, which the server sends back.
+TEST(Json, ParseErrorsAreValidUtf8) {
+  std::string err;
+  EXPECT_FALSE(json::parse(R"({"content":"hello \u00e9Tud83d\ude00","requestId":"c1"})", &err));
+  EXPECT_FALSE(err.empty());
+  EXPECT_TRUE(g_utf8_validate(err.c_str(), -1, nullptr)) << err;
+}
+
 TEST(Json, FieldErrorsNameTheField) {
   auto node = json::parse(R"({"n":"three","s":4})", nullptr);
   JsonObject* p = json_node_get_object(node.get());

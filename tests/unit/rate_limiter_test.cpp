@@ -29,3 +29,13 @@ TEST(IceServers, TurnRestCredentialMatchesAKnownVector) {
   EXPECT_NE(json.find("\"username\":\"1700000000:user-1\""), std::string::npos) << json;
   EXPECT_NE(json.find("stun:stun.example.org:3478"), std::string::npos);
 }
+
+// Found by tests/fuzz (config): [ice] turn_ttl_sec near INT64_MAX overflowed
+// the expiry (undefined behaviour; in practice a negative, long-past expiry).
+TEST(IceServers, AHugeTurnTtlSaturatesInsteadOfOverflowing) {
+  convene::signaling::IceSettings s{{}, {"turn:turn.example.org:3478"}, "north", INT64_MAX};
+  auto node = std::move(convene::signaling::ice_servers_for(s, "user-1", 1764000000)).node();
+  JsonObject* turn = json_node_get_object(json_array_get_element(json_node_get_array(node.get()), 0));
+  std::string username = json_object_get_string_member(turn, "username");
+  EXPECT_EQ(username, std::to_string(INT64_MAX) + ":user-1");
+}
