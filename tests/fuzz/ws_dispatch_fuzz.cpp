@@ -166,8 +166,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     room.created_at = 1'764'000'000'000;
     room = rooms::room_store::create(*c, room);
     w.room_id = room.id;
-    rooms::room_store::add_member(*c, room.id, w.participant.user_id, "PARTICIPANT");
-    rooms::room_store::add_member(*c, room.id, w.waiting.user_id, "PARTICIPANT");
+    // Members a host has not let in yet: joining puts them in the lobby.
+    rooms::room_store::add_member(*c, room.id, w.participant.user_id, "PARTICIPANT", "waiting");
+    rooms::room_store::add_member(*c, room.id, w.waiting.user_id, "PARTICIPANT", "waiting");
   }
   ensure(w.host);
   ensure(w.participant);
