@@ -11,7 +11,6 @@
 // Usage (in a namespace with only lo):
 //   scripts/lib/netns-run build/bench/churn-bench [--minutes 10] [--rooms 3] [--people 3]
 //       [--active-sec 60] [--interval-sec 30] [--hold-sec 0]
-#include <dirent.h>
 #include <gst/gst.h>
 
 #include <chrono>
@@ -24,6 +23,7 @@
 
 #include "encoded_clip.h"
 #include "http_client.h"
+#include "process_figures.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -31,27 +31,6 @@
 using namespace convene::testing;
 
 namespace {
-
-struct Figures {
-  long rss_kb = 0;
-  long fds = 0;
-  long threads = 0;
-};
-
-Figures figures(int pid) {
-  Figures f;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) f.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("Threads:", 0) == 0) f.threads = std::stol(line.substr(8));
-  }
-  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') ++f.fds;
-    closedir(d);
-  }
-  return f;
-}
 
 struct Member {
   std::unique_ptr<TestPerson> person;
@@ -80,7 +59,7 @@ class Bench {
     print_line(phase_);
   }
   void print_line(const char* label) {
-    Figures f = figures(server_.pid());
+    ProcessFigures f = process_figures(server_.pid());
     long s = (g_get_monotonic_time() - start_us_) / 1000000;
     std::printf("%4ld:%02ld  %-8s %9ld %5ld %7ld %7d\n", s / 60, s % 60, label, f.rss_kb, f.fds, f.threads, in_call_);
     std::fflush(stdout);
@@ -174,11 +153,11 @@ int main(int argc, char** argv) {
 
   Bench bench(server, interval_sec);
   bench.pump(rooms, 2000);
-  Figures base = figures(server.pid());
+  ProcessFigures base = process_figures(server.pid());
   bench.print_line("baseline");
   const gint64 end_us = g_get_monotonic_time() + minutes * 60 * 1000000LL;
   int wave = 0;
-  Figures first_rest;
+  ProcessFigures first_rest;
   while (bench.time_left(end_us)) {
     ++wave;
     // Everyone joins (all rooms at once) and publishes.
@@ -262,7 +241,7 @@ int main(int argc, char** argv) {
         }
     bench.set_phase("rest");
     bench.pump(rooms, 10000);
-    Figures rest = figures(server.pid());
+    ProcessFigures rest = process_figures(server.pid());
     if (wave == 1) first_rest = rest;
     std::printf("wave %d at rest: RSS %ld kB (%+ld since the baseline, %+ld since wave 1), fds %ld (%+ld, %+ld), "
                 "threads %ld (%+ld, %+ld)\n",

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <vector>
 
+#include "process_figures.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -31,30 +32,6 @@
 using namespace convene::testing;
 
 namespace {
-
-struct ProcSample {
-  double cpu_s = 0;
-  long rss_kb = 0;
-  long threads = 0;
-};
-
-ProcSample sample(int pid) {
-  ProcSample s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  std::istringstream in(line.substr(line.rfind(')') + 2));
-  std::vector<std::string> f;
-  for (std::string x; in >> x;) f.push_back(x);
-  long ticks = sysconf(_SC_CLK_TCK);
-  if (f.size() > 12) s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / ticks;  // utime, stime
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("Threads:", 0) == 0) s.threads = std::stol(line.substr(8));
-  }
-  return s;
-}
 
 // The server's threads by kind (/proc/PID/task/*/comm without digits), most frequent first.
 std::string thread_names(int pid) {
@@ -120,7 +97,7 @@ int main(int argc, char** argv) {
   so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
   ServerProcess server(so);
   int pid = server.pid();
-  ProcSample idle = sample(pid);
+  ProcessFigures idle = process_figures(pid);
   std::printf("server idle: RSS %ld kB, %ld threads\n", idle.rss_kb, idle.threads);
   std::printf("%5s %6s %8s %10s %12s %12s %10s %12s\n", "rooms", "people", "streams", "server%", "%/stream",
               "kB/person", "thr/person", "frames/s/sub");
@@ -164,9 +141,9 @@ int main(int argc, char** argv) {
     std::vector<TestPerson*> room{people[people.size() - 4].get()};
     pump_all(clients, 3000);  // connect and settle
     std::vector<int> before = frames_now(4);
-    ProcSample a = sample(pid);
+    ProcessFigures a = process_figures(pid);
     pump_all(clients, seconds * 1000);
-    ProcSample b = sample(pid);
+    ProcessFigures b = process_figures(pid);
     long frames = 0;
     std::vector<int> after = frames_now(4);
     for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];
@@ -204,12 +181,12 @@ int main(int argc, char** argv) {
     clients.clear();
     people.clear();
     pump_all(clients, 3000);  // the server lets the rooms go
-    ProcSample idle_big = sample(pid);
+    ProcessFigures idle_big = process_figures(pid);
     add_room(big, "big");
     pump_all(clients, 6000);
     std::vector<int> before = frames_now(big);
     pump_all(clients, seconds * 1000);
-    ProcSample b = sample(pid);
+    ProcessFigures b = process_figures(pid);
     std::vector<int> after = frames_now(big);
     long frames = 0;
     for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];

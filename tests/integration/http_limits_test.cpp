@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "http_client.h"
+#include "process_figures.h"
 #include "server_process.h"
 #include "ws_client.h"
 
@@ -129,22 +130,6 @@ std::string get_request(const std::string& path, const std::string& extra_header
   return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
 }
 
-int64_t proc_status_kb(int pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field, 0) == 0) return std::stoll(line.substr(strlen(field)));
-  return -1;
-}
-
-int open_descriptors(int pid) {
-  g_autofree char* path = g_strdup_printf("/proc/%d/fd", pid);
-  g_autoptr(GDir) dir = g_dir_open(path, 0, nullptr);
-  int n = 0;
-  while (dir && g_dir_read_name(dir)) ++n;
-  return n;
-}
-
 // Streams `total` bytes of body after `head`; stops when the server closes.
 // Returns the status the server answered with (0: it closed without one).
 int stream_body(int port, const std::string& head, int64_t total, bool chunked) {
@@ -205,7 +190,7 @@ TEST(HttpLimits, DeepJsonAndNulCharactersAreRefusedOverHttpAndWebSocket) {
 TEST(HttpLimits, OversizedBodiesAreNotReadIntoMemory) {
   ServerProcess server({.env = {{"CONVENE_SERVER_MAX_BODY_BYTES", "1048576"}}});
   ASSERT_EQ(HttpClient(server.base_url()).get("/health").status, 200);
-  int64_t before_kb = proc_status_kb(server.pid(), "VmHWM:");
+  int64_t before_kb = process_figures(server.pid()).peak_rss_kb;
   ASSERT_GT(before_kb, 0);
   constexpr int64_t kTotal = 256LL * 1024 * 1024;
 
@@ -220,7 +205,7 @@ TEST(HttpLimits, OversizedBodiesAreNotReadIntoMemory) {
   EXPECT_TRUE(status == 413 || status == 0) << status;
 
   // The peak resident size, not a sample: nothing can slip between readings.
-  int64_t grown_mb = (proc_status_kb(server.pid(), "VmHWM:") - before_kb) / 1024;
+  int64_t grown_mb = (process_figures(server.pid()).peak_rss_kb - before_kb) / 1024;
   printf("peak RSS grew by %" G_GINT64_FORMAT " MB over two 256 MB uploads\n", grown_mb);
   EXPECT_LT(grown_mb, 48) << "peak RSS grew by " << grown_mb << " MB";
   EXPECT_EQ(HttpClient(server.base_url()).get("/health").status, 200);
@@ -247,7 +232,7 @@ TEST(HttpLimits, KeepAliveConnectionsClosedByTheClientGiveTheirDescriptorsBack) 
     ASSERT_TRUE(warm.closed_by_server(5000));
   }
   g_usleep(200 * 1000);
-  int baseline = open_descriptors(server.pid());
+  long baseline = process_figures(server.pid()).fds;
   constexpr int kConnections = 30;
   {
     std::vector<std::unique_ptr<RawConnection>> conns;
@@ -258,16 +243,16 @@ TEST(HttpLimits, KeepAliveConnectionsClosedByTheClientGiveTheirDescriptorsBack) 
       ASSERT_EQ(status_of(c->read_response()), 200);
       conns.push_back(std::move(c));
     }
-    EXPECT_GE(open_descriptors(server.pid()), baseline + kConnections);
+    EXPECT_GE(process_figures(server.pid()).fds, baseline + kConnections);
   }  // the client closes them all
   int64_t deadline = now_ms() + 15000;
-  int now = open_descriptors(server.pid());
+  long now = process_figures(server.pid()).fds;
   while (now > baseline + 2 && now_ms() < deadline) {
     g_usleep(100 * 1000);
-    now = open_descriptors(server.pid());
+    now = process_figures(server.pid()).fds;
   }
   EXPECT_LE(now, baseline + 2) << "baseline " << baseline;
-  printf("descriptors: %d before, %d after %d keep-alive connections closed by the client\n", baseline, now,
+  printf("descriptors: %ld before, %ld after %d keep-alive connections closed by the client\n", baseline, now,
          kConnections);
   EXPECT_EQ(HttpClient(server.base_url()).get("/health").status, 200);
 }
@@ -388,7 +373,7 @@ TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
     ASSERT_EQ(warm.get("/health").status, 200);
   }
   g_usleep(4 * 1000 * 1000);  // the warm-up connection may take a header timeout to go
-  int baseline = open_descriptors(server.pid());
+  long baseline = process_figures(server.pid()).fds;
   constexpr int kConnections = 10;
   {
     std::vector<std::unique_ptr<HttpClient>> clients;
@@ -397,7 +382,7 @@ TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
       clients.back()->set_accept_any_certificate(true);
       ASSERT_EQ(clients.back()->get("/health").status, 200);
     }
-    EXPECT_GE(open_descriptors(server.pid()), baseline + kConnections);
+    EXPECT_GE(process_figures(server.pid()).fds, baseline + kConnections);
   }
   // A TLS connection that never says hello is cut off too.
   RawConnection silent(server.port());
@@ -405,13 +390,13 @@ TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
   EXPECT_TRUE(silent.closed_by_server(15000));
   silent.close();
   int64_t deadline = now_ms() + 15000;
-  int now = open_descriptors(server.pid());
+  long now = process_figures(server.pid()).fds;
   while (now > baseline + 2 && now_ms() < deadline) {
     g_usleep(100 * 1000);
-    now = open_descriptors(server.pid());
+    now = process_figures(server.pid()).fds;
   }
   EXPECT_LE(now, baseline + 2) << "baseline " << baseline;
-  printf("TLS descriptors: %d before, %d after %d keep-alive connections closed by the client\n", baseline, now,
+  printf("TLS descriptors: %ld before, %ld after %d keep-alive connections closed by the client\n", baseline, now,
          kConnections);
   g_unlink(cert.c_str());
   g_unlink(key.c_str());

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "process_figures.h"
 #include "server_process.h"
 #include "test_person.h"
 #include "ws_client.h"
@@ -21,14 +22,6 @@ using convene::json::Object;
 namespace {
 
 constexpr int kMaxPoints = 10000;
-
-long rss_kb(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 // Iterates the test's main context (the clients' sockets) for a while.
 void pump_for(int ms) {
@@ -43,7 +36,7 @@ void pump_for(int ms) {
 // True once the server's RSS is at most `limit_kb` (waits up to 10 s).
 bool rss_falls_to(const ServerProcess& server, long limit_kb) {
   for (int i = 0; i < 100; ++i) {
-    if (rss_kb(server.pid()) <= limit_kb) return true;
+    if (process_figures(server.pid()).rss_kb <= limit_kb) return true;
     pump_for(100);
   }
   return false;
@@ -125,30 +118,30 @@ TEST(Whiteboard, ManyMaximumStrokesKeepTheServerSmallAndItShrinksAfterClearAndCl
   std::string room = meet(host, {&bob});
   draw_many(host, bob, 0, 2);
   pump_for(300);
-  const long baseline = rss_kb(server.pid());
+  const long baseline = process_figures(server.pid()).rss_kb;
   ASSERT_GT(baseline, 0);
 
   // 80 strokes of 10,000 points: ~9 MB of JSON; before the fix ~230 MB of RSS.
   draw_many(host, bob, 0, 80);
   pump_for(300);
-  long drawn = rss_kb(server.pid());
+  long drawn = process_figures(server.pid()).rss_kb;
   std::printf("server RSS: %ld kB before drawing, %ld kB after\n", baseline, drawn);
   EXPECT_LT(drawn - baseline, 48 * 1024) << "RSS grew from " << baseline << " kB to " << drawn << " kB";
 
   host.ws->send(std::move(Object().set("type", "whiteboard-clear")));
   ASSERT_TRUE(bob.ws->wait_for("whiteboard-clear"));
   EXPECT_TRUE(rss_falls_to(server, baseline + 12 * 1024))
-      << "after the clear RSS stayed at " << rss_kb(server.pid()) << " kB (baseline " << baseline << " kB)";
+      << "after the clear RSS stayed at " << process_figures(server.pid()).rss_kb << " kB (baseline " << baseline << " kB)";
 
   // The room closing releases what its board held.
-  std::printf("server RSS after the clear: %ld kB\n", rss_kb(server.pid()));
+  std::printf("server RSS after the clear: %ld kB\n", process_figures(server.pid()).rss_kb);
   draw_many(host, bob, 0, 40);
   host.ws->send(std::move(Object().set("type", "leave-room")));
   bob.ws->send(std::move(Object().set("type", "leave-room")));
   ASSERT_TRUE(host.ws->wait_for("room-left"));
   ASSERT_TRUE(bob.ws->wait_for("room-left"));
   EXPECT_TRUE(rss_falls_to(server, baseline + 12 * 1024))
-      << "after the room closed RSS stayed at " << rss_kb(server.pid()) << " kB (baseline " << baseline << " kB)";
+      << "after the room closed RSS stayed at " << process_figures(server.pid()).rss_kb << " kB (baseline " << baseline << " kB)";
 }
 
 // Issue #13: a late joiner's room-joined carried ~45 MB of strokes.

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "process_figures.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -35,18 +36,6 @@ ServerOptions sfu_server() {
   return o;
 }
 
-
-// The server's resident memory and threads, from /proc.
-std::pair<long, long> rss_kb_and_threads(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  long rss = -1, threads = -1;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
-    if (line.rfind("Threads:", 0) == 0) threads = std::stol(line.substr(8));
-  }
-  return {rss, threads};
-}
 
 bool saw_type(SfuClient& c, const std::string& type, const std::string& field = "", const std::string& value = "") {
   for (auto& m : c.others())
@@ -453,7 +442,7 @@ TEST(Sfu, JoinLeaveCyclesLeakNothing) {
   // subscribe connection builds its insides while its first offer is made.
   pump_for({&ca}, 1000);
   int elements_before = stats();
-  auto [rss_before, threads_before] = rss_kb_and_threads(server.pid());
+  ProcessFigures before = process_figures(server.pid());
   const int cycles = 100;
   int elements_midway = -1;
   for (int i = 0; i < cycles; ++i) {
@@ -465,17 +454,17 @@ TEST(Sfu, JoinLeaveCyclesLeakNothing) {
   }
   pump_for({&ca}, 1000);
   int elements_after = stats();
-  auto [rss_after, threads_after] = rss_kb_and_threads(server.pid());
+  ProcessFigures after = process_figures(server.pid());
   std::printf("after %d join/leave cycles: elements %d -> %d (%d midway), threads %ld -> %ld, RSS %ld -> %ld kB\n",
-              cycles, elements_before, elements_after, elements_midway, threads_before, threads_after, rss_before,
-              rss_after);
+              cycles, elements_before, elements_after, elements_midway, before.threads, after.threads, before.rss_kb,
+              after.rss_kb);
   // Alice's subscribe connection may gain one pair of slots once (a join
   // overtaking a leave; slots are reused, never removed): a leak grows with
   // the cycles, so the second half must add nothing at all.
   EXPECT_EQ(elements_after, elements_midway) << "no elements are left behind";
   EXPECT_LE(elements_after, elements_before + 2) << "no elements are left behind";
-  EXPECT_LE(threads_after, threads_before + 4) << "no threads are left behind";
-  EXPECT_LT(rss_after - rss_before, 100 * 1024) << "memory does not grow without bound";
+  EXPECT_LE(after.threads, before.threads + 4) << "no threads are left behind";
+  EXPECT_LT(after.rss_kb - before.rss_kb, 100 * 1024) << "memory does not grow without bound";
 }
 
 }  // namespace
