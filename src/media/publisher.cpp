@@ -1,9 +1,11 @@
 #include "media/publisher.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "media/media_room.h"
 #include "media/pad_util.h"
+#include "media/sdp_streams.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -76,6 +78,11 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
     kind = k == GST_WEBRTC_KIND_AUDIO ? "audio" : k == GST_WEBRTC_KIND_VIDEO ? "video" : "";
     gst_object_unref(trans);
   }
+  // The SSRC, from the rtpbin pad behind this one (recv_rtp_src_<session>_<ssrc>_<pt>).
+  guint session = 0, ssrc = 0, pt = 0;
+  if (GST_IS_GHOST_PAD(pad))
+    if (g_autoptr(GstPad) target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad)))
+      if (sscanf(GST_PAD_NAME(target), "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3) ssrc = 0;
   std::string encoding;
   if (g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad) ?: gst_pad_query_caps(pad, nullptr)) {
     if (!gst_caps_is_empty(caps)) {
@@ -94,10 +101,11 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
   gst_pad_link(pad, sink);
   gst_object_ref(tee);
-  GST_DEBUG("publish pad %s: mid %s, %s %s", GST_PAD_NAME(pad), mid.c_str(), kind.c_str(), encoding.c_str());
-  post_to_main([weak = *weak, tee, mid, kind, encoding] {
+  GST_DEBUG("publish pad %s: ssrc %u, mid %s, %s %s", GST_PAD_NAME(pad), ssrc, mid.c_str(), kind.c_str(),
+            encoding.c_str());
+  post_to_main([weak = *weak, tee, mid, kind, encoding, ssrc] {
     if (auto alive = weak.lock()) {
-      (*alive)->incoming_stream(mid, tee, kind, encoding);
+      (*alive)->incoming_stream(mid, tee, kind, encoding, ssrc);
     } else {
       remove_from_bin(tee);
       gst_object_unref(tee);
@@ -105,8 +113,16 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
   });
 }
 
-void Publisher::incoming_stream(const std::string& mid, GstElement* tee, const std::string& kind,
-                                const std::string& encoding) {
+void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string kind, const std::string& encoding,
+                                uint32_t ssrc) {
+  // What the offer says this SSRC is wins over webrtcbin's transceiver (see sdp_streams.h).
+  if (auto announced = announced_.find(ssrc); announced != announced_.end()) {
+    if (announced->second.mid != mid)
+      GST_INFO("%s: ssrc %u is mid %s (%s) in the offer; webrtcbin said mid %s (%s)", peer_id_.c_str(), ssrc,
+               announced->second.mid.c_str(), announced->second.kind.c_str(), mid.c_str(), kind.c_str());
+    mid = announced->second.mid;
+    kind = announced->second.kind;
+  }
   if (incoming_.count(mid)) {
     // A second stream for a mid webrtcbin could not tell apart (no a=ssrc
     // and no mid extension in the offer). The tee stays linked until the
@@ -126,6 +142,8 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, std::s
   if (answering_)
     throw signaling::Refusal("offer_in_progress", "the previous publish-offer is still being answered");
   sources_ = sources;
+  // SSRCs keep their m-line for the connection's life: later offers add to the table.
+  for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);
   answering_ = true;
   last_request_id_ = request_id;
   if (!connected_ && !connect_timer_) start_connect_timer();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "media/main_thread.h"
+#include "media/sdp_streams.h"
 #include "media/webrtc_endpoint.h"
 #include "util/gobject_ptr.h"
 
@@ -52,7 +53,9 @@ class Publisher {
     std::string encoding_name;
   };
   static void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data);
-  void incoming_stream(const std::string& mid, GstElement* tee, const std::string& kind, const std::string& encoding);
+  // A stream webrtcbin announced on `mid`; `ssrc` (0: unknown) may say it is another mid's.
+  void incoming_stream(std::string mid, GstElement* tee, std::string kind, const std::string& encoding,
+                       uint32_t ssrc);
   // Publishes every listed mid that has a stream, unpublishes the rest.
   void sync_publications();
   std::string track_id(const std::string& mid) const { return peer_id_ + "/" + mid; }
@@ -62,6 +65,7 @@ class Publisher {
   std::string peer_id_;
   std::unique_ptr<WebRtcEndpoint> endpoint_;
   std::map<std::string, std::string> sources_;  // mid -> source, from the last offer
+  std::map<uint32_t, SdpStream> announced_;     // ssrc -> its m-line, from every offer
   std::map<std::string, Incoming> incoming_;    // mid -> its stream's tee
   std::map<std::string, bool> published_;       // mids published in the room
   std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)

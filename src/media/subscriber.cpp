@@ -247,7 +247,35 @@ void Subscriber::drop_stopped(const std::string& track_id) {
     if (slot->linked_track_id == track_id) unlink(*slot, true);
 }
 
+// Offers once the current main-loop turn is over, so the changes of one turn
+// (a publisher's audio and video, everyone a joiner should see) make one
+// offer. Emitting create-offer at the first change would race webrtcbin's own
+// thread against the transceivers still being added in this turn: the offer
+// would carry some of them and a second round trip would follow.
 void Subscriber::negotiate() {
+  if (offer_in_flight_) {
+    renegotiate_ = true;
+    return;
+  }
+  if (offer_soon_) return;
+  auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
+  GSource* idle = g_idle_source_new();
+  g_source_set_callback(
+      idle,
+      [](gpointer data) -> gboolean {
+        if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) {
+          Subscriber& self = **alive;
+          g_source_unref(self.offer_soon_.release());  // the source ends by returning REMOVE
+          self.offer_now();
+        }
+        return G_SOURCE_REMOVE;
+      },
+      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
+  g_source_attach(idle, g_main_context_default());
+  offer_soon_.reset(idle);
+}
+
+void Subscriber::offer_now() {
   if (offer_in_flight_) {
     renegotiate_ = true;
     return;
@@ -287,7 +315,10 @@ void Subscriber::negotiate() {
       guint mline = G_MAXUINT;
       g_object_get(slot->transceiver.get(), "mlineindex", &mline, nullptr);
       if (mline >= mids.size()) mline = static_cast<guint>(i);
-      std::string mid = mline < mids.size() ? mids[mline] : "";
+      // A slot added after create-offer ran has no m-line here: naming it
+      // would give the client a track it cannot find. The next offer has it.
+      if (mline >= mids.size()) continue;
+      const std::string& mid = mids[mline];
       tracks.add(std::move(json::Object()
                                .set("mid", mid)
                                .set("peerId", slot->peer_id)

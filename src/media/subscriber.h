@@ -88,6 +88,7 @@ class Subscriber {
   void unlink(Slot& slot, bool at_once);
   void link_assigned();
   void negotiate();
+  void offer_now();
   void start_answer_timer();
   void start_quality_timer();
   void adapt_quality();
@@ -101,6 +102,7 @@ class Subscriber {
   bool renegotiate_ = false;      // the set changed meanwhile
   uint64_t version_ = 1;          // bumped by every change of the slots
   uint64_t offered_version_ = 0;  // the version the offer in flight carries (0: unsure)
+  GSourcePtr offer_soon_;  // the offer of this main-loop turn's changes, not yet made
   GSourcePtr answer_timer_;
   GSourcePtr quality_timer_;
   std::shared_ptr<RtcpFeedback> feedback_ = std::make_shared<RtcpFeedback>();

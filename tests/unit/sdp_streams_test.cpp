@@ -1,0 +1,44 @@
+// sdp_streams: which m-line each SSRC of a browser's offer belongs to (the
+// publisher's fallback where webrtcbin 1.22 maps a stream to m-line 0).
+#include <gtest/gtest.h>
+
+#include "media/sdp_streams.h"
+
+namespace convene::media {
+namespace {
+
+// A Chromium publish offer after a screen share was added: microphone,
+// camera and screen, the videos with retransmission SSRCs (FID groups).
+const char* kOffer =
+    "v=0\r\no=- 4611 3 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n"
+    "a=ssrc:1001 cname:abc\r\na=ssrc:1001 msid:s a\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\na=ssrc-group:FID 2001 2002\r\na=ssrc:2001 cname:abc\r\n"
+    "a=ssrc:2002 cname:abc\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\na=sendonly\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\na=ssrc-group:FID 3001 3002\r\na=ssrc:3001 cname:abc\r\n"
+    "a=ssrc:3001 msid:t v\r\na=ssrc:3002 cname:abc\r\n";
+
+TEST(SdpStreams, MapsEverySsrcToItsMlinesMidAndKind) {
+  auto streams = sdp_streams(kOffer);
+  ASSERT_EQ(streams.size(), 5u);
+  EXPECT_EQ(streams[1001].mid, "0");
+  EXPECT_EQ(streams[1001].kind, "audio");
+  EXPECT_EQ(streams[2001].mid, "1");
+  EXPECT_EQ(streams[2002].mid, "1") << "the retransmission SSRC belongs to its m-line too";
+  EXPECT_EQ(streams[3001].mid, "2");
+  EXPECT_EQ(streams[3001].kind, "video");
+}
+
+TEST(SdpStreams, NothingFromWhatNamesNoSsrcOrDoesNotParse) {
+  EXPECT_TRUE(sdp_streams("").empty());
+  EXPECT_TRUE(sdp_streams("not an SDP at all").empty());
+  EXPECT_TRUE(sdp_streams("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                          "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n"
+                          "a=ssrc:notanumber cname:x\r\na=ssrc:0 cname:x\r\n")
+                  .empty());
+}
+
+}  // namespace
+}  // namespace convene::media
