@@ -2,12 +2,13 @@
 // (retransmission SSRCs included) with the mid and kind of its m-line.
 //
 // Why the server reads them itself: webrtcbin 1.22 maps an incoming SSRC to
-// its transceiver through a table it fills from these lines, but an SSRC
-// rtpbin saw first (an RTCP report the browser sends for a new track as soon
-// as it has set its own offer, before webrtcbin has read that offer) gets an
-// entry with no m-line that the offer never fixes. The stream then comes out
-// on a pad whose transceiver is m-line 0: a screen share announced as the
-// microphone. The offer's own lines say which it is.
+// its transceiver through a table it fills from these lines, but only for
+// SSRCs it does not know yet. An SSRC rtpbin has already seen when webrtcbin
+// reads the offer naming it (rtpbin's on-new-ssrc adds an entry with no
+// m-line) keeps that empty entry, and its stream comes out on a pad whose
+// transceiver is m-line 0. Seen on loopback: a screen share added to a
+// running publish connection arrived as "mid 0, audio, VP8" and was dropped.
+// The offer's own lines say which m-line it is.
 //
 // Threads: a pure function, any thread.
 #pragma once
