@@ -68,7 +68,7 @@ export async function launchBrowser({ viewport = { width: 1100, height: 760 } } 
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport,
-    args: ['--use-fake-device-for-media-stream=device-count=2', '--use-fake-ui-for-media-stream', '--no-sandbox', '--disable-gpu',
+    args: ['--use-fake-device-for-media-stream=device-count=3', '--use-fake-ui-for-media-stream', '--no-sandbox', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
       '--allow-loopback-in-peer-connection', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-features=WebRtcHideLocalIpsWithMdns'],
   });
