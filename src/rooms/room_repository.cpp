@@ -81,7 +81,7 @@ std::optional<RoomRecord> find_by_invite(store::Connection& c, const std::string
 std::vector<RoomRecord> list_for_user(store::Connection& c, const std::string& user_id, std::optional<bool> active) {
   std::string sql = std::string("SELECT ") + kRoomColumns +
                     " FROM rooms r WHERE (r.host_id = $1 OR EXISTS (SELECT 1 FROM room_members m"
-                    " WHERE m.room_id = r.id AND m.user_id = $1))";
+                    " WHERE m.room_id = r.id AND m.user_id = $1 AND m.status <> 'kicked'))";
   store::Params params = {user_id};
   if (active) {
     sql += " AND r.is_active = $2";
@@ -94,7 +94,8 @@ std::vector<RoomRecord> list_for_user(store::Connection& c, const std::string& u
 std::vector<RoomRecord> upcoming_for_user(store::Connection& c, const std::string& user_id, int64_t now_ms) {
   return rooms_from(c.exec(std::string("SELECT ") + kRoomColumns +
                                " FROM rooms r WHERE (r.host_id = $1 OR EXISTS (SELECT 1 FROM room_members m"
-                               " WHERE m.room_id = r.id AND m.user_id = $1)) AND r.scheduled_at IS NOT NULL"
+                               " WHERE m.room_id = r.id AND m.user_id = $1 AND m.status <> 'kicked'))"
+                               " AND r.scheduled_at IS NOT NULL"
                                " AND r.scheduled_at > $2 AND r.is_active = 1 ORDER BY r.scheduled_at, r.id",
                            {user_id, now_ms}));
 }

@@ -128,6 +128,11 @@ TEST(ContentAccess, LobbyWaitersAndKickedUsersSeeNothingThroughRest) {
   expect_content(ann.http, room, 403, "kicked");
   auto summary = ann.http.post("/ai/summary", "{\"roomId\":\"" + room + "\"}");
   EXPECT_EQ(summary.body.find("budget"), std::string::npos) << summary.body;
+  // Nor is the room among hers any more.
+  auto mine = ann.http.get("/rooms");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.body.find(room), std::string::npos) << "a kicked member's room list: " << mine.body;
+  EXPECT_NE(host.http.get("/rooms").body.find(room), std::string::npos) << "the host still has it";
 }
 
 TEST(ContentAccess, WithoutALobbyJoiningIsAdmission) {
