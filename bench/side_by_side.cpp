@@ -42,6 +42,7 @@ struct Figures {
   double fps_per_video = 0;       // frames per second per subscribed video track
   double join_ms = -1;            // slowest of all: join request → first remote frame
   double latency_p50 = -1, latency_p99 = -1;  // SFU-added, where the server tells it
+  std::string log;  // what the server printed during the run
   int streams = 0, people = 0;
 };
 
@@ -164,6 +165,7 @@ Figures run_convene(const Setup& s, int rooms) {
     }
   clients.clear();
   people.clear();
+  f.log = server.log();
   return f;
 }
 
@@ -233,10 +235,29 @@ Figures run_janus(const Setup& s, int rooms, SoupSession* http) {
   Figures f = figures_over(idle_anon, idle, a, b, anon, a_us, b_us, rooms, after - before);
   for (auto& p : people)
     if (gint64 at = p->first_frame_at_us()) f.join_ms = std::max(f.join_ms, (at - t0) / 1000.0);
+  f.log = janus.log();
   people.clear();
   // Let the session destroys go out before Janus stops.
   for (gint64 end = g_get_monotonic_time() + 200000; g_get_monotonic_time() < end;) g_main_context_iteration(nullptr, FALSE);
   return f;
+}
+
+// GLib criticals and warnings a server printed (a critical is a bug): how
+// many, and the first few distinct ones.
+void report_log_problems(const char* server, const std::string& log, const char* marker) {
+  int n = 0;
+  std::vector<std::string> seen;
+  std::stringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(marker) == std::string::npos) continue;
+    ++n;
+    // Without the "(convene:PID): " prefix and timestamp, so repeats compare equal.
+    std::string key = line.substr(line.find(marker));
+    if (seen.size() < 3 && std::find(seen.begin(), seen.end(), key) == seen.end()) seen.push_back(key);
+  }
+  if (!n) return;
+  std::printf("  %s printed %d line(s) with \"%s\", e.g.:\n", server, n, marker);
+  for (auto& l : seen) std::printf("      %s\n", l.substr(0, 220).c_str());
 }
 
 void print_row(const char* server, const Figures& f) {
@@ -245,6 +266,12 @@ void print_row(const char* server, const Figures& f) {
   std::printf("  %-8s %6d %7d %8.1f%% %9.3f%% %10.0f %10.0f %10.1f %8.1f %10.0f %14s\n", server, f.people, f.streams,
               f.cpu_pct, f.cpu_per_stream, f.rss_kb_per_person, f.anon_kb_per_person, f.threads_per_person,
               f.fps_per_video, f.join_ms, latency);
+  if (!strcmp(server, "convene")) {
+    report_log_problems(server, f.log, "CRITICAL");
+    report_log_problems(server, f.log, "-WARNING **");
+  } else {
+    report_log_problems(server, f.log, "[ERR]");
+  }
   std::fflush(stdout);
 }
 
