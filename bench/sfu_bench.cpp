@@ -6,6 +6,8 @@
 //
 // Usage (in a namespace with only lo):
 //   scripts/lib/netns-run build/bench/sfu-bench [max_rooms] [seconds] [width height] [--replay]
+// Side by side with Janus (bench/side_by_side.h; bench/sfu-bench makes the namespace):
+//   bench/sfu-bench --against janus [--pairs N] [--rooms 1,2] [--seconds S]
 // By default the clients encode and decode in the same process, so on a small
 // machine they, not the SFU, saturate the CPU first. With --replay every
 // camera replays a clip encoded once (720p VP8, three temporal layers,
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "process_figures.h"
+#include "side_by_side.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -66,6 +69,15 @@ void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--against") {
+      try {
+        return convene::bench::run_side_by_side(std::vector<std::string>(argv + 1, argv + argc));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "sfu-bench: %s\n", e.what());
+        return 1;
+      }
+    }
   bool replay = false;
   int big = 10;
   std::vector<std::string> args;

@@ -23,6 +23,8 @@ TEST_PACKAGES=(
   chromium fonts-noto-color-emoji
   clang libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
+# What benchmarks install for themselves (bench/sfu-bench --against janus).
+BENCH_PACKAGES=(janus iproute2)
 
 # Installs the Debian packages of the arguments that are not installed yet.
 install_packages() {
