@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "app/health.h"
+#include "app/media_config.h"
+#include "app/media_endpoint.h"
 #include "auth/auth_module.h"
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
@@ -20,6 +22,33 @@
 #define GST_CAT_DEFAULT convene_app_debug
 
 namespace convene::app {
+
+namespace {
+
+// The SFU among the app's modules: media does not know the app, so its
+// place in start-up, shutdown and teardown order is kept by this adapter.
+class MediaHost final : public Module {
+ public:
+  explicit MediaHost(std::unique_ptr<media::MediaModule> media) : media_(std::move(media)) {}
+  media::MediaModule& media() { return *media_; }
+  void shutdown(std::function<void()> done) override {
+    media_->shutdown();
+    done();
+  }
+
+ private:
+  std::unique_ptr<media::MediaModule> media_;
+};
+
+// Adds a module to `modules` and returns it, typed.
+template <class M>
+M* keep(std::vector<std::unique_ptr<Module>>& modules, std::unique_ptr<M> module) {
+  M* typed = module.get();
+  modules.push_back(std::move(module));
+  return typed;
+}
+
+}  // namespace
 
 std::string database_url(const config::Config& config) {
   std::string url = config.get_string("database", "url");
@@ -37,7 +66,9 @@ App::App(config::Config config) : config_(std::move(config)) {
 
 App::~App() {
   // Modules hold references into the server and store: drop them first,
-  // newest first (recording uses media, media uses signaling...).
+  // newest first (recording uses signaling and media, signaling uses media...),
+  // after the listeners wired between them.
+  wiring_.clear();
   while (!modules_.empty()) modules_.pop_back();
   http_.reset();
   protections_.reset();
@@ -133,25 +164,30 @@ void App::start() {
   po.connect_src = config_.get_list("server", "csp_connect_src");
   protections_ = std::make_unique<http::Protections>(*http_, std::move(po));
 
-  modules_.push_back(std::make_unique<HealthModule>(*this));
-  modules_.push_back(std::make_unique<auth::AuthModule>(*this));
-  modules_.push_back(std::make_unique<rooms::RoomsModule>(*this));
-  modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));
-  modules_.push_back(std::make_unique<signaling::SignalingModule>(*this));
-  // The SFU talks to peers through signaling, which routes media messages to it.
-  auto* signaling = module<signaling::SignalingModule>();
-  modules_.push_back(std::make_unique<media::MediaModule>(*this, *signaling));
-  signaling->set_media_handler(module<media::MediaModule>());
-  // Recording and egress take the SFU's tracks.
-  modules_.push_back(std::make_unique<recording::RecordingModule>(*this, module<media::MediaModule>()));
+  // The composition root: each module gets what it uses through its
+  // constructor, and dependencies point one way (see docs/architecture.md):
+  // recording → signaling → media; signaling, recording → rooms → auth.
+  keep(modules_, std::make_unique<HealthModule>(*this));
+  auth_ = keep(modules_, std::make_unique<auth::AuthModule>(*this));
+  const auth::Authenticator& authenticator = auth_->authenticator();
+  rooms_ = keep(modules_, std::make_unique<rooms::RoomsModule>(*this, authenticator));
+  meeting_ = keep(modules_, std::make_unique<meeting::MeetingModule>(*this, authenticator));
+  // The SFU needs only its settings; the others reach it through its API.
+  media_ = &keep(modules_, std::make_unique<MediaHost>(std::make_unique<media::MediaModule>(media_settings(config_))))
+                ->media();
+  route_media_description(*http_, *store_, authenticator, *media_);
+  signaling_ = keep(modules_, std::make_unique<signaling::SignalingModule>(config_, *http_, *store_, *rooms_, meeting_,
+                                                                          media_));
+  recording_ = keep(modules_, std::make_unique<recording::RecordingModule>(recording::RecordingModule::Collaborators{
+                                  config_, data_dir_, *store_, *http_, authenticator, store_ready_, media_,
+                                  signaling_, rooms_}));
   // Reminders reach users' open connections; rooms the janitor ends close live.
-  module<meeting::MeetingModule>()->set_notifier(module<signaling::SignalingModule>());
-  module<meeting::MeetingModule>()->set_room_ended_listener(
-      [this](const std::string& room_id) { module<rooms::RoomsModule>()->announce_room_ended(room_id); });
+  meeting_->set_notifier(signaling_);
+  meeting_->set_room_ended_listener([rooms = rooms_](const std::string& room_id) { rooms->announce_room_ended(room_id); });
   // Signing out closes the user's open WebSockets (auth does not know signaling).
-  module<auth::AuthModule>()->add_signed_out_listener([signaling](const std::string& user_id) {
+  wiring_.push_back(auth_->add_signed_out_listener([signaling = signaling_](const std::string& user_id) {
     signaling->close_user_connections(user_id, signaling::SignalingModule::kSignedOutCloseCode, "signed out");
-  });
+  }));
 
   http_->listen();
 

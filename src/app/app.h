@@ -1,5 +1,8 @@
-// The Convene process: owns the configuration, the store, the HTTP server and
-// every feature module, and runs them on one GLib main loop.
+// The Convene process and its composition root: owns the configuration, the
+// store, the HTTP server and every feature module, builds each module with
+// what it needs (constructor arguments: no module looks another up), wires
+// their listeners, and runs them on one GLib main loop. Feature modules
+// include app/module.h, never this header.
 //
 // Threads: everything here runs on the main loop; the store's workers post
 // their results back to it.
@@ -12,22 +15,33 @@
 #include <string>
 #include <vector>
 
+#include "app/module.h"
 #include "config/config.h"
 #include "http/protections.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "util/listener_token.h"
+
+namespace convene::auth {
+class AuthModule;
+}
+namespace convene::rooms {
+class RoomsModule;
+}
+namespace convene::meeting {
+class MeetingModule;
+}
+namespace convene::media {
+class MediaModule;
+}
+namespace convene::signaling {
+class SignalingModule;
+}
+namespace convene::recording {
+class RecordingModule;
+}
 
 namespace convene::app {
-
-// A feature (auth, rooms, signaling, media...). Constructed after the store
-// and server exist; registers its routes in the constructor.
-class Module {
- public:
-  virtual ~Module() = default;
-  // Called once on SIGTERM/SIGINT, before the store closes. Call `done` when
-  // finished (at once if there is nothing to wait for).
-  virtual void shutdown(std::function<void()> done) { done(); }
-};
 
 class App {
  public:
@@ -53,13 +67,13 @@ class App {
   // Where users reach this server, for links.
   std::string public_url() const;
 
-  // Looks a module up by type (nullptr when not built).
-  template <class M>
-  M* module() const {
-    for (const auto& m : modules_)
-      if (auto* p = dynamic_cast<M*>(m.get())) return p;
-    return nullptr;
-  }
+  // The modules, once start() built them (for tests and tools in process).
+  auth::AuthModule* auth() const { return auth_; }
+  rooms::RoomsModule* rooms() const { return rooms_; }
+  meeting::MeetingModule* meeting() const { return meeting_; }
+  media::MediaModule* media() const { return media_; }
+  signaling::SignalingModule* signaling() const { return signaling_; }
+  recording::RecordingModule* recording() const { return recording_; }
 
  private:
   void load_secret();
@@ -72,7 +86,16 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<http::Server> http_;
   std::unique_ptr<http::Protections> protections_;
+  // Built in order, each from what the ones before it offer; dropped newest
+  // first, so a module never outlives one it uses. Typed pointers into them:
   std::vector<std::unique_ptr<Module>> modules_;
+  auth::AuthModule* auth_ = nullptr;
+  rooms::RoomsModule* rooms_ = nullptr;
+  meeting::MeetingModule* meeting_ = nullptr;
+  media::MediaModule* media_ = nullptr;  // held by an adapter in modules_: media knows nothing of the app
+  signaling::SignalingModule* signaling_ = nullptr;
+  recording::RecordingModule* recording_ = nullptr;
+  std::vector<ListenerToken> wiring_;  // listeners the root registered between modules
   GMainLoop* loop_ = nullptr;
   bool store_ready_ = false;
   bool shutting_down_ = false;

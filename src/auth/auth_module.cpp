@@ -324,7 +324,7 @@ void AuthModule::logout(http::ExchangePtr ex) {
     ex->no_content();
     if (!user_id.empty()) {
       GST_INFO("user %s signed out", user_id.c_str());
-      for (auto& listener : signed_out_listeners_) listener(user_id);
+      signed_out_listeners_.each([&](const SignedOutListener& listener) { listener(user_id); });
     }
   };
   if (!token || token->empty()) return finish(caller ? caller->id : "");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "util/listener_token.h"
 #include "auth/authenticator.h"
 #include "auth/captcha.h"
 #include "auth/hash_pool.h"
@@ -42,7 +43,9 @@ class AuthModule final : public app::Module {
   // so whoever holds that user's live connections can close them. Auth knows
   // nothing of them: the composition root wires the listener.
   using SignedOutListener = std::function<void(const std::string& user_id)>;
-  void add_signed_out_listener(SignedOutListener listener) { signed_out_listeners_.push_back(std::move(listener)); }
+  [[nodiscard]] ListenerToken add_signed_out_listener(SignedOutListener listener) {
+    return signed_out_listeners_.add(std::move(listener));
+  }
 
  private:
   void captcha(http::ExchangePtr ex);
@@ -72,7 +75,7 @@ class AuthModule final : public app::Module {
   int64_t refresh_ttl_sec_;
   bool captcha_required_;
   HashPool hashing_;
-  std::vector<SignedOutListener> signed_out_listeners_;
+  ListenerList<SignedOutListener> signed_out_listeners_;
 };
 
 }  // namespace convene::auth

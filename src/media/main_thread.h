@@ -3,11 +3,15 @@
 //
 // Threads: post_to_main() may be called from any thread; the function runs
 // later on the default main context's thread, never inline (see
-// util/main_context.h).
+// util/main_context.h). Timers are started and cancelled on the main loop.
 #pragma once
+
+#include <glib.h>
 
 #include <functional>
 #include <memory>
+
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -28,6 +32,42 @@ class MainThreadHandle {
     post_to_main([weak, fn = std::move(fn)] {
       if (auto alive = weak.lock()) fn(**alive);
     });
+  }
+
+  // The one timer idiom of the media plane: `fn(target)` runs on the main
+  // loop `interval_ms` from now (once, or every interval with `repeat`),
+  // never after the target is gone. The source is kept in `slot`, a member
+  // of the target: resetting it cancels the timer, and a one-shot timer
+  // empties it just before `fn` runs, so `slot` says whether one is pending
+  // (and `fn` may start the next one, or destroy the target).
+  void start_timer(GSourcePtr& slot, guint interval_ms, std::function<void(T&)> fn, bool repeat = false) const {
+    struct Tick {
+      std::weak_ptr<T*> weak;
+      GSourcePtr* slot;
+      std::function<void(T&)> fn;
+      bool repeat;
+    };
+    GSource* timer = interval_ms % 1000 == 0 ? g_timeout_source_new_seconds(interval_ms / 1000)
+                                             : g_timeout_source_new(interval_ms);
+    g_source_set_callback(
+        timer,
+        [](gpointer data) -> gboolean {
+          auto* tick = static_cast<Tick*>(data);
+          auto alive = tick->weak.lock();
+          if (!alive) return G_SOURCE_REMOVE;
+          if (tick->repeat) {
+            tick->fn(**alive);
+            return G_SOURCE_CONTINUE;
+          }
+          // The source ends by returning REMOVE: the slot lets go of it first.
+          g_source_unref(tick->slot->release());
+          auto fn = std::move(tick->fn);  // `tick` goes with the source
+          fn(**alive);
+          return G_SOURCE_REMOVE;
+        },
+        new Tick{strong_, &slot, std::move(fn), repeat}, [](gpointer data) { delete static_cast<Tick*>(data); });
+    g_source_attach(timer, g_main_context_default());
+    slot.reset(timer);
   }
 
  private:

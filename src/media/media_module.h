@@ -1,59 +1,75 @@
-// The SFU as a module of the server: implements signaling's MediaHandler
-// (publish-offer, subscribe-answer, sfu-candidate, track-muted; peers joining
-// and leaving SFU rooms) and RoomMediaProvider for the recording module. Owns
-// one MediaRoom per room with media.
+// The SFU as a unit of the server: implements the Sfu API (peers joining and
+// leaving calls, offers, answers, candidates, mutes, who may publish) and
+// RoomMediaProvider for consumers such as recording. Owns one MediaRoom per
+// room with people in its call. Built by the composition root from its
+// settings alone: it knows nothing of HTTP, the store or the wire protocol.
 //
 // Threads: main loop only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
-#include "app/app.h"
 #include "media/main_thread.h"
 #include "media/media_room.h"
 #include "media/media_settings.h"
 #include "media/room_media.h"
-#include "signaling/media_handler.h"
+#include "media/sfu.h"
+#include "util/listener_token.h"
 
 namespace convene::media {
 
-class MediaModule final : public app::Module,
-                          public signaling::MediaHandler,
+class MediaModule final : public Sfu,
                           public RoomMediaProvider,
-                          private MediaRoomOwner,
+                          private PeerMediaListener,
                           private RoomMediaListener {
  public:
-  // `messenger` reaches peers (the signaling module).
-  MediaModule(app::App& app, signaling::PeerMessenger& messenger);
+  // Throws std::runtime_error when the settings or GStreamer's plugins cannot carry an SFU.
+  explicit MediaModule(MediaSettings settings);
   ~MediaModule() override;
 
-  // --- signaling::MediaHandler
-  bool handles(const std::string& type) const override;
-  void peer_joined(const signaling::PeerInfo& peer) override;
+  // --- Sfu
+  void peer_joined(const std::string& room_id, const MediaPeer& peer) override;
   void peer_left(const std::string& room_id, const std::string& peer_id) override;
-  void handle(const signaling::PeerInfo& peer, const std::string& type, JsonObject* message) override;
   void room_closed(const std::string& room_id) override;
+  void publish_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
+                     const std::map<std::string, std::string>& sources, const std::string& request_id) override;
+  void subscribe_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
+                        const std::string& request_id) override;
+  void remote_candidate(const std::string& room_id, const std::string& peer_id, PeerConnection pc, unsigned mline,
+                        const std::string& candidate) override;
+  void set_muted(const std::string& room_id, const std::string& peer_id, const std::string& source,
+                 bool muted) override;
+  void set_can_publish(const std::string& room_id, const std::string& peer_id, bool can_publish) override;
+  ListenerToken add_peer_listener(PeerMediaListener& listener) override { return peer_listeners_.add(&listener); }
 
   // --- RoomMediaProvider
   RoomMedia* room_media(const std::string& room_id) override;
-  void add_listener(RoomMediaListener* listener) override { listeners_.insert(listener); }
-  void remove_listener(RoomMediaListener* listener) override { listeners_.erase(listener); }
+  ListenerToken add_listener(RoomMediaListener& listener) override { return listeners_.add(&listener); }
 
-  void shutdown(std::function<void()> done) override;
+  // Releases every room (SIGTERM).
+  void shutdown();
 
-  // For tests and /metrics-like inspection.
+  // Read access for GET /rooms/:id/media, metrics, tests and benchmarks.
+  const MediaRoom* room(const std::string& room_id) const;
   size_t room_count() const { return rooms_.size(); }
   const MediaSettings& settings() const { return settings_; }
 
  private:
-  // --- MediaRoomOwner
-  void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) override;
-  void broadcast(const std::string& room_id, json::Object&& message) override;
-  RoomMediaListener& listeners() override { return *this; }
-  // --- RoomMediaListener (fans out to the registered listeners)
+  MediaRoom& room_of(const std::string& room_id);
+  // --- PeerMediaListener (fans out to the registered peer listeners)
+  void publish_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
+                      const std::string& request_id) override;
+  void subscribe_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
+                       const std::vector<OfferedTrack>& tracks) override;
+  void local_candidate(const std::string& room_id, const std::string& peer_id, PeerConnection pc, unsigned mline,
+                       const std::string& candidate) override;
+  void active_speaker(const std::string& room_id, const std::string& peer_id) override;
+  void media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
+                    const std::string& request_id) override;
+  // --- RoomMediaListener (fans out to the registered consumers)
   void track_added(const TrackInfo& track) override;
   void track_removed(const TrackInfo& track) override;
   void track_muted(const TrackInfo& track) override;
@@ -62,14 +78,11 @@ class MediaModule final : public app::Module,
 
   void close_room_soon(const std::string& room_id);
   void release_all_rooms();
-  // GET /rooms/:id/media: what the room's media carries now (members only).
-  void describe(http::ExchangePtr ex);
 
-  app::App& app_;
-  signaling::PeerMessenger& messenger_;
   MediaSettings settings_;
   std::map<std::string, std::unique_ptr<MediaRoom>> rooms_;
-  std::set<RoomMediaListener*> listeners_;
+  ListenerList<RoomMediaListener*> listeners_;
+  ListenerList<PeerMediaListener*> peer_listeners_;
   MainThreadHandle<MediaModule> handle_{this};
 };
 

@@ -12,15 +12,15 @@
 
 namespace convene::media {
 
-using signaling::Refusal;
-
 Participant::Participant() = default;
 Participant::~Participant() = default;
 
-MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRoomOwner& owner)
+MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, PeerMediaListener& peers,
+                     RoomMediaListener& consumers)
     : room_id_(std::move(room_id)),
       settings_(settings),
-      owner_(owner),
+      peers_(peers),
+      consumers_(consumers),
       speakers_(settings.speaker_threshold_db) {
   pipeline_ = gst_pipeline_new(("room-" + room_id_).c_str());
   gst_object_ref_sink(pipeline_);
@@ -45,7 +45,7 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, MediaRo
 
 MediaRoom::~MediaRoom() {
   closing_ = true;
-  owner_.listeners().room_media_closing(room_id_);
+  consumers_.room_media_closing(room_id_);
   // Everything stops at once; what the participants and publications own is
   // then taken out of a pipeline in NULL.
   gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -67,21 +67,18 @@ Publication* MediaRoom::publication(const std::string& track_id) {
   return it == publications_.end() ? nullptr : it->second.get();
 }
 
-void MediaRoom::send_to_peer(const std::string& peer_id, json::Object&& message) {
-  owner_.send_to_peer(room_id_, peer_id, std::move(message));
+void MediaRoom::fail(const std::string& peer_id, const std::string& code, const std::string& message,
+                     const std::string& request_id) {
+  peers_.media_failed(room_id_, peer_id, Refusal(code, message), request_id);
 }
 
-WebRtcEndpoint::CandidateFn MediaRoom::trickle_to(const std::string& peer_id, const char* pc) {
+WebRtcEndpoint::CandidateFn MediaRoom::trickle_to(const std::string& peer_id, PeerConnection pc) {
   return [this, peer_id, pc](unsigned mline, const std::string& candidate) {
-    send_to_peer(peer_id, std::move(json::Object()
-                                        .set("type", "sfu-candidate")
-                                        .set("pc", pc)
-                                        .set("candidate", candidate)
-                                        .set("sdpMLineIndex", static_cast<int64_t>(mline))));
+    peers_.local_candidate(room_id_, peer_id, pc, mline, candidate);
   };
 }
 
-void MediaRoom::add_participant(const signaling::PeerInfo& peer) {
+void MediaRoom::add_participant(const MediaPeer& peer) {
   if (participants_.count(peer.peer_id)) return;
   auto p = std::make_unique<Participant>();
   p->peer = peer;
@@ -116,7 +113,7 @@ void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const st
   level_tracks_[serial] = t.id;
   GST_INFO("room %s: %s publishes %s (%s, %s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(), t.source.c_str(),
            encoding_name.c_str());
-  owner_.listeners().track_added(t);
+  consumers_.track_added(t);
   refresh_subscriptions();
 }
 
@@ -124,7 +121,7 @@ void MediaRoom::remove_publication(const std::string& track_id, bool tee_stopped
   Publication* pub = publication(track_id);
   if (!pub) return;
   GST_INFO("room %s: %s unpublished", room_id_.c_str(), track_id.c_str());
-  owner_.listeners().track_removed(pub->info());
+  consumers_.track_removed(pub->info());
   for (auto& [id, p] : participants_)
     if (p->subscriber && tee_stopped) p->subscriber->drop_stopped(track_id);
   if (refresh) refresh_subscriptions(track_id);
@@ -145,10 +142,7 @@ void MediaRoom::refresh_subscriptions(const std::string& leaving) {
     } catch (const std::exception& e) {
       // One subscriber's failure is its own: tell it, keep the room going.
       GST_ERROR("room %s: subscriber %s: %s", room_id_.c_str(), peer_id.c_str(), e.what());
-      send_to_peer(peer_id, std::move(json::Object()
-                                          .set("type", "error")
-                                          .set("code", "media_failed")
-                                          .set("message", std::string("your media could not be set up: ") + e.what())));
+      fail(peer_id, "media_failed", std::string("your media could not be set up: ") + e.what());
     }
   }
 }
@@ -157,7 +151,7 @@ void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp
                               const std::map<std::string, std::string>& sources, const std::string& request_id) {
   Participant* p = participant(peer_id);
   if (!p) throw Refusal("not_in_room", "join the room before publishing");
-  if (!p->peer.may_publish()) throw Refusal("forbidden", "viewers cannot publish");
+  if (!p->peer.can_publish) throw Refusal("forbidden", "viewers cannot publish");
   try {
     check_sdp(sdp);
   } catch (const std::invalid_argument& e) {
@@ -172,30 +166,41 @@ void MediaRoom::publisher_not_connected(const std::string& peer_id, const std::s
   if (!p || !p->publisher) return;
   GST_WARNING("room %s: %s's publish connection did not connect within %d s; freeing it", room_id_.c_str(),
               peer_id.c_str(), settings_.publish_connect_timeout_sec);
-  // As when the peer leaves: its streams stop first, then every subscriber lets go of them.
-  p->publisher->stop();
+  end_publishing(*p);
+  fail(peer_id, "connect_timeout",
+       "publish-offer: the publish connection did not connect in time (ICE/DTLS); offer again", request_id);
+}
+
+// As when the peer leaves: its streams stop first, then every subscriber lets go of them.
+void MediaRoom::end_publishing(Participant& p) {
+  const std::string peer_id = p.peer.peer_id;
+  if (p.publisher) p.publisher->stop();
   std::vector<std::string> gone;
   for (const auto& [id, pub] : publications_)
     if (pub->info().peer_id == peer_id) gone.push_back(id);
   for (const auto& id : gone) remove_publication(id, true, false);
-  p->publisher.reset();
+  p.publisher.reset();
+  speakers_.remove(peer_id);
   refresh_subscriptions();
-  json::Object message;
-  message.set("type", "error")
-      .set("code", "connect_timeout")
-      .set("message", "publish-offer: the publish connection did not connect in time (ICE/DTLS); offer again");
-  if (!request_id.empty()) message.set("requestId", request_id);
-  send_to_peer(peer_id, std::move(message));
 }
 
-void MediaRoom::subscribe_answer(const std::string& peer_id, const std::string& sdp) {
+void MediaRoom::set_can_publish(const std::string& peer_id, bool can_publish) {
+  Participant* p = participant(peer_id);
+  if (!p || p->peer.can_publish == can_publish) return;
+  p->peer.can_publish = can_publish;
+  GST_INFO("room %s: %s %s publish", room_id_.c_str(), peer_id.c_str(), can_publish ? "may now" : "may no longer");
+  if (!can_publish) end_publishing(*p);
+}
+
+void MediaRoom::subscribe_answer(const std::string& peer_id, const std::string& sdp, const std::string& request_id) {
   Participant* p = participant(peer_id);
   if (!p || !p->subscriber) throw Refusal("no_offer", "no subscribe-offer is waiting for an answer");
-  p->subscriber->answer(sdp);
+  p->subscriber->answer(sdp, request_id);
 }
 
-void MediaRoom::remote_candidate(const std::string& peer_id, bool publish_pc, unsigned mline,
+void MediaRoom::remote_candidate(const std::string& peer_id, PeerConnection pc, unsigned mline,
                                  const std::string& candidate) {
+  const bool publish_pc = pc == PeerConnection::Publish;
   Participant* p = participant(peer_id);
   if (publish_pc && p && p->publisher) return p->publisher->add_remote_candidate(mline, candidate);
   if (!publish_pc && p && p->subscriber) return p->subscriber->add_remote_candidate(mline, candidate);
@@ -212,7 +217,7 @@ void MediaRoom::set_muted(const std::string& peer_id, const std::string& source,
     pub->set_muted(muted);
     for (auto& [other_id, other] : participants_)
       if (other->subscriber) other->subscriber->set_muted(id, muted);
-    owner_.listeners().track_muted(pub->info());
+    consumers_.track_muted(pub->info());
   }
   if (source == "microphone" && muted) speakers_.remove(peer_id);
 }
@@ -315,11 +320,7 @@ void MediaRoom::on_bus_message(GstMessage* message) {
                 debug ? debug : "");
       // A pipeline error does not stop the pipeline by itself: the room goes
       // on, and only the peer it belongs to hears of it.
-      if (p)
-        send_to_peer(p->peer.peer_id, std::move(json::Object()
-                                                    .set("type", "error")
-                                                    .set("code", "media_failed")
-                                                    .set("message", std::string("media error: ") + error->message)));
+      if (p) fail(p->peer.peer_id, "media_failed", std::string("media error: ") + error->message);
       break;
     }
     case GST_MESSAGE_STATE_CHANGED: {
@@ -365,8 +366,8 @@ void MediaRoom::on_level(const GstStructure* s, GstObject* src) {
   const std::string peer_id = pub->info().peer_id;
   if (auto changed = speakers_.update(peer_id, loudest, g_get_monotonic_time() / 1000)) {
     active_speaker_ = *changed;
-    owner_.broadcast(room_id_, std::move(json::Object().set("type", "active-speaker").set("peerId", active_speaker_)));
-    owner_.listeners().active_speaker_changed(room_id_, active_speaker_);
+    peers_.active_speaker(room_id_, active_speaker_);
+    consumers_.active_speaker_changed(room_id_, active_speaker_);
   }
 }
 

@@ -20,26 +20,16 @@
 #include "media/media_settings.h"
 #include "media/publication.h"
 #include "media/room_media.h"
+#include "media/sfu.h"
 #include "media/webrtc_endpoint.h"
-#include "signaling/media_handler.h"
-#include "util/json.h"
 
 namespace convene::media {
 
 class Publisher;
 class Subscriber;
 
-// What a room needs from its owner: ways to reach peers and consumers.
-class MediaRoomOwner {
- public:
-  virtual ~MediaRoomOwner() = default;
-  virtual void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) = 0;
-  virtual void broadcast(const std::string& room_id, json::Object&& message) = 0;
-  virtual RoomMediaListener& listeners() = 0;  // fans out to every registered listener
-};
-
 struct Participant {
-  signaling::PeerInfo peer;
+  MediaPeer peer;
   std::map<std::string, bool> muted;       // source -> muted (also before it is published)
   std::unique_ptr<Publisher> publisher;    // once the peer sent a publish-offer
   std::unique_ptr<Subscriber> subscriber;  // once there is something to receive
@@ -49,22 +39,27 @@ struct Participant {
 
 class MediaRoom final : public RoomMedia {
  public:
-  MediaRoom(std::string room_id, const MediaSettings& settings, MediaRoomOwner& owner);
+  // `peers` hears what concerns each peer; `consumers` hears about tracks
+  // (both fan out to whoever registered with the owner).
+  MediaRoom(std::string room_id, const MediaSettings& settings, PeerMediaListener& peers,
+            RoomMediaListener& consumers);
   ~MediaRoom() override;
   MediaRoom(const MediaRoom&) = delete;
   MediaRoom& operator=(const MediaRoom&) = delete;
 
-  void add_participant(const signaling::PeerInfo& peer);
+  void add_participant(const MediaPeer& peer);
   void remove_participant(const std::string& peer_id);
   bool empty() const { return participants_.empty(); }
   Participant* participant(const std::string& peer_id);
 
-  // --- Messages from a peer (throw signaling::Refusal on bad input)
+  // --- From a peer (see Sfu; throw Refusal on what is wrong at once)
   void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources,
                      const std::string& request_id = "");
-  void subscribe_answer(const std::string& peer_id, const std::string& sdp);
-  void remote_candidate(const std::string& peer_id, bool publish_pc, unsigned mline, const std::string& candidate);
+  void subscribe_answer(const std::string& peer_id, const std::string& sdp, const std::string& request_id = "");
+  void remote_candidate(const std::string& peer_id, PeerConnection pc, unsigned mline, const std::string& candidate);
   void set_muted(const std::string& peer_id, const std::string& source, bool muted);
+  // false: the peer's publish connection and publications end now.
+  void set_can_publish(const std::string& peer_id, bool can_publish);
 
   // --- From the publish connections
   void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name);
@@ -75,10 +70,13 @@ class MediaRoom final : public RoomMedia {
   void remove_publication(const std::string& track_id, bool tee_stopped, bool refresh = true);
   Publication* publication(const std::string& track_id);
 
-  // --- To peers
-  void send_to_peer(const std::string& peer_id, json::Object&& message);
-  // Trickles a connection's local candidates to its peer as sfu-candidate {pc}.
-  WebRtcEndpoint::CandidateFn trickle_to(const std::string& peer_id, const char* pc);
+  // --- To peers (through the listener)
+  PeerMediaListener& peers() { return peers_; }
+  // A failure about `peer_id` that came after its request returned.
+  void fail(const std::string& peer_id, const std::string& code, const std::string& message,
+            const std::string& request_id = "");
+  // Trickles a connection's local candidates to its peer.
+  WebRtcEndpoint::CandidateFn trickle_to(const std::string& peer_id, PeerConnection pc);
   const MediaSettings& settings() const { return settings_; }
   GstBin* bin() { return GST_BIN(pipeline_); }
   // Time packets spend in the SFU (filled by every subscriber's probes).
@@ -111,13 +109,16 @@ class MediaRoom final : public RoomMedia {
   // Gives every subscriber exactly the tracks it should receive now
   // (all but its own, and but `leaving`).
   void refresh_subscriptions(const std::string& leaving = "");
+  // Stops the peer's publisher and ends its publications (it stays a subscriber).
+  void end_publishing(Participant& p);
   void on_bus_message(GstMessage* message);
   void on_level(const GstStructure* s, GstObject* src);
   const Participant* owner_of(GstObject* src) const;
 
   std::string room_id_;
   const MediaSettings& settings_;
-  MediaRoomOwner& owner_;
+  PeerMediaListener& peers_;
+  RoomMediaListener& consumers_;
   GstElement* pipeline_;
   guint bus_watch_ = 0;
   std::map<std::string, std::unique_ptr<Participant>> participants_;      // by peer id

@@ -1,4 +1,5 @@
-// The [media] settings of the SFU, read once from the config.
+// The [media] settings of the SFU (read from the config by the composition
+// root: app/media_config.h).
 //
 // Threads: plain data, read on the main loop.
 #pragma once
@@ -6,8 +7,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "config/config.h"
 
 namespace convene::media {
 
@@ -28,8 +27,6 @@ struct MediaSettings {
   int publish_connect_timeout_sec = 15;
   // Active speaker: loudness below this (dBov) is silence.
   double speaker_threshold_db = -50;
-
-  static MediaSettings from(const config::Config& config);
 };
 
 }  // namespace convene::media

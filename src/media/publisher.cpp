@@ -27,7 +27,7 @@ GstCaps* accepted_codecs(const std::string& video_codec) {
 
 Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "pub-" + peer_id_, room_.settings(),
-                                               room_.trickle_to(peer_id_, "publish"));
+                                               room_.trickle_to(peer_id_, PeerConnection::Publish));
   GstElement* w = endpoint_->element();
   auto* caps = accepted_codecs(room_.settings().video_codec);
   g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {
@@ -139,8 +139,7 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
 
 void Publisher::offer(const std::string& sdp, const std::map<std::string, std::string>& sources,
                       const std::string& request_id) {
-  if (answering_)
-    throw signaling::Refusal("offer_in_progress", "the previous publish-offer is still being answered");
+  if (answering_) throw Refusal("offer_in_progress", "the previous publish-offer is still being answered");
   sources_ = sources;
   // SSRCs keep their m-line for the connection's life: later offers add to the table.
   for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);
@@ -151,13 +150,10 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, std::s
     answering_ = false;
     if (!error.empty()) {
       GST_WARNING("publish offer of %s refused: %s", peer_id_.c_str(), error.c_str());
-      json::Object message;
-      message.set("type", "error").set("code", "invalid_sdp").set("message", "publish-offer: " + error);
-      if (!request_id.empty()) message.set("requestId", request_id);
-      room_.send_to_peer(peer_id_, std::move(message));
+      room_.fail(peer_id_, "invalid_sdp", "publish-offer: " + error, request_id);
       return;
     }
-    room_.send_to_peer(peer_id_, std::move(json::Object().set("type", "publish-answer").set("sdp", answer)));
+    room_.peers().publish_answer(room_.room_id(), peer_id_, answer, request_id);
     sync_publications();
   });
   // Tracks the new offer no longer lists stop at once.
@@ -169,26 +165,13 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, std::s
 // long as the peer stays in the room, with the client none the wiser.
 void Publisher::start_connect_timer() {
   guint seconds = static_cast<guint>(std::max(1, room_.settings().publish_connect_timeout_sec));
-  auto* weak = new std::weak_ptr<Publisher*>(handle_.weak());
-  GSource* timer = g_timeout_source_new_seconds(seconds);
-  g_source_set_callback(
-      timer,
-      [](gpointer data) -> gboolean {
-        if (auto alive = static_cast<std::weak_ptr<Publisher*>*>(data)->lock()) {
-          Publisher& self = **alive;
-          g_source_unref(self.connect_timer_.release());  // the source ends by returning REMOVE
-          if (!self.connected_) {
-            // Frees this publisher: nothing of `self` is touched after.
-            MediaRoom& room = self.room_;
-            std::string peer_id = self.peer_id_, request_id = self.last_request_id_;
-            room.publisher_not_connected(peer_id, request_id);
-          }
-        }
-        return G_SOURCE_REMOVE;
-      },
-      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Publisher*>*>(data); });
-  g_source_attach(timer, g_main_context_default());
-  connect_timer_.reset(timer);
+  handle_.start_timer(connect_timer_, seconds * 1000, [](Publisher& self) {
+    if (self.connected_) return;
+    // Frees this publisher: nothing of `self` is touched after.
+    MediaRoom& room = self.room_;
+    std::string peer_id = self.peer_id_, request_id = self.last_request_id_;
+    room.publisher_not_connected(peer_id, request_id);
+  });
 }
 
 void Publisher::sync_publications() {
@@ -200,7 +183,7 @@ void Publisher::sync_publications() {
     room_.remove_publication(track_id(it->first), false);
     it = published_.erase(it);
   }
-  const signaling::PeerInfo& peer = room_.participant(peer_id_)->peer;
+  const MediaPeer& peer = room_.participant(peer_id_)->peer;
   for (const auto& [mid, in] : incoming_) {
     auto listed = sources_.find(mid);
     if (listed == sources_.end() || published_.count(mid)) continue;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "util/listener_token.h"
+
 namespace convene::media {
 
 // One published track.
@@ -67,8 +69,8 @@ class RoomMediaProvider {
   virtual ~RoomMediaProvider() = default;
   // The room's media, or nullptr while nobody in it uses the SFU.
   virtual RoomMedia* room_media(const std::string& room_id) = 0;
-  virtual void add_listener(RoomMediaListener* listener) = 0;
-  virtual void remove_listener(RoomMediaListener* listener) = 0;
+  // Registers `listener` for as long as the token lives.
+  virtual ListenerToken add_listener(RoomMediaListener& listener) = 0;
 };
 
 }  // namespace convene::media

@@ -80,7 +80,7 @@ std::string with_remb_feedback(const std::string& sdp) {
 
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
-                                               room_.trickle_to(peer_id_, "subscribe"));
+                                               room_.trickle_to(peer_id_, PeerConnection::Subscribe));
   // webrtcbin's RTP nicesink syncs to the clock; the forwarders push into it
   // on the publishers' threads, which must never wait there (a sink left in
   // PAUSED would hold them, and every other subscriber, for good). An SFU
@@ -286,10 +286,7 @@ void Subscriber::offer_now() {
     if (!error.empty()) {
       offer_in_flight_ = false;
       GST_WARNING("subscribe offer for %s failed: %s", peer_id_.c_str(), error.c_str());
-      room_.send_to_peer(peer_id_, std::move(json::Object()
-                                                 .set("type", "error")
-                                                 .set("code", "media_failed")
-                                                 .set("message", "the server could not offer your media: " + error)));
+      room_.fail(peer_id_, "media_failed", "the server could not offer your media: " + error);
       return;
     }
     // A transceiver added by this renegotiation has no mid property yet in
@@ -308,7 +305,7 @@ void Subscriber::offer_now() {
     // What this offer carries: every slot, if webrtcbin made an m-line for
     // each (a slot added after create-offer ran is in the next offer).
     offered_version_ = mids.size() == slots_.size() ? version_ : 0;
-    json::Array tracks;
+    std::vector<OfferedTrack> tracks;
     for (size_t i = 0; i < slots_.size(); ++i) {
       Slot* slot = slots_[i].get();
       if (slot->track_id.empty()) continue;
@@ -318,57 +315,26 @@ void Subscriber::offer_now() {
       // A slot added after create-offer ran has no m-line here: naming it
       // would give the client a track it cannot find. The next offer has it.
       if (mline >= mids.size()) continue;
-      const std::string& mid = mids[mline];
-      tracks.add(std::move(json::Object()
-                               .set("mid", mid)
-                               .set("peerId", slot->peer_id)
-                               .set("source", slot->source)
-                               .set("kind", slot->kind)));
+      tracks.push_back(OfferedTrack{mids[mline], slot->peer_id, slot->source, slot->kind});
     }
-    GST_DEBUG("subscribe-offer to %s: %u tracks", peer_id_.c_str(), json_array_get_length(tracks.get()));
-    room_.send_to_peer(peer_id_, std::move(json::Object()
-                                               .set("type", "subscribe-offer")
-                                               .set("sdp", with_remb_feedback(sdp))
-                                               .set("tracks", std::move(tracks))));
+    GST_DEBUG("subscribe-offer to %s: %zu tracks", peer_id_.c_str(), tracks.size());
+    room_.peers().subscribe_offer(room_.room_id(), peer_id_, with_remb_feedback(sdp), tracks);
     start_answer_timer();
   });
 }
 
 void Subscriber::start_answer_timer() {
   guint seconds = static_cast<guint>(std::max(1, room_.settings().answer_timeout_sec));
-  auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
-  GSource* timer = g_timeout_source_new_seconds(seconds);
-  g_source_set_callback(
-      timer,
-      [](gpointer data) -> gboolean {
-        if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) {
-          Subscriber& self = **alive;
-          g_source_unref(self.answer_timer_.release());  // the source ends by returning REMOVE
-          if (self.offer_in_flight_) {
-            GST_INFO("%s did not answer its subscribe-offer; offering again", self.peer_id_.c_str());
-            self.offer_in_flight_ = false;
-            self.negotiate();
-          }
-        }
-        return G_SOURCE_REMOVE;
-      },
-      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
-  g_source_attach(timer, g_main_context_default());
-  answer_timer_.reset(timer);
+  handle_.start_timer(answer_timer_, seconds * 1000, [](Subscriber& self) {
+    if (!self.offer_in_flight_) return;
+    GST_INFO("%s did not answer its subscribe-offer; offering again", self.peer_id_.c_str());
+    self.offer_in_flight_ = false;
+    self.negotiate();
+  });
 }
 
 void Subscriber::start_quality_timer() {
-  auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
-  GSource* timer = g_timeout_source_new_seconds(1);
-  g_source_set_callback(
-      timer,
-      [](gpointer data) -> gboolean {
-        if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) (*alive)->adapt_quality();
-        return G_SOURCE_CONTINUE;
-      },
-      weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
-  g_source_attach(timer, g_main_context_default());
-  quality_timer_.reset(timer);
+  handle_.start_timer(quality_timer_, 1000, [](Subscriber& self) { self.adapt_quality(); }, true);
 }
 
 // Once a second: the receiver's reports → each video slot's highest layer.
@@ -421,22 +387,19 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
   return out;
 }
 
-void Subscriber::answer(const std::string& sdp) {
-  if (!offer_in_flight_) throw signaling::Refusal("no_offer", "no subscribe-offer is waiting for an answer");
+void Subscriber::answer(const std::string& sdp, const std::string& request_id) {
+  if (!offer_in_flight_) throw Refusal("no_offer", "no subscribe-offer is waiting for an answer");
   try {
     check_sdp(sdp);
   } catch (const std::invalid_argument& e) {
-    throw signaling::Refusal("invalid_sdp", std::string("subscribe-answer: ") + e.what());
+    throw Refusal("invalid_sdp", std::string("subscribe-answer: ") + e.what());
   }
   answer_timer_.reset();
-  endpoint_->accept_answer(sdp, [this](const std::string& error) {
+  endpoint_->accept_answer(sdp, [this, request_id](const std::string& error) {
     offer_in_flight_ = false;
     if (!error.empty()) {
       GST_WARNING("subscribe answer of %s refused: %s", peer_id_.c_str(), error.c_str());
-      room_.send_to_peer(peer_id_, std::move(json::Object()
-                                                 .set("type", "error")
-                                                 .set("code", "invalid_sdp")
-                                                 .set("message", "subscribe-answer: " + error)));
+      room_.fail(peer_id_, "invalid_sdp", "subscribe-answer: " + error, request_id);
       renegotiate_ = true;  // offer again: the client may do better with a fresh offer
     } else {
       link_assigned();
@@ -486,16 +449,8 @@ void Subscriber::link_assigned() {
     GST_DEBUG("%s now receives %s", peer_id_.c_str(), slot->track_id.c_str());
     p->request_keyframe();
   }
-  if (retry) {
-    auto* weak = new std::weak_ptr<Subscriber*>(handle_.weak());
-    g_timeout_add_full(
-        G_PRIORITY_DEFAULT, 10,
-        [](gpointer data) -> gboolean {
-          if (auto alive = static_cast<std::weak_ptr<Subscriber*>*>(data)->lock()) (*alive)->link_assigned();
-          return G_SOURCE_REMOVE;
-        },
-        weak, [](gpointer data) { delete static_cast<std::weak_ptr<Subscriber*>*>(data); });
-  }
+  // Once the unlink is through: a few milliseconds, on the main loop.
+  if (retry && !relink_timer_) handle_.start_timer(relink_timer_, 10, [](Subscriber& self) { self.link_assigned(); });
 }
 
 void Subscriber::add_remote_candidate(unsigned mline, const std::string& candidate) {

@@ -48,7 +48,8 @@ class Subscriber {
   void set_tracks(const std::vector<const Publication*>& wanted);
   // The publication's tee has stopped (its publisher left): unlink at once.
   void drop_stopped(const std::string& track_id);
-  void answer(const std::string& sdp);
+  // The peer's answer; an error webrtcbin finds in it later is reported with `request_id`.
+  void answer(const std::string& sdp, const std::string& request_id = "");
   void add_remote_candidate(unsigned mline, const std::string& candidate);
   void set_muted(const std::string& track_id, bool muted);
   size_t active_tracks() const;
@@ -105,6 +106,7 @@ class Subscriber {
   GSourcePtr offer_soon_;  // the offer of this main-loop turn's changes, not yet made
   GSourcePtr answer_timer_;
   GSourcePtr quality_timer_;
+  GSourcePtr relink_timer_;  // link_assigned() again once pending unlinks are through
   std::shared_ptr<RtcpFeedback> feedback_ = std::make_shared<RtcpFeedback>();
   double remb_bps_ = 0;
   MainThreadHandle<Subscriber> handle_{this};

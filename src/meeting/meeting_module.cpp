@@ -42,14 +42,12 @@ json::Array string_array(const std::vector<std::string>& items) {
   return a;
 }
 
-const auth::Authenticator& authenticator(app::App& app) {
-  return app.module<auth::AuthModule>()->authenticator();
-}
 
 }  // namespace
 
-MeetingModule::MeetingModule(app::App& app)
+MeetingModule::MeetingModule(app::App& app, const auth::Authenticator& authenticator)
     : app_(app),
+      authenticator_(authenticator),
       ai_per_user_per_min_(app.config().get_int("ratelimit", "ai_per_user_per_min")),
       mailer_(smtp_settings(app.config())),
       ai_(ai_settings(app.config())),
@@ -93,7 +91,7 @@ void MeetingModule::shutdown(std::function<void()> done) {
 
 void MeetingModule::with_member_access(const http::ExchangePtr& ex, const std::string& room_id, bool host_only,
                                        std::function<void(const RoomAccess&, const auth::AuthUser&)> then) {
-  auto who = authenticator(app_).require(*ex);
+  auto who = authenticator_.require(*ex);
   app_.store().run<RoomAccess>(
       [room_id, uid = who.id](store::Connection& c) { return meeting_store::room_access(c, room_id, uid); },
       ex->guard([then = std::move(then), host_only, who](store::Outcome<RoomAccess> out) {
@@ -119,7 +117,7 @@ void MeetingModule::record_caption(const std::string& room_id, const std::string
 
 void MeetingModule::transcript(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([ex, room_id](store::Outcome<std::vector<TranscriptLine>> out) {
@@ -136,7 +134,7 @@ void MeetingModule::transcript(http::ExchangePtr ex) {
 
 void MeetingModule::questions(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser& who, const rooms::MemberAccess&) {
+  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser& who, const rooms::MemberAccess&) {
     app_.store().run<std::string>(
         [room_id, uid = who.id](store::Connection& c) {
           json::Array list;
@@ -154,7 +152,7 @@ void MeetingModule::questions(http::ExchangePtr ex) {
 
 void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
   if (!app_.config().get_bool("ratelimit", "enabled")) return;
-  auto who = authenticator(app_).require(*ex);
+  auto who = authenticator_.require(*ex);
   int64_t wait_ms = ai_limiter_.hit(who.id, ai_per_user_per_min_, 60'000, timeutil::now_ms());
   if (wait_ms > 0) {
     int64_t seconds = (wait_ms + 999) / 1000;
@@ -166,7 +164,7 @@ void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
 void MeetingModule::summary(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {
@@ -186,7 +184,7 @@ void MeetingModule::summary(http::ExchangePtr ex) {
 void MeetingModule::suggest(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  rooms::with_admitted_member(app_.store(), authenticator(app_), ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
     app_.store().run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id, 200); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {
@@ -204,7 +202,7 @@ void MeetingModule::suggest(http::ExchangePtr ex) {
 void MeetingModule::invite(http::ExchangePtr ex) {
   // Who asks comes first (401), then what they sent (400), then whether they
   // may (403/404), and only then whether this server can send mail (503).
-  authenticator(app_).require(*ex);
+  authenticator_.require(*ex);
   std::string room_id = ex->param("id");
   JsonArray* list = json::require_array(ex->json_body(), "emails");
   static const std::regex email_re(R"(^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$)");

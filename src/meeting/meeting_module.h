@@ -19,7 +19,7 @@ namespace convene::meeting {
 
 class MeetingModule final : public app::Module {
  public:
-  explicit MeetingModule(app::App& app);
+  MeetingModule(app::App& app, const auth::Authenticator& authenticator);
   ~MeetingModule() override;
 
   // Signaling hands over what it can deliver to users' open connections.
@@ -52,6 +52,7 @@ class MeetingModule final : public app::Module {
   void limit_ai_per_user(const http::ExchangePtr& ex);
 
   app::App& app_;
+  const auth::Authenticator& authenticator_;
   http::RateLimiter ai_limiter_;
   int64_t ai_per_user_per_min_;
   Mailer mailer_;

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "auth/auth_module.h"
 #include "convene-build-config.h"
 #include "http/error.h"
 #include "rooms/room_access.h"
@@ -159,15 +158,17 @@ struct RecordingModule::Active {
   json::Array track_list;                                   // every file written, for the row
 };
 
-RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
-    : app_(app),
-      authenticator_(app.module<auth::AuthModule>()->authenticator()),
-      media_(media),
-      signaling_(app.module<signaling::SignalingModule>()) {
-  auto& cfg = app.config();
+RecordingModule::RecordingModule(const Collaborators& with)
+    : config_(with.config),
+      store_(with.store),
+      authenticator_(with.authenticator),
+      media_(with.media),
+      signaling_(with.signaling) {
+  const config::Config& cfg = with.config;
+  const std::string& data_dir = with.data_dir;
   enabled_ = cfg.get_bool("recording", "enabled");
-  directory_ = dir_or_default(cfg.get_string("recording", "directory"), app.data_dir(), "recordings");
-  hls_directory_ = dir_or_default(cfg.get_string("recording", "hls_directory"), app.data_dir(), "live");
+  directory_ = dir_or_default(cfg.get_string("recording", "directory"), data_dir, "recordings");
+  hls_directory_ = dir_or_default(cfg.get_string("recording", "hls_directory"), data_dir, "live");
   format_ = cfg.get_string("recording", "format");
   if (format_ != "webm" && format_ != "mp4") throw std::runtime_error("[recording] format must be webm or mp4");
   composite_options_.width = static_cast<int>(cfg.get_int("recording", "width"));
@@ -189,14 +190,12 @@ RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
     if (g_mkdir_with_parents(hls_directory_.c_str(), 0700) != 0)
       throw std::runtime_error("cannot create HLS directory " + hls_directory_);
   }
-  if (media_) media_->add_listener(this);
+  if (media_) media_listening_ = media_->add_listener(*this);
   // A room ended by its host or the idle janitor finishes its recordings.
-  if (auto* rooms = app.module<rooms::RoomsModule>())
-    rooms->add_room_ended_listener([this, alive = std::weak_ptr<bool>(alive_)](const std::string& room_id) {
-      if (alive.lock()) end_room(room_id);
-    });
+  if (with.rooms)
+    room_ended_listening_ = with.rooms->add_room_ended_listener([this](const std::string& room_id) { end_room(room_id); });
 
-  auto& http = app.http();
+  auto& http = with.http;
   http.route("POST", "/rooms/:id/recordings", [this](http::ExchangePtr ex) { start_recording(ex); });
   http.route("POST", "/rooms/:id/recordings/:rid/stop", [this](http::ExchangePtr ex) { stop_recording(ex); });
   http.route("GET", "/rooms/:id/recordings", [this](http::ExchangePtr ex) { list_recordings(ex); });
@@ -210,12 +209,13 @@ RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
   http.route("DELETE", "/rooms/:id/egress/:eid", [this](http::ExchangePtr ex) { delete_egress(ex); });
   http.route("GET", "/live/:roomId/:file", [this](http::ExchangePtr ex) { live_file(ex); });
 
-  if (app.store_ready()) recover_unfinished();
+  if (with.store_ready) recover_unfinished();
 }
 
 RecordingModule::~RecordingModule() {
   alive_.reset();  // pending idle callbacks see it and do nothing
-  if (media_) media_->remove_listener(this);
+  media_listening_.reset();
+  room_ended_listening_.reset();
   egresses_.clear();
   // Outputs detach before their composite goes.
   for (auto& [id, a] : recordings_) {
@@ -227,9 +227,9 @@ RecordingModule::~RecordingModule() {
 }
 
 void RecordingModule::set_media_provider(media::RoomMediaProvider* media) {
-  if (media_) media_->remove_listener(this);
+  media_listening_.reset();
   media_ = media;
-  if (media_) media_->add_listener(this);
+  if (media_) media_listening_ = media_->add_listener(*this);
 }
 
 // --- Recovery
@@ -239,7 +239,7 @@ void RecordingModule::recover_unfinished() {
     std::string id, status;
   };
   // File checks and updates both on the worker: no disk I/O on the main loop.
-  app_.store().run<std::vector<Fixed>>(
+  store_.run<std::vector<Fixed>>(
       [](store::Connection& c) {
         std::vector<Fixed> out;
         for (const auto& row : recording_store::unfinished(c)) {
@@ -270,7 +270,7 @@ void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::str
                                      bool for_media,
                                      std::function<void(const std::string&, const std::string&)> then) {
   auto who = authenticator_.require(*ex);
-  app_.store().run<rooms::MemberAccess>(
+  store_.run<rooms::MemberAccess>(
       [room_id, uid = who.id](store::Connection& c) { return rooms::room_store::member_access(c, room_id, uid); },
       ex->guard([ex, moderator, for_media, uid = who.id, then = std::move(then)](store::Outcome<rooms::MemberAccess> out) {
         if (!out.ok()) throw out.error();
@@ -365,7 +365,7 @@ void RecordingModule::start_recording(http::ExchangePtr ex) {
     RecordingRow copy = row;
     recordings_[rid] = std::move(a);
     GST_INFO("room %s: recording %s started by %s", room_id.c_str(), rid.c_str(), uid.c_str());
-    app_.store().run_void(
+    store_.run_void(
         [copy](store::Connection& c) { recording_store::insert(c, copy); },
         ex->guard([this, ex, copy](store::Outcome<store::Unit> out) {
           if (!out.ok()) {
@@ -395,7 +395,7 @@ void RecordingModule::finish(const std::string& recording_id, std::function<void
   if (composite != composites_.end() && a.output) composite->second->detach(*a.output);
   if (a.output) a.output->finish();
   a.track_files.clear();  // Matroska plays without a trailer
-  app_.store().run_void([id = recording_id](store::Connection& c) { recording_store::set_status(c, id, "PROCESSING"); },
+  store_.run_void([id = recording_id](store::Connection& c) { recording_store::set_status(c, id, "PROCESSING"); },
                         [](store::Outcome<store::Unit>) {});
   a.timeout = after_seconds(static_cast<guint>(finalize_timeout_sec_), [this, recording_id] {
     GST_WARNING("recording %s did not finish in time; closing it as it is", recording_id.c_str());
@@ -425,7 +425,7 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   auto waiters = std::move(a->waiters);
   a->timeout.reset();  // may be the source running us: GLib keeps its callback alive until we return
   drop_composite_if_unused(row.room_id);
-  app_.store().run_void(
+  store_.run_void(
       [row](store::Connection& c) {
         recording_store::finish(c, row.id, row.status, row.duration_ms, row.file_size, *row.ended_at, row.error,
                                 row.tracks);
@@ -452,7 +452,7 @@ void RecordingModule::stop_recording(http::ExchangePtr ex) {
       return;
     }
     // Not running here: answer with what the store knows.
-    app_.store().run<std::optional<RecordingRow>>(
+    store_.run<std::optional<RecordingRow>>(
         [rid](store::Connection& c) { return recording_store::find(c, rid); },
         ex->guard([ex, room_id](store::Outcome<std::optional<RecordingRow>> out) {
           if (!out.ok()) throw out.error();
@@ -465,7 +465,7 @@ void RecordingModule::stop_recording(http::ExchangePtr ex) {
 void RecordingModule::list_recordings(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
   with_room_role(ex, room_id, false, false, [this, ex, room_id](const std::string&, const std::string&) {
-    app_.store().run<std::vector<RecordingRow>>(
+    store_.run<std::vector<RecordingRow>>(
         [room_id](store::Connection& c) { return recording_store::for_room(c, room_id); },
         ex->guard([ex](store::Outcome<std::vector<RecordingRow>> out) {
           if (!out.ok()) throw out.error();
@@ -503,7 +503,7 @@ const RecordingRow& require_readable(const Found& f) {
 
 void RecordingModule::get_recording(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
-  app_.store().run<Found>([rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+  store_.run<Found>([rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
                           ex->guard([ex](store::Outcome<Found> out) {
                             if (!out.ok()) throw out.error();
                             ex->json(200, require_readable(out.value()).to_json());
@@ -561,7 +561,7 @@ void serve_file(const http::ExchangePtr& ex, const std::string& path, const std:
 void RecordingModule::download_track(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   gint64 index = g_ascii_strtoll(ex->param("n").c_str(), nullptr, 10);
-  app_.store().run<Found>(
+  store_.run<Found>(
       [rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
       ex->guard([ex, index](store::Outcome<Found> out) {
         if (!out.ok()) throw out.error();
@@ -583,7 +583,7 @@ void RecordingModule::download_track(http::ExchangePtr ex) {
 
 void RecordingModule::download(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
-  app_.store().run<Found>(
+  store_.run<Found>(
       [rid = ex->param("rid"), uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
       ex->guard([ex](store::Outcome<Found> out) {
         if (!out.ok()) throw out.error();
@@ -596,7 +596,7 @@ void RecordingModule::download(http::ExchangePtr ex) {
 void RecordingModule::delete_recording(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   std::string rid = ex->param("rid");
-  app_.store().run<Found>([rid, uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
+  store_.run<Found>([rid, uid = who.id](store::Connection& c) { return find_with_role(c, rid, uid); },
                           ex->guard([this, ex, rid, uid = who.id](store::Outcome<Found> out) {
                             if (!out.ok()) throw out.error();
                             const RecordingRow& row = require_readable(out.value());
@@ -617,7 +617,7 @@ void RecordingModule::delete_recording(http::ExchangePtr ex) {
                                 paths.push_back(p);
                               }
                             }
-                            app_.store().run_void(
+                            store_.run_void(
                                 [rid, paths](store::Connection& c) {
                                   recording_store::remove(c, rid);
                                   for (const auto& p : paths) g_unlink(p.c_str());
@@ -845,7 +845,7 @@ void RecordingModule::shutdown(std::function<void()> done) {
   shutting_down_ = true;
   // Finish (and store) within the server's own shutdown bound, so files are
   // marked READY before the store closes.
-  int64_t bound = app_.config().get_int("server", "shutdown_timeout_sec") - 2;
+  int64_t bound = config_.get_int("server", "shutdown_timeout_sec") - 2;
   finalize_timeout_sec_ = std::max<int64_t>(1, std::min(finalize_timeout_sec_, bound));
   std::vector<std::string> eids;
   for (auto& [id, e] : egresses_) eids.push_back(id);

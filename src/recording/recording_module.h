@@ -30,8 +30,10 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
+#include "app/module.h"
 #include "auth/authenticator.h"
+#include "config/config.h"
+#include "http/server.h"
 #include "media/room_media.h"
 #include "recording/egress.h"
 #include "recording/encoder_output.h"
@@ -39,18 +41,37 @@
 #include "recording/recording_repository.h"
 #include "recording/room_composite.h"
 #include "recording/track_recorder.h"
+#include "store/store.h"
 #include "util/gobject_ptr.h"
+#include "util/listener_token.h"
 
 namespace convene::signaling {
 class SignalingModule;
+}
+namespace convene::rooms {
+class RoomsModule;
 }
 
 namespace convene::recording {
 
 class RecordingModule final : public app::Module, public media::RoomMediaListener {
  public:
-  // `media` may be null (no SFU): starting then answers 409 no_media.
-  RecordingModule(app::App& app, media::RoomMediaProvider* media);
+  // What the composition root hands over. Pointers may be null: without
+  // `media` (no SFU) starting answers 409 no_media; without `signaling`
+  // nobody hears of recordings starting; without `rooms` an ended room's
+  // recordings run until stopped.
+  struct Collaborators {
+    const config::Config& config;
+    std::string data_dir;
+    store::Store& store;
+    http::Server& http;
+    const auth::Authenticator& authenticator;
+    bool store_ready = false;  // recover unfinished recordings now
+    media::RoomMediaProvider* media = nullptr;
+    signaling::SignalingModule* signaling = nullptr;
+    rooms::RoomsModule* rooms = nullptr;
+  };
+  explicit RecordingModule(const Collaborators& with);
   ~RecordingModule() override;
 
   void shutdown(std::function<void()> done) override;
@@ -100,10 +121,13 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
   void stop_egress(const std::string& egress_id);
   void recover_unfinished();
 
-  app::App& app_;
+  const config::Config& config_;
+  store::Store& store_;
   const auth::Authenticator& authenticator_;
   media::RoomMediaProvider* media_;
   signaling::SignalingModule* signaling_;
+  ListenerToken media_listening_;
+  ListenerToken room_ended_listening_;
   std::unique_ptr<PipelineLibrary> pipelines_;
   bool enabled_;
   std::string directory_;

@@ -26,6 +26,7 @@ bool valid_room_type(const std::string& type) {
 }
 
 bool can_moderate(const std::string& role) { return role == "HOST" || role == "CO_HOST"; }
+bool can_publish(const std::string& role) { return role != "VIEWER"; }
 
 bool valid_role(const std::string& role) {
   return role == "HOST" || role == "CO_HOST" || role == "PARTICIPANT" || role == "VIEWER";

@@ -37,5 +37,7 @@ bool valid_room_type(const std::string& type);
 bool valid_role(const std::string& role);
 // HOST and CO_HOST run the meeting: lobby, host actions, moderation.
 bool can_moderate(const std::string& role);
+// Whether the role may send media, draw and chat (everyone but viewers).
+bool can_publish(const std::string& role);
 
 }  // namespace convene::rooms

@@ -40,9 +40,9 @@ void require_member(const std::optional<std::string>& role) {
 
 }  // namespace
 
-RoomsModule::RoomsModule(app::App& app)
+RoomsModule::RoomsModule(app::App& app, const auth::Authenticator& authenticator)
     : app_(app),
-      authenticator_(app.module<auth::AuthModule>()->authenticator()),
+      authenticator_(authenticator),
       whiteboard_limits_(whiteboard_limits_from(app.config())),
       default_max_participants_(app.config().get_int("rooms", "default_max_participants")) {
   auto& http = app.http();
@@ -79,7 +79,7 @@ LiveRoom& RoomsModule::open_live(const RoomRecord& record) {
 void RoomsModule::close_live(const std::string& room_id) { live_.erase(room_id); }
 
 void RoomsModule::announce_room_ended(const std::string& room_id) {
-  for (auto& l : room_ended_listeners_) l(room_id);
+  room_ended_listeners_.each([&](const auto& l) { l(room_id); });
   close_live(room_id);
 }
 
@@ -261,7 +261,7 @@ void RoomsModule::leave(http::ExchangePtr ex) {
         if (!out.ok()) throw out.error();
         if (!out.value().first) throw http::not_found("no such room");
         require_member(out.value().second);
-        for (auto& l : member_left_listeners_) l(room_id, uid);
+        member_left_listeners_.each([&](const auto& l) { l(room_id, uid); });
         json::Object body;
         body.set("roomId", room_id).set("left", true);
         ex->json(200, std::move(body));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "util/listener_token.h"
 #include "auth/authenticator.h"
 #include "rooms/live_room.h"
 #include "rooms/room_record.h"
@@ -20,7 +21,7 @@ namespace convene::rooms {
 
 class RoomsModule final : public app::Module {
  public:
-  explicit RoomsModule(app::App& app);
+  RoomsModule(app::App& app, const auth::Authenticator& authenticator);
 
   // --- Live rooms (for signaling)
   LiveRoom* live(const std::string& room_id);
@@ -29,13 +30,14 @@ class RoomsModule final : public app::Module {
   const WhiteboardLimits& whiteboard_limits() const { return whiteboard_limits_; }
 
   // Someone ended the room (host via REST, or the idle janitor): listeners
-  // tell the peers and close their connections.
-  void add_room_ended_listener(std::function<void(const std::string& room_id)> listener) {
-    room_ended_listeners_.push_back(std::move(listener));
+  // tell the peers and close their connections. Registered while the token lives.
+  [[nodiscard]] ListenerToken add_room_ended_listener(std::function<void(const std::string& room_id)> listener) {
+    return room_ended_listeners_.add(std::move(listener));
   }
   // A member left through REST: listeners drop that user's live peers.
-  void add_member_left_listener(std::function<void(const std::string& room_id, const std::string& user_id)> l) {
-    member_left_listeners_.push_back(std::move(l));
+  [[nodiscard]] ListenerToken add_member_left_listener(
+      std::function<void(const std::string& room_id, const std::string& user_id)> l) {
+    return member_left_listeners_.add(std::move(l));
   }
   void announce_room_ended(const std::string& room_id);
 
@@ -59,8 +61,8 @@ class RoomsModule final : public app::Module {
   app::App& app_;
   const auth::Authenticator& authenticator_;
   std::map<std::string, std::unique_ptr<LiveRoom>> live_;
-  std::vector<std::function<void(const std::string&)>> room_ended_listeners_;
-  std::vector<std::function<void(const std::string&, const std::string&)>> member_left_listeners_;
+  ListenerList<std::function<void(const std::string&)>> room_ended_listeners_;
+  ListenerList<std::function<void(const std::string&, const std::string&)>> member_left_listeners_;
   WhiteboardLimits whiteboard_limits_;
   int64_t default_max_participants_;
 };

@@ -31,7 +31,7 @@ std::vector<std::string> string_list(JsonObject* o, const char* field) {
 }  // namespace
 
 Breakouts::Breakouts(SignalingModule& sig) : sig_(sig) {
-  auto& http = sig.app().http();
+  auto& http = sig.http();
   http.route("POST", "/rooms/:id/breakouts", [this](http::ExchangePtr ex) { create(ex); });
   http.route("DELETE", "/rooms/:id/breakouts", [this](http::ExchangePtr ex) { remove(ex); });
   http.route("GET", "/rooms/:id/breakouts", [this](http::ExchangePtr ex) { list(ex); });
@@ -101,7 +101,7 @@ void Breakouts::create(http::ExchangePtr ex) {
   rooms::RoomRecord base = main->record();
   std::vector<std::string> host_list(hosts.begin(), hosts.end());
   using Created = std::vector<rooms::RoomRecord>;
-  sig_.app().store().run<Created>(
+  sig_.store().run<Created>(
       [base, names, users, host_list](store::Connection& c) {
         return c.transaction([&] {
           Created out;
@@ -133,7 +133,7 @@ void Breakouts::create(http::ExchangePtr ex) {
         }
         if (duration) s.ends_at = timeutil::now_ms() + *duration * 1000;
         start(main_id, std::move(s), ex);
-        int64_t warning_sec = sig_.app().config().get_int("meeting", "breakout_warning_sec");
+        int64_t warning_sec = sig_.config().get_int("meeting", "breakout_warning_sec");
         if (duration && *duration > warning_sec) {
           struct Tick {
             Breakouts* self;
@@ -250,7 +250,7 @@ void Breakouts::close(const std::string& main_id, const char* reason) {
   if (std::string(reason) != "room-ended")
     for (auto sid : returning) start_join(sig_, sid, main_id, "");
   auto ids = s.breakout_ids;
-  sig_.app().store().run_void(
+  sig_.store().run_void(
       [ids](store::Connection& c) {
         for (auto& id : ids) rooms::room_store::end(c, id, timeutil::now_ms());
       },
@@ -284,7 +284,7 @@ void Breakouts::list(http::ExchangePtr ex) {
   // Names and peers of the breakouts are the meeting's content: admitted
   // members of the main room (and its hosts) only.
   std::string main_id = ex->param("id");
-  rooms::with_admitted_member(sig_.app().store(), sig_.rooms().authenticator(), ex, main_id,
+  rooms::with_admitted_member(sig_.store(), sig_.rooms().authenticator(), ex, main_id,
                               [this, ex, main_id](const auth::AuthUser&, const rooms::MemberAccess&) {
                                 json::Array list;
                                 std::optional<int64_t> ends_at;
@@ -323,7 +323,7 @@ void register_breakout_handlers(HandlerTable& table) {
   table.add("breakout-broadcast", [](MessageContext& ctx) {
     Session& s = ctx.session;
     if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
-    if (!rooms::can_moderate(s.role)) throw MessageError("forbidden", "only the host or a co-host can broadcast to breakout rooms");
+    if (!rooms::can_moderate(ctx.signaling.role_of(s))) throw MessageError("forbidden", "only the host or a co-host can broadcast to breakout rooms");
     std::string text = json::require_string(ctx.message, "text");
     if (text.empty() || g_utf8_strlen(text.c_str(), -1) > 1000)
       throw MessageError("invalid_field", "a broadcast is 1 to 1000 characters");

@@ -15,9 +15,9 @@
 namespace convene::signaling {
 namespace {
 
-void require_speaker(const Session& s, const char* what) {
+void require_speaker(SignalingModule& sig, const Session& s, const char* what) {
   if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
-  if (s.role == "VIEWER") throw MessageError("forbidden", std::string("viewers cannot ") + what);
+  if (!rooms::can_publish(sig.role_of(s))) throw MessageError("forbidden", std::string("viewers cannot ") + what);
 }
 
 // Checks a data:image/...;base64 URL without decoding it; returns the decoded size.
@@ -62,7 +62,7 @@ void store_next(SignalingModule& sig, const std::string& room_id) {
     return;
   }
   PendingChat pending = q.front();
-  sig.app().store().run<rooms::ChatMessage>(
+  sig.store().run<rooms::ChatMessage>(
       [m = pending.message](store::Connection& c) { return rooms::room_store::add_chat(c, m); },
       [&sig, room_id, pending](store::Outcome<rooms::ChatMessage> out) {
         auto& queue = queues().queues[room_id];
@@ -100,7 +100,7 @@ void store_next(SignalingModule& sig, const std::string& room_id) {
 
 void chat_message(MessageContext& ctx) {
   Session& s = ctx.session;
-  require_speaker(s, "chat");
+  require_speaker(ctx.signaling, s, "chat");
   std::string kind = json::optional_string(ctx.message, "kind").value_or("text");
   std::string content = json::require_string(ctx.message, "content");
   if (kind == "text") {

@@ -22,7 +22,8 @@ rooms::LiveRoom& room_of(MessageContext& ctx) {
 
 rooms::LiveRoom& hosted_room(MessageContext& ctx) {
   rooms::LiveRoom& room = room_of(ctx);
-  if (!rooms::can_moderate(ctx.session.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
+  if (!rooms::can_moderate(ctx.signaling.role_of(ctx.session)))
+    throw MessageError("forbidden", "only the host or a co-host can do that");
   return room;
 }
 
@@ -44,20 +45,16 @@ void check_source(const std::string& source) {
     throw json::FieldError("source", "'source' must be camera, microphone or screen");
 }
 
-// Tells the media plane (when there is one) that a track stopped or resumed.
+// Tells the media plane (when the room uses the SFU) that a track stopped or resumed.
 void forward_mute(SignalingModule& sig, const Session& target, const std::string& source, bool muted) {
-  if (!sig.media() || !sig.media()->handles("track-muted")) return;
+  if (!sig.media()) return;
   rooms::LiveRoom* room = sig.rooms().live(target.room_id);
   if (!room || std::string(room->record().media_mode()) != "sfu") return;
-  json::Object m;
-  m.set("type", "track-muted").set("source", source).set("muted", muted);
-  JsonNodePtr node = std::move(m).node();
-  sig.media()->handle(PeerInfo{target.room_id, target.peer_id, target.user_id, target.username, target.role},
-                      "track-muted", json_node_get_object(node.get()));
+  sig.media()->set_muted(target.room_id, target.peer_id, source, muted);
 }
 
 void persist_role(SignalingModule& sig, const std::string& room_id, const std::string& user_id, const std::string& role) {
-  sig.app().store().run_void(
+  sig.store().run_void(
       [room_id, user_id, role](store::Connection& c) { rooms::room_store::set_role(c, room_id, user_id, role); },
       [](store::Outcome<store::Unit> out) {
         if (!out.ok()) GST_WARNING("role change not stored: %s", out.error().what());
@@ -66,7 +63,7 @@ void persist_role(SignalingModule& sig, const std::string& room_id, const std::s
 
 void persist_status(SignalingModule& sig, const std::string& room_id, const std::string& user_id,
                     const std::string& status, bool demote_co_host) {
-  sig.app().store().run_void(
+  sig.store().run_void(
       [room_id, user_id, status, demote_co_host](store::Connection& c) {
         c.transaction([&] {
           rooms::room_store::set_status(c, room_id, user_id, status);
@@ -82,7 +79,7 @@ void persist_status(SignalingModule& sig, const std::string& room_id, const std:
 
 void persist_held_mute(SignalingModule& sig, const std::string& room_id, const std::string& user_id,
                        const std::string& source, const std::string& by_user_id, bool held) {
-  sig.app().store().run_void(
+  sig.store().run_void(
       [room_id, user_id, source, by_user_id, held](store::Connection& c) {
         rooms::room_store::set_hard_mute(c, room_id, user_id, source, by_user_id, held);
       },
@@ -214,8 +211,8 @@ void promote(MessageContext& ctx) {
     throw json::FieldError("role", "'role' must be CO_HOST, PARTICIPANT or VIEWER (use transfer-host for HOST)");
   if (target.role == "HOST" || is_owner(room, target.user_id))
     throw MessageError("forbidden", "the host's role changes only by transfer-host");
-  target.role = role;
-  if (Session* s = ctx.signaling.session_of_peer(target.peer_id)) s->role = role;
+  // Takes effect at once, in media too: a new viewer's publications end.
+  ctx.signaling.set_role(room, target, role);
   persist_role(ctx.signaling, room.id(), target.user_id, role);
   ctx.signaling.broadcast(room.id(), std::move(json::Object()
                                                    .set("type", "role-changed")
@@ -226,19 +223,17 @@ void promote(MessageContext& ctx) {
 
 void transfer_host(MessageContext& ctx) {
   rooms::LiveRoom& room = room_of(ctx);
-  if (ctx.session.role != "HOST") throw MessageError("forbidden", "only the host can hand over the meeting");
+  if (ctx.signaling.role_of(ctx.session) != "HOST") throw MessageError("forbidden", "only the host can hand over the meeting");
   // A stand-in (the host's connection dropped) runs the meeting but does not own the room.
   if (!is_owner(room, ctx.session.user_id))
     throw MessageError("forbidden", "only the room's owner can hand it over; you stand in while they are away");
   rooms::LivePeer& target = target_peer(ctx, room);
   if (target.peer_id == ctx.session.peer_id) throw MessageError("invalid_field", "you are the host already");
   rooms::LivePeer* me = room.peer(ctx.session.peer_id);
-  me->role = "CO_HOST";
-  ctx.session.role = "CO_HOST";
-  target.role = "HOST";
+  ctx.signaling.set_role(room, *me, "CO_HOST");
+  ctx.signaling.set_role(room, target, "HOST");
   room.record().host_id = target.user_id;
-  if (Session* s = ctx.signaling.session_of_peer(target.peer_id)) s->role = "HOST";
-  ctx.signaling.app().store().run_void(
+  ctx.signaling.store().run_void(
       [room_id = room.id(), uid = target.user_id](store::Connection& c) { rooms::room_store::set_host(c, room_id, uid); },
       [](store::Outcome<store::Unit> out) {
         if (!out.ok()) GST_WARNING("host transfer not stored: %s", out.error().what());
@@ -259,7 +254,7 @@ void hand(MessageContext& ctx) {
   std::string peer_id = json::optional_string(ctx.message, "peerId").value_or(ctx.session.peer_id);
   if (peer_id != ctx.session.peer_id) {
     // Lowering someone else's hand is a host action.
-    if (!rooms::can_moderate(ctx.session.role) || raised)
+    if (!rooms::can_moderate(ctx.signaling.role_of(ctx.session)) || raised)
       throw MessageError("forbidden", "only the host or a co-host can lower another person's hand");
   }
   rooms::LivePeer* p = room.peer(peer_id);

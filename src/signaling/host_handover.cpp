@@ -16,8 +16,7 @@ void hand_over_host(SignalingModule& sig, rooms::LiveRoom& room, const std::stri
   rooms::LivePeer* heir = room.peer(next->peer_id);
   // Live only: a one-second network drop must not give the room away.
   room.stand_in() = rooms::LiveRoom::StandIn{heir->peer_id, heir->role};
-  heir->role = "HOST";
-  if (Session* hs = sig.session_of_peer(heir->peer_id)) hs->role = "HOST";
+  sig.set_role(room, *heir, "HOST");
   GST_INFO("room %s: %s stands in as host", room.id().c_str(), heir->username.c_str());
   sig.broadcast(room.id(), std::move(json::Object()
                                          .set("type", "host-changed")
@@ -34,8 +33,7 @@ void owner_returned(SignalingModule& sig, Session& owner) {
   room->stand_in().reset();
   rooms::LivePeer* p = room->peer(stand_in.peer_id);
   if (!p || p->role != "HOST" || p->user_id == owner.user_id) return;
-  p->role = stand_in.previous_role;
-  if (Session* s = sig.session_of_peer(p->peer_id)) s->role = p->role;
+  sig.set_role(*room, *p, stand_in.previous_role);
   GST_INFO("room %s: the owner is back; %s is %s again", room->id().c_str(), p->username.c_str(), p->role.c_str());
   sig.broadcast(room->id(), std::move(json::Object()
                                           .set("type", "host-changed")

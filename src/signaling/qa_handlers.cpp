@@ -19,8 +19,8 @@ const Session& in_room(MessageContext& ctx) {
   return ctx.session;
 }
 
-void require_host_like(const Session& s) {
-  if (!rooms::can_moderate(s.role)) throw MessageError("forbidden", "only the host or a co-host can do that");
+void require_host_like(SignalingModule& sig, const Session& s) {
+  if (!rooms::can_moderate(sig.role_of(s))) throw MessageError("forbidden", "only the host or a co-host can do that");
 }
 
 // Runs a question change in the store; the room hears about the result.
@@ -28,7 +28,7 @@ void apply(MessageContext& ctx, std::function<std::optional<meeting::Question>(s
   SignalingModule& sig = ctx.signaling;
   std::string room_id = ctx.session.room_id, request_id = ctx.request_id;
   uint64_t session_id = ctx.session.id;
-  sig.app().store().run<std::optional<meeting::Question>>(
+  sig.store().run<std::optional<meeting::Question>>(
       std::move(change), [&sig, room_id, request_id, session_id](store::Outcome<std::optional<meeting::Question>> out) {
         Session* s = sig.session(session_id);
         if (!out.ok()) {
@@ -66,7 +66,7 @@ void upvote(MessageContext& ctx) {
 
 void flag(MessageContext& ctx, const char* flag_name) {
   const Session& s = in_room(ctx);
-  require_host_like(s);
+  require_host_like(ctx.signaling, s);
   bool value = json::optional_bool(ctx.message, flag_name).value_or(true);
   apply(ctx, [room = s.room_id, id = question_id(ctx), flag_name, value](store::Connection& c) {
     return meeting::questions::set_flag(c, room, id, flag_name, value);
@@ -75,11 +75,11 @@ void flag(MessageContext& ctx, const char* flag_name) {
 
 void remove(MessageContext& ctx) {
   const Session& s = in_room(ctx);
-  require_host_like(s);
+  require_host_like(ctx.signaling, s);
   SignalingModule& sig = ctx.signaling;
   std::string room_id = s.room_id, id = question_id(ctx), request_id = ctx.request_id;
   uint64_t session_id = s.id;
-  sig.app().store().run<bool>(
+  sig.store().run<bool>(
       [room_id, id](store::Connection& c) { return meeting::questions::remove(c, room_id, id); },
       [&sig, room_id, id, request_id, session_id](store::Outcome<bool> out) {
         Session* me = sig.session(session_id);

@@ -43,7 +43,7 @@ void check_optional(MessageContext& ctx, const char* field, bool integer) {
 void relay_media(MessageContext& ctx) {
   require_p2p(ctx);
   std::string type = json::require_string(ctx.message, "type");
-  if (ctx.session.role == "VIEWER" && type == "offer") throw MessageError("forbidden", "viewers cannot publish");
+  if (!rooms::can_publish(ctx.signaling.role_of(ctx.session)) && type == "offer") throw MessageError("forbidden", "viewers cannot publish");
   Session& target = addressee(ctx);
   if (type == "ice-candidate") {
     json::require_string(ctx.message, "candidate");

@@ -47,7 +47,7 @@ void start_join(SignalingModule& sig, uint64_t session_id, const std::string& ro
   Session* asker = sig.session(session_id);
   if (!asker) return;
   int64_t history = sig.chat_history();
-  sig.app().store().run<JoinCheck>(
+  sig.store().run<JoinCheck>(
       [room_id, uid = asker->user_id, history, admit](store::Connection& c) {
         return c.transaction([&] {
           JoinCheck j{rooms::room_store::find(c, room_id), rooms::room_store::role_of(c, room_id, uid)};

@@ -34,10 +34,10 @@ struct Session {
   std::string user_id;
   std::string username;
 
-  // Set while the session is a peer of a room.
+  // Set while the session is a peer of a room. Its role lives in one place,
+  // the room's LivePeer (SignalingModule::role_of / set_role).
   std::string room_id;
   std::string peer_id;
-  std::string role;
   bool in_room() const { return !room_id.empty(); }
 
   // Set while the session waits in a room's lobby.

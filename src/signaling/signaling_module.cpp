@@ -3,6 +3,7 @@
 #include "http/error.h"
 #include "rooms/room_repository.h"
 #include "signaling/host_handover.h"
+#include "signaling/media_handlers.h"
 #include "signaling/whiteboard_handlers.h"
 #include "util/log.h"
 #include "util/random.h"
@@ -12,22 +13,27 @@
 
 namespace convene::signaling {
 
-SignalingModule::SignalingModule(app::App& app)
-    : app_(app),
-      rooms_(*app.module<rooms::RoomsModule>()),
-      ping_interval_sec_(app.config().get_int("signaling", "ping_interval_sec")),
-      max_message_bytes_(app.config().get_int("signaling", "max_message_bytes")),
-      max_messages_per_sec_(app.config().get_double("signaling", "max_messages_per_sec")),
-      message_burst_(app.config().get_double("signaling", "message_burst")),
-      max_connections_per_user_(app.config().get_int("signaling", "max_connections_per_user")),
-      chat_max_chars_(app.config().get_int("rooms", "chat_max_chars")),
-      chat_image_max_bytes_(app.config().get_int("rooms", "chat_image_max_bytes")),
-      chat_history_(app.config().get_int("rooms", "chat_history")) {
-  for (auto& r : app.config().get_list("rooms", "reactions")) reactions_.insert(r);
-  ice_.stun_urls = app.config().get_list("ice", "stun_urls");
-  ice_.turn_urls = app.config().get_list("ice", "turn_urls");
-  ice_.turn_secret = app.config().get_string("ice", "turn_secret");
-  ice_.turn_ttl_sec = app.config().get_int("ice", "turn_ttl_sec");
+SignalingModule::SignalingModule(const config::Config& config, http::Server& http, store::Store& store,
+                                 rooms::RoomsModule& rooms, meeting::MeetingModule* meeting, media::Sfu* media)
+    : config_(config),
+      http_(http),
+      store_(store),
+      rooms_(rooms),
+      meeting_(meeting),
+      media_(media),
+      ping_interval_sec_(config.get_int("signaling", "ping_interval_sec")),
+      max_message_bytes_(config.get_int("signaling", "max_message_bytes")),
+      max_messages_per_sec_(config.get_double("signaling", "max_messages_per_sec")),
+      message_burst_(config.get_double("signaling", "message_burst")),
+      max_connections_per_user_(config.get_int("signaling", "max_connections_per_user")),
+      chat_max_chars_(config.get_int("rooms", "chat_max_chars")),
+      chat_image_max_bytes_(config.get_int("rooms", "chat_image_max_bytes")),
+      chat_history_(config.get_int("rooms", "chat_history")) {
+  for (auto& r : config.get_list("rooms", "reactions")) reactions_.insert(r);
+  ice_.stun_urls = config.get_list("ice", "stun_urls");
+  ice_.turn_urls = config.get_list("ice", "turn_urls");
+  ice_.turn_secret = config.get_string("ice", "turn_secret");
+  ice_.turn_ttl_sec = config.get_int("ice", "turn_ttl_sec");
 
   register_room_handlers(handlers_);
   register_chat_handlers(handlers_);
@@ -36,10 +42,15 @@ SignalingModule::SignalingModule(app::App& app)
   register_control_handlers(handlers_);
   register_qa_handlers(handlers_);
   register_breakout_handlers(handlers_);
+  register_media_handlers(handlers_);
   breakouts_ = std::make_unique<Breakouts>(*this);
+  if (media_) {
+    media_events_ = std::make_unique<MediaEvents>(*this);
+    media_listening_ = media_->add_peer_listener(*media_events_);
+  }
 
   const auth::Authenticator& authn = rooms_.authenticator();
-  app.http().add_websocket(
+  http_.add_websocket(
       "/ws",
       [this, &authn](http::Exchange& req) -> std::optional<http::UpgradeRefusal> {
         auto token = req.query("token");
@@ -53,8 +64,8 @@ SignalingModule::SignalingModule(app::App& app)
       },
       [this](SoupWebsocketConnection* ws, const std::map<std::string, std::string>& attrs) { on_open(ws, attrs); });
 
-  rooms_.add_room_ended_listener([this](const std::string& room_id) { room_ended(room_id); });
-  rooms_.add_member_left_listener([this](const std::string& room_id, const std::string& user_id) {
+  rooms_listening_.push_back(rooms_.add_room_ended_listener([this](const std::string& room_id) { room_ended(room_id); }));
+  rooms_listening_.push_back(rooms_.add_member_left_listener([this](const std::string& room_id, const std::string& user_id) {
     std::vector<uint64_t> ids;
     for (auto& [id, c] : connections_)
       if (c.session->room_id == room_id && c.session->user_id == user_id) ids.push_back(id);
@@ -63,7 +74,7 @@ SignalingModule::SignalingModule(app::App& app)
         leave_room(*s);
         send(*s, std::move(json::Object().set("type", "room-left").set("roomId", room_id)));
       }
-  });
+  }));
 
   heartbeat_timer_ = g_timeout_add_seconds(static_cast<guint>(std::max<int64_t>(1, ping_interval_sec_)),
                                            [](gpointer self) -> gboolean {
@@ -227,18 +238,12 @@ void SignalingModule::on_text(Session& s, const std::string& text) {
     if (const MessageHandler* h = handlers_.find(type)) {
       MessageContext ctx{*this, s, msg, request_id};
       (*h)(ctx);
-    } else if (media_ && media_->handles(type)) {
-      if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
-      rooms::LiveRoom* room = rooms_.live(s.room_id);
-      if (!room || std::string(room->record().media_mode()) != "sfu")
-        throw MessageError("wrong_media_mode", "'" + type + "' is for SFU rooms; this room is peer to peer");
-      media_->handle(PeerInfo{s.room_id, s.peer_id, s.user_id, s.username, s.role}, type, msg);
     } else {
       throw MessageError("unknown_type", "unknown message type '" + type + "'");
     }
   } catch (const MessageError& e) {
     if (Session* still = session(id)) send_error(*still, e.code, e.what(), request_id);
-  } catch (const Refusal& e) {
+  } catch (const media::Refusal& e) {
     if (Session* still = session(id)) send_error(*still, e.code, e.what(), request_id);
   } catch (const json::FieldError& e) {
     if (Session* still = session(id)) send_error(*still, "invalid_field", e.what(), request_id);
@@ -275,14 +280,13 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
   peer.joined_at = timeutil::now_ms();
   s.room_id = record.id;
   s.peer_id = peer.peer_id;
-  s.role = role;
   peer_sessions_[peer.peer_id] = s.id;
 
   json::Array others;
   for (const rooms::LivePeer* p : room.peers()) others.add(p->to_json());
   rooms::LivePeer& added = room.add_peer(peer);
 
-  app_.store().run_void(
+  store_.run_void(
       [peer, room_id = record.id](store::Connection& c) {
         rooms::room_store::attendance_start(c, peer.attendance_id, room_id, peer.user_id, peer.role, peer.joined_at);
       },
@@ -320,8 +324,8 @@ void SignalingModule::enter_room(Session& s, const rooms::RoomRecord& record, co
       send(s, std::move(json::Object().set("type", "lobby-request").set("lobbyId", e->lobby_id).set("user", std::move(json::Object().set("userId", e->user_id).set("username", e->username)))));
   broadcast(record.id, std::move(json::Object().set("type", "peer-joined").set("peer", added.to_json())), added.peer_id);
   GST_INFO("peer %s (%s) joined room %s", added.peer_id.c_str(), s.username.c_str(), record.id.c_str());
-  if (media_ && std::string(record.media_mode()) == "sfu")
-    media_->peer_joined(PeerInfo{record.id, added.peer_id, s.user_id, s.username, role});
+  if (uses_sfu(room))
+    media_->peer_joined(record.id, media::MediaPeer{added.peer_id, s.user_id, s.username, rooms::can_publish(role)});
 }
 
 void SignalingModule::leave_room(Session& s) {
@@ -329,23 +333,22 @@ void SignalingModule::leave_room(Session& s) {
   std::string room_id = s.room_id, peer_id = s.peer_id;
   s.room_id.clear();
   s.peer_id.clear();
-  s.role.clear();
   peer_sessions_.erase(peer_id);
   rooms::LiveRoom* room = rooms_.live(room_id);
   if (!room) return;
   std::string attendance;
   if (rooms::LivePeer* p = room->peer(peer_id)) attendance = p->attendance_id;
-  bool sfu = std::string(room->record().media_mode()) == "sfu";
+  bool sfu = uses_sfu(*room);
   bool was_host = false;
   if (rooms::LivePeer* p = room->peer(peer_id)) was_host = p->role == "HOST";
   room->remove_peer(peer_id);
   if (!attendance.empty())
-    app_.store().run_void(
+    store_.run_void(
         [attendance](store::Connection& c) { rooms::room_store::attendance_stop(c, attendance, timeutil::now_ms()); },
         [](store::Outcome<store::Unit> out) {
           if (!out.ok()) GST_WARNING("attendance not closed: %s", out.error().what());
         });
-  if (media_ && sfu) media_->peer_left(room_id, peer_id);
+  if (sfu) media_->peer_left(room_id, peer_id);
   broadcast(room_id, std::move(json::Object().set("type", "peer-left").set("peerId", peer_id)));
   GST_INFO("peer %s left room %s", peer_id.c_str(), room_id.c_str());
   if (was_host) hand_over_host(*this, *room, peer_id);
@@ -357,7 +360,22 @@ rooms::LivePeer* SignalingModule::peer_of(Session& s) {
   return room ? room->peer(s.peer_id) : nullptr;
 }
 
-meeting::MeetingModule* SignalingModule::meeting() const { return app_.module<meeting::MeetingModule>(); }
+std::string SignalingModule::role_of(const Session& s) {
+  rooms::LiveRoom* room = s.in_room() ? rooms_.live(s.room_id) : nullptr;
+  rooms::LivePeer* p = room ? room->peer(s.peer_id) : nullptr;
+  return p ? p->role : std::string();
+}
+
+void SignalingModule::set_role(rooms::LiveRoom& room, rooms::LivePeer& peer, const std::string& role) {
+  const bool could_publish = rooms::can_publish(peer.role);
+  peer.role = role;
+  if (uses_sfu(room) && could_publish != rooms::can_publish(role))
+    media_->set_can_publish(room.id(), peer.peer_id, rooms::can_publish(role));
+}
+
+bool SignalingModule::uses_sfu(const rooms::LiveRoom& room) const {
+  return media_ && std::string(room.record().media_mode()) == "sfu";
+}
 
 void SignalingModule::set_pending_questions(uint64_t session_id, JsonNodePtr questions) {
   if (questions && JSON_NODE_HOLDS_ARRAY(questions.get())) pending_questions_[session_id] = std::move(questions);
@@ -401,10 +419,11 @@ void SignalingModule::leave_lobby(Session& s, const char* outcome) {
   if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
 }
 
-void SignalingModule::send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) {
+void SignalingModule::send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message,
+                                   const std::string& request_id) {
   Session* s = session_of_peer(peer_id);
   if (!s || s->room_id != room_id) return;
-  send(*s, std::move(message));
+  send(*s, std::move(message), request_id);
 }
 
 void SignalingModule::broadcast(const std::string& room_id, json::Object&& message, const std::string& except_peer_id) {

@@ -1,8 +1,10 @@
 // The WebSocket endpoint (/ws): authenticates the upgrade, keeps one Session
 // per connection, enforces message size and rate, pings and drops silent
-// peers, and dispatches each message by type through the HandlerTable. It is
-// also how other modules reach peers: PeerMessenger for the SFU,
-// UserNotifier for reminders.
+// peers, and dispatches each message by type through the HandlerTable. It
+// owns every WebSocket message: the SFU's included (media_handlers.cpp turns
+// them into media::Sfu calls, and media's events back into messages). It is
+// also how other modules reach peers (broadcast, send_to_hosts;
+// UserNotifier for reminders).
 //
 // Threads: main loop only. Store results come back to it through Store::run.
 #pragma once
@@ -15,17 +17,20 @@
 #include <set>
 #include <string>
 
-#include "app/app.h"
+#include "app/module.h"
+#include "config/config.h"
 #include "http/server.h"
+#include "media/sfu.h"
 #include "meeting/meeting_module.h"
 #include "meeting/reminder_scheduler.h"
 #include "rooms/rooms_module.h"
 #include "signaling/breakouts.h"
 #include "signaling/handler_table.h"
 #include "signaling/ice_servers.h"
-#include "signaling/media_handler.h"
 #include "signaling/session.h"
+#include "store/store.h"
 #include "util/gobject_ptr.h"
+#include "util/listener_token.h"
 
 namespace convene::signaling {
 
@@ -36,19 +41,33 @@ struct MessageError : std::runtime_error {
   std::string code;
 };
 
-class SignalingModule final : public app::Module, public PeerMessenger, public meeting::UserNotifier {
+class MediaEvents;
+
+class SignalingModule final : public app::Module, public meeting::UserNotifier {
  public:
-  explicit SignalingModule(app::App& app);
+  // `meeting` (captions) and `media` (the SFU) may be null: without them
+  // captions are not recorded and SFU messages are refused.
+  SignalingModule(const config::Config& config, http::Server& http, store::Store& store, rooms::RoomsModule& rooms,
+                  meeting::MeetingModule* meeting, media::Sfu* media);
   ~SignalingModule() override;
 
-  void set_media_handler(MediaHandler* handler) { media_ = handler; }
-  MediaHandler* media() const { return media_; }
+  media::Sfu* media() const { return media_; }
   HandlerTable& handlers() { return handlers_; }
   Breakouts& breakouts() { return *breakouts_; }
 
   // --- For handlers
-  app::App& app() { return app_; }
+  const config::Config& config() const { return config_; }
+  http::Server& http() { return http_; }
+  store::Store& store() { return store_; }
   rooms::RoomsModule& rooms() { return rooms_; }
+  // The live role of the session's peer ("" when not in a room). Its one
+  // owner is the room's LivePeer.
+  std::string role_of(const Session& s);
+  // Changes a peer's live role; media is told at once (a viewer's
+  // publications end, a promoted viewer may publish). Not stored here.
+  void set_role(rooms::LiveRoom& room, rooms::LivePeer& peer, const std::string& role);
+  // Whether the room's calls go through the SFU (and there is one).
+  bool uses_sfu(const rooms::LiveRoom& room) const;
   Session* session(uint64_t id);
   Session* session_of_peer(const std::string& peer_id);
   void send(Session& s, json::Object&& message, const std::string& request_id = "");
@@ -71,11 +90,13 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   // Questions of a room, ordered, for room-joined (set by the join check;
   // anything but an array is ignored and room-joined carries []).
   void set_pending_questions(uint64_t session_id, JsonNodePtr questions);
-  meeting::MeetingModule* meeting() const;
+  meeting::MeetingModule* meeting() const { return meeting_; }
 
-  // --- PeerMessenger
-  void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message) override;
-  void broadcast(const std::string& room_id, json::Object&& message, const std::string& except_peer_id = "") override;
+  // To one peer of a room; dropped silently when the peer is gone.
+  void send_to_peer(const std::string& room_id, const std::string& peer_id, json::Object&& message,
+                    const std::string& request_id = "");
+  // To every peer of the room (except `except_peer_id` when not empty).
+  void broadcast(const std::string& room_id, json::Object&& message, const std::string& except_peer_id = "");
   // --- UserNotifier
   void notify_user(const std::string& user_id, json::Object&& message) override;
 
@@ -103,10 +124,16 @@ class SignalingModule final : public app::Module, public PeerMessenger, public m
   void check_heartbeats();
   void room_ended(const std::string& room_id);
 
-  app::App& app_;
+  const config::Config& config_;
+  http::Server& http_;
+  store::Store& store_;
   rooms::RoomsModule& rooms_;
+  meeting::MeetingModule* meeting_;
+  media::Sfu* media_;
   HandlerTable handlers_;
-  MediaHandler* media_ = nullptr;
+  std::unique_ptr<MediaEvents> media_events_;  // media's events as messages
+  ListenerToken media_listening_;
+  std::vector<ListenerToken> rooms_listening_;
   IceSettings ice_;
   std::unique_ptr<Breakouts> breakouts_;
 

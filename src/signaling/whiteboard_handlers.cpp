@@ -15,9 +15,9 @@ namespace {
 
 using rooms::Stroke;
 
-void require_drawer(const Session& s) {
+void require_drawer(SignalingModule& sig, const Session& s) {
   if (!s.in_room()) throw MessageError("not_in_room", "join a room first");
-  if (s.role == "VIEWER") throw MessageError("forbidden", "viewers cannot draw");
+  if (!rooms::can_publish(sig.role_of(s))) throw MessageError("forbidden", "viewers cannot draw");
 }
 
 double coordinate(JsonNode* v) {
@@ -68,7 +68,7 @@ json::Object sender(const Session& s) {
 
 void draw(MessageContext& ctx) {
   Session& s = ctx.session;
-  require_drawer(s);
+  require_drawer(ctx.signaling, s);
   rooms::Whiteboard& board = room_of(ctx).whiteboard();
   Stroke stroke = validated_stroke(json::require_object(ctx.message, "stroke"));
   if (!board.admit(s.user_id, stroke.point_count(), timeutil::monotonic_us()))
@@ -85,7 +85,7 @@ void draw(MessageContext& ctx) {
 
 void clear(MessageContext& ctx) {
   Session& s = ctx.session;
-  require_drawer(s);
+  require_drawer(ctx.signaling, s);
   room_of(ctx).whiteboard().clear();
   ctx.signaling.broadcast(s.room_id,
                           std::move(json::Object().set("type", "whiteboard-clear").set("from", sender(s))));

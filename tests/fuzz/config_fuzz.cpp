@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/media_config.h"
 #include "config/config.h"
-#include "media/media_settings.h"
 #include "signaling/ice_servers.h"
 
 namespace {
@@ -31,7 +31,7 @@ void read_everything(const config::Config& cfg) {
     }
     cfg.origin(k.section, k.key);
   }
-  media::MediaSettings::from(cfg);
+  app::media_settings(cfg);
   app::database_url(cfg);
   signaling::IceSettings ice;
   ice.stun_urls = cfg.get_list("ice", "stun_urls");

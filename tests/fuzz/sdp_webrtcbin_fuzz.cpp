@@ -11,23 +11,27 @@
 #include <cstdint>
 #include <string>
 
+#include "app/media_config.h"
 #include "fuzz_app.h"
 #include "media/media_room.h"
-#include "media/media_settings.h"
 
 namespace {
 
 using namespace convene;
 
-class Owner final : public media::MediaRoomOwner, public media::RoomMediaListener {
+class Owner final : public media::PeerMediaListener, public media::RoomMediaListener {
  public:
-  void send_to_peer(const std::string&, const std::string&, json::Object&& message) override {
-    JsonNodePtr node = std::move(message).node();
-    const char* type = json_object_get_string_member_with_default(json_node_get_object(node.get()), "type", "");
-    if (g_str_equal(type, "publish-answer") || g_str_equal(type, "error")) answered = true;
+  void publish_answer(const std::string&, const std::string&, const std::string&, const std::string&) override {
+    answered = true;
   }
-  void broadcast(const std::string&, json::Object&&) override {}
-  media::RoomMediaListener& listeners() override { return *this; }
+  void subscribe_offer(const std::string&, const std::string&, const std::string&,
+                       const std::vector<media::OfferedTrack>&) override {}
+  void local_candidate(const std::string&, const std::string&, media::PeerConnection, unsigned,
+                       const std::string&) override {}
+  void active_speaker(const std::string&, const std::string&) override {}
+  void media_failed(const std::string&, const std::string&, const media::Refusal&, const std::string&) override {
+    answered = true;
+  }
   bool answered = false;
 };
 
@@ -35,7 +39,7 @@ const media::MediaSettings& settings() {
   static const media::MediaSettings s = [] {
     config::Config cfg;
     cfg.set("media", "ice_addresses", "127.0.0.1");
-    return media::MediaSettings::from(cfg);
+    return app::media_settings(cfg);
   }();
   return s;
 }
@@ -51,12 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string sdp(reinterpret_cast<const char*>(data), size);
   Owner owner;
   {
-    media::MediaRoom room("room", settings(), owner);
-    room.add_participant(signaling::PeerInfo{"room", "peer", "user", "ada", "PARTICIPANT"});
+    media::MediaRoom room("room", settings(), owner, owner);
+    room.add_participant(media::MediaPeer{"peer", "user", "ada", true});
     try {
       room.publish_offer("peer", sdp,
                          {{"0", "microphone"}, {"1", "camera"}, {"audio1", "microphone"}, {"video0", "camera"}});
-    } catch (const signaling::Refusal&) {
+    } catch (const media::Refusal&) {
       return 0;
     }
     // webrtcbin answers on its own thread; a hang here is a finding (libFuzzer's -timeout).

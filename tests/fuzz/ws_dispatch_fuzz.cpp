@@ -146,7 +146,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     cfg.set("signaling", "message_burst", "1e9");
     cfg.set("signaling", "ping_interval_sec", "86400");
   });
-  w.signaling = w.app->module<signaling::SignalingModule>();
+  w.signaling = w.app->signaling();
   {
     auto c = w.app->store().connect();
     auto user = [&](const char* name, Client& client) {

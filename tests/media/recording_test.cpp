@@ -62,7 +62,7 @@ class InProcessServer {
       try {
         app_ = std::make_unique<app::App>(std::move(cfg));
         app_->start();
-        app_->module<recording::RecordingModule>()->set_media_provider(&media_);
+        app_->recording()->set_media_provider(&media_);
         ready.set_value(app_->http().base_url());
       } catch (...) {
         ready.set_exception(std::current_exception());

@@ -304,6 +304,63 @@ JsonNode* find_type(SfuClient& c, const std::string& type, const std::string& fi
   return nullptr;
 }
 
+// The live role has one owner (signaling's live room) and media is told at
+// once: a participant demoted to viewer is refused and loses what it
+// published (its tracks leave everyone's subscribe connection), and promoted
+// again it publishes without rejoining. An error webrtcbin finds after the
+// call returned (a subscribe-answer it refuses) names the request.
+TEST(Sfu, PromoteAndDemoteTakeEffectInMediaAtOnce) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob");
+  std::string room = meet(a, {&b});
+  SfuClientOptions never_answers;
+  never_answers.answer_subscribe_offers = false;  // keeps a subscribe-offer waiting for the hand-made answer below
+  SfuClient ca(a), cb(b, never_answers);
+  ca.publish();
+  cb.publish();
+  std::vector<SfuClient*> all{&ca, &cb};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 10; })) << ca.describe();
+
+  // A subscribe-answer that parses but that webrtcbin refuses (one m-line for an offer of two).
+  const std::string one_mline =
+      "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"
+      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+      "a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n"
+      "a=setup:active\r\na=rtpmap:111 OPUS/48000/2\r\n";
+  b.ws->send(std::move(
+      json::Object().set("type", "subscribe-answer").set("sdp", one_mline).set("requestId", "bad-answer")));
+  ASSERT_TRUE(pump_until(all, 10000, [&] { return find_type(cb, "error", "requestId", "bad-answer") != nullptr; }))
+      << "the refusal webrtcbin finds later carries the answer's requestId";
+  EXPECT_EQ(str_field(find_type(cb, "error", "requestId", "bad-answer"), "code"), "invalid_sdp");
+
+  // Demoted: bob's tracks leave alice's connection and stop arriving.
+  a.ws->send(std::move(json::Object().set("type", "promote").set("peerId", b.peer_id).set("role", "VIEWER")));
+  ASSERT_TRUE(pump_until(all, 15000, [&] { return !ca.offered(b.peer_id); }))
+      << "a viewer's publications end at once: " << ca.describe();
+  pump_for(all, 500);
+  const int demoted_at = ca.frames_from(b.peer_id);
+  pump_for(all, 1500);
+  EXPECT_LE(ca.frames_from(b.peer_id) - demoted_at, 1) << "nothing of bob's is forwarded any more";
+  auto r = a.http.get("/rooms/" + room + "/media");
+  JsonNodePtr media = r.json();
+  ASSERT_TRUE(media && JSON_NODE_HOLDS_OBJECT(media.get())) << r.body;
+  JsonArray* tracks = json_object_get_array_member(json_node_get_object(media.get()), "tracks");
+  int bobs = 0;
+  for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i)
+    bobs += str_field(json_array_get_element(tracks, i), "peerId") == b.peer_id;
+  EXPECT_EQ(bobs, 0) << "the server's pipeline holds none of bob's tracks: " << r.body;
+  b.ws->send(std::move(json::Object()
+                           .set("type", "publish-offer")
+                           .set("sdp", "v=0")
+                           .set("tracks", json::Array())
+                           .set("requestId", "as-viewer")));
+  ASSERT_TRUE(pump_until(all, 5000, [&] { return find_type(cb, "error", "requestId", "as-viewer") != nullptr; }));
+  EXPECT_EQ(str_field(find_type(cb, "error", "requestId", "as-viewer"), "code"), "forbidden")
+      << "media knows bob is a viewer now";
+}
+
 // A publisher whose ICE can never connect is not held forever: after
 // [media] publish_connect_timeout_sec its webrtcbin is freed and its client
 // hears why, with its offer's requestId. Tearing down a webrtcbin that never

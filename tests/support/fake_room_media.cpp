@@ -6,7 +6,7 @@
 
 namespace convene::testing {
 
-FakeRoomMedia::FakeRoomMedia(std::string room_id, std::set<media::RoomMediaListener*>* listeners)
+FakeRoomMedia::FakeRoomMedia(std::string room_id, ListenerList<media::RoomMediaListener*>* listeners)
     : room_id_(std::move(room_id)), listeners_(listeners) {
   pipeline_ = GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new(("room-" + room_id_).c_str())));
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
@@ -38,7 +38,7 @@ void FakeRoomMedia::add_participant(const std::string& peer_id, const std::strin
     gst_bin_add(GST_BIN(pipeline_), t.bin);
     gst_element_sync_state_with_parent(t.bin);
     tracks_[t.info.id] = t;
-    for (auto* l : *listeners_) l->track_added(t.info);
+    listeners_->each([&](media::RoomMediaListener* l) { l->track_added(t.info); });
   }
 }
 
@@ -47,7 +47,7 @@ void FakeRoomMedia::remove_participant(const std::string& peer_id) {
     auto it = tracks_.find(peer_id + suffix);
     if (it == tracks_.end()) continue;
     media::TrackInfo info = it->second.info;
-    for (auto* l : *listeners_) l->track_removed(info);
+    listeners_->each([&](media::RoomMediaListener* l) { l->track_removed(info); });
     gst_element_set_state(it->second.bin, GST_STATE_NULL);
     gst_bin_remove(GST_BIN(pipeline_), it->second.bin);
     tracks_.erase(it);
@@ -58,7 +58,7 @@ void FakeRoomMedia::set_muted(const std::string& track_id, bool muted) {
   auto it = tracks_.find(track_id);
   if (it == tracks_.end()) return;
   it->second.info.muted = muted;
-  for (auto* l : *listeners_) l->track_muted(it->second.info);
+  listeners_->each([&](media::RoomMediaListener* l) { l->track_muted(it->second.info); });
 }
 
 std::vector<media::TrackInfo> FakeRoomMedia::tracks() const {
@@ -114,7 +114,7 @@ FakeRoomMedia& FakeMediaProvider::open(const std::string& room_id) {
 void FakeMediaProvider::close(const std::string& room_id) {
   auto it = rooms_.find(room_id);
   if (it == rooms_.end()) return;
-  for (auto* l : listeners_) l->room_media_closing(room_id);
+  listeners_.each([&](media::RoomMediaListener* l) { l->room_media_closing(room_id); });
   rooms_.erase(it);
 }
 

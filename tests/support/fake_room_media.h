@@ -20,7 +20,7 @@ namespace convene::testing {
 
 class FakeRoomMedia : public media::RoomMedia {
  public:
-  FakeRoomMedia(std::string room_id, std::set<media::RoomMediaListener*>* listeners);
+  FakeRoomMedia(std::string room_id, ListenerList<media::RoomMediaListener*>* listeners);
   ~FakeRoomMedia() override;
 
   // A participant with a camera in participant colour `colour` and a microphone.
@@ -44,7 +44,7 @@ class FakeRoomMedia : public media::RoomMedia {
   GstElement* tee_of(const std::string& track_id) const;
 
   std::string room_id_;
-  std::set<media::RoomMediaListener*>* listeners_;
+  ListenerList<media::RoomMediaListener*>* listeners_;
   GstElement* pipeline_;
   std::map<std::string, Track> tracks_;
   int pads_out_ = 0;
@@ -56,11 +56,10 @@ class FakeMediaProvider : public media::RoomMediaProvider {
   // Tells listeners room_media_closing, then drops the room's pipeline.
   void close(const std::string& room_id);
   media::RoomMedia* room_media(const std::string& room_id) override;
-  void add_listener(media::RoomMediaListener* l) override { listeners_.insert(l); }
-  void remove_listener(media::RoomMediaListener* l) override { listeners_.erase(l); }
+  ListenerToken add_listener(media::RoomMediaListener& l) override { return listeners_.add(&l); }
 
  private:
-  std::set<media::RoomMediaListener*> listeners_;
+  ListenerList<media::RoomMediaListener*> listeners_;
   std::map<std::string, std::unique_ptr<FakeRoomMedia>> rooms_;
 };
 

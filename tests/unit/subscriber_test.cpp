@@ -19,32 +19,44 @@
 namespace convene::media {
 namespace {
 
-class FakeOwner : public MediaRoomOwner {
+// Stands in for signaling: keeps what media told each peer.
+class FakeOwner : public PeerMediaListener {
  public:
   struct Sent {
     std::string peer_id;
-    JsonNodePtr message;
+    std::string type;        // publish-answer, subscribe-offer, candidate, error
+    std::string sdp;         // of an answer or offer
+    std::vector<OfferedTrack> tracks;  // of a subscribe-offer
+    std::string code;        // of an error
+    std::string request_id;  // of an answer or error
   };
-  void send_to_peer(const std::string&, const std::string& peer_id, json::Object&& message) override {
-    JsonNode* node = json_node_new(JSON_NODE_OBJECT);
-    json_node_set_object(node, message.get());
-    sent.push_back({peer_id, JsonNodePtr(node)});
+  void publish_answer(const std::string&, const std::string& peer_id, const std::string& sdp,
+                      const std::string& request_id) override {
+    sent.push_back({peer_id, "publish-answer", sdp, {}, "", request_id});
   }
-  void broadcast(const std::string&, json::Object&&) override {}
-  RoomMediaListener& listeners() override { return listener; }
+  void subscribe_offer(const std::string&, const std::string& peer_id, const std::string& sdp,
+                       const std::vector<OfferedTrack>& tracks) override {
+    sent.push_back({peer_id, "subscribe-offer", sdp, tracks, "", ""});
+  }
+  void local_candidate(const std::string&, const std::string& peer_id, PeerConnection, unsigned,
+                       const std::string&) override {
+    sent.push_back({peer_id, "candidate", "", {}, "", ""});
+  }
+  void active_speaker(const std::string&, const std::string&) override {}
+  void media_failed(const std::string&, const std::string& peer_id, const Refusal& failure,
+                    const std::string& request_id) override {
+    sent.push_back({peer_id, "error", "", {}, failure.code, request_id});
+  }
 
-  // Messages of `type` sent to `peer_id`, oldest first.
-  std::vector<JsonObject*> of_type(const std::string& peer_id, const std::string& type) {
-    std::vector<JsonObject*> out;
-    for (auto& s : sent) {
-      JsonObject* o = json_node_get_object(s.message.get());
-      if (s.peer_id == peer_id && !g_strcmp0(json_object_get_string_member_with_default(o, "type", ""), type.c_str()))
-        out.push_back(o);
-    }
+  // What was sent to `peer_id` of `type`, oldest first.
+  std::vector<const Sent*> of_type(const std::string& peer_id, const std::string& type) {
+    std::vector<const Sent*> out;
+    for (auto& s : sent)
+      if (s.peer_id == peer_id && s.type == type) out.push_back(&s);
     return out;
   }
   std::vector<Sent> sent;
-  RoomMediaListener listener;
+  RoomMediaListener consumers;
 };
 
 // How long a step may take: generous, because a webrtcbin's first offer waits
@@ -63,13 +75,11 @@ bool loop_until(int timeout_ms, const std::function<bool()>& done) {
   return false;
 }
 
-signaling::PeerInfo peer(const std::string& id) {
-  signaling::PeerInfo p;
-  p.room_id = "room";
+MediaPeer peer(const std::string& id) {
+  MediaPeer p;
   p.peer_id = id;
   p.user_id = "u-" + id;
   p.username = id;
-  p.role = "PARTICIPANT";
   return p;
 }
 
@@ -137,7 +147,7 @@ class SubscriberNegotiation : public ::testing::Test {
     ASSERT_TRUE(convene_rtp_forward_register(nullptr));
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
     settings_.answer_timeout_sec = 1;
-    room_ = std::make_unique<MediaRoom>("room", settings_, owner_);
+    room_ = std::make_unique<MediaRoom>("room", settings_, owner_, owner_.consumers);
     room_->add_participant(peer("alice"));
     room_->add_participant(peer("bob"));
   }
@@ -160,19 +170,14 @@ class SubscriberNegotiation : public ::testing::Test {
     t.source = kind == "audio" ? "microphone" : "camera";
     room_->add_publication(t, tee, kind == "audio" ? "OPUS" : "VP8");
   }
-  std::vector<JsonObject*> offers() { return owner_.of_type("bob", "subscribe-offer"); }
+  std::vector<const FakeOwner::Sent*> offers() { return owner_.of_type("bob", "subscribe-offer"); }
   bool offers_reach(size_t n) {
     return loop_until(kPatienceMs, [&] { return offers().size() >= n; });
   }
-  static std::string sdp_of(JsonObject* offer) { return json_object_get_string_member(offer, "sdp"); }
-  static std::vector<std::string> tracks_of(JsonObject* offer) {
+  static std::string sdp_of(const FakeOwner::Sent* offer) { return offer->sdp; }
+  static std::vector<std::string> tracks_of(const FakeOwner::Sent* offer) {
     std::vector<std::string> out;
-    JsonArray* tracks = json_object_get_array_member(offer, "tracks");
-    for (guint i = 0; i < json_array_get_length(tracks); ++i) {
-      JsonObject* t = json_array_get_object_element(tracks, i);
-      out.push_back(std::string(json_object_get_string_member(t, "mid")) + ":" +
-                    json_object_get_string_member(t, "peerId") + "/" + json_object_get_string_member(t, "source"));
-    }
+    for (const OfferedTrack& t : offer->tracks) out.push_back(t.mid + ":" + t.peer_id + "/" + t.source);
     return out;
   }
   const Subscriber* bob() {
@@ -188,11 +193,11 @@ class SubscriberNegotiation : public ::testing::Test {
 };
 
 TEST_F(SubscriberNegotiation, OffersWhatThereIsAndLinksItOnceAnswered) {
-  EXPECT_THROW(room_->subscribe_answer("bob", "v=0"), signaling::Refusal) << "nothing to answer yet";
+  EXPECT_THROW(room_->subscribe_answer("bob", "v=0"), Refusal) << "nothing to answer yet";
   publish("0", "audio");
   publish("1", "video");
   ASSERT_TRUE(offers_reach(1));
-  JsonObject* offer = offers()[0];
+  const FakeOwner::Sent* offer = offers()[0];
   EXPECT_EQ(media_count(sdp_of(offer)), 2u);
   ASSERT_EQ(tracks_of(offer).size(), 2u);
   EXPECT_TRUE(owner_.of_type("alice", "subscribe-offer").empty()) << "alice is not offered her own tracks";
@@ -203,7 +208,7 @@ TEST_F(SubscriberNegotiation, OffersWhatThereIsAndLinksItOnceAnswered) {
   ASSERT_FALSE(answer.empty());
   room_->subscribe_answer("bob", answer);
   EXPECT_TRUE(loop_until(kPatienceMs, [&] { return bob()->active_tracks() == 2; })) << "both slots are fed once answered";
-  EXPECT_THROW(room_->subscribe_answer("bob", answer), signaling::Refusal) << "an answer with no offer waiting";
+  EXPECT_THROW(room_->subscribe_answer("bob", answer), Refusal) << "an answer with no offer waiting";
   EXPECT_TRUE(owner_.of_type("bob", "error").empty());
   EXPECT_EQ(offers().size(), 1u) << "the two tracks of one main-loop turn made one offer, and nothing was left over";
 }
@@ -223,7 +228,7 @@ TEST_F(SubscriberNegotiation, ASlotLeftByATrackIsReusedByTheNextOfItsKind) {
 
   publish("2", "video");
   ASSERT_TRUE(offers_reach(3));
-  JsonObject* third = offers()[2];
+  const FakeOwner::Sent* third = offers()[2];
   EXPECT_EQ(media_count(sdp_of(third)), 1u) << "no new m-line: the quiet slot carries the new track";
   ASSERT_EQ(tracks_of(third).size(), 1u);
   EXPECT_EQ(tracks_of(third)[0], first_mid + ":alice/camera");

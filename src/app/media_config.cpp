@@ -1,11 +1,11 @@
-#include "media/media_settings.h"
+#include "app/media_config.h"
 
 #include <glib.h>
 
-namespace convene::media {
+namespace convene::app {
 
-MediaSettings MediaSettings::from(const config::Config& config) {
-  MediaSettings s;
+media::MediaSettings media_settings(const config::Config& config) {
+  media::MediaSettings s;
   s.ice_addresses = config.get_list("media", "ice_addresses");
   s.announced_ip = config.get_string("media", "announced_ip");
   s.min_port = static_cast<int>(config.get_int("media", "min_port"));
@@ -20,4 +20,4 @@ MediaSettings MediaSettings::from(const config::Config& config) {
   return s;
 }
 
-}  // namespace convene::media
+}  // namespace convene::app

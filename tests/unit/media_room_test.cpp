@@ -1,0 +1,232 @@
+// A room's media driven through its own API, in process and without
+// network, as signaling drives it: who may publish (promote and demote take
+// effect at once) and failures found after a call returned, which must name
+// that call's request. Offers and answers come from a local webrtcbin;
+// published tracks are bare tees standing in for a publisher's streams.
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "convene_rtp_forward.h"
+#include "media/media_room.h"
+
+namespace convene::media {
+namespace {
+
+// Stands in for signaling: keeps what media said to whom.
+class Peers : public PeerMediaListener, public RoomMediaListener {
+ public:
+  struct Said {
+    std::string peer_id, what, sdp, code, request_id;
+    size_t tracks = 0;
+  };
+  void publish_answer(const std::string&, const std::string& peer_id, const std::string& sdp,
+                      const std::string& request_id) override {
+    said.push_back({peer_id, "publish-answer", sdp, "", request_id});
+  }
+  void subscribe_offer(const std::string&, const std::string& peer_id, const std::string& sdp,
+                       const std::vector<OfferedTrack>& tracks) override {
+    said.push_back({peer_id, "subscribe-offer", sdp, "", "", tracks.size()});
+  }
+  void local_candidate(const std::string&, const std::string&, PeerConnection, unsigned,
+                       const std::string&) override {}
+  void active_speaker(const std::string&, const std::string&) override {}
+  void media_failed(const std::string&, const std::string& peer_id, const Refusal& failure,
+                    const std::string& request_id) override {
+    said.push_back({peer_id, "error", "", failure.code, request_id});
+  }
+  void track_removed(const TrackInfo& track) override { removed.push_back(track.id); }
+
+  std::vector<Said> to(const std::string& peer_id, const std::string& what) const {
+    std::vector<Said> out;
+    for (const Said& s : said)
+      if (s.peer_id == peer_id && s.what == what) out.push_back(s);
+    return out;
+  }
+  std::vector<Said> said;
+  std::vector<std::string> removed;
+};
+
+bool loop_until(int timeout_ms, const std::function<bool()>& done) {
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+  while (g_get_monotonic_time() < deadline) {
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+    if (done()) return true;
+    g_usleep(2000);
+  }
+  return false;
+}
+
+// A browser reduced to its SDP: offers to publish, answers what it is offered.
+class LocalPeer {
+ public:
+  LocalPeer() {
+    pipeline_ = gst_pipeline_new(nullptr);
+    webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+    GstWebRTCICE* ice = nullptr;
+    g_object_get(webrtc_, "ice-agent", &ice, nullptr);
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
+    gst_object_unref(ice);
+    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+    gst_bin_add(GST_BIN(pipeline_), webrtc_);
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~LocalPeer() {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+  // A publish offer: one send-only VP8 m-line (mid "0").
+  std::string publish_offer() {
+    g_autoptr(GstCaps) caps = gst_caps_from_string("application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000");
+    GstWebRTCRTPTransceiver* trans = nullptr;
+    g_signal_emit_by_name(webrtc_, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, caps, &trans);
+    if (trans) gst_object_unref(trans);
+    return describe("create-offer", "offer", GST_WEBRTC_SDP_TYPE_OFFER, "");
+  }
+  // set-remote-description(offer) → create-answer → set-local-description.
+  std::string answer(const std::string& offer) { return describe("create-answer", "answer", GST_WEBRTC_SDP_TYPE_ANSWER, offer); }
+
+ private:
+  std::string describe(const char* create, const char* field, GstWebRTCSDPType, const std::string& remote_offer) {
+    GstPromise* p = nullptr;
+    if (!remote_offer.empty()) {
+      GstSDPMessage* msg = nullptr;
+      gst_sdp_message_new_from_text(remote_offer.c_str(), &msg);
+      GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
+      p = gst_promise_new();
+      g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
+      gst_promise_wait(p);
+      gst_promise_unref(p);
+      gst_webrtc_session_description_free(desc);
+    }
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, create, nullptr, p);
+    if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) return "";
+    GstWebRTCSessionDescription* desc = nullptr;
+    gst_structure_get(gst_promise_get_reply(p), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
+    gst_promise_unref(p);
+    if (!desc) return "";
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "set-local-description", desc, p);
+    gst_promise_wait(p);
+    gst_promise_unref(p);
+    g_autofree char* text = gst_sdp_message_as_text(desc->sdp);
+    gst_webrtc_session_description_free(desc);
+    return text;
+  }
+  GstElement* pipeline_;
+  GstElement* webrtc_;
+};
+
+class MediaRoomApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(convene_rtp_forward_register(nullptr));
+    settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
+    room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
+  }
+  void TearDown() override {
+    room_.reset();
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+  }
+  void join(const std::string& id, bool can_publish) { room_->add_participant(MediaPeer{id, "u-" + id, id, can_publish}); }
+  // A track of `peer_id`'s: a bare tee standing in for its publish connection's stream.
+  void publish_tee(const std::string& peer_id, const std::string& mid, const std::string& kind) {
+    GstElement* tee = gst_element_factory_make("tee", nullptr);
+    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+    gst_bin_add(room_->bin(), tee);
+    gst_element_sync_state_with_parent(tee);
+    TrackInfo t;
+    t.id = peer_id + "/" + mid;
+    t.room_id = "room";
+    t.peer_id = peer_id;
+    t.kind = kind;
+    t.source = kind == "audio" ? "microphone" : "camera";
+    room_->add_publication(t, tee, kind == "audio" ? "OPUS" : "VP8");
+  }
+  static std::string refusal_code(const std::function<void()>& call) {
+    try {
+      call();
+    } catch (const Refusal& r) {
+      return r.code;
+    }
+    return "";
+  }
+
+  MediaSettings settings_;
+  Peers peers_;
+  std::unique_ptr<MediaRoom> room_;
+};
+
+TEST_F(MediaRoomApi, AViewerIsRefusedAndPublishesAsSoonAsItIsPromoted) {
+  join("vera", false);
+  LocalPeer vera;
+  const std::string offer = vera.publish_offer();
+  ASSERT_FALSE(offer.empty());
+  EXPECT_EQ(refusal_code([&] { room_->publish_offer("vera", offer, {{"0", "camera"}}, "r1"); }), "forbidden");
+
+  room_->set_can_publish("vera", true);  // promoted: no rejoin, no other call
+  EXPECT_EQ(refusal_code([&] { room_->publish_offer("vera", offer, {{"0", "camera"}}, "r2"); }), "");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("vera", "publish-answer").empty(); }))
+      << "the promoted viewer's offer is answered";
+  EXPECT_EQ(peers_.to("vera", "publish-answer")[0].request_id, "r2");
+  EXPECT_TRUE(peers_.to("vera", "error").empty());
+}
+
+TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
+  join("alice", true);
+  join("bob", true);
+  LocalPeer alice, bob;
+  room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p1");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
+  publish_tee("alice", "0", "video");
+  publish_tee("alice", "1", "audio");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
+  EXPECT_EQ(peers_.to("bob", "subscribe-offer")[0].tracks, 2u);
+  room_->subscribe_answer("bob", bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp), "s1");
+  ASSERT_EQ(room_->stats().publications, 2u);
+
+  room_->set_can_publish("alice", false);  // demoted to viewer
+  EXPECT_EQ(room_->stats().publications, 0u) << "her publications end at once";
+  EXPECT_TRUE(room_->tracks().empty());
+  EXPECT_EQ(peers_.removed.size(), 2u) << "consumers (recording) hear that both tracks ended";
+  EXPECT_EQ(room_->stats().participants, 2u) << "she stays in the call, receiving";
+  EXPECT_EQ(refusal_code([&] { room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p2"); }),
+            "forbidden");
+  ASSERT_TRUE(loop_until(20000, [&] { return peers_.to("bob", "subscribe-offer").size() >= 2; }))
+      << "bob is offered a connection without her tracks";
+  EXPECT_EQ(peers_.to("bob", "subscribe-offer").back().tracks, 0u);
+}
+
+// A subscribe-answer webrtcbin refuses (it names more m-lines than the offer
+// had) fails only once webrtcbin has looked at it, after subscribe_answer
+// returned: the failure still names the answer's request.
+TEST_F(MediaRoomApi, AFailureFoundLaterCarriesTheRequestId) {
+  join("alice", true);
+  join("bob", true);
+  publish_tee("alice", "0", "video");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
+  LocalPeer bob;
+  std::string answer = bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp);
+  ASSERT_FALSE(answer.empty());
+  // The answer's m-section, twice.
+  const size_t m = answer.find("m=");
+  ASSERT_NE(m, std::string::npos);
+  std::string doubled = answer + answer.substr(m);
+  EXPECT_EQ(refusal_code([&] { room_->subscribe_answer("bob", doubled, "answer-7"); }), "")
+      << "the answer parses: what is wrong with it shows later";
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "error").empty(); }));
+  EXPECT_EQ(peers_.to("bob", "error")[0].code, "invalid_sdp");
+  EXPECT_EQ(peers_.to("bob", "error")[0].request_id, "answer-7");
+}
+
+}  // namespace
+}  // namespace convene::media
