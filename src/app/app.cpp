@@ -7,8 +7,10 @@
 
 #include "app/health.h"
 #include "auth/auth_module.h"
+#include "media/media_metrics.h"
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
+#include "metrics/metrics_module.h"
 #include "recording/recording_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
@@ -29,6 +31,11 @@ std::string database_url(const config::Config& config) {
 }
 
 App::App(config::Config config) : config_(std::move(config)) {
+  std::string log_format = config_.get_string("log", "format");
+  if (log_format == "json")
+    log::use_json_lines();
+  else if (log_format != "text")
+    throw config::Error("[log] format must be text or json, not '" + log_format + "'");
   g_autofree char* abs = g_canonicalize_filename(config_.get_string("server", "data_dir").c_str(), nullptr);
   data_dir_ = abs;
   loop_ = g_main_loop_new(nullptr, FALSE);
@@ -38,6 +45,7 @@ App::App(config::Config config) : config_(std::move(config)) {
 App::~App() {
   // Modules hold references into the server and store: drop them first,
   // newest first (recording uses media, media uses signaling...).
+  for (uint64_t id : metrics_collectors_) metrics_->registry.remove_collector(id);
   while (!modules_.empty()) modules_.pop_back();
   http_.reset();
   protections_.reset();
@@ -90,6 +98,15 @@ void App::start() {
   so.url = database_url(config_);
   so.pool_size = static_cast<int>(config_.get_int("database", "pool_size"));
   so.connect_timeout_sec = static_cast<int>(config_.get_int("database", "connect_timeout_sec"));
+  std::string sqlite_path;
+  std::string backend = store::Store::backend_of(so.url, &sqlite_path) == store::Backend::Sqlite ? "sqlite"
+                                                                                                 : "postgresql";
+  metrics::Histogram& unit_duration = metrics_->store_unit_duration.with({backend});
+  metrics::Counter& unit_errors = metrics_->store_unit_errors.with({backend});
+  so.on_unit = [&unit_duration, &unit_errors](double seconds, bool failed) {
+    unit_duration.observe(seconds);
+    if (failed) unit_errors.inc();
+  };
   store_ = std::make_unique<store::Store>(so);
 
   // Migrate before taking requests when the database answers; when it does
@@ -134,6 +151,8 @@ void App::start() {
   protections_ = std::make_unique<http::Protections>(*http_, std::move(po));
 
   modules_.push_back(std::make_unique<HealthModule>(*this));
+  modules_.push_back(std::make_unique<metrics::MetricsModule>(*this));
+  metrics_collectors_.push_back(metrics_->registry.add_collector(media::collect_media_metrics));
   modules_.push_back(std::make_unique<auth::AuthModule>(*this));
   modules_.push_back(std::make_unique<rooms::RoomsModule>(*this));
   modules_.push_back(std::make_unique<meeting::MeetingModule>(*this));

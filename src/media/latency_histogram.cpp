@@ -23,4 +23,10 @@ int64_t LatencyHistogram::quantile(double q) const {
   return static_cast<int64_t>(kBuckets) * kBucketUs;
 }
 
+std::vector<uint64_t> LatencyHistogram::counts() const {
+  std::vector<uint64_t> out(kBuckets);
+  for (int i = 0; i < kBuckets; ++i) out[static_cast<size_t>(i)] = buckets_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
+  return out;
+}
+
 }  // namespace convene::media

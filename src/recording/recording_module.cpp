@@ -211,9 +211,24 @@ RecordingModule::RecordingModule(app::App& app, media::RoomMediaProvider* media)
   http.route("GET", "/live/:roomId/:file", [this](http::ExchangePtr ex) { live_file(ex); });
 
   if (app.store_ready()) recover_unfinished();
+
+  metrics_collector_ = app.metrics().registry.add_collector([this](metrics::Collection& c) {
+    c.gauge("convene_recordings_active", "Recordings running now.", {}, static_cast<double>(recordings_.size()));
+    auto label = [](Egress::Status s) {
+      g_autofree char* lower = g_ascii_strdown(Egress::status_name(s), -1);
+      return std::string(lower);
+    };
+    std::map<std::string, double> by_status;
+    for (auto s : {Egress::Status::Connecting, Egress::Status::Live, Egress::Status::Retrying, Egress::Status::Failed})
+      by_status[label(s)] = 0;
+    for (const auto& [id, e] : egresses_) by_status[label(e->status())]++;
+    for (const auto& [status, n] : by_status)
+      c.gauge("convene_egress_outputs", "RTMP/HLS egress outputs now, by status.", {{"status", status}}, n);
+  });
 }
 
 RecordingModule::~RecordingModule() {
+  app_.metrics().registry.remove_collector(metrics_collector_);
   alive_.reset();  // pending idle callbacks see it and do nothing
   if (media_) media_->remove_listener(this);
   egresses_.clear();
@@ -414,6 +429,7 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   RecordingRow row = a->row;
   int64_t ended = a->stopped_at ? a->stopped_at : timeutil::now_ms();
   row.status = ok ? "READY" : "FAILED";
+  app_.metrics().recordings_finished.with({ok ? "ready" : "failed"}).inc();
   row.duration_ms = ended - row.started_at;
   row.file_size = file_size(row.path);
   row.ended_at = ended;

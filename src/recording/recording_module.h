@@ -117,7 +117,8 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
   std::map<std::string, std::unique_ptr<Active>> recordings_;         // by recording id
   std::map<std::string, std::unique_ptr<Egress>> egresses_;           // by egress id
   bool shutting_down_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // weak copies tell callbacks we are gone
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  uint64_t metrics_collector_ = 0;  // recordings and egress now, on GET /metrics  // weak copies tell callbacks we are gone
 };
 
 }  // namespace convene::recording
