@@ -25,7 +25,7 @@ int64_t LatencyHistogram::quantile(double q) const {
 
 std::vector<uint64_t> LatencyHistogram::counts() const {
   std::vector<uint64_t> out(kBuckets);
-  for (int i = 0; i < kBuckets; ++i) out[static_cast<size_t>(i)] = buckets_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = buckets_[i].load(std::memory_order_relaxed);
   return out;
 }
 
