@@ -9,8 +9,10 @@
 #include "app/media_config.h"
 #include "app/media_endpoint.h"
 #include "auth/auth_module.h"
+#include "media/media_metrics.h"
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
+#include "metrics/metrics_module.h"
 #include "recording/recording_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
@@ -58,6 +60,11 @@ std::string database_url(const config::Config& config) {
 }
 
 App::App(config::Config config) : config_(std::move(config)) {
+  std::string log_format = config_.get_string("log", "format");
+  if (log_format == "json")
+    log::use_json_lines();
+  else if (log_format != "text")
+    throw config::Error("[log] format must be text or json, not '" + log_format + "'");
   g_autofree char* abs = g_canonicalize_filename(config_.get_string("server", "data_dir").c_str(), nullptr);
   data_dir_ = abs;
   loop_ = g_main_loop_new(nullptr, FALSE);
@@ -67,7 +74,8 @@ App::App(config::Config config) : config_(std::move(config)) {
 App::~App() {
   // Modules hold references into the server and store: drop them first,
   // newest first (recording uses signaling and media, signaling uses media...),
-  // after the listeners wired between them.
+  // after the listeners wired between them and the collectors that read them.
+  for (uint64_t id : metrics_collectors_) metrics_->registry.remove_collector(id);
   wiring_.clear();
   while (!modules_.empty()) modules_.pop_back();
   http_.reset();
@@ -121,6 +129,15 @@ void App::start() {
   so.url = database_url(config_);
   so.pool_size = static_cast<int>(config_.get_int("database", "pool_size"));
   so.connect_timeout_sec = static_cast<int>(config_.get_int("database", "connect_timeout_sec"));
+  std::string sqlite_path;
+  std::string backend = store::Store::backend_of(so.url, &sqlite_path) == store::Backend::Sqlite ? "sqlite"
+                                                                                                 : "postgresql";
+  metrics::Histogram& unit_duration = metrics_->store_unit_duration.with({backend});
+  metrics::Counter& unit_errors = metrics_->store_unit_errors.with({backend});
+  so.on_unit = [&unit_duration, &unit_errors](double seconds, bool failed) {
+    unit_duration.observe(seconds);
+    if (failed) unit_errors.inc();
+  };
   store_ = std::make_unique<store::Store>(so);
 
   // Migrate before taking requests when the database answers; when it does
@@ -168,6 +185,8 @@ void App::start() {
   // constructor, and dependencies point one way (see docs/architecture.md):
   // recording → signaling → media; signaling, recording → rooms → auth.
   keep(modules_, std::make_unique<HealthModule>(*this));
+  keep(modules_, std::make_unique<metrics::MetricsModule>(*this));
+  metrics_collectors_.push_back(metrics_->registry.add_collector(media::collect_media_metrics));
   auth_ = keep(modules_, std::make_unique<auth::AuthModule>(*this));
   const auth::Authenticator& authenticator = auth_->authenticator();
   rooms_ = keep(modules_, std::make_unique<rooms::RoomsModule>(*this, authenticator));
@@ -177,10 +196,10 @@ void App::start() {
                 ->media();
   route_media_description(*http_, *store_, authenticator, *media_);
   signaling_ = keep(modules_, std::make_unique<signaling::SignalingModule>(config_, *http_, *store_, *rooms_, meeting_,
-                                                                          media_));
+                                                                          media_, *metrics_));
   recording_ = keep(modules_, std::make_unique<recording::RecordingModule>(recording::RecordingModule::Collaborators{
                                   config_, data_dir_, *store_, *http_, authenticator, store_ready_, media_,
-                                  signaling_, rooms_}));
+                                  signaling_, rooms_, metrics_.get()}));
   // Reminders reach users' open connections; rooms the janitor ends close live.
   meeting_->set_notifier(signaling_);
   meeting_->set_room_ended_listener([rooms = rooms_](const std::string& room_id) { rooms->announce_room_ended(room_id); });

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "http/protections.h"
 #include "http/server.h"
+#include "metrics/server_metrics.h"
 #include "store/store.h"
 #include "util/listener_token.h"
 
@@ -58,6 +59,8 @@ class App {
   config::Config& config() { return config_; }
   store::Store& store() { return *store_; }
   http::Server& http() { return *http_; }
+  // What modules count at the event; GET /metrics exposes it (metrics/metrics_module.h).
+  metrics::ServerMetrics& metrics() { return *metrics_; }
   const std::string& data_dir() const { return data_dir_; }
   // The token-signing secret (from config, or created once in the data dir).
   const std::string& secret() const { return secret_; }
@@ -81,6 +84,7 @@ class App {
   void finish_shutdown();
 
   config::Config config_;
+  std::unique_ptr<metrics::ServerMetrics> metrics_ = std::make_unique<metrics::ServerMetrics>();
   std::string data_dir_;
   std::string secret_;
   std::unique_ptr<store::Store> store_;
@@ -96,6 +100,7 @@ class App {
   signaling::SignalingModule* signaling_ = nullptr;
   recording::RecordingModule* recording_ = nullptr;
   std::vector<ListenerToken> wiring_;  // listeners the root registered between modules
+  std::vector<uint64_t> metrics_collectors_;  // registered by start(), removed first
   GMainLoop* loop_ = nullptr;
   bool store_ready_ = false;
   bool shutting_down_ = false;

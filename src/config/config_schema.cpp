@@ -143,6 +143,15 @@ const std::vector<KeySpec>& schema() {
       {"recording", "rtmp_max_retries", Type::Int, "10",
        "Reconnection attempts after an RTMP receiver drops before the egress is FAILED (0: never give up)."},
       {"recording", "rtmp_max_backoff_sec", Type::Int, "30", "Longest wait between RTMP reconnection attempts."},
+      // [metrics]: GET /metrics (Prometheus text format); see docs/operations.md.
+      {"metrics", "token", Type::String, "",
+       "Bearer token that opens GET /metrics on the main port; empty keeps it closed there (404)."},
+      {"metrics", "listen", Type::String, "",
+       "host:port of a separate listener serving GET /metrics without a token (e.g. 127.0.0.1:9464); "
+       "empty: none."},
+      // [log]
+      {"log", "format", Type::String, "text",
+       "text (GStreamer's debug lines) or json (one JSON object a line on stderr, for log shippers)."},
   };
   return keys;
 }

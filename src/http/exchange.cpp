@@ -4,11 +4,25 @@
 #include "http/server.h"
 #include "store/value.h"
 #include "util/log.h"
+#include "util/random.h"
 #include "util/time.h"
 
 #define GST_CAT_DEFAULT convene_http_debug
 
 namespace convene::http {
+namespace {
+
+// A request id a client or proxy may choose: short, and safe in logs and headers.
+bool sane_request_id(const char* id) {
+  if (!id) return false;
+  size_t n = strlen(id);
+  if (n == 0 || n > 64) return false;
+  for (size_t i = 0; i < n; ++i)
+    if (!g_ascii_isalnum(id[i]) && id[i] != '-' && id[i] != '_' && id[i] != '.') return false;
+  return true;
+}
+
+}  // namespace
 
 Exchange::Exchange(Server* server, SoupServerMessage* msg, std::string path, GHashTable* query)
     : server_(server),
@@ -23,11 +37,14 @@ Exchange::Exchange(Server* server, SoupServerMessage* msg, std::string path, GHa
     while (g_hash_table_iter_next(&it, &k, &v))
       query_[static_cast<const char*>(k)] = v ? static_cast<const char*>(v) : "";
   }
+  const char* given = header("X-Request-Id");
+  request_id_ = sane_request_id(given) ? given : random::hex_token(8);
+  add_header("X-Request-Id", request_id_);
 }
 
 Exchange::~Exchange() {
   if (!responded_) {
-    GST_ERROR("%s %s dropped without a reply", method_.c_str(), path_.c_str());
+    failure_ = "dropped without a reply";
     error(500, "internal_error", "the server did not answer this request");
   }
 }
@@ -147,19 +164,19 @@ void Exchange::fail(std::exception_ptr error_ptr) {
   } catch (const store::Error& e) {
     switch (e.kind) {
       case store::ErrorKind::Unavailable:
-        GST_WARNING("%s %s: store unavailable: %s", method_.c_str(), path_.c_str(), e.what());
+        failure_ = std::string("store unavailable: ") + e.what();
         error(503, "database_unavailable", "the database cannot be reached; try again shortly");
         break;
       case store::ErrorKind::Conflict:
         error(409, "conflict", "that already exists");
         break;
       case store::ErrorKind::Query:
-        GST_ERROR("%s %s: store error: %s", method_.c_str(), path_.c_str(), e.what());
+        failure_ = std::string("store error: ") + e.what();
         error(500, "internal_error", "the server failed to handle this request");
         break;
     }
   } catch (const std::exception& e) {
-    GST_ERROR("%s %s: %s", method_.c_str(), path_.c_str(), e.what());
+    failure_ = e.what();
     error(500, "internal_error", "the server failed to handle this request");
   }
 }
@@ -176,8 +193,19 @@ void Exchange::finish(int status) {
   soup_server_message_set_status(msg_.get(), static_cast<guint>(status), nullptr);
   if (server_) server_->before_send(*this);
   soup_server_message_unpause(msg_.get());
-  GST_INFO("%s %s %d %.1fms", method_.c_str(), path_.c_str(), status,
-           (timeutil::monotonic_us() - started_us_) / 1000.0);
+  // One line per request; a 5xx is an error line with its cause (the one
+  // place a 5xx is logged; 503, a database out of reach, a warning), both
+  // with the request id.
+  log::Scope scope{{"request_id", request_id_}};
+  double ms = (timeutil::monotonic_us() - started_us_) / 1000.0;
+  if (status == 503)
+    GST_WARNING("%s %s %d %.1fms request %s: %s", method_.c_str(), path_.c_str(), status, ms, request_id_.c_str(),
+                failure_.empty() ? "(no cause recorded)" : failure_.c_str());
+  else if (status >= 500)
+    GST_ERROR("%s %s %d %.1fms request %s: %s", method_.c_str(), path_.c_str(), status, ms, request_id_.c_str(),
+              failure_.empty() ? "(no cause recorded)" : failure_.c_str());
+  else
+    GST_INFO("%s %s %d %.1fms", method_.c_str(), path_.c_str(), status, ms);
 }
 
 }  // namespace convene::http

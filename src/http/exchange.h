@@ -44,6 +44,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // An empty body reads as {} so optional-only endpoints need no body.
   JsonObject* json_body();
   std::string client_ip() const;
+  // Names this request in logs and in the X-Request-Id response header: the
+  // client's X-Request-Id when it is a sane token (a proxy's), else a new one.
+  const std::string& request_id() const { return request_id_; }
+  int64_t started_us() const { return started_us_; }
   bool is_tls() const;
   SoupServerMessage* message() const { return msg_.get(); }
 
@@ -99,6 +103,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool responded_ = false;
   int status_ = 0;
   int64_t started_us_;
+  std::string request_id_;
+  std::string failure_;  // why a 5xx was answered, for its log line
 };
 
 using ExchangePtr = std::shared_ptr<Exchange>;

@@ -16,7 +16,7 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-  Route r{method, split_path(pattern), 0, std::move(handler)};
+  Route r{method, pattern, split_path(pattern), 0, std::move(handler)};
   for (const auto& s : r.segments)
     if (s.empty() || s[0] != ':') ++r.literals;
   routes_.push_back(std::move(r));
@@ -45,6 +45,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
       best_literals = r.literals;
       best.handler = &r.handler;
       best.params = std::move(params);
+      best.pattern = r.pattern;
     }
   }
   return best;

@@ -21,12 +21,14 @@ class Router {
     const Handler* handler = nullptr;
     std::map<std::string, std::string> params;
     bool path_known = false;  // some route has this path, maybe under another method
+    std::string pattern;      // the matched route's pattern ("/rooms/:id"), for metrics
   };
   Match match(const std::string& method, const std::string& path) const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     int literals = 0;
     Handler handler;

@@ -23,4 +23,10 @@ int64_t LatencyHistogram::quantile(double q) const {
   return static_cast<int64_t>(kBuckets) * kBucketUs;
 }
 
+std::vector<uint64_t> LatencyHistogram::counts() const {
+  std::vector<uint64_t> out(kBuckets);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = buckets_[i].load(std::memory_order_relaxed);
+  return out;
+}
+
 }  // namespace convene::media

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 namespace convene::media {
 
@@ -18,9 +19,12 @@ class LatencyHistogram {
   int64_t quantile(double q) const;
   uint64_t samples() const { return samples_.load(std::memory_order_relaxed); }
 
- private:
   static constexpr int kBucketUs = 100;      // 0.1 ms resolution
   static constexpr int kBuckets = 2000;      // up to 200 ms; the last bucket takes the rest
+  // Samples per bucket: [i * kBucketUs, (i + 1) * kBucketUs), the last open-ended (for /metrics).
+  std::vector<uint64_t> counts() const;
+
+ private:
   std::array<std::atomic<uint32_t>, kBuckets> buckets_{};
   std::atomic<uint64_t> samples_{0};
 };

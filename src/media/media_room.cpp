@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "media/media_metrics.h"
 #include "media/pad_util.h"
 #include "media/publisher.h"
 #include "media/subscriber.h"
@@ -40,10 +41,12 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, PeerMed
         return G_SOURCE_CONTINUE;
       },
       this);
+  metrics_room_opened(*this);
   GST_INFO("media for room %s started", room_id_.c_str());
 }
 
 MediaRoom::~MediaRoom() {
+  metrics_room_closing(*this);
   closing_ = true;
   consumers_.room_media_closing(room_id_);
   // Everything stops at once; what the participants and publications own is
@@ -83,6 +86,7 @@ void MediaRoom::add_participant(const MediaPeer& peer) {
   auto p = std::make_unique<Participant>();
   p->peer = peer;
   participants_[peer.peer_id] = std::move(p);
+  metrics_participant_added(*this, peer.peer_id);
   refresh_subscriptions();
 }
 
@@ -315,6 +319,7 @@ void MediaRoom::on_bus_message(GstMessage* message) {
       g_autoptr(GError) error = nullptr;
       g_autofree char* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
+      metrics_pipeline_error();
       const Participant* p = owner_of(GST_MESSAGE_SRC(message));
       GST_ERROR("room %s: %s reports: %s (%s)", room_id_.c_str(), GST_MESSAGE_SRC_NAME(message), error->message,
                 debug ? debug : "");

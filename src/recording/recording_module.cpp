@@ -163,7 +163,8 @@ RecordingModule::RecordingModule(const Collaborators& with)
       store_(with.store),
       authenticator_(with.authenticator),
       media_(with.media),
-      signaling_(with.signaling) {
+      signaling_(with.signaling),
+      metrics_(with.metrics) {
   const config::Config& cfg = with.config;
   const std::string& data_dir = with.data_dir;
   enabled_ = cfg.get_bool("recording", "enabled");
@@ -210,9 +211,24 @@ RecordingModule::RecordingModule(const Collaborators& with)
   http.route("GET", "/live/:roomId/:file", [this](http::ExchangePtr ex) { live_file(ex); });
 
   if (with.store_ready) recover_unfinished();
+
+  if (metrics_) metrics_collector_ = metrics_->registry.add_collector([this](metrics::Collection& c) {
+    c.gauge("convene_recordings_active", "Recordings running now.", {}, static_cast<double>(recordings_.size()));
+    auto label = [](Egress::Status s) {
+      g_autofree char* lower = g_ascii_strdown(Egress::status_name(s), -1);
+      return std::string(lower);
+    };
+    std::map<std::string, double> by_status;
+    for (auto s : {Egress::Status::Connecting, Egress::Status::Live, Egress::Status::Retrying, Egress::Status::Failed})
+      by_status[label(s)] = 0;
+    for (const auto& [id, e] : egresses_) by_status[label(e->status())]++;
+    for (const auto& [status, n] : by_status)
+      c.gauge("convene_egress_outputs", "RTMP/HLS egress outputs now, by status.", {{"status", status}}, n);
+  });
 }
 
 RecordingModule::~RecordingModule() {
+  if (metrics_) metrics_->registry.remove_collector(metrics_collector_);
   alive_.reset();  // pending idle callbacks see it and do nothing
   media_listening_.reset();
   room_ended_listening_.reset();
@@ -414,6 +430,7 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   RecordingRow row = a->row;
   int64_t ended = a->stopped_at ? a->stopped_at : timeutil::now_ms();
   row.status = ok ? "READY" : "FAILED";
+  if (metrics_) metrics_->recordings_finished.with({ok ? "ready" : "failed"}).inc();
   row.duration_ms = ended - row.started_at;
   row.file_size = file_size(row.path);
   row.ended_at = ended;

@@ -35,6 +35,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "media/room_media.h"
+#include "metrics/server_metrics.h"
 #include "recording/egress.h"
 #include "recording/encoder_output.h"
 #include "recording/pipeline_library.h"
@@ -70,6 +71,7 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
     media::RoomMediaProvider* media = nullptr;
     signaling::SignalingModule* signaling = nullptr;
     rooms::RoomsModule* rooms = nullptr;
+    metrics::ServerMetrics* metrics = nullptr;  // recordings finished, running, egress by status
   };
   explicit RecordingModule(const Collaborators& with);
   ~RecordingModule() override;
@@ -142,6 +144,8 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
   std::map<std::string, std::unique_ptr<Egress>> egresses_;           // by egress id
   bool shutting_down_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // weak copies tell callbacks we are gone
+  metrics::ServerMetrics* metrics_ = nullptr;                    // may be null (tests)
+  uint64_t metrics_collector_ = 0;  // recordings and egress now, on GET /metrics
 };
 
 }  // namespace convene::recording

@@ -14,8 +14,10 @@
 namespace convene::signaling {
 
 SignalingModule::SignalingModule(const config::Config& config, http::Server& http, store::Store& store,
-                                 rooms::RoomsModule& rooms, meeting::MeetingModule* meeting, media::Sfu* media)
+                                 rooms::RoomsModule& rooms, meeting::MeetingModule* meeting, media::Sfu* media,
+                                 metrics::ServerMetrics& metrics)
     : config_(config),
+      metrics_(metrics),
       http_(http),
       store_(store),
       rooms_(rooms),
@@ -199,6 +201,8 @@ void SignalingModule::on_open(SoupWebsocketConnection* ws, const std::map<std::s
                    }),
                    data);
   connections_[id] = Connection{std::move(s), retain(ws), data};
+  metrics_.ws_sessions_opened.with({}).inc();
+  metrics_.ws_sessions.with({}).set(static_cast<double>(connections_.size()));
   GST_INFO("session %" G_GUINT64_FORMAT " opened for user %s", id, attrs.at("user_id").c_str());
 }
 
@@ -234,6 +238,11 @@ void SignalingModule::on_text(Session& s, const std::string& text) {
     return;
   }
   uint64_t id = s.id;
+  // Log lines while handling carry these; only known types become labels.
+  log::Scope scope{{"session_id", std::to_string(id)}, {"room_id", s.room_id}, {"peer_id", s.peer_id},
+                   {"request_id", request_id}};
+  bool known = handlers_.find(type) != nullptr;  // media messages are registered there too
+  metrics_.ws_messages_received.with({known ? type : "unknown"}).inc();
   try {
     if (const MessageHandler* h = handlers_.find(type)) {
       MessageContext ctx{*this, s, msg, request_id};
@@ -262,6 +271,12 @@ void SignalingModule::send_error(Session& s, const std::string& code, const std:
                                  const std::string& request_id) {
   json::Object m;
   m.set("type", "error").set("code", code).set("message", message);
+  // The one log line of every error a client is sent.
+  metrics_.ws_errors_sent.with({code}).inc();
+  log::Scope scope{{"session_id", std::to_string(s.id)}, {"room_id", s.room_id}, {"peer_id", s.peer_id},
+                   {"request_id", request_id}};
+  GST_INFO("session %" G_GUINT64_FORMAT " sent error %s: %s (request %s)", s.id, code.c_str(), message.c_str(),
+           request_id.empty() ? "-" : request_id.c_str());
   send(s, std::move(m), request_id);
 }
 
@@ -454,6 +469,7 @@ void SignalingModule::drop(uint64_t session_id, int code, const std::string& rea
   GObjectPtr<SoupWebsocketConnection> ws = std::move(it->second.ws);
   void* signal_data = it->second.signal_data;
   connections_.erase(it);
+  metrics_.ws_sessions.with({}).set(static_cast<double>(connections_.size()));
   // Frees the handlers' data (the "message" connection owns it).
   g_signal_handlers_disconnect_by_data(ws.get(), signal_data);
   if (soup_websocket_connection_get_state(ws.get()) == SOUP_WEBSOCKET_STATE_OPEN)

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "http/server.h"
 #include "media/sfu.h"
+#include "metrics/server_metrics.h"
 #include "meeting/meeting_module.h"
 #include "meeting/reminder_scheduler.h"
 #include "rooms/rooms_module.h"
@@ -48,7 +49,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   // `meeting` (captions) and `media` (the SFU) may be null: without them
   // captions are not recorded and SFU messages are refused.
   SignalingModule(const config::Config& config, http::Server& http, store::Store& store, rooms::RoomsModule& rooms,
-                  meeting::MeetingModule* meeting, media::Sfu* media);
+                  meeting::MeetingModule* meeting, media::Sfu* media, metrics::ServerMetrics& metrics);
   ~SignalingModule() override;
 
   media::Sfu* media() const { return media_; }
@@ -125,6 +126,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   void room_ended(const std::string& room_id);
 
   const config::Config& config_;
+  metrics::ServerMetrics& metrics_;  // sessions, messages by type, errors sent
   http::Server& http_;
   store::Store& store_;
   rooms::RoomsModule& rooms_;

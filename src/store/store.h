@@ -44,6 +44,9 @@ struct StoreOptions {
   std::string url;  // sqlite:PATH | postgresql://...
   int pool_size = 4;
   int connect_timeout_sec = 5;
+  // Called on the worker after each unit of work with its duration and
+  // whether it ended in a store error (metrics); may be empty.
+  std::function<void(double seconds, bool failed)> on_unit;
 };
 
 class Store {
@@ -65,12 +68,13 @@ class Store {
   template <class T>
   void run(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done) {
     GMainContext* ctx = g_main_context_ref_thread_default();
-    enqueue([work = std::move(work), done = std::move(done), ctx](Connection* conn,
+    enqueue([this, work = std::move(work), done = std::move(done), ctx](Connection* conn,
                                                                    const Error* open_error) mutable {
       std::optional<Outcome<T>> outcome;
       if (open_error) {
         outcome.emplace(*open_error);
       } else {
+        int64_t started = g_get_monotonic_time();
         try {
           outcome.emplace(work(*conn));
         } catch (const Error& e) {
@@ -78,6 +82,7 @@ class Store {
         } catch (const std::exception& e) {
           outcome.emplace(Error(ErrorKind::Query, e.what()));
         }
+        if (options_.on_unit) options_.on_unit((g_get_monotonic_time() - started) / 1e6, !outcome->ok());
       }
       post(ctx, [done = std::move(done), o = std::move(*outcome)]() mutable { done(std::move(o)); });
       g_main_context_unref(ctx);

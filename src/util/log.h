@@ -5,10 +5,41 @@
 
 #include <gst/gst.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace convene::log {
 
 // Creates all categories; call once after gst_init().
 void init();
+
+// Replaces GStreamer's default log output with JSON lines on stderr, one
+// object a line: ts, level, category, module, message, the source location,
+// the object, and the fields of the Scopes open on the logging thread
+// (request_id, room_id, peer_id...). Covers every category (convene-* and
+// GStreamer's own); GST_DEBUG still picks what is logged. Idempotent.
+void use_json_lines();
+
+// One JSON log line (without the newline), as use_json_lines() writes it.
+// `fields` are the scope's extra fields.
+std::string json_line(gint64 unix_us, GstDebugLevel level, const char* category, const char* file,
+                      const char* function, int line, const char* object, const char* message,
+                      const std::vector<std::pair<std::string, std::string>>& fields);
+
+// Fields JSON log lines carry while this object lives, on this thread (the
+// main loop, while it handles one request or message). Empty values are
+// left out; nested scopes add to the outer ones.
+class Scope {
+ public:
+  Scope(std::initializer_list<std::pair<const char*, std::string>> fields);
+  ~Scope();
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  size_t added_ = 0;
+};
 
 }  // namespace convene::log
 
