@@ -63,6 +63,8 @@ void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocke
                                     nullptr);
   // The catch-all handler must also see this path (for the upgrade check).
   soup_server_add_handler(soup_.get(), path.c_str(), on_request, this, nullptr);
+  std::vector<std::string> segments = split_path(path);
+  if (!segments.empty()) router_.reserve_prefix(segments[0]);
   websockets_.push_back(std::move(route));
 }
 
@@ -183,7 +185,11 @@ void Server::dispatch(const ExchangePtr& ex) {
     ex->error(405, "method_not_allowed", ex->method() + " is not allowed on " + ex->path());
     return;
   }
-  if ((ex->method() == "GET" || ex->method() == "HEAD") && static_files_ && static_files_->serve(*ex)) return;
+  // Under an API prefix nothing is a file or a page of the client: a missing
+  // endpoint must read as one (JSON 404), not as index.html with 200.
+  if ((ex->method() == "GET" || ex->method() == "HEAD") && static_files_ && !router_.in_api_namespace(ex->path()) &&
+      static_files_->serve(*ex))
+    return;
   ex->error(404, "not_found", "no such endpoint: " + ex->method() + " " + ex->path());
 }
 
