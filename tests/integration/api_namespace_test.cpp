@@ -63,4 +63,7 @@ TEST(ApiNamespace, PageRoutesStillGetTheClient) {
   // Known endpoints answer as before.
   EXPECT_EQ(http.get("/health").status, 200);
   EXPECT_EQ(http.get("/rooms").status, 401);
+  auto session = http.get("/auth/session");
+  EXPECT_EQ(session.status, 200);
+  EXPECT_EQ(session.headers["content-type"], "application/json");
 }
