@@ -19,7 +19,7 @@ RUN_PACKAGES=(
 )
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
-  postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp
+  postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp python3-yaml
   chromium fonts-noto-color-emoji
   clang libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
