@@ -19,7 +19,7 @@ RUN_PACKAGES=(
 )
 # What the test suite needs on top: real peers and tools it starts itself.
 TEST_PACKAGES=(
-  postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp prometheus
+  postgresql ffmpeg iproute2 sqlite3 curl procps openssl nginx libnginx-mod-rtmp prometheus python3-yaml
   chromium fonts-noto-color-emoji
   clang libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
@@ -60,13 +60,26 @@ build_web() {
   (cd web && npm run --silent --if-present build)
 }
 
-# meson setup (once) + ninja for a build directory; extra args go to setup.
-build_server() {
+# meson setup, once, for a build directory; extra args go to setup.
+configure_build() {
   local dir="$1"; shift
   if [ ! -f "$dir/build.ninja" ]; then
-    say "configuring $dir"
+    say "configure: $dir"
     meson setup "$dir" "$@" >/dev/null
   fi
+}
+
+# meson setup (once) + ninja for everything in a build directory.
+build_server() {
+  local dir="$1"; shift
+  configure_build "$dir" "$@"
   say "building $dir"
   ninja -C "$dir"
+}
+
+# Only the named targets of a configured build directory, each step shown as
+# "build N of M" (M counts only what these targets still need).
+build_targets() {
+  local dir="$1"; shift
+  NINJA_STATUS='    build %f of %t: ' ninja -C "$dir" "$@"
 }

@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "app/health.h"
@@ -166,7 +167,12 @@ void App::start() {
                                                                             : CONVENE_SOURCE_DIR "/web";
   ho.tls_cert_file = config_.get_string("server", "tls_cert");
   ho.tls_key_file = config_.get_string("server", "tls_key");
-  http_ = std::make_unique<http::Server>(ho);
+  ho.trusted_proxies = config_.get_list("server", "trusted_proxies");
+  try {
+    http_ = std::make_unique<http::Server>(ho);
+  } catch (const std::invalid_argument& e) {
+    throw config::Error(std::string("[server] trusted_proxies: ") + e.what());
+  }
 
   http::ProtectionOptions po;
   po.rate_limits = config_.get_bool("ratelimit", "enabled");
@@ -224,6 +230,17 @@ std::string App::public_url() const {
   std::string configured = config_.get_string("server", "public_url");
   if (!configured.empty()) return configured;
   return http_ ? http_->base_url() : std::string();
+}
+
+std::string App::public_url(const http::Exchange& request) const {
+  std::string configured = config_.get_string("server", "public_url");
+  if (!configured.empty()) return configured;
+  // Behind a trusted reverse proxy the browser's scheme and host are the
+  // public ones; a direct client's Host header is not trusted for links.
+  const char* host = request.header("Host");
+  if (request.forwarded() && host && *host && !strpbrk(host, "/\\@ \t"))
+    return std::string(request.is_tls() ? "https" : "http") + "://" + host;
+  return public_url();
 }
 
 int App::run() {

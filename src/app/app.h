@@ -69,6 +69,9 @@ class App {
   int64_t started_at_us() const { return started_us_; }
   // Where users reach this server, for links.
   std::string public_url() const;
+  // The same for links answered to `request`: behind a trusted reverse proxy
+  // (and no public_url configured), the scheme and host the browser used.
+  std::string public_url(const http::Exchange& request) const;
 
   // The modules, once start() built them (for tests and tools in process).
   auth::AuthModule* auth() const { return auth_; }

@@ -1,4 +1,4 @@
-// convene: the command-line entry point (serve, migrate, --version, --help).
+// convene: the command-line entry point (serve, migrate, check-config, --version, --help).
 #include <gst/gst.h>
 #include <sodium.h>
 
@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/app.h"
+#include "app/check_config.h"
 #include "convene-build-config.h"
 #include "store/migrator.h"
 #include "util/log.h"
@@ -21,8 +22,10 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  serve     Run the server (HTTP, WebSocket, media)\n"
     "  migrate   Apply database migrations and exit\n"
+    "  check-config  Print the effective configuration (file, environment, flags;\n"
+    "            secrets masked) and check it: exit 0 when fine, 1 on errors\n"
     "\n"
-    "Options (serve and migrate):\n"
+    "Options (serve, migrate and check-config):\n"
     "  --config FILE      GLib key file (see config/convene.ini)\n"
     "  --data-dir DIR     Data directory (default ./var)\n"
     "  --database URL     sqlite:PATH or postgresql://...\n"
@@ -55,7 +58,7 @@ struct Flags {
   }
 };
 
-bool parse_flags(int argc, char** argv, bool serve, Flags& f) {
+bool parse_flags(int argc, char** argv, const char* command, bool serve, Flags& f) {
   GOptionEntry common[] = {
       {"config", 0, 0, G_OPTION_ARG_FILENAME, &f.config, "Configuration file", "FILE"},
       {"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &f.data_dir, "Data directory", "DIR"},
@@ -67,7 +70,7 @@ bool parse_flags(int argc, char** argv, bool serve, Flags& f) {
       {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_cert, "TLS certificate (PEM)", "FILE"},
       {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &f.tls_key, "TLS key (PEM)", "FILE"},
       {nullptr}};
-  g_autoptr(GOptionContext) ctx = g_option_context_new(serve ? "serve" : "migrate");
+  g_autoptr(GOptionContext) ctx = g_option_context_new(command);
   g_option_context_add_main_entries(ctx, common, nullptr);
   if (serve) g_option_context_add_main_entries(ctx, serving, nullptr);
   g_autoptr(GError) err = nullptr;
@@ -102,6 +105,17 @@ int cmd_serve(const Flags& f) {
   return app.run();
 }
 
+int cmd_check_config(const Flags& f) {
+  convene::config::Config cfg;
+  try {
+    cfg = build_config(f);
+  } catch (const convene::config::Error& e) {
+    std::cerr << "error: " << e.what() << "\nconfiguration has 1 error(s)" << std::endl;
+    return 1;
+  }
+  return convene::app::print_config_report(cfg, std::cout, std::cerr);
+}
+
 int cmd_migrate(const Flags& f) {
   auto cfg = build_config(f);
   g_mkdir_with_parents(cfg.get_string("server", "data_dir").c_str(), 0700);
@@ -131,7 +145,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string command = argv[1];
-  if (command != "serve" && command != "migrate") {
+  if (command != "serve" && command != "migrate" && command != "check-config") {
     std::cerr << "convene: unknown command '" << command << "'\n\n" << kUsage;
     return 2;
   }
@@ -147,8 +161,9 @@ int main(int argc, char** argv) {
   }
 
   Flags flags;
-  if (!parse_flags(argc - 1, argv + 1, command == "serve", flags)) return 2;
+  if (!parse_flags(argc - 1, argv + 1, command.c_str(), command == "serve", flags)) return 2;
   try {
+    if (command == "check-config") return cmd_check_config(flags);
     return command == "serve" ? cmd_serve(flags) : cmd_migrate(flags);
   } catch (const std::exception& e) {
     std::cerr << "convene: " << e.what() << std::endl;

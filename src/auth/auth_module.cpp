@@ -59,6 +59,7 @@ AuthModule::AuthModule(app::App& app)
   http.route("POST", "/auth/login", [this](http::ExchangePtr ex) { login(ex); });
   http.route("POST", "/auth/refresh", [this](http::ExchangePtr ex) { refresh(ex); });
   http.route("GET", "/auth/me", [this](http::ExchangePtr ex) { me(ex); });
+  http.route("GET", "/auth/session", [this](http::ExchangePtr ex) { session(ex); });
   http.route("GET", "/auth/ws-token", [this](http::ExchangePtr ex) { ws_token(ex); });
   http.route("POST", "/auth/logout", [this](http::ExchangePtr ex) { logout(ex); });
   oauth_ = std::make_unique<OAuthFlow>(app, *this);
@@ -302,6 +303,30 @@ void AuthModule::me(http::ExchangePtr ex) {
         if (!out.value()) throw http::unauthorized("this account no longer exists");
         json::Object body;
         body.set("user", out.value()->to_json());
+        ex->json(200, std::move(body));
+      }));
+}
+
+// The client's sign-in probe: "nobody" is an answer, not an error, so a
+// signed-out visit logs no failed request in the browser's console.
+void AuthModule::session(http::ExchangePtr ex) {
+  ex->add_header("Cache-Control", "no-store");
+  std::optional<AuthUser> who = authenticator_.identify(*ex);
+  if (!who) {
+    json::Object nobody;
+    nobody.set_null("user");
+    ex->json(200, std::move(nobody));
+    return;
+  }
+  app_.store().run<std::optional<User>>(
+      [id = who->id](store::Connection& c) { return users::find_by_id(c, id); },
+      ex->guard([ex](store::Outcome<std::optional<User>> out) {
+        if (!out.ok()) throw out.error();
+        json::Object body;
+        if (out.value())
+          body.set("user", out.value()->to_json());
+        else
+          body.set_null("user");  // the account was deleted since the token was issued
         ex->json(200, std::move(body));
       }));
 }

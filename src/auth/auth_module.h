@@ -53,6 +53,7 @@ class AuthModule final : public app::Module {
   void login(http::ExchangePtr ex);
   void refresh(http::ExchangePtr ex);
   void me(http::ExchangePtr ex);
+  void session(http::ExchangePtr ex);
   void ws_token(http::ExchangePtr ex);
   void logout(http::ExchangePtr ex);
   // The captcha token/answer of a request body when captchas are on.

@@ -91,8 +91,8 @@ OAuthFlow::OAuthFlow(app::App& app, AuthModule& auth) : app_(app), auth_(auth) {
   app.http().route("GET", "/auth/:provider/callback", [this](http::ExchangePtr ex) { callback(ex); });
 }
 
-std::string OAuthFlow::redirect_uri(const std::string& provider_id) const {
-  return app_.public_url() + "/auth/" + provider_id + "/callback";
+std::string OAuthFlow::redirect_uri(const http::Exchange& request, const std::string& provider_id) const {
+  return app_.public_url(request) + "/auth/" + provider_id + "/callback";
 }
 
 void OAuthFlow::list(http::ExchangePtr ex) {
@@ -118,7 +118,7 @@ void OAuthFlow::start(http::ExchangePtr ex) {
   std::string url = p.authorize_url + (p.authorize_url.find('?') == std::string::npos ? "?" : "&") +
                     form({{"response_type", "code"},
                           {"client_id", p.client_id},
-                          {"redirect_uri", redirect_uri(p.id)},
+                          {"redirect_uri", redirect_uri(*ex, p.id)},
                           {"scope", p.scope},
                           {"state", state},
                           {"code_challenge", pkce_challenge(verifier)},
@@ -145,7 +145,7 @@ void OAuthFlow::callback(http::ExchangePtr ex) {
   if (!msg) throw http::Error(500, "oauth_misconfigured", "the provider's token URL is not valid");
   std::string body = form({{"grant_type", "authorization_code"},
                            {"code", *code},
-                           {"redirect_uri", redirect_uri(p.id)},
+                           {"redirect_uri", redirect_uri(*ex, p.id)},
                            {"client_id", p.client_id},
                            {"client_secret", p.client_secret},
                            {"code_verifier", flow->extra["verifier"]}});

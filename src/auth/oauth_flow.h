@@ -47,7 +47,7 @@ class OAuthFlow {
   void call_provider(SoupMessage* msg, const http::ExchangePtr& ex, const std::string& what_failed,
                      std::function<void(JsonObject*)> on_json);
   void sign_in(const http::ExchangePtr& ex, const OAuthProvider& p, JsonObject* userinfo);
-  std::string redirect_uri(const std::string& provider_id) const;
+  std::string redirect_uri(const http::Exchange& request, const std::string& provider_id) const;
 
   app::App& app_;
   AuthModule& auth_;

@@ -27,6 +27,8 @@ const std::vector<KeySpec>& schema() {
        "How users reach this server (for links in e-mails); empty derives it from host and port."},
       {"server", "tls_cert", Type::String, "", "PEM certificate file: serve HTTPS and WSS directly."},
       {"server", "tls_key", Type::String, "", "PEM private key file for tls_cert."},
+      {"server", "trusted_proxies", Type::StringList, "",
+       "Reverse proxies (addresses or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none."},
       // [database]
       {"database", "url", Type::String, "",
        "sqlite:PATH or postgresql://...; empty means sqlite:<data_dir>/convene.db."},

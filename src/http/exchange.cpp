@@ -30,6 +30,12 @@ Exchange::Exchange(Server* server, SoupServerMessage* msg, std::string path, GHa
       method_(soup_server_message_get_method(msg)),
       path_(std::move(path)),
       started_us_(timeutil::monotonic_us()) {
+  if (server_) {
+    origin_ = server_->client_origin(msg);
+  } else {
+    const char* peer = soup_server_message_get_remote_host(msg);
+    origin_.address = peer ? peer : "unknown";
+  }
   if (query) {
     GHashTableIter it;
     gpointer k, v;
@@ -100,16 +106,6 @@ JsonObject* Exchange::json_body() {
     }
   }
   return json_node_get_object(json_body_.get());
-}
-
-std::string Exchange::client_ip() const {
-  const char* host = soup_server_message_get_remote_host(msg_.get());
-  return host ? host : "unknown";
-}
-
-bool Exchange::is_tls() const {
-  return soup_server_message_get_tls_peer_certificate(msg_.get()) != nullptr ||
-         g_str_equal(g_uri_get_scheme(soup_server_message_get_uri(msg_.get())), "https");
 }
 
 void Exchange::add_header(const char* name, const std::string& value) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/trusted_proxies.h"
 #include "util/gobject_ptr.h"
 #include "util/json.h"
 
@@ -43,12 +44,16 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // The body as a JSON object; throws http::Error(400) when it is not one.
   // An empty body reads as {} so optional-only endpoints need no body.
   JsonObject* json_body();
-  std::string client_ip() const;
+  // The client's address and whether it reached us over HTTPS: the TCP
+  // peer's, or what a trusted reverse proxy says (Server::client_origin).
+  const std::string& client_ip() const { return origin_.address; }
+  bool is_tls() const { return origin_.https; }
+  // Whether a trusted reverse proxy's headers decided the two above.
+  bool forwarded() const { return origin_.forwarded; }
   // Names this request in logs and in the X-Request-Id response header: the
   // client's X-Request-Id when it is a sane token (a proxy's), else a new one.
   const std::string& request_id() const { return request_id_; }
   int64_t started_us() const { return started_us_; }
-  bool is_tls() const;
   SoupServerMessage* message() const { return msg_.get(); }
 
   // Values that filters attach for handlers (e.g. the signed-in user id).
@@ -99,6 +104,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::map<std::string, std::string> params_;
   std::map<std::string, std::string> query_;
   std::map<std::string, std::string> attributes_;
+  ClientOrigin origin_;
   JsonNodePtr json_body_;
   bool responded_ = false;
   int status_ = 0;

@@ -19,7 +19,15 @@ void Router::add(const std::string& method, const std::string& pattern, Handler 
   Route r{method, pattern, split_path(pattern), 0, std::move(handler)};
   for (const auto& s : r.segments)
     if (s.empty() || s[0] != ':') ++r.literals;
+  if (!r.segments.empty() && r.segments[0][0] != ':') prefixes_.insert(r.segments[0]);
   routes_.push_back(std::move(r));
+}
+
+bool Router::in_api_namespace(const std::string& path) const {
+  size_t start = path.find_first_not_of('/');
+  if (start == std::string::npos) return false;
+  size_t end = path.find('/', start);
+  return prefixes_.count(path.substr(start, end == std::string::npos ? std::string::npos : end - start)) > 0;
 }
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {

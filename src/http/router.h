@@ -2,10 +2,15 @@
 // When several patterns match, the one with more literal segments wins, so
 // "/rooms/stats" beats "/rooms/:id". Paths are matched as normalize_path()
 // leaves them (decoded once, by libsoup); parameters are taken verbatim.
+//
+// The API's namespace is what the routes make it: the first literal segment of
+// every pattern ("/rooms/:id/join" -> "rooms") is an API prefix, under which an
+// unknown path is a JSON 404, never the web client's page.
 #pragma once
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,13 @@ class Router {
   };
   Match match(const std::string& method, const std::string& path) const;
 
+  // Claims a first path segment for the API without a route of the Router's
+  // own (a WebSocket endpoint).
+  void reserve_prefix(const std::string& segment) { prefixes_.insert(segment); }
+  // Whether `path` lies under an API prefix ("/rooms/x/no-such" does; "/room/x", a page, does not).
+  bool in_api_namespace(const std::string& path) const;
+  const std::set<std::string>& api_prefixes() const { return prefixes_; }
+
  private:
   struct Route {
     std::string method;
@@ -34,6 +46,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  std::set<std::string> prefixes_;
 };
 
 std::vector<std::string> split_path(const std::string& path);

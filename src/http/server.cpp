@@ -19,7 +19,8 @@ using Attributes = std::map<std::string, std::string>;
 
 }  // namespace
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), trusted_proxies_(options_.trusted_proxies) {
   soup_ = adopt(static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "convene", nullptr)));
   if (!options_.static_dir.empty() && g_file_test(options_.static_dir.c_str(), G_FILE_TEST_IS_DIR))
     static_files_ = std::make_unique<StaticFiles>(options_.static_dir);
@@ -62,6 +63,8 @@ void Server::add_websocket(const std::string& path, UpgradeCheck check, WebSocke
                                     nullptr);
   // The catch-all handler must also see this path (for the upgrade check).
   soup_server_add_handler(soup_.get(), path.c_str(), on_request, this, nullptr);
+  std::vector<std::string> segments = split_path(path);
+  if (!segments.empty()) router_.reserve_prefix(segments[0]);
   websockets_.push_back(std::move(route));
 }
 
@@ -105,8 +108,17 @@ void Server::reply_now(SoupServerMessage* msg, int status, const std::string& co
   std::string text = std::move(outer).to_string();
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text.data(), text.size());
   soup_server_message_set_status(msg, static_cast<guint>(status), nullptr);
-  bool tls = g_str_equal(g_uri_get_scheme(soup_server_message_get_uri(msg)), "https");
+  bool tls = client_origin(msg).https;
   for (auto& filter : header_filters_) filter(soup_server_message_get_response_headers(msg), tls);
+}
+
+ClientOrigin Server::client_origin(SoupServerMessage* msg) const {
+  bool tls = soup_server_message_get_tls_peer_certificate(msg) != nullptr ||
+             g_str_equal(g_uri_get_scheme(soup_server_message_get_uri(msg)), "https");
+  SoupMessageHeaders* h = soup_server_message_get_request_headers(msg);
+  return trusted_proxies_.resolve(soup_server_message_get_remote_host(msg), tls,
+                                  soup_message_headers_get_list(h, "X-Forwarded-For"),
+                                  soup_message_headers_get_list(h, "X-Forwarded-Proto"));
 }
 
 void Server::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
@@ -173,7 +185,11 @@ void Server::dispatch(const ExchangePtr& ex) {
     ex->error(405, "method_not_allowed", ex->method() + " is not allowed on " + ex->path());
     return;
   }
-  if ((ex->method() == "GET" || ex->method() == "HEAD") && static_files_ && static_files_->serve(*ex)) return;
+  // Under an API prefix nothing is a file or a page of the client: a missing
+  // endpoint must read as one (JSON 404), not as index.html with 200.
+  if ((ex->method() == "GET" || ex->method() == "HEAD") && static_files_ && !router_.in_api_namespace(ex->path()) &&
+      static_files_->serve(*ex))
+    return;
   ex->error(404, "not_found", "no such endpoint: " + ex->method() + " " + ex->path());
 }
 

@@ -21,6 +21,7 @@
 #include "http/exchange.h"
 #include "http/router.h"
 #include "http/static_files.h"
+#include "http/trusted_proxies.h"
 #include "util/gobject_ptr.h"
 
 namespace convene::http {
@@ -35,6 +36,9 @@ struct ServerOptions {
   std::string static_dir;  // empty: no static files
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or
+  // CIDRs; http/trusted_proxies.h). A bad entry makes the constructor throw.
+  std::vector<std::string> trusted_proxies;
 };
 
 // Decides whether a WebSocket upgrade may proceed. Returns nullopt to accept,
@@ -87,6 +91,8 @@ class Server {
 
   SoupServer* soup() const { return soup_.get(); }
   const ServerOptions& options() const { return options_; }
+  // The one place a request's client address and scheme are decided.
+  ClientOrigin client_origin(SoupServerMessage* msg) const;
 
   // Called by Exchange as it sends a response.
   void before_send(Exchange& ex);
@@ -106,6 +112,7 @@ class Server {
   };
 
   ServerOptions options_;
+  TrustedProxies trusted_proxies_;
   GObjectPtr<SoupServer> soup_;
   Router router_;
   std::unique_ptr<StaticFiles> static_files_;

@@ -226,7 +226,7 @@ void MeetingModule::invite(http::ExchangePtr ex) {
         },
         ex->guard([this, ex, room, room_id, emails, who](store::Outcome<std::vector<std::string>> out) {
           if (!out.ok()) throw out.error();
-          std::string link = app_.public_url() + "/join/" + room.invite_code;
+          std::string link = app_.public_url(*ex) + "/join/" + room.invite_code;
           Email mail;
           mail.to = emails;
           mail.subject = who.username + " invites you to " + room.name;

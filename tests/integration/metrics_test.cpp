@@ -251,7 +251,7 @@ TEST(Metrics, DashboardAndPrometheusConfigMatchTheServer) {
   std::string text = config;
   std::string token_path = server.data_dir() + "/token";
   g_file_set_contents(token_path.c_str(), kToken, -1, nullptr);
-  const std::string in_container = "credentials_file: /prometheus/convene-metrics-token";
+  const std::string in_container = "credentials_file: /run/secrets/metrics_token";
   size_t at = text.find(in_container);
   ASSERT_NE(at, std::string::npos);
   text.replace(at, in_container.size(), "credentials_file: " + token_path);

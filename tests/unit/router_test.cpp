@@ -99,3 +99,19 @@ TEST(NormalizePath, NormalizedPathsRouteLikeTheirSpellings) {
   for (const char* raw : {"/", "//x//y/", "/a/./b/", "/rooms/%41"})
     EXPECT_EQ(*normalize_path(*normalize_path(raw)), *normalize_path(raw));
 }
+
+// The API namespace is what the routes make it: the first literal segment of
+// every pattern, plus reserved ones (the WebSocket endpoint).
+TEST(Router, ApiNamespaceComesFromTheRoutes) {
+  Router r;
+  r.add("GET", "/rooms/:id", [](auto) {});
+  r.add("POST", "/auth/login", [](auto) {});
+  r.add("GET", "/health", [](auto) {});
+  r.add("GET", "/:anything/odd", [](auto) {});  // a parameter claims no prefix
+  r.reserve_prefix("ws");
+  EXPECT_EQ(r.api_prefixes(), (std::set<std::string>{"auth", "health", "rooms", "ws"}));
+  for (const char* in : {"/rooms", "/rooms/abc/no-such", "/auth/x", "/health/x", "/ws", "/ws/extra", "//rooms/x"})
+    EXPECT_TRUE(r.in_api_namespace(in)) << in;
+  for (const char* out : {"/", "", "/room/abc", "/join/x", "/roomsx", "/login", "/anything/odd", "/authx/y"})
+    EXPECT_FALSE(r.in_api_namespace(out)) << out;
+}

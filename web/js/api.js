@@ -19,8 +19,8 @@ async function send(method, path, body) {
     throw new ApiError(0, 'unreachable', 'The server cannot be reached. Check your connection.');
   }
   if (res.status === 204) return null;
-  // An endpoint this server does not have yet can come back as the client's
-  // index.html (the static fallback for client-side routes).
+  // A server older than this client may answer an endpoint it lacks with
+  // index.html (today's servers answer JSON 404 under every API prefix).
   if (res.ok && !(res.headers.get('Content-Type') || '').includes('json')) {
     throw new ApiError(404, 'not_available', 'This feature is not available on this server yet.');
   }

@@ -78,7 +78,8 @@ export async function route() {
   if (cleanup) { const c = cleanup; cleanup = null; c(); }
   const path = location.pathname;
   if (!me && !['/login', '/register'].includes(path)) {
-    try { me = (await get('/auth/me')).user; } catch (e) {
+    // /auth/session answers 200 {"user":null} when nobody is signed in: no red 401 in the console.
+    try { me = (await get('/auth/session')).user; } catch (e) {
       me = null;
       if (e.code === 'unreachable') {
         renderNav();

@@ -249,3 +249,27 @@ test('served unbuilt (web/ without dist): the client works, with plain bars inst
     release();
   }
 });
+
+test('a signed-out visit to / logs no error in the console (the sign-in probe answers 200 for nobody)', { timeout: 60000 }, async () => {
+  const release = await exclusive();
+  const server = await startServer();
+  const b = await launchBrowser();
+  try {
+    const page = await b.context.newPage();
+    watch(page, 'signed-out');
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    const failed = [];
+    page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+    await page.goto(server.url + '/');
+    await page.waitForSelector('#email');  // sent on to the sign-in page
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(errors, [], 'console errors on a signed-out load of /');
+    assert.deepEqual(failed, [], 'failed requests on a signed-out load of /');
+  } finally {
+    await b.close();
+    server.stop();
+    release();
+  }
+});
