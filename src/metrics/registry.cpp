@@ -204,7 +204,10 @@ std::vector<FamilySnapshot> Registry::collect() const {
   std::vector<Collector> collectors;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [name, e] : entries_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& entry : entries_) {
+      const std::string& name = entry.first;
+      const auto& e = entry.second;
       auto labelled = [](const std::vector<std::string>& names, const LabelValues& values) {
         std::vector<std::pair<std::string, std::string>> out;
         for (size_t i = 0; i < names.size(); ++i) out.emplace_back(names[i], values[i]);
