@@ -322,15 +322,19 @@ TEST(Sfu, PromoteAndDemoteTakeEffectInMediaAtOnce) {
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return ca.frames_from(b.peer_id) >= 10; })) << ca.describe();
 
-  // A subscribe-answer that parses but that webrtcbin refuses (one m-line for an offer of two).
-  const std::string one_mline =
-      "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\na=rtcp-mux\r\n"
-      "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
-      "a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n"
-      "a=setup:active\r\na=rtpmap:111 OPUS/48000/2\r\n";
+  // A subscribe-answer that parses but that webrtcbin refuses: three m-lines,
+  // where the offer waiting for it has one or two (alice's audio and video
+  // may reach bob in one offer or in two, whichever turn they arrive in).
+  std::string three_mlines = "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n";
+  for (const char* m : {"audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0", "video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1",
+                        "video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:2"})
+    three_mlines += std::string("m=") + m +
+                    "\r\nc=IN IP4 0.0.0.0\r\na=recvonly\r\na=rtcp-mux\r\n"
+                    "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                    "a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+                    "00:00:00:00:00\r\na=setup:active\r\na=rtpmap:111 OPUS/48000/2\r\na=rtpmap:96 VP8/90000\r\n";
   b.ws->send(std::move(
-      json::Object().set("type", "subscribe-answer").set("sdp", one_mline).set("requestId", "bad-answer")));
+      json::Object().set("type", "subscribe-answer").set("sdp", three_mlines).set("requestId", "bad-answer")));
   ASSERT_TRUE(pump_until(all, 10000, [&] { return find_type(cb, "error", "requestId", "bad-answer") != nullptr; }))
       << "the refusal webrtcbin finds later carries the answer's requestId";
   EXPECT_EQ(str_field(find_type(cb, "error", "requestId", "bad-answer"), "code"), "invalid_sdp");
@@ -520,7 +524,9 @@ TEST(Sfu, JoinLeaveCyclesLeakNothing) {
   // Alice's subscribe connection may gain one pair of slots once (a join
   // overtaking a leave; slots are reused, never removed): a leak grows with
   // the cycles, so the second half must add nothing at all.
-  EXPECT_EQ(elements_after, elements_midway) << "no elements are left behind";
+  // That one pair may come in either half (seen: 95 -> 97 after the midway
+  // sample), so the bound is the one gain over the start, checked both times.
+  EXPECT_LE(elements_midway, elements_before + 2) << "no elements are left behind";
   EXPECT_LE(elements_after, elements_before + 2) << "no elements are left behind";
   EXPECT_LE(after.threads, before.threads + 4) << "no threads are left behind";
   EXPECT_LT(after.rss_kb - before.rss_kb, 100 * 1024) << "memory does not grow without bound";
