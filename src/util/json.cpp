@@ -46,7 +46,9 @@ std::optional<std::string> refuse_before_parsing(std::string_view text) {
 // followed by anything but its other half becomes invalid UTF-8, and a
 // number beyond a double's range becomes infinity (written as "inf.0"), one
 // of 1e17 or more may come out as "1e+40.0" (it appends ".0" to what has no
-// point). No Convene field needs such numbers.
+// point), and so may a tiny one ("1e-99.0": the fuzzer found 2e-200). No
+// Convene field needs such numbers: non-zero magnitudes below 1e-17 are
+// refused like those of 1e17 and more.
 // Echoed, relayed or kept for late joiners, either would make what the
 // server sends unreadable for everyone who gets it (libsoup refuses to send
 // invalid UTF-8 at all). Walked without recursion: the document is the client's.
@@ -71,8 +73,11 @@ const char* unwritable(JsonNode* root) {
       GType t = json_node_get_value_type(n);
       if (t == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(n), -1, nullptr))
         return "a string is not valid UTF-8 (half a surrogate pair?)";
-      if (t == G_TYPE_DOUBLE && !(std::fabs(json_node_get_double(n)) < 1e17))
-        return "a number is out of range (at most 1e17 in magnitude)";
+      if (t == G_TYPE_DOUBLE) {
+        const double magnitude = std::fabs(json_node_get_double(n));
+        if (!(magnitude < 1e17) || (magnitude != 0 && magnitude < 1e-17))
+          return "a number is out of range (0, or between 1e-17 and 1e17 in magnitude)";
+      }
     }
   }
   return nullptr;

@@ -42,8 +42,10 @@ TEST(Json, RefusesWhatCouldNotBeWrittenBack) {
   EXPECT_FALSE(json::parse(R"({"width":1e400})", &err));
   EXPECT_FALSE(json::parse(R"([-1e999])", &err));
   EXPECT_FALSE(json::parse(R"({"x":1e40})", &err)) << "written as 1e+40.0";
-  // A whole pair, and large but finite numbers, are fine.
-  auto ok = json::parse(R"({"s":"\ud83d\ude00","n":-9.5e16,"f":0.000123,"i":9007199254740993})", &err);
+  EXPECT_FALSE(json::parse(R"({"f":2e-200})", &err)) << "tiny: found by the fuzzer, not written back readably";
+  EXPECT_FALSE(json::parse(R"([-1e-99])", &err));
+  // A whole pair, zero, and large but finite or small but not tiny numbers, are fine.
+  auto ok = json::parse(R"({"s":"\ud83d\ude00","n":-9.5e16,"f":0.000123,"t":1.5e-9,"z":0.0,"i":9007199254740993})", &err);
   ASSERT_TRUE(ok) << err;
   EXPECT_EQ(json::require_string(json_node_get_object(ok.get()), "s"), "\xF0\x9F\x98\x80");
 }
