@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "convene_rtp_forward.h"
+#include "local_peer.h"
 #include "media/media_room.h"
 #include "media/subscriber.h"
 
@@ -63,17 +64,7 @@ class FakeOwner : public PeerMediaListener {
 // for its DTLS certificate, generated in software, and the machine may be busy.
 constexpr int kPatienceMs = 20000;
 
-// Iterates the default main context (where webrtcbin's results are posted) until `done` or the timeout.
-bool loop_until(int timeout_ms, const std::function<bool()>& done) {
-  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
-  while (g_get_monotonic_time() < deadline) {
-    while (g_main_context_iteration(nullptr, FALSE)) {
-    }
-    if (done()) return true;
-    g_usleep(2000);
-  }
-  return false;
-}
+using testing::loop_until;
 
 MediaPeer peer(const std::string& id) {
   MediaPeer p;
@@ -90,56 +81,6 @@ size_t media_count(const std::string& sdp) {
   gst_sdp_message_free(msg);
   return n;
 }
-
-// A subscriber's browser, reduced to the SDP it answers with.
-class AnsweringClient {
- public:
-  AnsweringClient() {
-    pipeline_ = gst_pipeline_new(nullptr);
-    webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
-    GstWebRTCICE* ice = nullptr;
-    g_object_get(webrtc_, "ice-agent", &ice, nullptr);
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
-    gst_object_unref(ice);
-    g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
-    gst_bin_add(GST_BIN(pipeline_), webrtc_);
-    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
-  }
-  ~AnsweringClient() {
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
-    gst_object_unref(pipeline_);
-  }
-  // set-remote-description(offer) → create-answer → set-local-description; the answer's text.
-  std::string answer(const std::string& offer) {
-    GstSDPMessage* msg = nullptr;
-    gst_sdp_message_new_from_text(offer.c_str(), &msg);
-    GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-    GstPromise* p = gst_promise_new();
-    g_signal_emit_by_name(webrtc_, "set-remote-description", desc, p);
-    gst_promise_wait(p);
-    gst_promise_unref(p);
-    gst_webrtc_session_description_free(desc);
-    p = gst_promise_new();
-    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, p);
-    if (gst_promise_wait(p) != GST_PROMISE_RESULT_REPLIED) return "";
-    GstWebRTCSessionDescription* answer = nullptr;
-    gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-    gst_promise_unref(p);
-    if (!answer) return "";
-    p = gst_promise_new();
-    g_signal_emit_by_name(webrtc_, "set-local-description", answer, p);
-    gst_promise_wait(p);
-    gst_promise_unref(p);
-    g_autofree char* text = gst_sdp_message_as_text(answer->sdp);
-    gst_webrtc_session_description_free(answer);
-    return text;
-  }
-
- private:
-  GstElement* pipeline_;
-  GstElement* webrtc_;
-};
 
 class SubscriberNegotiation : public ::testing::Test {
  protected:
@@ -189,7 +130,7 @@ class SubscriberNegotiation : public ::testing::Test {
   MediaSettings settings_;
   FakeOwner owner_;
   std::unique_ptr<MediaRoom> room_;
-  AnsweringClient client_;
+  testing::LocalPeer client_;  // bob's browser, reduced to the SDP it answers with
 };
 
 TEST_F(SubscriberNegotiation, OffersWhatThereIsAndLinksItOnceAnswered) {
