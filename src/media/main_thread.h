@@ -47,8 +47,11 @@ class MainThreadHandle {
       std::function<void(T&)> fn;
       bool repeat;
     };
-    GSource* timer = interval_ms % 1000 == 0 ? g_timeout_source_new_seconds(interval_ms / 1000)
-                                             : g_timeout_source_new(interval_ms);
+    // A repeating whole-second timer may be coalesced with others (it can run
+    // up to a second early); a one-shot timer is a deadline ("not before"),
+    // so it keeps millisecond precision.
+    GSource* timer = repeat && interval_ms % 1000 == 0 ? g_timeout_source_new_seconds(interval_ms / 1000)
+                                                       : g_timeout_source_new(interval_ms);
     g_source_set_callback(
         timer,
         [](gpointer data) -> gboolean {
