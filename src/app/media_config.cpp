@@ -12,6 +12,7 @@ media::MediaSettings media_settings(const config::Config& config) {
   s.max_port = static_cast<int>(config.get_int("media", "max_port"));
   s.stun_server = config.get_string("media", "stun_server");
   s.jitter_latency_ms = static_cast<unsigned>(config.get_int("media", "jitter_latency_ms"));
+  s.jitter_buffer = config.get_bool("media", "jitter_buffer");
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
   s.video_codec = codec;
   s.answer_timeout_sec = static_cast<int>(config.get_int("media", "answer_timeout_sec"));

@@ -104,7 +104,10 @@ const std::vector<KeySpec>& schema() {
       {"media", "max_port", Type::Int, "0", "Highest UDP port for media."},
       {"media", "stun_server", Type::String, "", "stun://host:port the SFU asks for its reflexive address."},
       {"media", "jitter_latency_ms", Type::Int, "50",
-       "How long the SFU's receive jitter buffers wait for a lost packet (webrtcbin's latency)."},
+       "How long the SFU keeps asking for a lost packet (with jitter_buffer: how long its jitter buffers wait for it)."},
+      {"media", "jitter_buffer", Type::Bool, "false",
+       "Receive through rtpjitterbuffer (a thread per incoming stream; packets reordered, late ones waited for) "
+       "instead of forwarding each packet the moment it arrives."},
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "convene_rtp_forward.h"
+#include "convene_rtp_nowait.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -22,8 +23,10 @@ MediaModule::MediaModule(MediaSettings settings) : settings_(std::move(settings)
   // The forwarder is compiled in; registering it here needs no plugin path.
   g_autoptr(GstElementFactory) forward = gst_element_factory_find("convenertpforward");
   if (!forward && !convene_rtp_forward_register(nullptr)) throw std::runtime_error("convenertpforward: registration failed");
-  GST_INFO("SFU ready: %s video, jitter buffers %u ms, ICE on %s", settings_.video_codec.c_str(),
-           settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
+  g_autoptr(GstElementFactory) nowait = gst_element_factory_find("convenertpnowait");
+  if (!nowait && !convene_rtp_nowait_register(nullptr)) throw std::runtime_error("convenertpnowait: registration failed");
+  GST_INFO("SFU ready: %s video, %s %u ms, ICE on %s", settings_.video_codec.c_str(),
+           settings_.jitter_buffer ? "jitter buffers" : "no jitter buffer, NACKs for", settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
 }
 
 MediaModule::~MediaModule() { release_all_rooms(); }

@@ -18,8 +18,12 @@ struct MediaSettings {
   int min_port = 0;  // 0 = any
   int max_port = 0;
   std::string stun_server;  // stun://host:port for the server's own reflexive candidates
-  // How long webrtcbin's receive jitter buffers may hold a packet waiting for a retransmission.
+  // How long a lost incoming packet is asked for again (with jitter_buffer:
+  // how long webrtcbin's jitter buffers hold the packets after it).
   unsigned jitter_latency_ms = 50;
+  // false: incoming packets are forwarded on arrival (convenertpnowait in
+  // rtpbin's jitter buffer slot); true: through rtpjitterbuffer.
+  bool jitter_buffer = false;
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;

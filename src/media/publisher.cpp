@@ -27,7 +27,7 @@ GstCaps* accepted_codecs(const std::string& video_codec) {
 
 Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "pub-" + peer_id_, room_.settings(),
-                                               room_.trickle_to(peer_id_, PeerConnection::Publish));
+                                               PeerConnection::Publish, room_.trickle_to(peer_id_, PeerConnection::Publish));
   GstElement* w = endpoint_->element();
   auto* caps = accepted_codecs(room_.settings().video_codec);
   g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {

@@ -3,7 +3,9 @@
 #include <gst/sdp/sdp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -80,6 +82,7 @@ std::string with_remb_feedback(const std::string& sdp) {
 
 Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
+                                               PeerConnection::Subscribe,
                                                room_.trickle_to(peer_id_, PeerConnection::Subscribe));
   // webrtcbin's RTP nicesink syncs to the clock; the forwarders push into it
   // on the publishers' threads, which must never wait there (a sink left in
@@ -162,22 +165,28 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   gst_bin_add(room_.bin(), slot->forward);
   g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
   gst_pad_link(fsrc, slot->webrtc_pad);
-  // Forwarding latency: a packet's PTS is when webrtcbin's jitter buffer let
-  // it out (running time); this is when it leaves for the subscriber.
+  // Forwarding latency: a packet's PTS is when it arrived (the running time
+  // webrtcbin's source stamped; with [media] jitter_buffer, when the jitter
+  // buffer let it out); this is when it leaves for the subscriber. One
+  // packet in kLatencySampleEvery is timed: reading the clock takes locks.
+  struct LatencySampler {
+    std::shared_ptr<LatencyHistogram> histogram;
+    std::atomic<unsigned> seen{0};
+  };
+  constexpr unsigned kLatencySampleEvery = 16;
   gst_pad_add_probe(
       fsrc, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+        auto* sampler = static_cast<LatencySampler*>(data);
+        if (sampler->seen.fetch_add(1, std::memory_order_relaxed) % kLatencySampleEvery) return GST_PAD_PROBE_OK;
         GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
         if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
         g_autoptr(GstElement) forward = gst_pad_get_parent_element(pad);
         GstClockTime now = forward ? gst_element_get_current_running_time(forward) : GST_CLOCK_TIME_NONE;
-        if (GST_CLOCK_TIME_IS_VALID(now))
-          (*static_cast<std::shared_ptr<LatencyHistogram>*>(data))
-              ->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
+        if (GST_CLOCK_TIME_IS_VALID(now)) sampler->histogram->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
         return GST_PAD_PROBE_OK;
       },
-      new std::shared_ptr<LatencyHistogram>(room_.latency()),
-      [](gpointer data) { delete static_cast<std::shared_ptr<LatencyHistogram>*>(data); });
+      new LatencySampler{room_.latency()}, [](gpointer data) { delete static_cast<LatencySampler*>(data); });
   gst_element_sync_state_with_parent(slot->forward);
   slots_.push_back(std::move(slot));
   return *slots_.back();

@@ -44,27 +44,48 @@ void check_sdp(const std::string& sdp) {
   if (!usable) throw std::invalid_argument("the SDP could not be parsed or has no media");
 }
 
-// RTCP as WebRTC peers expect it: a NACK or PLI goes out at once. rtpsession
-// follows RFC 4585 with a minimum regular interval of 5 s and allows one
-// early (feedback) packet between two regular ones, so most NACKs waited for
-// the next regular report, long after the jitter buffer had given up on the
-// packet. With no minimum, the interval follows the RTCP bandwidth share
-// (RFC 3550) and feedback leaves within milliseconds.
-void WebRtcEndpoint::hurry_feedback() {
+// webrtcbin's rtpbin, as an SFU needs it.
+void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnection leg) {
   g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin_), "rtpbin");
   if (!rtpbin) return;
-  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer) {
+  // No jitter buffer: each incoming stream would get a queue and a thread
+  // of its own, and every packet a hand-off to it, only for the packets to
+  // be forwarded unchanged. convenertpnowait forwards on the receiving
+  // thread and still asks for what is missing (rtpbin takes any element
+  // here since 1.18, checking which properties it has).
+  if (!settings.jitter_buffer) {
+    g_signal_connect(rtpbin, "request-jitterbuffer", G_CALLBACK(+[](GstElement*, guint, gpointer) -> GstElement* {
+                       return gst_element_factory_make("convenertpnowait", nullptr);
+                     }),
+                     nullptr);
+  }
+  // RTCP as WebRTC peers expect it. On a publish connection a NACK or PLI
+  // must go out at once: rtpsession follows RFC 4585 with a minimum regular
+  // interval of 5 s and allows one early (feedback) packet between two
+  // regular ones, so most NACKs waited for the next regular report, long
+  // after the packet was needed. With no minimum, the interval follows the
+  // RTCP bandwidth share (RFC 3550) and feedback leaves within milliseconds.
+  // A subscribe connection asks its client for nothing (the client's own
+  // NACKs and PLIs come in whatever our interval): a sender report about
+  // once a second is what browsers send too, and each one costs an SRTCP
+  // encryption and a send (reports every few ms were a tenth of the
+  // server's CPU).
+  const bool feedback_at_once = leg == PeerConnection::Publish;
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer fast) {
                      GObject* session = nullptr;
                      g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
                      if (!session) return;
-                     g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
+                     if (GPOINTER_TO_INT(fast))
+                       g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
+                     else
+                       g_object_set(session, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
                      g_object_unref(session);
                    }),
-                   nullptr);
+                   GINT_TO_POINTER(feedback_at_once));
 }
 
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,
-                               CandidateFn on_candidate)
+                               PeerConnection leg, CandidateFn on_candidate)
     : announced_ip_(settings.announced_ip), on_candidate_(std::move(on_candidate)) {
   webrtcbin_ = gst_element_factory_make("webrtcbin", name.c_str());
   if (!webrtcbin_) throw std::runtime_error("webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)");
@@ -73,7 +94,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
                settings.jitter_latency_ms, nullptr);
   if (!settings.stun_server.empty()) g_object_set(webrtcbin_, "stun-server", settings.stun_server.c_str(), nullptr);
 
-  hurry_feedback();
+  configure_rtpbin(settings, leg);
 
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);

@@ -21,6 +21,7 @@
 
 #include "media/main_thread.h"
 #include "media/media_settings.h"
+#include "media/sfu.h"
 
 namespace convene::media {
 
@@ -32,7 +33,10 @@ class WebRtcEndpoint {
   using SdpFn = std::function<void(const std::string& sdp, const std::string& error)>;
   using DoneFn = std::function<void(const std::string& error)>;
 
-  WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings, CandidateFn on_candidate);
+  // `leg`: a publish connection receives media (and asks for what is lost),
+  // a subscribe connection sends it.
+  WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings, PeerConnection leg,
+                 CandidateFn on_candidate);
   ~WebRtcEndpoint();  // to NULL and out of the bin
   WebRtcEndpoint(const WebRtcEndpoint&) = delete;
   WebRtcEndpoint& operator=(const WebRtcEndpoint&) = delete;
@@ -67,7 +71,7 @@ class WebRtcEndpoint {
   std::string announced_ip_;
   CandidateFn on_candidate_;
   std::function<void()> on_connected_;
-  void hurry_feedback();
+  void configure_rtpbin(const MediaSettings& settings, PeerConnection leg);
   MainThreadHandle<WebRtcEndpoint> handle_{this};
 };
 
