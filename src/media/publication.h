@@ -59,7 +59,7 @@ class Publication {
   std::string encoding_name_;
   unsigned serial_;
   GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
-  GstElement* level_bin_ = nullptr;  // queue ! depay ! decode ! level ! fakesink
+  GstElement* level_bin_ = nullptr;  // depay ! decode ! level ! fakesink, on the publisher thread
   // Counted by a probe on the tee (a streaming thread); shared so a probe
   // that outlives this object still writes to live memory.
   std::shared_ptr<std::atomic<uint64_t>> counter_ = std::make_shared<std::atomic<uint64_t>>(0);
