@@ -10,6 +10,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "ice_setup.h"
+
 namespace convene::bench {
 
 namespace {
@@ -96,11 +98,7 @@ void JanusParticipant::later(std::function<void()> work) {
 GstElement* JanusParticipant::make_webrtcbin(const char* name, guint64* handle) {
   GstElement* w = gst_element_factory_make("webrtcbin", name);
   g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 50u, nullptr);
-  GstWebRTCICE* ice = nullptr;
-  g_object_get(w, "ice-agent", &ice, nullptr);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name(ice, "add-local-ip-address", options_.ice_address.c_str(), &ok);
-  gst_object_unref(ice);
+  convene::testing::gather_only_on(w, options_.ice_address.c_str());
   struct Ctx {
     JanusParticipant* self;
     guint64* handle;

@@ -99,6 +99,17 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);
   if (ice) {
+    // libnice asks the LAN's router for a port mapping (UPnP IGD) unless
+    // told not to: a server has no such router to ask, and each agent would
+    // keep a thread, an HTTP server and SSDP multicast of its own for it.
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+      GObject* agent = nullptr;
+      g_object_get(ice, "agent", &agent, nullptr);
+      if (agent) {
+        set_if_present(agent, "upnp", FALSE);
+        g_object_unref(agent);
+      }
+    }
     // Naming addresses makes libnice gather on those only (and is the only
     // way to get loopback, which it otherwise leaves out).
     for (const auto& address : settings.ice_addresses) {

@@ -1,4 +1,5 @@
 #include "local_peer.h"
+#include "ice_setup.h"
 
 #include <gst/sdp/sdp.h>
 
@@ -18,11 +19,7 @@ bool loop_until(int timeout_ms, const std::function<bool()>& done) {
 LocalPeer::LocalPeer() {
   pipeline_ = gst_pipeline_new(nullptr);
   webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
-  GstWebRTCICE* ice = nullptr;
-  g_object_get(webrtc_, "ice-agent", &ice, nullptr);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
-  gst_object_unref(ice);
+  gather_only_on(webrtc_, "127.0.0.1");
   g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
   gst_bin_add(GST_BIN(pipeline_), webrtc_);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);

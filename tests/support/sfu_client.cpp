@@ -10,6 +10,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "media/pad_util.h"
+#include "ice_setup.h"
 #include "vp8_temporal_layers.h"
 
 namespace convene::testing {
@@ -69,11 +70,7 @@ SfuClient::~SfuClient() {
 GstElement* SfuClient::make_webrtcbin(const char* name, const char* pc) {
   GstElement* w = gst_element_factory_make("webrtcbin", name);
   g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 50u, nullptr);
-  GstWebRTCICE* ice = nullptr;
-  g_object_get(w, "ice-agent", &ice, nullptr);
-  gboolean ok = FALSE;
-  g_signal_emit_by_name(ice, "add-local-ip-address", "127.0.0.1", &ok);
-  gst_object_unref(ice);
+  gather_only_on(w, "127.0.0.1");
   struct Ctx {
     SfuClient* self;
     std::string pc;
