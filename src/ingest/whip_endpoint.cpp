@@ -79,10 +79,19 @@ WhipEndpoint::WhipEndpoint(const Collaborators& with)
       if (s->room_id == room_id) ids.push_back(id);
     for (const auto& id : ids) end(id, 409, "room_ended", "the room ended");
   });
+  // A host removed the publisher (kick): the session is over.
+  peer_removed_ = signaling_.add_remote_peer_removed_listener([this](const std::string& room_id,
+                                                                     const std::string& peer_id) {
+    if (WhipSession* s = session_of_peer(room_id, peer_id)) {
+      const std::string id = s->id;
+      end(id, 409, "removed", "a host removed this publisher");
+    }
+  });
 }
 
 WhipEndpoint::~WhipEndpoint() {
   media_listening_ = ListenerToken();
+  peer_removed_ = ListenerToken();
   std::vector<std::string> ids;
   for (const auto& [id, s] : sessions_) ids.push_back(id);
   for (const auto& id : ids) end(id, 503, "shutting_down", "the server is shutting down");

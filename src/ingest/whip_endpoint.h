@@ -90,6 +90,7 @@ class WhipEndpoint final : private media::PeerMediaListener {
   std::map<std::string, std::string> peers_;                      // peer id -> session id
   ListenerToken media_listening_;
   ListenerToken room_ended_;
+  ListenerToken peer_removed_;
 };
 
 }  // namespace convene::ingest

@@ -404,6 +404,11 @@ void SignalingModule::leave_room_remote(const std::string& room_id, const std::s
   if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
 }
 
+void SignalingModule::remove_remote_peer(const std::string& room_id, const std::string& peer_id) {
+  leave_room_remote(room_id, peer_id);
+  remote_peer_removed_.each([&](const auto& l) { l(room_id, peer_id); });
+}
+
 rooms::LivePeer* SignalingModule::peer_of(Session& s) {
   rooms::LiveRoom* room = s.in_room() ? rooms_.live(s.room_id) : nullptr;
   return room ? room->peer(s.peer_id) : nullptr;

@@ -88,6 +88,13 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
                                 const std::string& username, const std::string& role);
   // Takes such a participant out again (peer-left; the room closes when it was the last).
   void leave_room_remote(const std::string& room_id, const std::string& peer_id);
+  // A host removed such a participant: it leaves, and whoever brought it in
+  // (ingest) hears of it through the listeners, registered while the token lives.
+  void remove_remote_peer(const std::string& room_id, const std::string& peer_id);
+  [[nodiscard]] ListenerToken add_remote_peer_removed_listener(
+      std::function<void(const std::string& room_id, const std::string& peer_id)> listener) {
+    return remote_peer_removed_.add(std::move(listener));
+  }
   // Puts a session in the room's lobby and tells the hosts.
   void wait_in_lobby(Session& s, const rooms::RoomRecord& room, const std::string& role, const std::string& request_id);
   // Takes a session out of the lobby it waits in (left, admitted or rejected).
@@ -146,6 +153,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   std::vector<ListenerToken> rooms_listening_;
   IceSettings ice_;
   std::unique_ptr<Breakouts> breakouts_;
+  ListenerList<std::function<void(const std::string&, const std::string&)>> remote_peer_removed_;
 
   struct Connection {
     std::unique_ptr<Session> session;

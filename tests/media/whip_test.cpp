@@ -161,6 +161,22 @@ TEST(Whip, PublisherIsAParticipantOthersDecodeAndDeleteRemovesIt) {
     return media_figure(host, room, "elements") == elements_after_one && media_figure(host, room, "participants") == 2;
   })) << "the pipeline is back to what it was (" << elements_after_one
       << " elements): " << host.http.get("/rooms/" + room + "/media").body;
+
+  // A host may remove a WHIP publisher like anyone (kick): its session ends.
+  WhipClient obs3;
+  ASSERT_EQ(obs3.publish(server.base_url(), "/whip/" + room, key).status, 201);
+  std::string third;
+  ASSERT_TRUE(pump_until({&viewer, &camera}, 10000, [&] {
+    third = joined_peer(viewer, "OBS Studio");
+    return !third.empty() && third != second;
+  }));
+  host.ws->send(std::move(json::Object().set("type", "kick").set("peerId", third)));
+  EXPECT_TRUE(pump_until({&viewer, &camera}, 10000, [&] { return saw_peer_left(viewer, third); }))
+      << "the kicked publisher leaves";
+  EXPECT_TRUE(pump_until({&viewer, &camera}, 10000, [&] {
+    return media_figure(host, room, "elements") == elements_after_one && media_figure(host, room, "participants") == 2;
+  })) << host.http.get("/rooms/" + room + "/media").body;
+  EXPECT_EQ(obs3.stop(server.base_url()).status, 404) << "its session is gone";
   EXPECT_EQ(obs.stop(server.base_url()).status, 404) << "a session ends once";
 }
 
@@ -228,6 +244,15 @@ TEST(Whip, BadRequestsAreRefusedAndCreateNothing) {
   for (auto& m : viewer.others()) EXPECT_NE(str_field(m.get(), "type"), "peer-joined") << "nobody joined";
   EXPECT_EQ(media_figure(host, room, "participants"), 1);
   EXPECT_EQ(media_figure(host, room, "elements"), elements_before);
+
+  // A one-to-one room is peer to peer: no SFU to publish into.
+  auto pair = host.http.post("/rooms", R"({"name":"Pair","type":"ONE_TO_ONE"})");
+  ASSERT_EQ(pair.status, 201);
+  std::string pair_key = create_key(host, pair.str("id"), "Encoder");
+  r = whip_post(server, pair.str("id"), offer, with_key(pair_key));
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.error_code(), "wrong_media_mode");
+  EXPECT_EQ(whip_post(server, pair.str("id"), offer, with_key(key)).status, 401) << "a key opens its own room only";
 
   // An ended room: 409.
   ASSERT_EQ(host.http.post("/rooms/" + room + "/end").status, 200);
