@@ -41,6 +41,8 @@ TEST(WhipSdp, OffersTakenOrRefused) {
       {"codec names are case-insensitive", kHead + kAudio + video("vp8"), "VP8", ""},
       {"bundle-only video (max-bundle, port 0)", kHead + kAudio + video("VP8", "0", "a=bundle-only\r\n"), "VP8", ""},
       {"H.264 (OBS) in a VP8 room", kHead + kAudio + video("H264"), "VP8", "unsupported_codec"},
+      {"bundle-only H.264 in a VP8 room", kHead + kAudio + video("H264", "0", "a=bundle-only\r\n"), "VP8",
+       "unsupported_codec"},
       {"H.264 in an H.264 room", kHead + kAudio + video("H264"), "H264", ""},
       {"audio without Opus", kHead + "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\na=mid:0\r\n", "VP8",
        "unsupported_codec"},
@@ -62,6 +64,8 @@ TEST(WhipSdp, SourcesByMid) {
   EXPECT_EQ(offer.sources["0"], "microphone");
   EXPECT_EQ(offer.sources["1"], "camera");
   EXPECT_EQ(read_whip_offer(kHead + kAudio, "VP8").sources.size(), 1u) << "audio alone is fine";
+  // A max-bundle offer (OBS, webrtcbin) gives its second m-line port 0 and a=bundle-only: it is sent.
+  EXPECT_EQ(read_whip_offer(kHead + kAudio + video("VP8", "0", "a=bundle-only\r\n"), "VP8").sources["1"], "camera");
 }
 
 TEST(WhipSdp, AnswerCarriesEveryCandidate) {
