@@ -10,6 +10,7 @@
 #include "app/media_config.h"
 #include "app/media_endpoint.h"
 #include "auth/auth_module.h"
+#include "ingest/ingest_module.h"
 #include "media/media_metrics.h"
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
@@ -206,6 +207,10 @@ void App::start() {
   recording_ = keep(modules_, std::make_unique<recording::RecordingModule>(recording::RecordingModule::Collaborators{
                                   config_, data_dir_, *store_, *http_, authenticator, store_ready_, media_,
                                   signaling_, rooms_, metrics_.get()}));
+  keep(modules_, std::make_unique<ingest::IngestModule>(ingest::IngestModule::Collaborators{
+                     config_, *store_, *http_, authenticator,
+                     [this](const http::Exchange& request) { return public_url(request); }, signaling_, media_,
+                     rooms_}));
   // Reminders reach users' open connections; rooms the janitor ends close live.
   meeting_->set_notifier(signaling_);
   meeting_->set_room_ended_listener([rooms = rooms_](const std::string& room_id) { rooms->announce_room_ended(room_id); });

@@ -140,6 +140,9 @@ void MediaModule::local_candidate(const std::string& room_id, const std::string&
 void MediaModule::active_speaker(const std::string& room_id, const std::string& peer_id) {
   peer_listeners_.each([&](PeerMediaListener* l) { l->active_speaker(room_id, peer_id); });
 }
+void MediaModule::candidates_gathered(const std::string& room_id, const std::string& peer_id, PeerConnection pc) {
+  peer_listeners_.each([&](PeerMediaListener* l) { l->candidates_gathered(room_id, peer_id, pc); });
+}
 void MediaModule::media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                                const std::string& request_id) {
   peer_listeners_.each([&](PeerMediaListener* l) { l->media_failed(room_id, peer_id, failure, request_id); });

@@ -67,6 +67,7 @@ class MediaModule final : public Sfu,
   void local_candidate(const std::string& room_id, const std::string& peer_id, PeerConnection pc, unsigned mline,
                        const std::string& candidate) override;
   void active_speaker(const std::string& room_id, const std::string& peer_id) override;
+  void candidates_gathered(const std::string& room_id, const std::string& peer_id, PeerConnection pc) override;
   void media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                     const std::string& request_id) override;
   // --- RoomMediaListener (fans out to the registered consumers)

@@ -77,6 +77,7 @@ void MediaRoom::fail(const std::string& peer_id, const std::string& code, const 
 
 WebRtcEndpoint::CandidateFn MediaRoom::trickle_to(const std::string& peer_id, PeerConnection pc) {
   return [this, peer_id, pc](unsigned mline, const std::string& candidate) {
+    if (candidate.empty()) return peers_.candidates_gathered(room_id_, peer_id, pc);
     peers_.local_candidate(room_id_, peer_id, pc, mline, candidate);
   };
 }
@@ -139,7 +140,7 @@ void MediaRoom::refresh_subscriptions(const std::string& leaving) {
     std::vector<const Publication*> wanted;
     for (const auto& [id, pub] : publications_)
       if (pub->info().peer_id != peer_id && id != leaving) wanted.push_back(pub.get());
-    if (wanted.empty() && !p->subscriber) continue;
+    if ((wanted.empty() || !p->peer.receives) && !p->subscriber) continue;
     try {
       if (!p->subscriber) p->subscriber = std::make_unique<Subscriber>(*this, peer_id);
       p->subscriber->set_tracks(wanted);

@@ -37,6 +37,9 @@ struct MediaPeer {
   std::string user_id;
   std::string username;  // labels tracks for consumers
   bool can_publish = true;
+  // false: a publisher that takes nothing back (a WHIP or SRT ingest): no
+  // subscribe connection is ever made for it.
+  bool receives = true;
 };
 
 enum class PeerConnection { Publish, Subscribe };
@@ -61,6 +64,11 @@ class PeerMediaListener {
   virtual void local_candidate(const std::string& room_id, const std::string& peer_id, PeerConnection pc,
                                unsigned mline, const std::string& candidate) = 0;
   virtual void active_speaker(const std::string& room_id, const std::string& peer_id) = 0;
+  // The connection has gathered all its local candidates (every one was
+  // given to local_candidate before). For clients that take them all at once
+  // (WHIP answers without trickle); ignored by default.
+  virtual void candidates_gathered(const std::string& /*room_id*/, const std::string& /*peer_id*/,
+                                   PeerConnection /*pc*/) {}
   // Something failed after the call that asked for it had returned.
   virtual void media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                             const std::string& request_id) = 0;

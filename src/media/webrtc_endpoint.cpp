@@ -136,6 +136,20 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
       [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
       static_cast<GConnectFlags>(0));
+  // The end of gathering, for clients that take every candidate in the answer (WHIP).
+  g_signal_connect_data(
+      webrtcbin_, "notify::ice-gathering-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+        GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+        g_object_get(w, "ice-gathering-state", &state, nullptr);
+        if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+        MainThreadHandle<WebRtcEndpoint>::post(*static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data),
+                                               [](WebRtcEndpoint& self) {
+                                                 if (self.on_candidate_) self.on_candidate_(0, "");
+                                               });
+      }),
+      new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
+      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
+      static_cast<GConnectFlags>(0));
   g_signal_connect_data(
       webrtcbin_, "notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
         GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;

@@ -27,7 +27,8 @@ namespace convene::media {
 
 class WebRtcEndpoint {
  public:
-  // A local ICE candidate to trickle to the client.
+  // A local ICE candidate to trickle to the client; "" once gathering is
+  // complete (every candidate was given before).
   using CandidateFn = std::function<void(unsigned mline, const std::string& candidate)>;
   // An SDP operation finished: the SDP text, or an error message.
   using SdpFn = std::function<void(const std::string& sdp, const std::string& error)>;

@@ -151,6 +151,9 @@ void kick(MessageContext& ctx) {
     if (Session* s = ctx.signaling.session_of_peer(peer_id)) {
       ctx.signaling.send(*s, std::move(json::Object().set("type", "kicked").set("roomId", room_id).set("by", by(ctx.session))));
       ctx.signaling.leave_room(*s);
+    } else {
+      // A participant without a WebSocket (a WHIP publisher) leaves all the same.
+      ctx.signaling.remove_remote_peer(room_id, peer_id);
     }
   }
 }

@@ -370,6 +370,45 @@ void SignalingModule::leave_room(Session& s) {
   if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
 }
 
+std::string SignalingModule::enter_room_remote(const rooms::RoomRecord& record, const std::string& user_id,
+                                               const std::string& username, const std::string& role) {
+  rooms::LiveRoom& room = rooms_.open_live(record);
+  rooms::LivePeer peer;
+  peer.peer_id = random::hex_token(8);
+  peer.user_id = user_id;
+  peer.username = username;
+  peer.role = role;
+  peer.joined_at = timeutil::now_ms();
+  rooms::LivePeer& added = room.add_peer(peer);
+  broadcast(record.id, std::move(json::Object().set("type", "peer-joined").set("peer", added.to_json())), added.peer_id);
+  GST_INFO("remote peer %s (%s) joined room %s", added.peer_id.c_str(), username.c_str(), record.id.c_str());
+  if (uses_sfu(room)) {
+    media::MediaPeer mp{added.peer_id, user_id, username, rooms::can_publish(role)};
+    mp.receives = false;
+    media_->peer_joined(record.id, mp);
+  }
+  return added.peer_id;
+}
+
+void SignalingModule::leave_room_remote(const std::string& room_id, const std::string& peer_id) {
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room || !room->peer(peer_id)) {
+    if (media_) media_->peer_left(room_id, peer_id);
+    return;
+  }
+  bool sfu = uses_sfu(*room);
+  room->remove_peer(peer_id);
+  if (sfu) media_->peer_left(room_id, peer_id);
+  broadcast(room_id, std::move(json::Object().set("type", "peer-left").set("peerId", peer_id)));
+  GST_INFO("remote peer %s left room %s", peer_id.c_str(), room_id.c_str());
+  if (room->peer_count() == 0 && room->lobby().empty()) rooms_.close_live(room_id);
+}
+
+void SignalingModule::remove_remote_peer(const std::string& room_id, const std::string& peer_id) {
+  leave_room_remote(room_id, peer_id);
+  remote_peer_removed_.each([&](const auto& l) { l(room_id, peer_id); });
+}
+
 rooms::LivePeer* SignalingModule::peer_of(Session& s) {
   rooms::LiveRoom* room = s.in_room() ? rooms_.live(s.room_id) : nullptr;
   return room ? room->peer(s.peer_id) : nullptr;

@@ -80,6 +80,21 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
                   const std::string& request_id);
   // Takes a session out of its room (leave, disconnect, kick, room end).
   void leave_room(Session& s);
+  // A participant with no WebSocket (a WHIP or SRT publisher, src/ingest):
+  // enters the room's call with `role`, is listed in room-joined and
+  // announced with peer-joined like anyone; media is told it publishes and
+  // receives nothing. It is no user: no attendance row. Returns its peer id.
+  std::string enter_room_remote(const rooms::RoomRecord& room, const std::string& user_id,
+                                const std::string& username, const std::string& role);
+  // Takes such a participant out again (peer-left; the room closes when it was the last).
+  void leave_room_remote(const std::string& room_id, const std::string& peer_id);
+  // A host removed such a participant: it leaves, and whoever brought it in
+  // (ingest) hears of it through the listeners, registered while the token lives.
+  void remove_remote_peer(const std::string& room_id, const std::string& peer_id);
+  [[nodiscard]] ListenerToken add_remote_peer_removed_listener(
+      std::function<void(const std::string& room_id, const std::string& peer_id)> listener) {
+    return remote_peer_removed_.add(std::move(listener));
+  }
   // Puts a session in the room's lobby and tells the hosts.
   void wait_in_lobby(Session& s, const rooms::RoomRecord& room, const std::string& role, const std::string& request_id);
   // Takes a session out of the lobby it waits in (left, admitted or rejected).
@@ -138,6 +153,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   std::vector<ListenerToken> rooms_listening_;
   IceSettings ice_;
   std::unique_ptr<Breakouts> breakouts_;
+  ListenerList<std::function<void(const std::string&, const std::string&)>> remote_peer_removed_;
 
   struct Connection {
     std::unique_ptr<Session> session;

@@ -47,8 +47,10 @@ Response HttpClient::request(const std::string& method, const std::string& path,
   if (headers.count("Cookie")) soup_message_disable_feature(msg, SOUP_TYPE_COOKIE_JAR);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     g_autoptr(GBytes) b = g_bytes_new(body.data(), body.size());
-    const char* ct = soup_message_headers_get_one(req, "Content-Type");
-    soup_message_set_request_body_from_bytes(msg, ct ? ct : "application/json", b);
+    // A copy: setting the body replaces the header the pointer would point into.
+    const char* given = soup_message_headers_get_one(req, "Content-Type");
+    std::string ct = given ? given : "application/json";
+    soup_message_set_request_body_from_bytes(msg, ct.c_str(), b);
   }
   g_autoptr(GError) err = nullptr;
   g_autoptr(GBytes) out = soup_session_send_and_read(session_.get(), msg, nullptr, &err);

@@ -1,0 +1,54 @@
+// Ingest (issue #17): what lets OBS or a hardware encoder publish into a room
+// like a participant. Owns the ingest keys' REST API (key_api) and the WHIP
+// endpoint (whip_endpoint); they reach rooms, signaling and media only
+// through the collaborators handed over here.
+//
+// Threads: main loop only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/module.h"
+#include "auth/authenticator.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "media/sfu.h"
+#include "store/store.h"
+
+namespace convene::signaling {
+class SignalingModule;
+}
+namespace convene::rooms {
+class RoomsModule;
+}
+
+namespace convene::ingest {
+
+class KeyApi;
+class WhipEndpoint;
+
+class IngestModule final : public app::Module {
+ public:
+  struct Collaborators {
+    const config::Config& config;
+    store::Store& store;
+    http::Server& http;
+    const auth::Authenticator& authenticator;
+    // The server's public base URL as a request sees it (App::public_url).
+    std::function<std::string(const http::Exchange&)> public_url;
+    // Without these three (no SFU) there is no WHIP endpoint, only the keys.
+    signaling::SignalingModule* signaling = nullptr;
+    media::Sfu* media = nullptr;
+    rooms::RoomsModule* rooms = nullptr;
+  };
+  explicit IngestModule(const Collaborators& with);
+  ~IngestModule() override;
+
+ private:
+  std::unique_ptr<KeyApi> keys_;
+  std::unique_ptr<WhipEndpoint> whip_;
+};
+
+}  // namespace convene::ingest

@@ -1,0 +1,122 @@
+#include "whip_client.h"
+
+#include <cstring>
+
+#define GST_USE_UNSTABLE_API
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "ice_setup.h"
+
+namespace convene::testing {
+namespace {
+
+constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+constexpr const char* kOpusCaps =
+    "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2";
+
+GstWebRTCSessionDescription* wait_sdp(GstPromise* p, const char* field) {
+  GstWebRTCSessionDescription* desc = nullptr;
+  if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply(p))
+    gst_structure_get(gst_promise_get_reply(p), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
+  gst_promise_unref(p);
+  return desc;
+}
+
+void set_description(GstElement* w, const char* signal, GstWebRTCSessionDescription* desc) {
+  GstPromise* p = gst_promise_new();
+  g_signal_emit_by_name(w, signal, desc, p);
+  gst_promise_wait(p);
+  gst_promise_unref(p);
+}
+
+}  // namespace
+
+WhipClient::WhipClient(WhipClientOptions options) : options_(std::move(options)) {
+  pipeline_ = gst_pipeline_new(nullptr);
+  gst_object_ref_sink(pipeline_);
+  webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+  g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+  gather_only_on(webrtc_, "127.0.0.1");
+  gst_bin_add(GST_BIN(pipeline_), webrtc_);
+  if (options_.audio)
+    add_source("audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=48000,channels=2 ! "
+               "opusenc ! rtpopuspay pt=111 ! " + std::string(kOpusCaps),
+               kOpusCaps);
+  if (options_.video)
+    add_source("videotestsrc is-live=true pattern=" + options_.video_pattern +
+                   " ! video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=30 ! "
+                   "rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
+               kVp8Caps);
+  gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+}
+
+WhipClient::~WhipClient() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+}
+
+void WhipClient::add_source(const std::string& description_text, const char* caps_base) {
+  // Each stream names its SSRC in the offer (a=ssrc), as OBS and browsers do,
+  // so the server tells the bundled streams apart.
+  guint ssrc = g_random_int();
+  std::string caps_str = std::string(caps_base) + ",ssrc=(uint)" + std::to_string(ssrc);
+  const char* caps_text = caps_str.c_str();
+  std::string description = description_text;
+  description.replace(description.find(caps_base), strlen(caps_base), caps_str);
+  description.insert(description.find(" pt="), " ssrc=" + std::to_string(ssrc));
+  GstElement* src = gst_parse_bin_from_description(description.c_str(), TRUE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_), src);
+  GstPad* sink = gst_element_request_pad_simple(webrtc_, "sink_%u");
+  GstWebRTCRTPTransceiver* trans = nullptr;
+  g_object_get(sink, "transceiver", &trans, nullptr);
+  g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
+  g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps, nullptr);
+  gst_object_unref(trans);
+  g_autoptr(GstPad) src_pad = gst_element_get_static_pad(src, "src");
+  gst_pad_link(src_pad, sink);
+  gst_object_unref(sink);
+}
+
+std::string WhipClient::offer() {
+  GstPromise* p = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
+  GstWebRTCSessionDescription* desc = wait_sdp(p, "offer");
+  if (!desc) return "";
+  set_description(webrtc_, "set-local-description", desc);
+  gst_webrtc_session_description_free(desc);
+  // Non-trickle: the offer goes out once every candidate is in it.
+  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+  while (g_get_monotonic_time() < deadline) {
+    g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
+    if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) break;
+    g_usleep(10000);
+  }
+  GstWebRTCSessionDescription* local = nullptr;
+  g_object_get(webrtc_, "local-description", &local, nullptr);
+  if (!local) return "";
+  g_autofree char* text = gst_sdp_message_as_text(local->sdp);
+  gst_webrtc_session_description_free(local);
+  return text;
+}
+
+Response WhipClient::publish(const std::string& base_url, const std::string& path, const std::string& key) {
+  std::string sdp = offer();
+  HttpClient http(base_url);
+  Response r = http.request("POST", path, sdp, {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + key}});
+  if (r.status != 201) return r;
+  location_ = r.headers.count("location") ? r.headers["location"] : "";
+  GstSDPMessage* msg = nullptr;
+  gst_sdp_message_new_from_text(r.body.c_str(), &msg);
+  GstWebRTCSessionDescription* answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  set_description(webrtc_, "set-remote-description", answer);
+  gst_webrtc_session_description_free(answer);
+  return r;
+}
+
+Response WhipClient::stop(const std::string& base_url) {
+  return HttpClient(base_url).request("DELETE", location_);
+}
+
+}  // namespace convene::testing
