@@ -2,8 +2,9 @@
 // (state.js), the signaling socket (connection.js), our media
 // (local-media.js), the media connections (transport.js), the video grid
 // (grid.js), the toolbar (controls.js), the side panel (panel.js) with chat,
-// people and recordings, the whiteboard (../whiteboard.js) and the settings
-// dialog (settings.js). This file wires them and routes the server's
+// people and recordings, the whiteboard (../whiteboard.js), the settings
+// dialog (settings.js), the call's theme (themes.js) and what a phone does
+// differently (phone.js). This file wires them and routes the server's
 // messages to them; it reconnects without a page reload.
 import { main, el, roomErrorText, navigate, toast } from './app.js';
 import { createWhiteboard } from './whiteboard.js';
@@ -19,31 +20,37 @@ import { createCallChat } from './room/chat.js';
 import { createPeople } from './room/people.js';
 import { createRecordings } from './room/recordings.js';
 import { createSettings } from './room/settings.js';
+import { createThemes } from './room/themes.js';
+import { createPhone } from './room/phone.js';
 
 export async function renderRoom(roomId, me) {
   const call = createCallState(roomId, me);
   const banner = createBanner();
   const title = el('h1', { class: 'room-title' }, 'Meeting');
   const grid = createGrid(call);
-  let controls = null, panel = null;
+  let controls = null, panel = null, phone = null;
   const localMedia = createLocalMedia(call, { grid, banner, onChange: () => controls?.sync() });
   const transport = createTransport(call, { grid, banner, localMedia });
-  const chat = createCallChat(call, { onUnread: (n) => panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat') });
+  const chat = createCallChat(call, { onUnread: (n) => { panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat'); phone?.setUnread(n); } });
   const people = createPeople(call, { onCount: (n) => panel.setCount('people', n), onChange: (peerId) => grid.updateBadges(peerId) });
   const recordings = createRecordings(call, { onChange: () => controls.sync(), isShown: () => panel.active === 'recordings' });
   const whiteboard = createWhiteboard({ send: call.send });
   const connection = createConnection(call, { banner, onMessage, onLost: resetMedia });
   panel = createPanel({ chat: chat.element, people: people.elements, recordings: recordings.element }, (name) => {
-    chat.setVisible(name === 'chat');
+    chat.setVisible(name === 'chat' && (!phone || phone.panelShown()));
     if (name === 'recordings') recordings.load();
   });
   const callBox = el('div', { class: 'call' });
-  const settings = createSettings(call, { localMedia, callBox });
+  const themes = createThemes(callBox);
+  const settings = createSettings(call, { localMedia, themes });
   controls = createControls(call, { localMedia, whiteboard, actions: {
     openSettings: () => settings.open(),
     toggleRecording: () => recordings.toggle(),
     leave: () => { connection.leave(); navigate('/'); },
+    openMore: () => phone.openMore(),
   } });
+  phone = createPhone({ callBox, videos: grid.element, controls: controls.element, panel,
+    onSheet: () => chat.setVisible(panel.active === 'chat' && phone.panelShown()) });
 
   callBox.append(
     el('section', { class: 'stage', 'aria-label': 'Meeting' },
@@ -115,7 +122,7 @@ export async function renderRoom(roomId, me) {
     connection.leave(); grid.close(); delete window.conveneStats;
     resetMedia();
     localMedia.stop();
-    controls.close();
+    controls.close(); phone.close();
     main.classList.remove('wide');
     document.title = 'Convene';
   };

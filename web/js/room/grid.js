@@ -1,6 +1,7 @@
 // The grid of video tiles: one per peer and source ("peerId:source"), with
 // names, muted and hand badges, and the active speaker (named by the server,
-// or guessed from audio levels when it names none).
+// or guessed from audio levels when it names none), who is the featured tile
+// on a phone.
 import { el } from '../app.js';
 
 export function createGrid(call) {
@@ -44,7 +45,14 @@ export function createGrid(call) {
     const n = tiles.size;
     videos.dataset.count = String(n);
     videos.style.setProperty('--cols', String(n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4));
-    videos.dispatchEvent(new Event('reflow'));
+    feature();
+  }
+  // The tile a phone shows full screen (css: .tile.featured): a shared
+  // screen, else the active speaker, else the first other person, else us.
+  function feature() {
+    const remote = [...tiles.values()].filter((t) => t.peerId !== 'self');
+    const f = remote.find((t) => t.source === 'screen') || remote.find((t) => t.peerId === activeSpeaker && t.source === 'camera') || remote[0] || tiles.get('self:camera');
+    for (const t of tiles.values()) t.el.classList.toggle('featured', t === f);
   }
   function updateBadges(peerId) {
     const m = peerId === 'self' ? { microphone: !call.micOn, camera: !call.camOn } : call.muted.get(peerId) || {};
@@ -59,7 +67,7 @@ export function createGrid(call) {
     if (activeSpeaker === peerId) return;
     activeSpeaker = peerId;
     for (const t of tiles.values()) t.el.classList.toggle('speaking', t.peerId === peerId && t.source === 'camera');
-    videos.dispatchEvent(new Event('reflow'));
+    feature();
   }
   function selfTile() {
     const t = tileFor('self', 'camera', call.me.username + ' (you)');
