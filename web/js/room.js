@@ -3,9 +3,10 @@
 // (local-media.js), the media connections (transport.js), the video grid
 // (grid.js), the toolbar (controls.js), the side panel (panel.js) with chat,
 // people and recordings, the whiteboard (../whiteboard.js), the settings
-// dialog (settings.js), the call's theme (themes.js) and what a phone does
-// differently (phone.js). This file wires them and routes the server's
-// messages to them; it reconnects without a page reload.
+// dialog (settings.js), the call's theme (themes.js), what a phone does
+// differently (phone.js) and end-to-end encrypted chat in e2ee rooms
+// (e2ee.js). This file wires them and routes the server's messages to them;
+// it reconnects without a page reload.
 import { main, el, roomErrorText, navigate, toast } from './app.js';
 import { createWhiteboard } from './whiteboard.js';
 import { createCallState } from './room/state.js';
@@ -22,6 +23,7 @@ import { createRecordings } from './room/recordings.js';
 import { createSettings } from './room/settings.js';
 import { createThemes } from './room/themes.js';
 import { createPhone } from './room/phone.js';
+import { createE2ee } from './room/e2ee.js';
 
 export async function renderRoom(roomId, me) {
   const call = createCallState(roomId, me);
@@ -31,7 +33,8 @@ export async function renderRoom(roomId, me) {
   let controls = null, panel = null, phone = null;
   const localMedia = createLocalMedia(call, { grid, banner, onChange: () => controls?.sync() });
   const transport = createTransport(call, { grid, banner, localMedia });
-  const chat = createCallChat(call, { onUnread: (n) => { panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat'); phone?.setUnread(n); } });
+  const e2ee = createE2ee(call);
+  const chat = createCallChat(call, { e2ee, onUnread: (n) => { panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat'); phone?.setUnread(n); } });
   const people = createPeople(call, { onCount: (n) => panel.setCount('people', n), onChange: (peerId) => grid.updateBadges(peerId) });
   const recordings = createRecordings(call, { onChange: () => controls.sync(), isShown: () => panel.active === 'recordings' });
   const whiteboard = createWhiteboard({ send: call.send });
@@ -71,6 +74,7 @@ export async function renderRoom(roomId, me) {
     banner.setStatus(m.mediaMode === 'p2p' ? 'Connected (peer to peer).' : 'Connected.');
     call.peers.clear(); call.muted.clear();
     m.peers.forEach((x) => call.peers.set(x.peerId, { info: x, senders: {} }));
+    e2ee.start(m).catch((e) => banner.show('End-to-end encryption could not start: ' + e.message));
     chat.reset(m.chat || []);
     whiteboard.reset();
     people.reset(m);
@@ -85,6 +89,7 @@ export async function renderRoom(roomId, me) {
     for (const part of [grid, chat, people, controls, recordings]) part.handle(m);
     switch (m.type) {
       case 'room-joined': joined(m); break;
+      case 'e2e-public-key': await e2ee.onKey(m).catch((e) => console.warn('e2ee key', e)); break;
       case 'lobby-waiting': banner.status.textContent = 'Waiting for the host to let you in…'; break;
       case 'lobby-rejected': fatal('The host did not let you in.'); break;
       case 'peer-joined':
@@ -93,7 +98,7 @@ export async function renderRoom(roomId, me) {
         break;
       case 'peer-left': {
         const name = call.peers.get(m.peerId)?.info.username;
-        transport.closePeer(m.peerId); call.peers.delete(m.peerId); call.muted.delete(m.peerId); grid.dropPeerTiles(m.peerId); people.render();
+        transport.closePeer(m.peerId); e2ee.peerLeft(m.peerId); call.peers.delete(m.peerId); call.muted.delete(m.peerId); grid.dropPeerTiles(m.peerId); people.render();
         if (name) toast(name + ' left');
         break;
       }
