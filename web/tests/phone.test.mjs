@@ -95,6 +95,8 @@ test('a 1:1 call on a 375×740 phone: the other person fills the screen, one row
     await host.waitForSelector('text=hello from the bus');
     const sheet = await rect(guest, '.panel');
     assert.ok(sheet.bottom <= PHONE.height + 1 && sheet.y > 0, 'the chat sheet is on screen');
+    const sendButton = await rect(guest, 'form.chat-form button[type=submit]');
+    assert.ok(sendButton.bottom <= PHONE.height && sendButton.y > sheet.y, 'the message field and Send are on screen');
     await guest.screenshot({ path: join(shots, 'phone-chat.png') });
     await guest.click('.sheet-close');
     await guest.waitForSelector('.panel', { state: 'hidden' });
