@@ -1,7 +1,9 @@
 // A person's preferences (the call theme, #19) through the real binary: kept
 // in the user_preferences table, shared by every session of that person,
-// unknown themes and bad bodies refused with a JSON error.
+// unknown themes and bad bodies refused with a JSON error; the same on
+// PostgreSQL when the suite has one.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <string>
@@ -91,4 +93,26 @@ TEST(Preferences, BadInputIsRefusedAndChangesNothing) {
   HttpClient anon(server.base_url());
   EXPECT_EQ(anon.get("/users/me/preferences").status, 401);
   EXPECT_EQ(anon.request("PUT", "/users/me/preferences", R"({"theme":"ocean"})").status, 401);
+}
+
+// The upsert (a second PUT replaces the first) on PostgreSQL.
+TEST(Preferences, PostgresKeepsOneRowPerUser) {
+  if (postgres_test_url().empty()) {
+    if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "no PostgreSQL";
+    GTEST_SKIP();
+  }
+  std::string db = create_postgres_database();
+  ServerProcess server({.database = db});
+  HttpClient http(server.base_url());
+  http.register_user("wanda");
+  ASSERT_EQ(http.request("PUT", "/users/me/preferences", R"({"theme":"ember"})").status, 200);
+  ASSERT_EQ(http.request("PUT", "/users/me/preferences", R"({"theme":"slate"})").status, 200);
+  EXPECT_EQ(http.get("/users/me/preferences").str("theme"), "slate");
+  PGconn* c = PQconnectdb(db.c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK);
+  PGresult* r = PQexec(c, "SELECT p.theme FROM user_preferences p JOIN users u ON u.id = p.user_id WHERE u.username = 'wanda'");
+  ASSERT_EQ(PQntuples(r), 1);
+  EXPECT_STREQ(PQgetvalue(r, 0, 0), "slate");
+  PQclear(r);
+  PQfinish(c);
 }
