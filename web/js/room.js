@@ -33,7 +33,7 @@ export async function renderRoom(roomId, me) {
   let controls = null, panel = null, phone = null;
   const localMedia = createLocalMedia(call, { grid, banner, onChange: () => controls?.sync() });
   const transport = createTransport(call, { grid, banner, localMedia });
-  const e2ee = createE2ee(call);
+  const e2ee = createE2ee(call, { onChange: () => chat.showSafetyCode().catch(() => {}) });
   const chat = createCallChat(call, { e2ee, onUnread: (n) => { panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat'); phone?.setUnread(n); } });
   const people = createPeople(call, { onCount: (n) => panel.setCount('people', n), onChange: (peerId) => grid.updateBadges(peerId) });
   const recordings = createRecordings(call, { onChange: () => controls.sync(), isShown: () => panel.active === 'recordings' });

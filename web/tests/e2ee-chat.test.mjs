@@ -2,13 +2,14 @@
 // read each other's messages while the server's chat_messages table holds
 // ciphertext only (queried with sqlite3, and the database files searched for
 // the words); someone who comes back with a new page (new keys) reads what
-// is sent after, not what was sent before.
+// is sent after, not what was sent before. Both screens show the same
+// safety code, a new one when a key changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launchBrowser, register, exclusive, watch } from './harness.mjs';
+import { startServer, launchBrowser, register, exclusive, watch, waitFor } from './harness.mjs';
 
 const rows = (server) => execFileSync('sqlite3', ['-json', join(server.dataDir, 'convene.db'), 'SELECT kind, content FROM chat_messages ORDER BY created_at'], { encoding: 'utf8' });
 const inFiles = (server, text) => ['convene.db', 'convene.db-wal'].map((f) => join(server.dataDir, f)).filter(existsSync)
@@ -46,6 +47,10 @@ test('chat in an end-to-end encrypted room: readable by the people in it, cipher
     await say(guest, 'noted, bring the cake');
     await host.waitForSelector('.msg:has-text("noted, bring the cake")');
     await host.waitForSelector('.msg-group.mine .msg:has-text("the plan is at noon")');
+    // Both screens show the same safety code (a digest of both public keys).
+    const code = (page) => page.textContent('.e2ee-code');
+    const before = await waitFor(async () => { const [h, g] = [await code(host), await code(guest)]; return h === g && h; }, 'the same safety code on both screens');
+    assert.match(before, /^\d{4} \d{4} \d{4}$/);
 
     // The server kept ciphertext only.
     const stored = JSON.parse(rows(server) || '[]');
@@ -66,6 +71,8 @@ test('chat in an end-to-end encrypted room: readable by the people in it, cipher
     await host.waitForTimeout(500);
     await say(host, 'after you came back');
     await guest.waitForSelector('.msg:has-text("after you came back")');
+    const after = await waitFor(async () => { const [h, g] = [await code(host), await code(guest)]; return h === g && h; }, 'the same safety code again');
+    assert.notEqual(after, before, 'a new key, a new safety code');
     const log = await guest.textContent('.chat-log');
     assert.ok(!log.includes('the plan is at noon') && !log.includes('bring the cake'), 'earlier messages stay sealed: ' + log);
     assert.equal(inFiles(server, 'after you came back'), false);

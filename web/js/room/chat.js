@@ -16,7 +16,9 @@ export function createCallChat(call, { e2ee, onUnread }) {
   }
   const send = (msg) => (msg.type === 'chat-message' && e2ee.enabled ? sealAndSend(msg).catch((e) => toast('Not sent: ' + e.message)) : call.send(msg));
   const chat = createChat({ send, selfUserId: call.me.id, onUnread });
-  const note = el('p', { class: 'muted small e2ee-note', hidden: true }, '🔒 Chat in this meeting is end-to-end encrypted: the server keeps only ciphertext. Messages sent before you joined cannot be read.');
+  const code = el('strong', { class: 'e2ee-code' });
+  const note = el('p', { class: 'muted small e2ee-note', hidden: true }, '🔒 Chat in this meeting is end-to-end encrypted: the server keeps only ciphertext. Messages sent before you joined cannot be read. Safety code: ',
+    code, ' (the same code on everyone\'s screen means no one is in between).');
   let queue = Promise.resolve();  // sealed messages open in the order they came
   const later = (fn) => { queue = queue.then(fn).catch((e) => console.warn('chat', e)); };
   const opened = async (m, wait) => (isSealed(m.content) ? { ...m, content: (await e2ee.open(m, wait)) ?? LOCKED } : m);
@@ -38,5 +40,6 @@ export function createCallChat(call, { e2ee, onUnread }) {
     note.hidden = !e2ee.enabled;
     later(async () => chat.reset(await Promise.all(history.map((m) => opened(m, false)))));
   }
-  return { element: el('div', {}, note, chat.element), reset, setVisible: (v) => chat.setVisible(v), handle };
+  async function showSafetyCode() { code.textContent = await e2ee.safetyCode(); }
+  return { element: el('div', {}, note, chat.element), reset, showSafetyCode, setVisible: (v) => chat.setVisible(v), handle };
 }

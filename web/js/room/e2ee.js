@@ -11,7 +11,9 @@
 // makes a new secret whenever someone joins (a newcomer cannot read what was
 // sent before it came) or leaves (a leaver cannot read what follows).
 // Messages carry "e2ee:v1:<keyId>:<iv>:<ciphertext>"; the additional data
-// binds them to the room and the sending user.
+// binds them to the room and the sending user. The safety code is a digest
+// of everyone's public keys: the same code on every screen means nobody
+// (the server included) swapped a key in between.
 const PREFIX = 'e2ee:v1:';
 const enc = new TextEncoder(), dec = new TextDecoder();
 const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
@@ -21,7 +23,8 @@ const WAIT_MS = 5000;  // how long a message waits for its sender's key
 
 export const isSealed = (content) => typeof content === 'string' && content.startsWith(PREFIX);
 
-export function createE2ee(call) {
+// onChange: the set of keys (so the safety code) changed.
+export function createE2ee(call, { onChange = () => {} } = {}) {
   const subtle = crypto.subtle;
   let enabled = false;
   let pair = null, publicKey = '';            // our ECDH key pair, its public half (base64 raw)
@@ -85,6 +88,7 @@ export function createE2ee(call) {
       publicKey = b64(await subtle.exportKey('raw', pair.publicKey));
     }
     await rotate();
+    onChange();
     await sendKey(null, true);
   }
   const onKey = (m) => serial(() => receiveKey(m));
@@ -99,6 +103,7 @@ export function createE2ee(call) {
       const bits = await subtle.deriveBits({ name: 'ECDH', public: theirs }, pair.privateKey, 256);
       p = { pub: body.ecdh, wrap: await hkdf(bits, 'convene chat wrap', ['encrypt', 'decrypt']) };
       peers.set(m.from, p);
+      onChange();
     }
     if (body.sender) {
       try {
@@ -128,9 +133,18 @@ export function createE2ee(call) {
   }
   function peerLeft(peerId) {
     if (!enabled || !peers.delete(peerId)) return;
+    onChange();
     serial(() => rotateAndShare());
   }
+  // Twelve digits from SHA-256 over the sorted public keys of everyone here.
+  async function safetyCode() {
+    if (!publicKey) return '';
+    const all = [publicKey, ...[...peers.values()].map((p) => p.pub)].sort().join(',');
+    const d = new Uint8Array(await subtle.digest('SHA-256', enc.encode(all)));
+    return [0, 2, 4].map((i) => String(((d[i] << 8) | d[i + 1]) % 10000).padStart(4, '0')).join(' ');
+  }
   return {
+    safetyCode,
     get enabled() { return enabled; },
     get ready() { return enabled && !!mine; },
     start, onKey, seal, open, peerLeft,
