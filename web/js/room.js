@@ -52,7 +52,7 @@ export async function renderRoom(roomId, me) {
     leave: () => { connection.leave(); navigate('/'); },
     openMore: () => phone.openMore(),
   } });
-  phone = createPhone({ callBox, videos: grid.element, controls: controls.element, panel,
+  phone = createPhone({ callBox, videos: grid.element, controls: controls.element, panel, board: whiteboard.card,
     onSheet: () => chat.setVisible(panel.active === 'chat' && phone.panelShown()) });
 
   callBox.append(

@@ -148,6 +148,8 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     await page.setViewportSize({ width: 375, height: 740 });
     await page.waitForTimeout(300);
     assert.equal(await overflowsX(page), false, 'call page fits 375 px');
+    // The whiteboard open on the desktop closes on a phone: nothing covers the controls.
+    assert.equal(await page.evaluate(() => { const b = document.querySelector('#btn-leave').getBoundingClientRect(); return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('#btn-leave') !== null; }), true, 'Leave is reachable at 375 px');
     await page.screenshot({ path: join(shots, 'call-375.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 760 });
     await page.click('#btn-devices');

@@ -7,8 +7,9 @@ import { el } from '../app.js';
 export const PHONE = '(max-width: 600px)';
 
 // controls: the toolbar element, whose buttons the "more" sheet stands in for;
-// panel: the side panel (panel.js), shown as a sheet.
-export function createPhone({ callBox, videos, controls, panel, onSheet }) {
+// panel: the side panel (panel.js), shown as a sheet; board: the whiteboard's
+// card, also a sheet (closed when the screen becomes a phone's).
+export function createPhone({ callBox, videos, controls, panel, board, onSheet }) {
   const phone = matchMedia(PHONE);
   const closeSheet = el('button', { type: 'button', class: 'phone-only sheet-close', 'aria-label': 'Close', onclick: () => showSheet(null) }, '✕');
   panel.element.prepend(closeSheet);
@@ -70,7 +71,12 @@ export function createPhone({ callBox, videos, controls, panel, onSheet }) {
   const drop = (ev) => { if (drag && ev.pointerId === drag.id) drag = null; };
   videos.addEventListener('pointerup', drop);
   videos.addEventListener('pointercancel', drop);
-  const onChange = () => { if (!phone.matches && sheet) showSheet(null); else onSheet(); };
+  const boardButton = () => controls.querySelector('#btn-board');
+  board.prepend(el('button', { type: 'button', class: 'phone-only sheet-close', 'aria-label': 'Close the whiteboard', onclick: () => boardButton()?.click() }, '✕'));
+  const onChange = () => {
+    if (phone.matches && !board.hidden) boardButton()?.click();  // a sheet over the call's controls
+    if (!phone.matches && sheet) showSheet(null); else onSheet();
+  };
   phone.addEventListener('change', onChange);
 
   return { openMore, showSheet, panelShown, setUnread, close: () => phone.removeEventListener('change', onChange) };
