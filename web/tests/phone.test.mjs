@@ -98,7 +98,7 @@ test('a 1:1 call on a 375×740 phone: the other person fills the screen, one row
     const sendButton = await rect(guest, 'form.chat-form button[type=submit]');
     assert.ok(sendButton.bottom <= PHONE.height && sendButton.y > sheet.y, 'the message field and Send are on screen');
     await guest.screenshot({ path: join(shots, 'phone-chat.png') });
-    await guest.click('.sheet-close');
+    await guest.click('.panel .sheet-close');
     await guest.waitForSelector('.panel', { state: 'hidden' });
 
     // The desktop keeps the grid: tiles side by side, no picture-in-picture.
