@@ -52,7 +52,8 @@ AuthModule::AuthModule(app::App& app)
       refresh_ttl_sec_(app.config().get_int("auth", "refresh_ttl_sec")),
       captcha_required_(app.config().get_bool("auth", "captcha")),
       hashing_(static_cast<int>(app.config().get_int("auth", "password_hash_threads")),
-               static_cast<int>(app.config().get_int("auth", "password_hash_queue"))) {
+               static_cast<int>(app.config().get_int("auth", "password_hash_queue"))),
+      preferences_(app, authenticator_) {
   auto& http = app.http();
   http.route("GET", "/auth/captcha", [this](http::ExchangePtr ex) { captcha(ex); });
   http.route("POST", "/auth/register", [this](http::ExchangePtr ex) { register_user(ex); });

@@ -1,5 +1,5 @@
 // Accounts: register, sign in (password, captcha, OAuth), refresh-token
-// rotation, sign out, who am I, WebSocket tokens.
+// rotation, sign out, who am I, WebSocket tokens, one's own preferences.
 //
 // Threads: main loop; SQL on store workers; password hashing on the hashing
 // pool (HashPool), never on a store worker.
@@ -16,6 +16,7 @@
 #include "auth/authenticator.h"
 #include "auth/captcha.h"
 #include "auth/hash_pool.h"
+#include "auth/preferences.h"
 #include "auth/refresh_tokens.h"
 #include "auth/tokens.h"
 #include "auth/user_repository.h"
@@ -76,6 +77,7 @@ class AuthModule final : public app::Module {
   int64_t refresh_ttl_sec_;
   bool captcha_required_;
   HashPool hashing_;
+  PreferencesApi preferences_;
   ListenerList<SignedOutListener> signed_out_listeners_;
 };
 

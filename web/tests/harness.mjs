@@ -59,7 +59,7 @@ export async function startServer(env = {}) {
     proc.stdout.on('data', (d) => { const m = /listening on (\S+)/.exec(String(d)); if (m) resolve(m[1]); });
     proc.on('exit', (code) => reject(new Error(`convene exited (${code}):\n${log}`)));
   });
-  return { url, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); }, log: () => log };
+  return { url, dataDir, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); }, log: () => log };
 }
 
 export async function launchBrowser({ viewport = { width: 1100, height: 760 } } = {}) {

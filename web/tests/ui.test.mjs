@@ -136,22 +136,24 @@ test('dashboard, join page, errors, accessibility, themes and the phone layout',
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.getAttribute('#tabbtn-people', 'aria-selected'), 'true', 'arrow keys move between the panel tabs');
 
-    // Background themes for the call.
+    // Call themes.
     await page.click('#btn-devices');
     assert.deepEqual(await unlabelled(page), []);
-    await page.selectOption('#call-background', 'midnight');
+    await page.selectOption('#call-theme', 'midnight');
     await page.click('dialog.devices button[value=close]');
-    assert.equal(await page.getAttribute('.call', 'data-background'), 'midnight');
+    assert.equal(await page.getAttribute('.call', 'data-call-theme'), 'midnight');
     await page.screenshot({ path: join(shots, 'call-midnight.png') });
 
     // Phone width: the call fits.
     await page.setViewportSize({ width: 375, height: 740 });
     await page.waitForTimeout(300);
     assert.equal(await overflowsX(page), false, 'call page fits 375 px');
+    // The whiteboard open on the desktop closes on a phone: nothing covers the controls.
+    assert.equal(await page.evaluate(() => { const b = document.querySelector('#btn-leave').getBoundingClientRect(); return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('#btn-leave') !== null; }), true, 'Leave is reachable at 375 px');
     await page.screenshot({ path: join(shots, 'call-375.png'), fullPage: true });
     await page.setViewportSize({ width: 1100, height: 760 });
     await page.click('#btn-devices');
-    await page.selectOption('#call-background', 'plain');
+    await page.selectOption('#call-theme', 'plain');
     await page.click('dialog.devices button[value=close]');
 
     // Recording where the server has no recording API yet: a readable answer.

@@ -1,0 +1,50 @@
+// The signaling WebSocket: a fresh token, join-room on open, every message
+// to onMessage, and reconnection with backoff (media is reset and set up
+// again by the next room-joined).
+import { get } from '../api.js';
+import { el, errorText, navigate } from '../app.js';
+
+// onMessage(m): async; onLost(): the socket closed unexpectedly.
+export function createConnection(call, { banner, onMessage, onLost }) {
+  async function connect() {
+    banner.status.textContent = call.retry ? 'Reconnecting…' : 'Connecting…';
+    let token;
+    try {
+      ({ token } = await get('/auth/ws-token'));
+    } catch (e) {
+      if (e.status === 401) { sessionStorage.setItem('after-login', location.pathname); return navigate('/login'); }
+      banner.setStatus(errorText(e), true);
+      return scheduleReconnect();
+    }
+    if (call.closedByUs) return;
+    const ws = call.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    ws.onopen = () => call.send({ type: 'join-room', roomId: call.roomId });
+    ws.onmessage = (ev) => { let m; try { m = JSON.parse(ev.data); } catch { return; } onMessage(m).catch((e) => console.warn(m.type, e)); };
+    ws.onclose = (ev) => {
+      call.ws = null;
+      if (call.closedByUs || call.ended) return;
+      call.joined = false;
+      onLost();
+      banner.setStatus(ev.code === 1001 ? 'The server is restarting. Reconnecting…' : 'Connection lost. Reconnecting…', true);
+      scheduleReconnect();
+    };
+  }
+  function scheduleReconnect() {
+    const delay = Math.min(10000, 500 * 2 ** call.retry++);
+    setTimeout(() => { if (!call.closedByUs) connect(); }, delay);
+  }
+  // The call is over for us (ended, removed, refused): no reconnecting.
+  function end(text, onEnd) {
+    call.closedByUs = true; call.ended = true;
+    onEnd();
+    banner.status.replaceChildren(text, ' ', el('a', { href: '/' }, 'Back to your meetings'));
+    banner.status.setAttribute('role', 'alert');
+    banner.status.classList.add('ended');
+    call.ws?.close(1000);
+  }
+  function leave() {
+    call.closedByUs = true;
+    if (call.ws) { call.send({ type: 'leave-room' }); call.ws.close(1000); }
+  }
+  return { connect, end, leave };
+}
