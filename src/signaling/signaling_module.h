@@ -28,6 +28,7 @@
 #include "signaling/breakouts.h"
 #include "signaling/handler_table.h"
 #include "signaling/ice_servers.h"
+#include "signaling/join_gate.h"
 #include "signaling/session.h"
 #include "store/store.h"
 #include "util/gobject_ptr.h"
@@ -103,6 +104,12 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
 
   void shutdown(std::function<void()> done) override;
 
+  // Cluster mode: asked where each join-room of a room not live here goes.
+  void set_join_gate(JoinGate gate) { join_gate_ = std::move(gate); }
+  const JoinGate& join_gate() const { return join_gate_; }
+  // Tells every peer of the room to reconnect to `url` (a draining node's calls move).
+  void redirect_room(const std::string& room_id, const std::string& url);
+
   // Closes every WebSocket of the user (sign-out), with this close code.
   void close_user_connections(const std::string& user_id, int code, const std::string& reason);
   // The close code and reason of WebSockets closed because their user signed out.
@@ -138,6 +145,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   std::vector<ListenerToken> rooms_listening_;
   IceSettings ice_;
   std::unique_ptr<Breakouts> breakouts_;
+  JoinGate join_gate_;
 
   struct Connection {
     std::unique_ptr<Session> session;
