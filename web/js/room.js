@@ -413,6 +413,7 @@ export async function renderRoom(roomId, me) {
         break;
       case 'kicked': fatal('You were removed from the meeting.'); break;
       case 'room-ended': fatal('The meeting has ended.'); break;
+      case 'redirect': redirectTo = { url: m.url, wsToken: m.wsToken }; ws?.close(); break;
       case 'room-left': break;
       case 'recording-started': setRecording(m.recording || { id: m.recordingId || m.id }); toast('This meeting is now being recorded'); if (activeTab === 'recordings') loadRecordings(); break;
       case 'recording-stopped': setRecording(null); toast('Recording stopped'); if (activeTab === 'recordings') loadRecordings(); break;
@@ -430,10 +431,16 @@ export async function renderRoom(roomId, me) {
   }
 
   // --- The WebSocket, reconnected with backoff
+  // Cluster: the node carrying the room, as a `redirect` named it. Used once:
+  // a connection lost later goes back through this page's origin, which
+  // places the room again (on a live node) and redirects if need be.
+  let redirectTo = null;
   async function connect() {
     status.textContent = retry ? 'Reconnecting…' : 'Connecting…';
-    let token;
-    try {
+    const target = redirectTo;
+    redirectTo = null;
+    let token = target?.wsToken;
+    if (!token) try {
       ({ token } = await get('/auth/ws-token'));
     } catch (e) {
       if (e.status === 401) { sessionStorage.setItem('after-login', location.pathname); return navigate('/login'); }
@@ -442,7 +449,7 @@ export async function renderRoom(roomId, me) {
       return scheduleReconnect();
     }
     if (closedByUs) return;
-    ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    ws = new WebSocket(`${target?.url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`}?token=${encodeURIComponent(token)}`);
     ws.onopen = () => send({ type: 'join-room', roomId });
     ws.onmessage = (ev) => { let m; try { m = JSON.parse(ev.data); } catch { return; } onMessage(m).catch((e) => console.warn(m.type, e)); };
     ws.onclose = (ev) => {
@@ -450,6 +457,7 @@ export async function renderRoom(roomId, me) {
       if (closedByUs || ended) return;
       joined = false;
       resetMedia();
+      if (redirectTo) return connect();  // moving to the room's node: at once, no backoff
       status.textContent = ev.code === 1001 ? 'The server is restarting. Reconnecting…' : 'Connection lost. Reconnecting…';
       status.setAttribute('role', 'alert');
       scheduleReconnect();
