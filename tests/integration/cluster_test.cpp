@@ -108,10 +108,11 @@ class Cluster : public ::testing::Test {
     }
     db_ = create_postgres_database();
   }
-  ServerProcess& add_node(const std::string& id) {
+  ServerProcess& add_node(const std::string& id, const std::map<std::string, std::string>& extra = {}) {
     ServerOptions o;
     o.database = db_;
     o.env = node_env(id);
+    for (auto& [k, v] : extra) o.env[k] = v;
     nodes_.push_back(std::make_unique<ServerProcess>(o));
     return *nodes_.back();
   }
@@ -377,6 +378,26 @@ TEST_F(Cluster, EndingAMeetingOnOneNodeEndsTheCallOnAnother) {
   elsewhere.set_token(alice.http.token());
   ASSERT_EQ(elsewhere.post("/rooms/" + room + "/end").status, 200);
   EXPECT_TRUE(bob.ws->wait_for("room-ended", 8000));
+}
+
+// A reminder found by one node's scheduler reaches the user connected to
+// another node (whose own scheduler does not look for an hour).
+TEST_F(Cluster, ReminderReachesAUserOnAnotherNode) {
+  add_node("n0", {{"CONVENE_MEETING_REMINDER_CHECK_SEC", "3600"}});
+  add_node("n1", {{"CONVENE_MEETING_REMINDER_CHECK_SEC", "1"}});
+  HttpClient host(nodes_[0]->base_url());
+  host.register_user("planner");
+  auto ws = WsClient::connect(nodes_[0]->base_url(), host.token());
+  ASSERT_TRUE(ws);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autoptr(GDateTime) soon = g_date_time_add_minutes(now, 10);
+  g_autofree char* when = g_date_time_format_iso8601(soon);
+  auto room = host.post("/rooms", std::string(R"({"name":"Planning","scheduledAt":")") + when + R"(","durationMin":30})");
+  ASSERT_EQ(room.status, 201) << room.body;
+  auto reminder = ws->wait_for("reminder", 8000);
+  ASSERT_TRUE(reminder);
+  EXPECT_EQ(int_field(reminder.get(), "minutesBefore"), 15);
+  EXPECT_FALSE(ws->wait_for("reminder", 2000)) << "delivered once";
 }
 
 }  // namespace
