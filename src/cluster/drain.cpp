@@ -26,7 +26,8 @@ void Drain::run(std::function<void()> done) {
   // Marked draining in the store first, so the moves below pick other nodes.
   registry_.set_draining([this, alive = alive_] {
     if (!*alive) return;
-    for (auto& [room_id, placed_at] : placement_.own()) {
+    for (auto& own : placement_.own()) {
+      const std::string& room_id = own.first;
       rooms_moving_.insert(room_id);
       placement_.move_away(room_id, [this, alive, room_id](std::string url) {
         if (!*alive) return;

@@ -85,7 +85,8 @@ void Placement::on_heartbeat() {
         int64_t grace_ms = 2 * settings_.heartbeat_sec * 1000;
         for (auto it = idle_since_.begin(); it != idle_since_.end();)
           it = own_.count(it->first) ? std::next(it) : idle_since_.erase(it);
-        for (auto& [room_id, placed_at] : own_) {
+        for (auto& own : own_) {
+          const std::string& room_id = own.first;
           if (rooms_.live(room_id)) {
             idle_since_.erase(room_id);
             continue;
