@@ -91,8 +91,21 @@ std::vector<std::string> release_dead(store::Connection& c, int64_t now_ms, int6
                        " error = 'the cluster node carrying the room stopped'"
                        " WHERE status IN ('RECORDING', 'PROCESSING') AND room_id IN (") + dead + ")",
            {alive_since, now_ms});
+    // Their calls ended with the node: attendance closes now (a single node
+    // does this at start for itself; a cluster node must not, see RoomsModule).
+    c.exec(std::string("UPDATE room_participants SET left_at = $2 WHERE left_at IS NULL AND room_id IN (") + dead + ")",
+           {alive_since, now_ms});
     c.exec(std::string("DELETE FROM cluster_placements WHERE room_id IN (") + dead + ")", {alive_since});
     return rooms;
+  });
+}
+
+int64_t forget_previous_run(store::Connection& c, const std::string& node_id, int64_t now_ms) {
+  return c.transaction([&] {
+    const char* held = "SELECT room_id FROM cluster_placements WHERE node_id = $1";
+    c.exec(std::string("UPDATE room_participants SET left_at = $2 WHERE left_at IS NULL AND room_id IN (") + held + ")",
+           {node_id, now_ms});
+    return c.exec("DELETE FROM cluster_placements WHERE node_id = $1", {node_id}).affected;
   });
 }
 

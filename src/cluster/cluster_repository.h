@@ -54,6 +54,9 @@ bool release(store::Connection& c, const std::string& room_id, const std::string
 // dead_after_ms, or no node row) and marks the recordings that were running
 // in those rooms FAILED. Returns the rooms released.
 std::vector<std::string> release_dead(store::Connection& c, int64_t now_ms, int64_t dead_after_ms);
+// A node (re)starting: what it held before a crash is gone with its calls;
+// releases those placements and closes their open attendance. Returns how many.
+int64_t forget_previous_run(store::Connection& c, const std::string& node_id, int64_t now_ms);
 // A node that leaves cleanly: its row and what it still held.
 void remove_node(store::Connection& c, const std::string& node_id);
 

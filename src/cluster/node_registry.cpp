@@ -19,6 +19,13 @@ NodeRegistry::~NodeRegistry() {
 
 void NodeRegistry::start() {
   started_at_ms_ = timeutil::now_ms();
+  store_.run<int64_t>([id = settings_.node_id](store::Connection& c) {
+                        return cluster_store::forget_previous_run(c, id, timeutil::now_ms());
+                      },
+                      [](store::Outcome<int64_t> out) {
+                        if (out.ok() && out.value() > 0)
+                          GST_INFO("released %" G_GINT64_FORMAT " rooms this node held before it stopped", out.value());
+                      });
   beat();
   timer_ = g_timeout_add_seconds(static_cast<guint>(settings_.heartbeat_sec), [](gpointer p) -> gboolean {
     static_cast<NodeRegistry*>(p)->beat();

@@ -400,4 +400,20 @@ TEST_F(Cluster, ReminderReachesAUserOnAnotherNode) {
   EXPECT_FALSE(ws->wait_for("reminder", 2000)) << "delivered once";
 }
 
+// A node starting must not close attendance of calls running on other nodes
+// (a single node closes what its own crash left open): the idle-room janitor
+// would end those meetings.
+TEST_F(Cluster, AStartingNodeLeavesOtherNodesAttendanceOpen) {
+  start(1);
+  Member alice(nodes_[0]->base_url(), "alice");
+  std::string room = alice.http.post("/rooms", R"({"name":"Open"})").str("id");
+  ASSERT_TRUE(alice.enter(room));
+  std::string open_rows = "SELECT COUNT(*) FROM room_participants WHERE left_at IS NULL AND room_id = '" + room + "'";
+  ASSERT_TRUE(eventually([&] { return sql(open_rows) == "1"; }, 5000));
+  add_node("n1");
+  HttpClient(nodes_[1]->base_url()).get("/health");  // its start-up work has been queued by now
+  g_usleep(1000000);
+  EXPECT_EQ(sql(open_rows), "1");
+}
+
 }  // namespace

@@ -92,10 +92,30 @@ TEST_P(ClusterStore, DeadOwnerIsReplacedAndItsRecordingsFail) {
   conn_->exec("INSERT INTO cluster_placements (room_id, node_id, placed_at) VALUES ($1, 'a', 1)", {r2});
   conn_->exec("INSERT INTO recordings (id, room_id, filename, status, started_at) VALUES ('rec2', $1, 'f', 'RECORDING', 1)",
               {r2});
+  conn_->exec("INSERT INTO room_participants (id, room_id, user_id, role, joined_at) VALUES ('p2', $1, 'u', 'HOST', 1)",
+              {r2});
   auto released = cluster::cluster_store::release_dead(*conn_, kNow + kDead, kDead);
   EXPECT_EQ(released, std::vector<std::string>{r2});
   EXPECT_EQ(conn_->exec("SELECT status FROM recordings WHERE id = 'rec2'").row(0).text("status"), "FAILED");
   EXPECT_EQ(conn_->exec("SELECT COUNT(*) AS n FROM cluster_placements WHERE node_id = 'a'").row(0).integer("n"), 0);
+  // The dead node's calls ended with it: their attendance is closed.
+  EXPECT_EQ(conn_->exec("SELECT left_at FROM room_participants WHERE id = 'p2'").row(0).integer("left_at"), kNow + kDead);
+}
+
+TEST_P(ClusterStore, ARestartedNodeForgetsWhatItHeld) {
+  node("a", kNow);
+  node("b", kNow);
+  std::string mine = room(), theirs = room();
+  conn_->exec("INSERT INTO cluster_placements (room_id, node_id, placed_at) VALUES ($1, 'a', 1), ($2, 'b', 1)",
+              {mine, theirs});
+  conn_->exec("INSERT INTO room_participants (id, room_id, user_id, role, joined_at) VALUES ('p1', $1, 'u', 'HOST', 1),"
+              " ('p2', $2, 'u', 'HOST', 1)",
+              {mine, theirs});
+  EXPECT_EQ(cluster::cluster_store::forget_previous_run(*conn_, "a", kNow), 1);
+  EXPECT_EQ(conn_->exec("SELECT left_at FROM room_participants WHERE id = 'p1'").row(0).integer("left_at"), kNow);
+  EXPECT_TRUE(conn_->exec("SELECT left_at FROM room_participants WHERE id = 'p2'").row(0)["left_at"].is_null())
+      << "another node's call is not touched";
+  EXPECT_EQ(cluster::cluster_store::claim(*conn_, theirs, kNow, kDead)->node_id, "b");
 }
 
 TEST_P(ClusterStore, NoLiveNodeNoPlacement) {
