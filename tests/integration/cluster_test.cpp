@@ -401,8 +401,8 @@ TEST_F(Cluster, ReminderReachesAUserOnAnotherNode) {
 }
 
 // A node starting must not close attendance of calls running on other nodes
-// (a single node closes what its own crash left open): the idle-room janitor
-// would end those meetings.
+// (a single node closes what its own crash left open: the idle-room janitor
+// would end those meetings), nor "recover" their running recordings.
 TEST_F(Cluster, AStartingNodeLeavesOtherNodesAttendanceOpen) {
   start(1);
   Member alice(nodes_[0]->base_url(), "alice");
@@ -410,10 +410,15 @@ TEST_F(Cluster, AStartingNodeLeavesOtherNodesAttendanceOpen) {
   ASSERT_TRUE(alice.enter(room));
   std::string open_rows = "SELECT COUNT(*) FROM room_participants WHERE left_at IS NULL AND room_id = '" + room + "'";
   ASSERT_TRUE(eventually([&] { return sql(open_rows) == "1"; }, 5000));
+  // n0 records this call, in its own directory.
+  sql("INSERT INTO recordings (id, room_id, filename, path, status, started_at) VALUES ('rec-n0', '" + room + "', 'r.webm', '" +
+      nodes_[0]->data_dir() + "/recordings/rec-n0.webm', 'RECORDING', 1)");
   add_node("n1");
   HttpClient(nodes_[1]->base_url()).get("/health");  // its start-up work has been queued by now
   g_usleep(1000000);
   EXPECT_EQ(sql(open_rows), "1");
+  EXPECT_EQ(sql("SELECT status FROM recordings WHERE id = 'rec-n0'"), "RECORDING")
+      << "a starting node does not recover another node's running recording";
 }
 
 }  // namespace
