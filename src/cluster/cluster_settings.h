@@ -31,6 +31,10 @@ struct ClusterSettings {
 ClusterSettings read_cluster_settings(const config::Config& config, const std::string& database_url,
                                       const std::string& data_dir, const std::string& public_url);
 
+// The checks read_cluster_settings makes, without touching the data dir
+// (convene check-config). Throws config::Error naming the problem.
+void check_cluster_config(const config::Config& config, const std::string& database_url);
+
 // advertise_url's WebSocket endpoint: http→ws, https→wss, plus "/ws".
 std::string websocket_url_of(const std::string& advertise_url);
 
