@@ -49,6 +49,32 @@ std::vector<NodeLoad> loads(store::Connection& c) {
   return out;
 }
 
+namespace {
+
+// release_dead's work, inside the caller's transaction.
+std::vector<std::string> release_dead_in(store::Connection& c, int64_t now_ms, int64_t dead_after_ms) {
+  int64_t alive_since = now_ms - dead_after_ms;
+  const char* dead = "SELECT room_id FROM cluster_placements WHERE node_id NOT IN"
+                     " (SELECT node_id FROM cluster_nodes WHERE heartbeat_at > $1)";
+  auto r = c.exec(dead, {alive_since});
+  std::vector<std::string> rooms;
+  for (size_t i = 0; i < r.size(); ++i) rooms.push_back(r.row(i).text("room_id"));
+  if (rooms.empty()) return rooms;
+  // Their files were on the dead node's disk: nobody here can finish them.
+  c.exec(std::string("UPDATE recordings SET status = 'FAILED', ended_at = $2,"
+                     " error = 'the cluster node carrying the room stopped'"
+                     " WHERE status IN ('RECORDING', 'PROCESSING') AND room_id IN (") + dead + ")",
+         {alive_since, now_ms});
+  // Their calls ended with the node: attendance closes now (a single node
+  // does this at start for itself; a cluster node must not, see RoomsModule).
+  c.exec(std::string("UPDATE room_participants SET left_at = $2 WHERE left_at IS NULL AND room_id IN (") + dead + ")",
+         {alive_since, now_ms});
+  c.exec(std::string("DELETE FROM cluster_placements WHERE room_id IN (") + dead + ")", {alive_since});
+  return rooms;
+}
+
+}  // namespace
+
 std::optional<Owner> claim(store::Connection& c, const std::string& room_id, int64_t now_ms, int64_t dead_after_ms) {
   return c.transaction([&]() -> std::optional<Owner> {
     int64_t alive_since = now_ms - dead_after_ms;
@@ -61,6 +87,9 @@ std::optional<Owner> claim(store::Connection& c, const std::string& room_id, int
       return Owner{r.row(0).text("node_id"), r.row(0).text("advertise_url")};
     };
     if (auto o = owner()) return o;
+    // A dead owner's rooms are released first (as the heartbeat's sweep
+    // would), so taking this one over also fails its recordings.
+    release_dead_in(c, now_ms, dead_after_ms);
     auto target = choose_node(loads(c), now_ms, dead_after_ms);
     if (!target) return std::nullopt;
     // The row decides: whoever inserts first owns the room; a row left by a
@@ -78,26 +107,7 @@ bool release(store::Connection& c, const std::string& room_id, const std::string
 }
 
 std::vector<std::string> release_dead(store::Connection& c, int64_t now_ms, int64_t dead_after_ms) {
-  return c.transaction([&] {
-    int64_t alive_since = now_ms - dead_after_ms;
-    const char* dead = "SELECT room_id FROM cluster_placements WHERE node_id NOT IN"
-                       " (SELECT node_id FROM cluster_nodes WHERE heartbeat_at > $1)";
-    auto r = c.exec(dead, {alive_since});
-    std::vector<std::string> rooms;
-    for (size_t i = 0; i < r.size(); ++i) rooms.push_back(r.row(i).text("room_id"));
-    if (rooms.empty()) return rooms;
-    // Their files were on the dead node's disk: nobody here can finish them.
-    c.exec(std::string("UPDATE recordings SET status = 'FAILED', ended_at = $2,"
-                       " error = 'the cluster node carrying the room stopped'"
-                       " WHERE status IN ('RECORDING', 'PROCESSING') AND room_id IN (") + dead + ")",
-           {alive_since, now_ms});
-    // Their calls ended with the node: attendance closes now (a single node
-    // does this at start for itself; a cluster node must not, see RoomsModule).
-    c.exec(std::string("UPDATE room_participants SET left_at = $2 WHERE left_at IS NULL AND room_id IN (") + dead + ")",
-           {alive_since, now_ms});
-    c.exec(std::string("DELETE FROM cluster_placements WHERE room_id IN (") + dead + ")", {alive_since});
-    return rooms;
-  });
+  return c.transaction([&] { return release_dead_in(c, now_ms, dead_after_ms); });
 }
 
 int64_t forget_previous_run(store::Connection& c, const std::string& node_id, int64_t now_ms) {

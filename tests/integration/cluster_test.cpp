@@ -198,13 +198,23 @@ TEST_F(Cluster, ThreeNodesOneCallChatAndSpreadRooms) {
   Member carol(nodes_[0]->base_url(), "carol");
   carol.keep_open = true;  // each call stays placed while the next room is placed
   std::map<std::string, int> per_node;
+  double direct_ms = 0, redirected_ms = 0;
+  int direct = 0, redirected = 0;
   for (int i = 0; i < 12; ++i) {
     auto c = carol.http.post("/rooms", R"({"name":"Spread"})");
     ASSERT_EQ(c.status, 201);
     carol.connect(nodes_[0]->base_url());
+    int before = carol.redirects;
+    int64_t t0 = g_get_monotonic_time();
     ASSERT_TRUE(carol.enter(c.str("id"))) << "room " << i;
+    double ms = (g_get_monotonic_time() - t0) / 1e3;
+    if (carol.redirects > before) redirected_ms += ms, ++redirected;
+    else direct_ms += ms, ++direct;
     per_node[owner_of(c.str("id"))]++;
   }
+  // Printed, never asserted (machines are noisy).
+  std::printf("join-room to room-joined: direct %.1f ms (%d), through a redirect %.1f ms (%d)\n",
+              direct ? direct_ms / direct : 0.0, direct, redirected ? redirected_ms / redirected : 0.0, redirected);
   EXPECT_EQ(per_node.size(), 3u);
   for (auto& [node, n] : per_node) EXPECT_GE(n, 3) << node;
 

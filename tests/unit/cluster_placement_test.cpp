@@ -85,8 +85,10 @@ TEST_P(ClusterStore, DeadOwnerIsReplacedAndItsRecordingsFail) {
   conn_->exec("INSERT INTO recordings (id, room_id, filename, status, started_at) VALUES ('rec', $1, 'f', 'RECORDING', 1)",
               {r});
   node("b", kNow + kDead);
-  // a has been silent for dead_after: the room goes to b on the next claim.
+  // a has been silent for dead_after: the room goes to b on the next claim,
+  // and the recording a was making there failed with it.
   EXPECT_EQ(cluster::cluster_store::claim(*conn_, r, kNow + kDead, kDead)->node_id, "b");
+  EXPECT_EQ(conn_->exec("SELECT status FROM recordings WHERE id = 'rec'").row(0).text("status"), "FAILED");
   // The sweep releases what dead nodes still hold, and fails their recordings.
   std::string r2 = room();
   conn_->exec("INSERT INTO cluster_placements (room_id, node_id, placed_at) VALUES ($1, 'a', 1)", {r2});
