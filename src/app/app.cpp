@@ -10,6 +10,7 @@
 #include "app/media_config.h"
 #include "app/media_endpoint.h"
 #include "auth/auth_module.h"
+#include "cluster/cluster_module.h"
 #include "ingest/ingest_module.h"
 #include "media/media_metrics.h"
 #include "media/media_module.h"
@@ -126,6 +127,10 @@ void App::start() {
   if (g_mkdir_with_parents(data_dir_.c_str(), 0700) != 0)
     throw std::runtime_error("cannot create data directory " + data_dir_);
   load_secret();
+  // Cluster mode is refused before anything opens when it cannot work (SQLite).
+  cluster::ClusterSettings cluster_settings =
+      cluster::read_cluster_settings(config_, database_url(config_), data_dir_, config_.get_string("server", "public_url"));
+  node_id_ = cluster_settings.node_id;
 
   store::StoreOptions so;
   so.url = database_url(config_);
@@ -211,8 +216,14 @@ void App::start() {
                      config_, *store_, *http_, authenticator,
                      [this](const http::Exchange& request) { return public_url(request); }, signaling_, media_,
                      rooms_}));
-  // Reminders reach users' open connections; rooms the janitor ends close live.
-  meeting_->set_notifier(signaling_);
+  if (cluster_settings.enabled) {
+    cluster_ = keep(modules_, std::make_unique<cluster::ClusterModule>(cluster::ClusterModule::Collaborators{
+                                  cluster_settings, store_->url(), *store_, *http_, authenticator, auth_->tokens(),
+                                  *rooms_, *signaling_, [this](const char* reason) { shutdown(reason); }}));
+  }
+  // Reminders reach users' open connections (on any node of a cluster);
+  // rooms the janitor ends close live.
+  meeting_->set_notifier(cluster_ ? static_cast<meeting::UserNotifier*>(cluster_) : signaling_);
   meeting_->set_room_ended_listener([rooms = rooms_](const std::string& room_id) { rooms->announce_room_ended(room_id); });
   // Signing out closes the user's open WebSockets (auth does not know signaling).
   wiring_.push_back(auth_->add_signed_out_listener([signaling = signaling_](const std::string& user_id) {
@@ -220,6 +231,8 @@ void App::start() {
   }));
 
   http_->listen();
+  // Where clients reach this node: configured, or the address it listens on.
+  if (cluster_) cluster_->start(public_url());
 
   g_unix_signal_add(SIGTERM, [](gpointer self) -> gboolean {
     static_cast<App*>(self)->shutdown("SIGTERM");
@@ -261,6 +274,12 @@ void App::shutdown(const char* reason) {
   shutting_down_ = true;
   GST_INFO("%s: shutting down", reason);
   http_->stop_listening();
+  // A cluster node first moves its calls to other nodes (no meeting ends).
+  if (cluster_) return cluster_->drain([this] { stop_modules(); });
+  stop_modules();
+}
+
+void App::stop_modules() {
 
   // Each module finishes in its own time, bounded by shutdown_timeout_sec.
   auto pending = std::make_shared<size_t>(modules_.size());

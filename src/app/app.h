@@ -41,6 +41,9 @@ class SignalingModule;
 namespace convene::recording {
 class RecordingModule;
 }
+namespace convene::cluster {
+class ClusterModule;
+}
 
 namespace convene::app {
 
@@ -80,11 +83,16 @@ class App {
   media::MediaModule* media() const { return media_; }
   signaling::SignalingModule* signaling() const { return signaling_; }
   recording::RecordingModule* recording() const { return recording_; }
+  // Cluster mode only ([cluster] enabled), else null.
+  cluster::ClusterModule* cluster() const { return cluster_; }
+  // This node's id in a cluster ("" on a single node).
+  const std::string& node_id() const { return node_id_; }
 
  private:
   void load_secret();
   void migrate_or_retry();
   void finish_shutdown();
+  void stop_modules();
 
   config::Config config_;
   std::unique_ptr<metrics::ServerMetrics> metrics_ = std::make_unique<metrics::ServerMetrics>();
@@ -102,6 +110,8 @@ class App {
   media::MediaModule* media_ = nullptr;  // held by an adapter in modules_: media knows nothing of the app
   signaling::SignalingModule* signaling_ = nullptr;
   recording::RecordingModule* recording_ = nullptr;
+  cluster::ClusterModule* cluster_ = nullptr;
+  std::string node_id_;
   std::vector<ListenerToken> wiring_;  // listeners the root registered between modules
   std::vector<uint64_t> metrics_collectors_;  // registered by start(), removed first
   GMainLoop* loop_ = nullptr;

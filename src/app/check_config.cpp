@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "app/app.h"
+#include "cluster/cluster_settings.h"
 #include "http/trusted_proxies.h"
 
 namespace convene::app {
@@ -84,6 +85,14 @@ ConfigReport check_config(const config::Config& c) {
   if (!g_str_has_prefix(db.c_str(), "sqlite:") && !g_str_has_prefix(db.c_str(), "postgresql://") &&
       !g_str_has_prefix(db.c_str(), "postgres://"))
     r.errors.push_back("[database] url: must start with sqlite:, postgresql:// or postgres://");
+
+  if (c.get_bool("cluster", "enabled")) {
+    try {
+      cluster::check_cluster_config(c, db);
+    } catch (const std::exception& e) {
+      r.errors.push_back(e.what());
+    }
+  }
 
   std::string secret = c.get_string("auth", "secret");
   if (!secret.empty() && secret.size() < 32)

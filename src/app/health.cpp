@@ -17,6 +17,7 @@ HealthModule::HealthModule(App& app) : app_(app) {
                                  .set("timestamp", timeutil::iso8601_from_ms(timeutil::now_ms()))
                                  .set("version", CONVENE_VERSION)
                                  .set("database", ok ? "ok" : "unavailable");
+                             if (!app_.node_id().empty()) body.set("nodeId", app_.node_id());
                              ex->add_header("Cache-Control", "no-store");
                              ex->json(ok ? 200 : 503, std::move(body));
                            });

@@ -154,6 +154,20 @@ const std::vector<KeySpec>& schema() {
       {"metrics", "listen", Type::String, "",
        "host:port of a separate listener serving GET /metrics without a token (e.g. 127.0.0.1:9464); "
        "empty: none."},
+      // [cluster]: several nodes on one PostgreSQL (docs/operations.md, "Cluster").
+      {"cluster", "enabled", Type::Bool, "false",
+       "Run as one node of a cluster sharing the PostgreSQL database; SQLite refuses it."},
+      {"cluster", "node_id", Type::String, "",
+       "This node's name in the cluster; empty generates one, kept in <data_dir>/node-id."},
+      {"cluster", "advertise_url", Type::String, "",
+       "http(s)://host:port/prefix at which clients reach this node (redirects go there); empty uses public_url."},
+      {"cluster", "heartbeat_sec", Type::Int, "2", "How often this node renews its heartbeat and load."},
+      {"cluster", "dead_after_sec", Type::Int, "10",
+       "A node whose heartbeat is older than this is dead; its rooms are placed again."},
+      {"cluster", "admins", Type::StringList, "",
+       "User ids or e-mail addresses allowed GET /cluster and POST /admin/drain."},
+      {"cluster", "drain_timeout_sec", Type::Int, "30",
+       "How long a draining node waits for its clients to move before it exits."},
       // [log]
       {"log", "format", Type::String, "text",
        "text (GStreamer's debug lines) or json (one JSON object a line on stderr, for log shippers)."},

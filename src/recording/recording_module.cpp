@@ -254,11 +254,15 @@ void RecordingModule::recover_unfinished() {
   struct Fixed {
     std::string id, status;
   };
+  // A cluster node recovers only files in its own directory: the others'
+  // may be recording right now (a dead node's are failed by src/cluster).
+  std::string own_prefix = config_.get_bool("cluster", "enabled") ? directory_ + "/" : "";
   // File checks and updates both on the worker: no disk I/O on the main loop.
   store_.run<std::vector<Fixed>>(
-      [](store::Connection& c) {
+      [own_prefix](store::Connection& c) {
         std::vector<Fixed> out;
         for (const auto& row : recording_store::unfinished(c)) {
+          if (!g_str_has_prefix(row.path.c_str(), own_prefix.c_str())) continue;
           bool ok = playable_header(row.path);
           auto size = file_size(row.path);
           std::optional<int64_t> duration;

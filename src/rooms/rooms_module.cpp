@@ -57,12 +57,16 @@ RoomsModule::RoomsModule(app::App& app, const auth::Authenticator& authenticator
   http.route("POST", "/rooms/:id/end", [this](http::ExchangePtr ex) { end(ex); });
   http.route("GET", "/rooms/:id/messages", [this](http::ExchangePtr ex) { messages(ex); });
 
-  // Stays left open by a crash would count as endless meetings.
-  app.store().run<int64_t>(
-      [](store::Connection& c) { return room_store::close_dangling_attendance(c, timeutil::now_ms()); },
-      [](store::Outcome<int64_t> out) {
-        if (out.ok() && out.value() > 0) GST_INFO("closed %" G_GINT64_FORMAT " attendance rows left open", out.value());
-      });
+  // Stays left open by a crash would count as endless meetings. A cluster
+  // node leaves them to the cluster: the open ones may be calls on other
+  // nodes (src/cluster closes a dead node's).
+  if (!app.config().get_bool("cluster", "enabled")) {
+    app.store().run<int64_t>(
+        [](store::Connection& c) { return room_store::close_dangling_attendance(c, timeutil::now_ms()); },
+        [](store::Outcome<int64_t> out) {
+          if (out.ok() && out.value() > 0) GST_INFO("closed %" G_GINT64_FORMAT " attendance rows left open", out.value());
+        });
+  }
 }
 
 LiveRoom* RoomsModule::live(const std::string& room_id) {

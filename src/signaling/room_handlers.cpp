@@ -37,7 +37,23 @@ json::Array chat_json(const std::vector<rooms::ChatMessage>& newest_first) {
 }
 
 void join_room(MessageContext& ctx) {
-  start_join(ctx.signaling, ctx.session.id, json::require_string(ctx.message, "roomId"), ctx.request_id);
+  std::string room_id = json::require_string(ctx.message, "roomId");
+  SignalingModule& sig = ctx.signaling;
+  if (!sig.join_gate()) return start_join(sig, ctx.session.id, room_id, ctx.request_id);
+  // Cluster: the room's call may live on another node; then the client goes there.
+  sig.join_gate()(room_id, ctx.session.user_id, ctx.session.username,
+                  [&sig, session_id = ctx.session.id, room_id, request_id = ctx.request_id](JoinPlace place) {
+                    Session* s = sig.session(session_id);
+                    if (!s) return;
+                    if (place.kind == JoinPlace::Kind::Here) return start_join(sig, session_id, room_id, request_id);
+                    if (place.kind == JoinPlace::Kind::Unavailable)
+                      return sig.send_error(*s, "unavailable", "no node of the cluster takes this call now; try again",
+                                            request_id);
+                    json::Object m;
+                    m.set("type", "redirect").set("roomId", room_id).set("url", place.url);
+                    if (!place.ws_token.empty()) m.set("wsToken", place.ws_token);
+                    sig.send(*s, std::move(m), request_id);
+                  });
 }
 
 }  // namespace

@@ -490,6 +490,16 @@ void SignalingModule::broadcast(const std::string& room_id, json::Object&& messa
   }
 }
 
+void SignalingModule::redirect_room(const std::string& room_id, const std::string& url) {
+  rooms::LiveRoom* room = rooms_.live(room_id);
+  if (!room) return;
+  std::string text = std::move(json::Object().set("type", "redirect").set("roomId", room_id).set("url", url)).to_string();
+  for (const rooms::LivePeer* p : room->peers())
+    if (Session* s = session_of_peer(p->peer_id)) s->send_text(text);
+  for (const auto& [id, entry] : room->lobby())
+    if (Session* s = session(entry.session_id)) s->send_text(text);
+}
+
 void SignalingModule::notify_user(const std::string& user_id, json::Object&& message) {
   std::string text = std::move(message).to_string();
   for (auto& [id, c] : connections_)

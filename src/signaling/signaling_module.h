@@ -28,6 +28,7 @@
 #include "signaling/breakouts.h"
 #include "signaling/handler_table.h"
 #include "signaling/ice_servers.h"
+#include "signaling/join_gate.h"
 #include "signaling/session.h"
 #include "store/store.h"
 #include "util/gobject_ptr.h"
@@ -118,6 +119,12 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
 
   void shutdown(std::function<void()> done) override;
 
+  // Cluster mode: asked where each join-room of a room not live here goes.
+  void set_join_gate(JoinGate gate) { join_gate_ = std::move(gate); }
+  const JoinGate& join_gate() const { return join_gate_; }
+  // Tells every peer of the room to reconnect to `url` (a draining node's calls move).
+  void redirect_room(const std::string& room_id, const std::string& url);
+
   // Closes every WebSocket of the user (sign-out), with this close code.
   void close_user_connections(const std::string& user_id, int code, const std::string& reason);
   // The close code and reason of WebSockets closed because their user signed out.
@@ -154,6 +161,7 @@ class SignalingModule final : public app::Module, public meeting::UserNotifier {
   IceSettings ice_;
   std::unique_ptr<Breakouts> breakouts_;
   ListenerList<std::function<void(const std::string&, const std::string&)>> remote_peer_removed_;
+  JoinGate join_gate_;
 
   struct Connection {
     std::unique_ptr<Session> session;

@@ -111,3 +111,16 @@ TEST(CheckConfig, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({"check-config", "extra"}, &out), 2) << out;
   EXPECT_EQ(run_cli({"check-config", "--config"}, &out), 2) << out;
 }
+
+// Cluster mode on SQLite cannot work: check-config says so before a start does.
+TEST(CheckConfig, ClusterModeOnSqliteIsAnError) {
+  std::string out;
+  EXPECT_NE(run_cli({"check-config"}, &out, {{"CONVENE_CLUSTER_ENABLED", "true"}}), 0) << out;
+  EXPECT_TRUE(has(out, "[cluster] enabled needs PostgreSQL")) << out;
+  EXPECT_EQ(run_cli({"check-config"}, &out,
+                    {{"CONVENE_CLUSTER_ENABLED", "true"},
+                     {"CONVENE_DATABASE_URL", "postgresql://db/convene"},
+                     {"CONVENE_AUTH_SECRET", "a-shared-secret-of-at-least-32-characters"}}),
+            0)
+      << out;
+}

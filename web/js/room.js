@@ -108,6 +108,7 @@ export async function renderRoom(roomId, me) {
         break;
       case 'kicked': fatal('You were removed from the meeting.'); break;
       case 'room-ended': fatal('The meeting has ended.'); break;
+      case 'redirect': connection.redirect(m); break;
       case 'breakout-assigned': toast('Moving you to ' + m.name); break;
       case 'breakout-ending': toast(`The breakout room closes in ${m.secondsLeft} s`); break;
       case 'breakout-closed': toast('Back to the main room'); break;

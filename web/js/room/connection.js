@@ -6,10 +6,16 @@ import { el, errorText, navigate } from '../app.js';
 
 // onMessage(m): async; onLost(): the socket closed unexpectedly.
 export function createConnection(call, { banner, onMessage, onLost }) {
+  // Cluster: the node carrying the room, as a `redirect` named it. Used once:
+  // a connection lost later goes back through this page's origin, which
+  // places the room again (on a live node) and redirects if need be.
+  let redirectTo = null;
   async function connect() {
     banner.status.textContent = call.retry ? 'Reconnecting…' : 'Connecting…';
-    let token;
-    try {
+    const target = redirectTo;
+    redirectTo = null;
+    let token = target?.wsToken;
+    if (!token) try {
       ({ token } = await get('/auth/ws-token'));
     } catch (e) {
       if (e.status === 401) { sessionStorage.setItem('after-login', location.pathname); return navigate('/login'); }
@@ -17,7 +23,7 @@ export function createConnection(call, { banner, onMessage, onLost }) {
       return scheduleReconnect();
     }
     if (call.closedByUs) return;
-    const ws = call.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    const ws = call.ws = new WebSocket(`${target?.url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`}?token=${encodeURIComponent(token)}`);
     ws.onopen = () => call.send({ type: 'join-room', roomId: call.roomId });
     ws.onmessage = (ev) => { let m; try { m = JSON.parse(ev.data); } catch { return; } onMessage(m).catch((e) => console.warn(m.type, e)); };
     ws.onclose = (ev) => {
@@ -25,6 +31,7 @@ export function createConnection(call, { banner, onMessage, onLost }) {
       if (call.closedByUs || call.ended) return;
       call.joined = false;
       onLost();
+      if (redirectTo) return connect();  // moving to the room's node: at once, no backoff
       banner.setStatus(ev.code === 1001 ? 'The server is restarting. Reconnecting…' : 'Connection lost. Reconnecting…', true);
       scheduleReconnect();
     };
@@ -42,9 +49,14 @@ export function createConnection(call, { banner, onMessage, onLost }) {
     banner.status.classList.add('ended');
     call.ws?.close(1000);
   }
+  // `redirect {url, wsToken}`: the room lives on another node of the cluster.
+  function redirect(m) {
+    redirectTo = { url: m.url, wsToken: m.wsToken };
+    call.ws?.close();
+  }
   function leave() {
     call.closedByUs = true;
     if (call.ws) { call.send({ type: 'leave-room' }); call.ws.close(1000); }
   }
-  return { connect, end, leave };
+  return { connect, end, leave, redirect };
 }
