@@ -109,6 +109,8 @@ test('a 1:1 call connects, video flows both ways, the room features work, and a 
       await framesAdvance(host);
     };
     await guest.click('#btn-devices');
+    // The dialog opens once the devices are listed (asynchronously): $$eval would not wait.
+    await guest.waitForSelector('dialog.devices #dev-camera option', { state: 'attached' });
     const cams = await guest.$$eval('#dev-camera option', (o) => o.map((x) => x.value));
     await guest.click('dialog.devices button[value=close]');
     const before = await guest.evaluate(() => document.querySelector('.tile[data-peer="self"] video').srcObject.getVideoTracks()[0].getSettings().deviceId);
