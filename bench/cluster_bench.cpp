@@ -9,7 +9,7 @@
 //   - after SIGKILL of the first room's node: for every participant of the
 //     rooms it carried, the time until they are in the call again and until
 //     they decode video from everyone else again. Each one rejoins through a
-//     surviving node, retrying as the web client does, one after the other.
+//     surviving node, retrying in turn as web clients do, and starts its media once back.
 //
 // Usage: bench/cluster-bench [rooms] [people_per_room] [seconds]
 // (the wrapper starts a throwaway PostgreSQL and runs this binary in a network
@@ -113,15 +113,19 @@ bool decodes_everyone(SfuClient& c, Room& room, int frames) {
   return true;
 }
 
-void start_media(Room& room) {
+// Person i's client: publishes test video and audio, decodes what it is offered.
+void start_client(Room& room, size_t i) {
   const char* patterns[] = {"smpte", "ball", "snow", "red", "green"};
+  SfuClientOptions o;
+  o.video_pattern = patterns[i % 5];
+  room.clients.resize(room.people.size());
+  room.clients[i] = std::make_unique<SfuClient>(*room.people[i], o);
+  room.clients[i]->publish();
+}
+
+void start_media(Room& room) {
   room.clients.clear();
-  for (size_t i = 0; i < room.people.size(); ++i) {
-    SfuClientOptions o;
-    o.video_pattern = patterns[i % 5];
-    room.clients.push_back(std::make_unique<SfuClient>(*room.people[i], o));
-    room.clients.back()->publish();
-  }
+  for (size_t i = 0; i < room.people.size(); ++i) start_client(room, i);
 }
 
 std::vector<SfuClient*> all_clients(std::vector<Room>& rooms) {
@@ -269,30 +273,49 @@ int run(int n_rooms, int size, int seconds) {
   for (Room* r : hit) r->clients.clear();  // their connections are on the dead node
   gint64 killed_at = g_get_monotonic_time();
   nodes[dead]->kill_hard();
-  std::vector<double> rejoin_s, media_s;
-  int turn = 0;
-  for (Room* r : hit) {
-    for (auto& p : r->people) {
-      const std::string& survivor = nodes[(dead + 1 + turn++ % 2) % 3]->base_url();
-      bool back = false;
-      while (!back && ms_since(killed_at) < 30000) {
-        p->ws = WsClient::connect(survivor, p->http.token());
-        bool redirected = false;
-        back = p->ws && enter(*p, r->id, &redirected, 3000) >= 0;
-        if (!back) g_usleep(300000);  // the web client's retry delay is of this order
-      }
-      rejoin_s.push_back(back ? ms_since(killed_at) / 1000 : -1);
-    }
-  }
-  for (Room* r : hit) start_media(*r);
-  std::map<SfuClient*, double> flowing_at;
-  std::vector<SfuClient*> hit_clients;
+  // Everyone retries in turn (as many browsers would at once), each starting
+  // its media as soon as it is back; the others' clients are pumped meanwhile.
+  struct Rejoin {
+    Room* room;
+    size_t i;
+    double at_s = -1;
+  };
+  std::vector<Rejoin> rejoins;
   for (Room* r : hit)
-    for (auto& c : r->clients) hit_clients.push_back(c.get());
+    for (size_t i = 0; i < r->people.size(); ++i) rejoins.push_back({r, i});
+  auto live_clients = [&] {
+    std::vector<SfuClient*> v;
+    for (Room* r : hit)
+      for (auto& c : r->clients)
+        if (c) v.push_back(c.get());
+    return v;
+  };
+  for (int pass = 0; ms_since(killed_at) < 30000; ++pass) {
+    bool all_back = true;
+    for (size_t k = 0; k < rejoins.size(); ++k) {
+      Rejoin& j = rejoins[k];
+      if (j.at_s >= 0) continue;
+      TestPerson& p = *j.room->people[j.i];
+      p.ws = WsClient::connect(nodes[(dead + 1 + (k + pass) % 2) % 3]->base_url(), p.http.token());
+      bool redirected = false;
+      if (p.ws && enter(p, j.room->id, &redirected, 3000) >= 0) {
+        j.at_s = ms_since(killed_at) / 1000;
+        start_client(*j.room, j.i);
+      } else {
+        all_back = false;
+      }
+    }
+    if (all_back) break;
+    pump_for(live_clients(), 300);  // the web client's retry delay is of this order
+  }
+  std::vector<double> rejoin_s, media_s;
+  for (auto& j : rejoins) rejoin_s.push_back(j.at_s);
+  std::map<SfuClient*, double> flowing_at;
+  std::vector<SfuClient*> hit_clients = live_clients();
   pump_until(hit_clients, 40000, [&] {
     for (Room* r : hit)
       for (auto& c : r->clients)
-        if (!flowing_at.count(c.get()) && decodes_everyone(*c, *r, 5))
+        if (c && !flowing_at.count(c.get()) && decodes_everyone(*c, *r, 5))
           flowing_at[c.get()] = ms_since(killed_at) / 1000;
     return flowing_at.size() == hit_clients.size();
   });
@@ -314,13 +337,14 @@ int run(int n_rooms, int size, int seconds) {
       }
     }
     for (auto& c : r->clients) {
-      double f = flowing_at.count(c.get()) ? flowing_at[c.get()] : -1;
+      double f = c && flowing_at.count(c.get()) ? flowing_at[c.get()] : -1;
       if (f >= 0) media_s.push_back(f * 1000);
-      std::printf("%-6zu %-8s %6s %14.1f %22.1f\n", size_t(r - rooms.data()), c->person().user_id.substr(0, 8).c_str(),
-                  node.c_str(), rejoin_s[k++], f);
+      std::printf("%-6zu %-8s %6s %14.1f %22.1f\n", size_t(r - rooms.data()),
+                  r->people[k % size]->user_id.substr(0, 8).c_str(), node.c_str(), rejoin_s[k], f);
+      ++k;
     }
   }
-  std::printf("SIGKILL -> media flowing again: %zu of %zu participants", media_s.size(), hit_clients.size());
+  std::printf("SIGKILL -> media flowing again: %zu of %zu participants", media_s.size(), rejoins.size());
   if (!media_s.empty())
     std::printf(", last after %.1f s (dead_after_sec is %d)", *std::max_element(media_s.begin(), media_s.end()) / 1000,
                 dead_after);
