@@ -34,59 +34,13 @@
 namespace convene::testing {
 namespace {
 
-// postgresql://postgres@127.0.0.1:PORT/postgres → the same server over its socket.
-std::string socket_url(const std::string& db) {
-  std::string tcp = postgres_test_url();
-  const char* data = g_getenv("CONVENE_TEST_PG_DATA");
-  if (tcp.empty() || !data) return "";
-  g_autofree char* dir = g_path_get_dirname(data);
-  auto colon = tcp.rfind(':');
-  std::string port = tcp.substr(colon + 1, tcp.find('/', colon) - colon - 1);
-  return "postgresql://postgres@/" + db + "?host=" + dir + "&port=" + port;
-}
-
-std::string create_database() {
-  PGconn* c = PQconnectdb(socket_url("postgres").c_str());
-  g_autofree char* suffix = g_uuid_string_random();
-  std::string name = std::string("convene_bench_") + std::string(suffix).substr(0, 8);
-  PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  std::string msg = PQerrorMessage(c);
-  PQclear(r);
-  PQfinish(c);
-  if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + msg);
-  return socket_url(name);
-}
-
 double ms_since(gint64 t0) { return (g_get_monotonic_time() - t0) / 1000.0; }
 
-// join-room through the person's WebSocket, following redirects. Returns
-// join-room → room-joined in ms (-1: none came); `redirected` says whether
-// a redirect was followed.
+// join-room following redirects: join-room → room-joined in ms (-1: none
+// came); `redirected` says whether a redirect was followed.
 double enter(TestPerson& p, const std::string& room, bool* redirected, int timeout_ms = 8000) {
   gint64 t0 = g_get_monotonic_time();
-  *redirected = false;
-  for (int hop = 0; hop < 4; ++hop) {
-    p.send_join(room);
-    for (;;) {
-      auto m = p.ws->next(timeout_ms);
-      if (!m) return -1;
-      std::string type = str_field(m.get(), "type");
-      if (type == "room-joined") {
-        p.peer_id = str_field(m.get(), "peerId");
-        return ms_since(t0);
-      }
-      if (type == "error") return -1;
-      if (type == "redirect") {
-        std::string url = str_field(m.get(), "url");  // ws://host:port/ws
-        p.ws = WsClient::connect("http" + url.substr(2, url.size() - 5), str_field(m.get(), "wsToken"));
-        if (!p.ws) return -1;
-        *redirected = true;
-        break;
-      }
-    }
-  }
-  return -1;
+  return p.join_following_redirects(room, timeout_ms, redirected) ? ms_since(t0) : -1;
 }
 
 struct Room {
@@ -148,9 +102,9 @@ void print_stats(const char* label, std::vector<double> v) {
 }
 
 int run(int n_rooms, int size, int seconds) {
-  if (socket_url("postgres").empty())
+  if (postgres_socket_url("postgres").empty())
     throw std::runtime_error("no PostgreSQL: run bench/cluster-bench (it starts one)");
-  std::string db = create_database();
+  std::string db = create_postgres_socket_database("convene_bench_");
   const int heartbeat = 1, dead_after = 3;
   std::vector<std::unique_ptr<ServerProcess>> nodes;
   for (int i = 0; i < 3; ++i) {

@@ -20,30 +20,6 @@
 namespace convene::testing {
 namespace {
 
-// postgresql://postgres@127.0.0.1:PORT/postgres → the same server over its socket.
-std::string socket_url(const std::string& db) {
-  std::string tcp = postgres_test_url();
-  const char* data = g_getenv("CONVENE_TEST_PG_DATA");
-  if (tcp.empty() || !data) return "";
-  g_autofree char* dir = g_path_get_dirname(data);
-  auto colon = tcp.rfind(':');
-  std::string port = tcp.substr(colon + 1, tcp.find('/', colon) - colon - 1);
-  return "postgresql://postgres@/" + db + "?host=" + dir + "&port=" + port;
-}
-
-std::string create_database() {
-  PGconn* c = PQconnectdb(socket_url("postgres").c_str());
-  g_autofree char* suffix = g_uuid_string_random();
-  std::string name = std::string("convene_c_") + std::string(suffix).substr(0, 8);
-  PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  std::string msg = PQerrorMessage(c);
-  PQclear(r);
-  PQfinish(c);
-  if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + msg);
-  return socket_url(name);
-}
-
 std::string owner_of(const std::string& db, const std::string& room) {
   PGconn* c = PQconnectdb(db.c_str());
   PGresult* r = PQexecParams(c, "SELECT node_id FROM cluster_placements WHERE room_id = $1", 1, nullptr,
@@ -54,37 +30,12 @@ std::string owner_of(const std::string& db, const std::string& room) {
   return v;
 }
 
-// join-room through whichever node the person's WebSocket is on, following
-// redirects; false when no room-joined comes.
-bool enter(TestPerson& p, const std::string& room, int timeout_ms = 8000) {
-  for (int hop = 0; hop < 4; ++hop) {
-    p.send_join(room);
-    for (;;) {
-      auto m = p.ws->next(timeout_ms);
-      if (!m) return false;
-      std::string type = str_field(m.get(), "type");
-      if (type == "room-joined") {
-        p.peer_id = str_field(m.get(), "peerId");
-        return true;
-      }
-      if (type == "error") return false;
-      if (type == "redirect") {
-        std::string url = str_field(m.get(), "url");
-        p.ws = WsClient::connect("http" + url.substr(2, url.size() - 5), str_field(m.get(), "wsToken"));
-        if (!p.ws) return false;
-        break;
-      }
-    }
-  }
-  return false;
-}
-
 TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
-  if (socket_url("postgres").empty()) {
+  if (postgres_socket_url("postgres").empty()) {
     if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "no PostgreSQL";
     GTEST_SKIP() << "cluster mode needs PostgreSQL (scripts/test provides one)";
   }
-  std::string db = create_database();
+  std::string db = create_postgres_socket_database("convene_c_");
   std::vector<std::unique_ptr<ServerProcess>> nodes;
   for (int i = 0; i < 3; ++i) {
     ServerOptions o;
@@ -103,8 +54,8 @@ TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string room = r.str("id");
   b.become_member(room);
-  ASSERT_TRUE(enter(a, room));
-  ASSERT_TRUE(enter(b, room));
+  ASSERT_TRUE(a.join_following_redirects(room));
+  ASSERT_TRUE(b.join_following_redirects(room));
   std::string owner = owner_of(db, room);
   ASSERT_FALSE(owner.empty());
 
@@ -129,13 +80,13 @@ TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
   bool back = false;
   while (!back && g_get_monotonic_time() - killed_at < 15'000'000) {
     a.ws = WsClient::connect(survivor, a.http.token());
-    back = a.ws && enter(a, room, 3000);
+    back = a.ws && a.join_following_redirects(room, 3000);
     if (!back) g_usleep(300000);
   }
   // Bounded by the loop: dead_after_sec (3) plus reconnecting, well under 15 s.
   ASSERT_TRUE(back) << "alice is back in the call within 15 s";
   b.ws = WsClient::connect(nodes[(dead + 2) % 3]->base_url(), b.http.token());
-  ASSERT_TRUE(enter(b, room));
+  ASSERT_TRUE(b.join_following_redirects(room));
   EXPECT_NE(owner_of(db, room), owner);
   ASSERT_TRUE(decode_each_other(20000)) << "media flows again on the new node";
   double seconds = (g_get_monotonic_time() - killed_at) / 1e6;

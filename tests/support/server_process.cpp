@@ -25,9 +25,10 @@ std::string postgres_test_url() {
   return u ? u : "";
 }
 
-std::string create_postgres_database() {
-  std::string admin = postgres_test_url();
-  if (admin.empty()) return "";
+namespace {
+
+// Creates `prefix` + random on the server `admin` reaches; returns its name.
+std::string create_database_on(const std::string& admin, const std::string& prefix) {
   PGconn* c = PQconnectdb(admin.c_str());
   if (PQstatus(c) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(c);
@@ -35,13 +36,37 @@ std::string create_postgres_database() {
     throw std::runtime_error("cannot reach test PostgreSQL: " + msg);
   }
   g_autofree char* suffix = g_uuid_string_random();
-  std::string name = std::string("convene_t_") + std::string(suffix).substr(0, 8);
+  std::string name = prefix + std::string(suffix).substr(0, 8);
   PGresult* r = PQexec(c, ("CREATE DATABASE " + name).c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   std::string msg = PQerrorMessage(c);
   PQclear(r);
   PQfinish(c);
   if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + msg);
+  return name;
+}
+
+}  // namespace
+
+// postgresql://postgres@127.0.0.1:PORT/postgres → the same server over its socket.
+std::string postgres_socket_url(const std::string& db) {
+  std::string tcp = postgres_test_url();
+  const char* data = g_getenv("CONVENE_TEST_PG_DATA");
+  if (tcp.empty() || !data) return "";
+  g_autofree char* dir = g_path_get_dirname(data);
+  auto colon = tcp.rfind(':');
+  std::string port = tcp.substr(colon + 1, tcp.find('/', colon) - colon - 1);
+  return "postgresql://postgres@/" + db + "?host=" + dir + "&port=" + port;
+}
+
+std::string create_postgres_socket_database(const std::string& prefix) {
+  return postgres_socket_url(create_database_on(postgres_socket_url("postgres"), prefix));
+}
+
+std::string create_postgres_database() {
+  std::string admin = postgres_test_url();
+  if (admin.empty()) return "";
+  std::string name = create_database_on(admin, "convene_t_");
   // Same server, other database: replace the path component of the URL.
   auto q = admin.find('?');
   std::string base = admin.substr(0, q);

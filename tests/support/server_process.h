@@ -47,5 +47,10 @@ class ServerProcess {
 std::string postgres_test_url();
 // A fresh empty PostgreSQL database for one test (created on the test server).
 std::string create_postgres_database();
+// The test server's database `db` over its Unix socket ("" without one): what
+// a server inside a loopback-only network namespace can reach.
+std::string postgres_socket_url(const std::string& db);
+// A fresh empty database named `prefix` + random, as a Unix-socket URL.
+std::string create_postgres_socket_database(const std::string& prefix);
 
 }  // namespace convene::testing

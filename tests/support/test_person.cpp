@@ -16,6 +16,31 @@ void TestPerson::send_join(const std::string& room_id) {
   ws->send(std::move(json::Object().set("type", "join-room").set("roomId", room_id).set("requestId", "join")));
 }
 
+bool TestPerson::join_following_redirects(const std::string& room_id, int timeout_ms, bool* redirected) {
+  if (redirected) *redirected = false;
+  for (int hop = 0; hop < 4; ++hop) {
+    send_join(room_id);
+    for (;;) {
+      auto m = ws->next(timeout_ms);
+      if (!m) return false;
+      std::string type = str_field(m.get(), "type");
+      if (type == "room-joined") {
+        peer_id = str_field(m.get(), "peerId");
+        return true;
+      }
+      if (type == "error") return false;
+      if (type == "redirect") {
+        std::string url = str_field(m.get(), "url");  // ws://host:port/ws
+        ws = WsClient::connect("http" + url.substr(2, url.size() - 5), str_field(m.get(), "wsToken"));
+        if (!ws) return false;
+        if (redirected) *redirected = true;
+        break;
+      }
+    }
+  }
+  return false;
+}
+
 JsonNodePtr TestPerson::join(const std::string& room_id) {
   send_join(room_id);
   auto m = ws->wait_for("room-joined");

@@ -28,6 +28,10 @@ struct TestPerson {
   std::string next_error_code();
   // Becomes a member of the room through the REST API (as an invite link does).
   void become_member(const std::string& room_id);
+  // Cluster: join-room through whichever node the WebSocket is on, following
+  // `redirect {url, wsToken}` to another node (up to 4 hops); false when no
+  // room-joined comes. `redirected` (optional) says whether one was followed.
+  bool join_following_redirects(const std::string& room_id, int timeout_ms = 8000, bool* redirected = nullptr);
 };
 
 // `host` creates a room (POST /rooms with `body`); every guest becomes a
