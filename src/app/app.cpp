@@ -32,7 +32,7 @@ namespace {
 
 // The SFU among the app's modules: media does not know the app, so its
 // place in start-up, shutdown and teardown order is kept by this adapter.
-class MediaHost final : public Module {
+class MediaHost final : public util::Module {
  public:
   explicit MediaHost(std::unique_ptr<media::MediaModule> media) : media_(std::move(media)) {}
   media::MediaModule& media() { return *media_; }
@@ -47,7 +47,7 @@ class MediaHost final : public Module {
 
 // Adds a module to `modules` and returns it, typed.
 template <class M>
-M* keep(std::vector<std::unique_ptr<Module>>& modules, std::unique_ptr<M> module) {
+M* keep(std::vector<std::unique_ptr<util::Module>>& modules, std::unique_ptr<M> module) {
   M* typed = module.get();
   modules.push_back(std::move(module));
   return typed;
@@ -197,12 +197,14 @@ void App::start() {
   // constructor, and dependencies point one way (see docs/architecture.md):
   // recording → signaling → media; signaling, recording → rooms → auth.
   keep(modules_, std::make_unique<HealthModule>(*this));
-  keep(modules_, std::make_unique<metrics::MetricsModule>(*this));
+  keep(modules_, std::make_unique<metrics::MetricsModule>(config_, *http_, *metrics_));
   metrics_collectors_.push_back(metrics_->registry.add_collector(media::collect_media_metrics));
-  auth_ = keep(modules_, std::make_unique<auth::AuthModule>(*this));
+  http::PublicUrlOf public_url_of = [this](const http::Exchange& request) { return public_url(request); };
+  auth_ = keep(modules_, std::make_unique<auth::AuthModule>(config_, *store_, *http_, secret_, public_url_of));
   const auth::Authenticator& authenticator = auth_->authenticator();
-  rooms_ = keep(modules_, std::make_unique<rooms::RoomsModule>(*this, authenticator));
-  meeting_ = keep(modules_, std::make_unique<meeting::MeetingModule>(*this, authenticator));
+  rooms_ = keep(modules_, std::make_unique<rooms::RoomsModule>(config_, *store_, *http_, authenticator));
+  meeting_ = keep(modules_, std::make_unique<meeting::MeetingModule>(config_, *store_, *http_, authenticator,
+                                                                          public_url_of, public_url()));
   // The SFU needs only its settings; the others reach it through its API.
   media_ = &keep(modules_, std::make_unique<MediaHost>(std::make_unique<media::MediaModule>(media_settings(config_))))
                 ->media();
@@ -214,7 +216,7 @@ void App::start() {
                                   signaling_, rooms_, metrics_.get()}));
   keep(modules_, std::make_unique<ingest::IngestModule>(ingest::IngestModule::Collaborators{
                      config_, *store_, *http_, authenticator,
-                     [this](const http::Exchange& request) { return public_url(request); }, signaling_, media_,
+                     public_url_of, signaling_, media_,
                      rooms_}));
   if (cluster_settings.enabled) {
     cluster_ = keep(modules_, std::make_unique<cluster::ClusterModule>(cluster::ClusterModule::Collaborators{
@@ -306,9 +308,9 @@ void App::stop_modules() {
     return;
   }
   // Copy: a module's shutdown may complete synchronously.
-  std::vector<Module*> mods;
+  std::vector<util::Module*> mods;
   for (auto& m : modules_) mods.push_back(m.get());
-  for (Module* m : mods) m->shutdown(one_done);
+  for (util::Module* m : mods) m->shutdown(one_done);
 }
 
 void App::finish_shutdown() {

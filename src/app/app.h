@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "app/module.h"
+#include "util/module.h"
 #include "config/config.h"
 #include "http/protections.h"
 #include "http/server.h"
@@ -103,7 +103,7 @@ class App {
   std::unique_ptr<http::Protections> protections_;
   // Built in order, each from what the ones before it offer; dropped newest
   // first, so a module never outlives one it uses. Typed pointers into them:
-  std::vector<std::unique_ptr<Module>> modules_;
+  std::vector<std::unique_ptr<util::Module>> modules_;
   auth::AuthModule* auth_ = nullptr;
   rooms::RoomsModule* rooms_ = nullptr;
   meeting::MeetingModule* meeting_ = nullptr;

@@ -5,7 +5,7 @@
 namespace convene::app {
 
 // GET /health: liveness plus a real round trip to the database.
-class HealthModule final : public Module {
+class HealthModule final : public util::Module {
  public:
   explicit HealthModule(App& app);
 

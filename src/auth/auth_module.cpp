@@ -43,18 +43,18 @@ std::string cookie(const std::string& name, const std::string& value, const char
 
 }  // namespace
 
-AuthModule::AuthModule(app::App& app)
-    : app_(app),
-      tokens_(app.secret()),
+AuthModule::AuthModule(const config::Config& config, store::Store& store, http::Server& http,
+                       const std::string& secret, http::PublicUrlOf public_url)
+    : store_(store),
+      tokens_(secret),
       authenticator_(tokens_),
-      captcha_(tokens_, app.secret()),
-      access_ttl_sec_(app.config().get_int("auth", "access_ttl_sec")),
-      refresh_ttl_sec_(app.config().get_int("auth", "refresh_ttl_sec")),
-      captcha_required_(app.config().get_bool("auth", "captcha")),
-      hashing_(static_cast<int>(app.config().get_int("auth", "password_hash_threads")),
-               static_cast<int>(app.config().get_int("auth", "password_hash_queue"))),
-      preferences_(app, authenticator_) {
-  auto& http = app.http();
+      captcha_(tokens_, secret),
+      access_ttl_sec_(config.get_int("auth", "access_ttl_sec")),
+      refresh_ttl_sec_(config.get_int("auth", "refresh_ttl_sec")),
+      captcha_required_(config.get_bool("auth", "captcha")),
+      hashing_(static_cast<int>(config.get_int("auth", "password_hash_threads")),
+               static_cast<int>(config.get_int("auth", "password_hash_queue"))),
+      preferences_(store, http, authenticator_) {
   http.route("GET", "/auth/captcha", [this](http::ExchangePtr ex) { captcha(ex); });
   http.route("POST", "/auth/register", [this](http::ExchangePtr ex) { register_user(ex); });
   http.route("POST", "/auth/login", [this](http::ExchangePtr ex) { login(ex); });
@@ -63,7 +63,7 @@ AuthModule::AuthModule(app::App& app)
   http.route("GET", "/auth/session", [this](http::ExchangePtr ex) { session(ex); });
   http.route("GET", "/auth/ws-token", [this](http::ExchangePtr ex) { ws_token(ex); });
   http.route("POST", "/auth/logout", [this](http::ExchangePtr ex) { logout(ex); });
-  oauth_ = std::make_unique<OAuthFlow>(app, *this);
+  oauth_ = std::make_unique<OAuthFlow>(config, store, http, std::move(public_url), *this);
 }
 
 AuthModule::~AuthModule() = default;
@@ -133,7 +133,7 @@ void AuthModule::register_user(http::ExchangePtr ex) {
     Captcha::Verdict captcha = Captcha::Verdict::Ok;
     std::string taken;  // "email" or "username" when refused
   };
-  app_.store().run<Check>(
+  store_.run<Check>(
       [this, email, username, captcha](store::Connection& c) {
         Check o;
         if (captcha) {
@@ -170,7 +170,7 @@ void AuthModule::create_account(const http::ExchangePtr& ex, const std::string& 
     std::optional<User> user;
     IssuedRefresh refresh;
   };
-  app_.store().run<Created>(
+  store_.run<Created>(
       [email, username, password_hash, ttl = refresh_ttl_ms()](store::Connection& c) {
         Created o;
         try {
@@ -206,7 +206,7 @@ void AuthModule::login(http::ExchangePtr ex) {
     Captcha::Verdict captcha = Captcha::Verdict::Ok;
     std::optional<User> user;
   };
-  app_.store().run<Found>(
+  store_.run<Found>(
       [this, email, captcha](store::Connection& c) {
         Found o;
         if (captcha) {
@@ -230,7 +230,7 @@ void AuthModule::login(http::ExchangePtr ex) {
             },
             ex->guard([this, ex, ok, user] {
               if (!*ok || !user) throw http::Error(401, "invalid_credentials", "wrong e-mail or password");
-              app_.store().run<IssuedRefresh>(
+              store_.run<IssuedRefresh>(
                   [uid = user->id, ttl = refresh_ttl_ms()](store::Connection& c) {
                     return refresh_tokens::issue(c, uid, ttl);
                   },
@@ -263,7 +263,7 @@ void AuthModule::refresh(http::ExchangePtr ex) {
     RefreshOutcome rotation;
     std::optional<User> user;
   };
-  app_.store().run<Outcome>(
+  store_.run<Outcome>(
       [token = *token, ttl = refresh_ttl_ms()](store::Connection& c) {
         Outcome o{refresh_tokens::rotate(c, token, ttl), std::nullopt};
         if (o.rotation.kind == RefreshOutcome::Kind::Rotated) o.user = users::find_by_id(c, o.rotation.user_id);
@@ -297,7 +297,7 @@ void AuthModule::refresh(http::ExchangePtr ex) {
 
 void AuthModule::me(http::ExchangePtr ex) {
   AuthUser who = authenticator_.require(*ex);
-  app_.store().run<std::optional<User>>(
+  store_.run<std::optional<User>>(
       [id = who.id](store::Connection& c) { return users::find_by_id(c, id); },
       ex->guard([ex](store::Outcome<std::optional<User>> out) {
         if (!out.ok()) throw out.error();
@@ -319,7 +319,7 @@ void AuthModule::session(http::ExchangePtr ex) {
     ex->json(200, std::move(nobody));
     return;
   }
-  app_.store().run<std::optional<User>>(
+  store_.run<std::optional<User>>(
       [id = who->id](store::Connection& c) { return users::find_by_id(c, id); },
       ex->guard([ex](store::Outcome<std::optional<User>> out) {
         if (!out.ok()) throw out.error();
@@ -354,7 +354,7 @@ void AuthModule::logout(http::ExchangePtr ex) {
     }
   };
   if (!token || token->empty()) return finish(caller ? caller->id : "");
-  app_.store().run<std::optional<std::string>>(
+  store_.run<std::optional<std::string>>(
       [token = *token](store::Connection& c) { return refresh_tokens::revoke_family_of(c, token); },
       ex->guard([finish, caller](store::Outcome<std::optional<std::string>> out) {
         if (!out.ok()) throw out.error();

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
+#include "config/config.h"
 #include "util/listener_token.h"
 #include "auth/authenticator.h"
 #include "auth/captcha.h"
@@ -21,14 +21,19 @@
 #include "auth/tokens.h"
 #include "auth/user_repository.h"
 #include "http/error.h"
+#include "http/public_url.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/module.h"
 
 namespace convene::auth {
 
 class OAuthFlow;
 
-class AuthModule final : public app::Module {
+class AuthModule final : public util::Module {
  public:
-  explicit AuthModule(app::App& app);
+  AuthModule(const config::Config& config, store::Store& store, http::Server& http, const std::string& secret,
+             http::PublicUrlOf public_url);
   ~AuthModule() override;
 
   const TokenService& tokens() const { return tokens_; }
@@ -68,7 +73,7 @@ class AuthModule final : public app::Module {
   void create_account(const http::ExchangePtr& ex, const std::string& email, const std::string& username,
                       const std::string& password_hash);
 
-  app::App& app_;
+  store::Store& store_;
   TokenService tokens_;
   Authenticator authenticator_;
   Captcha captcha_;

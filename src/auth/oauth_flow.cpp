@@ -67,8 +67,9 @@ const OAuthProvider& provider_or_404(const std::map<std::string, OAuthProvider>&
 
 }  // namespace
 
-OAuthFlow::OAuthFlow(app::App& app, AuthModule& auth) : app_(app), auth_(auth) {
-  const auto& c = app.config();
+OAuthFlow::OAuthFlow(const config::Config& c, store::Store& store, http::Server& http, http::PublicUrlOf public_url,
+                     AuthModule& auth)
+    : store_(store), public_url_(std::move(public_url)), auth_(auth) {
   success_redirect_ = c.get_string("auth", "oauth_success_redirect");
   auto add = [&](OAuthProvider p) {
     if (!p.client_id.empty()) providers_[p.id] = std::move(p);
@@ -86,13 +87,13 @@ OAuthFlow::OAuthFlow(app::App& app, AuthModule& auth) : app_(app), auth_(auth) {
        c.get_string("oauth", "oidc_scope")});
   session_ = adopt(soup_session_new_with_options("timeout", 15, nullptr));
 
-  app.http().route("GET", "/auth/providers", [this](http::ExchangePtr ex) { list(ex); });
-  app.http().route("GET", "/auth/:provider", [this](http::ExchangePtr ex) { start(ex); });
-  app.http().route("GET", "/auth/:provider/callback", [this](http::ExchangePtr ex) { callback(ex); });
+  http.route("GET", "/auth/providers", [this](http::ExchangePtr ex) { list(ex); });
+  http.route("GET", "/auth/:provider", [this](http::ExchangePtr ex) { start(ex); });
+  http.route("GET", "/auth/:provider/callback", [this](http::ExchangePtr ex) { callback(ex); });
 }
 
 std::string OAuthFlow::redirect_uri(const http::Exchange& request, const std::string& provider_id) const {
-  return app_.public_url(request) + "/auth/" + provider_id + "/callback";
+  return public_url_(request) + "/auth/" + provider_id + "/callback";
 }
 
 void OAuthFlow::list(http::ExchangePtr ex) {
@@ -216,7 +217,7 @@ void OAuthFlow::sign_in(const http::ExchangePtr& ex, const OAuthProvider& p, Jso
     User user;
     IssuedRefresh refresh;
   };
-  app_.store().run<Outcome>(
+  store_.run<Outcome>(
       [provider = p.id, subject, email, base, ttl = auth_.refresh_ttl_ms()](store::Connection& c) {
         return c.transaction([&] {
           std::optional<User> user;

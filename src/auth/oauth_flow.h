@@ -13,8 +13,11 @@
 #include <map>
 #include <string>
 
-#include "app/app.h"
+#include "config/config.h"
 #include "http/exchange.h"
+#include "http/public_url.h"
+#include "http/server.h"
+#include "store/store.h"
 #include "util/gobject_ptr.h"
 
 namespace convene::auth {
@@ -34,7 +37,8 @@ struct OAuthProvider {
 
 class OAuthFlow {
  public:
-  OAuthFlow(app::App& app, AuthModule& auth);
+  OAuthFlow(const config::Config& config, store::Store& store, http::Server& http, http::PublicUrlOf public_url,
+            AuthModule& auth);
   const std::map<std::string, OAuthProvider>& providers() const { return providers_; }
 
  private:
@@ -49,7 +53,8 @@ class OAuthFlow {
   void sign_in(const http::ExchangePtr& ex, const OAuthProvider& p, JsonObject* userinfo);
   std::string redirect_uri(const http::Exchange& request, const std::string& provider_id) const;
 
-  app::App& app_;
+  store::Store& store_;
+  http::PublicUrlOf public_url_;
   AuthModule& auth_;
   std::map<std::string, OAuthProvider> providers_;
   GObjectPtr<SoupSession> session_;

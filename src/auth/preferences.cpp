@@ -42,16 +42,16 @@ void save(store::Connection& c, const std::string& user_id, const Preferences& p
 
 }  // namespace preferences
 
-PreferencesApi::PreferencesApi(app::App& app, const Authenticator& authenticator)
-    : app_(app), authenticator_(authenticator) {
-  app.http().route("GET", "/users/me/preferences", [this](http::ExchangePtr ex) { get(ex); });
-  app.http().route("PUT", "/users/me/preferences", [this](http::ExchangePtr ex) { put(ex); });
+PreferencesApi::PreferencesApi(store::Store& store, http::Server& http, const Authenticator& authenticator)
+    : store_(store), authenticator_(authenticator) {
+  http.route("GET", "/users/me/preferences", [this](http::ExchangePtr ex) { get(ex); });
+  http.route("PUT", "/users/me/preferences", [this](http::ExchangePtr ex) { put(ex); });
 }
 
 void PreferencesApi::get(http::ExchangePtr ex) {
   AuthUser who = authenticator_.require(*ex);
   ex->add_header("Cache-Control", "no-store");
-  app_.store().run<Preferences>(
+  store_.run<Preferences>(
       [id = who.id](store::Connection& c) { return preferences::load(c, id); },
       ex->guard([ex](store::Outcome<Preferences> out) {
         if (!out.ok()) throw out.error();
@@ -70,7 +70,7 @@ void PreferencesApi::put(http::ExchangePtr ex) {
     for (const auto& t : themes) names += (names.empty() ? "" : ", ") + t;
     throw http::Error(400, "invalid_theme", "'theme' must be one of: " + names);
   }
-  app_.store().run<bool>(
+  store_.run<bool>(
       [id = who.id, p](store::Connection& c) {
         preferences::save(c, id, p);
         return true;

@@ -8,10 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
 #include "auth/authenticator.h"
 #include "http/exchange.h"
+#include "http/server.h"
 #include "store/connection.h"
+#include "store/store.h"
 
 namespace convene::auth {
 
@@ -30,13 +31,13 @@ void save(store::Connection& c, const std::string& user_id, const Preferences& p
 
 class PreferencesApi {
  public:
-  PreferencesApi(app::App& app, const Authenticator& authenticator);
+  PreferencesApi(store::Store& store, http::Server& http, const Authenticator& authenticator);
 
  private:
   void get(http::ExchangePtr ex);
   void put(http::ExchangePtr ex);
 
-  app::App& app_;
+  store::Store& store_;
   const Authenticator& authenticator_;
 };
 

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "app/module.h"
+#include "util/module.h"
 #include "auth/authenticator.h"
 #include "auth/tokens.h"
 #include "cluster/cluster_settings.h"
@@ -31,7 +31,7 @@
 
 namespace convene::cluster {
 
-class ClusterModule final : public app::Module, public meeting::UserNotifier {
+class ClusterModule final : public util::Module, public meeting::UserNotifier {
  public:
   struct Collaborators {
     ClusterSettings settings;

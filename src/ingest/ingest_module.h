@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "app/module.h"
+#include "util/module.h"
 #include "auth/authenticator.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -29,7 +29,7 @@ namespace convene::ingest {
 class KeyApi;
 class WhipEndpoint;
 
-class IngestModule final : public app::Module {
+class IngestModule final : public util::Module {
  public:
   struct Collaborators {
     const config::Config& config;

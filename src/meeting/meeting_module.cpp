@@ -45,31 +45,33 @@ json::Array string_array(const std::vector<std::string>& items) {
 
 }  // namespace
 
-MeetingModule::MeetingModule(app::App& app, const auth::Authenticator& authenticator)
-    : app_(app),
+MeetingModule::MeetingModule(const config::Config& config, store::Store& store, http::Server& http,
+                             const auth::Authenticator& authenticator, http::PublicUrlOf public_url_of,
+                             const std::string& public_url)
+    : store_(store),
       authenticator_(authenticator),
-      ai_per_user_per_min_(app.config().get_int("ratelimit", "ai_per_user_per_min")),
-      mailer_(smtp_settings(app.config())),
-      ai_(ai_settings(app.config())),
-      idle_ms_(app.config().get_int("meeting", "idle_end_min") * 60000) {
+      public_url_of_(std::move(public_url_of)),
+      ai_limits_on_(config.get_bool("ratelimit", "enabled")),
+      ai_per_user_per_min_(config.get_int("ratelimit", "ai_per_user_per_min")),
+      mailer_(smtp_settings(config)),
+      ai_(ai_settings(config)),
+      idle_ms_(config.get_int("meeting", "idle_end_min") * 60000) {
   const auto& provider = ai_.settings().provider;
   if (provider != "local" && provider != "openai-compatible")
     throw config::Error("configuration key [ai] provider must be local or openai-compatible, got '" + provider + "'");
-  reminders_ = std::make_unique<ReminderScheduler>(app.store(), mailer_, reminder_offsets(app.config()),
-                                                   app.public_url());
-  auto& http = app.http();
+  reminders_ = std::make_unique<ReminderScheduler>(store, mailer_, reminder_offsets(config), public_url);
   http.route("GET", "/rooms/:id/transcript", [this](http::ExchangePtr ex) { transcript(ex); });
   http.route("GET", "/rooms/:id/questions", [this](http::ExchangePtr ex) { questions(ex); });
   http.route("POST", "/ai/summary", [this](http::ExchangePtr ex) { summary(ex); });
   http.route("POST", "/ai/suggest", [this](http::ExchangePtr ex) { suggest(ex); });
   http.route("POST", "/rooms/:id/invite", [this](http::ExchangePtr ex) { invite(ex); });
 
-  guint reminder_sec = static_cast<guint>(std::max<int64_t>(1, app.config().get_int("meeting", "reminder_check_sec")));
+  guint reminder_sec = static_cast<guint>(std::max<int64_t>(1, config.get_int("meeting", "reminder_check_sec")));
   reminder_timer_ = g_timeout_add_seconds(reminder_sec, [](gpointer self) -> gboolean {
     static_cast<MeetingModule*>(self)->reminders_->tick();
     return G_SOURCE_CONTINUE;
   }, this);
-  guint janitor_sec = static_cast<guint>(std::max<int64_t>(1, app.config().get_int("meeting", "idle_check_sec")));
+  guint janitor_sec = static_cast<guint>(std::max<int64_t>(1, config.get_int("meeting", "idle_check_sec")));
   janitor_timer_ = g_timeout_add_seconds(janitor_sec, [](gpointer self) -> gboolean {
     static_cast<MeetingModule*>(self)->end_idle_rooms();
     return G_SOURCE_CONTINUE;
@@ -92,7 +94,7 @@ void MeetingModule::shutdown(std::function<void()> done) {
 void MeetingModule::with_member_access(const http::ExchangePtr& ex, const std::string& room_id, bool host_only,
                                        std::function<void(const RoomAccess&, const auth::AuthUser&)> then) {
   auto who = authenticator_.require(*ex);
-  app_.store().run<RoomAccess>(
+  store_.run<RoomAccess>(
       [room_id, uid = who.id](store::Connection& c) { return meeting_store::room_access(c, room_id, uid); },
       ex->guard([then = std::move(then), host_only, who](store::Outcome<RoomAccess> out) {
         if (!out.ok()) throw out.error();
@@ -106,7 +108,7 @@ void MeetingModule::with_member_access(const http::ExchangePtr& ex, const std::s
 
 void MeetingModule::record_caption(const std::string& room_id, const std::string& user_id,
                                    const std::string& speaker, const std::string& text) {
-  app_.store().run_void(
+  store_.run_void(
       [=](store::Connection& c) {
         meeting_store::add_transcript_line(c, room_id, user_id, speaker, text, timeutil::now_ms());
       },
@@ -117,8 +119,8 @@ void MeetingModule::record_caption(const std::string& room_id, const std::string
 
 void MeetingModule::transcript(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
-    app_.store().run<std::vector<TranscriptLine>>(
+  rooms::with_admitted_member(store_, authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+    store_.run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([ex, room_id](store::Outcome<std::vector<TranscriptLine>> out) {
           if (!out.ok()) throw out.error();
@@ -134,8 +136,8 @@ void MeetingModule::transcript(http::ExchangePtr ex) {
 
 void MeetingModule::questions(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser& who, const rooms::MemberAccess&) {
-    app_.store().run<std::string>(
+  rooms::with_admitted_member(store_, authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser& who, const rooms::MemberAccess&) {
+    store_.run<std::string>(
         [room_id, uid = who.id](store::Connection& c) {
           json::Array list;
           for (auto& q : questions::list(c, room_id, uid)) list.add(q.to_json());
@@ -151,7 +153,7 @@ void MeetingModule::questions(http::ExchangePtr ex) {
 }
 
 void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
-  if (!app_.config().get_bool("ratelimit", "enabled")) return;
+  if (!ai_limits_on_) return;
   auto who = authenticator_.require(*ex);
   int64_t wait_ms = ai_limiter_.hit(who.id, ai_per_user_per_min_, 60'000, timeutil::now_ms());
   if (wait_ms > 0) {
@@ -164,8 +166,8 @@ void MeetingModule::limit_ai_per_user(const http::ExchangePtr& ex) {
 void MeetingModule::summary(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
-    app_.store().run<std::vector<TranscriptLine>>(
+  rooms::with_admitted_member(store_, authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+    store_.run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {
           if (!out.ok()) throw out.error();
@@ -184,8 +186,8 @@ void MeetingModule::summary(http::ExchangePtr ex) {
 void MeetingModule::suggest(http::ExchangePtr ex) {
   limit_ai_per_user(ex);
   std::string room_id = json::require_string(ex->json_body(), "roomId");
-  rooms::with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
-    app_.store().run<std::vector<TranscriptLine>>(
+  rooms::with_admitted_member(store_, authenticator_, ex, room_id, [this, ex, room_id](const auth::AuthUser&, const rooms::MemberAccess&) {
+    store_.run<std::vector<TranscriptLine>>(
         [room_id](store::Connection& c) { return meeting_store::transcript(c, room_id, 200); },
         ex->guard([this, ex](store::Outcome<std::vector<TranscriptLine>> out) {
           if (!out.ok()) throw out.error();
@@ -220,13 +222,13 @@ void MeetingModule::invite(http::ExchangePtr ex) {
   with_member_access(ex, room_id, true, [this, ex, room_id, emails](const RoomAccess& room, const auth::AuthUser& who) {
     if (!mailer_.enabled())
       throw http::Error(503, "email_not_configured", "this server cannot send e-mail: [smtp] url is not configured");
-    app_.store().run<std::vector<std::string>>(
+    store_.run<std::vector<std::string>>(
         [room_id, emails, uid = who.id](store::Connection& c) {
           return meeting_store::add_invitations(c, room_id, uid, emails);
         },
         ex->guard([this, ex, room, room_id, emails, who](store::Outcome<std::vector<std::string>> out) {
           if (!out.ok()) throw out.error();
-          std::string link = app_.public_url(*ex) + "/join/" + room.invite_code;
+          std::string link = public_url_of_(*ex) + "/join/" + room.invite_code;
           Email mail;
           mail.to = emails;
           mail.subject = who.username + " invites you to " + room.name;
@@ -249,7 +251,7 @@ void MeetingModule::invite(http::ExchangePtr ex) {
 
 void MeetingModule::end_idle_rooms() {
   int64_t idle = idle_ms_;
-  app_.store().run<std::vector<std::string>>(
+  store_.run<std::vector<std::string>>(
       [idle](store::Connection& c) { return meeting_store::end_idle_instant_rooms(c, timeutil::now_ms(), idle); },
       [this](store::Outcome<std::vector<std::string>> out) {
         if (!out.ok()) {

@@ -8,7 +8,11 @@
 #include <memory>
 #include <string>
 
-#include "app/app.h"
+#include "config/config.h"
+#include "http/public_url.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/module.h"
 #include "auth/authenticator.h"
 #include "meeting/ai_assistant.h"
 #include "meeting/mailer.h"
@@ -17,9 +21,13 @@
 
 namespace convene::meeting {
 
-class MeetingModule final : public app::Module {
+class MeetingModule final : public util::Module {
  public:
-  MeetingModule(app::App& app, const auth::Authenticator& authenticator);
+  // `public_url_of`: the server's URL as a request sees it (invitation links);
+  // `public_url`: the same without a request (links in reminder e-mails).
+  MeetingModule(const config::Config& config, store::Store& store, http::Server& http,
+                const auth::Authenticator& authenticator, http::PublicUrlOf public_url_of,
+                const std::string& public_url);
   ~MeetingModule() override;
 
   // Signaling hands over what it can deliver to users' open connections.
@@ -51,8 +59,10 @@ class MeetingModule final : public app::Module {
   // AI calls cost money or CPU: limited per user, on top of the per-IP limit.
   void limit_ai_per_user(const http::ExchangePtr& ex);
 
-  app::App& app_;
+  store::Store& store_;
   const auth::Authenticator& authenticator_;
+  http::PublicUrlOf public_url_of_;
+  bool ai_limits_on_;
   http::RateLimiter ai_limiter_;
   int64_t ai_per_user_per_min_;
   Mailer mailer_;

@@ -34,12 +34,13 @@ std::pair<std::string, int> parse_listen_address(const std::string& address) {
   return {host, static_cast<int>(n)};
 }
 
-MetricsModule::MetricsModule(app::App& app) : app_(app), token_(app.config().get_string("metrics", "token")) {
-  process_collector_ = add_process_collector(app.metrics().registry);
-  app.http().add_response_filter([this](http::Exchange& ex) { count(ex); });
+MetricsModule::MetricsModule(const config::Config& config, http::Server& http, ServerMetrics& metrics)
+    : http_(http), metrics_(metrics), token_(config.get_string("metrics", "token")) {
+  process_collector_ = add_process_collector(metrics.registry);
+  http.add_response_filter([this](http::Exchange& ex) { count(ex); });
   // Always routed, so that without a token the answer is the same 404 as
   // for any unknown path (and the route is not served from static files).
-  app.http().route("GET", "/metrics", [this](http::ExchangePtr ex) {
+  http.route("GET", "/metrics", [this](http::ExchangePtr ex) {
     if (token_.empty()) {
       ex->error(404, "not_found", "no such endpoint: GET /metrics");
       return;
@@ -55,7 +56,7 @@ MetricsModule::MetricsModule(app::App& app) : app_(app), token_(app.config().get
     serve(ex);
   });
 
-  std::string listen = app.config().get_string("metrics", "listen");
+  std::string listen = config.get_string("metrics", "listen");
   if (!listen.empty()) {
     auto [host, port] = parse_listen_address(listen);
     http::ServerOptions o;
@@ -69,7 +70,7 @@ MetricsModule::MetricsModule(app::App& app) : app_(app), token_(app.config().get
   }
 }
 
-MetricsModule::~MetricsModule() { app_.metrics().registry.remove_collector(process_collector_); }
+MetricsModule::~MetricsModule() { metrics_.registry.remove_collector(process_collector_); }
 
 void MetricsModule::shutdown(std::function<void()> done) {
   if (listener_) listener_->stop_listening();
@@ -77,7 +78,7 @@ void MetricsModule::shutdown(std::function<void()> done) {
 }
 
 void MetricsModule::serve(const http::ExchangePtr& ex) {
-  std::string text = render(app_.metrics().registry.collect());
+  std::string text = render(metrics_.registry.collect());
   g_autoptr(GBytes) body = g_bytes_new(text.data(), text.size());
   ex->add_header("Cache-Control", "no-store");
   ex->bytes(200, kTextContentType, body);
@@ -86,7 +87,7 @@ void MetricsModule::serve(const http::ExchangePtr& ex) {
 void MetricsModule::count(http::Exchange& ex) {
   // The route template keeps the label set small: ids never become labels.
   std::string route;
-  http::Router::Match m = app_.http().router().match(ex.method(), ex.path());
+  http::Router::Match m = http_.router().match(ex.method(), ex.path());
   if (m.handler)
     route = m.pattern;
   else if (ex.path() == "/ws")
@@ -100,7 +101,7 @@ void MetricsModule::count(http::Exchange& ex) {
   std::string method = "other";
   for (const char* k : known)
     if (ex.method() == k) method = k;
-  ServerMetrics& m2 = app_.metrics();
+  ServerMetrics& m2 = metrics_;
   m2.http_requests.with({method, route, std::to_string(ex.status())}).inc();
   m2.http_request_duration.with({method, route}).observe((timeutil::monotonic_us() - ex.started_us()) / 1e6);
 }

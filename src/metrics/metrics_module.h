@@ -1,4 +1,4 @@
-// GET /metrics: the registry App::metrics() holds (what modules count at the
+// GET /metrics: the registry in ServerMetrics (what modules count at the
 // event, what collectors read at scrape time, the process's own figures) in
 // the Prometheus text format. On the main port it needs `[metrics] token` as
 // a bearer token (no token configured: 404 there); `[metrics] listen` opens
@@ -12,14 +12,16 @@
 #include <memory>
 #include <string>
 
-#include "app/app.h"
+#include "config/config.h"
 #include "http/server.h"
+#include "metrics/server_metrics.h"
+#include "util/module.h"
 
 namespace convene::metrics {
 
-class MetricsModule final : public app::Module {
+class MetricsModule final : public util::Module {
  public:
-  explicit MetricsModule(app::App& app);
+  MetricsModule(const config::Config& config, http::Server& http, ServerMetrics& metrics);
   ~MetricsModule() override;
 
   // The separate listener's port (0 when there is none).
@@ -30,7 +32,8 @@ class MetricsModule final : public app::Module {
   void serve(const http::ExchangePtr& ex);
   void count(http::Exchange& ex);
 
-  app::App& app_;
+  http::Server& http_;
+  ServerMetrics& metrics_;
   std::string token_;
   std::unique_ptr<http::Server> listener_;
   uint64_t process_collector_ = 0;

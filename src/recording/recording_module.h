@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "app/module.h"
+#include "util/module.h"
 #include "auth/authenticator.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -55,7 +55,7 @@ class RoomsModule;
 
 namespace convene::recording {
 
-class RecordingModule final : public app::Module, public media::RoomMediaListener {
+class RecordingModule final : public util::Module, public media::RoomMediaListener {
  public:
   // What the composition root hands over. Pointers may be null: without
   // `media` (no SFU) starting answers 409 no_media; without `signaling`

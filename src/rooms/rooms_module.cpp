@@ -40,12 +40,12 @@ void require_member(const std::optional<std::string>& role) {
 
 }  // namespace
 
-RoomsModule::RoomsModule(app::App& app, const auth::Authenticator& authenticator)
-    : app_(app),
+RoomsModule::RoomsModule(const config::Config& config, store::Store& store, http::Server& http,
+                         const auth::Authenticator& authenticator)
+    : store_(store),
       authenticator_(authenticator),
-      whiteboard_limits_(whiteboard_limits_from(app.config())),
-      default_max_participants_(app.config().get_int("rooms", "default_max_participants")) {
-  auto& http = app.http();
+      whiteboard_limits_(whiteboard_limits_from(config)),
+      default_max_participants_(config.get_int("rooms", "default_max_participants")) {
   http.route("POST", "/rooms", [this](http::ExchangePtr ex) { create(ex); });
   http.route("GET", "/rooms", [this](http::ExchangePtr ex) { list(ex); });
   http.route("GET", "/rooms/stats", [this](http::ExchangePtr ex) { stats(ex); });
@@ -60,8 +60,8 @@ RoomsModule::RoomsModule(app::App& app, const auth::Authenticator& authenticator
   // Stays left open by a crash would count as endless meetings. A cluster
   // node leaves them to the cluster: the open ones may be calls on other
   // nodes (src/cluster closes a dead node's).
-  if (!app.config().get_bool("cluster", "enabled")) {
-    app.store().run<int64_t>(
+  if (!config.get_bool("cluster", "enabled")) {
+    store.run<int64_t>(
         [](store::Connection& c) { return room_store::close_dangling_attendance(c, timeutil::now_ms()); },
         [](store::Outcome<int64_t> out) {
           if (out.ok() && out.value() > 0) GST_INFO("closed %" G_GINT64_FORMAT " attendance rows left open", out.value());
@@ -113,7 +113,7 @@ void RoomsModule::create(http::ExchangePtr ex) {
   room.e2ee = json::optional_bool(body, "e2ee").value_or(false);
   room.created_at = timeutil::now_ms();
 
-  app_.store().run<RoomRecord>([room](store::Connection& c) { return c.transaction([&] { return room_store::create(c, room); }); },
+  store_.run<RoomRecord>([room](store::Connection& c) { return c.transaction([&] { return room_store::create(c, room); }); },
                                ex->guard([ex](store::Outcome<RoomRecord> out) {
                                  if (!out.ok()) throw out.error();
                                  GST_INFO("room %s created by %s", out.value().id.c_str(), out.value().host_id.c_str());
@@ -133,7 +133,7 @@ void RoomsModule::list(http::ExchangePtr ex) {
     if (*s != "upcoming") throw json::FieldError("scheduled", "'scheduled' can only be 'upcoming'");
     upcoming = true;
   }
-  app_.store().run<std::vector<RoomRecord>>(
+  store_.run<std::vector<RoomRecord>>(
       [uid = who.id, active, upcoming](store::Connection& c) {
         return upcoming ? room_store::upcoming_for_user(c, uid, timeutil::now_ms())
                         : room_store::list_for_user(c, uid, active);
@@ -151,7 +151,7 @@ void RoomsModule::list(http::ExchangePtr ex) {
 void RoomsModule::get(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   using Found = std::pair<std::optional<RoomRecord>, std::optional<std::string>>;
-  app_.store().run<Found>(
+  store_.run<Found>(
       [id = ex->param("id"), uid = who.id](store::Connection& c) {
         return Found{room_store::find(c, id), room_store::role_of(c, id, uid)};
       },
@@ -181,7 +181,7 @@ void RoomsModule::update(http::ExchangePtr ex) {
     std::optional<RoomRecord> room;
     std::optional<std::string> role;
   };
-  app_.store().run<Updated>(
+  store_.run<Updated>(
       [id = ex->param("id"), uid = who.id, name, has_schedule, scheduled, description, duration, lobby](store::Connection& c) {
         Updated u{room_store::find(c, id), room_store::role_of(c, id, uid)};
         if (!u.room || !u.role || !can_moderate(*u.role)) return u;
@@ -218,7 +218,7 @@ void RoomsModule::join(const http::ExchangePtr& ex,
     std::string role;
     std::string refusal;  // "ended" | "full"
   };
-  app_.store().run<Joined>(
+  store_.run<Joined>(
       [find = std::move(find), uid = who.id](store::Connection& c) {
         return c.transaction([&]() -> Joined {
           auto room = find(c);
@@ -255,7 +255,7 @@ void RoomsModule::leave(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   std::string room_id = ex->param("id");
   using Found = std::pair<std::optional<RoomRecord>, std::optional<std::string>>;
-  app_.store().run<Found>(
+  store_.run<Found>(
       [room_id, uid = who.id](store::Connection& c) {
         Found f{room_store::find(c, room_id), room_store::role_of(c, room_id, uid)};
         if (f.first && f.second && *f.second != "HOST") room_store::remove_member(c, room_id, uid);
@@ -279,7 +279,7 @@ void RoomsModule::end(http::ExchangePtr ex) {
     std::optional<RoomRecord> room;
     std::optional<std::string> role;
   };
-  app_.store().run<Ended>(
+  store_.run<Ended>(
       [room_id, uid = who.id](store::Connection& c) {
         Ended e{room_store::find(c, room_id), room_store::role_of(c, room_id, uid)};
         if (e.room && e.role == "HOST" && e.room->is_active) {
@@ -312,8 +312,8 @@ void RoomsModule::messages(http::ExchangePtr ex) {
     limit = g_ascii_strtoll(l->c_str(), nullptr, 10);
     if (limit < 1 || limit > 200) throw json::FieldError("limit", "'limit' must be 1 to 200");
   }
-  with_admitted_member(app_.store(), authenticator_, ex, room_id, [this, ex, room_id, before, limit](const auth::AuthUser&, const MemberAccess&) {
-    app_.store().run<std::vector<ChatMessage>>(
+  with_admitted_member(store_, authenticator_, ex, room_id, [this, ex, room_id, before, limit](const auth::AuthUser&, const MemberAccess&) {
+    store_.run<std::vector<ChatMessage>>(
         [room_id, before, limit](store::Connection& c) { return room_store::chat_page(c, room_id, before, limit); },
         ex->guard([ex](store::Outcome<std::vector<ChatMessage>> out) {
           if (!out.ok()) throw out.error();
@@ -336,7 +336,7 @@ void RoomsModule::messages(http::ExchangePtr ex) {
 void RoomsModule::stats(http::ExchangePtr ex) {
   auto who = authenticator_.require(*ex);
   // Built on the worker as text: outcomes cross threads by copy.
-  app_.store().run<std::string>(
+  store_.run<std::string>(
       [uid = who.id](store::Connection& c) { return user_stats(c, uid, timeutil::now_ms()).to_string(); },
       ex->guard([ex](store::Outcome<std::string> out) {
         if (!out.ok()) throw out.error();

@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/module.h"
 #include "util/listener_token.h"
 #include "auth/authenticator.h"
 #include "rooms/live_room.h"
@@ -19,9 +22,10 @@
 
 namespace convene::rooms {
 
-class RoomsModule final : public app::Module {
+class RoomsModule final : public util::Module {
  public:
-  RoomsModule(app::App& app, const auth::Authenticator& authenticator);
+  RoomsModule(const config::Config& config, store::Store& store, http::Server& http,
+              const auth::Authenticator& authenticator);
 
   // --- Live rooms (for signaling)
   LiveRoom* live(const std::string& room_id);
@@ -58,7 +62,7 @@ class RoomsModule final : public app::Module {
   void join(const http::ExchangePtr& ex,
             std::function<std::optional<RoomRecord>(store::Connection&)> find);
 
-  app::App& app_;
+  store::Store& store_;
   const auth::Authenticator& authenticator_;
   std::map<std::string, std::unique_ptr<LiveRoom>> live_;
   ListenerList<std::function<void(const std::string&)>> room_ended_listeners_;

@@ -17,7 +17,7 @@
 #include <set>
 #include <string>
 
-#include "app/module.h"
+#include "util/module.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "media/sfu.h"
@@ -45,7 +45,7 @@ struct MessageError : std::runtime_error {
 
 class MediaEvents;
 
-class SignalingModule final : public app::Module, public meeting::UserNotifier {
+class SignalingModule final : public util::Module, public meeting::UserNotifier {
  public:
   // `meeting` (captions) and `media` (the SFU) may be null: without them
   // captions are not recorded and SFU messages are refused.

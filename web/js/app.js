@@ -1,65 +1,18 @@
-// The Convene browser client: a small router over the pages, the shared
-// helpers (el, toast, readable errors) and the light/dark theme.
-import { get, post, ApiError } from './api.js';
+// The Convene browser client: a small router over the pages and the
+// navigation bar. Shared helpers live in ui.js.
+import { get, post } from './api.js';
+import { main, el, errorText, navigate, setRouter, applyTheme } from './ui.js';
 import { renderAuth } from './auth.js';
 import { renderDashboard } from './dashboard.js';
 import { renderJoin } from './join.js';
 import { renderRoom } from './room.js';
 
-export const main = document.getElementById('main');
+const THEMES = { system: 'System theme', light: 'Light', dark: 'Dark' };
 let me = null;
 let cleanup = null;
 
-export function toast(text) {
-  const t = document.getElementById('toast');
-  t.textContent = text;
-  t.classList.add('show');
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => t.classList.remove('show'), 4000);
-}
-
-export function navigate(path, replace = false) {
-  if (replace) history.replaceState({}, '', path); else history.pushState({}, '', path);
-  route();
-}
-
-export function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k === 'value') e.value = v;
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
-
-// A sentence a person can act on, for every error the client can meet.
-const MESSAGES = {
-  unreachable: 'The server cannot be reached. Check your connection; Convene keeps trying.',
-  room_full: 'This meeting is full. Ask the host to raise the limit or to start another meeting.',
-  room_ended: 'This meeting has ended.',
-  not_found: 'No meeting matches this link or invite code. Check it with the person who sent it.',
-  forbidden: 'You are not allowed to do that in this meeting.',
-  rate_limited: 'Too many requests. Wait a moment and try again.',
-  database_unavailable: 'The server is having trouble with its database. Try again in a minute.',
-  internal_error: 'Something went wrong on the server. Try again.',
-};
-export function errorText(e) {
-  if (e instanceof ApiError) return MESSAGES[e.code] && e.code !== 'not_found' ? MESSAGES[e.code] : e.message;
-  return String((e && e.message) || e);
-}
-export function roomErrorText(e) {
-  return (e && MESSAGES[e.code]) || errorText(e);
-}
-
-// Light/dark: follows the system unless the person picked one.
-const THEMES = { system: 'System theme', light: 'Light', dark: 'Dark' };
-export function applyTheme(t = localStorage.getItem('convene-theme') || 'system') {
-  if (t === 'system') document.documentElement.removeAttribute('data-theme');
-  else document.documentElement.setAttribute('data-theme', t);
-}
 applyTheme();
+
 // Charts take their colours from the theme when drawn: the dashboard redraws.
 function themeChanged() { if (location.pathname === '/') route(); }
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', themeChanged);
@@ -74,7 +27,7 @@ function renderNav() {
     el('button', { onclick: async () => { await post('/auth/logout').catch(() => {}); me = null; navigate('/login'); } }, 'Sign out'));
 }
 
-export async function route() {
+async function route() {
   if (cleanup) { const c = cleanup; cleanup = null; c(); }
   const path = location.pathname;
   if (!me && !['/login', '/register'].includes(path)) {
@@ -102,6 +55,7 @@ export async function route() {
   return renderDashboard(me);
 }
 
+setRouter(route);
 window.addEventListener('popstate', route);
 document.addEventListener('click', (ev) => {
   const a = ev.target.closest('a');

@@ -1,6 +1,6 @@
 // Sign in and register, with the math captcha when the server asks for one.
 import { get, post } from './api.js';
-import { main, el, errorText, navigate } from './app.js';
+import { main, el, errorText, navigate } from './ui.js';
 
 export async function renderAuth(mode, done) {
   const error = el('p', { class: 'error', role: 'alert' });

@@ -1,7 +1,7 @@
 // The call's chat panel: messages grouped by sender (a run of messages from
 // one person within five minutes shares one header), timestamps, images, an
 // emoji picker, and an unread count while the panel is not in view.
-import { el, toast } from './app.js';
+import { el, toast } from './ui.js';
 
 const EMOJI = ['😀', '😂', '😊', '😍', '🤔', '😮', '😢', '😡', '👍', '👎', '👏', '🙌', '🙏', '💪', '👋', '🤝',
   '🎉', '🔥', '❤️', '💯', '✅', '❌', '⭐', '🚀', '☕', '🍕', '🎂', '👀', '💡', '📌', '⏰', '🤷'];

@@ -2,7 +2,7 @@
 // with Chart.js (vendored into dist/vendor at build time; when it is missing,
 // e.g. the unbuilt web/ is served, plain bars stand in).
 import { get, post } from './api.js';
-import { main, el, errorText, navigate, toast } from './app.js';
+import { main, el, errorText, navigate, toast } from './ui.js';
 import { openShareDialog } from './share.js';
 
 function when(iso) { return iso ? new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : ''; }

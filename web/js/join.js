@@ -1,7 +1,7 @@
 // The join page /join/:inviteCode: become a member of the meeting, preview
 // camera and microphone, pick devices and whether to start muted, enter.
 import { post } from './api.js';
-import { main, el, navigate, roomErrorText } from './app.js';
+import { main, el, navigate, roomErrorText } from './ui.js';
 import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText } from './media.js';
 
 export async function renderJoin(code, me) {

@@ -7,7 +7,7 @@
 // differently (phone.js) and end-to-end encrypted chat in e2ee rooms
 // (e2ee.js). This file wires them and routes the server's messages to them;
 // it reconnects without a page reload.
-import { main, el, roomErrorText, navigate, toast } from './app.js';
+import { main, el, roomErrorText, navigate, toast } from './ui.js';
 import { createWhiteboard } from './whiteboard.js';
 import { createCallState } from './room/state.js';
 import { createBanner } from './room/banner.js';

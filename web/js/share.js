@@ -1,7 +1,7 @@
 // The share dialog: the invite link to copy, and links that hand it to
 // WhatsApp, Telegram, X, LinkedIn, e-mail and SMS (plain links: nothing is
 // sent anywhere until the person follows one).
-import { el, toast } from './app.js';
+import { el, toast } from './ui.js';
 
 export function inviteUrl(room) { return `${location.origin}/join/${encodeURIComponent(room.inviteCode)}`; }
 

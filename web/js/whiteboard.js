@@ -2,7 +2,7 @@
 // the board's strokes. After joining, the server sends the board so far in
 // chunks (`whiteboard-history`, the last with done:true) while live strokes
 // may already arrive; history goes under them, in the order it was drawn.
-import { el } from './app.js';
+import { el } from './ui.js';
 
 const MAX_POINTS = 10000;
 

@@ -1,7 +1,7 @@
 // The call's status line (connecting, connected, reconnecting, ended) and its
 // notice for media trouble; a notice can be kept (camera denied) so that a
 // later "connected" puts it back instead of clearing it.
-import { el } from '../app.js';
+import { el } from '../ui.js';
 
 export function createBanner() {
   const status = el('div', { class: 'banner', role: 'status' }, 'Connecting…');

@@ -2,7 +2,7 @@
 // send, and the reactions that float up the page. In an end-to-end encrypted
 // room (e2ee.js) text is sealed before it leaves and opened on arrival, in
 // the order it came.
-import { el, toast } from '../app.js';
+import { el, toast } from '../ui.js';
 import { createChat } from '../chat.js';
 import { isSealed } from './e2ee.js';
 

@@ -2,7 +2,7 @@
 // to onMessage, and reconnection with backoff (media is reset and set up
 // again by the next room-joined).
 import { get } from '../api.js';
-import { el, errorText, navigate } from '../app.js';
+import { el, errorText, navigate } from '../ui.js';
 
 // onMessage(m): async; onLost(): the socket closed unexpectedly.
 export function createConnection(call, { banner, onMessage, onLost }) {

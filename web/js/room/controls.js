@@ -3,7 +3,7 @@
 // phone (css) only microphone, camera, hand/react, more and leave show, as
 // icons; "more" (phone.js) offers the rest.
 import { post } from '../api.js';
-import { el, errorText, toast } from '../app.js';
+import { el, errorText, toast } from '../ui.js';
 import { openShareDialog } from '../share.js';
 
 const REACTIONS = ['👍', '🎉', '❤️', '😂', '🔥', '👏'];

@@ -2,7 +2,7 @@
 // names, muted and hand badges, and the active speaker (named by the server,
 // or guessed from audio levels when it names none), who is the featured tile
 // on a phone.
-import { el } from '../app.js';
+import { el } from '../ui.js';
 
 export function createGrid(call) {
   const tiles = new Map();        // "peerId:source" -> {el, video, stream, ...}

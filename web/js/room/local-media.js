@@ -1,7 +1,7 @@
 // Our own camera, microphone and screen: opening them, switching devices
 // (replaceTrack on every connection, no renegotiation), muting, and adding
 // or removing a screen share on the peer-to-peer and SFU connections.
-import { errorText, toast } from '../app.js';
+import { errorText, toast } from '../ui.js';
 import { savePrefs, openLocalMedia, openTrack, mediaErrorText } from '../media.js';
 
 // onChange: our media changed (the controls and our tile follow).

@@ -1,6 +1,6 @@
 // The side panel: tabs for chat (with its unread count), people and
 // recordings, moved between with the arrow keys.
-import { el } from '../app.js';
+import { el } from '../ui.js';
 
 // contents: {chat, people, recordings} -> the element each tab shows;
 // onSelect(name) runs when a tab is chosen.

@@ -1,6 +1,6 @@
 // The people tab: everyone in the call with their role and raised hand,
 // the host's actions on each (mute, co-host, remove), and the lobby.
-import { el, toast } from '../app.js';
+import { el, toast } from '../ui.js';
 import { isModerator, roleName } from './state.js';
 
 // onCount(n): the number of people changed; onChange(peerId): someone's hand changed.

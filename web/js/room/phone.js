@@ -2,7 +2,7 @@
 // same media query): the "more" sheet with what the bottom row leaves out,
 // chat and people as a sheet over the video, and our own camera as a
 // picture-in-picture that can be dragged to any corner of the video.
-import { el } from '../app.js';
+import { el } from '../ui.js';
 
 export const PHONE = '(max-width: 600px)';
 

@@ -1,7 +1,7 @@
 // Server-side recording (#6): the indicator everyone sees, starting and
 // stopping it (moderators), and the recordings tab.
 import { get, post, ApiError } from '../api.js';
-import { el, errorText, toast } from '../app.js';
+import { el, errorText, toast } from '../ui.js';
 
 const fmtBytes = (n) => n > 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n > 1e6 ? (n / 1e6).toFixed(1) + ' MB' : Math.round((n || 0) / 1e3) + ' kB';
 const fmtDur = (ms) => { const s = Math.round((ms || 0) / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };

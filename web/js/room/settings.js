@@ -1,6 +1,6 @@
 // The call's settings dialog: camera, microphone, video quality and the
 // call's theme (themes.js), which applies at once.
-import { el } from '../app.js';
+import { el } from '../ui.js';
 import { prefs, savePrefs, listDevices, fillSelect, QUALITIES } from '../media.js';
 import { THEMES } from './themes.js';
 

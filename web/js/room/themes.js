@@ -4,7 +4,7 @@
 // the person to every device; localStorage only paints the last one known
 // before the server answers. Light/dark (the page's theme) is separate.
 import { api, get } from '../api.js';
-import { errorText, toast } from '../app.js';
+import { errorText, toast } from '../ui.js';
 
 // The same names as the server's known_themes() (src/auth/preferences.cpp).
 export const THEMES = {

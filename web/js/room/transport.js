@@ -1,7 +1,7 @@
 // The media connections: peer to peer in ONE_TO_ONE rooms (perfect
 // negotiation, so either side may add a screen share), through the SFU
 // (../sfu.js) in GROUP and VIRTUAL_ROOM rooms; remote tracks go to the grid.
-import { errorText } from '../app.js';
+import { errorText } from '../ui.js';
 import { SfuSession } from '../sfu.js';
 
 export function createTransport(call, { grid, banner, localMedia }) {

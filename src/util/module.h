@@ -1,13 +1,13 @@
 // What the composition root (app/app.h) asks of a feature module: an orderly
-// end. Feature modules include this, never app.h: they are handed what they
-// need through their constructors.
+// end. It lives in util/ so that feature modules depend on nothing above
+// them: they are handed what they need through their constructors.
 //
 // Threads: main loop.
 #pragma once
 
 #include <functional>
 
-namespace convene::app {
+namespace convene::util {
 
 class Module {
  public:
@@ -17,4 +17,4 @@ class Module {
   virtual void shutdown(std::function<void()> done) { done(); }
 };
 
-}  // namespace convene::app
+}  // namespace convene::util
