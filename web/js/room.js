@@ -122,8 +122,12 @@ export async function renderRoom(roomId, me) {
   }
 
   window.conveneStats = transport.stats;
-  await localMedia.start();
+  // The camera opens while the WebSocket joins and the others' media
+  // arrives: only publishing waits for it (transport.start). Opening a
+  // camera takes from a few hundred milliseconds to seconds.
+  call.localReady = localMedia.start();
   connection.connect();
+  await call.localReady;
   return () => {
     connection.leave(); grid.close(); delete window.conveneStats;
     resetMedia();

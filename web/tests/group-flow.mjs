@@ -1,13 +1,11 @@
-// The three-person group call, shared by group.test.mjs (the server's own
-// SFU) and sfu-fake.test.mjs (the stand-in SFU of fake-sfu.mjs): three
-// people in three Chromium instances join a GROUP room; every page shows two
+// The three-person group call of group.test.mjs, through the server's own
+// SFU: three people in three Chromium instances join a GROUP room; every page shows two
 // remote videos playing (videoWidth > 0, decoded frames advancing); mute shows
 // on the others' tiles; a screen share is a new tile for the others and goes
 // away when stopped; chat and whiteboard; screenshots for the README.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServer, launchBrowser, register, remoteVideos, waitFor, outputDir, watch } from './harness.mjs';
-import { startFakeSfu } from './fake-sfu.mjs';
 
 const shots = join(outputDir, 'screenshots');
 
@@ -37,7 +35,7 @@ async function twoRemoteVideosPlaying(page, name, ms) {
   }
 }
 
-export async function groupCall(t, { fake = false, prefix = fake ? 'fake-sfu-' : '' } = {}) {
+export async function groupCall(t, { prefix = '' } = {}) {
   const server = await startServer();
   const browsers = [];
   const pages = [];
@@ -56,14 +54,8 @@ export async function groupCall(t, { fake = false, prefix = fake ? 'fake-sfu-' :
   const JOIN = 'three people join; every page plays two remote videos';
   try {
     for (let i = 0; i < 3; ++i) browsers.push(await launchBrowser());
-    const names = ['ada', 'grace', 'linus'].map((n) => (fake ? 'f' : '') + n);
+    const names = ['ada', 'grace', 'linus'];
     for (const [i, b] of browsers.entries()) { const p = await b.context.newPage(); watch(p, names[i]); pages.push(p); }
-    let sfu = null;
-    if (fake) {
-      sfu = await startFakeSfu(await browsers[0].context.newPage(), server.url);
-      for (const p of pages) await sfu.attach(p);
-      await pages[0].bringToFront();
-    }
     const [host, ...guests] = pages;
 
     await step(JOIN, async () => {
@@ -88,20 +80,6 @@ export async function groupCall(t, { fake = false, prefix = fake ? 'fake-sfu-' :
       console.log(`all three pages play two remote videos ${Date.now() - t0} ms after the last join`);
       joined = true;
     });
-
-    // A dropped WebSocket (stand-in SFU only, where the test holds the
-    // sockets): the guest reconnects and re-joins without a reload, with new
-    // publish and subscribe connections, and everyone sees everyone again.
-    if (fake) {
-      await step('a dropped connection re-joins without a reload and everyone plays again', async () => {
-        const dropped = sfu.socket(guests[0]);
-        await dropped.close({ code: 4000, reason: 'test drop' });
-        await guests[0].waitForSelector('.banner:has-text("Connection lost")');
-        await waitFor(() => sfu.socket(guests[0]) !== dropped, 'a new WebSocket');
-        await guests[0].waitForSelector('.banner:has-text("Connected")');
-        for (const [i, p] of pages.entries()) await twoRemoteVideosPlaying(p, names[i] + ' after a reconnect', 40000);
-      });
-    }
 
     await step('mute shows on the others\' tiles; chat and whiteboard reach everyone', async () => {
       await guests[0].click('#btn-mic');

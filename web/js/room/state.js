@@ -13,6 +13,7 @@ export function createCallState(roomId, me) {
     peers: new Map(),             // peerId -> {info, pc, polite, makingOffer, ignoreOffer, senders, streams}
     muted: new Map(),             // peerId -> {microphone, camera}
     localStream: new MediaStream(), screenStream: null,
+    localReady: Promise.resolve(),  // settles once the camera and microphone are open (or refused)
     sfu: null,                    // SfuSession in GROUP and VIRTUAL_ROOM rooms
     micOn: p.micOn, camOn: p.cameraOn,
     recording: null,

@@ -49,6 +49,8 @@ export function createTransport(call, { grid, banner, localMedia }) {
   async function onOffer(m) {
     const peer = call.peers.get(m.from);
     if (!peer) return;
+    if (!peer.pc) await call.localReady;  // the answer carries our tracks
+    if (!call.peers.has(m.from)) return;
     const fresh = !peer.pc;
     const pc = peerConnection(m.from, false);
     const collision = peer.makingOffer || pc.signalingState !== 'stable';
@@ -84,16 +86,21 @@ export function createTransport(call, { grid, banner, localMedia }) {
         grid.showRemote(want);
       },
     });
-    sfu.start(call.localStream).then(async () => {
+    // Subscribing starts at once (the server's subscribe-offer); publishing
+    // once the camera and microphone are open.
+    Promise.resolve(call.localReady).then(() => (call.sfu === sfu ? sfu.start(call.localStream) : null)).then(async () => {
+      if (call.sfu !== sfu) return;
       localMedia.announceMuted();
       if (call.screenStream) await sfu.addScreen(call.screenStream.getVideoTracks()[0]);
     }).catch((e) => banner.show('Could not send your video to the server: ' + errorText(e)));
   }
 
   // After room-joined: the newcomer offers to everyone, or publishes to the SFU.
-  function start(mediaMode) {
-    if (mediaMode === 'p2p') { for (const id of call.peers.keys()) peerConnection(id, true); }
-    else startSfu();
+  async function start(mediaMode) {
+    if (mediaMode === 'p2p') {
+      await call.localReady;  // the newcomer's offer carries its tracks
+      for (const id of call.peers.keys()) if (call.peers.has(id)) peerConnection(id, true);
+    } else startSfu();
   }
   function reset() {
     call.sfu?.close(); call.sfu = null;
