@@ -439,13 +439,20 @@ TEST_F(Cluster, RoomNodeRestWorksThroughAnyNode) {
 // took its call over) hands the call over at its next heartbeat: its clients
 // are sent to the new owner, and the room is carried by that node only.
 TEST_F(Cluster, APausedNodeHandsItsCallToTheNodeThatTookItOver) {
-  for (const char* id : {"n0", "n1"}) add_node(id, {{"CONVENE_METRICS_TOKEN", "scrape"}});
+  for (const char* id : {"n0", "n1"})
+    add_node(id, {{"CONVENE_METRICS_TOKEN", "scrape"},
+                  {"CONVENE_RECORDING_WIDTH", "320"},
+                  {"CONVENE_RECORDING_HEIGHT", "180"},
+                  {"CONVENE_RECORDING_FINALIZE_TIMEOUT_SEC", "2"}});
   Member alice(nodes_[0]->base_url(), "alice"), bob(nodes_[1]->base_url(), "bob");
   std::string room = alice.http.post("/rooms", R"({"name":"Paused"})").str("id");
   ASSERT_EQ(bob.http.post("/rooms/" + room + "/join").status, 200);
   ASSERT_TRUE(alice.enter(room));
   int from = std::stoi(owner_of(room).substr(1));
   int to = 1 - from;
+  auto rec = alice.http.post("/rooms/" + room + "/recordings");
+  ASSERT_EQ(rec.status, 201) << rec.body;
+  const std::string rec_status = "SELECT status FROM recordings WHERE id = '" + rec.str("id") + "'";
   g_usleep(1500000);  // a heartbeat has recorded the placement as this node's own
   ASSERT_EQ(kill(nodes_[from]->pid(), SIGSTOP), 0);
   const std::string stalled = "SELECT COUNT(*) FROM cluster_nodes WHERE node_id = 'n" + std::to_string(from) +
@@ -479,6 +486,11 @@ TEST_F(Cluster, APausedNodeHandsItsCallToTheNodeThatTookItOver) {
                             "convene_media_participants");
   };
   EXPECT_TRUE(eventually([&] { return participants() == 0; }, 8000)) << participants();
+  // Its recording of the call stopped there; the file it wrote is complete.
+  EXPECT_EQ(prometheus_value(woken.get("/metrics", {{"Authorization", "Bearer scrape"}}).body,
+                             "convene_recordings_active"),
+            0);
+  EXPECT_TRUE(eventually([&] { return sql(rec_status) == "READY"; }, 8000)) << sql(rec_status);
 }
 
 // A reminder found by one node's scheduler reaches the user connected to
