@@ -221,7 +221,8 @@ void App::start() {
   if (cluster_settings.enabled) {
     cluster_ = keep(modules_, std::make_unique<cluster::ClusterModule>(cluster::ClusterModule::Collaborators{
                                   cluster_settings, store_->url(), *store_, *http_, authenticator, auth_->tokens(),
-                                  *rooms_, *signaling_, [this](const char* reason) { shutdown(reason); }}));
+                                  *rooms_, *signaling_, [this](const char* reason) { shutdown(reason); },
+                                  [this](const std::string& room_id) { recording_->end_room(room_id); }}));
   }
   // Reminders reach users' open connections (on any node of a cluster);
   // rooms the janitor ends close live.

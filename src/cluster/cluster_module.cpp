@@ -22,8 +22,9 @@ void init_cluster_log() {
 
 ClusterModule::ClusterModule(Collaborators c) : c_(std::move(c)) {
   init_cluster_log();
-  placement_ = std::make_unique<Placement>(c_.store, c_.settings, c_.rooms,
-                                           [this] { return registry_ && registry_->draining(); });
+  placement_ = std::make_unique<Placement>(
+      c_.store, c_.settings, c_.rooms, [this] { return registry_ && registry_->draining(); },
+      [this](const std::string& room_id, const std::string& owner_url) { hand_over(room_id, owner_url); });
   registry_ = std::make_unique<NodeRegistry>(c_.store, c_.settings, [this] { return load(); },
                                              [this] { placement_->on_heartbeat(); });
   drain_ = std::make_unique<Drain>(c_.settings, *registry_, *placement_, c_.rooms,
@@ -32,6 +33,28 @@ ClusterModule::ClusterModule(Collaborators c) : c_(std::move(c)) {
                                    });
   bus_ = std::make_unique<NotifyBus>(c_.database_url, c_.settings.node_id,
                                      [this](const std::string& type, JsonObject* e) { on_event(type, e); });
+  proxy_ = std::make_unique<RoomNodeProxy>(
+      c_.http, c_.settings.node_id,
+      [this](const std::string& room_id, RoomNodeProxy::Where done) { placement_->owner_of(room_id, std::move(done)); },
+      [this](const std::string& room_id, RoomNodeProxy::Where done) { placement_->locate(room_id, std::move(done)); });
+  // What runs in the memory of the room's node (its call, composites,
+  // outputs, publishers) is asked there. A WHIP publisher starts a call, so
+  // it is placed like a join.
+  using Unplaced = RoomNodeProxy::Unplaced;
+  proxy_->bind("POST", "/rooms/:id/recordings", "id");
+  proxy_->bind("POST", "/rooms/:id/recordings/:rid/stop", "id");
+  proxy_->bind("POST", "/rooms/:id/egress", "id");
+  proxy_->bind("GET", "/rooms/:id/egress", "id");
+  proxy_->bind("GET", "/rooms/:id/egress/:eid", "id");
+  proxy_->bind("DELETE", "/rooms/:id/egress/:eid", "id");
+  proxy_->bind("GET", "/live/:roomId/:file", "roomId");
+  proxy_->bind("GET", "/rooms/:id/media", "id");
+  proxy_->bind("POST", "/rooms/:id/breakouts", "id");
+  proxy_->bind("GET", "/rooms/:id/breakouts", "id");
+  proxy_->bind("DELETE", "/rooms/:id/breakouts", "id");
+  proxy_->bind("POST", "/whip/:roomId", "roomId", Unplaced::Place);
+  proxy_->bind("DELETE", "/whip/:roomId/:sessionId", "roomId");
+  proxy_->bind("PATCH", "/whip/:roomId/:sessionId", "roomId");
   c_.http.route("GET", "/cluster", [this](http::ExchangePtr ex) { show(ex); });
   c_.http.route("POST", "/admin/drain", [this](http::ExchangePtr ex) { drain_request(ex); });
 }
@@ -100,6 +123,13 @@ void ClusterModule::publish(json::Object&& event) {
                     [](store::Outcome<store::Unit> out) {
                       if (!out.ok()) GST_WARNING("cluster event not sent: %s", out.error().what());
                     });
+}
+
+void ClusterModule::hand_over(const std::string& room_id, const std::string& owner_url) {
+  // As a drain does: the clients move to the node that carries the call now;
+  // what this copy of the call fed (recordings, egress) stops here.
+  c_.signaling.redirect_room(room_id, websocket_url_of(owner_url));
+  if (c_.stop_room_outputs) c_.stop_room_outputs(room_id);
 }
 
 NodeLoadFigures ClusterModule::load() const {

@@ -3,7 +3,10 @@
 // (node_registry), decides where each room's call lives (placement, asked by
 // signaling's join gate), carries events between nodes over LISTEN/NOTIFY
 // (notify_bus: a room ended by REST elsewhere, reminders for users connected
-// here), drains the node before it stops (drain), and serves GET /cluster and
+// here), forwards REST that must run on a room's node there (room_node_proxy:
+// recording, egress, WHIP, the room's media, breakouts), hands over calls
+// another node took while this one was taken for dead (placement's fencing),
+// drains the node before it stops (drain), and serves GET /cluster and
 // POST /admin/drain for the configured admins. Built only in cluster mode:
 // a single node never constructs it.
 //
@@ -22,6 +25,7 @@
 #include "cluster/node_registry.h"
 #include "cluster/notify_bus.h"
 #include "cluster/placement.h"
+#include "cluster/room_node_proxy.h"
 #include "http/server.h"
 #include "meeting/reminder_scheduler.h"
 #include "rooms/rooms_module.h"
@@ -44,11 +48,16 @@ class ClusterModule final : public util::Module, public meeting::UserNotifier {
     signaling::SignalingModule& signaling;
     // Begins the process's orderly shutdown (POST /admin/drain ends in it).
     std::function<void(const char* reason)> shutdown;
+    // Stops what this node runs for a room besides its call (recordings,
+    // egress): another node carries the call now.
+    std::function<void(const std::string& room_id)> stop_room_outputs;
   };
   explicit ClusterModule(Collaborators c);
   ~ClusterModule() override;
 
   const ClusterSettings& settings() const { return c_.settings; }
+  // Binds more room-bound REST to the room's node (see room_node_proxy.h).
+  RoomNodeProxy& room_node_proxy() { return *proxy_; }
   // Registers the node, starts the heartbeat and the bus, and installs the
   // join gate. `listening_url` is the advertise_url when none is configured.
   void start(const std::string& listening_url);
@@ -68,12 +77,14 @@ class ClusterModule final : public util::Module, public meeting::UserNotifier {
   // Runs `then` when the caller is a configured admin; 403 otherwise.
   void require_admin(const http::ExchangePtr& ex, std::function<void()> then);
   NodeLoadFigures load() const;
+  void hand_over(const std::string& room_id, const std::string& owner_url);
 
   Collaborators c_;
   std::unique_ptr<Placement> placement_;
   std::unique_ptr<NodeRegistry> registry_;
   std::unique_ptr<Drain> drain_;
   std::unique_ptr<NotifyBus> bus_;
+  std::unique_ptr<RoomNodeProxy> proxy_;
   ListenerToken room_ended_;
   bool relaying_ = false;  // an event from another node is being applied here: not sent back
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

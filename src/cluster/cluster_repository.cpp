@@ -75,17 +75,19 @@ std::vector<std::string> release_dead_in(store::Connection& c, int64_t now_ms, i
 
 }  // namespace
 
+std::optional<Owner> live_owner(store::Connection& c, const std::string& room_id, int64_t now_ms, int64_t dead_after_ms) {
+  auto r = c.exec(
+      "SELECT p.node_id, n.advertise_url FROM cluster_placements p JOIN cluster_nodes n ON n.node_id = p.node_id"
+      " WHERE p.room_id = $1 AND n.heartbeat_at > $2",
+      {room_id, now_ms - dead_after_ms});
+  if (r.empty()) return std::nullopt;
+  return Owner{r.row(0).text("node_id"), r.row(0).text("advertise_url")};
+}
+
 std::optional<Owner> claim(store::Connection& c, const std::string& room_id, int64_t now_ms, int64_t dead_after_ms) {
   return c.transaction([&]() -> std::optional<Owner> {
     int64_t alive_since = now_ms - dead_after_ms;
-    auto owner = [&]() -> std::optional<Owner> {
-      auto r = c.exec(
-          "SELECT p.node_id, n.advertise_url FROM cluster_placements p JOIN cluster_nodes n ON n.node_id = p.node_id"
-          " WHERE p.room_id = $1 AND n.heartbeat_at > $2",
-          {room_id, alive_since});
-      if (r.empty()) return std::nullopt;
-      return Owner{r.row(0).text("node_id"), r.row(0).text("advertise_url")};
-    };
+    auto owner = [&] { return live_owner(c, room_id, now_ms, dead_after_ms); };
     if (auto o = owner()) return o;
     // A dead owner's rooms are released first (as the heartbeat's sweep
     // would), so taking this one over also fails its recordings.
@@ -99,6 +101,19 @@ std::optional<Owner> claim(store::Connection& c, const std::string& room_id, int
            " WHERE cluster_placements.node_id NOT IN (SELECT node_id FROM cluster_nodes WHERE heartbeat_at > $4)",
            {room_id, *target, now_ms, alive_since});
     return owner();
+  });
+}
+
+std::optional<Owner> keep(store::Connection& c, const std::string& room_id, const std::string& node_id, int64_t now_ms,
+                          int64_t dead_after_ms) {
+  return c.transaction([&]() -> std::optional<Owner> {
+    // As claim's INSERT, for this node; a room deleted meanwhile inserts nothing.
+    c.exec("INSERT INTO cluster_placements (room_id, node_id, placed_at) SELECT $1, $2, $3"
+           " WHERE EXISTS (SELECT 1 FROM rooms WHERE id = $1)"
+           " ON CONFLICT (room_id) DO UPDATE SET node_id = EXCLUDED.node_id, placed_at = EXCLUDED.placed_at"
+           " WHERE cluster_placements.node_id NOT IN (SELECT node_id FROM cluster_nodes WHERE heartbeat_at > $4)",
+           {room_id, node_id, now_ms, now_ms - dead_after_ms});
+    return live_owner(c, room_id, now_ms, dead_after_ms);
   });
 }
 

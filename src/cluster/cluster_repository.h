@@ -48,6 +48,15 @@ std::vector<NodeLoad> loads(store::Connection& c);
 // nodes asking at once get the same answer. None when no live node takes
 // rooms. Throws (foreign key) for an unknown room.
 std::optional<Owner> claim(store::Connection& c, const std::string& room_id, int64_t now_ms, int64_t dead_after_ms);
+// The node carrying the room's call when it is alive; none when the room is
+// not placed or its node is dead. Reads only (REST for a room's node).
+std::optional<Owner> live_owner(store::Connection& c, const std::string& room_id, int64_t now_ms, int64_t dead_after_ms);
+// A call running on `node_id` stays placed there: when its placement was
+// released (this node was taken for dead) or its owner is dead, it is placed
+// on `node_id` again. Returns the owner after that: another live node when
+// one has taken the room over, none for a room that no longer exists.
+std::optional<Owner> keep(store::Connection& c, const std::string& room_id, const std::string& node_id, int64_t now_ms,
+                          int64_t dead_after_ms);
 // Gives the room up, if `node_id` still holds it.
 bool release(store::Connection& c, const std::string& room_id, const std::string& node_id);
 // Releases every placement of a dead node (heartbeat older than

@@ -8,8 +8,9 @@
 namespace convene::cluster {
 
 Placement::Placement(store::Store& store, const ClusterSettings& settings, rooms::RoomsModule& rooms,
-                     std::function<bool()> draining)
-    : store_(store), settings_(settings), rooms_(rooms), draining_(std::move(draining)) {}
+                     std::function<bool()> draining, TakenOver taken_over)
+    : store_(store), settings_(settings), rooms_(rooms), draining_(std::move(draining)),
+      taken_over_(std::move(taken_over)) {}
 
 Placement::~Placement() { *alive_ = false; }
 
@@ -39,6 +40,23 @@ void Placement::locate(const std::string& room_id,
         }
         GST_INFO("room %s lives on %s", room_id.c_str(), owner->node_id.c_str());
         done(Kind::Elsewhere, owner->advertise_url);
+      });
+}
+
+void Placement::owner_of(const std::string& room_id,
+                         std::function<void(signaling::JoinPlace::Kind, std::string owner_url)> done) {
+  using Kind = signaling::JoinPlace::Kind;
+  if (rooms_.live(room_id)) return done(Kind::Here, "");
+  int64_t dead_after_ms = settings_.dead_after_sec * 1000;
+  store_.run<std::optional<cluster_store::Owner>>(
+      [room_id, dead_after_ms](store::Connection& c) {
+        return cluster_store::live_owner(c, room_id, timeutil::now_ms(), dead_after_ms);
+      },
+      [this, alive = alive_, done = std::move(done)](store::Outcome<std::optional<cluster_store::Owner>> out) {
+        if (!*alive) return;
+        // A store problem: the handler here meets it too and answers it.
+        if (!out.ok() || !out.value() || out.value()->node_id == settings_.node_id) return done(Kind::Here, "");
+        done(Kind::Elsewhere, out.value()->advertise_url);
       });
 }
 
@@ -76,9 +94,16 @@ void Placement::on_heartbeat() {
         if (!*alive || !out.ok()) return;
         for (auto& room : out.value().released_dead)
           GST_INFO("room %s released: its node stopped answering", room.c_str());
+        std::map<std::string, int64_t> before = std::move(own_);
         own_.clear();
         for (auto& p : out.value().placements)
           if (p.node_id == settings_.node_id) own_.emplace(p.room_id, p.placed_at);
+        // Fencing: ours at the last beat, still running here, no longer ours.
+        // A draining node hands its calls over itself.
+        std::vector<std::string> lost;
+        for (auto& [room_id, placed_at] : before)
+          if (!own_.count(room_id) && rooms_.live(room_id)) lost.push_back(room_id);
+        if (!lost.empty() && !draining_()) keep_or_hand_over(std::move(lost));
         // A placement here whose call is empty for two beats is given up: the
         // grace lets a client sent here by another node arrive first.
         int64_t now = timeutil::monotonic_us() / 1000;
@@ -100,6 +125,37 @@ void Placement::on_heartbeat() {
                            [room_id](store::Outcome<bool> out) {
                              if (out.ok() && out.value()) GST_INFO("room %s released: its call is empty", room_id.c_str());
                            });
+        }
+      });
+}
+
+void Placement::keep_or_hand_over(std::vector<std::string> rooms) {
+  int64_t dead_after_ms = settings_.dead_after_sec * 1000;
+  using Owners = std::vector<std::pair<std::string, std::optional<cluster_store::Owner>>>;
+  store_.run<Owners>(
+      [rooms, me = settings_.node_id, dead_after_ms](store::Connection& c) {
+        Owners out;
+        for (auto& room_id : rooms)
+          out.emplace_back(room_id, cluster_store::keep(c, room_id, me, timeutil::now_ms(), dead_after_ms));
+        return out;
+      },
+      [this, alive = alive_](store::Outcome<Owners> out) {
+        if (!*alive) return;
+        if (!out.ok()) {
+          GST_WARNING("cannot check the calls running here: %s", out.error().what());
+          return;
+        }
+        for (auto& [room_id, owner] : out.value()) {
+          if (!owner) continue;  // the room is gone
+          if (owner->node_id == settings_.node_id) {
+            GST_WARNING("room %s: its placement was released while its call ran here (this node was taken for "
+                        "dead); placed here again", room_id.c_str());
+            own_.emplace(room_id, timeutil::now_ms());
+            continue;
+          }
+          GST_WARNING("room %s: %s took it over while this node was taken for dead; handing the call over",
+                      room_id.c_str(), owner->node_id.c_str());
+          if (rooms_.live(room_id)) taken_over_(room_id, owner->advertise_url);
         }
       });
 }

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "http_client.h"
+#include "prometheus_text.h"
 #include "server_process.h"
 #include "ws_client.h"
 
@@ -388,6 +389,108 @@ TEST_F(Cluster, EndingAMeetingOnOneNodeEndsTheCallOnAnother) {
   elsewhere.set_token(alice.http.token());
   ASSERT_EQ(elsewhere.post("/rooms/" + room + "/end").status, 200);
   EXPECT_TRUE(bob.ws->wait_for("room-ended", 8000));
+}
+
+// Recording, egress and the room's media live in the memory of the room's
+// node: through any other node, the REST for them is forwarded there and
+// answered as the room's node answers it.
+TEST_F(Cluster, RoomNodeRestWorksThroughAnyNode) {
+  // Small pictures; a stop answers within 2 s even if nobody publishes.
+  const std::map<std::string, std::string> small = {{"CONVENE_RECORDING_WIDTH", "320"},
+                                                    {"CONVENE_RECORDING_HEIGHT", "180"},
+                                                    {"CONVENE_RECORDING_FINALIZE_TIMEOUT_SEC", "2"}};
+  add_node("n0", small);
+  add_node("n1", small);
+  Member alice(nodes_[0]->base_url(), "alice");
+  std::string room = alice.http.post("/rooms", R"({"name":"On air"})").str("id");
+  ASSERT_TRUE(alice.enter(room));
+  int owner = std::stoi(owner_of(room).substr(1));
+  ServerProcess& there = *nodes_[owner];
+  HttpClient via(nodes_[1 - owner]->base_url()), direct(there.base_url());
+  via.set_token(alice.http.token());
+  direct.set_token(alice.http.token());
+  const std::string base = "/rooms/" + room;
+
+  auto r = via.post(base + "/recordings", R"({"layout":"grid"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string rid = r.str("id");
+  EXPECT_EQ(sql("SELECT status FROM recordings WHERE id = '" + rid + "'"), "RECORDING");
+  EXPECT_EQ(sql("SELECT path FROM recordings WHERE id = '" + rid + "'").rfind(there.data_dir() + "/", 0), 0u)
+      << "the room's node writes the file";
+  EXPECT_EQ(via.post(base + "/recordings", "{}").error_code(), "already_recording");
+
+  auto hls = via.post(base + "/egress", R"({"kind":"hls"})");
+  ASSERT_EQ(hls.status, 201) << hls.body;
+  std::string eid = hls.str("id");
+  EXPECT_EQ(direct.get(base + "/egress/" + eid).status, 200) << "the egress runs on the room's node";
+  EXPECT_EQ(via.get(base + "/egress/" + eid).str("id"), eid);
+  EXPECT_NE(via.get(base + "/egress").body.find(eid), std::string::npos);
+  EXPECT_EQ(via.get(base + "/media").status, 200);
+
+  auto stopped = via.post(base + "/recordings/" + rid + "/stop");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_NE(stopped.str("status"), "RECORDING");
+  EXPECT_NE(sql("SELECT status FROM recordings WHERE id = '" + rid + "'"), "RECORDING");
+  EXPECT_EQ(via.request("DELETE", base + "/egress/" + eid).status, 204);
+  EXPECT_EQ(direct.get(base + "/egress/" + eid).status, 404);
+}
+
+// A node wrongly taken for dead (paused past dead_after_sec while another node
+// took its call over) hands the call over at its next heartbeat: its clients
+// are sent to the new owner, and the room is carried by that node only.
+TEST_F(Cluster, APausedNodeHandsItsCallToTheNodeThatTookItOver) {
+  for (const char* id : {"n0", "n1"})
+    add_node(id, {{"CONVENE_METRICS_TOKEN", "scrape"},
+                  {"CONVENE_RECORDING_WIDTH", "320"},
+                  {"CONVENE_RECORDING_HEIGHT", "180"},
+                  {"CONVENE_RECORDING_FINALIZE_TIMEOUT_SEC", "2"}});
+  Member alice(nodes_[0]->base_url(), "alice"), bob(nodes_[1]->base_url(), "bob");
+  std::string room = alice.http.post("/rooms", R"({"name":"Paused"})").str("id");
+  ASSERT_EQ(bob.http.post("/rooms/" + room + "/join").status, 200);
+  ASSERT_TRUE(alice.enter(room));
+  int from = std::stoi(owner_of(room).substr(1));
+  int to = 1 - from;
+  auto rec = alice.http.post("/rooms/" + room + "/recordings");
+  ASSERT_EQ(rec.status, 201) << rec.body;
+  const std::string rec_status = "SELECT status FROM recordings WHERE id = '" + rec.str("id") + "'";
+  g_usleep(1500000);  // a heartbeat has recorded the placement as this node's own
+  ASSERT_EQ(kill(nodes_[from]->pid(), SIGSTOP), 0);
+  const std::string stalled = "SELECT COUNT(*) FROM cluster_nodes WHERE node_id = 'n" + std::to_string(from) +
+                              "' AND heartbeat_at < (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT - 3500";
+  bool taken_for_dead = eventually([&] { return sql(stalled) == "1"; }, 10000);
+  if (!taken_for_dead) kill(nodes_[from]->pid(), SIGCONT);
+  ASSERT_TRUE(taken_for_dead);
+  // Bob joins through the other node: the room is placed there now.
+  bob.connect(nodes_[to]->base_url());
+  bool joined = bob.enter(room) != nullptr;
+  ASSERT_EQ(kill(nodes_[from]->pid(), SIGCONT), 0);
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(bob.node_url, nodes_[to]->base_url());
+  EXPECT_EQ(owner_of(room), "n" + std::to_string(to));
+
+  // The paused node wakes up and sends Alice where the call is now.
+  auto redirect = alice.ws->wait_for("redirect", 10000);
+  ASSERT_TRUE(redirect) << "the paused node hands its copy of the call over";
+  ASSERT_TRUE(alice.follow(redirect.get()));
+  ASSERT_TRUE(alice.enter(room));
+  EXPECT_EQ(alice.node_url, nodes_[to]->base_url());
+  alice.chat("together again");
+  EXPECT_TRUE(bob.sees_chat("together again"));
+  // One node carries the room: the woken node did not take it back, and its
+  // copy of the call emptied (its media left with Alice).
+  g_usleep(2500000);
+  EXPECT_EQ(owner_of(room), "n" + std::to_string(to));
+  HttpClient woken(nodes_[from]->base_url());
+  auto participants = [&] {
+    return prometheus_value(woken.get("/metrics", {{"Authorization", "Bearer scrape"}}).body,
+                            "convene_media_participants");
+  };
+  EXPECT_TRUE(eventually([&] { return participants() == 0; }, 8000)) << participants();
+  // Its recording of the call stopped there; the file it wrote is complete.
+  EXPECT_EQ(prometheus_value(woken.get("/metrics", {{"Authorization", "Bearer scrape"}}).body,
+                             "convene_recordings_active"),
+            0);
+  EXPECT_TRUE(eventually([&] { return sql(rec_status) == "READY"; }, 8000)) << sql(rec_status);
 }
 
 // A reminder found by one node's scheduler reaches the user connected to

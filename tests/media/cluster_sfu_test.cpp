@@ -16,6 +16,7 @@
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
+#include "whip_client.h"
 
 namespace convene::testing {
 namespace {
@@ -30,14 +31,9 @@ std::string owner_of(const std::string& db, const std::string& room) {
   return v;
 }
 
-TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
-  if (postgres_socket_url("postgres").empty()) {
-    if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "no PostgreSQL";
-    GTEST_SKIP() << "cluster mode needs PostgreSQL (scripts/test provides one)";
-  }
-  std::string db = create_postgres_socket_database("convene_c_");
+std::vector<std::unique_ptr<ServerProcess>> start_nodes(const std::string& db, int n) {
   std::vector<std::unique_ptr<ServerProcess>> nodes;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < n; ++i) {
     ServerOptions o;
     o.database = db;
     o.env = {{"CONVENE_CLUSTER_ENABLED", "true"},
@@ -49,6 +45,18 @@ TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
              {"CONVENE_MEDIA_ANSWER_TIMEOUT_SEC", "3"}};
     nodes.push_back(std::make_unique<ServerProcess>(o));
   }
+  return nodes;
+}
+
+bool have_postgres() { return !postgres_socket_url("postgres").empty(); }
+
+TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
+  if (!have_postgres()) {
+    if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "no PostgreSQL";
+    GTEST_SKIP() << "cluster mode needs PostgreSQL (scripts/test provides one)";
+  }
+  std::string db = create_postgres_socket_database("convene_c_");
+  auto nodes = start_nodes(db, 3);
   TestPerson a(nodes[0]->base_url(), "alice"), b(nodes[1]->base_url(), "bob");
   auto r = a.http.post("/rooms", R"({"name":"Cluster call"})");
   ASSERT_EQ(r.status, 201) << r.body;
@@ -91,6 +99,58 @@ TEST(ClusterSfu, CallAcrossNodesSurvivesItsNodeBeingKilled) {
   ASSERT_TRUE(decode_each_other(20000)) << "media flows again on the new node";
   double seconds = (g_get_monotonic_time() - killed_at) / 1e6;
   std::printf("SIGKILL to media flowing again for both: %.1f s\n", seconds);
+}
+
+// WHIP through a node that does not carry the room: the request is forwarded
+// to the room's node, where the publisher enters the call (its answer's
+// candidates are that node's), and the session's Location, deleted through
+// the first node again, ends it there.
+TEST(ClusterSfu, WhipThroughAnotherNodePublishesOnTheRoomsNode) {
+  if (!have_postgres()) {
+    if (g_getenv("CONVENE_REQUIRE_PG")) FAIL() << "no PostgreSQL";
+    GTEST_SKIP() << "cluster mode needs PostgreSQL (scripts/test provides one)";
+  }
+  std::string db = create_postgres_socket_database("convene_w_");
+  auto nodes = start_nodes(db, 2);
+  TestPerson host(nodes[0]->base_url(), "host");
+  auto r = host.http.post("/rooms", R"({"name":"Broadcast"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string room = r.str("id");
+  ASSERT_TRUE(host.join_following_redirects(room));
+  std::string owner = owner_of(db, room);
+  ASSERT_FALSE(owner.empty());
+  const ServerProcess& other = *nodes[1 - std::stoi(owner.substr(1))];
+  auto key = host.http.post("/rooms/" + room + "/ingest-keys", R"({"name":"OBS Studio"})");
+  ASSERT_EQ(key.status, 201) << key.body;
+
+  SfuClient viewer(host, SfuClientOptions{"red"});
+  WhipClient obs;
+  Response answer = obs.publish(other.base_url(), "/whip/" + room, key.str("key"));
+  ASSERT_EQ(answer.status, 201) << answer.body;
+  EXPECT_EQ(answer.headers["content-type"].rfind("application/sdp", 0), 0u);
+  EXPECT_EQ(obs.location().rfind("/whip/" + room + "/", 0), 0u) << obs.location();
+  std::string whip_peer;
+  auto joined = [&] {
+    for (auto& m : viewer.others()) {
+      if (str_field(m.get(), "type") != "peer-joined") continue;
+      JsonObject* peer = json_object_get_object_member(obj(m.get()), "peer");
+      if (peer && std::string(json_object_get_string_member_with_default(peer, "username", "")) == "OBS Studio")
+        whip_peer = json_object_get_string_member_with_default(peer, "peerId", "");
+    }
+    return !whip_peer.empty();
+  };
+  ASSERT_TRUE(pump_until({&viewer}, 10000, joined)) << "the publisher joins the call on the room's node";
+  EXPECT_TRUE(pump_until({&viewer}, 30000, [&] { return viewer.frames_from(whip_peer) >= 20; }))
+      << "the host decodes the WHIP publisher: " << viewer.describe();
+  EXPECT_EQ(owner_of(db, room), owner) << "the room stayed on its node";
+
+  // DELETE of the Location, through the node that answered the POST.
+  EXPECT_EQ(obs.stop(other.base_url()).status, 200);
+  EXPECT_TRUE(pump_until({&viewer}, 10000, [&] {
+    for (auto& m : viewer.others())
+      if (str_field(m.get(), "type") == "peer-left" && str_field(m.get(), "peerId") == whip_peer) return true;
+    return false;
+  })) << "the publisher left the call";
 }
 
 }  // namespace
