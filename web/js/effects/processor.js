@@ -1,7 +1,9 @@
 // A camera track with its background blurred or replaced, as a new track:
-// camera → <video> → each new frame (requestVideoFrameCallback) drawn small
-// for the segmenter (segmenter.js, in a worker) → the latest person mask
-// composited over the chosen background on a canvas → canvas.captureStream().
+// each camera frame (frames.js: MediaStreamTrackProcessor, or a <video> and
+// requestVideoFrameCallback) drawn once on a canvas, a small copy to the
+// segmenter (segmenter.js, in a worker) when it is free, the latest person
+// mask composited over the chosen background on another canvas, sent as the
+// output's next frame (MediaStreamTrackGenerator, or canvas.captureStream()).
 // The output track stays the same while the input or the effect changes, so
 // whoever sends it never renegotiates.
 //
@@ -11,6 +13,7 @@
 // camera's rate); when it does not, the effect is dropped and onFallback
 // says why.
 import { createSegmenter } from './segmenter.js';
+import { createFrameIo } from './frames.js';
 
 const MIN_FPS = 24;
 const CHECK_MS = 3000;     // how long the device gets to show it keeps up
@@ -23,8 +26,6 @@ function canvas2d(width = 1, height = 1, options = {}) {
 }
 
 export function createProcessor({ onFallback }) {
-  const video = document.createElement('video');
-  video.muted = true; video.playsInline = true;
   const [out, octx] = canvas2d(640, 360, { alpha: false });
   const [frame, fctx] = canvas2d(1, 1, { alpha: false });
   const [person, pctx] = canvas2d();
@@ -33,7 +34,9 @@ export function createProcessor({ onFallback }) {
   const [blur, bctx] = canvas2d();
   const [mask, mctx] = canvas2d();
   const [small, sctx] = canvas2d(1, 1, { willReadFrequently: true });
-  const output = out.captureStream().getVideoTracks()[0];
+  const io = createFrameIo(out, onFrame);
+  const output = io.output;
+  let input = null;
   const segmenter = createSegmenter();
   let model = null, maskImage = null, maskBytes = null, masks = 0;
   let effect = { kind: 'none' }, image = null, running = false, closed = false;
@@ -95,11 +98,10 @@ export function createProcessor({ onFallback }) {
     }, (e) => { if (!closed) fail('The background effect stopped: ' + e.message); });
   }
 
-  function draw() {
+  function draw(source, w, h) {
     const start = performance.now();
-    const w = video.videoWidth, h = video.videoHeight;
     for (const c of [out, frame, person]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
-    fctx.drawImage(video, 0, 0);  // the camera frame converted once, the source of every step below
+    fctx.drawImage(source, 0, 0, w, h);  // the camera frame converted once, the source of every step below
     segmentNext();
     drawBackground(w, h);
     if (maskBytes) {
@@ -115,7 +117,7 @@ export function createProcessor({ onFallback }) {
     if (!measured && !check && maskBytes) check = { start, frames };
     if (check && start - check.start >= CHECK_MS) {
       const fps = (frames - check.frames) * 1000 / (start - check.start);
-      const cameraFps = video.srcObject?.getVideoTracks()[0]?.getSettings().frameRate || 30;
+      const cameraFps = input?.getSettings().frameRate || 30;
       check = null; measured = true;
       // Tests set globalThis.conveneEffectsMinFps to check the fallback (a
       // very high rate) or to keep a busy test machine from tripping it (0).
@@ -124,24 +126,20 @@ export function createProcessor({ onFallback }) {
     }
   }
 
-  function onFrame() {
-    if (closed) return;
-    if (running && output.enabled && output.readyState === 'live' && video.videoWidth) {
-      try { draw(); } catch (e) { fail('The background effect stopped: ' + e.message); }
-    } else check = null;  // not drawing (camera off): measured again once it draws
-    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
-    else setTimeout(onFrame, 1000 / 30);
+  // A camera frame: drawn when an effect is on and the output is wanted.
+  function onFrame(source, w, h) {
+    if (closed || !running || !output.enabled || output.readyState !== 'live') { check = null; return false; }  // measured again once it draws
+    try { draw(source, w, h); return true; } catch (e) { fail('The background effect stopped: ' + e.message); return false; }
   }
-  onFrame();
 
   const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : 0);
   return {
     output,
     get running() { return running; },
     setInput(track) {
-      if (video.srcObject?.getVideoTracks()[0] === track) return;
-      video.srcObject = track ? new MediaStream([track]) : null;
-      if (track) video.play().catch(() => {});
+      if (track === input) return;
+      input = track;
+      io.setInput(track);
     },
     // effect: backgrounds.js effectOf(); {kind: 'none'} pauses.
     setEffect(next) {
@@ -156,6 +154,6 @@ export function createProcessor({ onFallback }) {
     },
     // The latest person mask at the model's size (255 = person).
     mask() { return maskBytes && model ? { width: model.width, height: model.height, data: [...maskBytes] } : null; },
-    close() { closed = true; running = false; segmenter.close(); output.stop(); video.srcObject = null; },
+    close() { closed = true; running = false; segmenter.close(); io.close(); },
   };
 }
