@@ -156,10 +156,32 @@ test('virtual backgrounds: picture and blur reach the other side, switching does
     // A device that cannot keep up: back to the camera, with a message.
     await sender.evaluate(() => { globalThis.conveneEffectsMinFps = 1000; });
     await choose('image:dusk');
-    await waitFor(() => sender.evaluate(() => globalThis.conveneEffects.stats().running === false), 'the fallback', 15000);
+    await waitFor(() => sender.evaluate(() => globalThis.conveneEffects.stats().running === false), 'the fallback', 20000)
+      .catch(async (e) => { console.log('effect stats:', JSON.stringify(await sender.evaluate(() => globalThis.conveneEffects.stats()))); throw e; });
     assert.match(await sender.textContent('#toast'), /could not keep up/);
     // A camera's own track has a device; the effect's has none.
     assert.ok(await sender.evaluate(() => document.querySelector('.tile[data-peer="self"] video').srcObject.getVideoTracks()[0].getSettings().deviceId), 'the camera is sent again');
+
+    // Peer to peer (a 1:1 room): the remembered picture is what the other
+    // side receives, and switching effects sends no new offer there either.
+    const pair = await (await owner.call('POST', '/rooms', { name: 'Backgrounds 1:1', type: 'ONE_TO_ONE' })).json();
+    assert.equal((await sender.request.post(server.url + '/rooms/join/' + pair.inviteCode)).status(), 200);
+    await host.goto(server.url + '/room/' + pair.id);
+    await host.waitForSelector('text=Connected');
+    await sender.evaluate(() => localStorage.setItem('convene-background', 'image:room'));
+    await sender.goto(server.url + '/room/' + pair.id);
+    await sender.waitForSelector('text=Connected');
+    await waitFor(async () => (await remoteWidth()) === W, 'the sender\'s video at 640×360 on the host (peer to peer)', 30000);
+    await waitFor(() => sender.evaluate(() => globalThis.conveneEffects?.stats().masks > 5), 'masks in the 1:1 call');
+    const p2pOffers = offers.length;
+    let p2p;
+    await waitFor(async () => (p2p = await host.evaluate(measureRemote, [await mask(), '/img/backgrounds/room.jpg'])).diff < 20, 'the picture on the host (peer to peer)', 20000).catch(() => {});
+    console.log('picture on the host, peer to peer:', JSON.stringify(p2p));
+    assert.ok(p2p.diff < 20, `the received background is the picture, peer to peer (mean |diff| ${p2p.diff.toFixed(1)})`);
+    await choose('blur-light');
+    await choose('none');
+    await measureUntil((m) => m.edges > 10, 'the checkerboard on the host (peer to peer)');
+    assert.deepEqual(offers.slice(p2pOffers), [], 'switching effects sends no new offer (peer to peer)');
 
     assert.deepEqual(foreign, [], 'nothing fetched from elsewhere');
   } finally {

@@ -25,7 +25,7 @@ function insertableIo(canvas, onFrame) {
       let drawn = false;
       try { drawn = onFrame(frame, frame.displayWidth, frame.displayHeight); } finally { frame.close(); }
       // The generator takes the written frame (and closes it).
-      if (drawn && generator.readyState === 'live') await writer.write(new VideoFrame(canvas, { timestamp: frame.timestamp }));
+      if (drawn && generator.readyState === 'live') await writer.write(new VideoFrame(canvas, { timestamp: frame.timestamp })).catch((e) => console.warn('background effect frame', e));
     }
   }
   return {
@@ -35,7 +35,7 @@ function insertableIo(canvas, onFrame) {
       reader = null;
       if (!track) return;
       const r = reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
-      pump(r).catch(() => {});  // ends with the track or a new input
+      pump(r).catch((e) => console.warn('background effect input', e));  // ends with the track or a new input
     },
     close() { closed = true; reader?.cancel().catch(() => {}); writer.close().catch(() => {}); generator.stop(); },
   };

@@ -17,6 +17,7 @@ import { createFrameIo } from './frames.js';
 
 const MIN_FPS = 24;
 const CHECK_MS = 3000;     // how long the device gets to show it keeps up
+const START_MS = 20000;    // how long the model may take to load
 const STATS_FRAMES = 60;   // the frame-time average is over this many frames
 
 function canvas2d(width = 1, height = 1, options = {}) {
@@ -42,6 +43,8 @@ export function createProcessor({ onFallback }) {
   let effect = { kind: 'none' }, image = null, running = false, closed = false;
   let check = null;        // {start, frames} while the first seconds are measured
   let measured = false;    // whether this activation's first seconds were
+  let broken = null;       // the segmenter's error, if it could not start
+  let activated = 0;       // when the effect was chosen
   const frameMs = [], segmentMs = [];
   let frames = 0;
 
@@ -49,7 +52,7 @@ export function createProcessor({ onFallback }) {
     model = size;
     small.width = mask.width = size.width; small.height = mask.height = size.height;
     maskImage = new ImageData(size.width, size.height);
-  }, (e) => fail('The background effect could not start: ' + e.message));
+  }, (e) => { broken = e; fail('The background effect could not start: ' + e.message); });
 
   function fail(text) {
     if (!running) return;
@@ -115,14 +118,15 @@ export function createProcessor({ onFallback }) {
     frames++;
     frameMs.push(performance.now() - start); if (frameMs.length > STATS_FRAMES) frameMs.shift();
     if (!measured && !check && maskBytes) check = { start, frames };
+    // Tests set globalThis.conveneEffectsMinFps to check the fallback (a
+    // very high rate) or to keep a busy test machine from tripping it (0).
+    const override = globalThis.conveneEffectsMinFps;
+    if (!maskBytes && override !== 0 && start - activated > START_MS) return fail('The background effect was turned off: this device could not start it in time.');
     if (check && start - check.start >= CHECK_MS) {
       const fps = (frames - check.frames) * 1000 / (start - check.start);
       const cameraFps = input?.getSettings().frameRate || 30;
       check = null; measured = true;
-      // Tests set globalThis.conveneEffectsMinFps to check the fallback (a
-      // very high rate) or to keep a busy test machine from tripping it (0).
-      const minFps = globalThis.conveneEffectsMinFps ?? MIN_FPS;
-      if (fps < Math.min(minFps, 0.9 * cameraFps)) fail(`The background effect was turned off: this device could not keep up (${fps.toFixed(0)} frames a second).`);
+      if (fps < (override ?? Math.min(MIN_FPS, 0.9 * cameraFps))) fail(`The background effect was turned off: this device could not keep up (${fps.toFixed(0)} frames a second).`);
     }
   }
 
@@ -147,6 +151,8 @@ export function createProcessor({ onFallback }) {
       running = next.kind !== 'none';
       if (next.kind === 'image' && image?.src !== new URL(next.url, location.href).href) { image = new Image(); image.src = next.url; }
       check = null; measured = false;  // each effect costs its own: measured anew
+      activated = performance.now();
+      if (running && broken) fail('The background effect could not start: ' + broken.message);
     },
     // For the tests and the console: what processing costs here.
     stats() {

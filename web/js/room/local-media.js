@@ -44,6 +44,7 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
     }
     call.localStream.getAudioTracks().forEach((t) => (t.enabled = call.micOn));
     call.localStream.getVideoTracks().forEach((t) => (t.enabled = call.camOn));
+    if (effects.camera) effects.camera.enabled = call.camOn;
     grid.selfTile();
     onChange();
   }
