@@ -17,12 +17,14 @@ namespace {
 constexpr gsize kCompressAbove = 1024;
 
 // The web client loads scripts and styles from itself only; media and
-// images may be blob:/data: (camera previews, pasted images). It connects to
+// images may be blob:/data: (camera previews, pasted images). It compiles
+// its own WebAssembly (the background effects' segmentation model runtime:
+// 'wasm-unsafe-eval' allows that and no JavaScript eval). It connects to
 // its own origin ('self' covers same-origin ws:/wss:) and what is configured.
 std::string content_security_policy(const std::vector<std::string>& connect_src) {
   std::string connect = "'self'";
   for (const auto& source : connect_src) connect += " " + source;
-  return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+  return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
          "media-src 'self' blob:; connect-src " + connect + "; font-src 'self' data:; object-src 'none'; "
          "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 }

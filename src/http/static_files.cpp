@@ -24,6 +24,9 @@ bool StaticFiles::send_file(Exchange& ex, const std::string& file) const {
   std::string content_type = mime ? mime : "application/octet-stream";
   if (g_str_has_suffix(file.c_str(), ".js") || g_str_has_suffix(file.c_str(), ".mjs"))
     content_type = "text/javascript";
+  // Not in every shared-mime-info; browsers compile WebAssembly while it
+  // downloads only when it comes as application/wasm.
+  if (g_str_has_suffix(file.c_str(), ".wasm")) content_type = "application/wasm";
   if (g_str_has_prefix(content_type.c_str(), "text/")) content_type += "; charset=utf-8";
   // Hashed assets never change; index.html must always be revalidated.
   bool hashed = file.find("/assets/") != std::string::npos;

@@ -1,8 +1,12 @@
 // The join page /join/:inviteCode: become a member of the meeting, preview
-// camera and microphone, pick devices and whether to start muted, enter.
+// camera and microphone, pick devices, a background effect and whether to
+// start muted, enter.
 import { post } from './api.js';
 import { main, el, navigate, roomErrorText } from './ui.js';
 import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText } from './media.js';
+import { createCameraEffects } from './effects/camera.js';
+import { createBackgroundPicker } from './effects/picker.js';
+import { savedBackground, saveBackground } from './effects/backgrounds.js';
 
 export async function renderJoin(code, me) {
   let room;
@@ -25,6 +29,13 @@ export async function renderJoin(code, me) {
   const micSel = el('select', { id: 'mic-select' });
   const camOn = el('input', { type: 'checkbox', id: 'cam-on', checked: p.cameraOn });
   const micOn = el('input', { type: 'checkbox', id: 'mic-on', checked: p.micOn });
+  // The preview shows the camera as others will see it, background effect included.
+  const effects = createCameraEffects({ onFallback: (text) => { error.textContent = text; showPreview(); } });
+  const background = createBackgroundPicker({ current: savedBackground(), onChoose: (id) => { saveBackground(id); effects.setBackground(id); showPreview(); } });
+  function showPreview() {
+    const shown = stream ? new MediaStream([...stream.getAudioTracks(), ...(effects.track ? [effects.track] : [])]) : null;
+    video.srcObject = shown;
+  }
 
   async function refreshDevices() {
     const { cameras, microphones } = await listDevices();
@@ -42,14 +53,19 @@ export async function renderJoin(code, me) {
       const t = await openTrack(kind, deviceId);
       stream.getTracks().filter((x) => x.kind === t.kind).forEach((x) => { x.stop(); stream.removeTrack(x); });
       stream.addTrack(t);
-      video.srcObject = stream;
+      if (kind === 'video') { t.enabled = camOn.checked; effects.setCamera(t); }
+      showPreview();
       if (kind === 'audio') showMeter();
       savePrefs(kind === 'video' ? { camera: deviceId } : { microphone: deviceId });
     } catch (e) { error.textContent = mediaErrorText(e, kind === 'video' ? 'camera' : 'microphone'); }
   }
   cameraSel.addEventListener('change', () => swap('video', cameraSel.value));
   micSel.addEventListener('change', () => swap('audio', micSel.value));
-  camOn.addEventListener('change', () => { stream?.getVideoTracks().forEach((t) => (t.enabled = camOn.checked)); video.classList.toggle('off', !camOn.checked); });
+  camOn.addEventListener('change', () => {
+    stream?.getVideoTracks().forEach((t) => (t.enabled = camOn.checked));
+    if (effects.track) effects.track.enabled = camOn.checked;
+    video.classList.toggle('off', !camOn.checked);
+  });
   micOn.addEventListener('change', () => { stream?.getAudioTracks().forEach((t) => (t.enabled = micOn.checked)); });
 
   const enter = el('button', { class: 'primary', id: 'enter-room', onclick: () => {
@@ -67,19 +83,21 @@ export async function renderJoin(code, me) {
       el('label', { for: 'mic-select' }, 'Microphone'), micSel,
       el('div', { class: 'row', style: 'margin:.6rem 0' },
         el('label', { class: 'check' }, camOn, ' Camera on'), el('label', { class: 'check' }, micOn, ' Microphone on')),
+      background.element,
       error,
       el('div', { class: 'row' }, enter, el('a', { href: '/' }, 'Cancel')))));
 
   const opened = await openLocalMedia(p);
   stream = opened.stream;
   if (opened.error) error.textContent = opened.error;
-  video.srcObject = stream;
   stream.getVideoTracks().forEach((t) => (t.enabled = camOn.checked));
+  if (stream.getVideoTracks()[0]) { effects.setCamera(stream.getVideoTracks()[0]); effects.setBackground(savedBackground()); }
+  showPreview();
   stream.getAudioTracks().forEach((t) => (t.enabled = micOn.checked));
   video.classList.toggle('off', !camOn.checked);
   showMeter();
   await refreshDevices();  // labels are known once permission is granted
   navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
   enter.focus();
-  return () => { stopMeter(); stream?.getTracks().forEach((t) => t.stop()); navigator.mediaDevices?.removeEventListener?.('devicechange', refreshDevices); };
+  return () => { stopMeter(); effects.close(); stream?.getTracks().forEach((t) => t.stop()); navigator.mediaDevices?.removeEventListener?.('devicechange', refreshDevices); };
 }

@@ -62,7 +62,8 @@ export async function startServer(env = {}) {
   return { url, dataDir, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); }, log: () => log };
 }
 
-export async function launchBrowser({ viewport = { width: 1100, height: 760 } } = {}) {
+// args: more Chromium switches (e.g. a camera file: --use-file-for-fake-video-capture=x.y4m).
+export async function launchBrowser({ viewport = { width: 1100, height: 760 }, args = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'convene-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
@@ -70,7 +71,7 @@ export async function launchBrowser({ viewport = { width: 1100, height: 760 } } 
     viewport,
     args: ['--use-fake-device-for-media-stream=device-count=3', '--use-fake-ui-for-media-stream', '--no-sandbox', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-      '--allow-loopback-in-peer-connection', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+      '--allow-loopback-in-peer-connection', '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', '--disable-features=WebRtcHideLocalIpsWithMdns', ...args],
   });
   // 360p cameras (the client's "Standard" quality): three browsers decoding
   // each other on two shared cores stay responsive.

@@ -1,19 +1,50 @@
 // Our own camera, microphone and screen: opening them, switching devices
-// (replaceTrack on every connection, no renegotiation), muting, and adding
-// or removing a screen share on the peer-to-peer and SFU connections.
+// and background effects (replaceTrack on every connection, no
+// renegotiation), muting, and adding or removing a screen share on the
+// peer-to-peer and SFU connections.
 import { errorText, toast } from '../ui.js';
 import { savePrefs, openLocalMedia, openTrack, mediaErrorText } from '../media.js';
+import { createCameraEffects } from '../effects/camera.js';
+import { savedBackground, saveBackground } from '../effects/backgrounds.js';
 
 // onChange: our media changed (the controls and our tile follow).
 export function createLocalMedia(call, { grid, banner, onChange }) {
   function changed() { onChange(); grid.updateBadges('self'); }
+  // Our camera as sent: its own track or the background effect's (effects/).
+  const effects = createCameraEffects({ onFallback: (text, camera) => { toast(text); sendVideo(camera).catch(() => {}); } });
+
+  // What we send as our camera changed: in our stream and on every connection.
+  async function sendVideo(track) {
+    const ls = call.localStream;
+    if (!track || ls.getVideoTracks()[0] === track) return;
+    ls.getVideoTracks().forEach((t) => ls.removeTrack(t));
+    ls.addTrack(track);
+    track.enabled = call.camOn;
+    for (const [, peer] of call.peers) {
+      if (!peer.pc) continue;
+      if (peer.senders.camera) await peer.senders.camera.replaceTrack(track);
+      else peer.senders.camera = peer.pc.addTrack(track, ls);
+    }
+    if (call.sfu) await call.sfu.replaceTrack('camera', track).catch((e) => toast(errorText(e)));
+    grid.selfTile();
+  }
+  async function setBackground(id) {
+    saveBackground(id);
+    await sendVideo(effects.setBackground(id));
+  }
 
   async function start() {
     const opened = await openLocalMedia(call.prefs);
     call.localStream = opened.stream;
     if (opened.error) banner.keep(opened.error);  // kept across reconnects
+    const camera = call.localStream.getVideoTracks()[0];
+    if (camera) {
+      effects.setCamera(camera);
+      await sendVideo(effects.setBackground(savedBackground()));
+    }
     call.localStream.getAudioTracks().forEach((t) => (t.enabled = call.micOn));
     call.localStream.getVideoTracks().forEach((t) => (t.enabled = call.camOn));
+    if (effects.camera) effects.camera.enabled = call.camOn;
     grid.selfTile();
     onChange();
   }
@@ -23,16 +54,23 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
     try { track = await openTrack(kind, deviceId); } catch (e) { banner.show(mediaErrorText(e, source)); return; }
     track.enabled = kind === 'video' ? call.camOn : call.micOn;
     const ls = call.localStream;
-    const old = kind === 'video' ? ls.getVideoTracks() : ls.getAudioTracks();
-    old.forEach((t) => ls.removeTrack(t));
-    ls.addTrack(track);
-    for (const [, peer] of call.peers) {
-      if (!peer.pc) continue;
-      if (peer.senders[source]) await peer.senders[source].replaceTrack(track);
-      else peer.senders[source] = peer.pc.addTrack(track, ls);
+    if (kind === 'video') {
+      // With a background effect on, the effect's track stays; its input changes.
+      const old = effects.camera;
+      await sendVideo(effects.setCamera(track));
+      if (old !== track) old?.stop();
+    } else {
+      const old = ls.getAudioTracks();
+      old.forEach((t) => ls.removeTrack(t));
+      ls.addTrack(track);
+      for (const [, peer] of call.peers) {
+        if (!peer.pc) continue;
+        if (peer.senders[source]) await peer.senders[source].replaceTrack(track);
+        else peer.senders[source] = peer.pc.addTrack(track, ls);
+      }
+      if (call.sfu) await call.sfu.replaceTrack(source, track).catch((e) => toast(errorText(e)));
+      old.forEach((t) => t.stop());
     }
-    if (call.sfu) await call.sfu.replaceTrack(source, track).catch((e) => toast(errorText(e)));
-    old.forEach((t) => t.stop());
     grid.selfTile();
     savePrefs(kind === 'video' ? { camera: deviceId } : { microphone: deviceId });
     if (ls.getAudioTracks().length && ls.getVideoTracks().length) banner.keep('');
@@ -47,6 +85,7 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
   function setCam(on) {
     call.camOn = on;
     call.localStream.getVideoTracks().forEach((t) => (t.enabled = on));
+    if (effects.camera) effects.camera.enabled = on;
     call.send({ type: 'track-muted', source: 'camera', muted: !on });
     savePrefs({ cameraOn: on }); changed();
   }
@@ -83,9 +122,12 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
     if (!call.camOn) call.send({ type: 'track-muted', source: 'camera', muted: true });
   }
   function stop() {
+    effects.camera?.stop();
+    effects.close();
     call.localStream.getTracks().forEach((t) => t.stop());
     call.screenStream?.getTracks().forEach((t) => t.stop());
   }
 
-  return { start, switchDevice, setMic, setCam, startScreen, stopScreen, mutedByHost, announceMuted, stop };
+  return { start, switchDevice, setBackground, setMic, setCam, startScreen, stopScreen, mutedByHost, announceMuted, stop,
+    get camera() { return effects.camera; } };
 }
