@@ -114,6 +114,15 @@ const std::vector<KeySpec>& schema() {
       {"media", "publish_connect_timeout_sec", Type::Int, "15",
        "Seconds a publish connection may take to connect (ICE and DTLS) before it is freed and its client told."},
       {"media", "speaker_threshold_db", Type::Double, "-50", "Audio level (dBov) under which nobody is speaking."},
+      // [ingest]
+      {"ingest", "whip_media_timeout_sec", Type::Int, "10",
+       "Seconds a WHIP publisher may send no media before its session ends (gone without DELETE)."},
+      {"ingest", "srt_port", Type::Int, "0", "UDP port of the SRT ingest listener; 0 turns SRT ingest off."},
+      {"ingest", "srt_bind", Type::String, "127.0.0.1", "Address the SRT listener binds to (0.0.0.0 for all IPv4)."},
+      {"ingest", "srt_passphrase", Type::String, "",
+       "SRT encryption passphrase (10 to 79 characters) every caller must use; empty = unencrypted."},
+      {"ingest", "srt_latency_ms", Type::Int, "120",
+       "SRT receive latency: how long lost packets are waited for (SRTO_LATENCY; the larger of both sides wins)."},
       // [smtp]
       {"smtp", "url", Type::String, "", "smtp://host:587 or smtps://host:465; empty turns e-mail off."},
       {"smtp", "user", Type::String, "", "SMTP user name (empty: no authentication)."},

@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include <cstring>
+
 #include "http/error.h"
 #include "ingest/ingest_key_repository.h"
 #include "rooms/room_repository.h"
@@ -32,6 +34,20 @@ void require_host(const HostCheck& h) {
 }
 
 }  // namespace
+
+std::string KeyApi::srt_url(const std::string& public_url, const std::string& room_id,
+                            const std::string& secret) const {
+  if (urls_.srt_port <= 0) return "";
+  g_autoptr(GUri) base = g_uri_parse(public_url.c_str(), G_URI_FLAGS_NONE, nullptr);
+  const char* host = base ? g_uri_get_host(base) : nullptr;
+  if (!host) return "";
+  // An IPv6 literal in a URL goes in brackets.
+  std::string h = strchr(host, ':') ? std::string("[") + host + "]" : std::string(host);
+  // The SRT access-control convention (#!::r=<resource>,k=<key>), URL-encoded.
+  std::string stream_id = "#!::r=" + room_id + ",k=" + secret;
+  g_autofree char* escaped = g_uri_escape_string(stream_id.c_str(), nullptr, FALSE);
+  return "srt://" + h + ":" + std::to_string(urls_.srt_port) + "?streamid=" + escaped;
+}
 
 KeyApi::KeyApi(http::Server& http, store::Store& store, const auth::Authenticator& authenticator, Urls urls)
     : store_(store), authenticator_(authenticator), urls_(std::move(urls)) {
@@ -64,13 +80,11 @@ void KeyApi::create(http::ExchangePtr ex) {
         GST_INFO("room %s: ingest key %s (%s) created", room_id.c_str(), k.key.id.c_str(), k.key.name.c_str());
         json::Object body = k.key.to_json();
         body.set("key", k.secret).set("whipUrl", urls_.public_url(*ex) + "/whip/" + room_id);
-        if (urls_.srt_base.empty()) {
+        std::string srt = srt_url(urls_.public_url(*ex), room_id, k.secret);
+        if (srt.empty()) {
           body.set_null("srtUrl");
         } else {
-          // The SRT access-control convention (#!::r=<resource>,k=<key>), URL-encoded.
-          std::string stream_id = "#!::r=" + room_id + ",k=" + k.secret;
-          g_autofree char* escaped = g_uri_escape_string(stream_id.c_str(), nullptr, FALSE);
-          body.set("srtUrl", urls_.srt_base + "?streamid=" + escaped);
+          body.set("srtUrl", srt);
         }
         ex->json(201, std::move(body));
       }));
@@ -111,11 +125,12 @@ void KeyApi::revoke(http::ExchangePtr ex) {
         if (out.check.host) out.removed = ingest_key_store::remove(c, room_id, key_id);
         return out;
       },
-      ex->guard([ex, room_id, key_id](store::Outcome<Revoked> out) {
+      ex->guard([this, ex, room_id, key_id](store::Outcome<Revoked> out) {
         if (!out.ok()) throw out.error();
         require_host(out.value().check);
         if (!out.value().removed) throw http::not_found("no such ingest key in this room");
         GST_INFO("room %s: ingest key %s revoked", room_id.c_str(), key_id.c_str());
+        if (urls_.revoked) urls_.revoked(room_id, key_id);
         ex->no_content();
       }));
 }

@@ -1,8 +1,8 @@
 // The REST API of ingest keys (issue #17), host only:
 //   POST   /rooms/:id/ingest-keys {name}   → 201 {id, name, key, whipUrl, srtUrl, createdAt}
 //   GET    /rooms/:id/ingest-keys          → [{id, name, createdBy, createdAt}] (never a key)
-//   DELETE /rooms/:id/ingest-keys/:keyId   → 204; a publisher using it is not cut off
-//                                             (the key only gets it in)
+//   DELETE /rooms/:id/ingest-keys/:keyId   → 204; the WHIP and SRT sessions
+//                                             publishing with it end (Urls::revoked)
 //
 // Threads: main loop; SQL through Store::run.
 #pragma once
@@ -21,8 +21,11 @@ class KeyApi {
   struct Urls {
     // The server's public base URL as this request sees it (no trailing slash).
     std::function<std::string(const http::Exchange&)> public_url;
-    // The SRT listener as "srt://host:port", "" when SRT ingest is off.
-    std::string srt_base;
+    // The SRT listener's port, 0 when SRT ingest is off. srtUrl names the
+    // host of public_url: the one clients reach this server by.
+    int srt_port = 0;
+    // A key was revoked (after the store deleted it): who publishes with it stops.
+    std::function<void(const std::string& room_id, const std::string& key_id)> revoked;
   };
   KeyApi(http::Server& http, store::Store& store, const auth::Authenticator& authenticator, Urls urls);
 
@@ -30,6 +33,8 @@ class KeyApi {
   void create(http::ExchangePtr ex);
   void list(http::ExchangePtr ex);
   void revoke(http::ExchangePtr ex);
+  // srt://host:port?streamid=... for a new key ("" when SRT ingest is off).
+  std::string srt_url(const std::string& public_url, const std::string& room_id, const std::string& secret) const;
 
   store::Store& store_;
   const auth::Authenticator& authenticator_;

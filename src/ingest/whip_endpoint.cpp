@@ -59,6 +59,19 @@ GSourcePtr after_seconds(int seconds, std::function<void()> fn) {
   return GSourcePtr(s);
 }
 
+GSourcePtr every_second(std::function<void()> fn) {
+  GSource* s = g_timeout_source_new_seconds(1);
+  g_source_set_callback(
+      s,
+      [](gpointer d) -> gboolean {
+        (*static_cast<std::function<void()>*>(d))();
+        return G_SOURCE_CONTINUE;
+      },
+      new std::function<void()>(std::move(fn)), [](gpointer d) { delete static_cast<std::function<void()>*>(d); });
+  g_source_attach(s, g_main_context_default());
+  return GSourcePtr(s);
+}
+
 }  // namespace
 
 WhipEndpoint::WhipEndpoint(const Collaborators& with)
@@ -66,7 +79,8 @@ WhipEndpoint::WhipEndpoint(const Collaborators& with)
       signaling_(with.signaling),
       media_(with.media),
       video_codec_(with.video_codec),
-      answer_timeout_sec_(with.answer_timeout_sec) {
+      answer_timeout_sec_(with.answer_timeout_sec),
+      media_timeout_sec_(std::max(1, with.media_timeout_sec)) {
   with.http.route("POST", "/whip/:roomId", [this](http::ExchangePtr ex) { post(ex); });
   with.http.route("OPTIONS", "/whip/:roomId", [this](http::ExchangePtr ex) { options(ex); });
   with.http.route("DELETE", "/whip/:roomId/:sessionId", [this](http::ExchangePtr ex) { remove(ex); });
@@ -190,6 +204,37 @@ void WhipEndpoint::send_answer(WhipSession& s) {
   ex->add_header("Location", "/whip/" + s.room_id + "/" + s.id);
   g_autoptr(GBytes) body = g_bytes_new(answer.data(), answer.size());
   ex->bytes(201, "application/sdp", body);
+  watch_media(s);
+}
+
+// webrtcbin in 1.22 has no ICE consent freshness, so a client that vanishes
+// leaves its connection "connected" for ever: silence is what tells.
+void WhipEndpoint::watch_media(WhipSession& s) {
+  s.packets = media_.packets_received(s.room_id, s.peer_id);
+  s.last_progress_us = g_get_monotonic_time();
+  const std::string id = s.id;
+  // Owned by the session: destroyed with it, so `this` and `id` are valid when it ticks.
+  s.liveness = every_second([this, id] {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    WhipSession& w = *it->second;
+    uint64_t packets = media_.packets_received(w.room_id, w.peer_id);
+    int64_t now = g_get_monotonic_time();
+    if (packets != w.packets) {
+      w.packets = packets;
+      w.last_progress_us = now;
+    } else if (now - w.last_progress_us >= int64_t(media_timeout_sec_) * G_USEC_PER_SEC) {
+      GST_WARNING("WHIP %s: no media for %d s; the publisher is gone", id.c_str(), media_timeout_sec_);
+      end(id, 0, "", "no media for " + std::to_string(media_timeout_sec_) + " s");
+    }
+  });
+}
+
+void WhipEndpoint::key_revoked(const std::string& room_id, const std::string& key_id) {
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : sessions_)
+    if (s->room_id == room_id && s->key_id == key_id) ids.push_back(id);
+  for (const auto& id : ids) end(id, 401, "key_revoked", "the ingest key was revoked");
 }
 
 void WhipEndpoint::end(const std::string& session_id, int status, const std::string& code,
@@ -201,6 +246,7 @@ void WhipEndpoint::end(const std::string& session_id, int status, const std::str
   peers_.erase(s->peer_id);
   if (s->pending && status) s->pending->error(status, code, message);
   s->timer.reset();
+  s->liveness.reset();
   GST_INFO("WHIP %s (%s) ends in room %s%s%s", s->id.c_str(), s->name.c_str(), s->room_id.c_str(),
            message.empty() ? "" : ": ", message.c_str());
   if (!s->peer_id.empty()) signaling_.leave_room_remote(s->room_id, s->peer_id);

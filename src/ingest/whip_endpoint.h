@@ -7,6 +7,10 @@
 //                                        Location: /whip/:roomId/:sessionId
 //   DELETE  /whip/:roomId/:sessionId   → 200, the publisher leaves the room
 //   PATCH   /whip/:roomId/:sessionId   → 405 (no trickle ICE, no ICE restart)
+//
+// A session also ends without DELETE: when no RTP arrives for
+// media_timeout_sec (the client died, or its ICE/DTLS failed), when its key
+// is revoked, when a host removes the publisher or the room ends.
 //   OPTIONS /whip/:roomId              → 204, Accept-Post: application/sdp
 //
 // Like signaling/media_handlers.cpp for the WebSocket: requests become
@@ -46,6 +50,9 @@ class WhipEndpoint final : private media::PeerMediaListener {
     rooms::RoomsModule& rooms;
     std::string video_codec;  // [media] video_codec: what the room's subscribers take
     int answer_timeout_sec = 10;
+    // A publisher that sent no RTP for this long after its answer has gone
+    // (closed without DELETE, ICE/DTLS failed, crashed): its session ends.
+    int media_timeout_sec = 10;
   };
   explicit WhipEndpoint(const Collaborators& with);
   ~WhipEndpoint() override;  // every publisher leaves its room
@@ -53,6 +60,8 @@ class WhipEndpoint final : private media::PeerMediaListener {
   WhipEndpoint& operator=(const WhipEndpoint&) = delete;
 
   size_t session_count() const { return sessions_.size(); }
+  // The key was revoked: its running sessions end.
+  void key_revoked(const std::string& room_id, const std::string& key_id);
 
  private:
   void post(http::ExchangePtr ex);
@@ -64,6 +73,8 @@ class WhipEndpoint final : private media::PeerMediaListener {
   void start(const http::ExchangePtr& ex, const rooms::RoomRecord& room, const std::string& key_id,
              const std::string& key_name, const std::string& sdp, const std::map<std::string, std::string>& sources);
   void send_answer(WhipSession& s);
+  // From the answer on, ends the session once media stops for media_timeout_sec.
+  void watch_media(WhipSession& s);
   // Ends the session: its participant leaves the room; a pending POST gets `status`/`code`/`message`.
   void end(const std::string& session_id, int status = 0, const std::string& code = "",
            const std::string& message = "");
@@ -86,6 +97,7 @@ class WhipEndpoint final : private media::PeerMediaListener {
   media::Sfu& media_;
   std::string video_codec_;
   int answer_timeout_sec_;
+  int media_timeout_sec_;
   std::map<std::string, std::unique_ptr<WhipSession>> sessions_;  // by session id
   std::map<std::string, std::string> peers_;                      // peer id -> session id
   ListenerToken media_listening_;

@@ -5,6 +5,7 @@
 // Threads: main loop only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,11 @@ struct WhipSession {
   std::vector<std::pair<unsigned, std::string>> candidates;
   bool gathered = false;
   GSourcePtr timer;  // gives up on an answer that does not come
+
+  // --- Once answered: is media still coming? (WhipEndpoint::watch_media)
+  GSourcePtr liveness;           // ticks every second
+  uint64_t packets = 0;          // received so far, at the last tick that saw more
+  int64_t last_progress_us = 0;  // monotonic time of that tick (or of the answer)
 
   // The answer can go out: media answered and every candidate is known.
   bool answer_ready() const { return pending && !answer.empty() && gathered; }

@@ -120,6 +120,16 @@ void MediaModule::set_can_publish(const std::string& room_id, const std::string&
   if (auto it = rooms_.find(room_id); it != rooms_.end()) it->second->set_can_publish(peer_id, can_publish);
 }
 
+std::shared_ptr<LocalTrackInput> MediaModule::publish_local(const std::string& room_id, const std::string& peer_id,
+                                                            const LocalTrack& track) {
+  return room_of(room_id).publish_local(peer_id, track);
+}
+
+uint64_t MediaModule::packets_received(const std::string& room_id, const std::string& peer_id) const {
+  const MediaRoom* r = room(room_id);
+  return r ? r->packets_received_from(peer_id) : 0;
+}
+
 RoomMedia* MediaModule::room_media(const std::string& room_id) {
   auto it = rooms_.find(room_id);
   return it == rooms_.end() ? nullptr : it->second.get();

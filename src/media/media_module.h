@@ -43,6 +43,9 @@ class MediaModule final : public Sfu,
   void set_muted(const std::string& room_id, const std::string& peer_id, const std::string& source,
                  bool muted) override;
   void set_can_publish(const std::string& room_id, const std::string& peer_id, bool can_publish) override;
+  std::shared_ptr<LocalTrackInput> publish_local(const std::string& room_id, const std::string& peer_id,
+                                                 const LocalTrack& track) override;
+  uint64_t packets_received(const std::string& room_id, const std::string& peer_id) const override;
   ListenerToken add_peer_listener(PeerMediaListener& listener) override { return peer_listeners_.add(&listener); }
 
   // --- RoomMediaProvider

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "media/local_publisher.h"
 #include "media/media_metrics.h"
 #include "media/pad_util.h"
 #include "media/publisher.h"
@@ -98,6 +99,7 @@ void MediaRoom::remove_participant(const std::string& peer_id) {
   participants_.erase(it);
   // Its streams stop first; then every subscriber lets go of them at once.
   if (leaving->publisher) leaving->publisher->stop();
+  if (leaving->local) leaving->local->stop();
   std::vector<std::string> gone;
   for (const auto& [id, pub] : publications_)
     if (pub->info().peer_id == peer_id) gone.push_back(id);
@@ -166,6 +168,14 @@ void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp
   p->publisher->offer(sdp, sources, request_id);
 }
 
+std::shared_ptr<LocalTrackInput> MediaRoom::publish_local(const std::string& peer_id, const LocalTrack& track) {
+  Participant* p = participant(peer_id);
+  if (!p) throw Refusal("not_in_room", "join the room before publishing");
+  if (!p->peer.can_publish) throw Refusal("forbidden", "viewers cannot publish");
+  if (!p->local) p->local = std::make_unique<LocalPublisher>(*this, peer_id);
+  return p->local->add(track);
+}
+
 void MediaRoom::publisher_not_connected(const std::string& peer_id, const std::string& request_id) {
   Participant* p = participant(peer_id);
   if (!p || !p->publisher) return;
@@ -180,11 +190,13 @@ void MediaRoom::publisher_not_connected(const std::string& peer_id, const std::s
 void MediaRoom::end_publishing(Participant& p) {
   const std::string peer_id = p.peer.peer_id;
   if (p.publisher) p.publisher->stop();
+  if (p.local) p.local->stop();
   std::vector<std::string> gone;
   for (const auto& [id, pub] : publications_)
     if (pub->info().peer_id == peer_id) gone.push_back(id);
   for (const auto& id : gone) remove_publication(id, true, false);
   p.publisher.reset();
+  p.local.reset();
   speakers_.remove(peer_id);
   refresh_subscriptions();
 }
@@ -237,6 +249,13 @@ std::map<std::string, uint64_t> MediaRoom::packets_received() const {
   std::map<std::string, uint64_t> out;
   for (const auto& [id, pub] : publications_) out[id] = pub->packets_received();
   return out;
+}
+
+uint64_t MediaRoom::packets_received_from(const std::string& peer_id) const {
+  uint64_t sum = 0;
+  for (const auto& [id, pub] : publications_)
+    if (pub->info().peer_id == peer_id) sum += pub->packets_received();
+  return sum;
 }
 
 std::vector<const Subscriber*> MediaRoom::subscribers() const {

@@ -25,6 +25,7 @@
 
 namespace convene::media {
 
+class LocalPublisher;
 class Publisher;
 class Subscriber;
 
@@ -32,6 +33,7 @@ struct Participant {
   MediaPeer peer;
   std::map<std::string, bool> muted;       // source -> muted (also before it is published)
   std::unique_ptr<Publisher> publisher;    // once the peer sent a publish-offer
+  std::unique_ptr<LocalPublisher> local;   // once the server fed it a track (Sfu::publish_local)
   std::unique_ptr<Subscriber> subscriber;  // once there is something to receive
   Participant();
   ~Participant();
@@ -56,6 +58,7 @@ class MediaRoom final : public RoomMedia {
   void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources,
                      const std::string& request_id = "");
   void subscribe_answer(const std::string& peer_id, const std::string& sdp, const std::string& request_id = "");
+  std::shared_ptr<LocalTrackInput> publish_local(const std::string& peer_id, const LocalTrack& track);
   void remote_candidate(const std::string& peer_id, PeerConnection pc, unsigned mline, const std::string& candidate);
   void set_muted(const std::string& peer_id, const std::string& source, bool muted);
   // false: the peer's publish connection and publications end now.
@@ -88,6 +91,8 @@ class MediaRoom final : public RoomMedia {
   std::vector<TrackInfo> tracks() const override;
   // Packets received per published track, by track id.
   std::map<std::string, uint64_t> packets_received() const;
+  // Their sum over what `peer_id` publishes.
+  uint64_t packets_received_from(const std::string& peer_id) const;
   // Every subscriber that has one, by peer id: what it receives and at
   // which quality.
   std::vector<const Subscriber*> subscribers() const;

@@ -12,11 +12,14 @@
 // Threads: every call in both directions happens on the GLib main loop.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "media/local_track.h"
 #include "util/listener_token.h"
 
 namespace convene::media {
@@ -102,6 +105,16 @@ class Sfu {
   // Whether the peer may publish, from now on: false ends its publish
   // connection and everything it published at once. Unknown peers are ignored.
   virtual void set_can_publish(const std::string& room_id, const std::string& peer_id, bool can_publish) = 0;
+
+  // Publishes a track the server itself feeds for the peer (an SRT ingest
+  // pushing RTP): forwarded, composited and recorded like a WebRTC
+  // publisher's; it ends when the peer leaves or may no longer publish.
+  // Throws Refusal ("not_in_room", "forbidden", "invalid_track").
+  virtual std::shared_ptr<LocalTrackInput> publish_local(const std::string& room_id, const std::string& peer_id,
+                                                         const LocalTrack& track) = 0;
+  // RTP packets received so far on everything the peer publishes (0 for
+  // unknown peers): lets whoever brought a publisher in see that it went silent.
+  virtual uint64_t packets_received(const std::string& room_id, const std::string& peer_id) const = 0;
 
   // Registers a listener for as long as the token lives.
   virtual ListenerToken add_peer_listener(PeerMediaListener& listener) = 0;

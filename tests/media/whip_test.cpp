@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "server_process.h"
@@ -257,6 +258,62 @@ TEST(Whip, BadRequestsAreRefusedAndCreateNothing) {
   // An ended room: 409.
   ASSERT_EQ(host.http.post("/rooms/" + room + "/end").status, 200);
   EXPECT_EQ(whip_post(server, room, offer, with_key(key)).status, 409);
+}
+
+// A WHIP client that vanishes (crash, network gone) never sends DELETE, and
+// webrtcbin in 1.22 has no ICE consent freshness to notice: the silence
+// ends the session ([ingest] whip_media_timeout_sec).
+TEST(Whip, PublisherGoneWithoutDeleteLeavesTheRoom) {
+  ServerOptions options = sfu_server();
+  options.env["CONVENE_INGEST_WHIP_MEDIA_TIMEOUT_SEC"] = "2";
+  ServerProcess server(options);
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host");
+  std::string room = meet(host, {});
+  SfuClient viewer(host);
+  std::string key = create_key(host, room, "OBS Studio");
+  auto obs = std::make_unique<WhipClient>();
+  ASSERT_EQ(obs->publish(server.base_url(), "/whip/" + room, key).status, 201);
+  std::string whip_peer;
+  ASSERT_TRUE(pump_until({&viewer}, 10000, [&] { return !(whip_peer = joined_peer(viewer, "OBS Studio")).empty(); }));
+  ASSERT_TRUE(pump_until({&viewer}, 30000, [&] { return viewer.frames_from(whip_peer) >= 10; })) << viewer.describe();
+  const std::string location = obs->location();
+
+  obs.reset();  // gone: no DELETE, no more packets
+  EXPECT_TRUE(pump_until({&viewer}, 15000, [&] { return saw_peer_left(viewer, whip_peer); }))
+      << "a publisher that stopped sending leaves the room";
+  EXPECT_TRUE(pump_until({&viewer}, 5000, [&] { return media_figure(host, room, "participants") == 1; }))
+      << host.http.get("/rooms/" + room + "/media").body;
+  EXPECT_EQ(HttpClient(server.base_url()).request("DELETE", location).status, 404) << "its session ended";
+}
+
+TEST(Whip, RevokingTheKeyEndsItsSession) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host");
+  std::string room = meet(host, {});
+  SfuClient viewer(host);
+  std::string key_id, other_id;
+  std::string key = create_key(host, room, "OBS Studio", &key_id);
+  std::string other = create_key(host, room, "Backup encoder", &other_id);
+  WhipClient obs, backup;
+  ASSERT_EQ(obs.publish(server.base_url(), "/whip/" + room, key).status, 201);
+  ASSERT_EQ(backup.publish(server.base_url(), "/whip/" + room, other).status, 201);
+  std::string whip_peer, backup_peer;
+  ASSERT_TRUE(pump_until({&viewer}, 10000, [&] {
+    whip_peer = joined_peer(viewer, "OBS Studio");
+    backup_peer = joined_peer(viewer, "Backup encoder");
+    return !whip_peer.empty() && !backup_peer.empty();
+  }));
+  ASSERT_TRUE(pump_until({&viewer}, 30000, [&] { return viewer.frames_from(whip_peer) >= 5; })) << viewer.describe();
+
+  ASSERT_EQ(host.http.del("/rooms/" + room + "/ingest-keys/" + key_id).status, 204);
+  EXPECT_TRUE(pump_until({&viewer}, 5000, [&] { return saw_peer_left(viewer, whip_peer); }))
+      << "the publisher of a revoked key leaves at once";
+  EXPECT_EQ(obs.stop(server.base_url()).status, 404) << "its session ended";
+  EXPECT_FALSE(saw_peer_left(viewer, backup_peer)) << "another key's publisher stays";
+  EXPECT_EQ(media_figure(host, room, "participants"), 2);
+  EXPECT_EQ(backup.stop(server.base_url()).status, 200);
 }
 
 }  // namespace convene::testing

@@ -1,0 +1,52 @@
+#include "media/local_track.h"
+
+#include <gst/app/gstappsrc.h>
+
+namespace convene::media {
+
+LocalTrackInput::LocalTrackInput(GstElement* appsrc) : appsrc_(static_cast<GstElement*>(gst_object_ref(appsrc))) {}
+
+LocalTrackInput::~LocalTrackInput() { gst_object_unref(appsrc_); }
+
+bool LocalTrackInput::push(GstBuffer* buffer) {
+  if (ended()) {
+    gst_buffer_unref(buffer);
+    return false;
+  }
+  // The owner's timestamps belong to its own pipeline: the appsrc
+  // (do-timestamp) stamps each packet with the room's running time.
+  buffer = gst_buffer_make_writable(buffer);
+  GST_BUFFER_PTS(buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION(buffer) = GST_CLOCK_TIME_NONE;
+  GstFlowReturn ret = gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer);
+  // FLUSHING before the room's branch runs or after it stopped: not an error.
+  return ret == GST_FLOW_OK || ret == GST_FLOW_FLUSHING;
+}
+
+void LocalTrackInput::on_keyframe_request(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keyframe_ = std::move(fn);
+}
+
+void LocalTrackInput::end() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ended_ = true;
+  keyframe_ = nullptr;
+}
+
+bool LocalTrackInput::ended() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ended_;
+}
+
+void LocalTrackInput::keyframe_requested() {
+  std::function<void()> fn;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn = keyframe_;
+  }
+  if (fn) fn();
+}
+
+}  // namespace convene::media
