@@ -89,6 +89,16 @@ class RecordingModule final : public app::Module, public media::RoomMediaListene
 
   // Finishes every recording and stops every egress of the room.
   void end_room(const std::string& room_id);
+
+  // --- The room's composite for other consumers (src/playback: WHEP).
+  // Feeds `output` from the room's composite (built now if needed) until
+  // detach_live; the composite runs while any output needs it. Throws
+  // http::Error 409 no_media (nobody publishes) or finishing.
+  void attach_live(const std::string& room_id, CompositeOutput& output);
+  void detach_live(const std::string& room_id, CompositeOutput& output);
+  // Whether `token` is the view link of the room's HLS stream (who holds it
+  // may watch the room without signing in, over HLS or WHEP).
+  bool valid_view_token(const std::string& room_id, const std::string& token) const;
   size_t active_recordings() const { return recordings_.size(); }
 
  private:
