@@ -13,8 +13,8 @@
 //   DELETE /rooms/:id/egress/:eid             host/co-host
 //   GET    /live/:roomId/:file                HLS playlist and segments
 //
-// A room's composite is built on the first recording or egress and dropped
-// when the last one ends. Recordings finish (the file plays to its end) on
+// A room's composite is built on the first recording, egress or other
+// consumer (attach_live: WHEP playback) and dropped when the last one ends. Recordings finish (the file plays to its end) on
 // stop, when the room's media closes (last participant left), when the room
 // ends and on SIGTERM; a recording a previous process left RECORDING is
 // marked READY (its file has data) or FAILED at start-up.
