@@ -227,6 +227,13 @@ TEST(Whep, BadRequestsAreRefusedAndLeaveNothingBehind) {
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(r.error_code(), "not_live");
 
+  // An end-to-end encrypted room: the server cannot see its media, so it has nothing to play.
+  auto secret = call.host.http.post("/rooms", R"({"name":"Secret","type":"GROUP","e2ee":true})");
+  ASSERT_EQ(secret.status, 201) << secret.body;
+  r = post("/whep/" + secret.str("id"), offer, member);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.error_code(), "e2ee");
+
   // Nothing was created by any of them.
   pump_for(call.clients(), 500);
   EXPECT_EQ(media_figure(call.host, call.room, "elements"), elements_before);
