@@ -16,6 +16,7 @@
 #include "media/media_module.h"
 #include "meeting/meeting_module.h"
 #include "metrics/metrics_module.h"
+#include "playback/playback_module.h"
 #include "recording/recording_module.h"
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
@@ -218,6 +219,8 @@ void App::start() {
                      config_, *store_, *http_, authenticator,
                      public_url_of, signaling_, media_,
                      rooms_}));
+  keep(modules_, std::make_unique<playback::PlaybackModule>(playback::PlaybackModule::Collaborators{
+                     config_, *store_, *http_, authenticator, media_settings(config_), media_, recording_, rooms_}));
   if (cluster_settings.enabled) {
     cluster_ = keep(modules_, std::make_unique<cluster::ClusterModule>(cluster::ClusterModule::Collaborators{
                                   cluster_settings, store_->url(), *store_, *http_, authenticator, auth_->tokens(),

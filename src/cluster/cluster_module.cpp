@@ -55,6 +55,10 @@ ClusterModule::ClusterModule(Collaborators c) : c_(std::move(c)) {
   proxy_->bind("POST", "/whip/:roomId", "roomId", Unplaced::Place);
   proxy_->bind("DELETE", "/whip/:roomId/:sessionId", "roomId");
   proxy_->bind("PATCH", "/whip/:roomId/:sessionId", "roomId");
+  // WHEP plays a call that is running: where it runs (no placement of its own).
+  proxy_->bind("POST", "/whep/:roomId", "roomId");
+  proxy_->bind("DELETE", "/whep/:roomId/:sessionId", "roomId");
+  proxy_->bind("PATCH", "/whep/:roomId/:sessionId", "roomId");
   c_.http.route("GET", "/cluster", [this](http::ExchangePtr ex) { show(ex); });
   c_.http.route("POST", "/admin/drain", [this](http::ExchangePtr ex) { drain_request(ex); });
 }

@@ -157,6 +157,12 @@ const std::vector<KeySpec>& schema() {
       {"recording", "rtmp_max_retries", Type::Int, "10",
        "Reconnection attempts after an RTMP receiver drops before the egress is FAILED (0: never give up)."},
       {"recording", "rtmp_max_backoff_sec", Type::Int, "30", "Longest wait between RTMP reconnection attempts."},
+      // [playback]: WHEP viewers (docs/protocol.md, "WHEP playback").
+      {"playback", "viewer_timeout_sec", Type::Int, "10",
+       "A WHEP viewer whose receiver sends no RTCP report for this long is gone (closed without DELETE)."},
+      {"playback", "video_kbps", Type::Int, "1500",
+       "Bitrate of the composite's video as WHEP viewers get it (encoded once per room)."},
+      {"playback", "max_viewers_per_room", Type::Int, "0", "WHEP viewers a room may have at once (0: no limit)."},
       // [metrics]: GET /metrics (Prometheus text format); see docs/operations.md.
       {"metrics", "token", Type::String, "",
        "Bearer token that opens GET /metrics on the main port; empty keeps it closed there (404)."},

@@ -154,6 +154,13 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       webrtcbin_, "notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
         GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
         g_object_get(w, "connection-state", &state, nullptr);
+        if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+          MainThreadHandle<WebRtcEndpoint>::post(*static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data),
+                                                 [](WebRtcEndpoint& self) {
+                                                   if (self.on_failed_) self.on_failed_();
+                                                 });
+          return;
+        }
         if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
         MainThreadHandle<WebRtcEndpoint>::post(*static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data),
                                                [](WebRtcEndpoint& self) {
@@ -239,9 +246,10 @@ void WebRtcEndpoint::set_description(bool local, GstWebRTCSDPType type, const st
   gst_webrtc_session_description_free(desc);
 }
 
-void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done) {
-  set_description(false, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [this, done](const std::string& error) {
+void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done, std::function<void()> prepare) {
+  set_description(false, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [this, done, prepare](const std::string& error) {
     if (!error.empty()) return done("", "the offer was refused: " + error);
+    if (prepare) prepare();
     GstPromise* promise = promise_to_main("answer", [done](WebRtcEndpoint& self, PromiseResult r) {
       if (!r.error.empty()) return done("", "no answer could be made: " + r.error);
       self.set_description(true, GST_WEBRTC_SDP_TYPE_ANSWER, r.sdp, [done, sdp = r.sdp](const std::string& err) {

@@ -48,7 +48,9 @@ class WebRtcEndpoint {
   void stop();
 
   // The client's offer: set it as the remote description, answer, and set the answer locally.
-  void answer(const std::string& offer_sdp, SdpFn done);
+  // `prepare` (optional) runs once the offer is set and before the answer is
+  // made: where a sender links its sink pads to the transceivers the offer made.
+  void answer(const std::string& offer_sdp, SdpFn done, std::function<void()> prepare = nullptr);
   // Creates an offer and sets it locally.
   void offer(SdpFn done);
   // The client's answer to our offer.
@@ -57,6 +59,8 @@ class WebRtcEndpoint {
 
   // Called (on the main loop) each time the connection reaches "connected".
   void on_connected(std::function<void()> fn) { on_connected_ = std::move(fn); }
+  // Called (on the main loop) when the connection reaches "failed" (ICE or DTLS gave up).
+  void on_failed(std::function<void()> fn) { on_failed_ = std::move(fn); }
 
  private:
   // Completion of one promise, posted to the main loop.
@@ -72,6 +76,7 @@ class WebRtcEndpoint {
   std::string announced_ip_;
   CandidateFn on_candidate_;
   std::function<void()> on_connected_;
+  std::function<void()> on_failed_;
   void configure_rtpbin(const MediaSettings& settings, PeerConnection leg);
   MainThreadHandle<WebRtcEndpoint> handle_{this};
 };

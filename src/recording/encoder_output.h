@@ -15,11 +15,12 @@
 #include <functional>
 #include <string>
 
+#include "recording/composite_output.h"
 #include "recording/gst_ptr.h"
 
 namespace convene::recording {
 
-class EncoderOutput {
+class EncoderOutput final : public CompositeOutput {
  public:
   struct Events {
     std::function<void()> finished;                    // EOS reached every sink: the file is complete
@@ -27,22 +28,22 @@ class EncoderOutput {
   };
   // Builds the pipeline from an expanded description; throws std::runtime_error.
   EncoderOutput(std::string name, const std::string& description, Events events);
-  ~EncoderOutput();
+  ~EncoderOutput() override;
   EncoderOutput(const EncoderOutput&) = delete;
   EncoderOutput& operator=(const EncoderOutput&) = delete;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
   // PLAYING; throws std::runtime_error when it cannot start.
-  void start();
+  void start() override;
   // Ends both inputs; `finished` follows once everything is written.
   void finish();
   bool finishing() const { return finishing_; }
   // Stops at once (no EOS).
   void stop();
 
-  GstAppSrc* video() const { return video_; }
-  GstAppSrc* audio() const { return audio_; }
-  GstElement* pipeline() const { return pipeline_.get(); }
+  GstAppSrc* video() const override { return video_; }
+  GstAppSrc* audio() const override { return audio_; }
+  GstElement* pipeline() const override { return pipeline_.get(); }
   // An element of the pipeline by factory name (borrowed), or nullptr.
   GstElement* find_by_factory(const char* factory) const;
 

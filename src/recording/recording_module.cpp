@@ -325,6 +325,30 @@ RoomComposite* RecordingModule::composite_for(const std::string& room_id) {
   return raw;
 }
 
+void RecordingModule::attach_live(const std::string& room_id, CompositeOutput& output) {
+  RoomComposite* composite = composite_for(room_id);
+  try {
+    composite->attach(output);
+  } catch (...) {
+    drop_composite_if_unused(room_id);
+    throw;
+  }
+}
+
+void RecordingModule::detach_live(const std::string& room_id, CompositeOutput& output) {
+  auto it = composites_.find(room_id);
+  if (it == composites_.end()) return;
+  it->second->detach(output);
+  drop_composite_if_unused(room_id);
+}
+
+bool RecordingModule::valid_view_token(const std::string& room_id, const std::string& token) const {
+  if (token.empty()) return false;
+  for (const auto& [id, e] : egresses_)
+    if (e->room_id() == room_id && e->kind() == "hls" && !e->view_token.empty() && e->view_token == token) return true;
+  return false;
+}
+
 void RecordingModule::drop_composite_if_unused(const std::string& room_id) {
   auto it = composites_.find(room_id);
   if (it == composites_.end() || it->second->output_count() > 0) return;
@@ -695,7 +719,10 @@ void RecordingModule::start_egress(http::ExchangePtr ex) {
     if (kind == "rtmp") o.set("url", url);
     if (kind == "hls") {
       o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
-      if (!raw->view_token.empty()) o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + raw->view_token);
+      if (!raw->view_token.empty()) {
+        o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + raw->view_token);
+        o.set("watchUrl", "/watch/" + room_id + "?view=" + raw->view_token);  // WHEP, HLS as fallback
+      }
     }
     ex->json(201, std::move(o));
   });
@@ -743,7 +770,10 @@ void RecordingModule::get_egress(http::ExchangePtr ex) {
     if (e.kind() == "rtmp" && rooms::can_moderate(role)) o.set("url", e.target());
     if (e.kind() == "hls") {
       o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
-      if (!e.view_token.empty()) o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + e.view_token);
+      if (!e.view_token.empty()) {
+        o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + e.view_token);
+        o.set("watchUrl", "/watch/" + room_id + "?view=" + e.view_token);
+      }
     }
     ex->json(200, std::move(o));
   });

@@ -13,8 +13,8 @@
 //   DELETE /rooms/:id/egress/:eid             host/co-host
 //   GET    /live/:roomId/:file                HLS playlist and segments
 //
-// A room's composite is built on the first recording or egress and dropped
-// when the last one ends. Recordings finish (the file plays to its end) on
+// A room's composite is built on the first recording, egress or other
+// consumer (attach_live: WHEP playback) and dropped when the last one ends. Recordings finish (the file plays to its end) on
 // stop, when the room's media closes (last participant left), when the room
 // ends and on SIGTERM; a recording a previous process left RECORDING is
 // marked READY (its file has data) or FAILED at start-up.
@@ -89,6 +89,16 @@ class RecordingModule final : public util::Module, public media::RoomMediaListen
 
   // Finishes every recording and stops every egress of the room.
   void end_room(const std::string& room_id);
+
+  // --- The room's composite for other consumers (src/playback: WHEP).
+  // Feeds `output` from the room's composite (built now if needed) until
+  // detach_live; the composite runs while any output needs it. Throws
+  // http::Error 409 no_media (nobody publishes) or finishing.
+  void attach_live(const std::string& room_id, CompositeOutput& output);
+  void detach_live(const std::string& room_id, CompositeOutput& output);
+  // Whether `token` is the view link of the room's HLS stream (who holds it
+  // may watch the room without signing in, over HLS or WHEP).
+  bool valid_view_token(const std::string& room_id, const std::string& token) const;
   size_t active_recordings() const { return recordings_.size(); }
 
  private:

@@ -65,7 +65,7 @@ RoomComposite::RoomComposite(media::RoomMedia& media, CompositeOptions options)
 
 RoomComposite::~RoomComposite() {
   while (!outputs_.empty()) {
-    EncoderOutput* out = outputs_.begin()->first;
+    CompositeOutput* out = outputs_.begin()->first;
     detach(*out);
   }
   while (!tracks_.empty()) remove_track(tracks_.begin()->first);
@@ -162,7 +162,7 @@ void RoomComposite::room_media_closing() {
   media_ = nullptr;
 }
 
-void RoomComposite::attach(EncoderOutput& output) {
+void RoomComposite::attach(CompositeOutput& output) {
   if (outputs_.count(&output)) return;
   auto o = std::make_unique<Output>();
   GstClockTime offset = running_time(pipeline_.get());
@@ -191,7 +191,7 @@ void RoomComposite::attach(EncoderOutput& output) {
   GST_INFO("room %s: output %s attached", room_id_.c_str(), output.name().c_str());
 }
 
-void RoomComposite::detach(EncoderOutput& output) {
+void RoomComposite::detach(CompositeOutput& output) {
   auto it = outputs_.find(&output);
   if (it == outputs_.end()) return;
   Output& o = *it->second;

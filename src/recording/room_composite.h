@@ -21,7 +21,7 @@
 #include <string>
 
 #include "media/room_media.h"
-#include "recording/encoder_output.h"
+#include "recording/composite_output.h"
 #include "recording/gst_ptr.h"
 
 namespace convene::recording {
@@ -54,8 +54,8 @@ class RoomComposite {
   void set_layout(const std::string& layout);
   // Starts `output` fed from now on (its file/stream starts at 0 now).
   // Throws std::runtime_error when it cannot start.
-  void attach(EncoderOutput& output);
-  void detach(EncoderOutput& output);
+  void attach(CompositeOutput& output);
+  void detach(CompositeOutput& output);
   size_t output_count() const { return outputs_.size(); }
   // The room's media closed under it: it only finishes what it has.
   bool media_closed() const { return media_ == nullptr; }
@@ -76,7 +76,7 @@ class RoomComposite {
   GstElement* video_tee_ = nullptr;
   GstElement* audio_tee_ = nullptr;
   std::map<std::string, std::unique_ptr<Track>> tracks_;     // by track id
-  std::map<EncoderOutput*, std::unique_ptr<Output>> outputs_;
+  std::map<CompositeOutput*, std::unique_ptr<Output>> outputs_;
 };
 
 }  // namespace convene::recording

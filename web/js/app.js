@@ -6,6 +6,7 @@ import { renderAuth } from './auth.js';
 import { renderDashboard } from './dashboard.js';
 import { renderJoin } from './join.js';
 import { renderRoom } from './room.js';
+import { renderWatch } from './watch.js';
 
 const THEMES = { system: 'System theme', light: 'Light', dark: 'Dark' };
 let me = null;
@@ -47,6 +48,9 @@ async function route() {
   if (path === '/login' || path === '/register') {
     return renderAuth(path === '/register' ? 'register' : 'login', (user) => { me = user; navigate(sessionStorage.getItem('after-login') || '/'); sessionStorage.removeItem('after-login'); });
   }
+  // A view link plays without signing in.
+  const watch = path.match(/^\/watch\/([^/]+)$/);
+  if (watch) { cleanup = await renderWatch(decodeURIComponent(watch[1]), new URLSearchParams(location.search).get('view')); return; }
   if (!me) { sessionStorage.setItem('after-login', path); return navigate('/login', true); }
   const join = path.match(/^\/join\/([^/]+)$/);
   if (join) { cleanup = await renderJoin(decodeURIComponent(join[1]), me); return; }
