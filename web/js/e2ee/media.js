@@ -61,7 +61,15 @@ export function createMediaE2ee(roomId) {
   // no code path that adds media (camera, screen, device switch) can forget.
   function protect(pc) {
     const addTrack = pc.addTrack.bind(pc), addTransceiver = pc.addTransceiver.bind(pc);
-    pc.addTrack = (track, ...streams) => { const s = addTrack(track, ...streams); attach(s, 'send', track.kind); return s; };
+    // The receiver too, at once: on an offerer's connection, a transform
+    // set at the `track` event was never used (Chromium 156 decoded, or
+    // rather failed to decode, the sealed frames as they came).
+    pc.addTrack = (track, ...streams) => {
+      const s = addTrack(track, ...streams);
+      attach(s, 'send', track.kind);
+      attach(pc.getTransceivers().find((t) => t.sender === s)?.receiver, 'recv', track.kind);
+      return s;
+    };
     pc.addTransceiver = (what, init) => {
       const t = addTransceiver(what, init);
       attach(t.sender, 'send', typeof what === 'string' ? what : what.kind);
