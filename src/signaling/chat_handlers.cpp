@@ -20,13 +20,8 @@ void require_speaker(SignalingModule& sig, const Session& s, const char* what) {
   if (!rooms::can_publish(sig.role_of(s))) throw MessageError("forbidden", std::string("viewers cannot ") + what);
 }
 
-// Checks a data:image/...;base64 URL without decoding it; returns the decoded size.
-size_t image_bytes(const std::string& content) {
-  static const std::regex prefix(R"(^data:image/(png|jpeg|gif|webp);base64,)");
-  std::smatch m;
-  if (!std::regex_search(content, m, prefix))
-    throw MessageError("invalid_image", "images must be data:image/(png|jpeg|gif|webp);base64,... URLs");
-  size_t start = m.length(0);
+// The decoded size of the base64 text after `start` (an invalid_image error when it is not base64).
+size_t base64_bytes(const std::string& content, size_t start) {
   size_t len = content.size() - start, pad = 0;
   for (size_t i = start; i < content.size(); ++i) {
     char c = content[i];
@@ -36,6 +31,29 @@ size_t image_bytes(const std::string& content) {
   }
   if (len == 0 || len % 4 != 0) throw MessageError("invalid_image", "the image is not valid base64");
   return len / 4 * 3 - pad;
+}
+
+// Checks a data:image/...;base64 URL without decoding it; returns the decoded size.
+size_t image_bytes(const std::string& content) {
+  static const std::regex prefix(R"(^data:image/(png|jpeg|gif|webp);base64,)");
+  std::smatch m;
+  if (!std::regex_search(content, m, prefix))
+    throw MessageError("invalid_image", "images must be data:image/(png|jpeg|gif|webp);base64,... URLs");
+  return base64_bytes(content, m.length(0));
+}
+
+// In an end-to-end encrypted room an image is sealed by the sender's browser
+// ("e2ee:v1:<keyId>:<iv>:<ciphertext>", docs/protocol.md); the server can
+// only check its shape and size. Returns the ciphertext's size less the
+// sealing overhead (GCM tag and the MIME type in front of the image).
+size_t sealed_image_bytes(const std::string& content) {
+  static const std::regex prefix(R"(^e2ee:v1:[A-Za-z0-9+/=]{1,64}:[A-Za-z0-9+/=]{1,64}:)");
+  std::smatch m;
+  if (!std::regex_search(content, m, prefix))
+    throw MessageError("e2ee_required", "images in an end-to-end encrypted meeting must be sealed (e2ee:v1:...)");
+  size_t bytes = base64_bytes(content, m.length(0));
+  constexpr size_t overhead = 16 + 32;
+  return bytes > overhead ? bytes - overhead : 0;
 }
 
 struct PendingChat {
@@ -112,7 +130,10 @@ void chat_message(MessageContext& ctx) {
       throw MessageError("message_too_long", "text messages are limited to " +
                                                  std::to_string(ctx.signaling.chat_max_chars()) + " characters");
   } else if (kind == "image") {
-    if (image_bytes(content) > static_cast<size_t>(ctx.signaling.chat_image_max_bytes()))
+    rooms::LiveRoom* live = ctx.signaling.rooms().live(s.room_id);
+    bool sealed = live && live->record().e2ee;
+    if ((sealed ? sealed_image_bytes(content) : image_bytes(content)) >
+        static_cast<size_t>(ctx.signaling.chat_image_max_bytes()))
       throw MessageError("image_too_large", "images are limited to " +
                                                 std::to_string(ctx.signaling.chat_image_max_bytes()) + " bytes");
   } else {

@@ -39,6 +39,8 @@ json::Array chat_json(const std::vector<rooms::ChatMessage>& newest_first) {
 void join_room(MessageContext& ctx) {
   std::string room_id = json::require_string(ctx.message, "roomId");
   SignalingModule& sig = ctx.signaling;
+  // Kept on the session: lobby admission and breakouts join again later.
+  ctx.session.e2ee_capable = json::optional_bool(ctx.message, "e2ee").value_or(false);
   if (!sig.join_gate()) return start_join(sig, ctx.session.id, room_id, ctx.request_id);
   // Cluster: the room's call may live on another node; then the client goes there.
   sig.join_gate()(room_id, ctx.session.user_id, ctx.session.username,
@@ -97,6 +99,13 @@ void start_join(SignalingModule& sig, uint64_t session_id, const std::string& ro
         if (!j.room->is_active) return sig.send_error(*s, "room_ended", "this meeting has ended", request_id);
         if (!j.role)
           return sig.send_error(*s, "forbidden", "join this room first (POST /rooms/:id/join or the invite link)",
+                                request_id);
+        // The server cannot encrypt for a client: one that does not encrypt
+        // would send everyone its media and chat in the clear.
+        if (j.room->e2ee && !s->e2ee_capable)
+          return sig.send_error(*s, "e2ee_required",
+                                "this meeting is end-to-end encrypted; join with a client that encrypts "
+                                "(the Convene web app in a current browser)",
                                 request_id);
         // The live record (e.g. a host handed over by transfer-host, not yet
         // stored) wins over the stored one.

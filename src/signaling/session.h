@@ -44,6 +44,10 @@ struct Session {
   std::string waiting_room_id;
   std::string lobby_id;
 
+  // The client said in its last join-room that it encrypts media and chat
+  // end to end (`e2ee: true`); only such clients enter an e2ee room.
+  bool e2ee_capable = false;
+
   std::function<void(const std::string& text)> send_text;
   std::function<void(int code, const std::string& reason)> close;
 

@@ -114,6 +114,57 @@ TEST(Signaling, OnlyMembersMayJoinAndViewersMayNotChat) {
   EXPECT_FALSE(stranger.ws->is_closed());
 }
 
+// Issue #19: a client that does not say it encrypts (join-room without
+// `e2ee: true`: an old client, a script) is refused by an end-to-end
+// encrypted room with a clear error, host included; other rooms do not ask.
+TEST(Signaling, AnE2eeRoomRefusesAClientThatDoesNotEncrypt) {
+  ServerProcess server;
+  Person host(server, "sealer"), guest(server, "plainbob");
+  std::string sealed = create_room(host.http, R"({"name":"Sealed","e2ee":true})");
+  ASSERT_EQ(guest.http.post("/rooms/" + sealed + "/join").status, 200);
+  guest.ws->send(std::move(Object().set("type", "join-room").set("roomId", sealed).set("requestId", "j1")));
+  auto err = next_of(*guest.ws, "error");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(str_field(err.get(), "code"), "e2ee_required");
+  EXPECT_EQ(str_field(err.get(), "requestId"), "j1");
+  EXPECT_NE(str_field(err.get(), "message"), "");
+  // `e2ee: false` is the same as saying nothing; the owner is no exception.
+  guest.ws->send(std::move(Object().set("type", "join-room").set("roomId", sealed).set("e2ee", false)));
+  EXPECT_EQ(guest.next_error_code(), "e2ee_required");
+  host.send_join(sealed);
+  EXPECT_EQ(host.next_error_code(), "e2ee_required");
+
+  // Clients that encrypt get in and see each other; the refused attempts left no peer behind.
+  host.claims_e2ee = guest.claims_e2ee = true;
+  ASSERT_TRUE(host.join(sealed));
+  auto j = guest.join(sealed);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(obj(j.get()), "peers")), 1u);
+
+  // Images in the room are sealed by the browsers: a plain data: URL is
+  // refused, a sealed one is relayed and stored as it came.
+  guest.ws->send(std::move(Object()
+                               .set("type", "chat-message")
+                               .set("kind", "image")
+                               .set("content", "data:image/png;base64,iVBORw0KGgo=")
+                               .set("requestId", "img")));
+  auto refused = next_of(*guest.ws, "error");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(str_field(refused.get(), "code"), "e2ee_required");
+  EXPECT_EQ(str_field(refused.get(), "requestId"), "img");
+  std::string sealed_image = "e2ee:v1:q83vEjRWeJq8:AAECAwQFBgcICQoL:" + std::string(400, 'A');
+  guest.ws->send(std::move(Object().set("type", "chat-message").set("kind", "image").set("content", sealed_image)));
+  auto relayed = next_of(*host.ws, "chat-message");
+  ASSERT_TRUE(relayed);
+  EXPECT_EQ(str_field(relayed.get(), "kind"), "image");
+  EXPECT_EQ(str_field(relayed.get(), "content"), sealed_image);
+
+  // A room without e2ee asks for nothing.
+  Person other(server, "plaincarl");
+  std::string open_room = create_room(other.http);
+  EXPECT_TRUE(other.join(open_room));
+}
+
 TEST(Signaling, ChatIsStoredAndBroadcastToEveryone) {
   ServerProcess server;
   Person host(server, "chatter"), bob(server, "listener");

@@ -424,6 +424,17 @@ int SfuClient::frames_from(const std::string& peer_id, const std::string& source
   return total;
 }
 
+int SfuClient::packets_from(const std::string& peer_id, const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int total = 0;
+  for (const auto& [mid, t] : tracks_) {
+    if (t.peer_id != peer_id || t.source != source) continue;
+    auto c = counters_.find(mid);
+    if (c != counters_.end()) total += c->second->packets.load();
+  }
+  return total;
+}
+
 std::vector<std::string> SfuClient::offered_peers() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::string> peers;

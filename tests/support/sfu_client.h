@@ -70,6 +70,8 @@ class SfuClient {
 
   // Frames decoded from `peer_id`'s track of that source (video) or audio buffers (microphone).
   int frames_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // RTP packets of that track that reached the depayloader (decodable or not).
+  int packets_from(const std::string& peer_id, const std::string& source = "camera") const;
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }

@@ -13,7 +13,10 @@ TestPerson::TestPerson(const std::string& base_url, const std::string& name) : h
 }
 
 void TestPerson::send_join(const std::string& room_id) {
-  ws->send(std::move(json::Object().set("type", "join-room").set("roomId", room_id).set("requestId", "join")));
+  json::Object m;
+  m.set("type", "join-room").set("roomId", room_id).set("requestId", "join");
+  if (claims_e2ee) m.set("e2ee", true);
+  ws->send(std::move(m));
 }
 
 bool TestPerson::join_following_redirects(const std::string& room_id, int timeout_ms, bool* redirected) {

@@ -17,6 +17,9 @@ struct TestPerson {
   std::string user_id;
   std::unique_ptr<WsClient> ws;
   std::string peer_id;
+  // Sent as join-room's `e2ee` capability (true lets a test client into an
+  // end-to-end encrypted room, whether or not it encrypts anything).
+  bool claims_e2ee = false;
 
   TestPerson(const ServerProcess& server, const std::string& name);
   // Someone on a server this process did not start (base_url: http://host:port).

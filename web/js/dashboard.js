@@ -81,7 +81,7 @@ export async function renderDashboard(me) {
     el('select', { id: 'm-type', name: 'type' }, el('option', { value: 'GROUP' }, 'Group call'), el('option', { value: 'ONE_TO_ONE' }, '1:1 call (peer to peer)'), el('option', { value: 'VIRTUAL_ROOM' }, 'Virtual room')),
     el('label', { for: 'm-when' }, 'Schedule for (leave empty to start now)'), el('input', { id: 'm-when', name: 'when', type: 'datetime-local' }),
     el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'lobby' }), ' Waiting room (lobby)'),
-    el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'e2ee', id: 'm-e2ee' }), ' End-to-end encrypted chat'),
+    el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'e2ee', id: 'm-e2ee' }), ' End-to-end encrypted (chat, video and audio)'),
     error, el('button', { class: 'primary', type: 'submit' }, 'Create'));
   create.addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -4,8 +4,8 @@
 // (grid.js), the toolbar (controls.js), the side panel (panel.js) with chat,
 // people and recordings, the whiteboard (../whiteboard.js), the settings
 // dialog (settings.js), the call's theme (themes.js), what a phone does
-// differently (phone.js) and end-to-end encrypted chat in e2ee rooms
-// (e2ee.js). This file wires them and routes the server's messages to them;
+// differently (phone.js) and end-to-end encryption in e2ee rooms: the key
+// agreement and chat (e2ee.js), media (../e2ee/media.js). This file wires them and routes the server's messages to them;
 // it reconnects without a page reload.
 import { main, el, roomErrorText, navigate, toast } from './ui.js';
 import { createWhiteboard } from './whiteboard.js';
@@ -24,6 +24,7 @@ import { createSettings } from './room/settings.js';
 import { createThemes } from './room/themes.js';
 import { createPhone } from './room/phone.js';
 import { createE2ee } from './room/e2ee.js';
+import { createMediaE2ee } from './e2ee/media.js';
 
 export async function renderRoom(roomId, me) {
   const call = createCallState(roomId, me);
@@ -32,8 +33,9 @@ export async function renderRoom(roomId, me) {
   const grid = createGrid(call);
   let controls = null, panel = null, phone = null;
   const localMedia = createLocalMedia(call, { grid, banner, onChange: () => controls?.sync() });
-  const transport = createTransport(call, { grid, banner, localMedia });
-  const e2ee = createE2ee(call, { onChange: () => chat.showSafetyCode().catch(() => {}) });
+  const mediaE2ee = createMediaE2ee(roomId);
+  const transport = createTransport(call, { grid, banner, localMedia, mediaE2ee });
+  const e2ee = createE2ee(call, { onChange: () => chat.showSafetyCode().catch(() => {}), onSenderSecret: mediaE2ee.addSenderSecret });
   const chat = createCallChat(call, { e2ee, onUnread: (n) => { panel.setCount('chat', n, n ? `Chat, ${n} unread` : 'Chat'); phone?.setUnread(n); } });
   const people = createPeople(call, { onCount: (n) => panel.setCount('people', n), onChange: (peerId) => grid.updateBadges(peerId) });
   const recordings = createRecordings(call, { onChange: () => controls.sync(), isShown: () => panel.active === 'recordings' });
@@ -115,13 +117,15 @@ export async function renderRoom(roomId, me) {
       case 'breakout-broadcast': toast(m.from.username + ': ' + m.text); break;
       case 'reminder': toast(`${m.name} starts in ${m.minutesBefore} minutes`); break;
       case 'error':
-        if (!call.joined && ['room_ended', 'forbidden', 'not_found'].includes(m.code)) fatal(roomErrorText(m.code === 'forbidden' ? { code: 'forbidden', message: m.message } : m));
+        if (!call.joined && m.code === 'e2ee_required') fatal('This meeting is end-to-end encrypted, and this browser cannot encrypt video (it lacks WebRTC encoded transforms). Join from a current Chrome, Edge, Firefox or Safari.');
+        else if (!call.joined && ['room_ended', 'forbidden', 'not_found'].includes(m.code)) fatal(roomErrorText(m.code === 'forbidden' ? { code: 'forbidden', message: m.message } : m));
         else toast(m.message);
         break;
     }
   }
 
   window.conveneStats = transport.stats;
+  window.conveneE2eeCounts = mediaE2ee.counts;
   // The camera opens while the WebSocket joins and the others' media
   // arrives: only publishing waits for it (transport.start). Opening a
   // camera takes from a few hundred milliseconds to seconds.
@@ -129,8 +133,9 @@ export async function renderRoom(roomId, me) {
   connection.connect();
   await call.localReady;
   return () => {
-    connection.leave(); grid.close(); delete window.conveneStats;
+    connection.leave(); grid.close(); delete window.conveneStats; delete window.conveneE2eeCounts;
     resetMedia();
+    mediaE2ee.close();
     localMedia.stop();
     controls.close(); phone.close();
     main.classList.remove('wide');

@@ -59,9 +59,12 @@ export function fillMids(tracks, sdp) {
 }
 
 export class SfuSession {
-  constructor({ send, iceServers = [], onTracks = () => {}, onState = () => {}, log = () => {} }) {
+  // e2ee: in an end-to-end encrypted call, the media encryption
+  // (e2ee/media.js) every connection's senders and receivers go through.
+  constructor({ send, iceServers = [], onTracks = () => {}, onState = () => {}, log = () => {}, e2ee = null }) {
     this.send = send;
-    this.config = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    this.e2ee = e2ee;
+    this.config = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require', ...(e2ee ? e2ee.config() : {}) };
     this.onTracks = onTracks;
     this.onState = onState;
     this.log = log;
@@ -90,6 +93,7 @@ export class SfuSession {
   addSource(source, track, stream) {
     if (!this.publish) {
       const pc = this.publish = new RTCPeerConnection(this.config);
+      this.e2ee?.protect(pc);
       pc.onicecandidate = (ev) => this.sendCandidate('publish', ev.candidate);
       pc.onconnectionstatechange = () => this.stateChanged('publish', pc.connectionState);
     }
@@ -162,12 +166,14 @@ export class SfuSession {
     if (this.closed) return;
     if (!this.subscribe) {
       const pc = this.subscribe = new RTCPeerConnection(this.config);
+      this.e2ee?.protect(pc);
       pc.onicecandidate = (ev) => this.sendCandidate('subscribe', ev.candidate);
       pc.onconnectionstatechange = () => this.stateChanged('subscribe', pc.connectionState);
       pc.ontrack = () => {};  // tracks are read from the transceivers after each negotiation
     }
     const pc = this.subscribe;
     await pc.setRemoteDescription({ type: 'offer', sdp: tidyOffer(m.sdp) });
+    this.e2ee?.protectReceivers(pc);
     this.flushCandidates('subscribe');
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);

@@ -3,6 +3,7 @@
 // again by the next room-joined).
 import { get } from '../api.js';
 import { el, errorText, navigate } from '../ui.js';
+import { canEncryptMedia } from '../e2ee/media.js';
 
 // onMessage(m): async; onLost(): the socket closed unexpectedly.
 export function createConnection(call, { banner, onMessage, onLost }) {
@@ -24,7 +25,9 @@ export function createConnection(call, { banner, onMessage, onLost }) {
     }
     if (call.closedByUs) return;
     const ws = call.ws = new WebSocket(`${target?.url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`}?token=${encodeURIComponent(token)}`);
-    ws.onopen = () => call.send({ type: 'join-room', roomId: call.roomId });
+    // `e2ee`: this client encrypts media and chat, so an end-to-end
+    // encrypted room lets it in (docs/protocol.md).
+    ws.onopen = () => call.send({ type: 'join-room', roomId: call.roomId, requestId: 'join', e2ee: canEncryptMedia() });
     ws.onmessage = (ev) => { let m; try { m = JSON.parse(ev.data); } catch { return; } onMessage(m).catch((e) => console.warn(m.type, e)); };
     ws.onclose = (ev) => {
       call.ws = null;

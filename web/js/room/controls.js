@@ -60,6 +60,8 @@ export function createControls(call, { localMedia, whiteboard, actions }) {
       btn('btn-invite', 'Invite', () => (call.room?.room ? openShareDialog(call.room.room) : toast('Not connected yet')), { 'aria-haspopup': 'dialog' }),
       hasSpeech ? btn('btn-captions', 'Captions', (ev) => {
         if (captions) { captions.stop(); captions = null; ev.target.textContent = 'Captions'; return; }
+        // Captions travel through the server as text: not in an encrypted meeting.
+        if (call.room?.room?.e2ee) return toast('Captions are off in an end-to-end encrypted meeting: they would reach the server as plain text.');
         const R = window.SpeechRecognition || window.webkitSpeechRecognition;
         captions = new R(); captions.continuous = true; captions.interimResults = true;
         captions.onresult = (e) => { for (let i = e.resultIndex; i < e.results.length; ++i) send({ type: 'caption', text: e.results[i][0].transcript.slice(0, 1000), final: e.results[i].isFinal }); };

@@ -1,5 +1,6 @@
 // End-to-end encrypted chat in rooms created with `e2ee` (#19): the server
-// stores and relays ciphertext only.
+// stores and relays ciphertext only. The sender secrets agreed here also key
+// the media (../e2ee/media.js derives its own keys from them).
 //
 // Every client makes an ECDH P-256 key pair (Web Crypto; the private key is
 // not extractable) and publishes the public half with `e2e-public-key`
@@ -16,7 +17,13 @@
 // (the server included) swapped a key in between.
 const PREFIX = 'e2ee:v1:';
 const enc = new TextEncoder(), dec = new TextDecoder();
-const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
+// In slices: images are megabytes, too many arguments for one call.
+function b64(buf) {
+  const bytes = new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
 const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const random = (n) => crypto.getRandomValues(new Uint8Array(n));
 const WAIT_MS = 5000;  // how long a message waits for its sender's key
@@ -24,7 +31,9 @@ const WAIT_MS = 5000;  // how long a message waits for its sender's key
 export const isSealed = (content) => typeof content === 'string' && content.startsWith(PREFIX);
 
 // onChange: the set of keys (so the safety code) changed.
-export function createE2ee(call, { onChange = () => {} } = {}) {
+// onSenderSecret({chatKeyId, secret, userId, peerId, mine}): a sender secret we now
+// hold (media keys are derived from it, ../e2ee/media.js).
+export function createE2ee(call, { onChange = () => {}, onSenderSecret = async () => {} } = {}) {
   const subtle = crypto.subtle;
   let enabled = false;
   let pair = null, publicKey = '';            // our ECDH key pair, its public half (base64 raw)
@@ -59,6 +68,7 @@ export function createE2ee(call, { onChange = () => {} } = {}) {
     const secret = random(32);
     mine = { id: b64(random(9)), secret, key: await senderKey(secret, call.me.id) };
     remember(mine.id, mine.key);
+    await onSenderSecret({ chatKeyId: mine.id, secret, userId: call.me.id, peerId: call.self?.peerId, mine: true });
   }
   // Our public key, and our sender secret wrapped for `peerId` when we share one with them.
   async function sendKey(peerId, hello) {
@@ -109,7 +119,10 @@ export function createE2ee(call, { onChange = () => {} } = {}) {
       try {
         const secret = await subtle.decrypt({ name: 'AES-GCM', iv: unb64(body.sender.iv), additionalData: enc.encode(call.self?.peerId || '') }, p.wrap, unb64(body.sender.ct));
         const userId = call.peers.get(m.from)?.info.userId;
-        if (userId) remember(body.sender.id, await senderKey(new Uint8Array(secret), userId));
+        if (userId) {
+          remember(body.sender.id, await senderKey(new Uint8Array(secret), userId));
+          await onSenderSecret({ chatKeyId: body.sender.id, secret: new Uint8Array(secret), userId, peerId: m.from, mine: false });
+        }
       } catch (e) { console.warn('e2ee: a key that does not open', e); }
     }
     // Someone new (or back with new keys): a new sender key for everyone, so
@@ -117,19 +130,39 @@ export function createE2ee(call, { onChange = () => {} } = {}) {
     if (fresh) await rotateAndShare();
     else if (body.hello) await sendKey(m.from, false);
   }
-  async function seal(text) {
+  async function sealBytes(bytes) {
     const iv = random(12);
-    const ct = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(call.roomId + ':' + call.me.id) }, mine.key, enc.encode(text));
+    const ct = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(call.roomId + ':' + call.me.id) }, mine.key, bytes);
     return PREFIX + mine.id + ':' + b64(iv) + ':' + b64(ct);
   }
-  // The text of a sealed message, or null when we hold no key for it.
-  async function open(m, wait = true) {
+  const seal = (text) => sealBytes(enc.encode(text));
+  // The bytes of a sealed message, or null when we hold no key for it.
+  async function openBytes(m, wait = true) {
     const [id, iv, ct] = m.content.slice(PREFIX.length).split(':');
     const key = await keyFor(id, wait);
     if (!key) return null;
     try {
-      return dec.decode(await subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv), additionalData: enc.encode(call.roomId + ':' + m.from?.userId) }, key, unb64(ct)));
+      return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: unb64(iv), additionalData: enc.encode(call.roomId + ':' + m.from?.userId) }, key, unb64(ct)));
     } catch { return null; }
+  }
+  const open = async (m, wait = true) => { const b = await openBytes(m, wait); return b && dec.decode(b); };
+  // Images: "<MIME type>\n<image bytes>" sealed, so the server sees neither.
+  async function sealImage(dataUrl) {
+    const [, mime, data] = /^data:([^;,]+);base64,(.*)$/s.exec(dataUrl) || [];
+    if (!mime) throw new Error('not an image');
+    const head = enc.encode(mime + '\n'), body = unb64(data);
+    const all = new Uint8Array(head.length + body.length);
+    all.set(head); all.set(body, head.length);
+    return sealBytes(all);
+  }
+  // A blob: URL of the image, or null.
+  async function openImage(m, wait = true) {
+    const b = await openBytes(m, wait);
+    const nl = b ? b.indexOf(10) : -1;
+    if (nl < 0) return null;
+    const mime = dec.decode(b.subarray(0, nl));
+    if (!/^image\/(png|jpeg|gif|webp)$/.test(mime)) return null;
+    return URL.createObjectURL(new Blob([b.subarray(nl + 1)], { type: mime }));
   }
   function peerLeft(peerId) {
     if (!enabled || !peers.delete(peerId)) return;
@@ -147,6 +180,6 @@ export function createE2ee(call, { onChange = () => {} } = {}) {
     safetyCode,
     get enabled() { return enabled; },
     get ready() { return enabled && !!mine; },
-    start, onKey, seal, open, peerLeft,
+    start, onKey, seal, open, sealImage, openImage, peerLeft,
   };
 }

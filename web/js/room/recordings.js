@@ -7,6 +7,8 @@ const fmtBytes = (n) => n > 1e9 ? (n / 1e9).toFixed(1) + ' GB' : n > 1e6 ? (n / 
 const fmtDur = (ms) => { const s = Math.round((ms || 0) / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
 const unavailable = (e) => e instanceof ApiError && (e.status === 404 || e.status === 405 || e.code === 'not_available');
 
+const E2EE_TEXT = 'This meeting is end-to-end encrypted: the server cannot see or hear it, so it cannot record or stream it.';
+
 // onChange: recording started or stopped; isShown(): the recordings tab is open.
 export function createRecordings(call, { onChange, isShown }) {
   const indicator = el('span', { class: 'rec-indicator', role: 'status', hidden: true, 'aria-label': 'This meeting is being recorded' }, '● Recording');
@@ -18,11 +20,12 @@ export function createRecordings(call, { onChange, isShown }) {
     onChange();
   }
   async function toggle() {
+    if (call.room?.room?.e2ee && !call.recording) return toast(E2EE_TEXT);
     try {
       if (!call.recording) set(await post(`/rooms/${call.roomId}/recordings`, { layout: 'grid' }) || { id: null });
       else { if (call.recording.id) await post(`/rooms/${call.roomId}/recordings/${call.recording.id}/stop`); set(null); }
     } catch (e) {
-      toast(unavailable(e) ? 'Recording is not available on this server yet.' : errorText(e));
+      toast(unavailable(e) ? 'Recording is not available on this server yet.' : e?.code === 'e2ee_room' ? E2EE_TEXT : errorText(e));
     }
   }
   async function load() {

@@ -4,12 +4,16 @@
 import { errorText } from '../ui.js';
 import { SfuSession } from '../sfu.js';
 
-export function createTransport(call, { grid, banner, localMedia }) {
+// mediaE2ee (../e2ee/media.js): encrypts every connection's media in an
+// end-to-end encrypted room.
+export function createTransport(call, { grid, banner, localMedia, mediaE2ee }) {
+  const e2ee = () => (call.room?.room?.e2ee ? mediaE2ee : null);
   // --- Peer to peer
   function peerConnection(peerId, withTracks) {
     const peer = call.peers.get(peerId);
     if (peer.pc) return peer.pc;
-    const pc = new RTCPeerConnection({ iceServers: call.room.iceServers || [] });
+    const pc = new RTCPeerConnection({ iceServers: call.room.iceServers || [], ...(e2ee()?.config() || {}) });
+    e2ee()?.protect(pc);
     Object.assign(peer, { pc, polite: String(call.self.peerId) < String(peerId), makingOffer: false, ignoreOffer: false, senders: {}, streams: new Map() });
     pc.onnegotiationneeded = async () => {
       try {
@@ -66,7 +70,7 @@ export function createTransport(call, { grid, banner, localMedia }) {
   // --- Through the SFU
   function startSfu() {
     const sfu = call.sfu = new SfuSession({
-      send: call.send, iceServers: call.room.iceServers || [],
+      send: call.send, iceServers: call.room.iceServers || [], e2ee: e2ee(),
       log: (...a) => console.debug('[sfu]', ...a),
       onState: (which, state, err) => {
         if (state === 'negotiation-failed') return banner.show('Some video from the server could not be received (' + (err?.message || 'negotiation failed') + '). Leave and join again if it stays missing.');
