@@ -7,8 +7,10 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "media_files.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -314,6 +316,48 @@ TEST(Whip, RevokingTheKeyEndsItsSession) {
   EXPECT_FALSE(saw_peer_left(viewer, backup_peer)) << "another key's publisher stays";
   EXPECT_EQ(media_figure(host, room, "participants"), 2);
   EXPECT_EQ(backup.stop(server.base_url()).status, 200);
+}
+
+// A recording of a room with a WHIP presenter and one participant has both
+// tiles: the presenter is composited like anyone (issue #17).
+TEST(Whip, ARecordingShowsThePresenterBesideTheParticipant) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host");
+  std::string room = meet(host, {});
+  auto solid = [](size_t colour) { return "solid-color foreground-color=" + std::to_string(participant_argb(colour)); };
+  SfuClientOptions red;
+  red.video_pattern = solid(0);
+  SfuClient camera(host, red);
+  camera.publish();
+  WhipClientOptions green;
+  green.video_pattern = solid(1);
+  WhipClient obs(green);
+  ASSERT_EQ(obs.publish(server.base_url(), "/whip/" + room, create_key(host, room, "OBS Studio")).status, 201);
+  std::string whip_peer;
+  ASSERT_TRUE(pump_until({&camera}, 30000, [&] {
+    if (whip_peer.empty()) whip_peer = joined_peer(camera, "OBS Studio");
+    return !whip_peer.empty() && camera.frames_from(whip_peer) >= 10;
+  })) << camera.describe();
+
+  auto started = host.http.post("/rooms/" + room + "/recordings");
+  ASSERT_EQ(started.status, 201) << started.body;
+  std::string rid = started.str("id");
+  pump_until({&camera}, 5000, [] { return false; });  // five seconds of the call on record
+  auto stopped = host.http.post("/rooms/" + room + "/recordings/" + rid + "/stop");
+  ASSERT_LT(stopped.status, 300) << stopped.body;
+  std::string status;
+  pump_until({&camera}, 20000, [&] { return (status = host.http.get("/recordings/" + rid).str("status")) == "READY"; });
+  ASSERT_EQ(status, "READY");
+  auto file = host.http.get("/recordings/" + rid + "/file");
+  ASSERT_EQ(file.status, 200);
+  std::string path = scratch_dir("convene-whiprec") + "/meeting.webm";
+  ASSERT_TRUE(g_file_set_contents(path.c_str(), file.body.data(), static_cast<gssize>(file.body.size()), nullptr));
+  auto probe = ffprobe(path);
+  EXPECT_EQ(probe.video_streams, 1) << probe.error;
+  EXPECT_EQ(colours_at(path, {2.5, 3.0, 3.5}, participant_palette()), (std::set<std::string>{"red", "green"}))
+      << "the participant's red tile and the WHIP presenter's green one";
+  obs.stop(server.base_url());
 }
 
 }  // namespace convene::testing
