@@ -360,4 +360,33 @@ TEST(Whip, ARecordingShowsThePresenterBesideTheParticipant) {
   obs.stop(server.base_url());
 }
 
+// What OBS sends: H.264 (constrained baseline) and Opus, into a room whose
+// codec is H.264. A subscriber decodes it as sent (no transcoding).
+TEST(Whip, H264PublisherInAnH264RoomIsDecodedBySubscribers) {
+  ServerOptions options = sfu_server();
+  options.env["CONVENE_MEDIA_VIDEO_CODEC"] = "H264";
+  ServerProcess server(options);
+  LogOnFailure show_log{server};
+  TestPerson host(server, "host");
+  std::string room = meet(host, {});
+  SfuClientOptions h264;
+  h264.video_codec = "H264";
+  SfuClient viewer(host, h264);
+  WhipClientOptions obs_like;
+  obs_like.video_codec = "H264";
+  WhipClient obs(obs_like);
+  Response r = obs.publish(server.base_url(), "/whip/" + room, create_key(host, room, "OBS Studio"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_NE(r.body.find("H264/90000"), std::string::npos) << r.body;
+  std::string whip_peer;
+  bool frames = pump_until({&viewer}, 30000, [&] {
+    if (whip_peer.empty()) whip_peer = joined_peer(viewer, "OBS Studio");
+    return !whip_peer.empty() && viewer.frames_from(whip_peer) >= 30 && viewer.frames_from(whip_peer, "microphone") > 10;
+  });
+  std::printf("host <- H.264 WHIP: %d video frames, %d audio buffers\n", whip_peer.empty() ? 0 : viewer.frames_from(whip_peer),
+              whip_peer.empty() ? 0 : viewer.frames_from(whip_peer, "microphone"));
+  ASSERT_TRUE(frames) << viewer.describe() << host.http.get("/rooms/" + room + "/media").body;
+  EXPECT_EQ(obs.stop(server.base_url()).status, 200);
+}
+
 }  // namespace convene::testing

@@ -292,12 +292,17 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
   gst_object_unref(trans);
   bool audio = kind == GST_WEBRTC_KIND_AUDIO;
   if (g_getenv("SFU_CLIENT_DEBUG")) std::fprintf(stderr, "client pad %s mid %s\n", GST_PAD_NAME(pad), mid ? mid : "?");
+  const bool h264 = self->options_.video_codec == "H264";
   GstElement* bin = gst_parse_bin_from_description(
       !self->options_.decode
-          ? (audio ? "queue ! rtpopusdepay ! fakesink name=count signal-handoffs=true sync=false async=false"
-                   : "queue ! rtpvp8depay request-keyframe=true ! "
-                     "fakesink name=count signal-handoffs=true sync=false async=false")
+          ? (audio  ? "queue ! rtpopusdepay ! fakesink name=count signal-handoffs=true sync=false async=false"
+             : h264 ? "queue ! rtph264depay request-keyframe=true ! "
+                      "fakesink name=count signal-handoffs=true sync=false async=false"
+                    : "queue ! rtpvp8depay request-keyframe=true ! "
+                      "fakesink name=count signal-handoffs=true sync=false async=false")
       : audio ? "queue ! rtpopusdepay ! opusdec ! fakesink name=count signal-handoffs=true sync=false async=false"
+      : h264  ? "queue ! rtph264depay request-keyframe=true ! h264parse ! avdec_h264 ! "
+                "fakesink name=count signal-handoffs=true sync=false async=false"
             // Like a browser, ask for a keyframe (RTCP PLI) when packets were
             // lost or a picture cannot be decoded.
             : "queue ! rtpvp8depay request-keyframe=true ! "

@@ -25,6 +25,9 @@ namespace convene::testing {
 
 struct SfuClientOptions {
   std::string video_pattern = "smpte";  // videotestsrc pattern
+  // What received video is depayloaded and decoded as: the room's [media]
+  // video_codec ("VP8" or "H264"; this client publishes VP8 only).
+  std::string video_codec = "VP8";
   int width = 320;
   int height = 240;
   bool video = true;

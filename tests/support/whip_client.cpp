@@ -12,6 +12,9 @@ namespace convene::testing {
 namespace {
 
 constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+// No profile-level-id: rtph264pay derives it from the stream's SPS.
+constexpr const char* kH264Caps =
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,packetization-mode=(string)1";
 constexpr const char* kOpusCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2";
 
@@ -43,10 +46,14 @@ WhipClient::WhipClient(WhipClientOptions options) : options_(std::move(options))
     add_source("audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=48000,channels=2 ! "
                "opusenc ! rtpopuspay pt=111 ! " + std::string(kOpusCaps),
                kOpusCaps);
-  if (options_.video)
-    add_source("videotestsrc is-live=true pattern=" + options_.video_pattern +
-                   " ! video/x-raw,width=320,height=240,framerate=30/1 ! vp8enc deadline=1 keyframe-max-dist=30 ! "
-                   "rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
+  const std::string raw = "videotestsrc is-live=true pattern=" + options_.video_pattern +
+                          " ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
+  if (options_.video && options_.video_codec == "H264")
+    add_source(raw + "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 bframes=0 ! "
+                     "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 pt=102 ! " + kH264Caps,
+               kH264Caps);
+  else if (options_.video)
+    add_source(raw + "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
                kVp8Caps);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }

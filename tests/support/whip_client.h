@@ -18,6 +18,7 @@ struct WhipClientOptions {
   bool video = true;
   bool audio = true;
   std::string video_pattern = "ball";
+  std::string video_codec = "VP8";  // or "H264", constrained baseline (what OBS sends)
 };
 
 class WhipClient {
