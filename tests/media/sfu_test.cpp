@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "process_figures.h"
+#include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -21,13 +22,6 @@ namespace convene::testing {
 namespace {
 
 // Shows the server's log when a test failed (GST_DEBUG=convene*:5 makes it useful).
-struct LogOnFailure {
-  const ServerProcess& server;
-  ~LogOnFailure() {
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
-  }
-};
-
 ServerOptions sfu_server() {
   ServerOptions o;
   o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";

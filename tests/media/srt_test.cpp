@@ -10,19 +10,13 @@
 #include <string>
 
 #include "ffmpeg_push.h"
+#include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
 
 namespace convene::testing {
 namespace {
-
-struct LogOnFailure {
-  const ServerProcess& server;
-  ~LogOnFailure() {
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
-  }
-};
 
 // A UDP port nobody uses now (the test's namespace is its own).
 int free_udp_port() {
@@ -43,12 +37,6 @@ ServerOptions srt_server(int srt_port, const std::string& passphrase = "") {
   return o;
 }
 
-int64_t media_figure(TestPerson& p, const std::string& room, const char* field) {
-  auto r = p.http.get("/rooms/" + room + "/media");
-  if (r.status != 200) return -1;
-  return int_field(r.json().get(), field);
-}
-
 // The srtUrl of a new key of the room (and its id).
 std::string create_srt_key(TestPerson& host, const std::string& room, const std::string& name,
                            std::string* key_id = nullptr, std::string* key = nullptr) {
@@ -57,23 +45,6 @@ std::string create_srt_key(TestPerson& host, const std::string& room, const std:
   if (key_id) *key_id = r.str("id");
   if (key) *key = r.str("key");
   return r.str("srtUrl");
-}
-
-std::string joined_peer(SfuClient& client, const std::string& username) {
-  std::string id;
-  for (auto& m : client.others()) {
-    if (str_field(m.get(), "type") != "peer-joined") continue;
-    JsonObject* peer = json_object_get_object_member(obj(m.get()), "peer");
-    if (peer && std::string(json_object_get_string_member_with_default(peer, "username", "")) == username)
-      id = json_object_get_string_member_with_default(peer, "peerId", "");
-  }
-  return id;
-}
-
-bool saw_peer_left(SfuClient& client, const std::string& peer_id) {
-  for (auto& m : client.others())
-    if (str_field(m.get(), "type") == "peer-left" && str_field(m.get(), "peerId") == peer_id) return true;
-  return false;
 }
 
 std::string with_passphrase(const std::string& url, const std::string& passphrase) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -16,13 +17,6 @@
 
 namespace convene::testing {
 namespace {
-
-struct LogOnFailure {
-  const ServerProcess& server;
-  ~LogOnFailure() {
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
-  }
-};
 
 // A small composite (480x270, so it is told apart from a 320x240 camera) and
 // viewers that are gone after 4 s without a receiver report.
@@ -36,12 +30,6 @@ ServerOptions whep_server() {
   o.env["CONVENE_PLAYBACK_VIEWER_TIMEOUT_SEC"] = "4";
   o.env["CONVENE_PLAYBACK_VIDEO_KBPS"] = "500";
   return o;
-}
-
-int64_t media_figure(TestPerson& p, const std::string& room, const char* field) {
-  auto r = p.http.get("/rooms/" + room + "/media");
-  if (r.status != 200) return -1;
-  return int_field(r.json().get(), field);
 }
 
 std::map<std::string, std::string> bearer(TestPerson& p) { return {{"Authorization", "Bearer " + p.http.token()}}; }

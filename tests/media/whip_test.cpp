@@ -11,6 +11,7 @@
 #include <string>
 
 #include "media_files.h"
+#include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -19,13 +20,6 @@
 namespace convene::testing {
 namespace {
 
-struct LogOnFailure {
-  const ServerProcess& server;
-  ~LogOnFailure() {
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
-  }
-};
-
 ServerOptions sfu_server() {
   ServerOptions o;
   o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
@@ -33,35 +27,11 @@ ServerOptions sfu_server() {
   return o;
 }
 
-int64_t media_figure(TestPerson& p, const std::string& room, const char* field) {
-  auto r = p.http.get("/rooms/" + room + "/media");
-  if (r.status != 200) return -1;
-  return int_field(r.json().get(), field);
-}
-
 std::string create_key(TestPerson& host, const std::string& room, const std::string& name, std::string* key_id = nullptr) {
   auto r = host.http.post("/rooms/" + room + "/ingest-keys", "{\"name\":\"" + name + "\"}");
   if (r.status != 201) throw std::runtime_error("creating an ingest key failed: " + r.body);
   if (key_id) *key_id = r.str("id");
   return r.str("key");
-}
-
-// The peer of the latest peer-joined `client` saw with this username ("" when none).
-std::string joined_peer(SfuClient& client, const std::string& username) {
-  std::string id;
-  for (auto& m : client.others()) {
-    if (str_field(m.get(), "type") != "peer-joined") continue;
-    JsonObject* peer = json_object_get_object_member(obj(m.get()), "peer");
-    if (peer && std::string(json_object_get_string_member_with_default(peer, "username", "")) == username)
-      id = json_object_get_string_member_with_default(peer, "peerId", "");
-  }
-  return id;
-}
-
-bool saw_peer_left(SfuClient& client, const std::string& peer_id) {
-  for (auto& m : client.others())
-    if (str_field(m.get(), "type") == "peer-left" && str_field(m.get(), "peerId") == peer_id) return true;
-  return false;
 }
 
 Response whip_post(const ServerProcess& server, const std::string& room, const std::string& body,

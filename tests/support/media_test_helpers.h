@@ -1,0 +1,29 @@
+// What the media tests against a real `convene serve` share: the server's
+// log on failure, a figure of GET /rooms/:id/media, and who joined or left
+// as one SfuClient saw it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "server_process.h"
+#include "sfu_client.h"
+#include "test_person.h"
+
+namespace convene::testing {
+
+// Prints the server's log when the test failed (declare it after the server).
+struct LogOnFailure {
+  const ServerProcess& server;
+  ~LogOnFailure();
+};
+
+// A number of GET /rooms/:id/media (-1 when the room has no media).
+int64_t media_figure(TestPerson& person, const std::string& room, const char* field);
+
+// The peer of the latest peer-joined `client` saw with this username ("" when none).
+std::string joined_peer(SfuClient& client, const std::string& username);
+
+bool saw_peer_left(SfuClient& client, const std::string& peer_id);
+
+}  // namespace convene::testing
