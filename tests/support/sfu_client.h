@@ -25,9 +25,6 @@ namespace convene::testing {
 
 struct SfuClientOptions {
   std::string video_pattern = "smpte";  // videotestsrc pattern
-  // What received video is depayloaded and decoded as: the room's [media]
-  // video_codec ("VP8" or "H264"; this client publishes VP8 only).
-  std::string video_codec = "VP8";
   int width = 320;
   int height = 240;
   bool video = true;
@@ -50,6 +47,9 @@ struct SfuClientOptions {
   std::shared_ptr<const EncodedClip> camera_clip;
   // false: count received frames after depayloading, without decoding them.
   bool decode = true;
+  // What received video is depayloaded and decoded as: the room's [media]
+  // video_codec ("VP8" or "H264"; this client publishes VP8 only).
+  std::string video_codec = "VP8";
 };
 
 class SfuClient {
