@@ -69,6 +69,7 @@ export class SfuSession {
     this.onState = onState;
     this.log = log;
     this.closed = false;
+    this.started = false;         // start() ran: the local camera and microphone are published
     this.seq = 0;
     this.publish = null;          // RTCPeerConnection
     this.subscribe = null;        // RTCPeerConnection
@@ -84,6 +85,7 @@ export class SfuSession {
   // Nothing to send (camera and microphone denied): no publish connection
   // until there is (a screen share, a device picked later).
   start(stream) {
+    this.started = true;
     const audio = stream?.getAudioTracks()[0], video = stream?.getVideoTracks()[0];
     if (audio) this.addSource('microphone', audio, stream);
     if (video) this.addSource('camera', video, stream);
@@ -136,6 +138,9 @@ export class SfuSession {
   async replaceTrack(source, track) {
     const t = this.sources.get(source);
     if (t) { await t.sender.replaceTrack(track); return; }
+    // Before start() (the camera still opening): start() publishes what the
+    // local stream then holds.
+    if (!this.started) return;
     if (track && !this.closed) { this.addSource(source, track, new MediaStream([track])); await this.renegotiate(); }
   }
 
