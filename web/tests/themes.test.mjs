@@ -29,6 +29,8 @@ test('a call theme persists across a reload and in another browser of the same p
 
     // Chosen in settings: applied without a reload.
     await page.click('#btn-devices');
+    // The dialog opens once the devices are listed (the camera may still be opening).
+    await page.waitForSelector('#call-theme option', { state: 'attached' });
     assert.equal(await page.$$eval('#call-theme option', (o) => o.length), 11, 'eleven themes');
     const saved = page.waitForResponse((r) => r.url().endsWith('/users/me/preferences') && r.request().method() === 'PUT');
     await page.selectOption('#call-theme', 'aurora');
