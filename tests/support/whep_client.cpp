@@ -5,25 +5,11 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "ice_setup.h"
+#include "non_trickle_sdp.h"
 #include "media/pad_util.h"
 
 namespace convene::testing {
 namespace {
-
-GstWebRTCSessionDescription* wait_sdp(GstPromise* p, const char* field) {
-  GstWebRTCSessionDescription* desc = nullptr;
-  if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply(p))
-    gst_structure_get(gst_promise_get_reply(p), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
-  gst_promise_unref(p);
-  return desc;
-}
-
-void set_description(GstElement* w, const char* signal, GstWebRTCSessionDescription* desc) {
-  GstPromise* p = gst_promise_new();
-  g_signal_emit_by_name(w, signal, desc, p);
-  gst_promise_wait(p);
-  gst_promise_unref(p);
-}
 
 void add_recvonly(GstElement* webrtc, const char* caps_text) {
   g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
@@ -112,27 +98,7 @@ void WhepClient::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   gst_pad_link(pad, sink);
 }
 
-std::string WhepClient::offer() {
-  GstPromise* p = gst_promise_new();
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
-  GstWebRTCSessionDescription* desc = wait_sdp(p, "offer");
-  if (!desc) return "";
-  set_description(webrtc_, "set-local-description", desc);
-  gst_webrtc_session_description_free(desc);
-  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
-  while (g_get_monotonic_time() < deadline) {
-    g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
-    if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) break;
-    g_usleep(10000);
-  }
-  GstWebRTCSessionDescription* local = nullptr;
-  g_object_get(webrtc_, "local-description", &local, nullptr);
-  if (!local) return "";
-  g_autofree char* text = gst_sdp_message_as_text(local->sdp);
-  gst_webrtc_session_description_free(local);
-  return text;
-}
+std::string WhepClient::offer() { return non_trickle_offer(webrtc_); }
 
 Response WhepClient::play(const std::string& base_url, const std::string& path,
                           const std::map<std::string, std::string>& headers) {
@@ -142,11 +108,7 @@ Response WhepClient::play(const std::string& base_url, const std::string& path,
   Response r = HttpClient(base_url).request("POST", path, sdp, h);
   if (r.status != 201) return r;
   location_ = r.headers.count("location") ? r.headers["location"] : "";
-  GstSDPMessage* msg = nullptr;
-  gst_sdp_message_new_from_text(r.body.c_str(), &msg);
-  GstWebRTCSessionDescription* answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  set_description(webrtc_, "set-remote-description", answer);
-  gst_webrtc_session_description_free(answer);
+  apply_answer(webrtc_, r.body);
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "ice_setup.h"
+#include "non_trickle_sdp.h"
 
 namespace convene::testing {
 namespace {
@@ -17,21 +18,6 @@ constexpr const char* kH264Caps =
     "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,packetization-mode=(string)1";
 constexpr const char* kOpusCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2";
-
-GstWebRTCSessionDescription* wait_sdp(GstPromise* p, const char* field) {
-  GstWebRTCSessionDescription* desc = nullptr;
-  if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply(p))
-    gst_structure_get(gst_promise_get_reply(p), field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
-  gst_promise_unref(p);
-  return desc;
-}
-
-void set_description(GstElement* w, const char* signal, GstWebRTCSessionDescription* desc) {
-  GstPromise* p = gst_promise_new();
-  g_signal_emit_by_name(w, signal, desc, p);
-  gst_promise_wait(p);
-  gst_promise_unref(p);
-}
 
 }  // namespace
 
@@ -85,28 +71,7 @@ void WhipClient::add_source(const std::string& description_text, const char* cap
   gst_object_unref(sink);
 }
 
-std::string WhipClient::offer() {
-  GstPromise* p = gst_promise_new();
-  g_signal_emit_by_name(webrtc_, "create-offer", nullptr, p);
-  GstWebRTCSessionDescription* desc = wait_sdp(p, "offer");
-  if (!desc) return "";
-  set_description(webrtc_, "set-local-description", desc);
-  gst_webrtc_session_description_free(desc);
-  // Non-trickle: the offer goes out once every candidate is in it.
-  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
-  while (g_get_monotonic_time() < deadline) {
-    g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
-    if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) break;
-    g_usleep(10000);
-  }
-  GstWebRTCSessionDescription* local = nullptr;
-  g_object_get(webrtc_, "local-description", &local, nullptr);
-  if (!local) return "";
-  g_autofree char* text = gst_sdp_message_as_text(local->sdp);
-  gst_webrtc_session_description_free(local);
-  return text;
-}
+std::string WhipClient::offer() { return non_trickle_offer(webrtc_); }
 
 Response WhipClient::publish(const std::string& base_url, const std::string& path, const std::string& key) {
   std::string sdp = offer();
@@ -114,11 +79,7 @@ Response WhipClient::publish(const std::string& base_url, const std::string& pat
   Response r = http.request("POST", path, sdp, {{"Content-Type", "application/sdp"}, {"Authorization", "Bearer " + key}});
   if (r.status != 201) return r;
   location_ = r.headers.count("location") ? r.headers["location"] : "";
-  GstSDPMessage* msg = nullptr;
-  gst_sdp_message_new_from_text(r.body.c_str(), &msg);
-  GstWebRTCSessionDescription* answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  set_description(webrtc_, "set-remote-description", answer);
-  gst_webrtc_session_description_free(answer);
+  apply_answer(webrtc_, r.body);
   return r;
 }
 
