@@ -88,14 +88,21 @@ TEST(Sfu, ScreenShareStartsAndStops) {
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
-  SfuClient ca(a), cb(b);
+  // Alice's camera is plain blue (U 240, V 110); her screen is a moving
+  // ball on black: bob's picture check tells one from the other.
+  SfuClientOptions blue_camera, looks_for_blue;
+  blue_camera.video_pattern = "blue";
+  looks_for_blue.picture_chroma = std::pair{240, 110};
+  SfuClient ca(a, blue_camera), cb(b, looks_for_blue);
   ca.publish();
   cb.publish();
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10; })) << cb.describe();
+  EXPECT_GE(cb.frames_showing(a.peer_id), 5) << "bob sees alice's blue camera";
   ca.start_screen();
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id, "screen") >= 10; }))
       << "bob decodes alice's screen: " << cb.describe();
+  EXPECT_EQ(cb.frames_showing(a.peer_id, "screen"), 0) << "a screen of another colour is not taken for the camera";
   EXPECT_TRUE(cb.offered(a.peer_id, "screen"));
   ca.stop_screen();
   ASSERT_TRUE(pump_until(all, 15000, [&] { return !cb.offered(a.peer_id, "screen"); }))

@@ -1,12 +1,14 @@
 #include "sfu_client.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 
 #define GST_USE_UNSTABLE_API
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
 #include "media/pad_util.h"
@@ -20,6 +22,31 @@ namespace {
 constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
 constexpr const char* kOpusCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2";
+
+// Whether a decoded picture's mean chroma lies within 16 of (u, v): a
+// picture of one colour, not noise (subsampled: every 4th chroma sample).
+bool shows_chroma(GstPad* pad, GstBuffer* buffer, int u, int v) {
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  GstVideoInfo info;
+  if (!caps || !gst_video_info_from_caps(&info, caps) || GST_VIDEO_INFO_FORMAT(&info) != GST_VIDEO_FORMAT_I420)
+    return false;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) return false;
+  double sums[2] = {0, 0};
+  uint64_t samples = 0;
+  for (int plane = 1; plane <= 2; ++plane) {
+    const auto* data = static_cast<const guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
+    const int width = GST_VIDEO_FRAME_COMP_WIDTH(&frame, plane), height = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane);
+    uint64_t n = 0;
+    for (int y = 0; y < height; y += 2)
+      for (int x = 0; x < width; x += 2, ++n) sums[plane - 1] += data[y * stride + x];
+    samples = n;
+  }
+  gst_video_frame_unmap(&frame);
+  if (!samples) return false;
+  return std::abs(sums[0] / samples - u) <= 16 && std::abs(sums[1] / samples - v) <= 16;
+}
 
 GstWebRTCSessionDescription* reply_sdp(GstPromise* p, const char* field) {
   const GstStructure* r = gst_promise_get_reply(p);
@@ -315,9 +342,12 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
     Counter* counter;
   };
   g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(bin), "count");
-  g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer d) {
+  g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer* buffer, GstPad* pad, gpointer d) {
                           auto* ctx = static_cast<Ctx*>(d);
                           ctx->counter->count++;
+                          if (const auto& chroma = ctx->self->options_.picture_chroma;
+                              chroma && shows_chroma(pad, buffer, chroma->first, chroma->second))
+                            ctx->counter->showing++;
                           gint64 none = 0;
                           ctx->self->first_frame_at_us_.compare_exchange_strong(none, g_get_monotonic_time());
                           double expected = -1;
@@ -352,6 +382,7 @@ void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
       auto old = tracks_.find(mid);
       bool same = old != tracks_.end() && old->second.peer_id == ref.peer_id && old->second.source == ref.source;
       ref.base = same ? old->second.base : c.count.load();
+      ref.showing_base = same ? old->second.showing_base : c.showing.load();
       next[mid] = ref;
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -425,6 +456,17 @@ int SfuClient::frames_from(const std::string& peer_id, const std::string& source
     if (t.peer_id != peer_id || t.source != source) continue;
     auto c = counters_.find(mid);
     if (c != counters_.end()) total += c->second->count.load() - t.base;
+  }
+  return total;
+}
+
+int SfuClient::frames_showing(const std::string& peer_id, const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int total = 0;
+  for (const auto& [mid, t] : tracks_) {
+    if (t.peer_id != peer_id || t.source != source) continue;
+    auto c = counters_.find(mid);
+    if (c != counters_.end()) total += c->second->showing.load() - t.showing_base;
   }
   return total;
 }

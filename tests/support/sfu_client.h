@@ -14,6 +14,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -50,6 +51,11 @@ struct SfuClientOptions {
   // What received video is depayloaded and decoded as: the room's [media]
   // video_codec ("VP8" or "H264"; this client publishes VP8 only).
   std::string video_codec = "VP8";
+  // Decoded frames whose mean chroma (U, V) lies within 16 of this count as
+  // showing that picture (frames_showing). Tells a sender's picture from a
+  // frame vp8dec made of bytes it cannot read: VP8 has no integrity check,
+  // so a sealed frame behind its clear header sometimes decodes as noise.
+  std::optional<std::pair<int, int>> picture_chroma;
 };
 
 class SfuClient {
@@ -75,6 +81,8 @@ class SfuClient {
   int frames_from(const std::string& peer_id, const std::string& source = "camera") const;
   // RTP packets of that track that reached the depayloader (decodable or not).
   int packets_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // Of frames_from, those showing options.picture_chroma's picture.
+  int frames_showing(const std::string& peer_id, const std::string& source = "camera") const;
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }
@@ -101,10 +109,12 @@ class SfuClient {
   struct Counter {
     std::atomic<int> count{0};    // decoded frames (video) or buffers (audio)
     std::atomic<int> packets{0};  // RTP packets that reached the depayloader
+    std::atomic<int> showing{0};  // decoded frames showing options.picture_chroma
   };
   struct TrackRef {
     std::string peer_id, source, kind;
     int base = 0;  // the mid's count when it started carrying this track
+    int showing_base = 0;
   };
   GstElement* make_webrtcbin(const char* name, const char* pc);
   void simulate_receive_path(GstElement* webrtcbin);
