@@ -42,7 +42,7 @@ void watch_send_pad(GstPad* pad, const Weak& weak) {
 }  // namespace
 
 CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config)
-    : estimator_(config) {
+    : name_(GST_OBJECT_NAME(webrtcbin)), estimator_(config) {
   // Every packet into the connection carries the extension.
   g_signal_connect(webrtcbin, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
                      if (GST_PAD_IS_SINK(pad)) rtp::tag_transport_cc(pad, kExtensionId);
@@ -117,8 +117,9 @@ void CongestionFeedback::on_reported(const std::vector<Reported>& packets, int64
     p.arrival_time_us = r.lost ? 0 : static_cast<int64_t>(r.remote_ns / 1000);
     p.lost = r.lost;
     p.size_bytes = r.size;
-    GST_TRACE("twcc %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %d %zu", p.sequence,
-              p.send_time_us, p.arrival_time_us, p.lost ? 1 : 0, p.size_bytes);
+    // What tests/unit/data/twcc-*.csv hold: "now_ms,sequence,send_us,arrival_us,lost,size".
+    GST_TRACE("%s twcc %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%d,%zu",
+              name_.c_str(), now_ms, p.sequence, p.send_time_us, p.arrival_time_us, p.lost ? 1 : 0, p.size_bytes);
     feedback.push_back(p);
   }
   std::sort(feedback.begin(), feedback.end(),
@@ -131,8 +132,8 @@ void CongestionFeedback::on_reported(const std::vector<Reported>& packets, int64
     interval_packets_ = interval_lost_ = 0;
     interval_start_ms_ = now_ms;
   }
-  GST_LOG("transport-cc: %zu packets, estimate %.0f bps (delay %.0f, loss %.0f, acked %.0f), %s, trend %.2f/%.2f",
-          feedback.size(), estimator_.estimate_bps(), estimator_.delay_based_bps(), estimator_.loss_based_bps(),
+  GST_LOG("%s transport-cc: %zu packets, estimate %.0f bps (delay %.0f, loss %.0f, acked %.0f), %s, trend %.2f/%.2f",
+          name_.c_str(), feedback.size(), estimator_.estimate_bps(), estimator_.delay_based_bps(), estimator_.loss_based_bps(),
           estimator_.acked_bps(), to_string(estimator_.state()), estimator_.trend(), estimator_.threshold());
 }
 

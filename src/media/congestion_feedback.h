@@ -22,6 +22,7 @@
 #include <gst/gst.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "media/bandwidth_estimator.h"
@@ -62,6 +63,7 @@ class CongestionFeedback {
   static std::vector<Reported> parse(const GstStructure* s);
 
  private:
+  std::string name_;  // the webrtcbin's, for logs
   BandwidthEstimator estimator_;
   int64_t highest_sequence_ = -1;  // unwrapped
   uint64_t packets_reported_ = 0;

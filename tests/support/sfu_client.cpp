@@ -117,18 +117,22 @@ namespace {
 // DTLS/SRTP decoder, fed by webrtcbin's receive queue, which holds up to
 // 5 MB): each RTP or RTCP packet leaves when the link has sent it, the
 // receiving thread sleeping until then. Arrivals are stamped then, so the
-// RTP session's transport-cc feedback reports the delay.
+// RTP session's transport-cc feedback reports the delay (and, once the limit
+// is lifted, what had queued arrives at once, as from a link that got faster).
 void limit_rate_on(GstPad* pad, RateLimitedLink* limit) {
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad* p, GstPadProbeInfo* info, gpointer d) {
     auto* link = static_cast<RateLimitedLink*>(d);
-    const int kbps = link->kbps.load();
     GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     guint8 first = 0;
-    if (kbps <= 0 || gst_buffer_extract(buffer, 0, &first, 1) != 1 || (first & 0xc0) != 0x80) return GST_PAD_PROBE_OK;
-    const gint64 now = g_get_monotonic_time();
-    link->free_at_us = std::max(now, link->free_at_us) +
-                       static_cast<gint64>(gst_buffer_get_size(buffer)) * 8 * 1000 / kbps;
-    if (link->free_at_us > now) g_usleep(static_cast<gulong>(link->free_at_us - now));
+    if (!link->used || gst_buffer_extract(buffer, 0, &first, 1) != 1 || (first & 0xc0) != 0x80)
+      return GST_PAD_PROBE_OK;
+    const int kbps = link->kbps.load();
+    if (kbps > 0) {
+      const gint64 now = g_get_monotonic_time();
+      link->free_at_us = std::max(now, link->free_at_us) +
+                         static_cast<gint64>(gst_buffer_get_size(buffer)) * 8 * 1000 / kbps;
+      if (link->free_at_us > now) g_usleep(static_cast<gulong>(link->free_at_us - now));
+    }
     g_autoptr(GstElement) element = gst_pad_get_parent_element(p);
     const GstClockTime arrived = element ? gst_element_get_current_running_time(element) : GST_CLOCK_TIME_NONE;
     buffer = gst_buffer_make_writable(buffer);

@@ -55,7 +55,8 @@ struct SfuClientOptions {
 // A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
 struct RateLimitedLink {
   std::atomic<int> kbps{0};
-  gint64 free_at_us = 0;  // when the link has sent what it holds (the receiving thread's)
+  std::atomic<bool> used{false};  // limited once: arrivals are stamped when they leave the link
+  gint64 free_at_us = 0;          // when the link has sent what it holds (the receiving thread's)
 };
 
 class SfuClient {
@@ -77,7 +78,10 @@ class SfuClient {
   // A bottleneck on the subscribe connection's way in: RTP and RTCP arrive
   // no faster than `kbps` and wait in a queue beyond it (delayed, never
   // dropped), as on a slow link with a deep buffer. 0: no limit. Any time.
-  void set_incoming_rate_limit(int kbps) { incoming_rate_limit_.kbps = kbps; }
+  void set_incoming_rate_limit(int kbps) {
+    incoming_rate_limit_.kbps = kbps;
+    if (kbps > 0) incoming_rate_limit_.used = true;
+  }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
 
