@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -92,6 +93,53 @@ class SimulatedLink {
 
 bool saw(const std::vector<BandwidthUsage>& usages, BandwidthUsage usage) {
   return std::find(usages.begin(), usages.end(), usage) != usages.end();
+}
+
+// One recorded run (tests/unit/data/twcc-*.csv) replayed feedback by
+// feedback, as CongestionFeedback fed it: what the estimator said after each.
+struct Replayed {
+  int64_t now_ms;
+  double estimate_bps, acked_bps;
+  BandwidthUsage usage;
+};
+
+std::vector<Replayed> replay(const std::string& name, BandwidthEstimator& estimator) {
+  const char* root = std::getenv("CONVENE_SOURCE_DIR");
+  std::ifstream in(std::string(root ? root : ".") + "/tests/unit/data/" + name);
+  std::vector<Replayed> out;
+  std::vector<PacketFeedback> batch;
+  int64_t batch_ms = -1;
+  auto flush = [&] {
+    if (batch_ms < 0) return;
+    estimator.on_feedback(batch, batch_ms);
+    out.push_back({batch_ms, estimator.estimate_bps(), estimator.acked_bps(), estimator.state()});
+    batch.clear();
+  };
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    int64_t now_ms = 0;
+    int lost = 0;
+    PacketFeedback p;
+    char comma;
+    fields >> now_ms >> comma >> p.sequence >> comma >> p.send_time_us >> comma >> p.arrival_time_us >> comma >>
+        lost >> comma >> p.size_bytes;
+    p.lost = lost != 0;
+    if (now_ms != batch_ms) flush();
+    batch_ms = now_ms;
+    batch.push_back(p);
+  }
+  flush();
+  return out;
+}
+
+// The replayed figures from `from_ms` to `to_ms` of the record.
+std::vector<Replayed> between(const std::vector<Replayed>& all, int64_t from_ms, int64_t to_ms) {
+  std::vector<Replayed> out;
+  for (const Replayed& r : all)
+    if (r.now_ms >= from_ms && r.now_ms < to_ms) out.push_back(r);
+  return out;
 }
 
 }  // namespace
@@ -311,4 +359,50 @@ TEST(BandwidthEstimator, NeverBelowTheMinimumNorAboveTheMaximum) {
   for (int i = 0; i < 100; ++i) estimator.on_loss_report(0, i * 1000);
   link.run(3'000'000, 30);
   EXPECT_DOUBLE_EQ(estimator.estimate_bps(), 2'000'000);
+}
+
+// --- the estimator on feedback recorded from real runs -----------------------
+
+TEST(BandwidthEstimatorRecorded, ALosslessLinkClimbsToTheCeilingAndHolds) {
+  BandwidthEstimator estimator;
+  const std::vector<Replayed> run = replay("twcc-lossless.csv", estimator);
+  ASSERT_GT(run.size(), 100u) << "the record is there (CONVENE_SOURCE_DIR)";
+  double previous = 0, highest_ceiling = 0;
+  for (const Replayed& r : run) {
+    EXPECT_NE(r.usage, BandwidthUsage::Overusing) << "at " << r.now_ms << " ms";
+    EXPECT_GE(r.estimate_bps, previous * 0.99) << "never lowered, at " << r.now_ms << " ms";
+    previous = r.estimate_bps;
+    // 1.5 × what arrives + the probing headroom; what arrives varies (key frames).
+    const double ceiling = 1.5 * r.acked_bps + BandwidthEstimatorConfig{}.probe_headroom_bps;
+    highest_ceiling = std::max(highest_ceiling, ceiling);
+    EXPECT_LE(r.estimate_bps, std::max(highest_ceiling, BandwidthEstimatorConfig{}.start_bps) * 1.01)
+        << "at " << r.now_ms << " ms";
+    if (r.now_ms >= 18'000) {
+      EXPECT_GE(r.estimate_bps, ceiling * 0.95) << "held at the ceiling, at " << r.now_ms << " ms";
+    }
+  }
+  std::printf("lossless record: estimate %.0f kbps after %.0f s, %.0f kbps arriving\n", run.back().estimate_bps / 1000,
+              run.back().now_ms / 1000.0, run.back().acked_bps / 1000);
+}
+
+TEST(BandwidthEstimatorRecorded, ADelayOnlyBottleneckIsOveruseAndTheEstimateRecoversAfterIt) {
+  BandwidthEstimator estimator;
+  const std::vector<Replayed> run = replay("twcc-bottleneck.csv", estimator);
+  ASSERT_GT(run.size(), 100u) << "the record is there (CONVENE_SOURCE_DIR)";
+  std::vector<BandwidthUsage> usages;
+  for (const Replayed& r : between(run, 1'000, 5'000)) usages.push_back(r.usage);
+  EXPECT_TRUE(saw(usages, BandwidthUsage::Overusing)) << "the queue behind 300 kbps is seen within seconds";
+  double lowest = 1e12;
+  for (const Replayed& r : between(run, 4'000, 13'000)) {
+    EXPECT_LT(r.estimate_bps, 300'000) << "under the link's 300 kbps, at " << r.now_ms << " ms";
+    lowest = std::min(lowest, r.estimate_bps);
+  }
+  EXPECT_GT(lowest, 100'000) << "about 0.85 × what still arrives, not the floor";
+  // The limit lifted: the queue empties at once, then the estimate climbs again.
+  usages.clear();
+  for (const Replayed& r : between(run, 16'000, 30'000)) usages.push_back(r.usage);
+  EXPECT_FALSE(saw(usages, BandwidthUsage::Overusing));
+  EXPECT_GT(run.back().estimate_bps, 2 * lowest);
+  std::printf("bottleneck record: lowest %.0f kbps behind 300 kbps, %.0f kbps %.0f s after the limit went\n",
+              lowest / 1000, run.back().estimate_bps / 1000, (run.back().now_ms - 13'000) / 1000.0);
 }
