@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "media/congestion_feedback.h"
 #include "media/layer_policy.h"
 #include "media/main_thread.h"
 #include "media/rtcp_feedback.h"
@@ -64,7 +65,12 @@ class Subscriber {
     std::vector<double> layer_bitrates;  // bps of layers 0..n together, for each n the track has
   };
   std::vector<SubscriptionStats> subscriptions() const;
-  double estimated_bitrate() const { return remb_bps_; }
+  // What the subscriber's link carries, from transport-cc feedback
+  // (congestion_feedback.h); 0 while its receiver has sent none.
+  double estimated_bitrate() const {
+    return congestion_->packets_reported() ? congestion_->estimate_bps() : 0;
+  }
+  double remb_bps() const { return remb_bps_; }  // the receiver's own REMB estimate, shown only
   const std::string& peer_id() const { return peer_id_; }
 
  private:
@@ -97,6 +103,7 @@ class Subscriber {
   MediaRoom& room_;
   std::string peer_id_;
   std::unique_ptr<WebRtcEndpoint> endpoint_;
+  std::unique_ptr<CongestionFeedback> congestion_;
   std::vector<std::unique_ptr<Slot>> slots_;
   bool connected_ = false;        // the connection has been up (forwarders may push)
   bool offer_in_flight_ = false;  // a subscribe-offer waits for its answer

@@ -58,6 +58,13 @@ struct SfuClientOptions {
   std::optional<std::pair<int, int>> picture_chroma;
 };
 
+// A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
+struct RateLimitedLink {
+  std::atomic<int> kbps{0};
+  std::atomic<bool> used{false};  // limited once: arrivals are stamped when they leave the link
+  gint64 free_at_us = 0;          // when the link has sent what it holds (the receiving thread's)
+};
+
 class SfuClient {
  public:
   SfuClient(TestPerson& person, SfuClientOptions options = {});
@@ -74,6 +81,13 @@ class SfuClient {
   void set_incoming_video_loss(int percent) { incoming_video_loss_percent_ = percent; }
   // The same for video packets the publish connection sends.
   void set_outgoing_video_loss(int percent) { outgoing_video_loss_percent_ = percent; }
+  // A bottleneck on the subscribe connection's way in: RTP and RTCP arrive
+  // no faster than `kbps` and wait in a queue beyond it (delayed, never
+  // dropped), as on a slow link with a deep buffer. 0: no limit. Any time.
+  void set_incoming_rate_limit(int kbps) {
+    incoming_rate_limit_.kbps = kbps;
+    if (kbps > 0) incoming_rate_limit_.used = true;
+  }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
 
@@ -121,6 +135,7 @@ class SfuClient {
   void simulate_send_path(GstElement* webrtcbin);
   std::atomic<int> incoming_video_loss_percent_{0};
   std::atomic<int> outgoing_video_loss_percent_{0};
+  RateLimitedLink incoming_rate_limit_;
   void add_source(const std::string& description, const char* caps, bool temporal_layers = false,
                   const EncodedClip* clip = nullptr);
   void offer_publish();

@@ -58,17 +58,18 @@ test('a browser and a webrtcbin participant see each other through the SFU', { t
 
     // Quality adaptation has what it needs from a real browser: its camera
     // carries VP8 temporal layers (the server sees TIDs), its subscribe
-    // connection reports back (REMB is read; receiver reports on a lossless
-    // link keep every layer of the webrtcbin participant's camera).
+    // connection reports back (transport-cc feedback, from which the server
+    // estimates its link; receiver reports on a lossless link keep every
+    // layer of the webrtcbin participant's camera).
     const quality = await waitFor(async () => {
       const m = await page.evaluate(async () => fetch('/rooms/' + location.pathname.split('/').pop() + '/media').then((x) => x.json()));
       const browserSub = m.subscribers.find((s) => s.peerId !== first.peer);
       const received = browserSub?.receives.find((r) => r.source === 'camera');
       const camera = m.subscribers.find((s) => s.peerId === first.peer)?.receives.find((r) => r.source === 'camera');
-      return browserSub?.estimatedBitrate > 0 && camera?.temporalLayer >= 1 ? { estimate: browserSub.estimatedBitrate, camera, received } : null;
-    }, 'a REMB estimate from the browser and temporal layers in its camera', 15000);
-    console.log(`browser's REMB estimate ${Math.round(quality.estimate / 1000)} kbps; its camera reaches the webrtcbin participant up to temporal layer ${quality.camera.temporalLayer} (layers ${JSON.stringify(quality.camera.layerBitrates)} bps); it receives up to layer ${quality.received.maxTemporalLayer}`);
-    assert.equal(quality.received.maxTemporalLayer, 2, 'without loss the browser receives every layer, whatever its REMB says');
+      return browserSub?.estimateBps > 0 && camera?.temporalLayer >= 1 ? { estimate: browserSub.estimateBps, remb: browserSub.estimatedBitrate, camera, received } : null;
+    }, 'transport-cc feedback from the browser (the server\'s estimate) and temporal layers in its camera', 15000);
+    console.log(`the server's estimate for the browser ${Math.round(quality.estimate / 1000)} kbps (its REMB ${Math.round(quality.remb / 1000)} kbps); its camera reaches the webrtcbin participant up to temporal layer ${quality.camera.temporalLayer} (layers ${JSON.stringify(quality.camera.layerBitrates)} bps); it receives up to layer ${quality.received.maxTemporalLayer}`);
+    assert.equal(quality.received.maxTemporalLayer, 2, 'without loss the browser receives every layer');
 
     const result = await peer;
     const frames = Object.values(result.frames || {});

@@ -1,0 +1,230 @@
+// transport-cc plumbing: the extension every packet into a subscribe
+// connection gets (plugins/transport_cc), and how rtpsession's feedback
+// becomes the estimator's input (media/congestion_feedback).
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "media/congestion_feedback.h"
+#include "transport_cc.h"
+
+using namespace convene;
+
+namespace {
+
+constexpr guint8 kId = media::CongestionFeedback::kExtensionId;
+const guint8 kPayload[6] = {0x90, 0x80, 0x12, 0x34, 0x56, 0x78};
+
+GstBuffer* rtp_packet() {
+  GstBuffer* buffer = gst_rtp_buffer_new_allocate(sizeof kPayload, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_payload_type(&rtp, 96);
+  gst_rtp_buffer_set_seq(&rtp, 4242);
+  memcpy(gst_rtp_buffer_get_payload(&rtp), kPayload, sizeof kPayload);
+  gst_rtp_buffer_unmap(&rtp);
+  return buffer;
+}
+
+// What a packet carries: its one-byte extensions by id (size of each), and
+// whether the payload and header came through.
+struct Carried {
+  guint16 profile = 0;
+  std::vector<std::pair<int, guint>> extensions;
+  bool payload_intact = false;
+  guint16 seq = 0;
+};
+
+Carried carried(GstBuffer* buffer) {
+  Carried c;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  EXPECT_TRUE(gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp));
+  gpointer data = nullptr;
+  guint words = 0;
+  gst_rtp_buffer_get_extension_data(&rtp, &c.profile, &data, &words);
+  for (int id = 1; id < 15; ++id) {
+    gpointer ext = nullptr;
+    guint size = 0;
+    if (gst_rtp_buffer_get_extension_onebyte_header(&rtp, static_cast<guint8>(id), 0, &ext, &size))
+      c.extensions.emplace_back(id, size);
+  }
+  c.payload_intact = gst_rtp_buffer_get_payload_len(&rtp) == sizeof kPayload &&
+                     !memcmp(gst_rtp_buffer_get_payload(&rtp), kPayload, sizeof kPayload);
+  c.seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  return c;
+}
+
+}  // namespace
+
+TEST(TransportCc, APacketWithoutExtensionsGetsAnEmptyTransportWideSequence) {
+  GstBuffer* out = rtp::with_transport_cc(rtp_packet(), kId);
+  Carried c = carried(out);
+  EXPECT_EQ(c.profile, 0xBEDE);
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_EQ(c.extensions[0], std::make_pair(static_cast<int>(kId), 2u));
+  EXPECT_TRUE(c.payload_intact);
+  EXPECT_EQ(c.seq, 4242);
+  gst_buffer_unref(out);
+}
+
+TEST(TransportCc, ThePublishersExtensionsAreReplaced) {
+  // What a browser's packet may carry from the publish connection: ids that
+  // mean something else on the subscribe connection, ours among them.
+  GstBuffer* in = rtp_packet();
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(in, GST_MAP_READWRITE, &rtp);
+  const guint8 level[1] = {0x7f}, abs_send_time[3] = {1, 2, 3}, other[4] = {9, 9, 9, 9};
+  gst_rtp_buffer_add_extension_onebyte_header(&rtp, 1, level, sizeof level);
+  gst_rtp_buffer_add_extension_onebyte_header(&rtp, 2, abs_send_time, sizeof abs_send_time);
+  gst_rtp_buffer_add_extension_onebyte_header(&rtp, kId, other, sizeof other);
+  gst_rtp_buffer_unmap(&rtp);
+  GstBuffer* out = rtp::with_transport_cc(in, kId);
+  Carried c = carried(out);
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_EQ(c.extensions[0], std::make_pair(static_cast<int>(kId), 2u));
+  EXPECT_TRUE(c.payload_intact);
+  gst_buffer_unref(out);
+
+  // A two-byte header block (RFC 8285) too.
+  in = rtp_packet();
+  gst_rtp_buffer_map(in, GST_MAP_READWRITE, &rtp);
+  gst_rtp_buffer_add_extension_twobytes_header(&rtp, 0, 5, other, sizeof other);
+  gst_rtp_buffer_unmap(&rtp);
+  out = rtp::with_transport_cc(in, kId);
+  c = carried(out);
+  EXPECT_EQ(c.profile, 0xBEDE);
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_TRUE(c.payload_intact);
+  gst_buffer_unref(out);
+}
+
+TEST(TransportCc, ATaggedPacketIsLeftAsItIs) {
+  GstBuffer* tagged = rtp::with_transport_cc(rtp_packet(), kId);
+  GstBuffer* again = rtp::with_transport_cc(tagged, kId);
+  EXPECT_EQ(again, tagged);
+  gst_buffer_unref(again);
+}
+
+TEST(TransportCc, CapsNameTheExtensionAlone) {
+  GstCaps* in = gst_caps_from_string(
+      "application/x-rtp,media=video,encoding-name=VP8,payload=96,ssrc=(uint)1,"
+      "extmap-2=(string)http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time,"
+      "extmap-4=(string)urn:ietf:params:rtp-hdrext:sdes:mid");
+  GstCaps* out = rtp::caps_with_transport_cc(in, kId);
+  const GstStructure* s = gst_caps_get_structure(out, 0);
+  EXPECT_FALSE(gst_structure_has_field(s, "extmap-2"));
+  EXPECT_FALSE(gst_structure_has_field(s, "extmap-4"));
+  EXPECT_STREQ(gst_structure_get_string(s, ("extmap-" + std::to_string(kId)).c_str()), rtp::kTransportCcUri);
+  EXPECT_STREQ(gst_structure_get_string(s, "encoding-name"), "VP8");
+  guint ssrc = 0;
+  EXPECT_TRUE(gst_structure_get_uint(s, "ssrc", &ssrc));
+  EXPECT_EQ(ssrc, 1u);
+  gst_caps_unref(in);
+  gst_caps_unref(out);
+}
+
+// The probe on a pad (as on each sink pad of a subscribe connection's
+// webrtcbin): caps and every packet through it are tagged.
+TEST(TransportCc, APadTagsCapsAndPacketsGoingThrough) {
+  GstHarness* h = gst_harness_new("identity");
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(h->element, "sink");
+  rtp::tag_transport_cc(sink, kId);
+  gst_harness_set_src_caps_str(h, "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
+                                  "extmap-1=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(gst_harness_push(h, rtp_packet()), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    Carried c = carried(out);
+    ASSERT_EQ(c.extensions.size(), 1u);
+    EXPECT_EQ(c.extensions[0].first, kId);
+    gst_buffer_unref(out);
+  }
+  GstCaps* caps = gst_pad_get_current_caps(h->sinkpad);
+  ASSERT_TRUE(caps);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  EXPECT_FALSE(gst_structure_has_field(s, "extmap-1"));
+  EXPECT_TRUE(gst_structure_has_field(s, ("extmap-" + std::to_string(kId)).c_str()));
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+}
+
+namespace {
+
+// What rtpsession puts in its "RTPTWCCPackets" event.
+GstStructure* twcc_packets(const std::vector<media::CongestionFeedback::Reported>& packets) {
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray* array = g_value_array_new(0);
+  for (const auto& p : packets) {
+    GstStructure* s = gst_structure_new("RTPTWCCPacket", "seqnum", G_TYPE_UINT, static_cast<guint>(p.sequence),
+                                        "local-ts", G_TYPE_UINT64, p.local_ns, "remote-ts", G_TYPE_UINT64,
+                                        p.remote_ns, "payload-type", G_TYPE_UCHAR, 96, "size", G_TYPE_UINT, p.size,
+                                        "lost", G_TYPE_BOOLEAN, p.lost, nullptr);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure(&v, s);
+    gst_structure_free(s);
+    g_value_array_append(array, &v);
+    g_value_unset(&v);
+  }
+  GstStructure* out = gst_structure_new_empty("RTPTWCCPackets");
+  GValue value = G_VALUE_INIT;
+  g_value_init(&value, g_value_array_get_type());
+  g_value_take_boxed(&value, array);
+  gst_structure_take_value(out, "packets", &value);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return out;
+}
+
+}  // namespace
+
+TEST(CongestionFeedback, ParsesWhatRtpsessionReports) {
+  constexpr guint64 kNone = GST_CLOCK_TIME_NONE;
+  GstStructure* s = twcc_packets({{7, 1'000'000, 5'000'000, 1200, false},
+                                  {8, 1'100'000, kNone, 1200, true},
+                                  {9, kNone, 5'300'000, 300, false}});
+  const auto parsed = media::CongestionFeedback::parse(s);
+  ASSERT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed[0].sequence, 7);
+  EXPECT_EQ(parsed[0].local_ns, 1'000'000u);
+  EXPECT_EQ(parsed[0].remote_ns, 5'000'000u);
+  EXPECT_FALSE(parsed[0].lost);
+  EXPECT_TRUE(parsed[1].lost);
+  EXPECT_EQ(parsed[2].local_ns, kNone);
+  EXPECT_EQ(parsed[2].size, 300u);
+  gst_structure_free(s);
+  EXPECT_TRUE(media::CongestionFeedback::parse(nullptr).empty());
+}
+
+TEST(CongestionFeedback, UnwrapsSequenceNumbersAndTurnsLossIntoALossReport) {
+  GstElement* bin = gst_bin_new("sub-test");
+  media::CongestionFeedback feedback(bin);
+  EXPECT_EQ(feedback.packets_reported(), 0u);
+  // 30 frames a second of two 1200-byte packets, across the 16-bit wrap.
+  int64_t now_ms = 0;
+  guint16 sequence = 65500;
+  auto second = [&](int lost_every) {
+    for (int batch = 0; batch < 10; ++batch) {
+      std::vector<media::CongestionFeedback::Reported> packets;
+      for (int frame = 0; frame < 3; ++frame, now_ms += 33)
+        for (int i = 0; i < 2; ++i, ++sequence) {
+          const guint64 sent_ns = static_cast<guint64>(now_ms) * 1'000'000 + i * 100'000;
+          const bool lost = lost_every && sequence % lost_every == 0;
+          packets.push_back({sequence, sent_ns, lost ? GST_CLOCK_TIME_NONE : sent_ns + 20'000'000, 1200, lost});
+        }
+      feedback.on_reported(packets, now_ms);
+    }
+  };
+  for (int i = 0; i < 5; ++i) second(0);
+  EXPECT_EQ(feedback.packets_reported(), 300u);
+  const double clean = feedback.estimate_bps();
+  EXPECT_GT(feedback.estimator().acked_bps(), 500'000) << "the wrap did not reset the arrivals";
+  EXPECT_EQ(feedback.estimator().state(), media::BandwidthUsage::Normal);
+  for (int i = 0; i < 3; ++i) second(4);  // a quarter lost
+  EXPECT_LT(feedback.estimate_bps(), clean * 0.9) << "over 10 % lost lowers the estimate";
+  gst_object_unref(bin);
+}
