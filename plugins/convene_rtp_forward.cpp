@@ -795,7 +795,8 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
   g_object_class_install_property(object_class, PROP_LAYER_BYTES,
       g_param_spec_boxed("layer-bytes", "Bytes per layer",
                          "Bytes received per VP8 temporal layer (fields layer-0 to layer-3; a stream without "
-                         "layers counts as layer 0), forwarded or not: what each layer would cost",
+                         "layers counts as layer 0), forwarded or not: what each layer would cost. With layer pads, "
+                         "those of the spatial layer forwarded",
                          GST_TYPE_STRUCTURE, ro));
 
   g_object_class_install_property(object_class, PROP_TARGET_SPATIAL_LAYER,
