@@ -355,6 +355,9 @@ struct Parsed {
   convene::rtp::InPacket in{};
   convene::rtp::Vp8Descriptor vp8;
   gsize size = 0;
+  // Where a layer may take over: at a keyframe, or anywhere for a codec
+  // that has none (audio).
+  bool switch_point = false;
 };
 
 // False when the buffer is not RTP.
@@ -376,6 +379,7 @@ bool parse(ConveneRtpForward* self, GstBuffer* buffer, Parsed* p) {
   }
   gst_rtp_buffer_unmap(&rtp);
   p->size = gst_buffer_get_size(buffer);
+  p->switch_point = p->in.keyframe || !is_video(codec);
   return true;
 }
 
@@ -497,7 +501,7 @@ GstFlowReturn on_layer_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) 
   GST_PAD_STREAM_LOCK(self->srcpad);
   GST_OBJECT_LOCK(self);
   const int before = self->layer_switch->current();
-  const SpatialLayerSwitch::Decision d = self->layer_switch->on_packet(layer, p.in.keyframe);
+  const SpatialLayerSwitch::Decision d = self->layer_switch->on_packet(layer, p.switch_point);
   Rewritten r;
   GstPad* ask_awaited = nullptr;
   if (d.forward) {

@@ -614,3 +614,90 @@ TEST(RtpForwardLayers, ThreeEncodedLayersSwitchAndDecodeWithoutErrors) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   g_mutex_clear(&decoded.lock);
 }
+
+TEST(RtpForwardLayers, LayerPadsAreRequestedOnceEachByIndex) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  GstElement* fwd = gst_element_factory_make("convenertpforward", nullptr);
+  ASSERT_TRUE(fwd);
+  gst_object_ref_sink(fwd);
+  GstPad* two = gst_element_request_pad_simple(fwd, "sink_2");
+  ASSERT_TRUE(two);
+  EXPECT_STREQ(GST_PAD_NAME(two), "sink_2");
+  EXPECT_EQ(gst_element_request_pad_simple(fwd, "sink_3"), nullptr) << "three layers at most";
+  GstPad* any0 = gst_element_request_pad_simple(fwd, "sink_%u");
+  GstPad* any1 = gst_element_request_pad_simple(fwd, "sink_%u");
+  ASSERT_TRUE(any0 && any1);
+  EXPECT_STREQ(GST_PAD_NAME(any0), "sink_0");
+  EXPECT_STREQ(GST_PAD_NAME(any1), "sink_1");
+  EXPECT_EQ(gst_element_request_pad_simple(fwd, "sink_%u"), nullptr);
+  gst_element_release_request_pad(fwd, any1);
+  gst_object_unref(any1);
+  GstPad* again = gst_element_request_pad_simple(fwd, "sink_1");
+  ASSERT_TRUE(again) << "a released layer's pad can be had again";
+  for (GstPad* p : {two, any0, again}) {
+    gst_element_release_request_pad(fwd, p);
+    gst_object_unref(p);
+  }
+  gst_object_unref(fwd);
+}
+
+// A layer's pad comes and goes (a publisher's track removed and added
+// again) while the other two layers push from their own threads: nothing
+// breaks, and the subscriber's stream stays one numbered sequence.
+TEST(RtpForwardLayers, ALayerPadComesAndGoesWhileTheOthersPush) {
+  Layered l(1);  // sink_0 with the subscriber's side; sink_1 and sink_2 come below
+  g_object_set(l.element(), "keyframe-min-interval", 0u, nullptr);
+  GstHarness* h2 = gst_harness_new_with_element(l.element(), "sink_2", nullptr);
+  gst_harness_set_src_caps_str(h2, kVp8Caps);
+  std::vector<Out> out;
+  GMutex lock;
+  g_mutex_init(&lock);
+  struct Collect {
+    std::vector<Out>* out;
+    GMutex* lock;
+  } collect{&out, &lock};
+  gst_pad_add_probe(l.harness(0)->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+    auto* c = static_cast<Collect*>(d);
+    Out o = out_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
+    g_mutex_lock(c->lock);
+    c->out->push_back(o);
+    g_mutex_unlock(c->lock);
+    return GST_PAD_PROBE_DROP;
+  }, &collect, nullptr);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pushers;
+  for (GstHarness* h : {l.harness(0), h2}) {
+    const uint32_t ssrc = h == h2 ? 2 : 1;
+    pushers.emplace_back([&stop, h, ssrc] {
+      uint16_t seq = 0;
+      uint32_t ts = 0;
+      for (int n = 0; !stop.load(); ++n) {
+        ts += 3000;
+        gst_harness_push(h, rtp(ssrc, seq++, ts, vp8_payload(static_cast<uint16_t>(n & 0x7fff),
+                                                             static_cast<uint8_t>(n), n % 5 == 0)));
+        g_usleep(100);
+      }
+    });
+  }
+  for (int round = 0; round < 30; ++round) {
+    GstHarness* h1 = gst_harness_new_with_element(l.element(), "sink_1", nullptr);
+    ASSERT_TRUE(h1);
+    gst_harness_set_src_caps_str(h1, kVp8Caps);
+    g_object_set(l.element(), "target-spatial-layer", round % 2 ? 1 : 2, nullptr);
+    for (int n = 0; n < 5; ++n)
+      gst_harness_push(h1, rtp(55, static_cast<uint16_t>(round * 10 + n), static_cast<uint32_t>(n * 3000),
+                               vp8_payload(static_cast<uint16_t>(n), static_cast<uint8_t>(n), n == 0)));
+    g_usleep(2000);
+    gst_harness_teardown(h1);  // releases sink_1, maybe the forwarded layer
+  }
+  stop = true;
+  for (auto& t : pushers) t.join();
+  gst_harness_teardown(h2);
+  g_mutex_clear(&lock);
+  ASSERT_GT(out.size(), 10u);
+  EXPECT_GT(l.switches(), 0u);
+  size_t gaps = 0;
+  for (size_t i = 1; i < out.size(); ++i) gaps += static_cast<uint16_t>(out[i].seq - out[i - 1].seq) != 1;
+  EXPECT_EQ(gaps, 0u);
+}
