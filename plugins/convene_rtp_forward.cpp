@@ -131,7 +131,10 @@ void request_keyframe_upstream(ConveneRtpForward* self) {
 }
 
 // The layer a pad carries (kSinglePad for `sink`).
-int layer_of(GstPad* pad) { return GPOINTER_TO_INT(gst_pad_get_element_private(pad)) - 1; }
+int layer_of(GstPad* pad) {
+  gpointer layer_plus_one = gst_pad_get_element_private(pad);
+  return layer_plus_one ? GPOINTER_TO_INT(layer_plus_one) - 1 : kSinglePad;
+}
 
 bool layered(ConveneRtpForward* self) {
   for (const LayerInput& l : self->layers)

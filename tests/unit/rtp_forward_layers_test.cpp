@@ -488,7 +488,8 @@ namespace {
 
 struct Decoded {
   GMutex lock;
-  std::vector<int> widths;  // of each decoded frame, in order
+  std::vector<int> widths;     // of each decoded frame, in order
+  std::vector<gint64> at_us;   // when each was decoded (monotonic)
 };
 
 // Waits until `done` holds or the pipeline posts an error/warning (or 20 s
@@ -542,6 +543,7 @@ TEST(RtpForwardLayers, ThreeEncodedLayersSwitchAndDecodeWithoutErrors) {
                      }
                      g_mutex_lock(&d->lock);
                      d->widths.push_back(width);
+                     d->at_us.push_back(g_get_monotonic_time());
                      g_mutex_unlock(&d->lock);
                    }),
                    &decoded);
@@ -569,26 +571,41 @@ TEST(RtpForwardLayers, ThreeEncodedLayersSwitchAndDecodeWithoutErrors) {
   EXPECT_EQ(wait_for(pipeline, [&] { return count_since(0, 320) >= 8; }), "");
   EXPECT_EQ(layer(), 0);
 
+  // Time from a new target to the first decoded frame of its size (printed,
+  // not asserted: the machine is shared).
+  auto first_frame_ms = [&](size_t from, int width, gint64 since_us) {
+    g_mutex_lock(&decoded.lock);
+    double ms = -1;
+    for (size_t i = from; i < decoded.widths.size() && ms < 0; ++i)
+      if (decoded.widths[i] == width) ms = static_cast<double>(decoded.at_us[i] - since_us) / 1000.0;
+    g_mutex_unlock(&decoded.lock);
+    return ms;
+  };
+
   // Up to 1280x720.
   size_t mark = frames().size();
+  gint64 set_at = g_get_monotonic_time();
   g_object_set(fwd, "target-spatial-layer", 2, nullptr);
   EXPECT_EQ(wait_for(pipeline, [&] { return count_since(mark, 1280) >= 8; }), "");
   EXPECT_EQ(layer(), 2);
   std::vector<int> w = frames();
   int before_switch = 0, after_switch = 0;
   for (size_t i = mark; i < w.size(); ++i) (w[i] == 320 ? before_switch : after_switch)++;
-  printf("switch up: %d frames at 320 then %d at 1280\n", before_switch, after_switch);
+  printf("switch up: %d frames at 320 then %d at 1280; first 1280 frame %.0f ms after the target was set\n",
+         before_switch, after_switch, first_frame_ms(mark, 1280, set_at));
   for (size_t i = mark; i < w.size(); ++i) EXPECT_TRUE(w[i] == 320 || w[i] == 1280) << "frame " << i << ": " << w[i];
 
   // Down to 320x180 again.
   mark = frames().size();
+  set_at = g_get_monotonic_time();
   g_object_set(fwd, "target-spatial-layer", 0, nullptr);
   EXPECT_EQ(wait_for(pipeline, [&] { return count_since(mark, 320) >= 8; }), "");
   EXPECT_EQ(layer(), 0);
   w = frames();
   before_switch = after_switch = 0;
   for (size_t i = mark; i < w.size(); ++i) (w[i] == 1280 ? before_switch : after_switch)++;
-  printf("switch down: %d frames at 1280 then %d at 320\n", before_switch, after_switch);
+  printf("switch down: %d frames at 1280 then %d at 320; first 320 frame %.0f ms after the target was set\n",
+         before_switch, after_switch, first_frame_ms(mark, 320, set_at));
   // Once switched, no frame of the old size comes back.
   bool switched = false;
   for (size_t i = mark; i < w.size(); ++i) {
@@ -605,8 +622,10 @@ TEST(RtpForwardLayers, ThreeEncodedLayersSwitchAndDecodeWithoutErrors) {
   g_usleep(300 * 1000);
   g_object_get(fwd, "bytes-forwarded", &bytes_later, nullptr);
   EXPECT_EQ(bytes_later, bytes_paused) << "nothing forwarded while paused";
+  set_at = g_get_monotonic_time();
   g_object_set(fwd, "paused", FALSE, nullptr);
   EXPECT_EQ(wait_for(pipeline, [&] { return count_since(mark, 320) >= 5; }), "");
+  printf("resume: first frame %.0f ms after paused=false\n", first_frame_ms(mark, 320, set_at));
 
   guint64 switches = 0;
   g_object_get(fwd, "spatial-switches", &switches, nullptr);
