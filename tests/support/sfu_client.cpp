@@ -265,7 +265,15 @@ void SfuClient::publish() {
       const char* name;
       int width, height, bitrate;
     };
+    int index = 0;
     for (const Layer& l : {Layer{"q", 320, 180, 100000}, Layer{"h", 640, 360, 300000}, Layer{"f", 1280, 720, 900000}}) {
+      if (const EncodedClip* clip = options_.camera_layer_clips[index++].get()) {
+        add_source("appsrc name=clip ! identity sync=true ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " +
+                       std::string(kVp8Caps),
+                   kVp8Caps, false, clip);
+        pub_order_.emplace_back("camera", l.name);
+        continue;
+      }
       add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                      std::to_string(l.width) + ",height=" + std::to_string(l.height) +
                      ",framerate=15/1 ! vp8enc deadline=1 cpu-used=8 target-bitrate=" + std::to_string(l.bitrate) +

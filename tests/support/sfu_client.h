@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -55,6 +56,8 @@ struct SfuClientOptions {
   // layer "q", "h" and "f" (`width`/`height` are then unused). 15 fps, to
   // spare the machine.
   bool camera_layers = false;
+  // With camera_layers: replay these clips (q, h, f) instead of encoding (load generators).
+  std::array<std::shared_ptr<const EncodedClip>, 3> camera_layer_clips;
 };
 
 // A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
