@@ -65,7 +65,7 @@ void run(const char* label, bool layered, int people, int seconds, const Clips& 
   so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
   ServerProcess server(so);
   std::vector<std::unique_ptr<TestPerson>> persons;
-  for (int i = 0; i < people; ++i) persons.push_back(std::make_unique<TestPerson>(server, "p" + std::to_string(i)));
+  for (int i = 0; i < people; ++i) persons.push_back(std::make_unique<TestPerson>(server, "viewer" + std::to_string(i)));
   std::string room = persons[0]->http.post("/rooms", R"({"name":"Bench"})").str("id");
   for (int i = 1; i < people; ++i) persons[i]->become_member(room);
   for (auto& p : persons)
@@ -107,6 +107,16 @@ void run(const char* label, bool layered, int people, int seconds, const Clips& 
   if (!layered) return;
   // The time a tile takes to show the new layer.
   SfuClient& viewer = *clients[0];
+  {
+    convene::JsonNodePtr body = persons[0]->http.get("/rooms/" + room + "/media").json();
+    JsonArray* subs = body ? json_object_get_array_member(json_node_get_object(body.get()), "subscribers") : nullptr;
+    for (guint i = 0; subs && i < json_array_get_length(subs); ++i) {
+      JsonObject* sub = json_array_get_object_element(subs, i);
+      if (peers[0] == json_object_get_string_member(sub, "peerId"))
+        std::printf("  the viewer's bandwidth estimate before switching up: %.0f kbps\n",
+                    json_object_get_double_member(sub, "estimateBps") / 1000.0);
+    }
+  }
   for (int round = 0; round < 3; ++round) {
     for (int width : {1280, 320}) {
       const gint64 asked = g_get_monotonic_time();
