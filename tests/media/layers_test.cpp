@@ -247,6 +247,39 @@ TEST(Layers, ALossySubscriberGoesToASmallerLayerAndBack) {
   EXPECT_EQ(subscription(a, room, c.peer_id, a.peer_id).text("layer"), "f");
 }
 
+// Bandwidth decides within what the viewer asked for: a subscriber behind a
+// link that queues (delays, does not drop) beyond 500 kbps is sent a smaller
+// layer than the f it asked for, from the transport-cc estimate alone.
+TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
+  ServerProcess server(sfu_server());
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
+  std::string room = meet(a, {&b, &c});
+  SfuClient ca(a, layered_camera()), cb(b, receiver(false)), cc(c, receiver(false));
+  ca.publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10 && cc.frames_from(a.peer_id) >= 10; }))
+      << cb.describe() << cc.describe();
+  cb.track_settings(a.peer_id, "camera", 1280, 720);
+  cc.track_settings(a.peer_id, "camera", 1280, 720);
+  ASSERT_TRUE(pump_until(all, 20000, [&] {
+    return subscription(a, room, b.peer_id, a.peer_id).text("layer") == "f" &&
+           subscription(a, room, c.peer_id, a.peer_id).text("layer") == "f";
+  })) << a.http.get("/rooms/" + room + "/media").body;
+
+  cc.set_incoming_rate_limit(500);
+  bool lowered = pump_until(all, 30000, [&] {
+    const std::string layer = subscription(a, room, c.peer_id, a.peer_id).text("layer");
+    return layer == "q" || layer == "h";
+  });
+  std::string media = a.http.get("/rooms/" + room + "/media").body;
+  ASSERT_TRUE(lowered) << "carol's estimate does not fit f: " << media;
+  Subscription carol = subscription(a, room, c.peer_id, a.peer_id);
+  std::printf("behind 500 kbps carol is sent %s (asked f), %s lost\n", carol.text("layer").c_str(),
+              carol.text("fractionLost").c_str());
+  EXPECT_EQ(subscription(a, room, b.peer_id, a.peer_id).text("layer"), "f") << "bob's link is not the limit: " << media;
+}
+
 // What the server refuses, each error with its request's id.
 TEST(Layers, BadTrackSettingsAndLayersAreRefused) {
   ServerProcess server(sfu_server());
