@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -51,6 +52,13 @@ struct SfuClientOptions {
   // What received video is depayloaded and decoded as: the room's [media]
   // video_codec ("VP8" or "H264"; this client publishes VP8 only).
   std::string video_codec = "VP8";
+  // The camera as three spatial layers, as the browser client publishes it:
+  // three vp8enc at 320x180, 640x360 and 1280x720 on three mids declared with
+  // layer "q", "h" and "f" (`width`/`height` are then unused). 15 fps, to
+  // spare the machine.
+  bool camera_layers = false;
+  // With camera_layers: replay these clips (q, h, f) instead of encoding (load generators).
+  std::array<std::shared_ptr<const EncodedClip>, 3> camera_layer_clips;
   // Decoded frames whose mean chroma (U, V) lies within 16 of this count as
   // showing that picture (frames_showing). Tells a sender's picture from a
   // frame vp8dec made of bytes it cannot read: VP8 has no integrity check,
@@ -90,11 +98,18 @@ class SfuClient {
   }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
+  // Sends track-settings for `peer_id`'s `source` (what a tile of that size needs).
+  void track_settings(const std::string& peer_id, const std::string& source, int width, int height,
+                      bool visible = true, const std::string& request_id = "");
 
   // Frames decoded from `peer_id`'s track of that source (video) or audio buffers (microphone).
   int frames_from(const std::string& peer_id, const std::string& source = "camera") const;
   // RTP packets of that track that reached the depayloader (decodable or not).
   int packets_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // The width of the latest frame decoded from that track (0: none yet).
+  int frame_width_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // Errors the client's own pipeline posted so far (a decoder's, say), with their text.
+  int pipeline_errors(std::string* text = nullptr);
   // Of frames_from, those showing options.picture_chroma's picture.
   int frames_showing(const std::string& peer_id, const std::string& source = "camera") const;
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
@@ -123,6 +138,7 @@ class SfuClient {
   struct Counter {
     std::atomic<int> count{0};    // decoded frames (video) or buffers (audio)
     std::atomic<int> packets{0};  // RTP packets that reached the depayloader
+    std::atomic<int> width{0};    // of the latest decoded frame
     std::atomic<int> showing{0};  // decoded frames showing options.picture_chroma
   };
   struct TrackRef {
@@ -153,6 +169,10 @@ class SfuClient {
   GstElement* screen_src_ = nullptr;
   GstPad* screen_pad_ = nullptr;
   std::map<std::string, std::string> pub_sources_;  // webrtcbin sink pad name -> source
+  // What each publish m-line carries, in the order they were added: {source, layer}.
+  std::vector<std::pair<std::string, std::string>> pub_order_;
+  int pipeline_errors_ = 0;
+  std::string pipeline_error_text_;
   std::vector<JsonNodePtr> others_;
   int subscribe_offers_ = 0;
   std::vector<std::string> server_candidates_;
