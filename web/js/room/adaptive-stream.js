@@ -69,12 +69,12 @@ export function createAdaptiveStream({ send }) {
       intersect.unobserve(tile.el);
     },
     // The tile's video track (a new one is a new subscription on the server,
-    // which starts from its default: tell it again), and whether the camera
-    // behind it is on.
-    update(tile, { videoTrackId = null, on = true } = {}) {
+    // which starts from its default: tell it again, as after any subscribe
+    // negotiation: `renew`), and whether the camera behind it is on.
+    update(tile, { videoTrackId = null, on = true, renew = false } = {}) {
       const w = watched.get(tile.el);
       if (!w) return;
-      const fresh = videoTrackId !== w.videoTrackId;
+      const fresh = renew || videoTrackId !== w.videoTrackId;
       w.videoTrackId = videoTrackId; w.hasVideo = !!videoTrackId; w.on = on;
       if (fresh) w.sent = null;
       schedule(w, fresh ? 0 : DEBOUNCE_MS);

@@ -48,8 +48,10 @@ export function createGrid(call, { adaptive = null } = {}) {
     t.el.classList.toggle('no-video', !t.stream.getVideoTracks().length);
     tellAdaptive(t);
   }
-  function tellAdaptive(t) {
-    if (t.peerId !== 'self') adaptive?.update(t, { videoTrackId: t.stream.getVideoTracks()[0]?.id ?? null, on: !t.el.classList.contains('cam-off') });
+  // renew: after a subscribe negotiation, whose subscriptions the server may
+  // have made anew (starting from its default layer) on the same tracks.
+  function tellAdaptive(t, renew = false) {
+    if (t.peerId !== 'self') adaptive?.update(t, { videoTrackId: t.stream.getVideoTracks()[0]?.id ?? null, on: !t.el.classList.contains('cam-off'), renew });
   }
   function dropTile(key) { const t = tiles.get(key); if (!t) return; adaptive?.unwatch(t); t.el.remove(); tiles.delete(key); reflow(); }
   function dropPeerTiles(peerId) { for (const [k, t] of [...tiles]) if (t.peerId === peerId) dropTile(k); }
@@ -100,7 +102,9 @@ export function createGrid(call, { adaptive = null } = {}) {
   function showRemote(want) {
     for (const [key, tracks] of want) {
       const [peerId, source] = key.split(':');
-      setTracks(tileFor(peerId, source, call.peers.get(peerId)?.info.username || 'Someone'), tracks);
+      const t = tileFor(peerId, source, call.peers.get(peerId)?.info.username || 'Someone');
+      setTracks(t, tracks);
+      tellAdaptive(t, true);
     }
     for (const key of [...tiles.keys()]) if (!key.startsWith('self:') && !want.has(key)) dropTile(key);
   }
