@@ -3,10 +3,12 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video-event.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "keyframe_request.h"
 #include "rtp_rewriter.h"
+#include "spatial_layer_switch.h"
 
 GST_DEBUG_CATEGORY_STATIC(convene_rtp_forward_debug);
 #define GST_CAT_DEFAULT convene_rtp_forward_debug
@@ -29,7 +31,15 @@ enum {
   PROP_TEMPORAL_LAYER,
   PROP_LAYER_BYTES,
   PROP_CONNECTED,
+  PROP_TARGET_SPATIAL_LAYER,
+  PROP_SPATIAL_LAYER,
+  PROP_PAUSED,
+  PROP_SPATIAL_SWITCHES,
+  PROP_SPATIAL_LAYER_BYTES,
 };
+
+using convene::rtp::SpatialLayerSwitch;
+constexpr int kSinglePad = -1;  // the always `sink` pad, in place of a layer index
 
 constexpr guint kDefaultKeyframeMinIntervalMs = 500;
 
@@ -38,8 +48,18 @@ guint signals[LAST_SIGNAL];
 
 GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate layer_template =
+    GST_STATIC_PAD_TEMPLATE("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtp"));
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+
+// One spatial layer's request pad.
+struct LayerInput {
+  GstPad* pad = nullptr;  // null: not requested (the element holds the pad)
+  bool eos = false;
+  GstClockTime last_keyframe_request = GST_CLOCK_TIME_NONE;
+  guint64 bytes = 0;  // received, forwarded or not
+};
 
 }  // namespace
 
@@ -70,6 +90,11 @@ struct _ConveneRtpForward {
   GstClockTime last_keyframe_request;  // monotonic, GST_CLOCK_TIME_NONE = never
   GstCaps* input_caps;                 // the last caps received, to derive ours again
   gboolean caps_outdated;              // ssrc or payload-type changed after caps
+
+  // Spatial layers (object lock).
+  gboolean paused;
+  LayerInput layers[SpatialLayerSwitch::kMaxLayers];
+  SpatialLayerSwitch* layer_switch;
 };
 
 G_DEFINE_TYPE(ConveneRtpForward, convene_rtp_forward, GST_TYPE_ELEMENT)
@@ -88,19 +113,56 @@ convene::rtp::Codec codec_of(const gchar* encoding_name) {
 
 bool is_video(convene::rtp::Codec c) { return c == convene::rtp::Codec::Vp8 || c == convene::rtp::Codec::H264; }
 
-// True when a keyframe request may go out now (and records it). Object lock held.
-bool may_request_keyframe(ConveneRtpForward* self) {
+// True when a keyframe request may go out now on the pad whose last one
+// `last` records (and records it). Object lock held.
+bool may_request_keyframe(ConveneRtpForward* self, GstClockTime* last) {
   GstClockTime now = static_cast<GstClockTime>(g_get_monotonic_time()) * GST_USECOND;
   GstClockTime min = static_cast<GstClockTime>(self->keyframe_min_interval_ms) * GST_MSECOND;
-  if (GST_CLOCK_TIME_IS_VALID(self->last_keyframe_request) && now - self->last_keyframe_request < min) return false;
-  self->last_keyframe_request = now;
+  if (GST_CLOCK_TIME_IS_VALID(*last) && now - *last < min) return false;
+  *last = now;
   self->keyframe_requests++;
   return true;
 }
+bool may_request_keyframe(ConveneRtpForward* self) { return may_request_keyframe(self, &self->last_keyframe_request); }
 
 void request_keyframe_upstream(ConveneRtpForward* self) {
   GST_DEBUG_OBJECT(self, "asking upstream for a keyframe");
   gst_pad_push_event(self->sinkpad, convene_keyframe_request_new());
+}
+
+// The layer a pad carries (kSinglePad for `sink`).
+int layer_of(GstPad* pad) { return GPOINTER_TO_INT(gst_pad_get_element_private(pad)) - 1; }
+
+bool layered(ConveneRtpForward* self) {
+  for (const LayerInput& l : self->layers)
+    if (l.pad) return true;
+  return false;
+}
+
+// Nothing goes out: muted by the publisher or paused for this subscriber.
+bool held(ConveneRtpForward* self) { return self->muted || self->paused; }
+
+// The pad of `layer` when a keyframe request may go out on it now (a ref),
+// else null. Object lock held.
+GstPad* layer_pad_to_ask(ConveneRtpForward* self, int layer) {
+  if (!SpatialLayerSwitch::valid(layer) || !is_video(self->codec) || held(self) || !self->connected) return nullptr;
+  LayerInput& l = self->layers[layer];
+  if (!l.pad || !may_request_keyframe(self, &l.last_keyframe_request)) return nullptr;
+  return GST_PAD(gst_object_ref(l.pad));
+}
+
+// The pad whose keyframe a layer switch waits for, when a request may go
+// out on it now. Object lock held.
+GstPad* awaited_pad_to_ask(ConveneRtpForward* self) {
+  return layer_pad_to_ask(self, self->layer_switch->awaited());
+}
+
+// Sends a keyframe request upstream on `pad` and drops the ref.
+void ask_on(ConveneRtpForward* self, GstPad* pad) {
+  if (!pad) return;
+  GST_DEBUG_OBJECT(self, "asking upstream for a keyframe on %s", GST_PAD_NAME(pad));
+  gst_pad_push_event(pad, convene_keyframe_request_new());
+  gst_object_unref(pad);
 }
 
 void reset_rewriter(ConveneRtpForward* self) {
@@ -109,7 +171,7 @@ void reset_rewriter(ConveneRtpForward* self) {
   if (!self->ssrc) self->ssrc = ssrc;  // fixed from now on: the subscriber's SDP names it
   self->rewriter = new convene::rtp::RtpRewriter(ssrc, self->clock_rate,
                                                  self->wait_for_keyframe && is_video(self->codec));
-  self->rewriter->set_muted(self->muted);
+  self->rewriter->set_muted(held(self));
   self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
 }
 
@@ -123,20 +185,16 @@ GstCaps* output_caps(ConveneRtpForward* self) {
   return out;
 }
 
-gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
-  auto* self = CONVENE_RTP_FORWARD(parent);
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return gst_pad_event_default(pad, parent, event);
-  GstCaps* caps = nullptr;
-  gst_event_parse_caps(event, &caps);
+// The caps' codec and clock rate. Object lock held. True when the codec
+// changed (the rewriter then starts afresh).
+void take_input_caps(ConveneRtpForward* self, GstCaps* caps) {
   const GstStructure* s = gst_caps_get_structure(caps, 0);
   gint clock_rate = 90000;
   gst_structure_get_int(s, "clock-rate", &clock_rate);
-  GST_OBJECT_LOCK(self);
-  gst_caps_replace(&self->input_caps, caps);
   // Caps come again with every new link (a tee's sticky caps when a reused
-  // slot moves to another track): the rewriter's mapping must survive them,
-  // or the subscriber's sequence numbers and timestamps jump. Only another
-  // codec starts it afresh.
+  // slot moves to another track, each layer's own): the rewriter's mapping
+  // must survive them, or the subscriber's sequence numbers and timestamps
+  // jump. Only another codec starts it afresh.
   const convene::rtp::Codec codec = codec_of(gst_structure_get_string(s, "encoding-name"));
   const bool new_codec = codec != self->codec;
   self->codec = codec;
@@ -145,6 +203,16 @@ gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     reset_rewriter(self);
   else
     self->rewriter->set_clock_rate(self->clock_rate);
+}
+
+gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return gst_pad_event_default(pad, parent, event);
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  GST_OBJECT_LOCK(self);
+  gst_caps_replace(&self->input_caps, caps);
+  take_input_caps(self, caps);
   GstCaps* out = output_caps(self);
   GST_OBJECT_UNLOCK(self);
   gst_event_unref(event);
@@ -153,86 +221,211 @@ gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   return pushed;
 }
 
+// Pushes a stream-start or segment event of a layer pad unless the src pad
+// has one already: the layers are one stream to the subscriber. Src pad's
+// stream lock held.
+gboolean push_once(ConveneRtpForward* self, GstEvent* event) {
+  GstEvent* sticky = gst_pad_get_sticky_event(self->srcpad, GST_EVENT_TYPE(event), 0);
+  if (sticky) {
+    gst_event_unref(sticky);
+    gst_event_unref(event);
+    return TRUE;
+  }
+  return gst_pad_push_event(self->srcpad, event);
+}
+
+// The events of a layer pad. Serialized ones go out under the src pad's
+// stream lock, in order with the buffers the other layers push.
+gboolean on_layer_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  const int layer = layer_of(pad);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_STREAM_START:
+    case GST_EVENT_FLUSH_STOP: {
+      // The layer flows (again) after an EOS.
+      GST_OBJECT_LOCK(self);
+      if (self->layers[layer].pad && self->layers[layer].eos) {
+        self->layers[layer].eos = false;
+        self->layer_switch->add_layer(layer);
+      }
+      GST_OBJECT_UNLOCK(self);
+      if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) return gst_pad_event_default(pad, parent, event);
+      GST_PAD_STREAM_LOCK(self->srcpad);
+      gboolean ok = push_once(self, event);
+      GST_PAD_STREAM_UNLOCK(self->srcpad);
+      return ok;
+    }
+    case GST_EVENT_SEGMENT: {
+      GST_PAD_STREAM_LOCK(self->srcpad);
+      gboolean ok = push_once(self, event);
+      GST_PAD_STREAM_UNLOCK(self->srcpad);
+      return ok;
+    }
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      GST_PAD_STREAM_LOCK(self->srcpad);
+      GST_OBJECT_LOCK(self);
+      take_input_caps(self, caps);
+      // The first layer's caps (with our SSRC and payload type) are the
+      // outgoing stream's for good: new caps at a switch could make the
+      // subscriber's webrtcbin renegotiate.
+      GstCaps* out = nullptr;
+      if (!gst_pad_has_current_caps(self->srcpad) || self->caps_outdated) {
+        gst_caps_replace(&self->input_caps, caps);
+        out = output_caps(self);
+      }
+      GST_OBJECT_UNLOCK(self);
+      gst_event_unref(event);
+      gboolean ok = TRUE;
+      if (out) {
+        ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(out));
+        gst_caps_unref(out);
+      }
+      GST_PAD_STREAM_UNLOCK(self->srcpad);
+      return ok;
+    }
+    case GST_EVENT_EOS: {
+      // The layer is gone: if it was forwarded, the target takes over at its
+      // next keyframe. The subscriber's stream ends with the last layer.
+      GST_OBJECT_LOCK(self);
+      self->layers[layer].eos = true;
+      self->layer_switch->remove_layer(layer);
+      bool all_ended = true;
+      for (const LayerInput& l : self->layers)
+        if (l.pad && !l.eos) all_ended = false;
+      GstPad* ask = awaited_pad_to_ask(self);
+      GST_OBJECT_UNLOCK(self);
+      GST_DEBUG_OBJECT(self, "layer %d ended%s", layer, all_ended ? ", the last one" : "");
+      ask_on(self, ask);
+      if (!all_ended) {
+        gst_event_unref(event);
+        return TRUE;
+      }
+      GST_PAD_STREAM_LOCK(self->srcpad);
+      gboolean ok = gst_pad_push_event(self->srcpad, event);
+      GST_PAD_STREAM_UNLOCK(self->srcpad);
+      return ok;
+    }
+    default:
+      if (!(gst_event_type_get_flags(GST_EVENT_TYPE(event)) & GST_EVENT_TYPE_SERIALIZED)) return gst_pad_event_default(pad, parent, event);
+      GST_PAD_STREAM_LOCK(self->srcpad);
+      gboolean ok = gst_pad_event_default(pad, parent, event);
+      GST_PAD_STREAM_UNLOCK(self->srcpad);
+      return ok;
+  }
+}
+
 gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   auto* self = CONVENE_RTP_FORWARD(parent);
   if (gst_video_event_is_force_key_unit(event)) {
     // A subscriber's PLI/FIR: pass it on, but not more often than the publisher should bear.
     GST_OBJECT_LOCK(self);
-    bool ok = may_request_keyframe(self);
+    const bool with_layers = layered(self);
+    bool ok = false;
+    GstPad* current = nullptr;
+    GstPad* awaited = nullptr;
+    if (with_layers) {
+      // To the layer forwarded, and to the one a switch waits for: its
+      // keyframe mends the picture as well.
+      current = layer_pad_to_ask(self, self->layer_switch->current());
+      awaited = awaited_pad_to_ask(self);
+      ok = current || awaited;
+    } else {
+      ok = may_request_keyframe(self);
+    }
     GST_OBJECT_UNLOCK(self);
     GST_DEBUG_OBJECT(self, "subscriber asks for a keyframe%s", ok ? "" : " (dropped: rate limit)");
     gst_event_unref(event);
     // Passed on as a request of our own: the subscriber's event may repeat
     // a count, which would make the publisher ignore it (see keyframe_request.h).
-    if (ok) request_keyframe_upstream(self);
+    if (with_layers) {
+      ask_on(self, current);
+      ask_on(self, awaited);
+    } else if (ok) {
+      request_keyframe_upstream(self);
+    }
     return TRUE;
   }
   return gst_pad_event_default(pad, parent, event);
 }
 
-GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
-  auto* self = CONVENE_RTP_FORWARD(parent);
+// One packet as read from its RTP header and payload descriptor.
+struct Parsed {
+  convene::rtp::InPacket in{};
+  convene::rtp::Vp8Descriptor vp8;
+  gsize size = 0;
+};
+
+// False when the buffer is not RTP.
+bool parse(ConveneRtpForward* self, GstBuffer* buffer, Parsed* p) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) {
-    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
-    gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
-  }
-  convene::rtp::InPacket in{gst_rtp_buffer_get_ssrc(&rtp), gst_rtp_buffer_get_seq(&rtp),
-                            gst_rtp_buffer_get_timestamp(&rtp), false, now_ms()};
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return false;
+  p->in = {gst_rtp_buffer_get_ssrc(&rtp), gst_rtp_buffer_get_seq(&rtp), gst_rtp_buffer_get_timestamp(&rtp), false,
+           now_ms()};
   GST_OBJECT_LOCK(self);
   convene::rtp::Codec codec = self->codec;
   GST_OBJECT_UNLOCK(self);
   const auto* payload = static_cast<const uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
   const guint payload_size = gst_rtp_buffer_get_payload_len(&rtp);
-  convene::rtp::Vp8Descriptor vp8;
-  if (codec == convene::rtp::Codec::Vp8 && convene::rtp::parse_vp8_descriptor(payload, payload_size, &vp8)) {
-    in.vp8 = &vp8;
-    in.keyframe = vp8.keyframe;
+  if (codec == convene::rtp::Codec::Vp8 && convene::rtp::parse_vp8_descriptor(payload, payload_size, &p->vp8)) {
+    p->in.vp8 = &p->vp8;
+    p->in.keyframe = p->vp8.keyframe;
   } else {
-    in.keyframe = convene::rtp::payload_is_keyframe(codec, payload, payload_size);
+    p->in.keyframe = convene::rtp::payload_is_keyframe(codec, payload, payload_size);
   }
   gst_rtp_buffer_unmap(&rtp);
+  p->size = gst_buffer_get_size(buffer);
+  return true;
+}
 
-  GST_OBJECT_LOCK(self);
-  if (!self->connected) {
-    // Nothing may be pushed yet: a webrtcbin holds a sink pad back until it
-    // is negotiated, and that push would block the publisher's thread, and
-    // with it every other subscriber of the track.
-    self->packets_dropped++;
-    GST_OBJECT_UNLOCK(self);
-    gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
-  }
+// What the rewriter makes of a packet that may go out, and what follows
+// from it once the object lock is released.
+struct Rewritten {
+  convene::rtp::OutPacket out{};
+  bool ask = false;          // request a keyframe on the packet's pad
+  gint payload_type = -1;
+  GstCaps* new_caps = nullptr;  // push these first (ours)
+};
+
+// Object lock held.
+Rewritten rewrite_locked(ConveneRtpForward* self, Parsed& p, GstClockTime* last_request) {
+  Rewritten r;
   if (!self->rewriter) reset_rewriter(self);
-  self->layer_bytes[vp8.tid] += gst_buffer_get_size(buffer);
-  convene::rtp::OutPacket out = self->rewriter->process(in);
-  bool ask = !out.forward && self->rewriter->waiting_for_keyframe() && !self->muted && may_request_keyframe(self);
-  gint pt = self->payload_type;
-  if (!out.forward) self->packets_dropped++;
-  GstCaps* new_caps = (out.forward && self->caps_outdated && self->input_caps) ? output_caps(self) : nullptr;
-  GST_OBJECT_UNLOCK(self);
-  if (new_caps) {
-    gst_pad_push_event(self->srcpad, gst_event_new_caps(new_caps));
-    gst_caps_unref(new_caps);
-  }
+  self->layer_bytes[p.vp8.tid] += p.size;
+  r.out = self->rewriter->process(p.in);
+  r.ask = !r.out.forward && self->rewriter->waiting_for_keyframe() && !held(self) &&
+          may_request_keyframe(self, last_request);
+  r.payload_type = self->payload_type;
+  if (!r.out.forward) self->packets_dropped++;
+  if (r.out.forward && self->caps_outdated && self->input_caps) r.new_caps = output_caps(self);
+  return r;
+}
 
-  if (ask) request_keyframe_upstream(self);
-  if (!out.forward) {
+// Writes the rewritten header into the buffer and pushes it. Takes the buffer.
+GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, Rewritten& r) {
+  if (r.new_caps) {
+    gst_pad_push_event(self->srcpad, gst_event_new_caps(r.new_caps));
+    gst_caps_unref(r.new_caps);
+    r.new_caps = nullptr;
+  }
+  if (!r.out.forward) {
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
   buffer = gst_buffer_make_writable(buffer);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
-  gst_rtp_buffer_set_ssrc(&rtp, out.ssrc);
-  gst_rtp_buffer_set_seq(&rtp, out.seq);
-  gst_rtp_buffer_set_timestamp(&rtp, out.timestamp);
-  if (pt >= 0) gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(pt));
-  if (out.picture_id_changed)
-    convene::rtp::write_vp8_picture_id(static_cast<uint8_t*>(gst_rtp_buffer_get_payload(&rtp)), vp8, out.picture_id);
+  gst_rtp_buffer_set_ssrc(&rtp, r.out.ssrc);
+  gst_rtp_buffer_set_seq(&rtp, r.out.seq);
+  gst_rtp_buffer_set_timestamp(&rtp, r.out.timestamp);
+  if (r.payload_type >= 0) gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(r.payload_type));
+  auto* payload = static_cast<uint8_t*>(gst_rtp_buffer_get_payload(&rtp));
+  if (r.out.picture_id_changed) convene::rtp::write_vp8_picture_id(payload, p.vp8, r.out.picture_id);
+  if (r.out.tl0picidx_changed) convene::rtp::write_vp8_tl0picidx(payload, p.vp8, r.out.tl0picidx);
   gst_rtp_buffer_unmap(&rtp);
   gsize size = gst_buffer_get_size(buffer);
   GST_OBJECT_LOCK(self);
@@ -250,9 +443,87 @@ GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   return ret;
 }
 
+// The always `sink` pad: one track.
+GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  Parsed p;
+  if (!parse(self, buffer, &p)) {
+    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  GST_OBJECT_LOCK(self);
+  if (!self->connected) {
+    // Nothing may be pushed yet: a webrtcbin holds a sink pad back until it
+    // is negotiated, and that push would block the publisher's thread, and
+    // with it every other subscriber of the track.
+    self->packets_dropped++;
+    GST_OBJECT_UNLOCK(self);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  Rewritten r = rewrite_locked(self, p, &self->last_keyframe_request);
+  GST_OBJECT_UNLOCK(self);
+  if (r.ask) request_keyframe_upstream(self);
+  return send(self, buffer, p, r);
+}
+
+// A layer pad: the packet goes on if its layer is the one forwarded (or
+// takes over now, at its keyframe).
+GstFlowReturn on_layer_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  auto* self = CONVENE_RTP_FORWARD(parent);
+  const int layer = layer_of(pad);
+  Parsed p;
+  if (!parse(self, buffer, &p)) {
+    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  GST_OBJECT_LOCK(self);
+  self->layers[layer].bytes += p.size;
+  if (!self->connected || !self->layer_switch->candidate(layer)) {
+    // Not this subscriber's layer (or nothing goes out yet): dropped without
+    // waiting for the layer that does go out. Counted only when it is the
+    // layer meant for the subscriber.
+    if (self->layer_switch->candidate(layer)) self->packets_dropped++;
+    GstPad* ask = self->connected ? awaited_pad_to_ask(self) : nullptr;
+    GST_OBJECT_UNLOCK(self);
+    ask_on(self, ask);
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
+  GST_OBJECT_UNLOCK(self);
+
+  GST_PAD_STREAM_LOCK(self->srcpad);
+  GST_OBJECT_LOCK(self);
+  const int before = self->layer_switch->current();
+  const SpatialLayerSwitch::Decision d = self->layer_switch->on_packet(layer, p.in.keyframe);
+  Rewritten r;
+  GstPad* ask_awaited = nullptr;
+  if (d.forward) {
+    if (d.starts) {
+      GST_DEBUG_OBJECT(self, "forwarding layer %d (was %d) from its keyframe", layer, before);
+      if (!self->rewriter) reset_rewriter(self);
+      self->rewriter->restart_source();
+    }
+    r = rewrite_locked(self, p, &self->layers[layer].last_keyframe_request);
+  } else {
+    self->packets_dropped++;  // the awaited layer, before its keyframe
+  }
+  ask_awaited = awaited_pad_to_ask(self);
+  GstPad* ask_here = r.ask ? GST_PAD(gst_object_ref(pad)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  GstFlowReturn ret = send(self, buffer, p, r);
+  GST_PAD_STREAM_UNLOCK(self->srcpad);
+  ask_on(self, ask_here);
+  ask_on(self, ask_awaited);
+  return ret;
+}
+
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   auto* self = CONVENE_RTP_FORWARD(object);
   bool ask_on_connect = false;
+  GstPad* ask_layer = nullptr;  // a layer pad to ask for a keyframe on
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_SSRC:
@@ -266,7 +537,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       break;
     case PROP_MUTED:
       self->muted = g_value_get_boolean(value);
-      if (self->rewriter) self->rewriter->set_muted(self->muted);
+      if (self->rewriter) self->rewriter->set_muted(held(self));
       break;
     case PROP_WAIT_FOR_KEYFRAME: self->wait_for_keyframe = g_value_get_boolean(value); break;
     case PROP_KEYFRAME_MIN_INTERVAL: self->keyframe_min_interval_ms = g_value_get_uint(value); break;
@@ -277,7 +548,12 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       if (!was && self->connected) {
         // What went before never reached the subscriber: start from a keyframe.
         if (self->rewriter) self->rewriter->resync();
-        ask_on_connect = is_video(self->codec) && !self->muted && may_request_keyframe(self);
+        if (layered(self)) {
+          self->layer_switch->restart();
+          ask_layer = awaited_pad_to_ask(self);
+        } else {
+          ask_on_connect = is_video(self->codec) && !held(self) && may_request_keyframe(self);
+        }
       }
       break;
     }
@@ -285,10 +561,31 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       self->max_temporal_layer = g_value_get_uint(value);
       if (self->rewriter) self->rewriter->set_max_temporal_layer(static_cast<uint8_t>(self->max_temporal_layer));
       break;
+    case PROP_TARGET_SPATIAL_LAYER:
+      self->layer_switch->set_target(g_value_get_int(value));
+      GST_DEBUG_OBJECT(self, "target layer %d (forwarding %d)", self->layer_switch->target(),
+                       self->layer_switch->current());
+      ask_layer = awaited_pad_to_ask(self);  // the switch happens at its keyframe
+      break;
+    case PROP_PAUSED: {
+      const gboolean was = self->paused;
+      self->paused = g_value_get_boolean(value);
+      self->layer_switch->set_paused(self->paused);
+      if (self->rewriter) self->rewriter->set_muted(held(self));
+      if (was && !self->paused) {
+        // Resumes at a keyframe, of the target layer when there are layers.
+        if (layered(self))
+          ask_layer = awaited_pad_to_ask(self);
+        else
+          ask_on_connect = is_video(self->codec) && !held(self) && self->connected && may_request_keyframe(self);
+      }
+      break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
   if (ask_on_connect) request_keyframe_upstream(self);
+  ask_on(self, ask_layer);
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
@@ -317,6 +614,19 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       g_value_take_boxed(value, s);
       break;
     }
+    case PROP_TARGET_SPATIAL_LAYER: g_value_set_int(value, self->layer_switch->target()); break;
+    case PROP_SPATIAL_LAYER: g_value_set_int(value, self->layer_switch->current()); break;
+    case PROP_PAUSED: g_value_set_boolean(value, self->paused); break;
+    case PROP_SPATIAL_SWITCHES: g_value_set_uint64(value, self->layer_switch->switches()); break;
+    case PROP_SPATIAL_LAYER_BYTES: {
+      GstStructure* s = gst_structure_new_empty("application/x-convene-spatial-layer-bytes");
+      for (int i = 0; i < SpatialLayerSwitch::kMaxLayers; ++i) {
+        g_autofree gchar* name = g_strdup_printf("layer-%d", i);
+        gst_structure_set(s, name, G_TYPE_UINT64, self->layers[i].bytes, nullptr);
+      }
+      g_value_take_boxed(value, s);
+      break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -331,6 +641,8 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     delete self->rewriter;
     self->rewriter = nullptr;
     self->last_keyframe_request = GST_CLOCK_TIME_NONE;
+    for (LayerInput& l : self->layers) l.last_keyframe_request = GST_CLOCK_TIME_NONE;
+    self->layer_switch->restart();
     GST_OBJECT_UNLOCK(self);
   }
   return ret;
@@ -342,20 +654,78 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 void resync(ConveneRtpForward* self) {
   GST_OBJECT_LOCK(self);
   bool ask = false;
-  if (self->rewriter && is_video(self->codec)) {
+  GstPad* ask_layer = nullptr;
+  if (layered(self)) {
+    if (self->rewriter) self->rewriter->resync();
+    self->layer_switch->restart();  // from a keyframe of the target
+    ask_layer = awaited_pad_to_ask(self);
+  } else if (self->rewriter && is_video(self->codec)) {
     self->rewriter->resync();
-    ask = !self->muted && may_request_keyframe(self);
+    ask = !held(self) && may_request_keyframe(self);
   }
   GST_OBJECT_UNLOCK(self);
-  GST_DEBUG_OBJECT(self, "resync%s", ask ? ", asking for a keyframe" : "");
+  GST_DEBUG_OBJECT(self, "resync%s", ask || ask_layer ? ", asking for a keyframe" : "");
   if (ask) request_keyframe_upstream(self);
+  ask_on(self, ask_layer);
 }
 
 void finalize(GObject* object) {
   auto* self = CONVENE_RTP_FORWARD(object);
   delete self->rewriter;
+  delete self->layer_switch;
   gst_caps_replace(&self->input_caps, nullptr);
   G_OBJECT_CLASS(convene_rtp_forward_parent_class)->finalize(object);
+}
+
+// sink_%u: the pad of spatial layer %u (0 = q, 1 = h, 2 = f); "sink_%u"
+// alone takes the lowest free one.
+GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name, const GstCaps*) {
+  auto* self = CONVENE_RTP_FORWARD(element);
+  int layer = -1;
+  guint n = 0;
+  if (name && std::sscanf(name, "sink_%u", &n) == 1) layer = n < G_MAXINT ? static_cast<int>(n) : -1;
+  GST_OBJECT_LOCK(self);
+  if (!name || !g_strcmp0(name, "sink_%u")) {
+    for (int i = 0; i < SpatialLayerSwitch::kMaxLayers && layer < 0; ++i)
+      if (!self->layers[i].pad) layer = i;
+  }
+  if (!SpatialLayerSwitch::valid(layer) || self->layers[layer].pad) {
+    GST_OBJECT_UNLOCK(self);
+    GST_WARNING_OBJECT(self, "no layer pad %s: layers are sink_0 to sink_%d, each once", name ? name : "(any)",
+                       SpatialLayerSwitch::kMaxLayers - 1);
+    return nullptr;
+  }
+  g_autofree gchar* pad_name = g_strdup_printf("sink_%d", layer);
+  GstPad* pad = gst_pad_new_from_template(templ, pad_name);
+  gst_pad_set_element_private(pad, GINT_TO_POINTER(layer + 1));
+  gst_pad_set_chain_function(pad, on_layer_chain);
+  gst_pad_set_event_function(pad, on_layer_event);
+  GST_PAD_SET_PROXY_ALLOCATION(pad);
+  self->layers[layer] = LayerInput{};
+  self->layers[layer].pad = pad;
+  self->layer_switch->add_layer(layer);
+  GstPad* ask = awaited_pad_to_ask(self);  // the target's pad came after the target was set
+  GST_OBJECT_UNLOCK(self);
+  gst_element_add_pad(element, pad);
+  ask_on(self, ask);
+  return pad;
+}
+
+// A layer's pad released: if it was forwarded, the target takes over at its
+// next keyframe, which is asked for.
+void release_pad(GstElement* element, GstPad* pad) {
+  auto* self = CONVENE_RTP_FORWARD(element);
+  const int layer = layer_of(pad);
+  GST_OBJECT_LOCK(self);
+  if (SpatialLayerSwitch::valid(layer) && self->layers[layer].pad == pad) {
+    self->layers[layer].pad = nullptr;
+    self->layer_switch->remove_layer(layer);
+  }
+  GstPad* ask = awaited_pad_to_ask(self);
+  GST_OBJECT_UNLOCK(self);
+  // Deactivating the pad waits for a chain() running on it to return.
+  gst_element_remove_pad(element, pad);
+  ask_on(self, ask);
 }
 
 }  // namespace
@@ -367,6 +737,8 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
   object_class->get_property = get_property;
   object_class->finalize = finalize;
   element_class->change_state = change_state;
+  element_class->request_new_pad = request_new_pad;
+  element_class->release_pad = release_pad;
 
   auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -426,6 +798,31 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
                          "layers counts as layer 0), forwarded or not: what each layer would cost",
                          GST_TYPE_STRUCTURE, ro));
 
+  g_object_class_install_property(object_class, PROP_TARGET_SPATIAL_LAYER,
+      g_param_spec_int("target-spatial-layer", "Target spatial layer",
+                       "With layer pads: the layer to forward (0 = sink_0). The switch happens at that layer's next "
+                       "keyframe, asked for upstream; the current layer flows until then. A layer with no pad is "
+                       "served by the nearest one present (lower first)",
+                       0, SpatialLayerSwitch::kMaxLayers - 1, 0, rw));
+  g_object_class_install_property(object_class, PROP_SPATIAL_LAYER,
+      g_param_spec_int("spatial-layer", "Spatial layer",
+                       "With layer pads: the layer forwarded now (-1: none, before the first keyframe of the "
+                       "target, while paused)",
+                       -1, SpatialLayerSwitch::kMaxLayers - 1, -1, ro));
+  g_object_class_install_property(object_class, PROP_PAUSED,
+      g_param_spec_boolean("paused", "Paused",
+                           "Forward nothing (the subscriber does not show the track); resuming starts at a keyframe "
+                           "(of the target layer), asked for upstream",
+                           FALSE, rw));
+  g_object_class_install_property(object_class, PROP_SPATIAL_SWITCHES,
+      g_param_spec_uint64("spatial-switches", "Spatial layer switches",
+                          "Times the forwarded layer changed from one layer to another", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(object_class, PROP_SPATIAL_LAYER_BYTES,
+      g_param_spec_boxed("spatial-layer-bytes", "Bytes per spatial layer",
+                         "Bytes received on each layer pad (fields layer-0 to layer-2), forwarded or not: what "
+                         "each layer costs",
+                         GST_TYPE_STRUCTURE, ro));
+
   /**
    * convenertpforward::resync:
    *
@@ -438,11 +835,12 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
       G_CALLBACK(resync), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &layer_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "Convene RTP forwarder", "Filter/Network/RTP",
                                         "Forwards one RTP track to one subscriber: continuous SSRC, sequence numbers "
                                         "and timestamps, keyframe gating, muting, VP8 temporal layer selection, "
-                                        "rate-limited keyframe requests",
+                                        "spatial layer switching, rate-limited keyframe requests",
                                         "Convene");
   GST_DEBUG_CATEGORY_INIT(convene_rtp_forward_debug, "convenertpforward", 0, "Convene RTP forwarder");
 }
@@ -465,6 +863,8 @@ static void convene_rtp_forward_init(ConveneRtpForward* self) {
   self->codec = convene::rtp::Codec::Unknown;
   self->clock_rate = 90000;
   self->last_keyframe_request = GST_CLOCK_TIME_NONE;
+  self->layer_switch = new SpatialLayerSwitch();
+  for (LayerInput& l : self->layers) l = LayerInput{};  // the instance is zeroed memory
 }
 
 gboolean convene_rtp_forward_register(GstPlugin* plugin) {

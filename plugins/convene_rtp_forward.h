@@ -13,8 +13,23 @@
 // is up ("connected"), so it can push straight into that webrtcbin with no
 // queue (and no thread) of its own; counts what it forwards.
 //
-// Threads: chain() and the src pad's event handler run on streaming threads;
-// properties are read and written under the object lock from any thread.
+// A camera published in spatial layers (the same picture at 320x180,
+// 640x360 and 1280x720, each its own stream) comes in on the request pads
+// sink_0, sink_1, sink_2 (the layer's index) instead of the always `sink`
+// pad; an element is used with one or the other. It forwards one layer
+// (spatial-layer) and switches to target-spatial-layer at that layer's next
+// keyframe, which it asks for upstream on that layer's pad, keeping the
+// current one flowing meanwhile; the subscriber sees one continuous stream
+// (SSRC, sequence numbers, timestamps, VP8 picture ids and TL0PICIDX).
+// `paused` forwards nothing and resumes at a keyframe of the target. The
+// decision is SpatialLayerSwitch's (spatial_layer_switch.h).
+//
+// Threads: chain() and the src pad's event handler run on streaming threads,
+// the layer pads' on one thread each, possibly at once: the decisions are
+// taken under the object lock, and what is sent on is pushed under the src
+// pad's stream lock so it leaves in the order it was numbered; packets of a
+// layer not forwarded are dropped without waiting on that lock. Properties
+// are read and written under the object lock from any thread.
 #pragma once
 
 #include <gst/gst.h>

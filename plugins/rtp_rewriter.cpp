@@ -84,6 +84,8 @@ OutPacket RtpRewriter::process(const InPacket& in) {
     }
     ts_offset_ = next_ts - in.timestamp;
     highest_in_seq_ = in.seq;
+    remap_picture_id_ = remap_tl0picidx_ = true;
+    layers_.restart();
   } else if (static_cast<int16_t>(in.seq - highest_in_seq_) > 0) {
     highest_in_seq_ = in.seq;
   } else {
@@ -100,10 +102,7 @@ OutPacket RtpRewriter::process(const InPacket& in) {
   out.forward = true;
   out.seq = static_cast<uint16_t>(in.seq + seq_offset_);
   out.timestamp = in.timestamp + ts_offset_;
-  if (in.vp8 && in.vp8->has_picture_id) {
-    out.picture_id = layers_.picture_id_out(*in.vp8);
-    out.picture_id_changed = out.picture_id != in.vp8->picture_id;
-  }
+  if (in.vp8) map_vp8_ids(*in.vp8, in_order, &out);
   if (!have_output_ || static_cast<int16_t>(out.seq - last_out_seq_) > 0) {
     last_out_seq_ = out.seq;
     last_out_ts_ = out.timestamp;
@@ -111,6 +110,36 @@ OutPacket RtpRewriter::process(const InPacket& in) {
   }
   have_output_ = true;
   return out;
+}
+
+void RtpRewriter::map_vp8_ids(const Vp8Descriptor& d, bool in_order, OutPacket* out) {
+  if (d.has_picture_id) {
+    const uint16_t mask = d.picture_id_15bit ? 0x7fff : 0x7f;
+    const uint16_t filtered = layers_.picture_id_out(d);  // dropped frames closed up
+    if (remap_picture_id_ && in_order) {
+      remap_picture_id_ = false;
+      picture_id_offset_ = have_out_picture_id_ ? static_cast<uint16_t>(last_out_picture_id_ + 1 - filtered) : 0;
+    }
+    out->picture_id = static_cast<uint16_t>((filtered + picture_id_offset_) & mask);
+    out->picture_id_changed = out->picture_id != d.picture_id;
+    if (in_order) {
+      have_out_picture_id_ = true;
+      last_out_picture_id_ = out->picture_id;
+    }
+  }
+  if (d.has_tl0picidx) {
+    if (remap_tl0picidx_ && in_order) {
+      remap_tl0picidx_ = false;
+      // A new stream starts at a key frame, a base layer frame: the next index.
+      tl0picidx_offset_ = have_out_tl0picidx_ ? static_cast<uint8_t>(last_out_tl0picidx_ + 1 - d.tl0picidx) : 0;
+    }
+    out->tl0picidx = static_cast<uint8_t>(d.tl0picidx + tl0picidx_offset_);
+    out->tl0picidx_changed = out->tl0picidx != d.tl0picidx;
+    if (in_order) {
+      have_out_tl0picidx_ = true;
+      last_out_tl0picidx_ = out->tl0picidx;
+    }
+  }
 }
 
 }  // namespace convene::rtp

@@ -2,7 +2,8 @@
 // tested with tables: which packets of a published track go to one
 // subscriber, and how their SSRC, sequence numbers and timestamps are
 // rewritten so the subscriber sees one continuous stream even when the
-// source restarts or is switched (new SSRC, jumps in seq/timestamps).
+// source restarts or is switched (new SSRC, jumps in seq/timestamps, VP8
+// picture ids and TL0PICIDX that have nothing to do with the last ones).
 //
 // Threads: used by one streaming thread at a time (the forwarder's sink pad).
 #pragma once
@@ -39,6 +40,8 @@ struct OutPacket {
   uint32_t timestamp;
   bool picture_id_changed = false;  // VP8: write `picture_id` into the payload
   uint16_t picture_id = 0;
+  bool tl0picidx_changed = false;   // VP8: write `tl0picidx` into the payload
+  uint8_t tl0picidx = 0;
 };
 
 class RtpRewriter {
@@ -53,6 +56,10 @@ class RtpRewriter {
   void set_muted(bool muted);
   // Video: forward nothing until the next keyframe (the subscriber missed one).
   void resync() { if (needs_keyframe_) waiting_for_keyframe_ = true; }
+  // The next packet starts a stream anew, even from the same SSRC (a
+  // spatial layer switched back to, forwarding resumed after a pause): it
+  // is mapped to follow what was sent last, whatever was skipped meanwhile.
+  void restart_source() { have_source_ = false; }
   bool muted() const { return muted_; }
   void set_out_ssrc(uint32_t ssrc) { out_ssrc_ = ssrc; }
   // The input's RTP clock (bridges source switches in time); 0 keeps 90 kHz.
@@ -79,6 +86,20 @@ class RtpRewriter {
   uint64_t last_out_arrival_ms_ = 0;
   uint16_t highest_in_seq_ = 0;
   TemporalLayerFilter layers_;
+
+  // VP8 picture ids and TL0PICIDX: out = in + offset, the offsets set at a
+  // new source's first packet that carries the field so that it follows the
+  // last one sent (the layers' numbers are unrelated).
+  bool remap_picture_id_ = false;
+  uint16_t picture_id_offset_ = 0;
+  bool have_out_picture_id_ = false;
+  uint16_t last_out_picture_id_ = 0;
+  bool remap_tl0picidx_ = false;
+  uint8_t tl0picidx_offset_ = 0;
+  bool have_out_tl0picidx_ = false;
+  uint8_t last_out_tl0picidx_ = 0;
+
+  void map_vp8_ids(const Vp8Descriptor& d, bool in_order, OutPacket* out);
 
   // A packet of the mapped input that is dropped on purpose: later ones
   // move up a number so the subscriber sees no gap (it would ask again for

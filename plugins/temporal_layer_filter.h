@@ -30,6 +30,15 @@ class TemporalLayerFilter {
   // shown no temporal layers.
   int current() const { return layered_ ? (current_ < top_seen_ ? current_ : top_seen_) : -1; }
 
+  // Another stream follows (a spatial layer switch, a restarted source),
+  // from one of its key frames: forget what the last one showed. The target
+  // stays; picture ids keep closing up what was dropped.
+  void restart() {
+    have_frame_ = false;
+    layered_ = false;
+    top_seen_ = 0;
+  }
+
   // Packets in sequence order; `timestamp` tells one frame from the next.
   // True when the packet goes to the subscriber.
   bool admit(uint32_t timestamp, const Vp8Descriptor& d);

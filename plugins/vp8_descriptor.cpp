@@ -29,6 +29,7 @@ bool parse_vp8_descriptor(const uint8_t* p, size_t size, Vp8Descriptor* out) {
     if (ext & 0x40) {
       if (i >= size) return false;
       out->has_tl0picidx = true;
+      out->tl0picidx_offset = i;
       out->tl0picidx = p[i++];
     }
     if (ext & 0x30) {  // T or K: one byte TID(2) Y(1) KEYIDX(5)
@@ -55,6 +56,10 @@ void write_vp8_picture_id(uint8_t* p, const Vp8Descriptor& d, uint16_t picture_i
   } else {
     field[0] = static_cast<uint8_t>(picture_id & 0x7f);
   }
+}
+
+void write_vp8_tl0picidx(uint8_t* p, const Vp8Descriptor& d, uint8_t tl0picidx) {
+  if (d.has_tl0picidx) p[d.tl0picidx_offset] = tl0picidx;
 }
 
 }  // namespace convene::rtp

@@ -1,5 +1,6 @@
 #include "app/media_endpoint.h"
 
+#include "media/layer_allocation.h"
 #include "media/subscriber.h"
 #include "rooms/room_access.h"
 
@@ -33,18 +34,35 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
       for (const media::Subscriber::SubscriptionStats& s : sub->subscriptions()) {
         json::Array layer_bitrates;
         for (double bps : s.layer_bitrates) layer_bitrates.add(static_cast<int64_t>(bps));
-        receives.add(std::move(json::Object()
-                                   .set("peerId", s.peer_id)
-                                   .set("source", s.source)
-                                   .set("kind", s.kind)
-                                   .set("temporalLayer", static_cast<int64_t>(s.temporal_layer))
-                                   .set("maxTemporalLayer", static_cast<int64_t>(s.max_temporal_layer))
-                                   .set("fractionLost", s.fraction_lost)
-                                   .set("layerBitrates", std::move(layer_bitrates))));
+        json::Object r;
+        r.set("peerId", s.peer_id)
+            .set("source", s.source)
+            .set("kind", s.kind)
+            .set("temporalLayer", static_cast<int64_t>(s.temporal_layer))
+            .set("maxTemporalLayer", static_cast<int64_t>(s.max_temporal_layer))
+            .set("fractionLost", s.fraction_lost)
+            .set("layerBitrates", std::move(layer_bitrates))
+            .set("paused", s.paused)
+            .set("bytesForwarded", static_cast<int64_t>(s.bytes_forwarded))
+            .set("packetsForwarded", static_cast<int64_t>(s.packets_forwarded));
+        // Spatial layers: null for a track of one layer (and audio).
+        if (s.layered && s.layer >= 0) r.set("layer", media::spatial_layer_name(s.layer));
+        else r.set_null("layer");
+        if (s.layered && s.layer_wanted >= 0) r.set("layerWanted", media::spatial_layer_name(s.layer_wanted));
+        else r.set_null("layerWanted");
+        if (s.layered) r.set("spatialSwitches", static_cast<int64_t>(s.spatial_switches));
+        if (s.has_request) {
+          r.set("requestedWidth", static_cast<int64_t>(s.requested_width))
+              .set("requestedHeight", static_cast<int64_t>(s.requested_height));
+        } else {
+          r.set_null("requestedWidth").set_null("requestedHeight");
+        }
+        receives.add(std::move(r));
       }
       subscribers.add(std::move(json::Object()
                                     .set("peerId", sub->peer_id())
                                     .set("estimatedBitrate", sub->estimated_bitrate())
+                                    .set("estimateBps", sub->estimated_bitrate())
                                     .set("receives", std::move(receives))));
     }
   }

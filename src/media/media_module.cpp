@@ -95,8 +95,13 @@ void MediaModule::room_closed(const std::string& room_id) {
 }
 
 void MediaModule::publish_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
-                                const std::map<std::string, std::string>& sources, const std::string& request_id) {
-  room_of(room_id).publish_offer(peer_id, sdp, sources, request_id);
+                                const std::map<std::string, PublishedTrack>& tracks, const std::string& request_id) {
+  room_of(room_id).publish_offer(peer_id, sdp, tracks, request_id);
+}
+
+void MediaModule::track_settings(const std::string& room_id, const std::string& peer_id,
+                                 const TrackSettings& settings) {
+  room_of(room_id).track_settings(peer_id, settings);
 }
 
 void MediaModule::subscribe_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
@@ -152,6 +157,10 @@ void MediaModule::active_speaker(const std::string& room_id, const std::string& 
 }
 void MediaModule::candidates_gathered(const std::string& room_id, const std::string& peer_id, PeerConnection pc) {
   peer_listeners_.each([&](PeerMediaListener* l) { l->candidates_gathered(room_id, peer_id, pc); });
+}
+void MediaModule::layers_wanted(const std::string& room_id, const std::string& peer_id, const std::string& source,
+                                const std::vector<std::string>& layers) {
+  peer_listeners_.each([&](PeerMediaListener* l) { l->layers_wanted(room_id, peer_id, source, layers); });
 }
 void MediaModule::media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                                const std::string& request_id) {

@@ -34,8 +34,10 @@ class MediaModule final : public Sfu,
   void peer_joined(const std::string& room_id, const MediaPeer& peer) override;
   void peer_left(const std::string& room_id, const std::string& peer_id) override;
   void room_closed(const std::string& room_id) override;
+  using Sfu::publish_offer;
   void publish_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
-                     const std::map<std::string, std::string>& sources, const std::string& request_id) override;
+                     const std::map<std::string, PublishedTrack>& tracks, const std::string& request_id) override;
+  void track_settings(const std::string& room_id, const std::string& peer_id, const TrackSettings& settings) override;
   void subscribe_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
                         const std::string& request_id) override;
   void remote_candidate(const std::string& room_id, const std::string& peer_id, PeerConnection pc, unsigned mline,
@@ -71,6 +73,8 @@ class MediaModule final : public Sfu,
                        const std::string& candidate) override;
   void active_speaker(const std::string& room_id, const std::string& peer_id) override;
   void candidates_gathered(const std::string& room_id, const std::string& peer_id, PeerConnection pc) override;
+  void layers_wanted(const std::string& room_id, const std::string& peer_id, const std::string& source,
+                     const std::vector<std::string>& layers) override;
   void media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                     const std::string& request_id) override;
   // --- RoomMediaListener (fans out to the registered consumers)

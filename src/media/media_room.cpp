@@ -1,7 +1,9 @@
 #include "media/media_room.h"
 
+#include <set>
 #include <stdexcept>
 
+#include "media/layer_allocation.h"
 #include "media/local_publisher.h"
 #include "media/media_metrics.h"
 #include "media/pad_util.h"
@@ -13,6 +15,32 @@
 #define GST_CAT_DEFAULT convene_media_debug
 
 namespace convene::media {
+
+namespace {
+
+// What a publish-offer's tracks may say: a layer only on a camera, each
+// layer once, and a camera either in layers or as one track.
+void check_tracks(const std::map<std::string, PublishedTrack>& tracks) {
+  std::set<std::string> layers;
+  bool single_camera = false;
+  for (const auto& [mid, t] : tracks) {
+    if (t.layer.empty()) {
+      single_camera |= t.source == "camera";
+      continue;
+    }
+    if (!spatial_layer_index(t.layer)) throw Refusal("invalid_field", "'layer' must be q, h or f");
+    if (t.source != "camera")
+      throw Refusal("invalid_field", "only a camera is published in layers ('" + t.source + "' is one track)");
+    if (!layers.insert(t.layer).second)
+      throw Refusal("invalid_field", "two tracks are the camera's layer '" + t.layer + "'");
+  }
+  if (single_camera && !layers.empty())
+    throw Refusal("invalid_field", "a camera is published either in layers or as one track, not both");
+}
+
+std::string settings_key(const std::string& peer_id, const std::string& source) { return peer_id + "/" + source; }
+
+}  // namespace
 
 Participant::Participant() = default;
 Participant::~Participant() = default;
@@ -109,19 +137,37 @@ void MediaRoom::remove_participant(const std::string& peer_id) {
   refresh_subscriptions();
 }
 
-void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name) {
+void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name, int layer,
+                                unsigned declared_layers) {
   TrackInfo t = info;
   if (Participant* p = participant(t.peer_id)) {
     auto m = p->muted.find(t.source);
     t.muted = m != p->muted.end() && m->second;
   }
   unsigned serial = next_serial_++;
-  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial);
+  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer, declared_layers);
   level_tracks_[serial] = t.id;
-  GST_INFO("room %s: %s publishes %s (%s, %s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(), t.source.c_str(),
-           encoding_name.c_str());
+  GST_INFO("room %s: %s publishes %s (%s, %s%s%s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(),
+           t.source.c_str(), encoding_name.c_str(), layer >= 0 ? ", layer " : "", spatial_layer_name(layer));
   consumers_.track_added(t);
   refresh_subscriptions();
+}
+
+void MediaRoom::add_layer(const std::string& track_id, int layer, GstElement* tee) {
+  Publication* pub = publication(track_id);
+  if (!pub) return;
+  GST_INFO("room %s: %s gains layer %s", room_id_.c_str(), track_id.c_str(), spatial_layer_name(layer));
+  pub->add_layer(layer, tee);
+  for (auto& [id, p] : participants_)
+    if (p->subscriber) p->subscriber->layer_added(track_id);
+  layers_changed();
+}
+
+void MediaRoom::publish_answered(const std::string& peer_id) {
+  if (Participant* p = participant(peer_id)) {
+    p->resend_layers = true;
+    layers_changed();
+  }
 }
 
 void MediaRoom::remove_publication(const std::string& track_id, bool tee_stopped, bool refresh) {
@@ -135,6 +181,8 @@ void MediaRoom::remove_publication(const std::string& track_id, bool tee_stopped
   for (auto it = level_tracks_.begin(); it != level_tracks_.end();)
     it = it->second == track_id ? level_tracks_.erase(it) : std::next(it);
   publications_.erase(track_id);
+  consumer_pads_.erase(track_id);
+  layers_changed();
 }
 
 void MediaRoom::refresh_subscriptions(const std::string& leaving) {
@@ -152,10 +200,19 @@ void MediaRoom::refresh_subscriptions(const std::string& leaving) {
       fail(peer_id, "media_failed", std::string("your media could not be set up: ") + e.what());
     }
   }
+  layers_changed();
 }
 
 void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp,
                               const std::map<std::string, std::string>& sources, const std::string& request_id) {
+  std::map<std::string, PublishedTrack> tracks;
+  for (const auto& [mid, source] : sources) tracks[mid] = PublishedTrack{source, ""};
+  publish_offer(peer_id, sdp, tracks, request_id);
+}
+
+void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp,
+                              const std::map<std::string, PublishedTrack>& tracks, const std::string& request_id) {
+  check_tracks(tracks);
   Participant* p = participant(peer_id);
   if (!p) throw Refusal("not_in_room", "join the room before publishing");
   if (!p->peer.can_publish) throw Refusal("forbidden", "viewers cannot publish");
@@ -165,7 +222,90 @@ void MediaRoom::publish_offer(const std::string& peer_id, const std::string& sdp
     throw Refusal("invalid_sdp", std::string("publish-offer: ") + e.what());
   }
   if (!p->publisher) p->publisher = std::make_unique<Publisher>(*this, peer_id);
-  p->publisher->offer(sdp, sources, request_id);
+  p->publisher->offer(sdp, tracks, request_id);
+}
+
+void MediaRoom::track_settings(const std::string& peer_id, const TrackSettings& settings) {
+  Participant* viewer = participant(peer_id);
+  if (!viewer) throw Refusal("not_in_room", "join the room's call first");
+  const Participant* publisher = settings.peer_id == peer_id ? nullptr : participant(settings.peer_id);
+  bool known = false;
+  if (publisher) {
+    for (const auto& [id, pub] : publications_)
+      known |= pub->info().peer_id == settings.peer_id && pub->info().source == settings.source &&
+               pub->info().kind == "video";
+    if (publisher->publisher) known |= publisher->publisher->layered_sources().count(settings.source) > 0;
+  }
+  if (!known)
+    throw Refusal("invalid_field", "track-settings: peer '" + settings.peer_id + "' publishes no " + settings.source +
+                                       " video here");
+  viewer->track_settings[settings_key(settings.peer_id, settings.source)] = settings;
+  GST_DEBUG("room %s: %s wants %s's %s at %dx%d%s", room_id_.c_str(), peer_id.c_str(), settings.peer_id.c_str(),
+            settings.source.c_str(), settings.width, settings.height, settings.visible ? "" : " (hidden)");
+  if (viewer->subscriber) viewer->subscriber->settings_changed();
+  layers_changed();
+}
+
+const TrackSettings* MediaRoom::settings_of(const std::string& viewer, const std::string& publisher,
+                                            const std::string& source) const {
+  auto p = participants_.find(viewer);
+  if (p == participants_.end()) return nullptr;
+  auto it = p->second->track_settings.find(settings_key(publisher, source));
+  return it == p->second->track_settings.end() ? nullptr : &it->second;
+}
+
+void MediaRoom::layers_changed() {
+  if (closing_ || layers_soon_) return;
+  handle_.start_timer(layers_soon_, 0, [](MediaRoom& self) { self.send_layers_wanted(); });
+}
+
+// Dynacast: for each layered source, the layers someone consumes — every
+// receiving peer's slot (the layer sent now and the one it goes to), peers
+// without a slot yet at what they asked for (h by default), and consumers
+// (recording, egress, WHEP) at the top layer. A room of one wants nothing.
+void MediaRoom::send_layers_wanted() {
+  for (auto& [publisher_id, p] : participants_) {
+    if (!p->publisher) continue;
+    for (const auto& [source, declared] : p->publisher->layered_sources()) {
+      const std::string track_id = p->publisher->layered_track_id(source);
+      const Publication* pub = publication(track_id);
+      unsigned needed = 0;
+      for (const auto& [viewer_id, viewer] : participants_) {
+        if (viewer_id == publisher_id || !viewer->peer.receives) continue;
+        if (pub && viewer->subscriber)
+          if (std::optional<unsigned> slot = viewer->subscriber->needed_layers(track_id)) {
+            needed |= *slot;
+            continue;
+          }
+        const TrackSettings* ts = settings_of(viewer_id, publisher_id, source);
+        if (ts && !ts->visible) continue;
+        const int layer = ts ? spatial_layer_for_size(ts->width, ts->height) : kDefaultSpatialLayer;
+        const int nearest = nearest_present_layer(layer, declared);
+        if (nearest >= 0) needed |= 1u << nearest;
+      }
+      if (pub && consumer_pads_[track_id] > 0)
+        for (int l = kSpatialLayers - 1; l >= 0; --l)
+          if (declared & (1u << l)) {
+            needed |= 1u << l;
+            break;
+          }
+      std::vector<std::string> names;
+      for (int l = 0; l < kSpatialLayers; ++l)
+        if (needed & declared & (1u << l)) names.push_back(spatial_layer_name(l));
+      auto last = p->layers_sent.find(source);
+      if (!p->resend_layers && last != p->layers_sent.end() && last->second == names) continue;
+      p->layers_sent[source] = names;
+      GST_INFO("room %s: %s's %s: layers wanted [%s]", room_id_.c_str(), publisher_id.c_str(), source.c_str(),
+               [&] {
+                 std::string list;
+                 for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
+                 return list;
+               }()
+                   .c_str());
+      peers_.layers_wanted(room_id_, publisher_id, source, names);
+    }
+    p->resend_layers = false;
+  }
 }
 
 std::shared_ptr<LocalTrackInput> MediaRoom::publish_local(const std::string& peer_id, const LocalTrack& track) {
@@ -267,7 +407,11 @@ std::vector<const Subscriber*> MediaRoom::subscribers() const {
 
 GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
   Publication* pub = publication(track_id);
-  return pub ? pub->request_pad() : nullptr;
+  if (!pub) return nullptr;
+  // A consumer takes the top layer for as long as it holds the pad (dynacast).
+  ++consumer_pads_[track_id];
+  layers_changed();
+  return pub->request_pad();
 }
 
 void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
@@ -275,6 +419,9 @@ void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
   if (Publication* pub = publication(track_id)) {
     g_object_ref(pad);  // release_pad takes a reference; the caller keeps its own
     pub->release_pad(pad);
+    if (auto held = consumer_pads_.find(track_id); held != consumer_pads_.end() && --held->second <= 0)
+      consumer_pads_.erase(held);
+    layers_changed();
   }
   gst_object_unref(pad);
 }

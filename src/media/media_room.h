@@ -17,6 +17,7 @@
 
 #include "media/active_speaker.h"
 #include "media/latency_histogram.h"
+#include "media/main_thread.h"
 #include "media/media_settings.h"
 #include "media/publication.h"
 #include "media/room_media.h"
@@ -35,6 +36,11 @@ struct Participant {
   std::unique_ptr<Publisher> publisher;    // once the peer sent a publish-offer
   std::unique_ptr<LocalPublisher> local;   // once the server fed it a track (Sfu::publish_local)
   std::unique_ptr<Subscriber> subscriber;  // once there is something to receive
+  // What its tiles need of others' video, by "<peerId>/<source>" (track-settings).
+  std::map<std::string, TrackSettings> track_settings;
+  // The layers-wanted last sent for each of its layered sources.
+  std::map<std::string, std::vector<std::string>> layers_sent;
+  bool resend_layers = false;  // send them even if unchanged (after a publish answer)
   Participant();
   ~Participant();
 };
@@ -55,8 +61,13 @@ class MediaRoom final : public RoomMedia {
   Participant* participant(const std::string& peer_id);
 
   // --- From a peer (see Sfu; throw Refusal on what is wrong at once)
+  void publish_offer(const std::string& peer_id, const std::string& sdp,
+                     const std::map<std::string, PublishedTrack>& tracks, const std::string& request_id = "");
+  // Tracks of one layer each (mid -> source).
   void publish_offer(const std::string& peer_id, const std::string& sdp, const std::map<std::string, std::string>& sources,
                      const std::string& request_id = "");
+  // What `peer_id`'s tile of another peer's video needs (Sfu::track_settings).
+  void track_settings(const std::string& peer_id, const TrackSettings& settings);
   void subscribe_answer(const std::string& peer_id, const std::string& sdp, const std::string& request_id = "");
   std::shared_ptr<LocalTrackInput> publish_local(const std::string& peer_id, const LocalTrack& track);
   void remote_candidate(const std::string& peer_id, PeerConnection pc, unsigned mline, const std::string& candidate);
@@ -65,13 +76,28 @@ class MediaRoom final : public RoomMedia {
   void set_can_publish(const std::string& peer_id, bool can_publish);
 
   // --- From the publish connections
-  void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name);
+  // `layer` >= 0: the first arrived layer of a layered source that declared `declared_layers`.
+  void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name, int layer = -1,
+                       unsigned declared_layers = 0);
+  // Another layer of a layered publication arrived.
+  void add_layer(const std::string& track_id, int layer, GstElement* tee);
+  // The peer's publish connection answered an offer: its layers-wanted go out again.
+  void publish_answered(const std::string& peer_id);
   // The peer's publish connection did not connect in time: it is freed (with
   // whatever it published) and the peer gets an error naming its offer.
   void publisher_not_connected(const std::string& peer_id, const std::string& request_id);
   // tee_stopped: its publisher is gone and nothing flows, so unlink at once.
   void remove_publication(const std::string& track_id, bool tee_stopped, bool refresh = true);
   Publication* publication(const std::string& track_id);
+
+  // --- Per-viewer quality
+  // What `viewer` asked for of `publisher`'s `source` (nullptr: nothing yet).
+  const TrackSettings* settings_of(const std::string& viewer, const std::string& publisher,
+                                   const std::string& source) const;
+  const std::string& active_speaker() const { return active_speaker_; }
+  // Something that decides which layers are needed changed: layers-wanted
+  // are recomputed (once, after the current main-loop turn).
+  void layers_changed();
 
   // --- To peers (through the listener)
   PeerMediaListener& peers() { return peers_; }
@@ -118,6 +144,7 @@ class MediaRoom final : public RoomMedia {
   void end_publishing(Participant& p);
   void on_bus_message(GstMessage* message);
   void on_level(const GstStructure* s, GstObject* src);
+  void send_layers_wanted();
   const Participant* owner_of(GstObject* src) const;
 
   std::string room_id_;
@@ -134,6 +161,9 @@ class MediaRoom final : public RoomMedia {
   std::string active_speaker_;
   bool closing_ = false;
   std::shared_ptr<LatencyHistogram> latency_ = std::make_shared<LatencyHistogram>();
+  std::map<std::string, int> consumer_pads_;  // track id -> pads consumers (recording, WHEP) hold
+  GSourcePtr layers_soon_;
+  MainThreadHandle<MediaRoom> handle_{this};
 };
 
 }  // namespace convene::media

@@ -13,50 +13,13 @@
 namespace convene::media {
 
 Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name,
-                         unsigned serial)
+                         unsigned serial, int layer, unsigned declared_layers)
     : info_(std::move(info)),
       tee_(static_cast<GstElement*>(gst_object_ref(tee))),
       encoding_name_(std::move(encoding_name)),
-      serial_(serial) {
-  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee_, "sink");
-  gst_pad_add_probe(
-      tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer data) {
-        (*static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data))->fetch_add(1, std::memory_order_relaxed);
-        return GST_PAD_PROBE_OK;
-      },
-      new std::shared_ptr<std::atomic<uint64_t>>(counter_),
-      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
-  if (info_.kind == "video") {
-    // Every keyframe request leaves through the tee's sink pad, whoever made
-    // it: the tee passes its subscribers' on, request_keyframe() pushes its own.
-    gst_pad_add_probe(
-        tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-          if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
-          KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
-          std::lock_guard<std::mutex> lock(gate.mutex);
-          return gate.limiter.request(g_get_monotonic_time() / 1000) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-        },
-        new std::shared_ptr<KeyframeGate>(keyframes_),
-        [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
-    // A combined request still owed goes out once its interval is over,
-    // from the publisher's own thread as its packets pass (no timer).
-    gst_pad_add_probe(
-        tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
-        [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
-          KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
-          bool due;
-          {
-            std::lock_guard<std::mutex> lock(gate.mutex);
-            due = gate.limiter.retry_due(g_get_monotonic_time() / 1000);
-          }
-          if (due) gst_pad_push_event(pad, convene_keyframe_request_new());  // passes the probe above
-          return GST_PAD_PROBE_OK;
-        },
-        new std::shared_ptr<KeyframeGate>(keyframes_),
-        [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
-  }
+      serial_(serial),
+      declared_layers_(layer >= 0 ? (declared_layers | (1u << layer)) : 0) {
+  add_feed(layer, tee);
   if (info_.kind != "audio" || g_ascii_strcasecmp(encoding_name_.c_str(), "OPUS") != 0) return;
   // Loudness for active-speaker detection, from decoded audio: every client
   // gets it, whether or not it sends the RFC 6464 level extension. No queue:
@@ -85,6 +48,103 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
   gst_pad_link(level_pad_, sink);
 }
 
+Publication::Feed& Publication::add_feed(int layer, GstElement* tee) {
+  Feed& feed = feeds_[layer];
+  feed.tee = static_cast<GstElement*>(gst_object_ref(tee));
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        Counters& c = **static_cast<std::shared_ptr<Counters>*>(data);
+        c.packets.fetch_add(1, std::memory_order_relaxed);
+        c.bytes.fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)), std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<Counters>(feed.counters),
+      [](gpointer data) { delete static_cast<std::shared_ptr<Counters>*>(data); });
+  if (info_.kind != "video") return feed;
+  // Every keyframe request leaves through the tee's sink pad, whoever made
+  // it: the tee passes its subscribers' on, request_keyframe() pushes its own.
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+        KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
+        std::lock_guard<std::mutex> lock(gate.mutex);
+        return gate.limiter.request(g_get_monotonic_time() / 1000) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      new std::shared_ptr<KeyframeGate>(feed.keyframes),
+      [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
+  // A combined request still owed goes out once its interval is over,
+  // from the publisher's own thread as its packets pass (no timer).
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad* pad, GstPadProbeInfo*, gpointer data) {
+        KeyframeGate& gate = **static_cast<std::shared_ptr<KeyframeGate>*>(data);
+        bool due;
+        {
+          std::lock_guard<std::mutex> lock(gate.mutex);
+          due = gate.limiter.retry_due(g_get_monotonic_time() / 1000);
+        }
+        if (due) gst_pad_push_event(pad, convene_keyframe_request_new());  // passes the probe above
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<KeyframeGate>(feed.keyframes),
+      [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeGate>*>(data); });
+  return feed;
+}
+
+void Publication::add_layer(int layer, GstElement* tee) {
+  if (!layered() || layer < 0 || layer > 2 || feeds_.count(layer)) return;
+  declared_layers_ |= 1u << layer;
+  add_feed(layer, tee);
+  // Consumers that come from now on take the highest layer there is.
+  if (feeds_.rbegin()->first == layer) {
+    gst_object_unref(tee_);
+    tee_ = static_cast<GstElement*>(gst_object_ref(tee));
+  }
+}
+
+unsigned Publication::present_layers() const {
+  unsigned mask = 0;
+  for (const auto& [layer, feed] : feeds_)
+    if (layer >= 0) mask |= 1u << layer;
+  return mask;
+}
+
+GstElement* Publication::layer_tee(int layer) const {
+  auto it = feeds_.find(layer);
+  return it == feeds_.end() ? nullptr : it->second.tee;
+}
+
+GstPad* Publication::request_layer_pad(int layer) {
+  GstElement* tee = layer_tee(layer);
+  return tee ? gst_element_request_pad_simple(tee, "src_%u") : nullptr;
+}
+
+std::array<double, 3> Publication::layer_bps(int64_t now_ms) {
+  const bool update = rates_at_ms_ < 0 || now_ms - rates_at_ms_ >= 500;
+  std::array<double, 3> out{};
+  for (auto& [layer, feed] : feeds_) {
+    const uint64_t bytes = feed.counters->bytes.load(std::memory_order_relaxed);
+    if (update && rates_at_ms_ >= 0) {
+      const double bps = static_cast<double>(bytes - feed.last_bytes) * 8000.0 / static_cast<double>(now_ms - rates_at_ms_);
+      constexpr double kWeight = 0.3;  // a few updates of memory: a keyframe is not a trend
+      feed.bps = feed.bps == 0 ? bps : feed.bps + kWeight * (bps - feed.bps);
+    }
+    if (update) feed.last_bytes = bytes;
+    if (layer >= 0) out[layer] = feed.bps;
+  }
+  if (update) rates_at_ms_ = now_ms;
+  return out;
+}
+
+uint64_t Publication::packets_received() const {
+  uint64_t total = 0;
+  for (const auto& [layer, feed] : feeds_) total += feed.counters->packets.load(std::memory_order_relaxed);
+  return total;
+}
+
 Publication::~Publication() {
   if (level_bin_) {
     // Cut the meter off the tee (allow-not-linked: a push racing this sees
@@ -96,13 +156,18 @@ Publication::~Publication() {
     remove_from_bin(level_bin_);
     gst_object_unref(level_bin_);
   }
+  for (auto& [layer, feed] : feeds_) gst_object_unref(feed.tee);
   gst_object_unref(tee_);
 }
 
 GstPad* Publication::request_pad() { return gst_element_request_pad_simple(tee_, "src_%u"); }
 
 void Publication::release_pad(GstPad* pad) {
-  GstElement* tee = static_cast<GstElement*>(gst_object_ref(tee_));
+  GstElement* tee = gst_pad_get_parent_element(pad);
+  if (!tee) {  // already released
+    gst_object_unref(pad);
+    return;
+  }
   unlink_when_idle(pad, [tee, pad] {
     release_tee_pad(tee, pad);
     gst_object_unref(pad);
@@ -117,13 +182,21 @@ void Publication::request_keyframe() {
 }
 
 uint64_t Publication::keyframe_requests_sent() const {
-  std::lock_guard<std::mutex> lock(keyframes_->mutex);
-  return keyframes_->limiter.sent();
+  uint64_t total = 0;
+  for (const auto& [layer, feed] : feeds_) {
+    std::lock_guard<std::mutex> lock(feed.keyframes->mutex);
+    total += feed.keyframes->limiter.sent();
+  }
+  return total;
 }
 
 uint64_t Publication::keyframe_requests_combined() const {
-  std::lock_guard<std::mutex> lock(keyframes_->mutex);
-  return keyframes_->limiter.combined();
+  uint64_t total = 0;
+  for (const auto& [layer, feed] : feeds_) {
+    std::lock_guard<std::mutex> lock(feed.keyframes->mutex);
+    total += feed.keyframes->limiter.combined();
+  }
+  return total;
 }
 
 }  // namespace convene::media

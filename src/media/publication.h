@@ -1,6 +1,9 @@
 // One published track of a room: who sends it (peer, mid, source), the `tee`
 // every subscriber branch hangs off, and for audio the level meter that feeds
-// active-speaker detection.
+// active-speaker detection. A camera published as several spatial layers
+// (q/h/f, each its own incoming stream) is one publication with a tee per
+// layer; subscribers' forwarders take every layer and send one (see
+// Subscriber), consumers (recording, WHEP) take the top layer.
 //
 // Keyframe requests (every subscriber's, and request_keyframe()) all pass
 // one KeyframeLimiter per track on their way to the publisher.
@@ -14,8 +17,10 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,7 +33,10 @@ namespace convene::media {
 class Publication {
  public:
   // `tee` is already in `pipeline` and linked to the publisher's webrtcbin.
-  Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name, unsigned serial);
+  // `layer` -1: a track of one layer; 0..2: the first spatial layer of a
+  // layered one, whose publisher declared `declared_layers` (bit i = layer i).
+  Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name, unsigned serial,
+              int layer = -1, unsigned declared_layers = 0);
   ~Publication();
   Publication(const Publication&) = delete;
   Publication& operator=(const Publication&) = delete;
@@ -36,39 +44,69 @@ class Publication {
   const TrackInfo& info() const { return info_; }
   void set_muted(bool muted) { info_.muted = muted; }
   const std::string& encoding_name() const { return encoding_name_; }
+  // The tee consumers take: the track's, or its highest layer's so far.
   GstElement* tee() const { return tee_; }
+
+  // --- Spatial layers (a layered camera)
+  bool layered() const { return declared_layers_ != 0; }
+  // The layers its publisher declared / whose stream has arrived (bit i = layer i).
+  unsigned declared_layers() const { return declared_layers_; }
+  unsigned present_layers() const;
+  // A layer's stream arrived (its tee is in the pipeline, linked to the publisher).
+  void add_layer(int layer, GstElement* tee);
+  GstElement* layer_tee(int layer) const;
+  // A new src pad of that layer's tee (a reference the caller owns), or nullptr.
+  GstPad* request_layer_pad(int layer);
+  // Bits per second each layer arrives at (0: not measured yet); updated at most twice a second.
+  std::array<double, 3> layer_bps(int64_t now_ms);
   // The bin measuring loudness (audio only), named "level-<serial>" on the bus.
   unsigned serial() const { return serial_; }
 
   // A new src pad of the tee (a reference the caller owns).
   GstPad* request_pad();
-  // Unlinks `pad` once no buffer passes and releases it (asynchronously).
+  // Unlinks `pad` (of any of its tees) once no buffer passes and releases it (asynchronously).
   void release_pad(GstPad* pad);
   // Asks the publisher for a keyframe (webrtcbin turns it into RTCP PLI),
-  // unless one was asked for within the limiter's interval.
+  // unless one was asked for within the limiter's interval. Layered: of the top layer.
   void request_keyframe();
   // Keyframe requests passed to the publisher / combined with one already sent.
   uint64_t keyframe_requests_sent() const;
   uint64_t keyframe_requests_combined() const;
   // RTP packets received from the publisher so far.
-  uint64_t packets_received() const { return counter_->load(); }
+  uint64_t packets_received() const;
 
  private:
+  // The probes of one incoming stream's tee: counting, and every keyframe
+  // request through one limiter.
+  struct Feed;
+  Feed& add_feed(int layer, GstElement* tee);
+
   TrackInfo info_;
-  GstElement* tee_;  // our reference; the publish connection stops it
+  GstElement* tee_;  // our reference (the top layer's); the publish connection stops it
   std::string encoding_name_;
   unsigned serial_;
   GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
   GstElement* level_bin_ = nullptr;  // depay ! decode ! level ! fakesink, on the publisher thread
-  // Counted by a probe on the tee (a streaming thread); shared so a probe
-  // that outlives this object still writes to live memory.
-  std::shared_ptr<std::atomic<uint64_t>> counter_ = std::make_shared<std::atomic<uint64_t>>(0);
+  unsigned declared_layers_ = 0;
   struct KeyframeGate {
     std::mutex mutex;
     KeyframeLimiter limiter;
   };
-  // Shared with the probe for the same reason as counter_.
-  std::shared_ptr<KeyframeGate> keyframes_ = std::make_shared<KeyframeGate>();
+  struct Counters {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  struct Feed {
+    GstElement* tee = nullptr;  // our reference
+    // Written by probes on the tee (a streaming thread); shared so a probe
+    // that outlives this object still writes to live memory.
+    std::shared_ptr<Counters> counters = std::make_shared<Counters>();
+    std::shared_ptr<KeyframeGate> keyframes = std::make_shared<KeyframeGate>();
+    uint64_t last_bytes = 0;  // at the last rate update
+    double bps = 0;
+  };
+  std::map<int, Feed> feeds_;  // by layer; -1 for a track of one layer
+  int64_t rates_at_ms_ = -1;
 };
 
 }  // namespace convene::media

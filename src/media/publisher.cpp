@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <set>
 
+#include "media/layer_allocation.h"
 #include "media/media_room.h"
 #include "media/pad_util.h"
 #include "media/sdp_streams.h"
@@ -137,10 +140,10 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
   sync_publications();
 }
 
-void Publisher::offer(const std::string& sdp, const std::map<std::string, std::string>& sources,
+void Publisher::offer(const std::string& sdp, const std::map<std::string, PublishedTrack>& tracks,
                       const std::string& request_id) {
   if (answering_) throw Refusal("offer_in_progress", "the previous publish-offer is still being answered");
-  sources_ = sources;
+  tracks_ = tracks;
   // SSRCs keep their m-line for the connection's life: later offers add to the table.
   for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);
   answering_ = true;
@@ -155,6 +158,7 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, std::s
     }
     room_.peers().publish_answer(room_.room_id(), peer_id_, answer, request_id);
     sync_publications();
+    room_.publish_answered(peer_id_);
   });
   // Tracks the new offer no longer lists stop at once.
   sync_publications();
@@ -174,30 +178,68 @@ void Publisher::start_connect_timer() {
   });
 }
 
+std::string Publisher::key_mid(const std::string& source) const {
+  std::string key;
+  int lowest = kSpatialLayers;
+  for (const auto& [mid, t] : tracks_) {
+    if (t.source != source || t.layer.empty()) continue;
+    const int layer = spatial_layer_index(t.layer).value_or(kSpatialLayers);
+    if (layer < lowest) lowest = layer, key = mid;
+  }
+  return key;
+}
+
+std::string Publisher::layered_track_id(const std::string& source) const {
+  const std::string key = key_mid(source);
+  return key.empty() ? "" : track_id(key);
+}
+
+std::map<std::string, unsigned> Publisher::layered_sources() const {
+  std::map<std::string, unsigned> out;
+  for (const auto& [mid, t] : tracks_)
+    if (auto layer = spatial_layer_index(t.layer)) out[t.source] |= 1u << *layer;
+  return out;
+}
+
 void Publisher::sync_publications() {
-  for (auto it = published_.begin(); it != published_.end();) {
-    if (sources_.count(it->first)) {
-      ++it;
-      continue;
-    }
-    room_.remove_publication(track_id(it->first), false);
-    it = published_.erase(it);
+  // A publication ends when the mid it is named after is no longer listed as
+  // the same thing (a layer that goes while others stay just stops sending).
+  std::set<std::string> ended;
+  for (const auto& [mid, key] : published_) {
+    auto listed = tracks_.find(key);
+    const bool still = listed != tracks_.end() &&
+                       (listed->second.layer.empty() ? key == mid : key_mid(listed->second.source) == key);
+    if (!still) ended.insert(key);
+  }
+  for (const std::string& key : ended) {
+    room_.remove_publication(track_id(key), false);
+    for (auto it = published_.begin(); it != published_.end();) it = it->second == key ? published_.erase(it) : std::next(it);
   }
   const MediaPeer& peer = room_.participant(peer_id_)->peer;
   for (const auto& [mid, in] : incoming_) {
-    auto listed = sources_.find(mid);
-    if (listed == sources_.end() || published_.count(mid)) continue;
+    auto listed = tracks_.find(mid);
+    if (listed == tracks_.end() || published_.count(mid)) continue;
+    const PublishedTrack& track = listed->second;
+    const int layer = in.kind == "video" ? spatial_layer_index(track.layer).value_or(-1) : -1;
+    const std::string key = layer >= 0 ? key_mid(track.source) : mid;
+    if (layer >= 0 &&
+        std::any_of(published_.begin(), published_.end(), [&](const auto& p) { return p.second == key; })) {
+      // One more layer of a publication that exists.
+      published_[mid] = key;
+      room_.add_layer(track_id(key), layer, in.tee);
+      continue;
+    }
     TrackInfo t;
-    t.id = track_id(mid);
+    t.id = track_id(key);
     t.room_id = room_.room_id();
     t.peer_id = peer_id_;
     t.user_id = peer.user_id;
     t.username = peer.username;
     // The source names what the track is; its kind is what actually arrived.
-    t.source = in.kind == "audio" ? "microphone" : (listed->second == "screen" ? "screen" : "camera");
+    t.source = in.kind == "audio" ? "microphone" : (track.source == "screen" ? "screen" : "camera");
     t.kind = in.kind;
-    published_[mid] = true;
-    room_.add_publication(t, in.tee, in.encoding_name);
+    published_[mid] = key;
+    room_.add_publication(t, in.tee, in.encoding_name, layer, layer >= 0 ? layered_sources()[track.source] : 0);
   }
 }
 
@@ -206,8 +248,10 @@ void Publisher::add_remote_candidate(unsigned mline, const std::string& candidat
 }
 
 std::vector<std::string> Publisher::published() const {
+  std::set<std::string> keys;
+  for (const auto& [mid, key] : published_) keys.insert(key);
   std::vector<std::string> ids;
-  for (const auto& [mid, on] : published_) ids.push_back(track_id(mid));
+  for (const std::string& key : keys) ids.push_back(track_id(key));
   return ids;
 }
 

@@ -21,6 +21,7 @@
 
 #include "media/main_thread.h"
 #include "media/sdp_streams.h"
+#include "media/sfu.h"
 #include "media/webrtc_endpoint.h"
 #include "util/gobject_ptr.h"
 
@@ -38,13 +39,18 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // A publish-offer: `sources` maps each mid the client sends on to camera/microphone/screen.
-  // `request_id` (may be empty) goes back with any error about this offer.
-  void offer(const std::string& sdp, const std::map<std::string, std::string>& sources,
+  // A publish-offer: `tracks` says what each mid the client sends on carries
+  // (checked by the room). `request_id` (may be empty) goes back with any error about this offer.
+  void offer(const std::string& sdp, const std::map<std::string, PublishedTrack>& tracks,
              const std::string& request_id = "");
   void add_remote_candidate(unsigned mline, const std::string& candidate);
   // Track ids of what this publisher has published now.
   std::vector<std::string> published() const;
+  // The sources the last offer published in spatial layers, with the layers
+  // it declared (bit i = layer i), whether or not their streams arrived yet.
+  std::map<std::string, unsigned> layered_sources() const;
+  // The id the publication of a layered source has (or will have).
+  std::string layered_track_id(const std::string& source) const;
 
  private:
   struct Incoming {
@@ -59,15 +65,19 @@ class Publisher {
   // Publishes every listed mid that has a stream, unpublishes the rest.
   void sync_publications();
   std::string track_id(const std::string& mid) const { return peer_id_ + "/" + mid; }
+  // The mid a layered source's publication is named after: its lowest layer's.
+  std::string key_mid(const std::string& source) const;
   void start_connect_timer();
 
   MediaRoom& room_;
   std::string peer_id_;
   std::unique_ptr<WebRtcEndpoint> endpoint_;
-  std::map<std::string, std::string> sources_;  // mid -> source, from the last offer
+  std::map<std::string, PublishedTrack> tracks_;  // mid -> what it carries, from the last offer
   std::map<uint32_t, SdpStream> announced_;     // ssrc -> its m-line, from every offer
   std::map<std::string, Incoming> incoming_;    // mid -> its stream's tee
-  std::map<std::string, bool> published_;       // mids published in the room
+  // Mids handed to the room -> the mid their publication is named after
+  // (itself, or for a layer its source's key mid).
+  std::map<std::string, std::string> published_;
   std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)
   bool answering_ = false;
   bool connected_ = false;

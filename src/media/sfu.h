@@ -47,6 +47,24 @@ struct MediaPeer {
 
 enum class PeerConnection { Publish, Subscribe };
 
+// One m-line of a publish-offer.
+struct PublishedTrack {
+  std::string source;  // camera | microphone | screen
+  // "" for a track of one layer; "q" | "h" | "f" for one spatial layer of a
+  // camera published as up to three tracks (320x180, 640x360, 1280x720),
+  // which the SFU joins into one publication with layers.
+  std::string layer;
+};
+
+// What a viewer's tile needs of one remote video track (track-settings).
+struct TrackSettings {
+  std::string peer_id;  // who publishes it
+  std::string source;   // camera | screen
+  int width = 0;        // the tile's size in device pixels
+  int height = 0;
+  bool visible = true;  // false: forward nothing
+};
+
 // One m-line of a subscribe offer that carries a track.
 struct OfferedTrack {
   std::string mid;
@@ -72,6 +90,11 @@ class PeerMediaListener {
   // (WHIP answers without trickle); ignored by default.
   virtual void candidates_gathered(const std::string& /*room_id*/, const std::string& /*peer_id*/,
                                    PeerConnection /*pc*/) {}
+  // The spatial layers ("q", "h", "f") of one of the peer's layered sources
+  // that someone consumes now: sent when that set changes and once after each
+  // publish answer; an empty list means nobody needs any. Ignored by default.
+  virtual void layers_wanted(const std::string& /*room_id*/, const std::string& /*peer_id*/,
+                             const std::string& /*source*/, const std::vector<std::string>& /*layers*/) {}
   // Something failed after the call that asked for it had returned.
   virtual void media_failed(const std::string& room_id, const std::string& peer_id, const Refusal& failure,
                             const std::string& request_id) = 0;
@@ -89,10 +112,24 @@ class Sfu {
   // The room ended: its media is released at once. Unknown rooms are ignored.
   virtual void room_closed(const std::string& room_id) = 0;
 
-  // The peer's offer for its publish connection; `sources` maps each mid it
-  // sends on to camera/microphone/screen. Answered through publish_answer.
+  // The peer's offer for its publish connection; `tracks` says what each mid
+  // it sends on carries. Answered through publish_answer. Throws
+  // Refusal("invalid_field") for two mids of one source and layer, or a layer
+  // on anything but a camera.
   virtual void publish_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
-                             const std::map<std::string, std::string>& sources, const std::string& request_id) = 0;
+                             const std::map<std::string, PublishedTrack>& tracks, const std::string& request_id) = 0;
+  // The same for tracks of one layer each: `sources` maps each mid to camera/microphone/screen.
+  void publish_offer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
+                     const std::map<std::string, std::string>& sources, const std::string& request_id) {
+    std::map<std::string, PublishedTrack> tracks;
+    for (const auto& [mid, source] : sources) tracks[mid] = PublishedTrack{source, ""};
+    publish_offer(room_id, peer_id, sdp, tracks, request_id);
+  }
+  // What the peer's tile of another peer's video needs from now on (the
+  // layer sent, or nothing while it is not visible). Throws
+  // Refusal("invalid_field") when that peer publishes no such source here.
+  virtual void track_settings(const std::string& room_id, const std::string& peer_id,
+                              const TrackSettings& settings) = 0;
   // The peer's answer to the last subscribe_offer it was sent.
   virtual void subscribe_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
                                 const std::string& request_id) = 0;

@@ -54,6 +54,32 @@ GstCaps* send_caps(const std::string& encoding, unsigned ssrc) {
   return gst_caps_from_string(text);
 }
 
+// The forwarder's spatial-layer API (sink_%u, target-spatial-layer, paused,
+// spatial-layer) may be missing from an older element: then layered tracks
+// are forwarded as far as it goes and nothing warns on every tick.
+bool has_property(GstElement* element, const char* name) {
+  return g_object_class_find_property(G_OBJECT_GET_CLASS(element), name) != nullptr;
+}
+
+int int_property(GstElement* element, const char* name, int fallback) {
+  if (!has_property(element, name)) return fallback;
+  gint value = fallback;
+  g_object_get(element, name, &value, nullptr);
+  return value;
+}
+
+uint64_t uint64_property(GstElement* element, const char* name) {
+  if (!has_property(element, name)) return 0;
+  guint64 value = 0;
+  g_object_get(element, name, &value, nullptr);
+  return value;
+}
+
+void release_now(GstPad* pad) {
+  if (g_autoptr(GstElement) tee = gst_pad_get_parent_element(pad)) release_tee_pad(tee, pad);
+  gst_object_unref(pad);
+}
+
 }  // namespace
 
 // Asks the receiver for REMB on every video m-line. webrtcbin 1.22 cannot
@@ -122,10 +148,16 @@ Subscriber::~Subscriber() {
       gst_object_unref(slot->tee_pad);
       slot->tee_pad = nullptr;
     }
+    for (GstPad*& pad : slot->layer_tee_pads) {
+      if (pad) release_now(pad);
+      pad = nullptr;
+    }
   }
   endpoint_->stop();
   for (auto& slot : slots_) {
     remove_from_bin(slot->forward);
+    for (GstPad* pad : slot->layer_sinks)
+      if (pad) gst_object_unref(pad);
     gst_object_unref(slot->forward);
     gst_object_unref(slot->webrtc_pad);
   }
@@ -136,6 +168,7 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   auto slot = std::make_unique<Slot>();
   slot->kind = p.info().kind;
   slot->encoding = p.encoding_name();
+  slot->layered = p.layered();
   slot->ssrc = g_random_int();
   GstElement* webrtcbin = endpoint_->element();
   slot->webrtc_pad = gst_element_request_pad_simple(webrtcbin, "sink_%u");
@@ -202,12 +235,29 @@ void Subscriber::assign(Slot& slot, const Publication& p) {
   slot.loss_cap.reset();
   slot.fraction_lost = 0;
   slot.max_layer = kTemporalLayers - 1;
+  slot.ladder.reset();
+  slot.spatial_cap = kSpatialLayers - 1;
+  slot.desired_layer = slot.target_layer = -1;
   g_object_set(slot.forward, "muted", p.info().muted, "max-temporal-layer", static_cast<guint>(slot.max_layer),
                nullptr);
+  if (slot.paused && has_property(slot.forward, "paused")) g_object_set(slot.forward, "paused", FALSE, nullptr);
+  slot.paused = false;
 }
 
 void Subscriber::unlink(Slot& slot, bool at_once) {
-  if (!slot.tee_pad) return;
+  Publication* layered = room_.publication(slot.linked_track_id);
+  for (GstPad*& pad : slot.layer_tee_pads) {
+    if (!pad) continue;
+    if (at_once || !layered)
+      release_now(pad);
+    else
+      layered->release_pad(pad);  // takes our reference
+    pad = nullptr;
+  }
+  if (!slot.tee_pad) {
+    slot.linked_track_id.clear();
+    return;
+  }
   if (Publication* p = room_.publication(slot.linked_track_id)) {
     if (at_once) {
       release_tee_pad(p->tee(), slot.tee_pad);
@@ -238,8 +288,11 @@ void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
   for (const Publication* p : wanted) {
     const std::string& id = p->info().id;
     if (std::any_of(slots_.begin(), slots_.end(), [&](const auto& s) { return s->track_id == id; })) continue;
+    // A forwarder is used either with its one sink pad or with its layer
+    // pads, so a slot is reused only for a track of the same shape.
     auto free_slot = std::find_if(slots_.begin(), slots_.end(), [&](const auto& s) {
-      return s->track_id.empty() && s->kind == p->info().kind && s->encoding == p->encoding_name();
+      return s->track_id.empty() && s->kind == p->info().kind && s->encoding == p->encoding_name() &&
+             s->layered == p->layered();
     });
     Slot& slot = free_slot != slots_.end() ? **free_slot : new_slot(*p);
     assign(slot, *p);
@@ -248,6 +301,7 @@ void Subscriber::set_tracks(const std::vector<const Publication*>& wanted) {
   if (changed) {
     ++version_;
     negotiate();
+    allocate();
   }
 }
 
@@ -368,12 +422,140 @@ void Subscriber::adapt_quality() {
     auto report = reports.fraction_lost.find(slot->ssrc);
     if (report == reports.fraction_lost.end()) continue;
     slot->fraction_lost = report->second;
-    const int layer = slot->loss_cap.on_report(report->second, slot->rates.rates().top);
+    int layer;
+    if (slot->layered) {
+      // Spatial layers go first, then the temporal layers of the smallest.
+      const LossLadder::Step step = slot->ladder.on_report(report->second, slot->rates.rates().top);
+      if (step.spatial_cap != slot->spatial_cap)
+        GST_INFO("%s receives %s's %s up to spatial layer %s (%.0f %% lost)", peer_id_.c_str(), slot->peer_id.c_str(),
+                 slot->source.c_str(), spatial_layer_name(step.spatial_cap), slot->fraction_lost * 100);
+      slot->spatial_cap = step.spatial_cap;
+      layer = step.temporal_cap;
+    } else {
+      layer = slot->loss_cap.on_report(report->second, slot->rates.rates().top);
+    }
     if (layer == slot->max_layer) continue;
     GST_INFO("%s receives %s's %s up to temporal layer %d (was %d; %.0f %% lost)", peer_id_.c_str(),
              slot->peer_id.c_str(), slot->source.c_str(), layer, slot->max_layer, slot->fraction_lost * 100);
     slot->max_layer = layer;
     g_object_set(slot->forward, "max-temporal-layer", static_cast<guint>(layer), nullptr);
+  }
+  allocate();
+  room_.layers_changed();  // the layer each forwarder sends may have changed
+}
+
+// Until the bandwidth estimator is in (bwe), nothing is lowered for
+// bandwidth: REMB follows what is sent (see layer_policy.h), so it must not
+// decide. Loss still does, through the ladder.
+double Subscriber::allocation_estimate_bps() const { return 0; }
+
+void Subscriber::allocate() {
+  std::vector<Slot*> video;
+  std::vector<LayerAllocationInput> inputs;
+  const int64_t now_ms = g_get_monotonic_time() / 1000;
+  for (auto& slot : slots_) {
+    if (slot->track_id.empty() || slot->kind != "video") continue;
+    Publication* p = room_.publication(slot->track_id);
+    if (!p) continue;
+    const TrackSettings* settings = room_.settings_of(peer_id_, slot->peer_id, slot->source);
+    LayerAllocationInput in;
+    in.role = slot->source == "screen"                  ? TrackRole::Screen
+              : slot->peer_id == room_.active_speaker() ? TrackRole::ActiveSpeaker
+                                                        : TrackRole::Camera;
+    in.visible = !settings || settings->visible;
+    if (slot->layered) {
+      in.wanted = settings ? spatial_layer_for_size(settings->width, settings->height) : kDefaultSpatialLayer;
+      in.cap = slot->spatial_cap;
+      in.present = p->declared_layers();
+      in.bps = p->layer_bps(now_ms);
+    } else {
+      // One layer: a fixed cost, forwarded or paused.
+      in.wanted = in.cap = kSpatialLayers - 1;
+      in.present = 1u << (kSpatialLayers - 1);
+      in.bps[kSpatialLayers - 1] = slot->rates.rates().bps[slot->rates.rates().top];
+    }
+    inputs.push_back(in);
+    video.push_back(slot.get());
+  }
+  const std::vector<int> layers = allocate_layers(inputs, allocation_estimate_bps());
+  for (size_t i = 0; i < video.size(); ++i) {
+    Slot& slot = *video[i];
+    const bool paused = layers[i] < 0;
+    if (paused != slot.paused && has_property(slot.forward, "paused")) {
+      GST_INFO("%s: %s's %s %s", peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(),
+               paused ? "paused (not visible)" : "resumes");
+      g_object_set(slot.forward, "paused", paused, nullptr);
+      slot.paused = paused;
+    }
+    if (!slot.layered) continue;
+    slot.desired_layer = layers[i];
+    if (paused) continue;
+    // The forwarder switches only to a layer that arrives; the one chosen
+    // is asked of the publisher (layers-wanted) and taken once it is here.
+    const Publication* p = room_.publication(slot.track_id);
+    const int target = nearest_present_layer(layers[i], p->present_layers());
+    if (target < 0 || target == slot.target_layer || !has_property(slot.forward, "target-spatial-layer")) continue;
+    GST_INFO("%s: %s's %s to layer %s (chosen %s)", peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(),
+             spatial_layer_name(target), spatial_layer_name(layers[i]));
+    slot.target_layer = target;
+    g_object_set(slot.forward, "target-spatial-layer", target, nullptr);
+  }
+}
+
+void Subscriber::settings_changed() { allocate(); }
+
+std::optional<unsigned> Subscriber::needed_layers(const std::string& track_id) const {
+  for (const auto& slot : slots_) {
+    if (slot->track_id != track_id || !slot->layered) continue;
+    if (slot->paused) return 0u;
+    unsigned mask = 0;
+    if (slot->desired_layer >= 0) mask |= 1u << slot->desired_layer;
+    if (slot->linked_track_id == track_id) {
+      const int sent = int_property(slot->forward, "spatial-layer", -1);
+      if (sent >= 0 && sent < kSpatialLayers) mask |= 1u << sent;
+    }
+    return mask;
+  }
+  return std::nullopt;
+}
+
+void Subscriber::layer_added(const std::string& track_id) {
+  for (auto& slot : slots_)
+    if (slot->layered && slot->linked_track_id == track_id)
+      if (Publication* p = room_.publication(track_id)) link_layers(*slot, *p);
+  allocate();
+}
+
+bool Subscriber::layer_sink_linked(const Slot& slot) const {
+  for (GstPad* pad : slot.layer_sinks)
+    if (pad && gst_pad_is_linked(pad)) return true;
+  return false;
+}
+
+// Every layer that has arrived feeds the forwarder's pad of that layer
+// (sink_0 = q, 1 = h, 2 = f); it sends the one it is told to.
+void Subscriber::link_layers(Slot& slot, Publication& p) {
+  for (int l = 0; l < kSpatialLayers; ++l) {
+    if (!(p.present_layers() & (1u << l)) || slot.layer_tee_pads[l]) continue;
+    if (!slot.layer_sinks[l]) {
+      g_autofree char* name = g_strdup_printf("sink_%d", l);
+      slot.layer_sinks[l] = gst_element_request_pad_simple(slot.forward, name);
+      if (!slot.layer_sinks[l]) {
+        GST_WARNING("the forwarder has no %s: %s's layers cannot reach %s", name, slot.track_id.c_str(),
+                    peer_id_.c_str());
+        return;
+      }
+    }
+    if (gst_pad_is_linked(slot.layer_sinks[l])) continue;  // the previous track's unlink is on its way
+    GstPad* tee_pad = p.request_layer_pad(l);
+    if (!tee_pad) continue;
+    if (gst_pad_link(tee_pad, slot.layer_sinks[l]) != GST_PAD_LINK_OK) {
+      GST_WARNING("could not link layer %s of %s to %s's slot", spatial_layer_name(l), slot.track_id.c_str(),
+                  peer_id_.c_str());
+      release_now(tee_pad);
+      continue;
+    }
+    slot.layer_tee_pads[l] = tee_pad;
   }
 }
 
@@ -391,6 +573,20 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
     const LayerRates& rates = slot->rates.rates();
     if (slot->kind == "video")
       s.layer_bitrates.assign(rates.bps.begin(), rates.bps.begin() + rates.top + 1);
+    s.layered = slot->layered;
+    if (slot->layered) {
+      s.layer = int_property(slot->forward, "spatial-layer", -1);
+      s.layer_wanted = slot->desired_layer;
+    }
+    if (const TrackSettings* settings = room_.settings_of(peer_id_, slot->peer_id, slot->source)) {
+      s.has_request = true;
+      s.requested_width = settings->width;
+      s.requested_height = settings->height;
+    }
+    s.paused = slot->paused;
+    s.bytes_forwarded = uint64_property(slot->forward, "bytes-forwarded");
+    s.packets_forwarded = uint64_property(slot->forward, "packets-forwarded");
+    s.spatial_switches = uint64_property(slot->forward, "spatial-switches");
     out.push_back(std::move(s));
   }
   return out;
@@ -429,7 +625,7 @@ void Subscriber::link_assigned() {
     if (slot->track_id.empty() || slot->linked_track_id == slot->track_id) continue;
     unlink(*slot, false);
     g_autoptr(GstPad) fsink = gst_element_get_static_pad(slot->forward, "sink");
-    if (gst_pad_is_linked(fsink)) {  // the previous track's unlink is still on its way
+    if (gst_pad_is_linked(fsink) || layer_sink_linked(*slot)) {  // the previous track's unlink is still on its way
       retry = true;
       continue;
     }
@@ -446,6 +642,12 @@ void Subscriber::link_assigned() {
                   slot->track_id.c_str(), static_cast<int>(direction));
       continue;
     }
+    if (slot->layered) {
+      link_layers(*slot, *p);
+      slot->linked_track_id = slot->track_id;
+      GST_DEBUG("%s now receives %s in layers", peer_id_.c_str(), slot->track_id.c_str());
+      continue;  // the forwarder asks for the keyframe of the layer it switches to
+    }
     slot->tee_pad = p->request_pad();
     if (gst_pad_link(slot->tee_pad, fsink) != GST_PAD_LINK_OK) {
       GST_WARNING("could not link %s to %s's slot", slot->track_id.c_str(), peer_id_.c_str());
@@ -460,6 +662,8 @@ void Subscriber::link_assigned() {
   }
   // Once the unlink is through: a few milliseconds, on the main loop.
   if (retry && !relink_timer_) handle_.start_timer(relink_timer_, 10, [](Subscriber& self) { self.link_assigned(); });
+  allocate();
+  room_.layers_changed();
 }
 
 void Subscriber::add_remote_candidate(unsigned mline, const std::string& candidate) {

@@ -9,7 +9,11 @@
 //
 // Quality: every second the subscriber reads what its receiver reported
 // (loss per stream; a REMB estimate, shown only) and sets each video slot's
-// highest VP8 temporal layer (see layer_policy.h).
+// highest VP8 temporal layer (see layer_policy.h). A camera published in
+// spatial layers (Publication::layered) rides one slot too: its forwarder
+// takes every layer on sink_0..2 and sends one, chosen by layer_allocation
+// from the viewer's track-settings (visible, tile size), the loss ladder and
+// the bandwidth estimate, on the same timer and whenever settings change.
 //
 // Threads: main loop only. The forwarders run on the publishers' streaming
 // threads (each track's tee pushes through all of its subscribers' forwarders
@@ -18,10 +22,13 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "media/layer_allocation.h"
 #include "media/layer_policy.h"
 #include "media/main_thread.h"
 #include "media/rtcp_feedback.h"
@@ -52,6 +59,14 @@ class Subscriber {
   void answer(const std::string& sdp, const std::string& request_id = "");
   void add_remote_candidate(unsigned mline, const std::string& candidate);
   void set_muted(const std::string& track_id, bool muted);
+  // The viewer's track-settings changed (MediaRoom keeps them): choose layers again.
+  void settings_changed();
+  // A layered publication gained a layer: slots carrying it take it too.
+  void layer_added(const std::string& track_id);
+  // Dynacast: the spatial layers the slot carrying `track_id` needs (the one
+  // sent now and the one chosen; none while paused), or nullopt when no
+  // layered slot carries it.
+  std::optional<unsigned> needed_layers(const std::string& track_id) const;
   size_t active_tracks() const;
   uint64_t packets_forwarded() const;
 
@@ -62,6 +77,14 @@ class Subscriber {
     int max_temporal_layer = 3;   // what the policy allows
     double fraction_lost = 0;     // the receiver's latest report
     std::vector<double> layer_bitrates;  // bps of layers 0..n together, for each n the track has
+    bool layered = false;         // a camera in spatial layers
+    int layer = -1;               // spatial layer sent now (-1: none / no layers)
+    int layer_wanted = -1;        // the layer chosen for it (-1: none / no layers)
+    bool has_request = false;     // the viewer sent track-settings for it
+    int requested_width = 0, requested_height = 0;
+    bool paused = false;          // nothing forwarded (the viewer's tile is hidden)
+    uint64_t bytes_forwarded = 0, packets_forwarded = 0;
+    uint64_t spatial_switches = 0;
   };
   std::vector<SubscriptionStats> subscriptions() const;
   double estimated_bitrate() const { return remb_bps_; }
@@ -83,6 +106,16 @@ class Subscriber {
     LossLayerCap loss_cap;
     double fraction_lost = 0;
     int max_layer = kTemporalLayers - 1;  // set on the forwarder
+    // Spatial layers (a layered publication): the forwarder's sink_0..2 and
+    // what feeds them (our references).
+    bool layered = false;
+    std::array<GstPad*, kSpatialLayers> layer_sinks{};
+    std::array<GstPad*, kSpatialLayers> layer_tee_pads{};
+    LossLadder ladder;
+    int spatial_cap = kSpatialLayers - 1;  // what the loss ladder allows
+    int desired_layer = -1;  // the allocation's choice among the declared layers
+    int target_layer = -1;   // set on the forwarder: the nearest layer that has arrived
+    bool paused = false;     // set on the forwarder
   };
   Slot& new_slot(const Publication& p);
   void assign(Slot& slot, const Publication& p);
@@ -93,6 +126,12 @@ class Subscriber {
   void start_answer_timer();
   void start_quality_timer();
   void adapt_quality();
+  // Chooses every video slot's spatial layer and pause state (layer_allocation).
+  void allocate();
+  // Links the layers of `p` that have arrived to the slot's forwarder.
+  void link_layers(Slot& slot, Publication& p);
+  bool layer_sink_linked(const Slot& slot) const;
+  double allocation_estimate_bps() const;
 
   MediaRoom& room_;
   std::string peer_id_;

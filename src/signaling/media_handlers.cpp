@@ -1,6 +1,7 @@
-// publish-offer, subscribe-answer and sfu-candidate (track-muted is a
-// meeting control: control_handlers.cpp tells media). The wire format is
-// checked here; media gets plain values.
+// publish-offer, subscribe-answer, sfu-candidate and track-settings
+// (track-muted is a meeting control: control_handlers.cpp tells media). The
+// wire format is checked here; media gets plain values (and refuses what is
+// wrong in them with invalid_field, e.g. a layer published twice).
 #include "signaling/media_handlers.h"
 
 #include "signaling/signaling_module.h"
@@ -21,28 +22,51 @@ const std::string& sfu_room(MessageContext& ctx, const std::string& type) {
 }
 
 // Every mid the client publishes on, with what it is.
-std::map<std::string, std::string> sources_of(JsonObject* message) {
-  std::map<std::string, std::string> sources;
+std::map<std::string, media::PublishedTrack> tracks_of(JsonObject* message) {
+  std::map<std::string, media::PublishedTrack> out;
   JsonArray* tracks = json::optional_array(message, "tracks");
   if (!tracks) throw json::FieldError("tracks", "'tracks' must list {mid, source} for every track sent");
   for (guint i = 0; i < json_array_get_length(tracks); ++i) {
     JsonNode* n = json_array_get_element(tracks, i);
-    if (!JSON_NODE_HOLDS_OBJECT(n)) throw json::FieldError("tracks", "each track is {mid, source}");
+    if (!JSON_NODE_HOLDS_OBJECT(n)) throw json::FieldError("tracks", "each track is {mid, source, layer?}");
     JsonObject* t = json_node_get_object(n);
     std::string mid = json::require_string(t, "mid");
     std::string source = json::require_string(t, "source");
+    std::string layer = json::optional_string(t, "layer").value_or("");
     if (source != "camera" && source != "microphone" && source != "screen")
       throw json::FieldError("source", "'source' must be camera, microphone or screen");
     if (mid.empty() || mid.size() > 64) throw json::FieldError("mid", "'mid' must be 1 to 64 characters");
-    sources[mid] = source;
+    if (!layer.empty() && layer != "q" && layer != "h" && layer != "f")
+      throw json::FieldError("layer", "'layer' must be q, h or f");
+    if (out.count(mid)) throw json::FieldError("mid", "mid '" + mid + "' is listed twice");
+    out[mid] = media::PublishedTrack{source, layer};
   }
-  return sources;
+  return out;
 }
 
 void publish_offer(MessageContext& ctx) {
   const std::string& room_id = sfu_room(ctx, "publish-offer");
   std::string sdp = json::require_string(ctx.message, "sdp");
-  ctx.signaling.media()->publish_offer(room_id, ctx.session.peer_id, sdp, sources_of(ctx.message), ctx.request_id);
+  ctx.signaling.media()->publish_offer(room_id, ctx.session.peer_id, sdp, tracks_of(ctx.message), ctx.request_id);
+}
+
+// What one of the client's tiles needs: its size and whether it shows.
+void track_settings(MessageContext& ctx) {
+  const std::string& room_id = sfu_room(ctx, "track-settings");
+  media::TrackSettings settings;
+  settings.peer_id = json::require_string(ctx.message, "peerId");
+  settings.source = json::require_string(ctx.message, "source");
+  if (settings.source != "camera" && settings.source != "screen")
+    throw json::FieldError("source", "'source' must be camera or screen");
+  const int64_t width = json::require_int(ctx.message, "width");
+  const int64_t height = json::require_int(ctx.message, "height");
+  constexpr int64_t kMaxSide = 16384;
+  if (width < 0 || width > kMaxSide) throw json::FieldError("width", "'width' must be 0 to 16384");
+  if (height < 0 || height > kMaxSide) throw json::FieldError("height", "'height' must be 0 to 16384");
+  settings.width = static_cast<int>(width);
+  settings.height = static_cast<int>(height);
+  settings.visible = json::optional_bool(ctx.message, "visible").value_or(true);
+  ctx.signaling.media()->track_settings(room_id, ctx.session.peer_id, settings);
 }
 
 void subscribe_answer(MessageContext& ctx) {
@@ -74,6 +98,7 @@ void register_media_handlers(HandlerTable& table) {
   table.add("publish-offer", publish_offer);
   table.add("subscribe-answer", subscribe_answer);
   table.add("sfu-candidate", sfu_candidate);
+  table.add("track-settings", track_settings);
 }
 
 void MediaEvents::publish_answer(const std::string& room_id, const std::string& peer_id, const std::string& sdp,
@@ -106,6 +131,17 @@ void MediaEvents::local_candidate(const std::string& room_id, const std::string&
 
 void MediaEvents::active_speaker(const std::string& room_id, const std::string& peer_id) {
   signaling_.broadcast(room_id, std::move(json::Object().set("type", "active-speaker").set("peerId", peer_id)));
+}
+
+void MediaEvents::layers_wanted(const std::string& room_id, const std::string& peer_id, const std::string& source,
+                                const std::vector<std::string>& layers) {
+  json::Array list;
+  for (const std::string& layer : layers) list.add(layer);
+  signaling_.send_to_peer(room_id, peer_id,
+                          std::move(json::Object()
+                                        .set("type", "layers-wanted")
+                                        .set("source", source)
+                                        .set("layers", std::move(list))));
 }
 
 void MediaEvents::media_failed(const std::string& room_id, const std::string& peer_id, const media::Refusal& failure,

@@ -1,5 +1,5 @@
 // The SFU's side of the protocol. Messages in (publish-offer,
-// subscribe-answer, sfu-candidate) are registered in the HandlerTable like
+// subscribe-answer, sfu-candidate, track-settings) are registered in the HandlerTable like
 // every other concern and become media::Sfu calls; media's events come back
 // through MediaEvents and become messages. Every error about a request,
 // also one found after webrtcbin's asynchronous work, carries its requestId.
@@ -31,6 +31,8 @@ class MediaEvents final : public media::PeerMediaListener {
   void local_candidate(const std::string& room_id, const std::string& peer_id, media::PeerConnection pc,
                        unsigned mline, const std::string& candidate) override;
   void active_speaker(const std::string& room_id, const std::string& peer_id) override;
+  void layers_wanted(const std::string& room_id, const std::string& peer_id, const std::string& source,
+                     const std::vector<std::string>& layers) override;
   void media_failed(const std::string& room_id, const std::string& peer_id, const media::Refusal& failure,
                     const std::string& request_id) override;
 

@@ -198,11 +198,28 @@ void SfuClient::publish() {
                    " ! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111 ! " + kOpusCaps,
                kOpusCaps);
     pub_sources_["audio"] = "microphone";
+    pub_order_.emplace_back("microphone", "");
   }
   if (options_.video && options_.camera_clip) {
     add_source("appsrc name=clip ! identity sync=true ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " +
                    std::string(kVp8Caps),
                kVp8Caps, false, options_.camera_clip.get());
+  } else if (options_.video && options_.camera_layers) {
+    // Each layer its own encoder and SSRC, as a browser's three encodings
+    // (scaleResolutionDownBy 4, 2, 1) on three transceivers.
+    struct Layer {
+      const char* name;
+      int width, height, bitrate;
+    };
+    for (const Layer& l : {Layer{"q", 320, 180, 100000}, Layer{"h", 640, 360, 300000}, Layer{"f", 1280, 720, 900000}}) {
+      add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
+                     std::to_string(l.width) + ",height=" + std::to_string(l.height) +
+                     ",framerate=15/1 ! vp8enc deadline=1 cpu-used=8 target-bitrate=" + std::to_string(l.bitrate) +
+                     " keyframe-max-dist=" + std::to_string(options_.keyframe_interval) +
+                     " ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
+                 kVp8Caps, false);
+      pub_order_.emplace_back("camera", l.name);
+    }
   } else if (options_.video) {
     add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                    std::to_string(options_.width) + ",height=" + std::to_string(options_.height) +
@@ -210,6 +227,7 @@ void SfuClient::publish() {
                    " ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " + kVp8Caps,
                kVp8Caps, options_.temporal_layers);
   }
+  if (options_.video && !options_.camera_layers) pub_order_.emplace_back("camera", "");
   offer_publish();
 }
 
@@ -219,6 +237,7 @@ void SfuClient::start_screen() {
                  " ! rtpvp8pay pt=96 ! " + kVp8Caps,
              kVp8Caps);
   screen_on_ = true;
+  pub_order_.emplace_back("screen", "");
   offer_publish();
 }
 
@@ -243,21 +262,21 @@ void SfuClient::stop_screen() {
 // m-line's mid by the order the sources were added (audio, camera, screen).
 void SfuClient::offer_publish() {
   bool screen_on = screen_on_;
-  bool audio = options_.audio, video = options_.video;
-  g_signal_emit_by_name(pub_, "create-offer", nullptr, promise(this, [this, screen_on, audio, video](GstPromise* p) {
+  auto order = pub_order_;
+  g_signal_emit_by_name(pub_, "create-offer", nullptr, promise(this, [this, screen_on, order](GstPromise* p) {
                           GstWebRTCSessionDescription* offer = reply_sdp(p, "offer");
                           if (!offer) return;
                           g_signal_emit_by_name(pub_, "set-local-description", offer, nullptr);
-                          std::vector<std::string> order;
-                          if (audio) order.push_back("microphone");
-                          if (video) order.push_back("camera");
-                          order.push_back("screen");
                           json::Array tracks;
                           for (guint i = 0; i < gst_sdp_message_medias_len(offer->sdp) && i < order.size(); ++i) {
-                            if (order[i] == "screen" && !screen_on) continue;
+                            const auto& [source, layer] = order[i];
+                            if (source == "screen" && !screen_on) continue;
                             const GstSDPMedia* m = gst_sdp_message_get_media(offer->sdp, i);
                             const char* mid = gst_sdp_media_get_attribute_val(m, "mid");
-                            tracks.add(std::move(json::Object().set("mid", mid ? mid : "").set("source", order[i])));
+                            json::Object t;
+                            t.set("mid", mid ? mid : "").set("source", source);
+                            if (!layer.empty()) t.set("layer", layer);
+                            tracks.add(std::move(t));
                           }
                           std::string request_id;
                           {
@@ -315,9 +334,14 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
     Counter* counter;
   };
   g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(bin), "count");
-  g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer d) {
+  g_signal_connect_data(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad* pad, gpointer d) {
                           auto* ctx = static_cast<Ctx*>(d);
                           ctx->counter->count++;
+                          if (g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad)) {
+                            gint width = 0;
+                            if (gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width))
+                              ctx->counter->width = width;
+                          }
                           gint64 none = 0;
                           ctx->self->first_frame_at_us_.compare_exchange_strong(none, g_get_monotonic_time());
                           double expected = -1;
@@ -427,6 +451,42 @@ int SfuClient::frames_from(const std::string& peer_id, const std::string& source
     if (c != counters_.end()) total += c->second->count.load() - t.base;
   }
   return total;
+}
+
+int SfuClient::frame_width_from(const std::string& peer_id, const std::string& source) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [mid, t] : tracks_) {
+    if (t.peer_id != peer_id || t.source != source) continue;
+    auto c = counters_.find(mid);
+    if (c != counters_.end()) return c->second->width.load();
+  }
+  return 0;
+}
+
+int SfuClient::pipeline_errors(std::string* text) {
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+    g_autoptr(GError) e = nullptr;
+    gst_message_parse_error(m, &e, nullptr);
+    pipeline_error_text_ += std::string(GST_MESSAGE_SRC_NAME(m)) + ": " + e->message + "; ";
+    ++pipeline_errors_;
+    gst_message_unref(m);
+  }
+  if (text) *text = pipeline_error_text_;
+  return pipeline_errors_;
+}
+
+void SfuClient::track_settings(const std::string& peer_id, const std::string& source, int width, int height,
+                               bool visible, const std::string& request_id) {
+  json::Object m;
+  m.set("type", "track-settings")
+      .set("peerId", peer_id)
+      .set("source", source)
+      .set("width", static_cast<int64_t>(width))
+      .set("height", static_cast<int64_t>(height))
+      .set("visible", visible);
+  if (!request_id.empty()) m.set("requestId", request_id);
+  queue_send(std::move(m));
 }
 
 int SfuClient::packets_from(const std::string& peer_id, const std::string& source) const {

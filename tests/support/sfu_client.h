@@ -50,6 +50,11 @@ struct SfuClientOptions {
   // What received video is depayloaded and decoded as: the room's [media]
   // video_codec ("VP8" or "H264"; this client publishes VP8 only).
   std::string video_codec = "VP8";
+  // The camera as three spatial layers, as the browser client publishes it:
+  // three vp8enc at 320x180, 640x360 and 1280x720 on three mids declared with
+  // layer "q", "h" and "f" (`width`/`height` are then unused). 15 fps, to
+  // spare the machine.
+  bool camera_layers = false;
 };
 
 class SfuClient {
@@ -70,11 +75,18 @@ class SfuClient {
   void set_outgoing_video_loss(int percent) { outgoing_video_loss_percent_ = percent; }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
+  // Sends track-settings for `peer_id`'s `source` (what a tile of that size needs).
+  void track_settings(const std::string& peer_id, const std::string& source, int width, int height,
+                      bool visible = true, const std::string& request_id = "");
 
   // Frames decoded from `peer_id`'s track of that source (video) or audio buffers (microphone).
   int frames_from(const std::string& peer_id, const std::string& source = "camera") const;
   // RTP packets of that track that reached the depayloader (decodable or not).
   int packets_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // The width of the latest frame decoded from that track (0: none yet).
+  int frame_width_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // Errors the client's own pipeline posted so far (a decoder's, say), with their text.
+  int pipeline_errors(std::string* text = nullptr);
   // Whether the latest subscribe-offer lists a track of that peer (and source, when given).
   bool offered(const std::string& peer_id, const std::string& source = "") const;
   int subscribe_offers() const { return subscribe_offers_; }
@@ -101,6 +113,7 @@ class SfuClient {
   struct Counter {
     std::atomic<int> count{0};    // decoded frames (video) or buffers (audio)
     std::atomic<int> packets{0};  // RTP packets that reached the depayloader
+    std::atomic<int> width{0};    // of the latest decoded frame
   };
   struct TrackRef {
     std::string peer_id, source, kind;
@@ -128,6 +141,10 @@ class SfuClient {
   GstElement* screen_src_ = nullptr;
   GstPad* screen_pad_ = nullptr;
   std::map<std::string, std::string> pub_sources_;  // webrtcbin sink pad name -> source
+  // What each publish m-line carries, in the order they were added: {source, layer}.
+  std::vector<std::pair<std::string, std::string>> pub_order_;
+  int pipeline_errors_ = 0;
+  std::string pipeline_error_text_;
   std::vector<JsonNodePtr> others_;
   int subscribe_offers_ = 0;
   std::vector<std::string> server_candidates_;

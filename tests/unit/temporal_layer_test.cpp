@@ -76,6 +76,9 @@ TEST(Vp8Descriptor, RewritesThePictureIdInItsOwnForm) {
   write_vp8_picture_id(p.data(), d, 0x8003);  // beyond 15 bits: wraps
   EXPECT_EQ(parse(p).picture_id, 3);
   EXPECT_EQ(parse(p).tid, 0);  // nothing else moved
+  write_vp8_tl0picidx(p.data(), d, 200);
+  EXPECT_EQ(parse(p).tl0picidx, 200);
+  EXPECT_EQ(parse(p).picture_id, 3);
   std::vector<uint8_t> seven = {0x90, 0x80, 0x55, 0x00};
   Vp8Descriptor s = parse(seven);
   write_vp8_picture_id(seven.data(), s, 0x81);
@@ -200,4 +203,77 @@ TEST(RtpRewriterLayers, MutedAndKeyframeWaitsLeaveNoGapEither) {
   OutPacket key = r.process({1, 13, 9000, true, 99});
   ASSERT_TRUE(key.forward);
   EXPECT_EQ(static_cast<uint16_t>(key.seq - first.seq), 1);
+}
+
+// Spatial layer switches feed the rewriter another stream (another SSRC,
+// unrelated picture ids and TL0PICIDX) from one of its key frames: the
+// subscriber sees consecutive sequence numbers, picture ids and TL0PICIDX,
+// with temporal layers still capped inside each stream.
+TEST(RtpRewriterLayers, PictureIdsAndTl0PicIdxStayContinuousAcrossSources) {
+  RtpRewriter r(7, 90000, true);
+  r.set_max_temporal_layer(0);
+  struct Source {
+    uint32_t ssrc;
+    uint16_t seq;
+    uint32_t ts;
+    uint16_t picture_id;
+    uint8_t tl0;
+  };
+  Source sources[] = {{11, 100, 5000, 0x7ff0, 250}, {22, 40000, 123456, 900, 17}, {11, 0, 0, 0, 0}};
+  std::vector<OutPacket> out;
+  std::vector<bool> keys;
+  uint64_t now = 0;
+  for (int s = 0; s < 3; ++s) {
+    Source& src = sources[s];
+    if (s == 2) {
+      // Back to the first source after a while (a pause, a switch back):
+      // its numbers went on meanwhile.
+      src = sources[0];
+      src.seq += 500;
+      src.ts += 90000 * 5;
+      src.picture_id = static_cast<uint16_t>((src.picture_id + 150) & 0x7fff);
+      src.tl0 = static_cast<uint8_t>(src.tl0 + 40);
+      r.restart_source();
+    }
+    auto frames = l1t3(12);
+    for (size_t n = 0; n < frames.size(); ++n) {
+      if (frames[n].tid == 0 && n) ++src.tl0;
+      auto p = vp8_packet(static_cast<uint16_t>((src.picture_id + n) & 0x7fff), src.tl0, frames[n].tid,
+                          frames[n].sync, frames[n].key);
+      Vp8Descriptor d = parse(p);
+      InPacket in{src.ssrc, static_cast<uint16_t>(src.seq + n), static_cast<uint32_t>(src.ts + n * 3000),
+                  d.keyframe, now += 33};
+      in.vp8 = &d;
+      OutPacket o = r.process(in);
+      if (!o.forward) continue;
+      // What the subscriber reads: the rewritten field where changed.
+      if (!o.picture_id_changed) o.picture_id = d.picture_id;
+      if (!o.tl0picidx_changed) o.tl0picidx = d.tl0picidx;
+      out.push_back(o);
+      keys.push_back(d.keyframe);
+    }
+  }
+  ASSERT_EQ(out.size(), 9u);  // frames 0, 4, 8 of each source: the base layer only
+  for (size_t i = 1; i < out.size(); ++i) {
+    EXPECT_EQ(static_cast<uint16_t>(out[i].seq - out[i - 1].seq), 1) << "seq at " << i;
+    EXPECT_EQ((out[i].picture_id - out[i - 1].picture_id) & 0x7fff, 1) << "picture id at " << i;
+    EXPECT_EQ(static_cast<uint8_t>(out[i].tl0picidx - out[i - 1].tl0picidx), 1) << "TL0PICIDX at " << i;
+    EXPECT_GT(out[i].timestamp - out[i - 1].timestamp, 0u) << "ts at " << i;
+    EXPECT_LT(out[i].timestamp - out[i - 1].timestamp, 90000u) << "ts at " << i;
+  }
+  EXPECT_TRUE(keys[3] && keys[6]) << "each source starts at its key frame";
+  EXPECT_EQ(r.temporal_layer(), 0);
+}
+
+// A stream's first source keeps its own picture ids (nothing to follow yet).
+TEST(RtpRewriterLayers, TheFirstSourceKeepsItsNumbers) {
+  RtpRewriter r(7, 90000, true);
+  auto p = vp8_packet(1234, 77, 0, false, true);
+  Vp8Descriptor d = parse(p);
+  InPacket in{1, 10, 0, true, 0};
+  in.vp8 = &d;
+  OutPacket o = r.process(in);
+  ASSERT_TRUE(o.forward);
+  EXPECT_FALSE(o.picture_id_changed);
+  EXPECT_FALSE(o.tl0picidx_changed);
 }
