@@ -108,6 +108,7 @@ export class SfuSession {
     this.subscribe = null;        // RTCPeerConnection
     this.captureSize = captureSize;
     this.sources = new Map();     // source -> [{layer (null: one layer), transceiver}] (publish)
+    this.streams = new Map();     // source -> the MediaStream its transceivers name
     this.wanted = new Map();      // source -> Set of layers the server wants (layers-wanted); absent: all
     this.encodingChain = new Map();  // sender -> promise: one setParameters at a time
     this.publishChain = Promise.resolve();
@@ -135,31 +136,54 @@ export class SfuSession {
       pc.onicecandidate = (ev) => this.sendCandidate('publish', ev.candidate);
       pc.onconnectionstatechange = () => this.stateChanged('publish', pc.connectionState);
     }
-    // Video in three temporal layers (VP8 L1T3): the server forwards a
-    // quarter, half or all of the frames to each subscriber, as its network
-    // allows. The camera also in spatial layers, one transceiver each (the
-    // server cannot take real simulcast yet: docs/architecture.md).
-    const init = { direction: 'sendonly', streams: stream ? [stream] : [] };
+    this.streams.set(source, stream);
     const layers = source === 'camera' ? cameraLayers(...this.sizeOf(track))
       : [{ layer: null, ...(source === 'screen' ? SCREEN_ENCODING : {}) }];
-    const list = layers.map(({ layer, width, height, ...encoding }) => {
-      const encodings = track.kind === 'video' ? [{ ...(layer ? { scalabilityMode: 'L1T3' } : {}), ...encoding, active: this.isWanted(source, layer) }] : undefined;
-      let t;
-      try {
-        t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings } : {}) });
-      } catch {
-        // A browser without scalabilityMode: one temporal layer, the server forwards it whole.
-        t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings.map(({ scalabilityMode, ...e }) => e) } : {}) });
-      }
-      if (track.kind === 'video') preferCodec(t, 'video/vp8');
-      // A layer is its size: when short of bandwidth or CPU, the browser
-      // lowers its frame rate, not its resolution (the server picks sizes).
-      if (layer) this.updateParameters(t, (p) => (p.degradationPreference === 'maintain-resolution' ? false : (p.degradationPreference = 'maintain-resolution', true)));
-      return { layer, transceiver: t };
-    });
+    const list = layers.map((spec) => this.addLayer(source, track, spec));
     if (source === 'screen' && 'contentHint' in track) track.contentHint = 'detail';
     this.sources.set(source, list);
     return list;
+  }
+
+  // One transceiver of `source`: a layer of the camera, or the whole track.
+  // Video in three temporal layers (VP8 L1T3): the server forwards a
+  // quarter, half or all of the frames to each subscriber, as its network
+  // allows. The camera also in spatial layers, one transceiver each (the
+  // server does not take real simulcast yet: docs/architecture.md).
+  addLayer(source, track, { layer, width, height, ...encoding }) {
+    const stream = this.streams.get(source);
+    const init = { direction: 'sendonly', streams: stream ? [stream] : [] };
+    const encodings = track.kind === 'video' ? [{ ...(layer ? { scalabilityMode: 'L1T3' } : {}), ...encoding, active: this.isWanted(source, layer) }] : undefined;
+    let t;
+    try {
+      t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings } : {}) });
+    } catch {
+      // A browser without scalabilityMode: one temporal layer, the server forwards it whole.
+      t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings.map(({ scalabilityMode, ...e }) => e) } : {}) });
+    }
+    if (track.kind === 'video') preferCodec(t, 'video/vp8');
+    // A layer is its size: when short of bandwidth or CPU, the browser
+    // lowers its frame rate, not its resolution (the server picks sizes).
+    if (layer) this.updateParameters(t, (p) => (p.degradationPreference === 'maintain-resolution' ? false : (p.degradationPreference = 'maintain-resolution', true)));
+    return { layer, transceiver: t };
+  }
+
+  // The camera's layers after its track changed size (another device or
+  // quality): each kept layer scaled anew, layers the capture no longer
+  // reaches removed, newly reached ones added (then a new publish-offer).
+  async fitCameraLayers(track) {
+    const [w, h] = this.sizeOf(track);
+    const list = this.sources.get('camera');
+    if (!w || !h || !list) return;
+    const want = cameraLayers(w, h);
+    const spec = (layer) => want.find((l) => l.layer === layer);
+    const kept = list.filter((e) => spec(e.layer)), dropped = list.filter((e) => !spec(e.layer));
+    for (const { transceiver } of dropped) { try { this.publish.removeTrack(transceiver.sender); } catch { /* closed */ } }
+    const added = want.filter((l) => !list.some((e) => e.layer === l.layer)).map((l) => this.addLayer('camera', track, l));
+    await Promise.all(kept.map(({ layer, transceiver }) => this.updateEncoding(transceiver, { scaleResolutionDownBy: spec(layer).scaleResolutionDownBy })));
+    const order = (e) => CAMERA_LAYERS.findIndex((l) => l.layer === e.layer);
+    this.sources.set('camera', [...kept, ...added].sort((a, b) => order(a) - order(b)));
+    if (dropped.length || added.length) await this.renegotiate();
   }
 
   // [width, height] of what `track` captures (0, 0: unknown).
@@ -237,22 +261,13 @@ export class SfuSession {
   }
 
   // Device switching and background effects: the same transceivers (every
-  // layer of the camera), another track, no renegotiation. A camera of
-  // another size keeps its layers, each scaled anew.
+  // layer of the camera), another track, no renegotiation unless the
+  // camera's size changes its set of layers (fitCameraLayers).
   async replaceTrack(source, track) {
     const list = this.sources.get(source);
     if (list) {
       await Promise.all(list.map(({ transceiver }) => transceiver.sender.replaceTrack(track)));
-      if (source === 'camera' && track) {
-        const [w, h] = this.sizeOf(track);
-        if (w && h) {
-          const long = Math.max(w, h), short = Math.min(w, h);
-          await Promise.all(list.map(({ layer, transceiver }) => {
-            const l = CAMERA_LAYERS.find((x) => x.layer === layer);
-            return l ? this.updateEncoding(transceiver, { scaleResolutionDownBy: Math.max(1, Math.min(long / l.width, short / l.height)) }) : null;
-          }));
-        }
-      }
+      if (source === 'camera' && track && !this.closed) await this.fitCameraLayers(track);
       return;
     }
     // Before start() (the camera still opening): start() publishes what the
