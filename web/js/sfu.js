@@ -169,21 +169,25 @@ export class SfuSession {
   }
 
   // The camera's layers after its track changed size (another device or
-  // quality): each kept layer scaled anew, layers the capture no longer
-  // reaches removed, newly reached ones added (then a new publish-offer).
-  async fitCameraLayers(track) {
-    const [w, h] = this.sizeOf(track);
+  // quality): each scaled anew, and layers the capture now reaches added
+  // (then a new publish-offer). A layer the capture no longer reaches keeps
+  // going at the capture's size: a subscriber may be receiving it, and the
+  // server switches only at a keyframe of the layer it goes to.
+  // [w, h]: the camera's new size.
+  async fitCameraLayers([w, h]) {
     const list = this.sources.get('camera');
-    if (!w || !h || !list) return;
-    const want = cameraLayers(w, h);
-    const spec = (layer) => want.find((l) => l.layer === layer);
-    const kept = list.filter((e) => spec(e.layer)), dropped = list.filter((e) => !spec(e.layer));
-    for (const { transceiver } of dropped) { try { this.publish.removeTrack(transceiver.sender); } catch { /* closed */ } }
-    const added = want.filter((l) => !list.some((e) => e.layer === l.layer)).map((l) => this.addLayer('camera', track, l));
-    await Promise.all(kept.map(({ layer, transceiver }) => this.updateEncoding(transceiver, { scaleResolutionDownBy: spec(layer).scaleResolutionDownBy })));
+    if (!w || !h || !list || this.closed) return;
+    const track = list[0].transceiver.sender.track;
+    const long = Math.max(w, h), short = Math.min(w, h);
+    await Promise.all(list.map(({ layer, transceiver }) => {
+      const l = CAMERA_LAYERS.find((x) => x.layer === layer);
+      return this.updateEncoding(transceiver, { scaleResolutionDownBy: Math.max(1, Math.min(long / l.width, short / l.height)) });
+    }));
+    const added = track ? cameraLayers(w, h).filter((l) => !list.some((e) => e.layer === l.layer)).map((l) => this.addLayer('camera', track, l)) : [];
+    if (!added.length) return;
     const order = (e) => CAMERA_LAYERS.findIndex((l) => l.layer === e.layer);
-    this.sources.set('camera', [...kept, ...added].sort((a, b) => order(a) - order(b)));
-    if (dropped.length || added.length) await this.renegotiate();
+    this.sources.set('camera', [...list, ...added].sort((a, b) => order(a) - order(b)));
+    await this.renegotiate();
   }
 
   // [width, height] of what `track` captures (0, 0: unknown).
@@ -267,7 +271,7 @@ export class SfuSession {
     const list = this.sources.get(source);
     if (list) {
       await Promise.all(list.map(({ transceiver }) => transceiver.sender.replaceTrack(track)));
-      if (source === 'camera' && track && !this.closed) await this.fitCameraLayers(track);
+      if (source === 'camera' && track) await this.fitCameraLayers(this.sizeOf(track));
       return;
     }
     // Before start() (the camera still opening): start() publishes what the

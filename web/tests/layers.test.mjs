@@ -6,7 +6,8 @@
 //  - Dynacast: once linus has left, grace is the only subscriber of ada's
 //    camera; a small window asks for q, and ada's browser stops sending its f
 //    encoding (active false, framesEncoded no longer grows); the speaker
-//    layout in a large window asks for f again, and it resumes.
+//    layout in a large window asks for f again, and it resumes. Hiding the
+//    tile (display: none) turns every layer of ada's camera off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exclusive, startServer, launchBrowser, register, waitFor, watch } from './harness.mjs';
@@ -77,6 +78,16 @@ test('layers: a small window receives the small layer, a large one the large; un
         if ((await grace.getAttribute('#btn-layout', 'aria-pressed')) !== 'true') await grace.click('#btn-layout');
         await waitFor(async () => { const f = await fEncoding(ada); return f?.active === true && f.frames > after + 10; }, 'ada\'s f encoding sending again', 20000);
         await waitFor(async () => { const w = await inboundWidths(grace); return w.some((x) => x >= 1200) && w; }, 'grace receiving ada\'s f layer', 20000);
+      } catch (e) { await debug(); throw e; }
+    });
+
+    await t.test('a hidden tile asks for nothing: ada sends no camera layer until it shows again', async () => {
+      try {
+        const sending = async () => (await stats(ada)).filter((r) => r.dir === 'out' && r.kind === 'video' && r.active).map((r) => r.layer).sort().join();
+        await grace.evaluate(() => { document.querySelector('.tile:not([data-peer="self"])').style.display = 'none'; });
+        await waitFor(async () => (await sending()) === '', 'every layer of ada\'s camera turned off', 20000);
+        await grace.evaluate(() => { document.querySelector('.tile:not([data-peer="self"])').style.display = ''; });
+        await waitFor(async () => (await sending()).includes('f'), 'ada\'s f layer sending again', 20000);
       } catch (e) { await debug(); throw e; }
     });
   } finally {

@@ -29,7 +29,8 @@ export function createAdaptiveStream({ send }) {
       schedule(w);
     }
   });
-  const onVisibility = () => { for (const w of watched.values()) schedule(w); };
+  // At once: a hidden page's timers are throttled.
+  const onVisibility = () => { for (const w of watched.values()) { clearTimeout(w.timer); flush(w); } };
   document.addEventListener('visibilitychange', onVisibility);
 
   function setting(w) {
