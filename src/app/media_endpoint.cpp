@@ -61,8 +61,8 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
       }
       subscribers.add(std::move(json::Object()
                                     .set("peerId", sub->peer_id())
-                                    .set("estimatedBitrate", sub->estimated_bitrate())
-                                    .set("estimateBps", sub->estimated_bitrate())
+                                    .set("estimatedBitrate", sub->remb_bps())
+                                    .set("estimateBps", static_cast<int64_t>(sub->estimated_bitrate()))
                                     .set("receives", std::move(receives))));
     }
   }

@@ -110,6 +110,7 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
                                                PeerConnection::Subscribe,
                                                room_.trickle_to(peer_id_, PeerConnection::Subscribe));
+  congestion_ = std::make_unique<CongestionFeedback>(endpoint_->element());
   // webrtcbin's RTP nicesink syncs to the clock; the forwarders push into it
   // on the publishers' threads, which must never wait there (a sink left in
   // PAUSED would hold them, and every other subscriber, for good). An SFU
@@ -177,6 +178,7 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_get(slot->webrtc_pad, "transceiver", &trans, nullptr);
   slot->transceiver = adopt(trans);
   g_autoptr(GstCaps) caps = send_caps(slot->encoding, slot->ssrc);
+  CongestionFeedback::offer_in(caps);
   // Retransmissions for video only: Chromium refuses an offer whose audio
   // m-line carries RTX (an ssrc-group it cannot add).
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
@@ -444,10 +446,10 @@ void Subscriber::adapt_quality() {
   room_.layers_changed();  // the layer each forwarder sends may have changed
 }
 
-// Until the bandwidth estimator is in (bwe), nothing is lowered for
-// bandwidth: REMB follows what is sent (see layer_policy.h), so it must not
-// decide. Loss still does, through the ladder.
-double Subscriber::allocation_estimate_bps() const { return 0; }
+// The transport-cc estimate (0 until feedback arrives: then nothing is
+// lowered for bandwidth). Never REMB: it follows what is sent (see
+// layer_policy.h). Loss decides too, through the ladder.
+double Subscriber::allocation_estimate_bps() const { return estimated_bitrate(); }
 
 void Subscriber::allocate() {
   std::vector<Slot*> video;

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "media/congestion_feedback.h"
 #include "media/layer_allocation.h"
 #include "media/layer_policy.h"
 #include "media/main_thread.h"
@@ -87,7 +88,12 @@ class Subscriber {
     uint64_t spatial_switches = 0;
   };
   std::vector<SubscriptionStats> subscriptions() const;
-  double estimated_bitrate() const { return remb_bps_; }
+  // What the subscriber's link carries, from transport-cc feedback
+  // (congestion_feedback.h); 0 while its receiver has sent none.
+  double estimated_bitrate() const {
+    return congestion_->packets_reported() ? congestion_->estimate_bps() : 0;
+  }
+  double remb_bps() const { return remb_bps_; }  // the receiver's own REMB estimate, shown only
   const std::string& peer_id() const { return peer_id_; }
 
  private:
@@ -136,6 +142,7 @@ class Subscriber {
   MediaRoom& room_;
   std::string peer_id_;
   std::unique_ptr<WebRtcEndpoint> endpoint_;
+  std::unique_ptr<CongestionFeedback> congestion_;
   std::vector<std::unique_ptr<Slot>> slots_;
   bool connected_ = false;        // the connection has been up (forwarders may push)
   bool offer_in_flight_ = false;  // a subscribe-offer waits for its answer

@@ -111,6 +111,56 @@ void drop_video_on(GstPad* pad, std::atomic<int>* percent) {
 
 }  // namespace
 
+namespace {
+
+// A bottleneck of `limit->kbps` in front of `pad` (the subscribe connection's
+// DTLS/SRTP decoder, fed by webrtcbin's receive queue, which holds up to
+// 5 MB): each RTP or RTCP packet leaves when the link has sent it, the
+// receiving thread sleeping until then. Arrivals are stamped then, so the
+// RTP session's transport-cc feedback reports the delay.
+void limit_rate_on(GstPad* pad, RateLimitedLink* limit) {
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad* p, GstPadProbeInfo* info, gpointer d) {
+    auto* link = static_cast<RateLimitedLink*>(d);
+    const int kbps = link->kbps.load();
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    guint8 first = 0;
+    if (kbps <= 0 || gst_buffer_extract(buffer, 0, &first, 1) != 1 || (first & 0xc0) != 0x80) return GST_PAD_PROBE_OK;
+    const gint64 now = g_get_monotonic_time();
+    link->free_at_us = std::max(now, link->free_at_us) +
+                       static_cast<gint64>(gst_buffer_get_size(buffer)) * 8 * 1000 / kbps;
+    if (link->free_at_us > now) g_usleep(static_cast<gulong>(link->free_at_us - now));
+    g_autoptr(GstElement) element = gst_pad_get_parent_element(p);
+    const GstClockTime arrived = element ? gst_element_get_current_running_time(element) : GST_CLOCK_TIME_NONE;
+    buffer = gst_buffer_make_writable(buffer);
+    if (GST_BUFFER_DTS_IS_VALID(buffer)) GST_BUFFER_DTS(buffer) = arrived;
+    if (GST_BUFFER_PTS_IS_VALID(buffer)) GST_BUFFER_PTS(buffer) = arrived;
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    return GST_PAD_PROBE_OK;
+  }, limit, nullptr);
+}
+
+// Accepts the transport-cc extension the server offers, as a browser does
+// (webrtcbin 1.22 answers without any extmap): the answer names it on each
+// m-line that receives, and the RTP session, which takes its receive caps
+// from the local description, then sends transport-cc feedback.
+void answer_transport_cc(const std::string& offer_text, GstSDPMessage* answer) {
+  GstSDPMessage* offer = nullptr;
+  if (gst_sdp_message_new_from_text(offer_text.c_str(), &offer) != GST_SDP_OK) return;
+  for (guint i = 0; i < gst_sdp_message_medias_len(offer) && i < gst_sdp_message_medias_len(answer); ++i) {
+    const GstSDPMedia* offered = gst_sdp_message_get_media(offer, i);
+    auto* answered = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(answer, i));
+    if (gst_sdp_media_get_port(answered) == 0) continue;
+    for (guint a = 0; a < gst_sdp_media_attributes_len(offered); ++a) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(offered, a);
+      if (!g_strcmp0(attr->key, "extmap") && attr->value && strstr(attr->value, "transport-wide-cc"))
+        gst_sdp_media_add_attribute(answered, "extmap", attr->value);
+    }
+  }
+  gst_sdp_message_free(offer);
+}
+
+}  // namespace
+
 // The publish connection's network may lose video on the way out.
 void SfuClient::simulate_send_path(GstElement* webrtcbin) {
   g_signal_connect(webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* e, gpointer d) {
@@ -134,6 +184,10 @@ void SfuClient::simulate_receive_path(GstElement* webrtcbin) {
     if (!strcmp(factory, "nicesrc")) {
       g_autoptr(GstPad) src = gst_element_get_static_pad(e, "src");
       drop_video_on(src, &static_cast<SfuClient*>(d)->incoming_video_loss_percent_);
+    }
+    if (!strcmp(factory, "dtlssrtpdec")) {
+      g_autoptr(GstPad) sink = gst_element_get_static_pad(e, "sink");
+      if (sink) limit_rate_on(sink, &static_cast<SfuClient*>(d)->incoming_rate_limit_);
     }
   }), this);
   g_autoptr(GstElement) rtpbin = media::child_by_factory(GST_BIN(webrtcbin), "rtpbin");
@@ -211,7 +265,15 @@ void SfuClient::publish() {
       const char* name;
       int width, height, bitrate;
     };
+    int index = 0;
     for (const Layer& l : {Layer{"q", 320, 180, 100000}, Layer{"h", 640, 360, 300000}, Layer{"f", 1280, 720, 900000}}) {
+      if (const EncodedClip* clip = options_.camera_layer_clips[index++].get()) {
+        add_source("appsrc name=clip ! identity sync=true ! rtpvp8pay picture-id-mode=15-bit pt=96 ! " +
+                       std::string(kVp8Caps),
+                   kVp8Caps, false, clip);
+        pub_order_.emplace_back("camera", l.name);
+        continue;
+      }
       add_source("videotestsrc is-live=true pattern=" + options_.video_pattern + " ! video/x-raw,width=" +
                      std::to_string(l.width) + ",height=" + std::to_string(l.height) +
                      ",framerate=15/1 ! vp8enc deadline=1 cpu-used=8 target-bitrate=" + std::to_string(l.bitrate) +
@@ -392,10 +454,11 @@ void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
                      nullptr);
   }
   set_description(sub_, "set-remote-description", GST_WEBRTC_SDP_TYPE_OFFER, sdp,
-                  promise(this, [this](GstPromise*) {
-                    g_signal_emit_by_name(sub_, "create-answer", nullptr, promise(this, [this](GstPromise* p) {
+                  promise(this, [this, sdp](GstPromise*) {
+                    g_signal_emit_by_name(sub_, "create-answer", nullptr, promise(this, [this, sdp](GstPromise* p) {
                                             GstWebRTCSessionDescription* answer = reply_sdp(p, "answer");
                                             if (!answer) return;
+                                            answer_transport_cc(sdp, answer->sdp);
                                             g_signal_emit_by_name(sub_, "set-local-description", answer, nullptr);
                                             queue_send(std::move(json::Object()
                                                                      .set("type", "subscribe-answer")

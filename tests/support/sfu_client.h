@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -55,6 +56,14 @@ struct SfuClientOptions {
   // layer "q", "h" and "f" (`width`/`height` are then unused). 15 fps, to
   // spare the machine.
   bool camera_layers = false;
+  // With camera_layers: replay these clips (q, h, f) instead of encoding (load generators).
+  std::array<std::shared_ptr<const EncodedClip>, 3> camera_layer_clips;
+};
+
+// A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
+struct RateLimitedLink {
+  std::atomic<int> kbps{0};
+  gint64 free_at_us = 0;  // when the link has sent what it holds (the receiving thread's)
 };
 
 class SfuClient {
@@ -73,6 +82,10 @@ class SfuClient {
   void set_incoming_video_loss(int percent) { incoming_video_loss_percent_ = percent; }
   // The same for video packets the publish connection sends.
   void set_outgoing_video_loss(int percent) { outgoing_video_loss_percent_ = percent; }
+  // A bottleneck on the subscribe connection's way in: RTP and RTCP arrive
+  // no faster than `kbps` and wait in a queue beyond it (delayed, never
+  // dropped), as on a slow link with a deep buffer. 0: no limit. Any time.
+  void set_incoming_rate_limit(int kbps) { incoming_rate_limit_.kbps = kbps; }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
   // Sends track-settings for `peer_id`'s `source` (what a tile of that size needs).
@@ -124,6 +137,7 @@ class SfuClient {
   void simulate_send_path(GstElement* webrtcbin);
   std::atomic<int> incoming_video_loss_percent_{0};
   std::atomic<int> outgoing_video_loss_percent_{0};
+  RateLimitedLink incoming_rate_limit_;
   void add_source(const std::string& description, const char* caps, bool temporal_layers = false,
                   const EncodedClip* clip = nullptr);
   void offer_publish();

@@ -1,0 +1,73 @@
+// transport-cc on one subscribe connection: every packet the server sends
+// carries a transport-wide sequence number, the receiver reports when each
+// arrived (RTCP transport-cc feedback, Chromium and GStreamer alike), and a
+// BandwidthEstimator turns those reports into an estimate of what the
+// subscriber's link carries.
+//
+// How it rides webrtcbin 1.22: offer_in() names the extension in a send-only
+// m-line's codec preferences (webrtcbin offers "rtcp-fb transport-cc" on
+// every format by itself); each sink pad of the webrtcbin gets the empty
+// extension on every packet (plugins/transport_cc.h), which rtpsession
+// numbers; rtpsession matches the feedback with what it sent and pushes the
+// result upstream as a custom event "RTPTWCCPackets" from its send_rtp_sink
+// pad, where a probe takes it (and stops it: it would otherwise travel up
+// every forwarder into the publishers' pipelines).
+//
+// Threads: constructed, fed and read on the main loop. webrtcbin's
+// deep-element-added and pad-added run on whichever thread adds them; the
+// feedback probe runs on webrtcbin's RTCP receiving thread and only posts
+// the parsed packets to the main loop through a weak handle.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "media/bandwidth_estimator.h"
+#include "media/main_thread.h"
+
+namespace convene::media {
+
+class CongestionFeedback {
+ public:
+  // The one-byte header extension id offered for transport-cc.
+  static constexpr guint8 kExtensionId = 3;
+  // How often the share of packets reported lost becomes a loss report.
+  static constexpr int64_t kLossIntervalMs = 1000;
+
+  // Attaches to `webrtcbin` (a sending connection) before it has any pad.
+  explicit CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config = {});
+  CongestionFeedback(const CongestionFeedback&) = delete;
+  CongestionFeedback& operator=(const CongestionFeedback&) = delete;
+
+  // Adds the transport-cc extension to a send-only m-line's codec preferences.
+  static void offer_in(GstCaps* caps);
+
+  double estimate_bps() const { return estimator_.estimate_bps(); }
+  const BandwidthEstimator& estimator() const { return estimator_; }
+  uint64_t packets_reported() const { return packets_reported_; }
+
+  // One feedback as rtpsession reports it (exposed for tests): the packets'
+  // 16-bit sequence numbers are unwrapped here.
+  struct Reported {
+    guint16 sequence;
+    guint64 local_ns;   // when rtpsession sent it (GST_CLOCK_TIME_NONE: not matched)
+    guint64 remote_ns;  // the receiver's arrival time (GST_CLOCK_TIME_NONE: lost)
+    guint size;
+    bool lost;
+  };
+  void on_reported(const std::vector<Reported>& packets, int64_t now_ms);
+  // Parses the "RTPTWCCPackets" structure (any thread).
+  static std::vector<Reported> parse(const GstStructure* s);
+
+ private:
+  BandwidthEstimator estimator_;
+  int64_t highest_sequence_ = -1;  // unwrapped
+  uint64_t packets_reported_ = 0;
+  uint64_t interval_packets_ = 0, interval_lost_ = 0;
+  int64_t interval_start_ms_ = -1;
+  MainThreadHandle<CongestionFeedback> handle_{this};
+};
+
+}  // namespace convene::media
