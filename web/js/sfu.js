@@ -27,6 +27,7 @@ export const CAMERA_LAYERS = [
   { layer: 'h', width: 640, height: 360, maxBitrate: 300_000 },
   { layer: 'f', width: 1280, height: 720, maxBitrate: 900_000 },
 ];
+const FRESH_LAYER_MS = 2000;
 const SCREEN_ENCODING = { maxBitrate: 1_500_000, maxFramerate: 15, scalabilityMode: 'L1T3' };
 
 // How far each layer scales a capture of width x height down (portrait or
@@ -150,10 +151,13 @@ export class SfuSession {
   // quarter, half or all of the frames to each subscriber, as its network
   // allows. The camera also in spatial layers, one transceiver each (the
   // server does not take real simulcast yet: docs/architecture.md).
-  addLayer(source, track, { layer, width, height, ...encoding }) {
+  // fresh: a layer added to a published camera goes out until shortly
+  // after its publish-answer whatever the server last wanted: the server
+  // takes a layer as a target once its first packets have arrived.
+  addLayer(source, track, { layer, width, height, ...encoding }, { fresh = false } = {}) {
     const stream = this.streams.get(source);
     const init = { direction: 'sendonly', streams: stream ? [stream] : [] };
-    const encodings = track.kind === 'video' ? [{ ...(layer ? { scalabilityMode: 'L1T3' } : {}), ...encoding, active: this.isWanted(source, layer) }] : undefined;
+    const encodings = track.kind === 'video' ? [{ ...(layer ? { scalabilityMode: 'L1T3' } : {}), ...encoding, active: fresh || this.isWanted(source, layer) }] : undefined;
     let t;
     try {
       t = this.publish.addTransceiver(track, { ...init, ...(encodings ? { sendEncodings: encodings } : {}) });
@@ -165,7 +169,7 @@ export class SfuSession {
     // A layer is its size: when short of bandwidth or CPU, the browser
     // lowers its frame rate, not its resolution (the server picks sizes).
     if (layer) this.updateParameters(t, (p) => (p.degradationPreference === 'maintain-resolution' ? false : (p.degradationPreference = 'maintain-resolution', true)));
-    return { layer, transceiver: t };
+    return { layer, transceiver: t, freshUntil: fresh ? Infinity : 0 };
   }
 
   // The camera's layers after its track changed size (another device or
@@ -183,7 +187,7 @@ export class SfuSession {
       const l = CAMERA_LAYERS.find((x) => x.layer === layer);
       return this.updateEncoding(transceiver, { scaleResolutionDownBy: Math.max(1, Math.min(long / l.width, short / l.height)) });
     }));
-    const added = track ? cameraLayers(w, h).filter((l) => !list.some((e) => e.layer === l.layer)).map((l) => this.addLayer('camera', track, l)) : [];
+    const added = track ? cameraLayers(w, h).filter((l) => !list.some((e) => e.layer === l.layer)).map((l) => this.addLayer('camera', track, l, { fresh: true })) : [];
     if (!added.length) return;
     const order = (e) => CAMERA_LAYERS.findIndex((l) => l.layer === e.layer);
     this.sources.set('camera', [...list, ...added].sort((a, b) => order(a) - order(b)));
@@ -232,7 +236,7 @@ export class SfuSession {
   applyWanted(source) {
     const list = this.sources.get(source) || [];
     return Promise.all(list.filter(({ transceiver: t }) => t.sender.track?.kind === 'video')
-      .map(({ layer, transceiver }) => this.updateEncoding(transceiver, { active: this.isWanted(source, layer) })));
+      .map(({ layer, transceiver, freshUntil }) => this.updateEncoding(transceiver, { active: freshUntil > Date.now() || this.isWanted(source, layer) })));
   }
 
   // Adaptive stream: what a tile needs of a remote track (docs/protocol.md
@@ -305,6 +309,13 @@ export class SfuSession {
     if (this.closed) return;
     await pc.setRemoteDescription({ type: 'answer', sdp });
     this.flushCandidates('publish');
+    // Layers added by this offer: on for a moment more, then as wanted.
+    for (const [source, list] of this.sources) {
+      const fresh = list.filter((e) => e.freshUntil === Infinity);
+      if (!fresh.length) continue;
+      for (const e of fresh) e.freshUntil = Date.now() + FRESH_LAYER_MS;
+      setTimeout(() => this.applyWanted(source), FRESH_LAYER_MS + 100);
+    }
   }
 
   async answerSubscribe(m) {
