@@ -1,7 +1,7 @@
 // The call page, put together from its parts in room/: the shared state
 // (state.js), the signaling socket (connection.js), our media
 // (local-media.js), the media connections (transport.js), the video grid
-// (grid.js), the toolbar (controls.js), the side panel (panel.js) with chat,
+// (grid.js) and what each remote tile asks of the server (adaptive-stream.js), the toolbar (controls.js), the side panel (panel.js) with chat,
 // people and recordings, the whiteboard (../whiteboard.js), the settings
 // dialog (settings.js), the call's theme (themes.js), what a phone does
 // differently (phone.js) and end-to-end encryption in e2ee rooms: the key
@@ -12,6 +12,7 @@ import { createWhiteboard } from './whiteboard.js';
 import { createCallState } from './room/state.js';
 import { createBanner } from './room/banner.js';
 import { createGrid } from './room/grid.js';
+import { createAdaptiveStream } from './room/adaptive-stream.js';
 import { createLocalMedia } from './room/local-media.js';
 import { createTransport } from './room/transport.js';
 import { createConnection } from './room/connection.js';
@@ -30,7 +31,8 @@ export async function renderRoom(roomId, me) {
   const call = createCallState(roomId, me);
   const banner = createBanner();
   const title = el('h1', { class: 'room-title' }, 'Meeting');
-  const grid = createGrid(call);
+  const adaptive = createAdaptiveStream({ send: (setting) => call.sfu?.trackSettings(setting) ?? false });
+  const grid = createGrid(call, { adaptive });
   let controls = null, panel = null, phone = null;
   const localMedia = createLocalMedia(call, { grid, banner, onChange: () => controls?.sync() });
   const mediaE2ee = createMediaE2ee(roomId);
@@ -53,6 +55,8 @@ export async function renderRoom(roomId, me) {
     toggleRecording: () => recordings.toggle(),
     leave: () => { connection.leave(); navigate('/'); },
     openMore: () => phone.openMore(),
+    toggleLayout: () => grid.setLayout(grid.layout === 'speaker' ? 'grid' : 'speaker'),
+    layout: () => grid.layout,
   } });
   phone = createPhone({ callBox, videos: grid.element, controls: controls.element, panel, board: whiteboard.card,
     onSheet: () => chat.setVisible(panel.active === 'chat' && phone.panelShown()) });
@@ -126,6 +130,7 @@ export async function renderRoom(roomId, me) {
 
   window.conveneStats = transport.stats;
   window.conveneE2eeCounts = mediaE2ee.counts;
+  window.conveneTrackSettings = adaptive.sent;
   // The camera opens while the WebSocket joins and the others' media
   // arrives: only publishing waits for it (transport.start). Opening a
   // camera takes from a few hundred milliseconds to seconds.
@@ -133,7 +138,7 @@ export async function renderRoom(roomId, me) {
   connection.connect();
   await call.localReady;
   return () => {
-    connection.leave(); grid.close(); delete window.conveneStats; delete window.conveneE2eeCounts;
+    connection.leave(); grid.close(); adaptive.close(); delete window.conveneStats; delete window.conveneTrackSettings; delete window.conveneE2eeCounts;
     resetMedia();
     mediaE2ee.close();
     localMedia.stop();

@@ -6,7 +6,8 @@
 //    that cannot encrypt is refused with a reason;
 //  - through the SFU: three pages decode each other; a webrtcbin participant
 //    without keys (sfu-peer --claim-e2ee) receives the forwarded packets but
-//    sees no picture in them (the SFU forwards ciphertext), while the
+//    sees no picture in them (the SFU forwards ciphertext), every frame
+//    each page encodes (on each layer of its camera) is sealed, and the
 //    server still reads the VP8 temporal layers; after one page leaves, the
 //    other two rotate their keys and keep decoding with the new ones.
 import { test } from 'node:test';
@@ -160,6 +161,15 @@ test('through the SFU: three decode each other, a keyless participant sees no pi
     step('three in the room');
     for (const [i, p] of pages.entries()) await decodesOthers(p, 'g' + i, 2, 40000);
     const keyless = runPeer(server.url, room.inviteCode, 12, camera);
+    // Every frame a page encodes, on every sender (the camera's layers are
+    // three), goes through the worker's seal: frames sealed keep up with
+    // video frames encoded plus audio packets sent (one Opus frame each).
+    for (const [i, p] of pages.entries()) {
+      const out = (await p.evaluate(() => window.conveneStats())).filter((r) => r.pc === 'publish' && r.dir === 'out');
+      const encoded = out.reduce((n, r) => n + (r.kind === 'video' ? r.frames || 0 : r.packets || 0), 0);
+      const sealed = (await counts(p)).sealed;
+      assert.ok(out.filter((r) => r.kind === 'video').length >= 2 && sealed >= encoded - 5, `g${i}: every encoded frame is sealed (${sealed} sealed, ${encoded} encoded on ${out.length} senders)`);
+    }
 
     step('three decode');
     // The server still reads what it needs: the temporal layers of the browsers' cameras.

@@ -1,5 +1,6 @@
 // The call's toolbar: microphone, camera, screen, settings, hand and
-// reactions, whiteboard, invite, captions, recording, leave and end. On a
+// reactions, layout (grid or speaker), whiteboard, invite, captions,
+// recording, leave and end. On a
 // phone (css) only microphone, camera, hand/react, more and leave show, as
 // icons; "more" (phone.js) offers the rest.
 import { post } from '../api.js';
@@ -8,7 +9,7 @@ import { openShareDialog } from '../share.js';
 
 const REACTIONS = ['👍', '🎉', '❤️', '😂', '🔥', '👏'];
 
-// actions: {openSettings, toggleRecording, leave, openMore}
+// actions: {openSettings, toggleRecording, leave, openMore, toggleLayout, layout}
 export function createControls(call, { localMedia, whiteboard, actions }) {
   const send = call.send;
   let captions = null;
@@ -20,7 +21,12 @@ export function createControls(call, { localMedia, whiteboard, actions }) {
   const recordButton = btn('btn-record', 'Record', actions.toggleRecording, { 'data-moderator': '', hidden: true, 'aria-pressed': 'false' });
   const boardCard = whiteboard.card;
   const boardButton = btn('btn-board', 'Whiteboard', () => { boardCard.hidden = !boardCard.hidden; boardButton.setAttribute('aria-pressed', String(!boardCard.hidden)); if (!boardCard.hidden) boardCard.scrollIntoView({ block: 'nearest' }); }, { 'aria-pressed': String(!boardCard.hidden) });
+  // Speaker view: the active speaker large, the others small (and sent small).
+  const layoutButton = btn('btn-layout', 'Speaker view', () => { actions.toggleLayout(); sync(); }, { 'aria-pressed': 'false' });
   function sync() {
+    const speaker = actions.layout() === 'speaker';
+    layoutButton.textContent = speaker ? 'Grid view' : 'Speaker view'; layoutButton.setAttribute('aria-pressed', String(speaker));
+    layoutButton.setAttribute('aria-label', speaker ? 'Show everyone the same size' : 'Show the active speaker large');
     const ls = call.localStream;
     micButton.textContent = call.micOn ? 'Mute' : 'Unmute'; micButton.setAttribute('aria-pressed', String(!call.micOn)); micButton.disabled = !ls.getAudioTracks().length;
     camButton.textContent = call.camOn ? 'Stop video' : 'Start video'; camButton.setAttribute('aria-pressed', String(!call.camOn)); camButton.disabled = !ls.getVideoTracks().length;
@@ -56,6 +62,7 @@ export function createControls(call, { localMedia, whiteboard, actions }) {
     group('Reactions', handButton,
       el('span', { class: 'popover-anchor' }, reactButton, reactions)),
     group('Meeting tools',
+      layoutButton,
       boardButton,
       btn('btn-invite', 'Invite', () => (call.room?.room ? openShareDialog(call.room.room) : toast('Not connected yet')), { 'aria-haspopup': 'dialog' }),
       hasSpeech ? btn('btn-captions', 'Captions', (ev) => {
@@ -77,6 +84,7 @@ export function createControls(call, { localMedia, whiteboard, actions }) {
     if (m.type === 'hand' && m.peerId === call.self?.peerId && !m.raised) handButton.setAttribute('aria-pressed', 'false');
     handItem.setAttribute('aria-label', handButton.getAttribute('aria-pressed') === 'true' ? 'Lower hand' : 'Raise hand');
   }
+  sync();
   function close() { captions?.stop(); document.removeEventListener('click', closeReactions); }
   return { element, sync, handle, close };
 }

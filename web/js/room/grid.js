@@ -1,13 +1,20 @@
 // The grid of video tiles: one per peer and source ("peerId:source"), with
 // names, muted and hand badges, and the active speaker (named by the server,
 // or guessed from audio levels when it names none), who is the featured tile
-// on a phone.
+// on a phone and in the speaker layout (large, the others a strip of small
+// tiles; the grid layout gives every tile the same size). Every remote tile
+// is handed to `adaptive` (adaptive-stream.js), which asks the server for
+// the layer its size needs.
 import { el } from '../ui.js';
 
-export function createGrid(call) {
+const LAYOUT_KEY = 'convene-layout';
+export const LAYOUTS = ['grid', 'speaker'];
+
+export function createGrid(call, { adaptive = null } = {}) {
   const tiles = new Map();        // "peerId:source" -> {el, video, stream, ...}
   let activeSpeaker = null, serverSpeaker = false;
-  const videos = el('div', { class: 'videos', 'aria-label': 'Videos', 'data-count': '0' });
+  let layout = LAYOUTS.includes(localStorage.getItem(LAYOUT_KEY)) ? localStorage.getItem(LAYOUT_KEY) : 'grid';
+  const videos = el('div', { class: 'videos', 'aria-label': 'Videos', 'data-count': '0', 'data-layout': layout });
 
   function tileFor(peerId, source, name) {
     const key = peerId + ':' + source;
@@ -23,6 +30,7 @@ export function createGrid(call) {
       t = { key, el: node, video, stream, label, badges, avatar, peerId, source };
       tiles.set(key, t);
       videos.append(node);
+      if (peerId !== 'self') adaptive?.watch(t);
       reflow();
     }
     t.label.textContent = source === 'screen' ? (peerId === 'self' ? 'Your screen' : `${name}'s screen`) : name;
@@ -38,13 +46,20 @@ export function createGrid(call) {
     if (t.video.srcObject !== t.stream) t.video.srcObject = t.stream;
     t.video.play?.().catch(() => {});
     t.el.classList.toggle('no-video', !t.stream.getVideoTracks().length);
+    tellAdaptive(t);
   }
-  function dropTile(key) { const t = tiles.get(key); if (!t) return; t.el.remove(); tiles.delete(key); reflow(); }
+  // renew: after a subscribe negotiation, whose subscriptions the server may
+  // have made anew (starting from its default layer) on the same tracks.
+  function tellAdaptive(t, renew = false) {
+    if (t.peerId !== 'self') adaptive?.update(t, { videoTrackId: t.stream.getVideoTracks()[0]?.id ?? null, on: !t.el.classList.contains('cam-off'), renew });
+  }
+  function dropTile(key) { const t = tiles.get(key); if (!t) return; adaptive?.unwatch(t); t.el.remove(); tiles.delete(key); reflow(); }
   function dropPeerTiles(peerId) { for (const [k, t] of [...tiles]) if (t.peerId === peerId) dropTile(k); }
   function reflow() {
     const n = tiles.size;
     videos.dataset.count = String(n);
     videos.style.setProperty('--cols', String(n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4));
+    videos.style.setProperty('--strip', String(Math.max(4, n - 1)));
     feature();
   }
   // The tile a phone shows full screen (css: .tile.featured): a shared
@@ -62,6 +77,14 @@ export function createGrid(call) {
       ...(call.peers.get(peerId)?.info.handRaised ? [el('span', { class: 'badge', title: 'Hand raised', 'aria-label': 'hand raised' }, '✋')] : []));
     t.el.classList.toggle('cam-off', !!m.camera);
     t.el.classList.toggle('mic-off', !!m.microphone);
+    tellAdaptive(t);
+  }
+  // The layout of larger screens (a phone always features one tile: css).
+  function setLayout(name) {
+    if (!LAYOUTS.includes(name)) return;
+    layout = name;
+    videos.dataset.layout = name;
+    try { localStorage.setItem(LAYOUT_KEY, name); } catch { /* private mode */ }
   }
   function setSpeaker(peerId) {
     if (activeSpeaker === peerId) return;
@@ -79,7 +102,9 @@ export function createGrid(call) {
   function showRemote(want) {
     for (const [key, tracks] of want) {
       const [peerId, source] = key.split(':');
-      setTracks(tileFor(peerId, source, call.peers.get(peerId)?.info.username || 'Someone'), tracks);
+      const t = tileFor(peerId, source, call.peers.get(peerId)?.info.username || 'Someone');
+      setTracks(t, tracks);
+      tellAdaptive(t, true);
     }
     for (const key of [...tiles.keys()]) if (!key.startsWith('self:') && !want.has(key)) dropTile(key);
   }
@@ -115,8 +140,9 @@ export function createGrid(call) {
   }
 
   return {
-    element: videos, tiles, tileFor, setTracks, dropTile, dropPeerTiles, updateBadges, selfTile, showRemote, reset, handle,
+    element: videos, tiles, tileFor, setTracks, dropTile, dropPeerTiles, updateBadges, selfTile, showRemote, reset, handle, setLayout,
     get activeSpeaker() { return activeSpeaker; },
+    get layout() { return layout; },
     close() { clearInterval(levelTimer); },
   };
 }

@@ -3,7 +3,7 @@
 // renegotiation), muting, and adding or removing a screen share on the
 // peer-to-peer and SFU connections.
 import { errorText, toast } from '../ui.js';
-import { savePrefs, openLocalMedia, openTrack, mediaErrorText } from '../media.js';
+import { savePrefs, openLocalMedia, openTrack, mediaErrorText, videoConstraints } from '../media.js';
 import { createCameraEffects } from '../effects/camera.js';
 import { savedBackground, saveBackground } from '../effects/backgrounds.js';
 
@@ -50,6 +50,19 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
   }
   async function switchDevice(kind, deviceId) {
     const source = kind === 'video' ? 'camera' : 'microphone';
+    // Another quality of the camera in use: the same track, reconfigured (a
+    // second capture of a device in use keeps its first size), and the
+    // camera's layers fitted to its new size.
+    const camera = effects.camera;
+    if (kind === 'video' && camera && camera.readyState === 'live' && camera.getSettings().deviceId === deviceId) {
+      try {
+        await camera.applyConstraints(videoConstraints(deviceId));
+        const { width, height } = camera.getSettings();
+        await call.sfu?.fitCameraLayers([width, height]);
+        grid.selfTile();
+        return;
+      } catch { /* not possible with this camera: reopened below */ }
+    }
     let track;
     try { track = await openTrack(kind, deviceId); } catch (e) { banner.show(mediaErrorText(e, source)); return; }
     track.enabled = kind === 'video' ? call.camOn : call.micOn;

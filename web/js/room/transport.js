@@ -71,6 +71,7 @@ export function createTransport(call, { grid, banner, localMedia, mediaE2ee }) {
   function startSfu() {
     const sfu = call.sfu = new SfuSession({
       send: call.send, iceServers: call.room.iceServers || [], e2ee: e2ee(),
+      captureSize: () => { const s = localMedia.camera?.getSettings?.(); return s?.width ? s : null; },
       log: (...a) => console.debug('[sfu]', ...a),
       onState: (which, state, err) => {
         if (state === 'negotiation-failed') return banner.show('Some video from the server could not be received (' + (err?.message || 'negotiation failed') + '). Leave and join again if it stays missing.');
@@ -133,7 +134,7 @@ export function createTransport(call, { grid, banner, localMedia, mediaE2ee }) {
       const st = await pc.getStats();
       for (const r of st.values()) {
         if (r.type === 'inbound-rtp') out.push({ pc: name, dir: 'in', mid: r.mid, kind: r.kind, packets: r.packetsReceived, lost: r.packetsLost, bytes: r.bytesReceived, frames: r.framesDecoded, keyFrames: r.keyFramesDecoded, width: r.frameWidth, pli: r.pliCount, nack: r.nackCount });
-        if (r.type === 'outbound-rtp') out.push({ pc: name, dir: 'out', mid: r.mid, kind: r.kind, packets: r.packetsSent, bytes: r.bytesSent, frames: r.framesEncoded, keyFrames: r.keyFramesEncoded, pli: r.pliCount, nack: r.nackCount, width: r.frameWidth, fps: r.framesPerSecond, limit: r.qualityLimitationReason, target: r.targetBitrate });
+        if (r.type === 'outbound-rtp') out.push({ pc: name, dir: 'out', mid: r.mid, kind: r.kind, layer: name === 'publish' ? call.sfu?.layerOfMid(r.mid) ?? null : null, active: r.active, packets: r.packetsSent, bytes: r.bytesSent, frames: r.framesEncoded, keyFrames: r.keyFramesEncoded, pli: r.pliCount, nack: r.nackCount, width: r.frameWidth, fps: r.framesPerSecond, limit: r.qualityLimitationReason, target: r.targetBitrate });
         if (r.type === 'candidate-pair' && r.nominated) out.push({ pc: name, pair: r.state, availableOut: r.availableOutgoingBitrate, rtt: r.currentRoundTripTime });
       }
       out.push({ pc: name, state: pc.connectionState, ice: pc.iceConnectionState, signaling: pc.signalingState });
