@@ -136,7 +136,13 @@ int layer_of(GstPad* pad) {
   return layer_plus_one ? GPOINTER_TO_INT(layer_plus_one) - 1 : kSinglePad;
 }
 
+// Whether the layer pads are the input: the element is used with one or the
+// other, but a subscriber's slot moved from a layered camera to a
+// single-layer track may keep its layer pads (unlinked) while `sink` is
+// fed: then `sink` is the input. Object lock held (the pad's is taken
+// inside, in the order GstElement takes them).
 bool layered(ConveneRtpForward* self) {
+  if (gst_pad_is_linked(self->sinkpad)) return false;
   for (const LayerInput& l : self->layers)
     if (l.pad) return true;
   return false;

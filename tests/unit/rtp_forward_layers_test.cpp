@@ -720,3 +720,41 @@ TEST(RtpForwardLayers, ALayerPadComesAndGoesWhileTheOthersPush) {
   for (size_t i = 1; i < out.size(); ++i) gaps += static_cast<uint16_t>(out[i].seq - out[i - 1].seq) != 1;
   EXPECT_EQ(gaps, 0u);
 }
+
+// A slot moved from a layered camera to a single-layer track keeps its
+// layer pads (unlinked) and is fed on `sink`: keyframe requests go there.
+TEST(RtpForwardLayers, UnlinkedLayerPadsLeaveTheSinglePadInCharge) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  GstHarness* h = gst_harness_new("convenertpforward");
+  gst_harness_set_src_caps_str(h, kVp8Caps);
+  GstPad* layers[3];
+  for (int i = 0; i < 3; ++i) {
+    layers[i] = gst_element_request_pad_simple(h->element, ("sink_" + std::to_string(i)).c_str());
+    ASSERT_TRUE(layers[i]);
+  }
+  g_object_set(h->element, "keyframe-min-interval", 0u, nullptr);
+  gst_harness_push(h, rtp(1, 1, 0, vp8_payload(1, 1, true)));
+  EXPECT_EQ(gst_harness_buffers_received(h), 1u);
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h)) gst_event_unref(e);
+  gst_harness_push_upstream_event(h, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 1));
+  guint asked = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h)) {
+    asked += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(asked, 1u) << "the subscriber's keyframe request reaches the track on `sink`";
+  g_object_set(h->element, "paused", TRUE, nullptr);
+  g_object_set(h->element, "paused", FALSE, nullptr);
+  asked = 0;
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h)) {
+    asked += gst_video_event_is_force_key_unit(e);
+    gst_event_unref(e);
+  }
+  EXPECT_EQ(asked, 1u) << "resuming asks `sink`'s track";
+  for (GstPad* p : layers) {
+    gst_element_release_request_pad(h->element, p);
+    gst_object_unref(p);
+  }
+  gst_harness_teardown(h);
+}
