@@ -50,6 +50,13 @@ struct SfuClientOptions {
   // What received video is depayloaded and decoded as: the room's [media]
   // video_codec ("VP8" or "H264"; this client publishes VP8 only).
   std::string video_codec = "VP8";
+  // Answer the server's transport-cc extension, as browsers do, so the
+  // subscribe connection sends transport-cc feedback (the server's bandwidth
+  // estimate). Off by default: a GStreamer 1.22 receiver that sends it puts
+  // report blocks in few of its RTCP packets (the feedback goes out early,
+  // and early packets carry none), which starves the receiver-report loss
+  // rule other tests check.
+  bool transport_cc = false;
 };
 
 // A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
