@@ -32,6 +32,7 @@ SfuClientOptions receiver() {
   o.video = false;
   o.audio = false;
   o.receive_latency_ms = 200;
+  o.transport_cc = true;
   return o;
 }
 

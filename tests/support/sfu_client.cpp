@@ -228,6 +228,9 @@ void SfuClient::simulate_receive_path(GstElement* webrtcbin) {
     g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
     if (!session) return;
     g_object_set(session, "rtcp-min-interval", static_cast<guint64>(100 * GST_MSECOND), nullptr);
+    // transport-cc feedback (options_.transport_cc) every 100 ms, as browsers
+    // send it, rather than after every frame as an early RTCP packet each.
+    g_object_set(session, "twcc-feedback-interval", static_cast<guint64>(100 * GST_MSECOND), nullptr);
     g_object_unref(session);
   }), nullptr);
 }
@@ -493,7 +496,7 @@ void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
                     g_signal_emit_by_name(sub_, "create-answer", nullptr, promise(this, [this, sdp](GstPromise* p) {
                                             GstWebRTCSessionDescription* answer = reply_sdp(p, "answer");
                                             if (!answer) return;
-                                            answer_transport_cc(sdp, answer->sdp);
+                                            if (options_.transport_cc) answer_transport_cc(sdp, answer->sdp);
                                             g_signal_emit_by_name(sub_, "set-local-description", answer, nullptr);
                                             queue_send(std::move(json::Object()
                                                                      .set("type", "subscribe-answer")

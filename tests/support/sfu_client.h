@@ -64,6 +64,13 @@ struct SfuClientOptions {
   // frame vp8dec made of bytes it cannot read: VP8 has no integrity check,
   // so a sealed frame behind its clear header sometimes decodes as noise.
   std::optional<std::pair<int, int>> picture_chroma;
+  // Answer the server's transport-cc extension, as browsers do, so the
+  // subscribe connection sends transport-cc feedback (the server's bandwidth
+  // estimate). Off by default: a GStreamer 1.22 receiver that sends it puts
+  // report blocks in few of its RTCP packets (the feedback goes out early,
+  // and early packets carry none), which starves the receiver-report loss
+  // rule other tests check.
+  bool transport_cc = false;
 };
 
 // A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
