@@ -255,7 +255,10 @@ TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
-  SfuClient ca(a, layered_camera()), cb(b, receiver(false)), cc(c, receiver(false));
+  // Both answer transport-cc, as browsers do: the estimate comes from it.
+  SfuClientOptions feedback = receiver(false);
+  feedback.transport_cc = true;
+  SfuClient ca(a, layered_camera()), cb(b, feedback), cc(c, feedback);
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb, &cc};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10 && cc.frames_from(a.peer_id) >= 10; }))
