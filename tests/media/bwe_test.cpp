@@ -20,13 +20,6 @@
 namespace convene::testing {
 namespace {
 
-ServerOptions sfu_server() {
-  ServerOptions o;
-  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
-  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
-  return o;
-}
-
 SfuClientOptions receiver() {
   SfuClientOptions o;
   o.video = false;

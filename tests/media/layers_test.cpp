@@ -20,14 +20,6 @@
 namespace convene::testing {
 namespace {
 
-ServerOptions sfu_server() {
-  ServerOptions o;
-  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
-  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
-  o.env["CONVENE_MEDIA_ANSWER_TIMEOUT_SEC"] = "3";
-  return o;
-}
-
 SfuClientOptions layered_camera() {
   SfuClientOptions o;
   o.camera_layers = true;
@@ -124,7 +116,7 @@ JsonNodePtr next_of_type(TestPerson& p, const std::string& type, int timeout_ms 
 // The tile's size picks the layer; the decoded picture follows it without
 // a gap, and the publisher is told which layers are needed (dynacast).
 TEST(Layers, TrackSettingsPickTheLayerAndThePublisherIsToldWhatIsWanted) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {});
@@ -184,7 +176,7 @@ TEST(Layers, TrackSettingsPickTheLayerAndThePublisherIsToldWhatIsWanted) {
 
 // A hidden tile costs nothing: the forwarder pauses, and resumes at a keyframe.
 TEST(Layers, AHiddenTileIsPausedAndResumes) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
@@ -217,7 +209,7 @@ TEST(Layers, AHiddenTileIsPausedAndResumes) {
 // sent a smaller layer, and the larger one again once the loss stops; a
 // clean subscriber keeps f.
 TEST(Layers, ALossySubscriberGoesToASmallerLayerAndBack) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
@@ -251,7 +243,7 @@ TEST(Layers, ALossySubscriberGoesToASmallerLayerAndBack) {
 // link that queues (delays, does not drop) beyond 500 kbps is sent a smaller
 // layer than the f it asked for, from the transport-cc estimate alone.
 TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
@@ -285,7 +277,7 @@ TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
 
 // What the server refuses, each error with its request's id.
 TEST(Layers, BadTrackSettingsAndLayersAreRefused) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});

@@ -21,16 +21,6 @@
 namespace convene::testing {
 namespace {
 
-// Shows the server's log when a test failed (GST_DEBUG=convene*:5 makes it useful).
-ServerOptions sfu_server() {
-  ServerOptions o;
-  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
-  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
-  o.env["CONVENE_MEDIA_ANSWER_TIMEOUT_SEC"] = "3";
-  return o;
-}
-
-
 bool saw_type(SfuClient& c, const std::string& type, const std::string& field = "", const std::string& value = "") {
   for (auto& m : c.others())
     if (str_field(m.get(), "type") == type && (field.empty() || str_field(m.get(), field.c_str()) == value)) return true;
@@ -38,7 +28,7 @@ bool saw_type(SfuClient& c, const std::string& type, const std::string& field = 
 }
 
 TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
   std::string room = meet(a, {&b, &c});
@@ -81,7 +71,7 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
 }
 
 TEST(Sfu, ScreenShareStartsAndStops) {
-  ServerOptions options = sfu_server();
+  ServerOptions options = sfu_server(3);
   options.env["CONVENE_MEDIA_MIN_PORT"] = "42000";  // and media stays within its port range
   options.env["CONVENE_MEDIA_MAX_PORT"] = "42099";
   ServerProcess server(options);
@@ -124,7 +114,7 @@ TEST(Sfu, ScreenShareStartsAndStops) {
 }
 
 TEST(Sfu, MutedTracksStopArrivingAndSpeakerIsDetected) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
@@ -195,7 +185,7 @@ int max_layer_for(TestPerson& asker, const std::string& room, const std::string&
 // base layer only (a quarter of the frames) while another keeps them all,
 // and it climbs back once the loss stops.
 TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
@@ -235,7 +225,7 @@ TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
 // because the server asks for each lost packet at once (rtpsession would
 // otherwise hold most NACKs for its next regular report, seconds later).
 TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
@@ -258,7 +248,7 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
 }
 
 TEST(Sfu, FaultsStayWithTheirPeer) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
   std::string room = meet(a, {&b, &c, &d});
@@ -311,7 +301,7 @@ JsonNode* find_type(SfuClient& c, const std::string& type, const std::string& fi
 // again it publishes without rejoining. An error webrtcbin finds after the
 // call returned (a subscribe-answer it refuses) names the request.
 TEST(Sfu, PromoteAndDemoteTakeEffectInMediaAtOnce) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});
@@ -372,7 +362,7 @@ TEST(Sfu, PromoteAndDemoteTakeEffectInMediaAtOnce) {
 // connected must not hurt anyone else (GStreamer 1.22 has known trouble
 // there): the others keep receiving.
 TEST(Sfu, APublisherWhoseIceNeverConnectsIsFreedAndTold) {
-  ServerOptions options = sfu_server();
+  ServerOptions options = sfu_server(3);
   options.env["CONVENE_MEDIA_PUBLISH_CONNECT_TIMEOUT_SEC"] = "6";  // the room has settled by then
   ServerProcess server(options);
   LogOnFailure show_log{server};
@@ -416,7 +406,7 @@ TEST(Sfu, APublisherWhoseIceNeverConnectsIsFreedAndTold) {
 }
 
 TEST(Sfu, BreakoutRoomsIsolateMedia) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson host(server, "host"), a(server, "ann"), b(server, "ben"), c(server, "cid");
   std::string main = meet(host, {&a, &b, &c});
@@ -461,7 +451,7 @@ bool publishing(TestPerson& asker, const std::string& room, const std::string& p
 }
 
 TEST(Sfu, JoinLeaveCyclesLeakNothing) {
-  ServerProcess server(sfu_server());
+  ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
   std::string room = meet(a, {&b});

@@ -20,13 +20,6 @@
 namespace convene::testing {
 namespace {
 
-ServerOptions sfu_server() {
-  ServerOptions o;
-  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
-  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
-  return o;
-}
-
 std::string create_key(TestPerson& host, const std::string& room, const std::string& name, std::string* key_id = nullptr) {
   auto r = host.http.post("/rooms/" + room + "/ingest-keys", "{\"name\":\"" + name + "\"}");
   if (r.status != 201) throw std::runtime_error("creating an ingest key failed: " + r.body);

@@ -6,6 +6,14 @@
 
 namespace convene::testing {
 
+ServerOptions sfu_server(int answer_timeout_sec) {
+  ServerOptions o;
+  o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";
+  o.env["CONVENE_RATELIMIT_ENABLED"] = "false";
+  if (answer_timeout_sec > 0) o.env["CONVENE_MEDIA_ANSWER_TIMEOUT_SEC"] = std::to_string(answer_timeout_sec);
+  return o;
+}
+
 LogOnFailure::~LogOnFailure() {
   if (::testing::Test::HasFailure()) std::fprintf(stderr, "--- server log ---\n%s\n", server.log().c_str());
 }

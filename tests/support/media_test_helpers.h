@@ -12,6 +12,10 @@
 
 namespace convene::testing {
 
+// A server for SFU tests: ICE on 127.0.0.1 (the namespace has only `lo`), no
+// rate limits; `answer_timeout_sec` > 0 re-sends unanswered subscribe offers sooner.
+ServerOptions sfu_server(int answer_timeout_sec = 0);
+
 // Prints the server's log when the test failed (declare it after the server).
 struct LogOnFailure {
   const ServerProcess& server;
