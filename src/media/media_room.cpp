@@ -262,7 +262,8 @@ void MediaRoom::layers_changed() {
 // Dynacast: for each layered source, the layers someone consumes — every
 // receiving peer's slot (the layer sent now and the one it goes to), peers
 // without a slot yet at what they asked for (h by default), and consumers
-// (recording, egress, WHEP) at the top layer. A room of one wants nothing.
+// (recording, egress, WHEP) at the top layer. A room of one wants nothing
+// once its camera has arrived.
 void MediaRoom::send_layers_wanted() {
   for (auto& [publisher_id, p] : participants_) {
     if (!p->publisher) continue;
@@ -283,7 +284,10 @@ void MediaRoom::send_layers_wanted() {
         const int nearest = nearest_present_layer(layer, declared);
         if (nearest >= 0) needed |= 1u << nearest;
       }
-      if (pub && consumer_pads_[track_id] > 0)
+      // Until a layer has arrived there is no publication for recording or
+      // egress to attach to (they would never ask for it): the top layer
+      // comes once, then goes when nobody needs it.
+      if (!pub || consumer_pads_[track_id] > 0)
         for (int l = kSpatialLayers - 1; l >= 0; --l)
           if (declared & (1u << l)) {
             needed |= 1u << l;

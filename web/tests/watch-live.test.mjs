@@ -23,16 +23,21 @@ test('the Watch live page plays the composite over WHEP', { timeout: 180000 }, a
     await host.waitForURL(/\/room\//);
     await host.waitForSelector('text=Connected');
     const roomId = host.url().split('/').pop();
-    await waitFor(async () => {
+    // The host's camera packets at the server (-1: not published). Alone in
+    // the room she stops sending it once it has arrived (dynacast: nobody
+    // watches); the egress then asks for it again.
+    const cameraPackets = async () => {
       const media = await host.evaluate(async (id) => fetch('/rooms/' + id + '/media').then((r) => r.json()), roomId);
-      return media.tracks?.some((t) => t.kind === 'video' && t.packetsReceived > 30);
-    }, 'the host\'s camera at the server', 30000);
+      return media.tracks?.find((t) => t.kind === 'video')?.packetsReceived ?? -1;
+    };
+    await waitFor(async () => (await cameraPackets()) >= 0, 'the host\'s camera published', 30000);
     const egress = await host.evaluate(async (id) => {
       const r = await fetch('/rooms/' + id + '/egress', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'hls', viewLink: true }) });
       return { status: r.status, body: await r.json() };
     }, roomId);
     assert.equal(egress.status, 201, JSON.stringify(egress.body));
     assert.match(egress.body.watchUrl, /^\/watch\//);
+    const packetsAtEgress = await cameraPackets();
 
     const viewer = await viewerBrowser.context.newPage();
     watch(viewer, 'viewer');
@@ -56,6 +61,7 @@ test('the Watch live page plays the composite over WHEP', { timeout: 180000 }, a
     assert.equal(later.mode, 'webrtc');
     assert.ok(later.framesDecoded > first.framesDecoded + 10, 'frames keep coming: ' + JSON.stringify(later));
     assert.equal(first.width, 640, 'the composite\'s picture');
+    assert.ok(await cameraPackets() > packetsAtEgress + 30, 'the egress gets the host\'s camera (the composite asked for it)');
   } finally {
     await viewerBrowser.close();
     await hostBrowser.close();
