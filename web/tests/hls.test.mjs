@@ -21,17 +21,21 @@ test('the HLS stream of a call plays in Chromium with hls.js, through a view lin
     await host.waitForURL(/\/room\//);
     await host.waitForSelector('text=Connected');
     const roomId = host.url().split('/').pop();
-    // The host's camera reaches the server before the stream starts.
-    await waitFor(async () => {
+    // The host's camera is published before the stream starts (alone in the
+    // room she stops sending it once it has arrived — dynacast: nobody
+    // watches — and the egress asks for it again: -1 until published).
+    const cameraPackets = async () => {
       const media = await host.evaluate(async (id) => fetch('/rooms/' + id + '/media').then((r) => r.json()), roomId);
-      return media.tracks?.some((t) => t.kind === 'video' && t.packetsReceived > 30);
-    }, 'the host\'s camera at the server', 30000);
+      return media.tracks?.find((t) => t.kind === 'video')?.packetsReceived ?? -1;
+    };
+    await waitFor(async () => (await cameraPackets()) >= 0, 'the host\'s camera published', 30000);
     const egress = await host.evaluate(async (id) => {
       const r = await fetch('/rooms/' + id + '/egress', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'hls', viewLink: true }) });
       return { status: r.status, body: await r.json() };
     }, roomId);
     assert.equal(egress.status, 201, JSON.stringify(egress.body));
     const viewUrl = new URL(egress.body.viewUrl, server.url).toString();
+    const packetsAtEgress = await cameraPackets();
 
     const viewer = await viewerBrowser.context.newPage();
     watch(viewer, 'viewer');
@@ -69,6 +73,7 @@ test('the HLS stream of a call plays in Chromium with hls.js, through a view lin
     }, 'the live video to play for 4 s', 60000);
     console.log(`HLS through the view link: ${playing.w}x${playing.h}, ${playing.t.toFixed(1)} s played`);
     assert.ok(playing.w >= 320, 'a real picture');
+    assert.ok(await cameraPackets() > packetsAtEgress + 30, 'the egress gets the host\'s camera (the composite asked for it)');
   } finally {
     await viewerBrowser.close();
     await hostBrowser.close();
