@@ -369,7 +369,7 @@ struct Parsed {
   bool switch_point = false;
 };
 
-// False when the buffer is not RTP.
+// Reads the packet into `p`; false when the buffer is not RTP.
 bool parse(ConveneRtpForward* self, GstBuffer* buffer, Parsed* p) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return false;
@@ -390,6 +390,15 @@ bool parse(ConveneRtpForward* self, GstBuffer* buffer, Parsed* p) {
   p->size = gst_buffer_get_size(buffer);
   p->switch_point = p->in.keyframe || !is_video(codec);
   return true;
+}
+
+// As parse(), for a chain function: a buffer that is not RTP is dropped
+// (with a warning) and false returned.
+bool parse_or_drop(ConveneRtpForward* self, GstBuffer* buffer, Parsed* p) {
+  if (parse(self, buffer, p)) return true;
+  GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
+  gst_buffer_unref(buffer);
+  return false;
 }
 
 // What the rewriter makes of a packet that may go out, and what follows
@@ -460,11 +469,7 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
 GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   auto* self = CONVENE_RTP_FORWARD(parent);
   Parsed p;
-  if (!parse(self, buffer, &p)) {
-    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
-    gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
-  }
+  if (!parse_or_drop(self, buffer, &p)) return GST_FLOW_OK;
   GST_OBJECT_LOCK(self);
   if (!self->connected) {
     // Nothing may be pushed yet: a webrtcbin holds a sink pad back until it
@@ -487,11 +492,7 @@ GstFlowReturn on_layer_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) 
   auto* self = CONVENE_RTP_FORWARD(parent);
   const int layer = layer_of(pad);
   Parsed p;
-  if (!parse(self, buffer, &p)) {
-    GST_WARNING_OBJECT(self, "dropping a buffer that is not RTP");
-    gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
-  }
+  if (!parse_or_drop(self, buffer, &p)) return GST_FLOW_OK;
   GST_OBJECT_LOCK(self);
   self->layers[layer].bytes += p.size;
   if (!self->connected || !self->layer_switch->candidate(layer)) {
