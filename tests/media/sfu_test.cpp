@@ -163,21 +163,7 @@ SfuClientOptions receiver() {
 // camera to `subscriber` (-1: not found), from GET /rooms/:id/media.
 int max_layer_for(TestPerson& asker, const std::string& room, const std::string& subscriber,
                   const std::string& publisher) {
-  JsonNodePtr body = asker.http.get("/rooms/" + room + "/media").json();
-  if (!body || !JSON_NODE_HOLDS_OBJECT(body.get())) return -1;
-  JsonArray* subs = json_object_get_array_member(json_node_get_object(body.get()), "subscribers");
-  for (guint i = 0; subs && i < json_array_get_length(subs); ++i) {
-    JsonObject* sub = json_array_get_object_element(subs, i);
-    if (g_strcmp0(json_object_get_string_member(sub, "peerId"), subscriber.c_str())) continue;
-    JsonArray* receives = json_object_get_array_member(sub, "receives");
-    for (guint j = 0; j < json_array_get_length(receives); ++j) {
-      JsonObject* r = json_array_get_object_element(receives, j);
-      if (!g_strcmp0(json_object_get_string_member(r, "peerId"), publisher.c_str()) &&
-          !g_strcmp0(json_object_get_string_member(r, "source"), "camera"))
-        return static_cast<int>(json_object_get_int_member(r, "maxTemporalLayer"));
-    }
-  }
-  return -1;
+  return static_cast<int>(subscription(asker, room, subscriber, publisher).number("maxTemporalLayer"));
 }
 
 // Per-subscriber adaptation: the camera is published in three temporal

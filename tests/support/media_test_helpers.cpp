@@ -6,6 +6,39 @@
 
 namespace convene::testing {
 
+std::string Subscription::text(const char* field) const {
+  if (!object || !json_object_has_member(object, field)) return "(missing)";
+  JsonNode* n = json_object_get_member(object, field);
+  if (JSON_NODE_HOLDS_NULL(n)) return "null";
+  if (json_node_get_value_type(n) == G_TYPE_STRING) return json_node_get_string(n);
+  if (json_node_get_value_type(n) == G_TYPE_BOOLEAN) return json_node_get_boolean(n) ? "true" : "false";
+  return std::to_string(json_node_get_int(n));
+}
+
+int64_t Subscription::number(const char* field) const {
+  return object && json_object_has_member(object, field) ? json_object_get_int_member(object, field) : -1;
+}
+
+Subscription subscription(TestPerson& asker, const std::string& room, const std::string& subscriber,
+                          const std::string& publisher, const std::string& source) {
+  Subscription s;
+  s.body = asker.http.get("/rooms/" + room + "/media").json();
+  if (!s.body || !JSON_NODE_HOLDS_OBJECT(s.body.get())) return s;
+  JsonArray* subs = json_object_get_array_member(json_node_get_object(s.body.get()), "subscribers");
+  for (guint i = 0; subs && i < json_array_get_length(subs); ++i) {
+    JsonObject* sub = json_array_get_object_element(subs, i);
+    if (g_strcmp0(json_object_get_string_member(sub, "peerId"), subscriber.c_str())) continue;
+    JsonArray* receives = json_object_get_array_member(sub, "receives");
+    for (guint j = 0; j < json_array_get_length(receives); ++j) {
+      JsonObject* r = json_array_get_object_element(receives, j);
+      if (!g_strcmp0(json_object_get_string_member(r, "peerId"), publisher.c_str()) &&
+          !g_strcmp0(json_object_get_string_member(r, "source"), source.c_str()))
+        s.object = r;
+    }
+  }
+  return s;
+}
+
 ServerOptions sfu_server(int answer_timeout_sec) {
   ServerOptions o;
   o.env["CONVENE_MEDIA_ICE_ADDRESSES"] = "127.0.0.1";

@@ -25,6 +25,20 @@ struct LogOnFailure {
 // A number of GET /rooms/:id/media (-1 when the room has no media).
 int64_t media_figure(TestPerson& person, const std::string& room, const char* field);
 
+// One subscription of GET /rooms/:id/media (`subscribers[].receives[]`):
+// fields read as text ("(missing)", "null", strings, booleans, integers) or
+// as integers (-1 when missing or when there is no such subscription).
+struct Subscription {
+  JsonNodePtr body;
+  JsonObject* object = nullptr;
+  std::string text(const char* field) const;
+  int64_t number(const char* field) const;
+};
+
+// What `subscriber` receives of `publisher`'s `source`, as `asker` reads it.
+Subscription subscription(TestPerson& asker, const std::string& room, const std::string& subscriber,
+                          const std::string& publisher, const std::string& source = "camera");
+
 // The peer of the latest peer-joined `client` saw with this username ("" when none).
 std::string joined_peer(SfuClient& client, const std::string& username);
 
