@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   int max_rooms = args.size() > 0 ? atoi(args[0].c_str()) : 2;
   int seconds = args.size() > 1 ? atoi(args[1].c_str()) : 10;
   SfuClientOptions opt;
+  // As browsers do, every microphone packet carries an RFC 6464 audio level
+  // (a constant here), so the server takes active-speaker levels from it
+  // instead of decoding (a server that does not negotiate it ignores it).
+  opt.audio_level = 40;
   opt.width = args.size() > 3 ? atoi(args[2].c_str()) : 1280;
   opt.height = args.size() > 3 ? atoi(args[3].c_str()) : 720;
   std::vector<std::shared_ptr<const EncodedClip>> clips;

@@ -21,14 +21,19 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
         .set("samples", static_cast<int64_t>(h.samples()));
     stats = room->stats();
     auto received = room->packets_received();
-    for (const media::TrackInfo& t : room->tracks())
-      tracks.add(std::move(json::Object()
-                               .set("id", t.id)
-                               .set("peerId", t.peer_id)
-                               .set("source", t.source)
-                               .set("kind", t.kind)
-                               .set("muted", t.muted)
-                               .set("packetsReceived", static_cast<int64_t>(received[t.id]))));
+    auto level_sources = room->level_sources();
+    for (const media::TrackInfo& t : room->tracks()) {
+      json::Object track;
+      track.set("id", t.id)
+          .set("peerId", t.peer_id)
+          .set("source", t.source)
+          .set("kind", t.kind)
+          .set("muted", t.muted)
+          .set("packetsReceived", static_cast<int64_t>(received[t.id]));
+      // Audio: where the server reads its loudness (active speaker) from.
+      if (auto level = level_sources.find(t.id); level != level_sources.end()) track.set("levelFrom", level->second);
+      tracks.add(std::move(track));
+    }
     for (const media::Subscriber* sub : room->subscribers()) {
       json::Array receives;
       for (const media::Subscriber::SubscriptionStats& s : sub->subscriptions()) {

@@ -138,14 +138,15 @@ void MediaRoom::remove_participant(const std::string& peer_id) {
 }
 
 void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name, int layer,
-                                unsigned declared_layers) {
+                                unsigned declared_layers, int audio_level_id) {
   TrackInfo t = info;
   if (Participant* p = participant(t.peer_id)) {
     auto m = p->muted.find(t.source);
     t.muted = m != p->muted.end() && m->second;
   }
   unsigned serial = next_serial_++;
-  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer, declared_layers);
+  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer, declared_layers,
+                                                  audio_level_id);
   level_tracks_[serial] = t.id;
   GST_INFO("room %s: %s publishes %s (%s, %s%s%s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(),
            t.source.c_str(), encoding_name.c_str(), layer >= 0 ? ", layer " : "", spatial_layer_name(layer));
@@ -395,6 +396,13 @@ std::map<std::string, uint64_t> MediaRoom::packets_received() const {
   return out;
 }
 
+std::map<std::string, std::string> MediaRoom::level_sources() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [id, pub] : publications_)
+    if (*pub->level_source()) out[id] = pub->level_source();
+  return out;
+}
+
 uint64_t MediaRoom::packets_received_from(const std::string& peer_id) const {
   uint64_t sum = 0;
   for (const auto& [id, pub] : publications_)
@@ -484,6 +492,7 @@ void MediaRoom::on_bus_message(GstMessage* message) {
     case GST_MESSAGE_ELEMENT: {
       const GstStructure* s = gst_message_get_structure(message);
       if (s && gst_structure_has_name(s, "level")) on_level(s, GST_MESSAGE_SRC(message));
+      if (s && gst_structure_has_name(s, Publication::kAudioLevelMessage)) on_header_level(s);
       break;
     }
     case GST_MESSAGE_ERROR: {
@@ -527,10 +536,6 @@ void MediaRoom::on_level(const GstStructure* s, GstObject* src) {
   GstObject* bin = GST_OBJECT_PARENT(src);
   unsigned serial = 0;
   if (!bin || sscanf(GST_OBJECT_NAME(bin), "level-%u", &serial) != 1) return;
-  auto track = level_tracks_.find(serial);
-  if (track == level_tracks_.end()) return;
-  Publication* pub = publication(track->second);
-  if (!pub || pub->info().muted) return;
   const GValue* rms = gst_structure_get_value(s, "rms");
   if (!rms) return;
   double loudest = -700;
@@ -539,8 +544,23 @@ void MediaRoom::on_level(const GstStructure* s, GstObject* src) {
     for (guint i = 0; i < channels->n_values; ++i)
       loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
+  level_reading(serial, loudest);
+}
+
+void MediaRoom::on_header_level(const GstStructure* s) {
+  guint serial = 0;
+  double level_db = 0;
+  if (gst_structure_get_uint(s, "serial", &serial) && gst_structure_get_double(s, "level", &level_db))
+    level_reading(serial, level_db);
+}
+
+void MediaRoom::level_reading(unsigned serial, double level_db) {
+  auto track = level_tracks_.find(serial);
+  if (track == level_tracks_.end()) return;
+  Publication* pub = publication(track->second);
+  if (!pub || pub->info().muted) return;
   const std::string peer_id = pub->info().peer_id;
-  if (auto changed = speakers_.update(peer_id, loudest, g_get_monotonic_time() / 1000)) {
+  if (auto changed = speakers_.update(peer_id, level_db, g_get_monotonic_time() / 1000)) {
     active_speaker_ = *changed;
     peers_.active_speaker(room_id_, active_speaker_);
     consumers_.active_speaker_changed(room_id_, active_speaker_);

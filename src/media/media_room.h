@@ -77,8 +77,9 @@ class MediaRoom final : public RoomMedia {
 
   // --- From the publish connections
   // `layer` >= 0: the first arrived layer of a layered source that declared `declared_layers`.
+  // `audio_level_id`: the audio-level header extension its packets carry (0: none; see Publication).
   void add_publication(const TrackInfo& info, GstElement* tee, const std::string& encoding_name, int layer = -1,
-                       unsigned declared_layers = 0);
+                       unsigned declared_layers = 0, int audio_level_id = 0);
   // Another layer of a layered publication arrived.
   void add_layer(const std::string& track_id, int layer, GstElement* tee);
   // The peer's publish connection answered an offer: its layers-wanted go out again.
@@ -119,6 +120,8 @@ class MediaRoom final : public RoomMedia {
   std::map<std::string, uint64_t> packets_received() const;
   // Their sum over what `peer_id` publishes.
   uint64_t packets_received_from(const std::string& peer_id) const;
+  // Where each audio track's loudness comes from ("header" or "decoder"), by track id.
+  std::map<std::string, std::string> level_sources() const;
   // Every subscriber that has one, by peer id: what it receives and at
   // which quality.
   std::vector<const Subscriber*> subscribers() const;
@@ -143,7 +146,11 @@ class MediaRoom final : public RoomMedia {
   // Stops the peer's publisher and ends its publications (it stays a subscriber).
   void end_publishing(Participant& p);
   void on_bus_message(GstMessage* message);
+  // Loudness readings, decoded (a level element's message) or from the
+  // header extension; both end in level_reading.
   void on_level(const GstStructure* s, GstObject* src);
+  void on_header_level(const GstStructure* s);
+  void level_reading(unsigned serial, double level_db);
   void send_layers_wanted();
   const Participant* owner_of(GstObject* src) const;
 

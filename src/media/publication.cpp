@@ -1,9 +1,11 @@
 #include "media/publication.h"
 
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video-event.h>
 
 #include "keyframe_request.h"
 
+#include "media/audio_level_reader.h"
 #include "media/pad_util.h"
 #include "util/gobject_ptr.h"
 #include "util/log.h"
@@ -13,7 +15,7 @@
 namespace convene::media {
 
 Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name,
-                         unsigned serial, int layer, unsigned declared_layers)
+                         unsigned serial, int layer, unsigned declared_layers, int audio_level_id)
     : info_(std::move(info)),
       tee_(static_cast<GstElement*>(gst_object_ref(tee))),
       encoding_name_(std::move(encoding_name)),
@@ -21,8 +23,56 @@ Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std:
       declared_layers_(layer >= 0 ? (declared_layers | (1u << layer)) : 0) {
   add_feed(layer, tee);
   if (info_.kind != "audio" || g_ascii_strcasecmp(encoding_name_.c_str(), "OPUS") != 0) return;
-  // Loudness for active-speaker detection, from decoded audio: every client
-  // gets it, whether or not it sends the RFC 6464 level extension. No queue:
+  if (audio_level_id > 0 && audio_level_id <= 14) read_level_extension(audio_level_id);
+  else add_level_meter(pipeline);
+}
+
+const char* Publication::level_source() const {
+  return audio_level_id_ ? "header" : level_bin_ ? "decoder" : "";
+}
+
+void Publication::read_level_extension(int id) {
+  audio_level_id_ = id;
+  struct Reader {
+    int id;
+    unsigned serial;
+    AudioLevelReader levels;
+  };
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee_, "sink");
+  // On the publisher's streaming thread: at most one packet in 20 ms is
+  // parsed, and a reading goes to the bus every 100 ms (the room's bus watch
+  // takes it on the main loop). A probe that outlives this object posts
+  // readings for a serial the room no longer knows, which it ignores.
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+        auto& r = *static_cast<Reader*>(data);
+        const int64_t now_us = g_get_monotonic_time();
+        if (!r.levels.wants(now_us)) return GST_PAD_PROBE_OK;
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+        gpointer bytes = nullptr;
+        guint size = 0;
+        int level = -1;
+        if (gst_rtp_buffer_get_extension_onebyte_header(&rtp, static_cast<guint8>(r.id), 0, &bytes, &size) &&
+            size >= 1)
+          level = static_cast<const guint8*>(bytes)[0] & 0x7f;  // bit 7 is the voice-activity flag
+        gst_rtp_buffer_unmap(&rtp);
+        if (level < 0) return GST_PAD_PROBE_OK;
+        if (auto db = r.levels.add(level, now_us)) {
+          GstElement* tee = GST_PAD_PARENT(pad);
+          GstStructure* s = gst_structure_new(kAudioLevelMessage, "serial", G_TYPE_UINT, r.serial, "level",
+                                              G_TYPE_DOUBLE, *db, nullptr);
+          gst_element_post_message(tee, gst_message_new_element(GST_OBJECT(tee), s));
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      new Reader{id, serial_, AudioLevelReader()}, [](gpointer data) { delete static_cast<Reader*>(data); });
+}
+
+void Publication::add_level_meter(GstBin* pipeline) {
+  // Loudness for active-speaker detection, from decoded audio, for clients
+  // that do not send the RFC 6464 level extension. No queue:
   // decoding a 20 ms Opus packet takes tens of microseconds on the
   // publisher's thread, less than a thread hand-off per packet (and a thread
   // per publisher) would; the fakesink never syncs, so nothing here waits.

@@ -1,6 +1,8 @@
 // One published track of a room: who sends it (peer, mid, source), the `tee`
-// every subscriber branch hangs off, and for audio the level meter that feeds
-// active-speaker detection. A camera published as several spatial layers
+// every subscriber branch hangs off, and for audio what measures loudness for
+// active-speaker detection: the RFC 6464 audio-level header extension when
+// the publisher negotiated it (read by a probe, see audio_level_reader.h),
+// else a decoding level meter (depay ! opusdec ! level). A camera published as several spatial layers
 // (q/h/f, each its own incoming stream) is one publication with a tee per
 // layer; subscribers' forwarders take every layer and send one (see
 // Subscriber), consumers (recording, WHEP) take the top layer.
@@ -10,7 +12,10 @@
 //
 // Threads: main loop only, except the tee's upstream-event probe, which runs
 // on whichever subscriber's thread asks for a keyframe (the limiter is
-// shared under a mutex). The tee is created by the publish connection on
+// shared under a mutex), and the tee's buffer probes, on the publisher's
+// streaming thread: counting, and reading the audio-level extension, which
+// posts a reading every 100 ms to the room's bus (handled on the main loop)
+// as the level meter's bin does. The tee is created by the publish connection on
 // the streaming thread that announced the pad (it must be linked before the
 // first buffer); from then on this object owns what hangs off it.
 #pragma once
@@ -35,8 +40,10 @@ class Publication {
   // `tee` is already in `pipeline` and linked to the publisher's webrtcbin.
   // `layer` -1: a track of one layer; 0..2: the first spatial layer of a
   // layered one, whose publisher declared `declared_layers` (bit i = layer i).
+  // `audio_level_id` (audio, 1..14): the id of the audio-level header
+  // extension its packets carry; 0: none, loudness is decoded.
   Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name, unsigned serial,
-              int layer = -1, unsigned declared_layers = 0);
+              int layer = -1, unsigned declared_layers = 0, int audio_level_id = 0);
   ~Publication();
   Publication(const Publication&) = delete;
   Publication& operator=(const Publication&) = delete;
@@ -59,8 +66,13 @@ class Publication {
   GstPad* request_layer_pad(int layer);
   // Bits per second each layer arrives at (0: not measured yet); updated at most twice a second.
   std::array<double, 3> layer_bps(int64_t now_ms);
-  // The bin measuring loudness (audio only), named "level-<serial>" on the bus.
+  // Loudness readings (audio only) reach the room's bus as "level" messages
+  // from the bin "level-<serial>" (decoded), or as kAudioLevelMessage
+  // messages with a "serial" field (read from the header extension).
   unsigned serial() const { return serial_; }
+  static constexpr const char* kAudioLevelMessage = "convene-audio-level";
+  // Where its loudness comes from: "header", "decoder", or "" (video, or none).
+  const char* level_source() const;
 
   // A new src pad of the tee (a reference the caller owns).
   GstPad* request_pad();
@@ -80,6 +92,9 @@ class Publication {
   // request through one limiter.
   struct Feed;
   Feed& add_feed(int layer, GstElement* tee);
+  // The decoding level meter, or the probe reading the header extension.
+  void add_level_meter(GstBin* pipeline);
+  void read_level_extension(int id);
 
   TrackInfo info_;
   GstElement* tee_;  // our reference (the top layer's); the publish connection stops it
@@ -87,6 +102,7 @@ class Publication {
   unsigned serial_;
   GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
   GstElement* level_bin_ = nullptr;  // depay ! decode ! level ! fakesink, on the publisher thread
+  int audio_level_id_ = 0;           // the header extension read instead, when not 0
   unsigned declared_layers_ = 0;
   struct KeyframeGate {
     std::mutex mutex;

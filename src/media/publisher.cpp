@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -20,24 +21,48 @@ namespace {
 // The codecs the server accepts from publishers: the configured video codec
 // and Opus. Set on each transceiver the client's offer creates, so the answer
 // names only those and the browser sends exactly what subscribers are offered.
-GstCaps* accepted_codecs(const std::string& video_codec) {
-  std::string caps = "application/x-rtp,media=audio,encoding-name=OPUS;application/x-rtp,media=video,encoding-name=" +
-                     video_codec;
+GstCaps* accepted_codecs(const std::string& video_codec, int audio_level_id = 0) {
+  std::string audio = "application/x-rtp,media=audio,encoding-name=OPUS";
+  // webrtcbin 1.22 answers only the header extensions its codec preferences
+  // name (as "extmap-<id>" fields), with the offer's id.
+  if (audio_level_id) audio += ",extmap-" + std::to_string(audio_level_id) + "=(string)" + kAudioLevelUri;
+  std::string caps = audio + ";application/x-rtp,media=video,encoding-name=" + video_codec;
   return gst_caps_from_string(caps.c_str());
 }
 
 }  // namespace
 
+// What on-new-transceiver needs (it runs on webrtcbin's thread while the
+// offer is applied): the codecs, and which m-lines offer the audio-level
+// extension, written by offer() before the offer is handed over.
+struct TransceiverSetup {
+  std::string video_codec;
+  std::mutex mutex;
+  std::map<unsigned, int> audio_level_ids;  // m-line -> extension id, of the offer being answered
+};
+
 Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "pub-" + peer_id_, room_.settings(),
                                                PeerConnection::Publish, room_.trickle_to(peer_id_, PeerConnection::Publish));
   GstElement* w = endpoint_->element();
-  auto* caps = accepted_codecs(room_.settings().video_codec);
-  g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer c) {
+  setup_ = std::make_shared<TransceiverSetup>();
+  setup_->video_codec = room_.settings().video_codec;
+  g_signal_connect_data(w, "on-new-transceiver", G_CALLBACK(+[](GstElement*, GstWebRTCRTPTransceiver* t, gpointer d) {
+                          auto& setup = **static_cast<std::shared_ptr<TransceiverSetup>*>(d);
+                          guint mline = 0;
+                          g_object_get(t, "mlineindex", &mline, nullptr);
+                          int level_id = 0;
+                          {
+                            std::lock_guard<std::mutex> lock(setup.mutex);
+                            if (auto it = setup.audio_level_ids.find(mline); it != setup.audio_level_ids.end())
+                              level_id = it->second;
+                          }
+                          g_autoptr(GstCaps) caps = accepted_codecs(setup.video_codec, level_id);
                           // NACK (and RTX where the client offers it) on what we receive.
-                          g_object_set(t, "codec-preferences", static_cast<GstCaps*>(c), "do-nack", TRUE, nullptr);
+                          g_object_set(t, "codec-preferences", caps, "do-nack", TRUE, nullptr);
                         }),
-                        caps, [](gpointer c, GClosure*) { gst_caps_unref(static_cast<GstCaps*>(c)); },
+                        new std::shared_ptr<TransceiverSetup>(setup_),
+                        [](gpointer d, GClosure*) { delete static_cast<std::shared_ptr<TransceiverSetup>*>(d); },
                         static_cast<GConnectFlags>(0));
   endpoint_->on_connected([this] {
     connected_ = true;
@@ -146,6 +171,11 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
   tracks_ = tracks;
   // SSRCs keep their m-line for the connection's life: later offers add to the table.
   for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);
+  {
+    std::lock_guard<std::mutex> lock(setup_->mutex);
+    setup_->audio_level_ids.clear();
+    for (const auto& [mline, ext] : sdp_audio_level_extensions(sdp)) setup_->audio_level_ids[mline] = ext.id;
+  }
   answering_ = true;
   last_request_id_ = request_id;
   if (!connected_ && !connect_timer_) start_connect_timer();
@@ -156,6 +186,10 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
       room_.fail(peer_id_, "invalid_sdp", "publish-offer: " + error, request_id);
       return;
     }
+    // Loudness is read from the audio-level extension where the answer
+    // agreed to it (the client then sends it), and decoded elsewhere.
+    for (const auto& [mline, ext] : sdp_audio_level_extensions(answer))
+      if (!ext.mid.empty()) audio_level_ids_[ext.mid] = ext.id;
     room_.peers().publish_answer(room_.room_id(), peer_id_, answer, request_id);
     sync_publications();
     room_.publish_answered(peer_id_);
@@ -239,7 +273,9 @@ void Publisher::sync_publications() {
     t.source = in.kind == "audio" ? "microphone" : (track.source == "screen" ? "screen" : "camera");
     t.kind = in.kind;
     published_[mid] = key;
-    room_.add_publication(t, in.tee, in.encoding_name, layer, layer >= 0 ? layered_sources()[track.source] : 0);
+    auto level_id = in.kind == "audio" ? audio_level_ids_.find(mid) : audio_level_ids_.end();
+    room_.add_publication(t, in.tee, in.encoding_name, layer, layer >= 0 ? layered_sources()[track.source] : 0,
+                          level_id == audio_level_ids_.end() ? 0 : level_id->second);
   }
 }
 

@@ -7,9 +7,15 @@
 // publish_connect_timeout_sec of its offer is given up: the room frees it
 // and tells the client, who may offer again.
 //
+// An audio m-line offering the RFC 6464 audio-level header extension gets it
+// in the answer, and its publication reads loudness from it rather than
+// decoding the audio (see Publication).
+//
 // Threads: main loop, except on_pad_added, which runs on the streaming thread
 // that announced the pad: it links the pad to a new tee at once (an unlinked
-// webrtcbin pad would stop the stream with not-linked) and posts the rest.
+// webrtcbin pad would stop the stream with not-linked) and posts the rest;
+// and on-new-transceiver, on webrtcbin's thread while it applies an offer,
+// which reads the offer's extension ids under a mutex (TransceiverSetup).
 #pragma once
 
 #include <gst/gst.h>
@@ -28,6 +34,7 @@
 namespace convene::media {
 
 class MediaRoom;
+struct TransceiverSetup;
 
 class Publisher {
  public:
@@ -75,6 +82,8 @@ class Publisher {
   std::map<std::string, PublishedTrack> tracks_;  // mid -> what it carries, from the last offer
   std::map<uint32_t, SdpStream> announced_;     // ssrc -> its m-line, from every offer
   std::map<std::string, Incoming> incoming_;    // mid -> its stream's tee
+  std::map<std::string, int> audio_level_ids_;  // mid -> audio-level extension id, from every answer
+  std::shared_ptr<TransceiverSetup> setup_;     // shared with on-new-transceiver
   // Mids handed to the room -> the mid their publication is named after
   // (itself, or for a layer its source's key mid).
   std::map<std::string, std::string> published_;

@@ -10,7 +10,11 @@
 // running publish connection arrived as "mid 0, audio, VP8" and was dropped.
 // The offer's own lines say which m-line it is.
 //
-// Threads: a pure function, any thread.
+// The offer also says which audio m-lines carry the RFC 6464 audio-level
+// header extension, and with which id: the publisher answers it and reads
+// loudness from it instead of decoding (see audio_level_reader.h).
+//
+// Threads: pure functions, any thread.
 #pragma once
 
 #include <cstdint>
@@ -26,5 +30,16 @@ struct SdpStream {
 
 // SSRC → its m-line's mid and kind; empty when the SDP does not parse or names no SSRC.
 std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp);
+
+inline constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+struct AudioLevelExtension {
+  std::string mid;
+  int id = 0;  // the a=extmap id, 1..14 (one-byte header)
+};
+
+// m-line index → its audio-level extension, for each audio m-line whose
+// a=extmap offers it with a one-byte id; empty when the SDP does not parse.
+std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp);
 
 }  // namespace convene::media

@@ -170,6 +170,54 @@ int max_layer_for(TestPerson& asker, const std::string& room, const std::string&
 // layers; a subscriber whose network loses a third of its video gets the
 // base layer only (a quarter of the frames) while another keeps them all,
 // and it climbs back once the loss stops.
+// Where GET /rooms/:id/media says the server reads the loudness of `peer`'s
+// microphone from ("header", "decoder"; "" when the track or field is missing).
+std::string level_from(TestPerson& asker, const std::string& room, const std::string& peer) {
+  JsonNodePtr body = asker.http.get("/rooms/" + room + "/media").json();
+  if (!body || !JSON_NODE_HOLDS_OBJECT(body.get())) return "";
+  JsonArray* tracks = json_object_get_array_member(json_node_get_object(body.get()), "tracks");
+  for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i) {
+    JsonNode* t = json_array_get_element(tracks, i);
+    if (str_field(t, "peerId") == peer && str_field(t, "source") == "microphone") return str_field(t, "levelFrom");
+  }
+  return "";
+}
+
+TEST(Sfu, ActiveSpeakerComesFromTheAudioLevelHeaderWithoutDecoding) {
+  ServerProcess server(sfu_server(3));
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
+  std::string room = meet(a, {&b, &c});
+  // All three send the same silent audio. Alice's and bob's packets carry
+  // the RFC 6464 level, as browsers' do: alice's says loud (-10 dBov), bob's
+  // silent. Carol sends no level: the server decodes hers.
+  SfuClientOptions loud_header, silent_header, no_header;
+  loud_header.audio_level = 10;
+  silent_header.audio_level = 127;
+  for (SfuClientOptions* o : {&loud_header, &silent_header, &no_header}) o->video = false;
+  SfuClient ca(a, loud_header), cb(b, silent_header), cc(c, no_header);
+  for (SfuClient* x : {&ca, &cb, &cc}) x->publish();
+  std::vector<SfuClient*> all{&ca, &cb, &cc};
+  ASSERT_TRUE(pump_until(all, 20000, [&] {
+    return cc.frames_from(a.peer_id, "microphone") > 10 && cc.frames_from(b.peer_id, "microphone") > 10 &&
+           ca.frames_from(c.peer_id, "microphone") > 10;
+  })) << cc.describe() << a.http.get("/rooms/" + room + "/media").body << "\nalice's publish answer:\n"
+      << ca.publish_answer();
+  const std::string extmap = "a=extmap:" + std::to_string(kAudioLevelExtensionId) +
+                             " urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+  EXPECT_NE(ca.publish_answer().find(extmap), std::string::npos)
+      << "the answer takes the offered extension with its id:\n" << ca.publish_answer();
+  EXPECT_EQ(cc.publish_answer().find("ssrc-audio-level"), std::string::npos)
+      << "and names none where the offer had none:\n" << cc.publish_answer();
+  EXPECT_TRUE(pump_until(all, 10000, [&] { return saw_type(cc, "active-speaker", "peerId", a.peer_id); }))
+      << "alice, loud by her packets' level, becomes the active speaker though her audio is silent";
+  EXPECT_FALSE(saw_type(cc, "active-speaker", "peerId", b.peer_id));
+  EXPECT_FALSE(saw_type(ca, "active-speaker", "peerId", c.peer_id));
+  EXPECT_EQ(level_from(a, room, a.peer_id), "header") << "no decoder for alice's microphone";
+  EXPECT_EQ(level_from(a, room, b.peer_id), "header");
+  EXPECT_EQ(level_from(a, room, c.peer_id), "decoder") << "carol's is decoded, as before";
+}
+
 TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
   ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};

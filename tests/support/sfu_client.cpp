@@ -7,6 +7,7 @@
 #include <functional>
 
 #define GST_USE_UNSTABLE_API
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -244,12 +245,11 @@ void SfuClient::queue_send(json::Object&& message) {
 // One sending track: `description` produces RTP with `caps`; a sendonly
 // transceiver with those codec preferences carries it.
 void SfuClient::add_source(const std::string& description_text, const char* caps_base, bool temporal_layers,
-                           const EncodedClip* clip) {
+                           const EncodedClip* clip, const std::string& preferences) {
   // Each stream names its SSRC in the offer, as browsers do, so the server
   // can tell two video m-lines with the same payload type apart.
   guint ssrc = g_random_int();
   std::string caps_str = std::string(caps_base) + ",ssrc=(uint)" + std::to_string(ssrc);
-  const char* caps_text = caps_str.c_str();
   std::string description = description_text;
   description.replace(description.find(caps_base), strlen(caps_base), caps_str);
   auto pay = description.find(" pt=");
@@ -264,12 +264,15 @@ void SfuClient::add_source(const std::string& description_text, const char* caps
   GstPad* sink = gst_element_request_pad_simple(pub_, "sink_%u");
   GstWebRTCRTPTransceiver* trans = nullptr;
   g_object_get(sink, "transceiver", &trans, nullptr);
-  g_autoptr(GstCaps) caps = gst_caps_from_string(caps_text);
+  // Header extensions go in the codec preferences only (webrtcbin offers
+  // them from there).
+  g_autoptr(GstCaps) caps = gst_caps_from_string((caps_str + preferences).c_str());
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
                "do-nack", strstr(caps_base, "VP8") != nullptr, nullptr);
   gst_object_unref(trans);
   g_autoptr(GstPad) src_pad = gst_element_get_static_pad(src, "src");
   gst_pad_link(src_pad, sink);
+  if (!preferences.empty() && strstr(caps_base, "OPUS")) write_audio_level(src);
   gst_element_sync_state_with_parent(src);
   if (description.find("pattern=ball") != std::string::npos) {
     screen_src_ = src;
@@ -279,12 +282,48 @@ void SfuClient::add_source(const std::string& description_text, const char* caps
   }
 }
 
+// Every packet leaving the Opus payloader gets the audio-level extension
+// with options_.audio_level (no voice-activity bit), as browsers write it.
+void SfuClient::write_audio_level(GstElement* source) {
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(GST_BIN(source));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = static_cast<GstElement*>(g_value_get_object(&item));
+    if (g_str_has_prefix(GST_OBJECT_NAME(gst_element_get_factory(element)), "rtpopuspay")) {
+      g_autoptr(GstPad) pay_src = gst_element_get_static_pad(element, "src");
+      gst_pad_add_probe(
+          pay_src, GST_PAD_PROBE_TYPE_BUFFER,
+          [](GstPad*, GstPadProbeInfo* info, gpointer level) {
+            GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+            GST_PAD_PROBE_INFO_DATA(info) = buffer;
+            GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+            if (gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) {
+              guint8 byte = static_cast<guint8>(GPOINTER_TO_INT(level) & 0x7f);
+              gst_rtp_buffer_add_extension_onebyte_header(&rtp, kAudioLevelExtensionId, &byte, 1);
+              gst_rtp_buffer_unmap(&rtp);
+            }
+            return GST_PAD_PROBE_OK;
+          },
+          GINT_TO_POINTER(options_.audio_level), nullptr);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+}
+
 void SfuClient::publish() {
   pub_ = make_webrtcbin("pub", "publish");
   if (options_.audio) {
     add_source("audiotestsrc is-live=true wave=sine freq=440 volume=" + std::to_string(options_.volume) +
-                   " ! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111 ! " + kOpusCaps,
-               kOpusCaps);
+                   " ! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111" +
+                   // The extension is written below: rtpbasepayload would
+                   // make its own from the codec preferences and fail to
+                   // negotiate.
+                   (options_.audio_level >= 0 ? " auto-header-extension=false" : "") + " ! " + kOpusCaps,
+               kOpusCaps, false, nullptr,
+               options_.audio_level >= 0 ? ",extmap-" + std::to_string(kAudioLevelExtensionId) +
+                                               "=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+                                         : "");
     pub_sources_["audio"] = "microphone";
     pub_order_.emplace_back("microphone", "");
   }
@@ -512,6 +551,7 @@ void SfuClient::on_message(JsonNode* node) {
   JsonObject* m = json_node_get_object(node);
   std::string type = json_object_get_string_member_with_default(m, "type", "");
   if (type == "publish-answer") {
+    publish_answer_ = json_object_get_string_member(m, "sdp");
     set_description(pub_, "set-remote-description", GST_WEBRTC_SDP_TYPE_ANSWER,
                     json_object_get_string_member(m, "sdp"), nullptr);
   } else if (type == "subscribe-offer") {

@@ -71,7 +71,14 @@ struct SfuClientOptions {
   // and early packets carry none), which starves the receiver-report loss
   // rule other tests check.
   bool transport_cc = false;
+  // As a browser does: offer the RFC 6464 audio-level header extension
+  // (urn:ietf:params:rtp-hdrext:ssrc-audio-level, id kAudioLevelExtensionId)
+  // on the microphone and write this level (0 loudest .. 127 silence, in
+  // -dBov) into every audio packet, whatever the audio is. -1: not offered.
+  int audio_level = -1;
 };
+
+inline constexpr int kAudioLevelExtensionId = 1;
 
 // A link that carries `kbps` and queues the rest (SfuClient::set_incoming_rate_limit).
 struct RateLimitedLink {
@@ -127,6 +134,8 @@ class SfuClient {
     std::lock_guard<std::mutex> lock(mutex_);
     return last_publish_request_id_;
   }
+  // The SDP of the latest publish-answer ("" before one).
+  const std::string& publish_answer() const { return publish_answer_; }
   // Every ICE candidate the server sent, in order.
   const std::vector<std::string>& server_candidates() const { return server_candidates_; }
   // Peers with a track in the latest subscribe-offer.
@@ -159,8 +168,10 @@ class SfuClient {
   std::atomic<int> incoming_video_loss_percent_{0};
   std::atomic<int> outgoing_video_loss_percent_{0};
   RateLimitedLink incoming_rate_limit_;
+  // `preferences`: more fields for the transceiver's codec preferences (header extensions).
   void add_source(const std::string& description, const char* caps, bool temporal_layers = false,
-                  const EncodedClip* clip = nullptr);
+                  const EncodedClip* clip = nullptr, const std::string& preferences = "");
+  void write_audio_level(GstElement* source);
   void offer_publish();
   void on_message(JsonNode* message);
   void on_subscribe_offer(const std::string& sdp, JsonArray* tracks);
@@ -183,6 +194,7 @@ class SfuClient {
   std::vector<JsonNodePtr> others_;
   int subscribe_offers_ = 0;
   std::vector<std::string> server_candidates_;
+  std::string publish_answer_;
   bool screen_on_ = false;
 
   mutable std::mutex mutex_;  // guards what webrtcbin's threads share with the test thread

@@ -40,5 +40,31 @@ TEST(SdpStreams, NothingFromWhatNamesNoSsrcOrDoesNotParse) {
                   .empty());
 }
 
+TEST(SdpStreams, FindsTheAudioLevelExtensionOfEachAudioMline) {
+  // Chromium's microphone m-line, then a camera that also lists it (ignored: video), then audio without it.
+  const char* offer =
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendonly\r\n"
+      "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+      "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+      "a=rtpmap:96 VP8/90000\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:2\r\na=extmap:4/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+      "a=rtpmap:111 opus/48000/2\r\n";
+  auto ext = sdp_audio_level_extensions(offer);
+  ASSERT_EQ(ext.size(), 2u);
+  EXPECT_EQ(ext[0].mid, "0");
+  EXPECT_EQ(ext[0].id, 1);
+  EXPECT_EQ(ext.count(1), 0u) << "a video m-line carries no audio level";
+  EXPECT_EQ(ext[2].mid, "2");
+  EXPECT_EQ(ext[2].id, 4) << "an extmap with a direction";
+}
+
+TEST(SdpStreams, NoAudioLevelExtensionWhereTheOfferHasNone) {
+  EXPECT_TRUE(sdp_audio_level_extensions(kOffer).empty());
+  EXPECT_TRUE(sdp_audio_level_extensions("garbage").empty());
+}
+
 }  // namespace
 }  // namespace convene::media

@@ -78,6 +78,12 @@ export async function groupCall(t, { prefix = '' } = {}) {
       const t0 = Date.now();
       for (const [i, p] of pages.entries()) await twoRemoteVideosPlaying(p, names[i], 40000);
       console.log(`all three pages play two remote videos ${Date.now() - t0} ms after the last join`);
+      // Chromium offers the RFC 6464 audio-level header extension: the server
+      // answers it and takes active-speaker levels from it, decoding no Opus.
+      const media = await host.evaluate(() => fetch('/rooms/' + location.pathname.split('/').pop() + '/media').then((r) => r.json()));
+      const mics = media.tracks.filter((x) => x.kind === 'audio');
+      assert.equal(mics.length, 3, `three microphones published: ${JSON.stringify(media.tracks)}`);
+      for (const m of mics) assert.equal(m.levelFrom, 'header', `the server reads ${m.peerId}'s level from the header extension`);
       joined = true;
     });
 
