@@ -19,6 +19,7 @@
 #include <string>
 
 #include "ffmpeg_push.h"
+#include "free_port.h"
 #include "process_figures.h"
 #include "server_process.h"
 #include "sfu_client.h"

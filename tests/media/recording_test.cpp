@@ -16,6 +16,7 @@
 #include "app/app.h"
 #include "convene-build-config.h"
 #include "fake_room_media.h"
+#include "free_port.h"
 #include "http_client.h"
 #include "media_files.h"
 #include "recording/recording_module.h"
@@ -33,15 +34,6 @@ using convene::testing::participant_palette;
 using convene::testing::WsClient;
 
 std::string temp_dir() { return convene::testing::scratch_dir("convene-rectest"); }
-
-int free_port() {
-  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) a = g_inet_socket_address_new(lo, 0);
-  g_socket_bind(s, a, TRUE, nullptr);
-  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(s, nullptr);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
 
 // The server on a thread of its own; calls into it go through on_loop().
 class InProcessServer {
@@ -475,7 +467,7 @@ std::string wait_status(WsClient& ws, const std::string& status, int timeout_ms)
 }
 
 TEST(Egress, RtmpToNginxReconnectsAfterTheReceiverDrops) {
-  int port = free_port();
+  int port = convene::testing::free_tcp_port();
   Nginx nginx(port);
   ASSERT_TRUE(nginx.listening());
   InProcessServer server(temp_dir());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ffmpeg_push.h"
+#include "free_port.h"
 #include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"

@@ -1,7 +1,5 @@
 #include "ffmpeg_push.h"
 
-#include <gio/gio.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -53,15 +51,6 @@ void FfmpegPush::stop() {
 int FfmpegPush::exit_code() {
   if (running() || !WIFEXITED(status_)) return -1;
   return WEXITSTATUS(status_);
-}
-
-int free_udp_port() {
-  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_socket_bind(s, any, TRUE, nullptr);
-  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(s, nullptr);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 }
 
 }  // namespace convene::testing

@@ -33,8 +33,4 @@ class FfmpegPush {
   bool exited_ = false;
 };
 
-// A UDP port on 127.0.0.1 that nobody uses now: where to make the server
-// listen for what ffmpeg pushes (the caller's namespace is its own).
-int free_udp_port();
-
 }  // namespace convene::testing
