@@ -19,6 +19,8 @@ constexpr gint kDefaultWidth = 1280;
 constexpr gint kDefaultHeight = 720;
 constexpr guint64 kDefaultLatency = 200 * GST_MSECOND;
 constexpr guint kDefaultPlaceholderTimeoutMs = 1000;
+// What the audio mixer takes in and gives out (see the mixer's set-up).
+constexpr const char* kMixFormat = "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2";
 constexpr int kBorder = 4;              // px of highlight around the speaker's tile
 constexpr int kHelperFps = 10;          // placeholder and highlight sources: still pictures
 constexpr guint kPlaceholderColour = 0xff303030;
@@ -669,10 +671,15 @@ static void convene_composite_init(ConveneComposite* self) {
   GstElement* silence = make(self, "audiotestsrc");
   g_object_set(silence, "is-live", TRUE, "samplesperbuffer", 960, nullptr);
   gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
-  GstElement* audio_caps = capsfilter(
-      self, gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2, nullptr));
-  GstElement* out_caps = capsfilter(
-      self, gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2, nullptr));
+  // One fixed sample format in and out. Unpinned, audiomixer (1.22) fixates
+  // its output to the format of its first configured input, so inputs
+  // joining and leaving could switch it (S16 and F32) while buffers
+  // converted for the old format were still queued: it then read a 20 ms
+  // S16 buffer as F32, twice its size (ASan, a heap-buffer-overflow in the
+  // mixer's copy, once in the recording tests; upstream dropped that
+  // re-conversion in 2026). Each input is converted to it on its own pad.
+  GstElement* audio_caps = capsfilter(self, gst_caps_from_string(kMixFormat));
+  GstElement* out_caps = capsfilter(self, gst_caps_from_string(kMixFormat));
   gst_bin_add_many(bin, silence, audio_caps, self->audiomixer, out_caps, nullptr);
   gst_element_link_many(silence, audio_caps, self->audiomixer, out_caps, nullptr);
   add_ghost_src(self, out_caps, &audio_src_template);
