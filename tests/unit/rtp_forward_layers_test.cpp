@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,36 @@ Out out_of(GstBuffer* b) {
   gst_buffer_unref(b);
   return o;
 }
+
+// What reaches the subscriber's side (the harness's sink pad), in the order
+// it arrives from whichever thread pushed it; dropped there. Read it once
+// the pushing threads are joined.
+class Collected {
+ public:
+  explicit Collected(GstPad* sinkpad) : pad_(sinkpad) {
+    probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+      auto* self = static_cast<Collected*>(d);
+      Out o = out_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->out_.push_back(o);
+      return GST_PAD_PROBE_DROP;
+    }, this, nullptr);
+  }
+  ~Collected() { gst_pad_remove_probe(pad_, probe_); }
+  Collected(const Collected&) = delete;
+  Collected& operator=(const Collected&) = delete;
+
+  std::vector<Out> packets() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return out_;
+  }
+
+ private:
+  GstPad* pad_;
+  gulong probe_ = 0;
+  std::mutex mutex_;
+  std::vector<Out> out_;
+};
 
 // One forwarder with layer pads sink_0..sink_{n-1}, each fed by a harness.
 class Layered {
@@ -397,22 +428,7 @@ TEST(RtpForwardLayers, TemporalLayersAreCappedWithinEachSpatialLayer) {
 // target moves: what leaves is one stream, numbered in the order it leaves.
 TEST(RtpForwardLayers, ConcurrentPushesOnTheLayerPadsLeaveAsOneOrderedStream) {
   Layered l;
-  std::vector<Out> out;
-  GMutex lock;
-  g_mutex_init(&lock);
-  struct Collect {
-    std::vector<Out>* out;
-    GMutex* lock;
-  } collect{&out, &lock};
-  // Read in the order buffers reach the subscriber's side.
-  gst_pad_add_probe(l.harness(0)->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
-    auto* c = static_cast<Collect*>(d);
-    Out o = out_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
-    g_mutex_lock(c->lock);
-    c->out->push_back(o);
-    g_mutex_unlock(c->lock);
-    return GST_PAD_PROBE_DROP;
-  }, &collect, nullptr);
+  Collected collected(l.harness(0)->sinkpad);
   std::atomic<bool> stop{false};
   std::vector<std::thread> pushers;
   for (int layer = 0; layer < 3; ++layer) {
@@ -441,7 +457,7 @@ TEST(RtpForwardLayers, ConcurrentPushesOnTheLayerPadsLeaveAsOneOrderedStream) {
   }
   stop = true;
   for (auto& t : pushers) t.join();
-  g_mutex_clear(&lock);
+  const std::vector<Out> out = collected.packets();
   ASSERT_GT(out.size(), 10u);
   EXPECT_GT(l.switches(), 0u);
   size_t gaps = 0;
@@ -669,21 +685,7 @@ TEST(RtpForwardLayers, ALayerPadComesAndGoesWhileTheOthersPush) {
   g_object_set(l.element(), "keyframe-min-interval", 0u, nullptr);
   GstHarness* h2 = gst_harness_new_with_element(l.element(), "sink_2", nullptr);
   gst_harness_set_src_caps_str(h2, kVp8Caps);
-  std::vector<Out> out;
-  GMutex lock;
-  g_mutex_init(&lock);
-  struct Collect {
-    std::vector<Out>* out;
-    GMutex* lock;
-  } collect{&out, &lock};
-  gst_pad_add_probe(l.harness(0)->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
-    auto* c = static_cast<Collect*>(d);
-    Out o = out_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
-    g_mutex_lock(c->lock);
-    c->out->push_back(o);
-    g_mutex_unlock(c->lock);
-    return GST_PAD_PROBE_DROP;
-  }, &collect, nullptr);
+  Collected collected(l.harness(0)->sinkpad);
   std::atomic<bool> stop{false};
   std::vector<std::thread> pushers;
   for (GstHarness* h : {l.harness(0), h2}) {
@@ -713,7 +715,7 @@ TEST(RtpForwardLayers, ALayerPadComesAndGoesWhileTheOthersPush) {
   stop = true;
   for (auto& t : pushers) t.join();
   gst_harness_teardown(h2);
-  g_mutex_clear(&lock);
+  const std::vector<Out> out = collected.packets();
   ASSERT_GT(out.size(), 10u);
   EXPECT_GT(l.switches(), 0u);
   size_t gaps = 0;
