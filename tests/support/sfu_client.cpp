@@ -583,26 +583,24 @@ void SfuClient::pump(int ms) {
   } while (g_get_monotonic_time() < deadline);
 }
 
-int SfuClient::frames_from(const std::string& peer_id, const std::string& source) const {
+int SfuClient::counted_since_start(const std::string& peer_id, const std::string& source,
+                                   std::atomic<int> Counter::*counted, int TrackRef::*base) const {
   std::lock_guard<std::mutex> lock(mutex_);
   int total = 0;
   for (const auto& [mid, t] : tracks_) {
     if (t.peer_id != peer_id || t.source != source) continue;
     auto c = counters_.find(mid);
-    if (c != counters_.end()) total += c->second->count.load() - t.base;
+    if (c != counters_.end()) total += (c->second.get()->*counted).load() - t.*base;
   }
   return total;
 }
 
+int SfuClient::frames_from(const std::string& peer_id, const std::string& source) const {
+  return counted_since_start(peer_id, source, &Counter::count, &TrackRef::base);
+}
+
 int SfuClient::frames_showing(const std::string& peer_id, const std::string& source) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  int total = 0;
-  for (const auto& [mid, t] : tracks_) {
-    if (t.peer_id != peer_id || t.source != source) continue;
-    auto c = counters_.find(mid);
-    if (c != counters_.end()) total += c->second->showing.load() - t.showing_base;
-  }
-  return total;
+  return counted_since_start(peer_id, source, &Counter::showing, &TrackRef::showing_base);
 }
 
 int SfuClient::frame_width_from(const std::string& peer_id, const std::string& source) const {

@@ -162,6 +162,10 @@ class SfuClient {
     int base = 0;  // the mid's count when it started carrying this track
     int showing_base = 0;
   };
+  // What `counted` of the peer's `source` tracks has grown since each track
+  // started on its mid (`base`): the sum over mids. Takes the lock.
+  int counted_since_start(const std::string& peer_id, const std::string& source, std::atomic<int> Counter::*counted,
+                          int TrackRef::*base) const;
   GstElement* make_webrtcbin(const char* name, const char* pc);
   void simulate_receive_path(GstElement* webrtcbin);
   void simulate_send_path(GstElement* webrtcbin);
