@@ -78,6 +78,20 @@ JsonNodePtr next_of_type(TestPerson& p, const std::string& type, int timeout_ms 
 
 // The tile's size picks the layer; the decoded picture follows it without
 // a gap, and the publisher is told which layers are needed (dynacast).
+// Bob and carol decode alice's layered camera, then both ask for it at
+// 1280x720 and are sent f within `timeout_ms`.
+void both_watch_in_full(TestPerson& a, TestPerson& b, TestPerson& c, const std::string& room,
+                        const std::vector<SfuClient*>& all, SfuClient& cb, SfuClient& cc, int timeout_ms) {
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10 && cc.frames_from(a.peer_id) >= 10; }))
+      << cb.describe() << cc.describe();
+  cb.track_settings(a.peer_id, "camera", 1280, 720);
+  cc.track_settings(a.peer_id, "camera", 1280, 720);
+  ASSERT_TRUE(pump_until(all, timeout_ms, [&] {
+    return subscription(a, room, b.peer_id, a.peer_id).text("layer") == "f" &&
+           subscription(a, room, c.peer_id, a.peer_id).text("layer") == "f";
+  })) << a.http.get("/rooms/" + room + "/media").body;
+}
+
 TEST(Layers, TrackSettingsPickTheLayerAndThePublisherIsToldWhatIsWanted) {
   ServerProcess server(sfu_server(3));
   LogOnFailure show_log{server};
@@ -181,14 +195,7 @@ TEST(Layers, ALossySubscriberGoesToASmallerLayerAndBack) {
   SfuClient ca(a, layered_camera()), cb(b, lossy), cc(c, receiver(false));
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb, &cc};
-  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10 && cc.frames_from(a.peer_id) >= 10; }))
-      << cb.describe() << cc.describe();
-  cb.track_settings(a.peer_id, "camera", 1280, 720);
-  cc.track_settings(a.peer_id, "camera", 1280, 720);
-  ASSERT_TRUE(pump_until(all, 15000, [&] {
-    return subscription(a, room, b.peer_id, a.peer_id).text("layer") == "f" &&
-           subscription(a, room, c.peer_id, a.peer_id).text("layer") == "f";
-  })) << a.http.get("/rooms/" + room + "/media").body;
+  ASSERT_NO_FATAL_FAILURE(both_watch_in_full(a, b, c, room, all, cb, cc, 15000));
 
   cb.set_incoming_video_loss(35);
   bool lowered = pump_until(all, 30000, [&] { return subscription(a, room, b.peer_id, a.peer_id).text("layer") == "q"; });
@@ -216,14 +223,7 @@ TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
   SfuClient ca(a, layered_camera()), cb(b, feedback), cc(c, feedback);
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb, &cc};
-  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 10 && cc.frames_from(a.peer_id) >= 10; }))
-      << cb.describe() << cc.describe();
-  cb.track_settings(a.peer_id, "camera", 1280, 720);
-  cc.track_settings(a.peer_id, "camera", 1280, 720);
-  ASSERT_TRUE(pump_until(all, 20000, [&] {
-    return subscription(a, room, b.peer_id, a.peer_id).text("layer") == "f" &&
-           subscription(a, room, c.peer_id, a.peer_id).text("layer") == "f";
-  })) << a.http.get("/rooms/" + room + "/media").body;
+  ASSERT_NO_FATAL_FAILURE(both_watch_in_full(a, b, c, room, all, cb, cc, 20000));
 
   cc.set_incoming_rate_limit(500);
   bool lowered = pump_until(all, 30000, [&] {
