@@ -111,17 +111,6 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
                                                PeerConnection::Subscribe,
                                                room_.trickle_to(peer_id_, PeerConnection::Subscribe));
   congestion_ = std::make_unique<CongestionFeedback>(endpoint_->element());
-  // webrtcbin's RTP nicesink syncs to the clock; the forwarders push into it
-  // on the publishers' threads, which must never wait there (a sink left in
-  // PAUSED would hold them, and every other subscriber, for good). An SFU
-  // sends each packet as it comes.
-  g_signal_connect(endpoint_->element(), "deep-element-added",
-                   G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
-                     GstElementFactory* factory = gst_element_get_factory(element);
-                     if (factory && !g_strcmp0(GST_OBJECT_NAME(factory), "nicesink"))
-                       g_object_set(element, "sync", FALSE, nullptr);
-                   }),
-                   nullptr);
   endpoint_->on_connected([this] {
     GST_DEBUG("%s's subscribe connection is up", peer_id_.c_str());
     // What was forwarded before DTLS finished would never have reached the

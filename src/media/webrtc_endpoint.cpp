@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/pad_util.h"
+#include "media/repeated_event_filter.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -82,6 +83,38 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
                      g_object_unref(session);
                    }),
                    GINT_TO_POINTER(feedback_at_once));
+  // A publish connection only receives, yet webrtcbin makes an RTX sender
+  // (rtprtxsend: a thread and a 500-packet store) for every bundled session
+  // it sets up. It would never send: RTX repeats what this end sent. 1.22
+  // has no option to decline it; without webrtcbin's handler of rtpbin's
+  // request-aux-sender, rtpbin links the session without one (webrtcbin
+  // checks for a missing sender everywhere it uses one).
+  if (leg == PeerConnection::Publish) {
+    const guint signal = g_signal_lookup("request-aux-sender", G_OBJECT_TYPE(rtpbin));
+    const guint declined = g_signal_handlers_disconnect_matched(
+        rtpbin, static_cast<GSignalMatchType>(G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0, nullptr, nullptr,
+        webrtcbin_);
+    if (declined == 0) GST_INFO("webrtcbin's RTX sender could not be declined (another GStreamer?)");
+  }
+}
+
+// A sending webrtcbin, as an SFU needs it.
+void WebRtcEndpoint::configure_send_path() {
+  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+                     GstElementFactory* factory = gst_element_get_factory(element);
+                     const char* name = factory ? GST_OBJECT_NAME(factory) : "";
+                     if (!g_strcmp0(name, "nicesink")) {
+                       // The forwarders push on the publishers' threads, which
+                       // must never wait on a sink syncing to the clock (a sink
+                       // left in PAUSED would hold them, and every other
+                       // subscriber, for good). An SFU sends each packet as it comes.
+                       g_object_set(element, "sync", FALSE, nullptr);
+                     } else if (!g_strcmp0(name, "rtpfunnel")) {
+                       g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
+                       if (src) drop_repeated_sticky_events(src);
+                     }
+                   }),
+                   nullptr);
 }
 
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,
@@ -95,6 +128,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   if (!settings.stun_server.empty()) g_object_set(webrtcbin_, "stun-server", settings.stun_server.c_str(), nullptr);
 
   configure_rtpbin(settings, leg);
+  if (leg == PeerConnection::Subscribe) configure_send_path();
 
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);

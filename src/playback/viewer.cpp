@@ -51,15 +51,6 @@ Viewer::Viewer(GstBin* bin, std::string name, const media::MediaSettings& settin
         }
         maybe_answer();
       });
-  // As an SFU subscriber: the forwarders push into webrtcbin on the tees'
-  // threads, which must never wait on a sink syncing to the clock.
-  g_signal_connect(endpoint_->element(), "deep-element-added",
-                   G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
-                     GstElementFactory* factory = gst_element_get_factory(element);
-                     if (factory && !g_strcmp0(GST_OBJECT_NAME(factory), "nicesink"))
-                       g_object_set(element, "sync", FALSE, nullptr);
-                   }),
-                   nullptr);
   endpoint_->on_connected([this] {
     GST_INFO("%s: connected", name_.c_str());
     connected_ = true;

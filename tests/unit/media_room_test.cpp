@@ -137,6 +137,41 @@ TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
   EXPECT_EQ(peers_.to("bob", "subscribe-offer").back().tracks, 0u);
 }
 
+// How many elements made by `factory` run inside the webrtcbin called `name`.
+int count_inside(GstBin* room, const char* name, const char* factory) {
+  g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
+  if (!webrtcbin) return -1;
+  int count = 0;
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) ++count;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  return count;
+}
+
+// webrtcbin gives every bundled session an RTX sender, a thread each: a
+// publish connection, which only receives, runs without one; a subscribe
+// connection keeps its own (it retransmits to its client).
+TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRunsAnRtxSender) {
+  join("alice", true);
+  join("bob", true);
+  LocalPeer alice, bob;
+  room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p1");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
+  publish_tee("alice", "0", "video");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
+  room_->subscribe_answer("bob", bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp), "s1");
+  ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "rtprtxsend") == 1; }))
+      << "the subscribe connection retransmits";
+  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtpbin"), 1) << "the publish connection is set up";
+  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxreceive"), 1) << "and takes retransmissions in";
+  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxsend"), 0) << "but has no RTX sender";
+}
+
 // A subscribe-answer webrtcbin refuses (it names more m-lines than the offer
 // had) fails only once webrtcbin has looked at it, after subscribe_answer
 // returned: the failure still names the answer's request.

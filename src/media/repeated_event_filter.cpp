@@ -1,0 +1,84 @@
+#include "media/repeated_event_filter.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+namespace {
+
+struct EventUnref {
+  void operator()(GstEvent* event) const { gst_event_unref(event); }
+};
+using EventPtr = std::unique_ptr<GstEvent, EventUnref>;
+
+class RepeatedEventFilter {
+ public:
+  // True when `event` only repeats what already went downstream.
+  bool repeats(GstEvent* event) {
+    std::lock_guard<std::mutex> hold(lock_);
+    switch (GST_EVENT_TYPE(event)) {
+      case GST_EVENT_SEGMENT: {
+        const GstSegment* segment = nullptr;
+        gst_event_parse_segment(event, &segment);
+        if (have_segment_ && gst_segment_is_equal(&segment_, segment)) return true;
+        gst_segment_copy_into(segment, &segment_);
+        have_segment_ = true;
+        return false;
+      }
+      case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY: {
+        // Holding a reference keeps the address from being reused by a new event.
+        EventPtr& last = passed_[key_of(event)];
+        if (last.get() == event) return true;
+        last.reset(gst_event_ref(event));
+        return false;
+      }
+      case GST_EVENT_FLUSH_STOP:
+        have_segment_ = false;
+        passed_.clear();
+        return false;
+      default:
+        return false;
+    }
+  }
+
+ private:
+  static std::string key_of(GstEvent* event) {
+    const GstStructure* s = gst_event_get_structure(event);
+    if (!s) return "";
+    const char* mid = gst_structure_get_string(s, "mid");
+    return std::string(gst_structure_get_name(s)) + "/" + (mid ? mid : "");
+  }
+
+  std::mutex lock_;
+  bool have_segment_ = false;
+  GstSegment segment_{};
+  std::map<std::string, EventPtr> passed_;
+};
+
+GstPadProbeReturn on_event(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (!static_cast<RepeatedEventFilter*>(data)->repeats(event)) return GST_PAD_PROBE_OK;
+  GST_LOG_OBJECT(pad, "not repeating %s", GST_EVENT_TYPE_NAME(event));
+  // HANDLED, not DROP: a dropped sticky event stays pending and would be
+  // tried again before the next buffer; a handled one counts as delivered.
+  gst_event_unref(event);
+  GST_PAD_PROBE_INFO_DATA(info) = nullptr;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+}  // namespace
+
+void drop_repeated_sticky_events(GstPad* pad) {
+  gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+                    on_event, new RepeatedEventFilter(),
+                    [](gpointer data) { delete static_cast<RepeatedEventFilter*>(data); });
+}
+
+}  // namespace convene::media

@@ -1,0 +1,31 @@
+// Keeps rtpfunnel from re-sending the same sticky events on every packet.
+//
+// A bundled webrtcbin sends all its streams through one rtpfunnel, and
+// rtpfunnel (GStreamer 1.22) pushes the SEGMENT and every custom sticky event
+// of its input pad downstream each time a packet comes from another input
+// than the last one: with audio and video interleaved, nearly every packet.
+// Each push walks the whole send path (rtpsession, the RTX sender, SRTP, the
+// DTLS funnel, nicesink), and webrtcbin's `GstWebRtcBinUpdateTos` event ends
+// in a probe that looks up the transceiver and sets the socket's TOS through
+// libnice. In a profile of a room of four that was a tenth of the server.
+//
+// The filter, a probe on the funnel's src pad, lets through a SEGMENT only
+// when it differs from the last one that passed, and a custom sticky event
+// only when it is not the very event object that last passed under its name
+// and `mid` (webrtcbin replaces the object when it means something new).
+// A FLUSH_STOP forgets what passed, as it clears the segment downstream.
+//
+// Threads: the probe runs on whichever streaming thread pushes into the
+// funnel (rtpfunnel serialises them with its src pad's stream lock); the
+// filter keeps its own lock, so it does not rely on that.
+#pragma once
+
+#include <gst/gst.h>
+
+namespace convene::media {
+
+// Installs the filter on `pad` (an rtpfunnel's src pad). The filter lives as
+// long as the probe.
+void drop_repeated_sticky_events(GstPad* pad);
+
+}  // namespace convene::media
