@@ -121,6 +121,11 @@ Figures run_convene(const Setup& s, int rooms) {
       o.width = 1280;
       o.height = 720;
       o.decode = false;
+      // As browsers do (and sfu-bench): every microphone packet carries an
+      // RFC 6464 level, so Convene reads active-speaker levels from the
+      // header instead of decoding. Janus's clients do not send it: Janus
+      // reads it only for talking events, which the bench does not enable.
+      o.audio_level = 40;
       o.video_pattern = patterns[i];
       o.camera_clip = s.clips[i % s.clips.size()];
       clients.push_back(std::make_unique<testing::SfuClient>(p, o));
