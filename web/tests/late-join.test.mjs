@@ -15,6 +15,8 @@ function timelineProbe() {
   const seen = new Set();
   const once = (what) => { if (!seen.has(what)) { seen.add(what); t(what); } };
   document.addEventListener('DOMContentLoaded', () => once('page loaded'));
+  // When the click reaches the page (Playwright's own checks before it take time too).
+  document.addEventListener('click', (ev) => { if (ev.target?.id === 'enter-room') once('Enter click reaches the page'); }, true);
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   let opens = 0;
   navigator.mediaDevices.getUserMedia = async (c) => {
