@@ -83,6 +83,17 @@ class MediaRoomApi : public ::testing::Test {
     t.source = kind == "audio" ? "microphone" : "camera";
     room_->add_publication(t, tee, kind == "audio" ? "OPUS" : "VP8");
   }
+  // Both join; alice's publish offer is answered, her tracks (`kinds`, by
+  // mid) stand as tees, and bob answers the subscribe offer that follows.
+  void alice_publishes_to_bob(LocalPeer& alice, LocalPeer& bob, const std::vector<std::string>& kinds) {
+    join("alice", true);
+    join("bob", true);
+    room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p1");
+    ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
+    for (size_t mid = 0; mid < kinds.size(); ++mid) publish_tee("alice", std::to_string(mid), kinds[mid]);
+    ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
+    room_->subscribe_answer("bob", bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp), "s1");
+  }
   static std::string refusal_code(const std::function<void()>& call) {
     try {
       call();
@@ -113,16 +124,9 @@ TEST_F(MediaRoomApi, AViewerIsRefusedAndPublishesAsSoonAsItIsPromoted) {
 }
 
 TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
-  join("alice", true);
-  join("bob", true);
   LocalPeer alice, bob;
-  room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p1");
-  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
-  publish_tee("alice", "0", "video");
-  publish_tee("alice", "1", "audio");
-  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video", "audio"}));
   EXPECT_EQ(peers_.to("bob", "subscribe-offer")[0].tracks, 2u);
-  room_->subscribe_answer("bob", bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp), "s1");
   ASSERT_EQ(room_->stats().publications, 2u);
 
   room_->set_can_publish("alice", false);  // demoted to viewer
@@ -157,14 +161,8 @@ int count_inside(GstBin* room, const char* name, const char* factory) {
 // publish connection, which only receives, runs without one; a subscribe
 // connection keeps its own (it retransmits to its client).
 TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRunsAnRtxSender) {
-  join("alice", true);
-  join("bob", true);
   LocalPeer alice, bob;
-  room_->publish_offer("alice", alice.publish_offer(), {{"0", "camera"}}, "p1");
-  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
-  publish_tee("alice", "0", "video");
-  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }));
-  room_->subscribe_answer("bob", bob.answer(peers_.to("bob", "subscribe-offer")[0].sdp), "s1");
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
   ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "rtprtxsend") == 1; }))
       << "the subscribe connection retransmits";
   EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtpbin"), 1) << "the publish connection is set up";
