@@ -14,6 +14,9 @@
 // only when it is not the very event object that last passed under its name
 // and `mid` (webrtcbin replaces the object when it means something new).
 // A FLUSH_STOP forgets what passed, as it clears the segment downstream.
+// It assumes the pad keeps its peer: a relinked pad re-sends its sticky
+// events, which the filter would take for repeats (webrtcbin links the
+// bundle's funnel once, for the life of the session).
 //
 // Threads: the probe runs on whichever streaming thread pushes into the
 // funnel (rtpfunnel serialises them with its src pad's stream lock); the
