@@ -179,7 +179,8 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
   answering_ = true;
   last_request_id_ = request_id;
   if (!connected_ && !connect_timer_) start_connect_timer();
-  endpoint_->answer(sdp, [this, request_id](const std::string& answer, const std::string& error) {
+  const gint64 asked_us = g_get_monotonic_time();
+  endpoint_->answer(sdp, [this, request_id, asked_us](const std::string& answer, const std::string& error) {
     answering_ = false;
     if (!error.empty()) {
       GST_WARNING("publish offer of %s refused: %s", peer_id_.c_str(), error.c_str());
@@ -190,6 +191,7 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
     // agreed to it (the client then sends it), and decoded elsewhere.
     for (const auto& [mline, ext] : sdp_audio_level_extensions(answer))
       if (!ext.mid.empty()) audio_level_ids_[ext.mid] = ext.id;
+    GST_DEBUG("publish-answer to %s, made in %.1f ms", peer_id_.c_str(), (g_get_monotonic_time() - asked_us) / 1000.0);
     room_.peers().publish_answer(room_.room_id(), peer_id_, answer, request_id);
     sync_publications();
     room_.publish_answered(peer_id_);

@@ -336,7 +336,8 @@ void Subscriber::offer_now() {
   }
   offer_in_flight_ = true;
   renegotiate_ = false;
-  endpoint_->offer([this](const std::string& sdp, const std::string& error) {
+  const gint64 asked_us = g_get_monotonic_time();
+  endpoint_->offer([this, asked_us](const std::string& sdp, const std::string& error) {
     if (!error.empty()) {
       offer_in_flight_ = false;
       GST_WARNING("subscribe offer for %s failed: %s", peer_id_.c_str(), error.c_str());
@@ -371,7 +372,8 @@ void Subscriber::offer_now() {
       if (mline >= mids.size()) continue;
       tracks.push_back(OfferedTrack{mids[mline], slot->peer_id, slot->source, slot->kind});
     }
-    GST_DEBUG("subscribe-offer to %s: %zu tracks", peer_id_.c_str(), tracks.size());
+    GST_DEBUG("subscribe-offer to %s: %zu tracks, made in %.1f ms", peer_id_.c_str(), tracks.size(),
+              (g_get_monotonic_time() - asked_us) / 1000.0);
     room_.peers().subscribe_offer(room_.room_id(), peer_id_, with_remb_feedback(sdp), tracks);
     start_answer_timer();
   });

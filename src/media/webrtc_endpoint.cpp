@@ -15,21 +15,121 @@ namespace convene::media {
 
 namespace {
 
-struct PromiseData {
-  std::weak_ptr<WebRtcEndpoint*> endpoint;
-  const char* reply_field;  // "offer"/"answer", or nullptr when no SDP comes back
-  std::function<void(WebRtcEndpoint&, std::string, std::string)> fn;
-};
-
 std::string sdp_text(GstWebRTCSessionDescription* desc) {
   g_autofree char* text = gst_sdp_message_as_text(desc->sdp);
   return text ? text : "";
+}
+
+struct DescriptionFree {
+  void operator()(GstWebRTCSessionDescription* desc) const { gst_webrtc_session_description_free(desc); }
+};
+using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, DescriptionFree>;
+
+// What webrtcbin replied to one operation.
+struct Reply {
+  std::string error;     // empty when it succeeded
+  DescriptionPtr desc;   // the offer/answer made, when one was asked for
+};
+
+// Reads a promise's reply; `field` names the description to expect ("offer",
+// "answer"), or nullptr when none comes back.
+Reply read_reply(GstPromise* promise, const char* field) {
+  Reply r;
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
+    r.error = "webrtcbin dropped the request";
+    return r;
+  }
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (reply && gst_structure_has_field(reply, "error")) {
+    GError* e = nullptr;
+    gst_structure_get(reply, "error", G_TYPE_ERROR, &e, nullptr);
+    r.error = e ? e->message : "webrtcbin failed";
+    if (e) g_error_free(e);
+    return r;
+  }
+  if (!field) return r;
+  GstWebRTCSessionDescription* desc = nullptr;
+  if (reply) gst_structure_get(reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
+  r.desc.reset(desc);
+  if (!desc) r.error = std::string("webrtcbin gave no ") + field;
+  return r;
+}
+
+// A promise whose reply is handed to `fn` on webrtcbin's own thread, where
+// the next operation can be asked for at once (as GStreamer's own webrtc
+// examples chain create-offer and set-local-description).
+GstPromise* then_on_webrtc_thread(const char* field, std::function<void(Reply&)> fn) {
+  struct Step {
+    const char* field;
+    std::function<void(Reply&)> fn;
+  };
+  return gst_promise_new_with_change_func(
+      [](GstPromise* promise, gpointer data) {
+        auto* step = static_cast<Step*>(data);
+        Reply r = read_reply(promise, step->field);
+        step->fn(r);
+      },
+      new Step{field, std::move(fn)}, [](gpointer data) { delete static_cast<Step*>(data); });
+}
+
+using ElementRef = std::shared_ptr<GstElement>;
+ElementRef element_ref(GstElement* element) {
+  return ElementRef(static_cast<GstElement*>(gst_object_ref(element)), [](GstElement* e) { gst_object_unref(e); });
+}
+
+// Sets `desc` as the local description, then reports (sdp, error) on the main loop: one post for the whole chain.
+void set_local_then_report(const ElementRef& webrtcbin, DescriptionPtr desc, const char* what,
+                           const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
+  std::string sdp = sdp_text(desc.get());
+  GstPromise* promise = then_on_webrtc_thread(nullptr, [endpoint, what, sdp, done](Reply& r) {
+    std::string error = r.error.empty() ? "" : std::string("the ") + what + " could not be applied: " + r.error;
+    MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, sdp, error](WebRtcEndpoint&) {
+      error.empty() ? done(sdp, "") : done("", error);
+    });
+  });
+  g_signal_emit_by_name(webrtcbin.get(), "set-local-description", desc.get(), promise);
+  gst_promise_unref(promise);
+}
+
+// Makes an answer and sets it locally, all on webrtcbin's thread once asked for.
+void answer_and_set(const ElementRef& webrtcbin, const std::weak_ptr<WebRtcEndpoint*>& endpoint,
+                    WebRtcEndpoint::SdpFn done) {
+  GstPromise* promise = then_on_webrtc_thread("answer", [webrtcbin, endpoint, done](Reply& r) {
+    if (!r.error.empty()) {
+      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
+        done("", "no answer could be made: " + error);
+      });
+      return;
+    }
+    set_local_then_report(webrtcbin, std::move(r.desc), "answer", endpoint, done);
+  });
+  g_signal_emit_by_name(webrtcbin.get(), "create-answer", nullptr, promise);
+  gst_promise_unref(promise);
 }
 
 // Sets a property when this GStreamer has it (the ICE agent's port range is newer than 1.18).
 template <class T>
 void set_if_present(GObject* object, const char* name, T value) {
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(object), name)) g_object_set(object, name, value, nullptr);
+}
+
+// The client's description, set as remote; `after` runs on webrtcbin's
+// thread with its reply.
+void set_remote(GstElement* webrtcbin, GstWebRTCSDPType type, const std::string& sdp, std::function<void(Reply&)> after) {
+  GstSDPMessage* msg = nullptr;
+  gst_sdp_message_new(&msg);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()), static_cast<guint>(sdp.size()),
+                                   msg) != GST_SDP_OK) {
+    gst_sdp_message_free(msg);
+    Reply r;
+    r.error = "the SDP could not be parsed";
+    after(r);
+    return;
+  }
+  DescriptionPtr desc(gst_webrtc_session_description_new(type, msg));  // takes msg
+  GstPromise* promise = then_on_webrtc_thread(nullptr, std::move(after));
+  g_signal_emit_by_name(webrtcbin, "set-remote-description", desc.get(), promise);
+  gst_promise_unref(promise);
 }
 
 }  // namespace
@@ -225,91 +325,48 @@ std::string announce_candidate(const std::string& candidate, const std::string& 
   return joined;
 }
 
-GstPromise* WebRtcEndpoint::promise_to_main(const char* reply_field, PromiseFn fn) {
-  auto* data = new PromiseData{handle_.weak(), reply_field,
-                               [fn = std::move(fn)](WebRtcEndpoint& self, std::string sdp, std::string error) {
-                                 fn(self, PromiseResult{std::move(sdp), std::move(error)});
-                               }};
-  return gst_promise_new_with_change_func(
-      [](GstPromise* promise, gpointer user_data) {
-        auto* d = static_cast<PromiseData*>(user_data);
-        std::string sdp, error;
-        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
-          error = "webrtcbin dropped the request";
-        } else if (const GstStructure* reply = gst_promise_get_reply(promise)) {
-          if (gst_structure_has_field(reply, "error")) {
-            GError* e = nullptr;
-            gst_structure_get(reply, "error", G_TYPE_ERROR, &e, nullptr);
-            error = e ? e->message : "webrtcbin failed";
-            if (e) g_error_free(e);
-          } else if (d->reply_field) {
-            GstWebRTCSessionDescription* desc = nullptr;
-            gst_structure_get(reply, d->reply_field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
-            if (desc) {
-              sdp = sdp_text(desc);
-              gst_webrtc_session_description_free(desc);
-            } else {
-              error = std::string("webrtcbin gave no ") + d->reply_field;
-            }
-          }
-        } else if (d->reply_field) {
-          error = std::string("webrtcbin gave no ") + d->reply_field;
-        }
-        MainThreadHandle<WebRtcEndpoint>::post(
-            d->endpoint, [fn = d->fn, sdp = std::move(sdp), error = std::move(error)](WebRtcEndpoint& self) {
-              fn(self, sdp, error);
-            });
-      },
-      data, [](gpointer user_data) { delete static_cast<PromiseData*>(user_data); });
-}
-
-void WebRtcEndpoint::set_description(bool local, GstWebRTCSDPType type, const std::string& sdp, DoneFn done) {
-  GstSDPMessage* msg = nullptr;
-  gst_sdp_message_new(&msg);
-  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()), static_cast<guint>(sdp.size()),
-                                   msg) != GST_SDP_OK) {
-    gst_sdp_message_free(msg);
-    done("the SDP could not be parsed");
-    return;
-  }
-  GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(type, msg);  // takes msg
-  GstPromise* promise =
-      promise_to_main(nullptr, [done = std::move(done)](WebRtcEndpoint&, PromiseResult r) { done(r.error); });
-  g_signal_emit_by_name(webrtcbin_, local ? "set-local-description" : "set-remote-description", desc, promise);
-  gst_promise_unref(promise);
-  gst_webrtc_session_description_free(desc);
-}
-
+// set-remote → create-answer → set-local chained on webrtcbin's thread: one
+// post back to the main loop, or two when `prepare` must run on it between.
 void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done, std::function<void()> prepare) {
-  set_description(false, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [this, done, prepare](const std::string& error) {
-    if (!error.empty()) return done("", "the offer was refused: " + error);
-    if (prepare) prepare();
-    GstPromise* promise = promise_to_main("answer", [done](WebRtcEndpoint& self, PromiseResult r) {
-      if (!r.error.empty()) return done("", "no answer could be made: " + r.error);
-      self.set_description(true, GST_WEBRTC_SDP_TYPE_ANSWER, r.sdp, [done, sdp = r.sdp](const std::string& err) {
-        if (!err.empty()) return done("", "the answer could not be applied: " + err);
-        done(sdp, "");
+  auto endpoint = handle_.weak();
+  ElementRef webrtcbin = element_ref(webrtcbin_);
+  set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [endpoint, webrtcbin, done, prepare](Reply& r) {
+    if (!r.error.empty()) {
+      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
+        done("", "the offer was refused: " + error);
       });
-    });
-    g_signal_emit_by_name(webrtcbin_, "create-answer", nullptr, promise);
-    gst_promise_unref(promise);
+    } else if (prepare) {
+      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [endpoint, webrtcbin, done, prepare](WebRtcEndpoint&) {
+        prepare();
+        answer_and_set(webrtcbin, endpoint, done);
+      });
+    } else {
+      answer_and_set(webrtcbin, endpoint, done);
+    }
   });
 }
 
+// create-offer → set-local chained on webrtcbin's thread: one post back.
 void WebRtcEndpoint::offer(SdpFn done) {
-  GstPromise* promise = promise_to_main("offer", [done](WebRtcEndpoint& self, PromiseResult r) {
-    if (!r.error.empty()) return done("", "no offer could be made: " + r.error);
-    self.set_description(true, GST_WEBRTC_SDP_TYPE_OFFER, r.sdp, [done, sdp = r.sdp](const std::string& err) {
-      if (!err.empty()) return done("", "the offer could not be applied: " + err);
-      done(sdp, "");
-    });
+  auto endpoint = handle_.weak();
+  ElementRef webrtcbin = element_ref(webrtcbin_);
+  GstPromise* promise = then_on_webrtc_thread("offer", [endpoint, webrtcbin, done](Reply& r) {
+    if (!r.error.empty()) {
+      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
+        done("", "no offer could be made: " + error);
+      });
+      return;
+    }
+    set_local_then_report(webrtcbin, std::move(r.desc), "offer", endpoint, done);
   });
   g_signal_emit_by_name(webrtcbin_, "create-offer", nullptr, promise);
   gst_promise_unref(promise);
 }
 
 void WebRtcEndpoint::accept_answer(const std::string& answer_sdp, DoneFn done) {
-  set_description(false, GST_WEBRTC_SDP_TYPE_ANSWER, answer_sdp, std::move(done));
+  set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_ANSWER, answer_sdp, [endpoint = handle_.weak(), done](Reply& r) {
+    MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) { done(error); });
+  });
 }
 
 void WebRtcEndpoint::add_remote_candidate(unsigned mline, const std::string& candidate) {

@@ -5,8 +5,10 @@
 //
 // Threads: every method and every callback handed in runs on the main loop.
 // webrtcbin's promise callbacks and on-ice-candidate run on webrtcbin's own
-// thread; they only post to the main loop through a weak handle, so a
-// callback that arrives after the endpoint is gone is dropped.
+// thread. A promise callback there asks for the next operation of its chain
+// at once (set-remote → create-answer → set-local; create-offer → set-local)
+// and only the chain's result is posted to the main loop, through a weak
+// handle, so a result that arrives after the endpoint is gone is dropped.
 #pragma once
 
 #ifndef GST_USE_UNSTABLE_API
@@ -63,15 +65,6 @@ class WebRtcEndpoint {
   void on_failed(std::function<void()> fn) { on_failed_ = std::move(fn); }
 
  private:
-  // Completion of one promise, posted to the main loop.
-  struct PromiseResult {
-    std::string sdp;
-    std::string error;
-  };
-  using PromiseFn = std::function<void(WebRtcEndpoint&, PromiseResult)>;
-  GstPromise* promise_to_main(const char* reply_field, PromiseFn fn);
-  void set_description(bool local, GstWebRTCSDPType type, const std::string& sdp, DoneFn done);
-
   GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
   std::string announced_ip_;
   CandidateFn on_candidate_;
