@@ -77,33 +77,34 @@ ElementRef element_ref(GstElement* element) {
   return ElementRef(static_cast<GstElement*>(gst_object_ref(element)), [](GstElement* e) { gst_object_unref(e); });
 }
 
-// Sets `desc` as the local description, then reports (sdp, error) on the main loop: one post for the whole chain.
+// Hands the chain's result to `done` on the main loop: its one post.
+void report(const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done, std::string sdp,
+            std::string error) {
+  MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done = std::move(done), sdp = std::move(sdp),
+                                                    error = std::move(error)](WebRtcEndpoint&) { done(sdp, error); });
+}
+
+// Sets `desc` as the local description, then reports (sdp, error).
 void set_local_then_report(const ElementRef& webrtcbin, DescriptionPtr desc, const char* what,
                            const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
   std::string sdp = sdp_text(desc.get());
   GstPromise* promise = then_on_webrtc_thread(nullptr, [endpoint, what, sdp, done](Reply& r) {
-    std::string error = r.error.empty() ? "" : std::string("the ") + what + " could not be applied: " + r.error;
-    MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, sdp, error](WebRtcEndpoint&) {
-      error.empty() ? done(sdp, "") : done("", error);
-    });
+    if (r.error.empty()) return report(endpoint, done, sdp, "");
+    report(endpoint, done, "", std::string("the ") + what + " could not be applied: " + r.error);
   });
   g_signal_emit_by_name(webrtcbin.get(), "set-local-description", desc.get(), promise);
   gst_promise_unref(promise);
 }
 
-// Makes an answer and sets it locally, all on webrtcbin's thread once asked for.
-void answer_and_set(const ElementRef& webrtcbin, const std::weak_ptr<WebRtcEndpoint*>& endpoint,
-                    WebRtcEndpoint::SdpFn done) {
-  GstPromise* promise = then_on_webrtc_thread("answer", [webrtcbin, endpoint, done](Reply& r) {
-    if (!r.error.empty()) {
-      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
-        done("", "no answer could be made: " + error);
-      });
-      return;
-    }
-    set_local_then_report(webrtcbin, std::move(r.desc), "answer", endpoint, done);
+// Makes an offer or an answer (`what`) and sets it locally, all on
+// webrtcbin's thread once asked for, then reports it.
+void make_then_set_local(const ElementRef& webrtcbin, const char* what,
+                         const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
+  GstPromise* promise = then_on_webrtc_thread(what, [webrtcbin, what, endpoint, done](Reply& r) {
+    if (!r.error.empty()) return report(endpoint, done, "", std::string("no ") + what + " could be made: " + r.error);
+    set_local_then_report(webrtcbin, std::move(r.desc), what, endpoint, done);
   });
-  g_signal_emit_by_name(webrtcbin.get(), "create-answer", nullptr, promise);
+  g_signal_emit_by_name(webrtcbin.get(), (std::string("create-") + what).c_str(), nullptr, promise);
   gst_promise_unref(promise);
 }
 
@@ -332,36 +333,20 @@ void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done, std::funct
   ElementRef webrtcbin = element_ref(webrtcbin_);
   set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [endpoint, webrtcbin, done, prepare](Reply& r) {
     if (!r.error.empty()) {
-      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
-        done("", "the offer was refused: " + error);
-      });
+      report(endpoint, done, "", "the offer was refused: " + r.error);
     } else if (prepare) {
       MainThreadHandle<WebRtcEndpoint>::post(endpoint, [endpoint, webrtcbin, done, prepare](WebRtcEndpoint&) {
         prepare();
-        answer_and_set(webrtcbin, endpoint, done);
+        make_then_set_local(webrtcbin, "answer", endpoint, done);
       });
     } else {
-      answer_and_set(webrtcbin, endpoint, done);
+      make_then_set_local(webrtcbin, "answer", endpoint, done);
     }
   });
 }
 
 // create-offer → set-local chained on webrtcbin's thread: one post back.
-void WebRtcEndpoint::offer(SdpFn done) {
-  auto endpoint = handle_.weak();
-  ElementRef webrtcbin = element_ref(webrtcbin_);
-  GstPromise* promise = then_on_webrtc_thread("offer", [endpoint, webrtcbin, done](Reply& r) {
-    if (!r.error.empty()) {
-      MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) {
-        done("", "no offer could be made: " + error);
-      });
-      return;
-    }
-    set_local_then_report(webrtcbin, std::move(r.desc), "offer", endpoint, done);
-  });
-  g_signal_emit_by_name(webrtcbin_, "create-offer", nullptr, promise);
-  gst_promise_unref(promise);
-}
+void WebRtcEndpoint::offer(SdpFn done) { make_then_set_local(element_ref(webrtcbin_), "offer", handle_.weak(), done); }
 
 void WebRtcEndpoint::accept_answer(const std::string& answer_sdp, DoneFn done) {
   set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_ANSWER, answer_sdp, [endpoint = handle_.weak(), done](Reply& r) {
