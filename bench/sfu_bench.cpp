@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   ServerProcess server(so);
   int pid = server.pid();
   ProcessFigures idle = process_figures(pid);
-  std::printf("server idle: RSS %ld kB, %ld threads\n", idle.rss_kb, idle.threads);
+  std::printf("server idle: RSS %ld kB, %ld threads (%s)\n", idle.rss_kb, idle.threads, thread_names(pid).c_str());
   std::printf("%5s %6s %8s %10s %12s %12s %10s %12s\n", "rooms", "people", "streams", "server%", "%/stream",
               "kB/person", "thr/person", "frames/s/sub");
 
@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
       if (gint64 at = clients[i]->first_frame_at_us())
         slowest = std::max(slowest, (at - joined_at) / 1000.0);
     std::printf("      join-room → first decoded remote frame, slowest of the new room: %.0f ms\n", slowest);
+    if (rooms == 1) std::printf("      server threads by name: %s\n", thread_names(pid).c_str());
     auto media = room[0]->http.get("/rooms/" + room_id + "/media");
     convene::JsonNodePtr body = media.json();
     if (JsonObject* o = body ? json_node_get_object(body.get()) : nullptr) {

@@ -30,7 +30,7 @@ enum Figure {
   kPlisReceived,
   kFirsSent,
   kFirsReceived,
-  kRtxSent,      // rtprtxsend: retransmissions to subscribers
+  kRtxSent,      // convenertxsend (rtprtxsend where webrtcbin's is kept): retransmissions to subscribers
   kRtxReceived,  // rtprtxreceive: retransmissions from publishers
   kFigures
 };
@@ -135,10 +135,11 @@ std::optional<Figures> element_figures(GstElement* element) {
     return f;
   }
   if (!g_strcmp0(name, "rtpsession")) return session_figures(element);
-  if (!g_strcmp0(name, "rtprtxsend") || !g_strcmp0(name, "rtprtxreceive")) {
+  const bool sender = !g_strcmp0(name, "convenertxsend") || !g_strcmp0(name, "rtprtxsend");
+  if (sender || !g_strcmp0(name, "rtprtxreceive")) {
     guint n = 0;
     g_object_get(element, "num-rtx-packets", &n, nullptr);
-    f[!g_strcmp0(name, "rtprtxsend") ? kRtxSent : kRtxReceived] = n;
+    f[sender ? kRtxSent : kRtxReceived] = n;
     return f;
   }
   return std::nullopt;

@@ -1,9 +1,11 @@
 #include "media/media_module.h"
 
 #include <stdexcept>
+#include <utility>
 
 #include "convene_rtp_forward.h"
 #include "convene_rtp_nowait.h"
+#include "convene_rtx_send.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -20,13 +22,21 @@ MediaModule::MediaModule(MediaSettings settings) : settings_(std::move(settings)
     if (!f) throw std::runtime_error(std::string("GStreamer element '") + factory + "' is missing; install the "
                                      "gstreamer1.0-plugins-{base,good,bad} and gstreamer1.0-nice packages");
   }
-  // The forwarder is compiled in; registering it here needs no plugin path.
-  g_autoptr(GstElementFactory) forward = gst_element_factory_find("convenertpforward");
-  if (!forward && !convene_rtp_forward_register(nullptr)) throw std::runtime_error("convenertpforward: registration failed");
-  g_autoptr(GstElementFactory) nowait = gst_element_factory_find("convenertpnowait");
-  if (!nowait && !convene_rtp_nowait_register(nullptr)) throw std::runtime_error("convenertpnowait: registration failed");
+  register_elements();
   GST_INFO("SFU ready: %s video, %s %u ms, ICE on %s", settings_.video_codec.c_str(),
            settings_.jitter_buffer ? "jitter buffers" : "no jitter buffer, NACKs for", settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
+}
+
+void MediaModule::register_elements() {
+  const std::pair<const char*, gboolean (*)(GstPlugin*)> elements[] = {
+      {"convenertpforward", convene_rtp_forward_register},
+      {"convenertpnowait", convene_rtp_nowait_register},
+      {"convenertxsend", convene_rtx_send_register},
+  };
+  for (auto [name, register_element] : elements) {
+    g_autoptr(GstElementFactory) factory = gst_element_factory_find(name);
+    if (!factory && !register_element(nullptr)) throw std::runtime_error(std::string(name) + ": registration failed");
+  }
 }
 
 MediaModule::~MediaModule() { release_all_rooms(); }

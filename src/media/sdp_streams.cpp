@@ -3,6 +3,7 @@
 #include <gst/sdp/sdp.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace convene::media {
 
@@ -53,6 +54,55 @@ std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::st
       }
     }
     if (ext.id) out[i] = ext;
+  }
+  gst_sdp_message_free(msg);
+  return out;
+}
+
+namespace {
+
+// "<a> <b>" read as two numbers after an optional word ("FID 1 2" with word "FID").
+bool two_numbers(const char* text, const char* word, unsigned long* a, unsigned long* b) {
+  if (!text) return false;
+  if (word) {
+    const size_t n = strlen(word);
+    if (strncmp(text, word, n) != 0 || text[n] != ' ') return false;
+    text += n + 1;
+  }
+  char* end = nullptr;
+  *a = std::strtoul(text, &end, 10);
+  if (end == text || *end != ' ') return false;
+  const char* second = end + 1;
+  *b = std::strtoul(second, &end, 10);
+  return end != second;
+}
+
+}  // namespace
+
+RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
+  RetransmissionMaps out;
+  GstSDPMessage* msg = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return out;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
+    for (guint j = 0; j < gst_sdp_media_formats_len(media); ++j) {
+      const int pt = std::atoi(gst_sdp_media_get_format(media, j));
+      // GstSDP's own reading of a=rtpmap/a=fmtp for this payload type.
+      g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
+      if (!caps || gst_caps_is_empty(caps)) continue;
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      const char* encoding = gst_structure_get_string(s, "encoding-name");
+      const char* apt = gst_structure_get_string(s, "apt");
+      if (!encoding || g_ascii_strcasecmp(encoding, "RTX") != 0 || !apt) continue;
+      const int media_pt = std::atoi(apt);
+      if (media_pt >= 0 && media_pt < 128 && pt >= 0 && pt < 128)
+        out.payload_types[static_cast<unsigned>(media_pt)] = static_cast<unsigned>(pt);
+    }
+    for (guint j = 0; const char* group = gst_sdp_media_get_attribute_val_n(media, "ssrc-group", j); ++j) {
+      unsigned long primary = 0, rtx = 0;
+      if (two_numbers(group, "FID", &primary, &rtx) && primary <= UINT32_MAX && rtx <= UINT32_MAX)
+        out.ssrcs[static_cast<uint32_t>(primary)] = static_cast<uint32_t>(rtx);
+    }
   }
   gst_sdp_message_free(msg);
   return out;

@@ -14,6 +14,10 @@
 // header extension, and with which id: the publisher answers it and reads
 // loudness from it instead of decoding (see audio_level_reader.h).
 //
+// And a description the server made says which retransmission (RTX) type
+// and SSRC go with each of its payload types and SSRCs: what the subscribe
+// connection's RTX sender needs (webrtcbin configures only its own).
+//
 // Threads: pure functions, any thread.
 #pragma once
 
@@ -41,5 +45,14 @@ struct AudioLevelExtension {
 // m-line index → its audio-level extension, for each audio m-line whose
 // a=extmap offers it with a one-byte id; empty when the SDP does not parse.
 std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp);
+
+struct RetransmissionMaps {
+  std::map<unsigned, unsigned> payload_types;  // media payload type → its "rtx" type (a=fmtp:<rtx> apt=<media>)
+  std::map<uint32_t, uint32_t> ssrcs;          // media SSRC → RTX SSRC (a=ssrc-group:FID <media> <rtx>)
+};
+
+// Both maps over all m-lines (one bundle: one payload-type space); empty
+// when the SDP does not parse or offers no RTX.
+RetransmissionMaps sdp_retransmission_maps(const std::string& sdp);
 
 }  // namespace convene::media

@@ -7,6 +7,7 @@
 
 #include "media/pad_util.h"
 #include "media/repeated_event_filter.h"
+#include "media/sdp_streams.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -84,12 +85,79 @@ void report(const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpF
                                                     error = std::move(error)](WebRtcEndpoint&) { done(sdp, error); });
 }
 
+// A subscribe connection's RTX sender and what it needs to know, kept on
+// its webrtcbin. Both are read and written on webrtcbin's thread only: the
+// sender is made while a description is applied (rtpbin asks for it when
+// the first stream starts sending: at the answer to our offer, or when our
+// answer is set), and the maps change after each set-local.
+constexpr const char* kRtxSender = "convene-rtx-sender";
+constexpr const char* kRtxMaps = "convene-rtx-maps";
+
+// The RTX types and SSRCs the last local description paired with its own,
+// in convenertxsend's (rtprtxsend's) structures.
+struct RtxMaps {
+  GstStructure* payload_types = gst_structure_new_empty("application/x-rtp-pt-map");
+  GstStructure* ssrcs = gst_structure_new_empty("application/x-rtp-ssrc-map");
+  RtxMaps() = default;
+  RtxMaps(const RtxMaps&) = delete;
+  RtxMaps& operator=(const RtxMaps&) = delete;
+  ~RtxMaps() {
+    gst_structure_free(payload_types);
+    gst_structure_free(ssrcs);
+  }
+  void read(const std::string& local_sdp) {
+    RetransmissionMaps maps = sdp_retransmission_maps(local_sdp);
+    gst_structure_remove_all_fields(payload_types);
+    for (auto [pt, rtx_pt] : maps.payload_types)
+      gst_structure_set(payload_types, std::to_string(pt).c_str(), G_TYPE_UINT, rtx_pt, nullptr);
+    gst_structure_remove_all_fields(ssrcs);
+    for (auto [ssrc, rtx_ssrc] : maps.ssrcs)
+      gst_structure_set(ssrcs, std::to_string(ssrc).c_str(), G_TYPE_UINT, rtx_ssrc, nullptr);
+  }
+  void give_to(GstElement* rtx) const { g_object_set(rtx, "payload-type-map", payload_types, "ssrc-map", ssrcs, nullptr); }
+};
+
+// rtpbin's request-aux-sender on a subscribe connection: convenertxsend in
+// the bin with the pads rtpbin links (sink_%u, src_%u).
+GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
+  GstElement* rtx = gst_element_factory_make("convenertxsend", nullptr);
+  if (!rtx) {
+    GST_WARNING("convenertxsend is not registered: subscribers get no retransmissions");
+    return nullptr;
+  }
+  if (auto* maps = static_cast<RtxMaps*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxMaps))) maps->give_to(rtx);
+  GstElement* bin = gst_bin_new(nullptr);
+  gst_bin_add(GST_BIN(bin), rtx);
+  for (const char* direction : {"sink", "src"}) {
+    g_autoptr(GstPad) target = gst_element_get_static_pad(rtx, direction);
+    g_autofree char* name = g_strdup_printf("%s_%u", direction, session_id);
+    gst_element_add_pad(bin, gst_ghost_pad_new(name, target));
+  }
+  g_object_set_data_full(G_OBJECT(webrtcbin), kRtxSender, gst_object_ref(rtx), gst_object_unref);
+  return bin;
+}
+
+// After each set-local of a subscribe connection (webrtcbin gives its own
+// rtprtxsend these maps, never ours): a renegotiation's new streams are
+// retransmittable before they connect.
+void update_rtx_maps(GstElement* webrtcbin, const std::string& local_sdp) {
+  auto* maps = static_cast<RtxMaps*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxMaps));
+  if (!maps) return;  // not a subscribe connection
+  maps->read(local_sdp);
+  if (auto* rtx = static_cast<GstElement*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxSender))) maps->give_to(rtx);
+  GST_DEBUG("RTX of %s: %d payload types, %d SSRCs", GST_OBJECT_NAME(webrtcbin),
+            gst_structure_n_fields(maps->payload_types), gst_structure_n_fields(maps->ssrcs));
+}
+
 // Sets `desc` as the local description, then reports (sdp, error).
 void set_local_then_report(const ElementRef& webrtcbin, DescriptionPtr desc, const char* what,
                            const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
   std::string sdp = sdp_text(desc.get());
-  GstPromise* promise = then_on_webrtc_thread(nullptr, [endpoint, what, sdp, done](Reply& r) {
-    if (r.error.empty()) return report(endpoint, done, sdp, "");
+  GstPromise* promise = then_on_webrtc_thread(nullptr, [webrtcbin, endpoint, what, sdp, done](Reply& r) {
+    if (r.error.empty()) {
+      update_rtx_maps(webrtcbin.get(), sdp);
+      return report(endpoint, done, sdp, "");
+    }
     report(endpoint, done, "", std::string("the ") + what + " could not be applied: " + r.error);
   });
   g_signal_emit_by_name(webrtcbin.get(), "set-local-description", desc.get(), promise);
@@ -184,18 +252,23 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
                      g_object_unref(session);
                    }),
                    GINT_TO_POINTER(feedback_at_once));
-  // A publish connection only receives, yet webrtcbin makes an RTX sender
-  // (rtprtxsend: a thread and a 500-packet store) for every bundled session
-  // it sets up. It would never send: RTX repeats what this end sent. 1.22
-  // has no option to decline it; without webrtcbin's handler of rtpbin's
-  // request-aux-sender, rtpbin links the session without one (webrtcbin
-  // checks for a missing sender everywhere it uses one).
-  if (leg == PeerConnection::Publish) {
-    const guint signal = g_signal_lookup("request-aux-sender", G_OBJECT_TYPE(rtpbin));
-    const guint declined = g_signal_handlers_disconnect_matched(
-        rtpbin, static_cast<GSignalMatchType>(G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0, nullptr, nullptr,
-        webrtcbin_);
-    if (declined == 0) GST_INFO("webrtcbin's RTX sender could not be declined (another GStreamer?)");
+  // webrtcbin makes an RTX sender (rtprtxsend: a thread and a 500-packet
+  // store) for every bundled session it sets up. 1.22 has no option to
+  // decline it; without webrtcbin's handler of rtpbin's request-aux-sender,
+  // rtpbin links the session without one (webrtcbin checks for a missing
+  // sender everywhere it uses one). A publish connection only receives: its
+  // sender would never send (RTX repeats what this end sent), so it gets
+  // none. A subscribe connection gets convenertxsend, which retransmits
+  // without a thread of its own (convene_rtx_send.h).
+  const guint signal = g_signal_lookup("request-aux-sender", G_OBJECT_TYPE(rtpbin));
+  const guint declined = g_signal_handlers_disconnect_matched(
+      rtpbin, static_cast<GSignalMatchType>(G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0, nullptr, nullptr,
+      webrtcbin_);
+  if (declined == 0) {
+    GST_INFO("webrtcbin's RTX sender could not be replaced (another GStreamer?)");
+  } else if (leg == PeerConnection::Subscribe) {
+    g_object_set_data_full(G_OBJECT(webrtcbin_), kRtxMaps, new RtxMaps, [](gpointer m) { delete static_cast<RtxMaps*>(m); });
+    g_signal_connect(rtpbin, "request-aux-sender", G_CALLBACK(make_rtx_sender), webrtcbin_);
   }
 }
 

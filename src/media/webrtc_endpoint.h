@@ -9,6 +9,9 @@
 // at once (set-remote → create-answer → set-local; create-offer → set-local)
 // and only the chain's result is posted to the main loop, through a weak
 // handle, so a result that arrives after the endpoint is gone is dropped.
+// A subscribe connection's RTX sender is made (rtpbin's request-aux-sender)
+// and given its maps (after each set-local) on webrtcbin's thread too; it
+// then runs on the streaming threads (convene_rtx_send.h).
 #pragma once
 
 #ifndef GST_USE_UNSTABLE_API

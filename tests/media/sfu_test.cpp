@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "process_figures.h"
+#include "prometheus_text.h"
 #include "media_test_helpers.h"
 #include "server_process.h"
 #include "sfu_client.h"
@@ -289,6 +290,45 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   std::printf("bob decoded %d frames in 4 s, %d with 10 %% of alice's video lost on her uplink\n", clean, lossy);
   // Without timely NACKs this was a quarter to a half; on a loaded machine
   // with them, 83-100 %.
+  EXPECT_GT(lossy, clean * 3 / 4) << "lost packets are retransmitted in time: " << cb.describe();
+}
+
+// NACK and RTX on the subscribe leg: a subscriber whose downlink loses a
+// tenth of its video packets asks for them again and decodes (nearly) every
+// frame, through convenertxsend, which retransmits on the thread of the
+// NACK. One layer, so only retransmission, not thinning, can answer.
+TEST(Sfu, SubscriberDownlinkLossIsRepairedByRetransmission) {
+  ServerOptions options = sfu_server(3);
+  options.env["CONVENE_METRICS_TOKEN"] = "rtx-metrics";
+  ServerProcess server(options);
+  LogOnFailure show_log{server};
+  TestPerson a(server, "alice"), b(server, "bob");
+  std::string room = meet(a, {&b});
+  SfuClientOptions one_layer;
+  one_layer.temporal_layers = false;
+  SfuClientOptions patient = receiver();
+  patient.receive_latency_ms = 200;
+  SfuClient ca(a, one_layer), cb(b, patient);
+  ca.publish();
+  std::vector<SfuClient*> all{&ca, &cb};
+  ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 30; })) << cb.describe();
+  auto retransmitted = [&] {
+    auto r = a.http.get("/metrics", {{"Authorization", "Bearer rtx-metrics"}});
+    return prometheus_value(r.body, "convene_rtp_retransmissions_total{direction=\"sent\"}");
+  };
+  const double rtx_before = retransmitted();
+  int b0 = cb.frames_from(a.peer_id);
+  pump_for(all, 4000);
+  int clean = cb.frames_from(a.peer_id) - b0;
+  cb.set_incoming_video_loss(10);
+  pump_for(all, 500);
+  b0 = cb.frames_from(a.peer_id);
+  pump_for(all, 4000);
+  int lossy = cb.frames_from(a.peer_id) - b0;
+  const double rtx_sent = retransmitted() - rtx_before;
+  std::printf("bob decoded %d frames in 4 s, %d with 10 %% of his video lost on his downlink; %.0f retransmitted\n",
+              clean, lossy, rtx_sent);
+  EXPECT_GT(rtx_sent, 0) << "the server retransmitted to bob";
   EXPECT_GT(lossy, clean * 3 / 4) << "lost packets are retransmitted in time: " << cb.describe();
 }
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "convene_rtp_forward.h"
 #include "local_peer.h"
+#include "media/media_module.h"
 #include "media/media_room.h"
 
 namespace convene::media {
@@ -59,7 +59,7 @@ using testing::loop_until;
 class MediaRoomApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(convene_rtp_forward_register(nullptr));
+    ASSERT_NO_THROW(MediaModule::register_elements());
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
     room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
   }
@@ -141,6 +141,23 @@ TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
   EXPECT_EQ(peers_.to("bob", "subscribe-offer").back().tracks, 0u);
 }
 
+// The first element made by `factory` inside the webrtcbin called `name` (a reference), or null.
+GstElement* find_inside(GstBin* room, const char* name, const char* factory) {
+  g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
+  if (!webrtcbin) return nullptr;
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+  GValue item = G_VALUE_INIT;
+  GstElement* found = nullptr;
+  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(element);
+    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) found = GST_ELEMENT(gst_object_ref(element));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  return found;
+}
+
 // How many elements made by `factory` run inside the webrtcbin called `name`.
 int count_inside(GstBin* room, const char* name, const char* factory) {
   g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
@@ -157,17 +174,37 @@ int count_inside(GstBin* room, const char* name, const char* factory) {
   return count;
 }
 
-// webrtcbin gives every bundled session an RTX sender, a thread each: a
-// publish connection, which only receives, runs without one; a subscribe
-// connection keeps its own (it retransmits to its client).
-TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRunsAnRtxSender) {
+// webrtcbin gives every bundled session an RTX sender (rtprtxsend), a
+// thread each: a publish connection, which only receives, runs without one;
+// a subscribe connection retransmits through convenertxsend, which has no
+// thread, and is given the RTX type and SSRC of each stream it offered.
+TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRetransmitsAndWithoutAThread) {
   LocalPeer alice, bob;
   ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
-  ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "rtprtxsend") == 1; }))
+  ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "convenertxsend") == 1; }))
       << "the subscribe connection retransmits";
+  EXPECT_EQ(count_inside(room_->bin(), "sub-bob", "rtprtxsend"), 0) << "not through webrtcbin's threaded sender";
   EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtpbin"), 1) << "the publish connection is set up";
   EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxreceive"), 1) << "and takes retransmissions in";
   EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxsend"), 0) << "but has no RTX sender";
+  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "convenertxsend"), 0);
+
+  g_autoptr(GstElement) rtx = find_inside(room_->bin(), "sub-bob", "convenertxsend");
+  ASSERT_NE(rtx, nullptr);
+  GstStructure* pts = nullptr;
+  GstStructure* ssrcs = nullptr;
+  g_object_get(rtx, "payload-type-map", &pts, "ssrc-map", &ssrcs, nullptr);
+  ASSERT_TRUE(pts && ssrcs) << "the offer's maps are set";
+  guint rtx_pt = 0;
+  EXPECT_TRUE(gst_structure_get_uint(pts, "96", &rtx_pt)) << "VP8 (96) has a retransmission type";
+  EXPECT_NE(rtx_pt, 0u);
+  EXPECT_EQ(gst_structure_n_fields(ssrcs), 1) << "the one video stream offered has an RTX SSRC";
+  std::string offer = peers_.to("bob", "subscribe-offer").back().sdp;
+  EXPECT_NE(offer.find(std::string("a=ssrc-group:FID ") + gst_structure_nth_field_name(ssrcs, 0) + " "),
+            std::string::npos)
+      << "the one the offer names:\n" << offer;
+  gst_structure_free(pts);
+  gst_structure_free(ssrcs);
 }
 
 // A subscribe-answer webrtcbin refuses (it names more m-lines than the offer

@@ -66,5 +66,21 @@ TEST(SdpStreams, NoAudioLevelExtensionWhereTheOfferHasNone) {
   EXPECT_TRUE(sdp_audio_level_extensions("garbage").empty());
 }
 
+TEST(SdpStreams, RetransmissionTypesAndSsrcsOfEveryMline) {
+  RetransmissionMaps maps = sdp_retransmission_maps(kOffer);
+  EXPECT_EQ(maps.payload_types, (std::map<unsigned, unsigned>{{96, 97}})) << "audio has none";
+  EXPECT_EQ(maps.ssrcs, (std::map<uint32_t, uint32_t>{{2001, 2002}, {3001, 3002}}));
+}
+
+TEST(SdpStreams, NoRetransmissionMapsWhereNoneAreOffered) {
+  EXPECT_TRUE(sdp_retransmission_maps("").payload_types.empty());
+  RetransmissionMaps maps = sdp_retransmission_maps(
+      "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 96 98\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:98 rtx/90000\r\n"
+      "a=ssrc-group:SIM 1 2\r\na=ssrc-group:FID 5\r\na=ssrc:1 cname:x\r\n");
+  EXPECT_TRUE(maps.payload_types.empty()) << "an rtx type without apt pairs with nothing";
+  EXPECT_TRUE(maps.ssrcs.empty()) << "SIM is not FID, and a FID group needs two SSRCs";
+}
+
 }  // namespace
 }  // namespace convene::media

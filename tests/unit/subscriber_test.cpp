@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "convene_rtp_forward.h"
 #include "local_peer.h"
+#include "media/media_module.h"
 #include "media/media_room.h"
 #include "media/subscriber.h"
 
@@ -85,7 +85,7 @@ size_t media_count(const std::string& sdp) {
 class SubscriberNegotiation : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(convene_rtp_forward_register(nullptr));
+    ASSERT_NO_THROW(MediaModule::register_elements());
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
     settings_.answer_timeout_sec = 1;
     room_ = std::make_unique<MediaRoom>("room", settings_, owner_, owner_.consumers);

@@ -1,0 +1,336 @@
+#include "convene_rtx_send.h"
+
+#include <gst/rtp/gstrtpbuffer.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC(convene_rtx_send_debug);
+#define GST_CAT_DEFAULT convene_rtx_send_debug
+
+namespace {
+
+enum {
+  PROP_0,
+  PROP_PAYLOAD_TYPE_MAP,
+  PROP_SSRC_MAP,
+  PROP_MAX_SIZE_PACKETS,
+  PROP_NUM_RTX_REQUESTS,
+  PROP_NUM_RTX_PACKETS,
+};
+
+constexpr guint kDefaultHistory = 512;
+constexpr guint kMinHistory = 16;
+constexpr guint kMaxHistory = 32768;  // a ring indexed by sequence number must divide 65536
+
+GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+
+// The packets last sent with one SSRC, at seq % size.
+struct History {
+  std::vector<GstBuffer*> ring;
+  guint16 next_rtx_seq = 0;
+
+  void clear() {
+    for (GstBuffer*& b : ring) gst_clear_buffer(&b);
+  }
+};
+
+guint round_to_power_of_two(guint n) {
+  guint size = kMinHistory;
+  while (size < n && size < kMaxHistory) size *= 2;
+  return size;
+}
+
+}  // namespace
+
+struct _ConveneRtxSend {
+  GstElement parent;
+  GstPad* sinkpad;
+  GstPad* srcpad;
+
+  // Object lock.
+  std::unordered_map<guint8, guint8>* rtx_payload_type;  // media payload type → RTX payload type
+  std::unordered_map<guint32, guint32>* rtx_ssrc;        // media SSRC → RTX SSRC
+  std::unordered_map<guint32, History>* history;          // media SSRC → what was sent
+  GstStructure* payload_type_map;                          // as set, for reading back
+  GstStructure* ssrc_map;
+  guint size;
+  guint num_requests;
+  guint num_packets;
+};
+
+G_DEFINE_TYPE(ConveneRtxSend, convene_rtx_send, GST_TYPE_ELEMENT)
+
+namespace {
+
+// Object lock held.
+void clear_history(ConveneRtxSend* self) {
+  for (auto& [ssrc, h] : *self->history) h.clear();
+  self->history->clear();
+}
+
+// Object lock held. Keeps `buffer` (a reference) when its payload type is
+// retransmittable.
+void remember(ConveneRtxSend* self, GstBuffer* buffer) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+  const guint8 pt = gst_rtp_buffer_get_payload_type(&rtp);
+  const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (!self->rtx_payload_type->count(pt)) return;
+  auto [it, created] = self->history->try_emplace(ssrc);
+  History& h = it->second;
+  if (created) {
+    h.ring.assign(self->size, nullptr);
+    h.next_rtx_seq = static_cast<guint16>(g_random_int_range(0, 0x8000));  // RFC 3550: random start
+  }
+  gst_buffer_replace(&h.ring[seq & (self->size - 1)], buffer);
+}
+
+GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  auto* self = CONVENE_RTX_SEND(parent);
+  GST_OBJECT_LOCK(self);
+  if (!self->rtx_payload_type->empty()) remember(self, buffer);
+  GST_OBJECT_UNLOCK(self);
+  return gst_pad_push(self->srcpad, buffer);
+}
+
+gboolean remember_from_list(GstBuffer** buffer, guint, gpointer self) {
+  remember(static_cast<ConveneRtxSend*>(self), *buffer);
+  return TRUE;
+}
+
+GstFlowReturn on_chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
+  auto* self = CONVENE_RTX_SEND(parent);
+  GST_OBJECT_LOCK(self);
+  if (!self->rtx_payload_type->empty()) gst_buffer_list_foreach(list, remember_from_list, self);
+  GST_OBJECT_UNLOCK(self);
+  return gst_pad_push_list(self->srcpad, list);
+}
+
+// `original` as an RTX packet (RFC 4588 section 4): its header (CSRCs and
+// extensions included, padding left out), the RTX SSRC, type and sequence
+// number, then the original sequence number and the original payload.
+GstBuffer* wrap_as_rtx(GstBuffer* original, guint32 rtx_ssrc, guint8 rtx_pt, guint16 rtx_seq) {
+  GstRTPBuffer in = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(original, GST_MAP_READ, &in)) return nullptr;
+  const guint header_len = gst_rtp_buffer_get_header_len(&in);
+  const guint payload_len = gst_rtp_buffer_get_payload_len(&in);
+  const guint16 osn = gst_rtp_buffer_get_seq(&in);
+  GstBuffer* out = gst_buffer_new_allocate(nullptr, header_len + 2 + payload_len, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(out, &map, GST_MAP_WRITE);
+  gst_buffer_extract(original, 0, map.data, header_len);
+  GST_WRITE_UINT16_BE(map.data + header_len, osn);
+  if (payload_len) std::memcpy(map.data + header_len + 2, gst_rtp_buffer_get_payload(&in), payload_len);
+  gst_buffer_unmap(out, &map);
+  gst_rtp_buffer_unmap(&in);
+
+  GstRTPBuffer rtx = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(out, GST_MAP_WRITE, &rtx);
+  gst_rtp_buffer_set_padding(&rtx, FALSE);
+  gst_rtp_buffer_set_ssrc(&rtx, rtx_ssrc);
+  gst_rtp_buffer_set_seq(&rtx, rtx_seq);
+  gst_rtp_buffer_set_payload_type(&rtx, rtx_pt);
+  gst_rtp_buffer_unmap(&rtx);
+  gst_buffer_copy_into(out, original, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  GST_BUFFER_FLAG_SET(out, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+  return out;
+}
+
+// Object lock held. The retransmission of `seq` of `ssrc`, or null when it
+// is not kept (too old, never sent, not retransmittable).
+GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq) {
+  auto h = self->history->find(ssrc);
+  auto to = self->rtx_ssrc->find(ssrc);
+  if (h == self->history->end() || to == self->rtx_ssrc->end()) return nullptr;
+  GstBuffer* kept = h->second.ring[seq & (self->size - 1)];
+  if (!kept) return nullptr;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(kept, GST_MAP_READ, &rtp)) return nullptr;
+  const guint16 kept_seq = gst_rtp_buffer_get_seq(&rtp);
+  const guint8 pt = gst_rtp_buffer_get_payload_type(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  auto rtx_pt = self->rtx_payload_type->find(pt);
+  if (kept_seq != seq || rtx_pt == self->rtx_payload_type->end()) return nullptr;
+  return wrap_as_rtx(kept, to->second, rtx_pt->second, h->second.next_rtx_seq++);
+}
+
+gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTX_SEND(parent);
+  const GstStructure* s = gst_event_get_structure(event);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM || !gst_structure_has_name(s, "GstRTPRetransmissionRequest"))
+    return gst_pad_event_default(pad, parent, event);
+  guint seq = 0, ssrc = 0;
+  const bool complete = gst_structure_get_uint(s, "seqnum", &seq) && gst_structure_get_uint(s, "ssrc", &ssrc);
+  gst_event_unref(event);
+  if (!complete) return TRUE;
+  GST_OBJECT_LOCK(self);
+  ++self->num_requests;
+  GstBuffer* rtx = retransmission_of(self, ssrc, static_cast<guint16>(seq));
+  if (rtx) ++self->num_packets;
+  GST_OBJECT_UNLOCK(self);
+  if (!rtx) {
+    GST_DEBUG_OBJECT(self, "%u of SSRC %08x is not kept: not retransmitted", seq, ssrc);
+    return TRUE;
+  }
+  GST_LOG_OBJECT(self, "retransmitting %u of SSRC %08x", seq, ssrc);
+  gst_pad_push(self->srcpad, rtx);
+  return TRUE;
+}
+
+gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = CONVENE_RTX_SEND(parent);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+    GST_OBJECT_LOCK(self);
+    clear_history(self);
+    GST_OBJECT_UNLOCK(self);
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+// A structure of number-named fields ("96", "123456") holding unsigned
+// numbers, as a map; fields that are not numbers are left out.
+template <class K, class V>
+void read_number_map(const GstStructure* s, std::unordered_map<K, V>* out) {
+  out->clear();
+  if (!s) return;
+  for (gint i = 0; i < gst_structure_n_fields(s); ++i) {
+    const char* name = gst_structure_nth_field_name(s, i);
+    char* end = nullptr;
+    const unsigned long key = std::strtoul(name, &end, 10);
+    guint value = 0;
+    if (end == name || *end || !gst_structure_get_uint(s, name, &value)) continue;
+    (*out)[static_cast<K>(key)] = static_cast<V>(value);
+  }
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  auto* self = CONVENE_RTX_SEND(object);
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_PAYLOAD_TYPE_MAP:
+      g_clear_pointer(&self->payload_type_map, gst_structure_free);
+      self->payload_type_map = static_cast<GstStructure*>(g_value_dup_boxed(value));
+      read_number_map(self->payload_type_map, self->rtx_payload_type);
+      break;
+    case PROP_SSRC_MAP:
+      g_clear_pointer(&self->ssrc_map, gst_structure_free);
+      self->ssrc_map = static_cast<GstStructure*>(g_value_dup_boxed(value));
+      read_number_map(self->ssrc_map, self->rtx_ssrc);
+      break;
+    case PROP_MAX_SIZE_PACKETS: {
+      const guint size = round_to_power_of_two(g_value_get_uint(value));
+      if (size != self->size) {
+        clear_history(self);
+        self->size = size;
+      }
+      break;
+    }
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  auto* self = CONVENE_RTX_SEND(object);
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_PAYLOAD_TYPE_MAP: g_value_set_boxed(value, self->payload_type_map); break;
+    case PROP_SSRC_MAP: g_value_set_boxed(value, self->ssrc_map); break;
+    case PROP_MAX_SIZE_PACKETS: g_value_set_uint(value, self->size); break;
+    case PROP_NUM_RTX_REQUESTS: g_value_set_uint(value, self->num_requests); break;
+    case PROP_NUM_RTX_PACKETS: g_value_set_uint(value, self->num_packets); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  auto* self = CONVENE_RTX_SEND(element);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(convene_rtx_send_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    GST_OBJECT_LOCK(self);
+    clear_history(self);
+    GST_OBJECT_UNLOCK(self);
+  }
+  return ret;
+}
+
+void finalize(GObject* object) {
+  auto* self = CONVENE_RTX_SEND(object);
+  clear_history(self);
+  delete self->history;
+  delete self->rtx_payload_type;
+  delete self->rtx_ssrc;
+  g_clear_pointer(&self->payload_type_map, gst_structure_free);
+  g_clear_pointer(&self->ssrc_map, gst_structure_free);
+  G_OBJECT_CLASS(convene_rtx_send_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void convene_rtx_send_class_init(ConveneRtxSendClass* klass) {
+  auto* object_class = G_OBJECT_CLASS(klass);
+  auto* element_class = GST_ELEMENT_CLASS(klass);
+  object_class->set_property = set_property;
+  object_class->get_property = get_property;
+  object_class->finalize = finalize;
+  element_class->change_state = change_state;
+
+  auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(object_class, PROP_PAYLOAD_TYPE_MAP,
+      g_param_spec_boxed("payload-type-map", "Payload type map",
+                         "Media payload type (field name) to its retransmission payload type (rtprtxsend's)",
+                         GST_TYPE_STRUCTURE, rw));
+  g_object_class_install_property(object_class, PROP_SSRC_MAP,
+      g_param_spec_boxed("ssrc-map", "SSRC map",
+                         "Media SSRC (field name, decimal) to its retransmission SSRC (rtprtxsend's)",
+                         GST_TYPE_STRUCTURE, rw));
+  g_object_class_install_property(object_class, PROP_MAX_SIZE_PACKETS,
+      g_param_spec_uint("max-size-packets", "Packets kept",
+                        "Packets kept per SSRC for retransmission (rounded up to a power of two)", kMinHistory,
+                        kMaxHistory, kDefaultHistory, rw));
+  g_object_class_install_property(object_class, PROP_NUM_RTX_REQUESTS,
+      g_param_spec_uint("num-rtx-requests", "Retransmission requests", "Retransmission requests received", 0,
+                        G_MAXUINT, 0, ro));
+  g_object_class_install_property(object_class, PROP_NUM_RTX_PACKETS,
+      g_param_spec_uint("num-rtx-packets", "Retransmissions", "Retransmission packets sent", 0, G_MAXUINT, 0, ro));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(element_class, "Convene RTX sender without a thread", "Codec/Network/RTP",
+                                        "Retransmits NACKed RTP packets as RTX (RFC 4588) on the thread that "
+                                        "asked: rtpbin's aux sender for an SFU",
+                                        "Convene");
+  GST_DEBUG_CATEGORY_INIT(convene_rtx_send_debug, "convenertxsend", 0, "Convene RTX sender");
+}
+
+static void convene_rtx_send_init(ConveneRtxSend* self) {
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, on_chain);
+  gst_pad_set_chain_list_function(self->sinkpad, on_chain_list);
+  gst_pad_set_event_function(self->sinkpad, on_sink_event);
+  GST_PAD_SET_PROXY_CAPS(self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_set_event_function(self->srcpad, on_src_event);
+  GST_PAD_SET_PROXY_CAPS(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+  self->rtx_payload_type = new std::unordered_map<guint8, guint8>();
+  self->rtx_ssrc = new std::unordered_map<guint32, guint32>();
+  self->history = new std::unordered_map<guint32, History>();
+  self->size = kDefaultHistory;
+}
+
+gboolean convene_rtx_send_register(GstPlugin* plugin) {
+  return gst_element_register(plugin, "convenertxsend", GST_RANK_NONE, CONVENE_TYPE_RTX_SEND);
+}

@@ -1,0 +1,41 @@
+// convenertxsend: the RTX sender (RFC 4588) of Convene's subscribe
+// connections, given to rtpbin through its "request-aux-sender" signal in
+// place of webrtcbin's rtprtxsend.
+//
+// rtprtxsend keeps a task of its own (one thread per connection, idle
+// almost always) so that a retransmission asked for from the RTCP receive
+// thread is pushed from neither that thread nor the streaming one: a
+// precaution for senders whose sink waits on the clock. A subscribe
+// connection's sink never waits (nicesink sync=false, webrtc_endpoint.cpp),
+// so this element pushes a retransmission on the thread that asked for it,
+// and has no thread.
+//
+// It keeps the last "max-size-packets" packets of each SSRC whose payload
+// type has a retransmission type, in a ring indexed by sequence number, and
+// answers an upstream GstRTPRetransmissionRequest (sent by rtpsession for
+// each NACKed packet) with the packet wrapped as RTX: the retransmission
+// payload type and SSRC, an RTX sequence number of its own, and the
+// original sequence number (OSN) before the payload. The maps are
+// rtprtxsend's properties with rtprtxsend's structures: "payload-type-map"
+// (application/x-rtp-pt-map, "96" = 97) and "ssrc-map" (a structure whose
+// fields are media SSRCs in decimal, each the RTX SSRC the SDP pairs with
+// it, as webrtcbin writes them). A media SSRC without an RTX SSRC in the map
+// is not retransmitted: the receiver could not tell the stream apart.
+//
+// Threads: chain() runs on the sending streaming threads (the forwarders);
+// retransmissions are built and pushed on the thread that sent the request
+// (webrtcbin's RTCP receive thread); the history and the maps are shared
+// under the object lock, which is never held while pushing.
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define CONVENE_TYPE_RTX_SEND (convene_rtx_send_get_type())
+G_DECLARE_FINAL_TYPE(ConveneRtxSend, convene_rtx_send, CONVENE, RTX_SEND, GstElement)
+
+// Registers the element in `plugin` (or statically when plugin is NULL).
+gboolean convene_rtx_send_register(GstPlugin* plugin);
+
+G_END_DECLS

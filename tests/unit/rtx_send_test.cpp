@@ -1,0 +1,218 @@
+// convenertxsend under GstHarness: packets pass unchanged; a
+// GstRTPRetransmissionRequest from downstream (rtpsession's, for a NACK) is
+// answered at once, on the asking thread, with an RFC 4588 packet; what is
+// not kept, not mapped or not retransmittable is not answered.
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "convene_rtx_send.h"
+
+namespace {
+
+constexpr guint32 kVideoSsrc = 0x1234;
+constexpr guint32 kVideoRtxSsrc = 0x5678;
+constexpr guint32 kAudioSsrc = 0x9abc;
+
+struct HarnessFree {
+  void operator()(GstHarness* h) const { gst_harness_teardown(h); }
+};
+using HarnessPtr = std::unique_ptr<GstHarness, HarnessFree>;
+
+// VP8 (96) retransmitted as 97; the video SSRC paired with its RTX SSRC,
+// as webrtc_endpoint.cpp sets them from the SDP.
+HarnessPtr make_harness(guint history = 0) {
+  static bool registered = convene_rtx_send_register(nullptr);
+  EXPECT_TRUE(registered);
+  HarnessPtr h(gst_harness_new("convenertxsend"));
+  g_autoptr(GstStructure) pts = gst_structure_new("application/x-rtp-pt-map", "96", G_TYPE_UINT, 97u, nullptr);
+  g_autoptr(GstStructure) ssrcs = gst_structure_new_empty("application/x-rtp-ssrc-map");
+  gst_structure_set(ssrcs, std::to_string(kVideoSsrc).c_str(), G_TYPE_UINT, kVideoRtxSsrc, nullptr);
+  g_object_set(h->element, "payload-type-map", pts, "ssrc-map", ssrcs, nullptr);
+  if (history) g_object_set(h->element, "max-size-packets", history, nullptr);
+  gst_harness_set_src_caps_str(h.get(), "application/x-rtp");
+  return h;
+}
+
+// An RTP packet of `ssrc` with a payload of `payload_len` bytes of `seq`'s
+// low byte, a one-byte header extension, and optionally padding.
+GstBuffer* rtp(guint32 ssrc, guint8 pt, guint16 seq, guint payload_len = 10, bool padded = false) {
+  GstBuffer* b = gst_rtp_buffer_new_allocate(payload_len, padded ? 4 : 0, 0);
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(b, GST_MAP_WRITE, &r);
+  gst_rtp_buffer_set_ssrc(&r, ssrc);
+  gst_rtp_buffer_set_seq(&r, seq);
+  gst_rtp_buffer_set_payload_type(&r, pt);
+  gst_rtp_buffer_set_timestamp(&r, 9000u * seq);
+  gst_rtp_buffer_set_marker(&r, seq % 2);
+  std::memset(gst_rtp_buffer_get_payload(&r), seq & 0xff, payload_len);
+  const guint8 level = 0x55;
+  gst_rtp_buffer_add_extension_onebyte_header(&r, 1, &level, 1);
+  gst_rtp_buffer_unmap(&r);
+  GST_BUFFER_PTS(b) = seq * GST_MSECOND;
+  return b;
+}
+
+void ask_for(GstHarness* h, guint32 ssrc, guint seq) {
+  EXPECT_TRUE(gst_harness_push_upstream_event(
+      h, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                              gst_structure_new("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, seq, "ssrc",
+                                                G_TYPE_UINT, ssrc, nullptr))));
+}
+
+struct Packet {
+  guint32 ssrc;
+  guint8 pt;
+  guint16 seq;
+  guint32 ts;
+  bool marker, padded, retransmission;
+  std::vector<guint8> payload;
+  std::vector<guint8> extension;
+};
+
+Packet read(GstBuffer* b) {
+  Packet p{};
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+  EXPECT_TRUE(gst_rtp_buffer_map(b, GST_MAP_READ, &r));
+  p.ssrc = gst_rtp_buffer_get_ssrc(&r);
+  p.pt = gst_rtp_buffer_get_payload_type(&r);
+  p.seq = gst_rtp_buffer_get_seq(&r);
+  p.ts = gst_rtp_buffer_get_timestamp(&r);
+  p.marker = gst_rtp_buffer_get_marker(&r);
+  p.padded = gst_rtp_buffer_get_padding(&r);
+  auto* payload = static_cast<guint8*>(gst_rtp_buffer_get_payload(&r));
+  p.payload.assign(payload, payload + gst_rtp_buffer_get_payload_len(&r));
+  gpointer ext = nullptr;
+  guint ext_size = 0;
+  if (gst_rtp_buffer_get_extension_onebyte_header(&r, 1, 0, &ext, &ext_size))
+    p.extension.assign(static_cast<guint8*>(ext), static_cast<guint8*>(ext) + ext_size);
+  gst_rtp_buffer_unmap(&r);
+  p.retransmission = GST_BUFFER_FLAG_IS_SET(b, GST_RTP_BUFFER_FLAG_RETRANSMISSION);
+  return p;
+}
+
+Packet pull(GstHarness* h) {
+  GstBuffer* b = gst_harness_try_pull(h);
+  EXPECT_NE(b, nullptr) << "a packet was expected";
+  if (!b) return Packet{};
+  Packet p = read(b);
+  gst_buffer_unref(b);
+  return p;
+}
+
+guint num(GstHarness* h, const char* property) {
+  guint n = 0;
+  g_object_get(h->element, property, &n, nullptr);
+  return n;
+}
+
+}  // namespace
+
+TEST(RtxSend, PacketsPassUnchanged) {
+  HarnessPtr h = make_harness();
+  for (guint16 seq = 100; seq < 105; ++seq) {
+    GstBuffer* in = rtp(kVideoSsrc, 96, seq);
+    gst_buffer_ref(in);
+    ASSERT_EQ(gst_harness_push(h.get(), in), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h.get());
+    EXPECT_EQ(out, in) << "the same buffer, not a copy";
+    gst_buffer_unref(out);
+    gst_buffer_unref(in);
+  }
+}
+
+TEST(RtxSend, ANackedPacketIsRetransmittedAsRtxAtOnce) {
+  HarnessPtr h = make_harness();
+  for (guint16 seq = 65530; seq != 5; ++seq) {
+    gst_harness_push(h.get(), rtp(kVideoSsrc, 96, seq, 10 + seq % 7, seq == 65534));
+    gst_buffer_unref(gst_harness_pull(h.get()));
+  }
+  ask_for(h.get(), kVideoSsrc, 65534);
+  ask_for(h.get(), kVideoSsrc, 1);
+  // Pushed on this (the asking) thread, before the event call returned.
+  Packet a = pull(h.get()), b = pull(h.get());
+  EXPECT_EQ(gst_harness_buffers_in_queue(h.get()), 0u);
+
+  EXPECT_EQ(a.ssrc, kVideoRtxSsrc);
+  EXPECT_EQ(a.pt, 97);
+  EXPECT_TRUE(a.retransmission);
+  EXPECT_FALSE(a.padded) << "RFC 4588: the padding is not retransmitted";
+  EXPECT_EQ(a.ts, 9000u * 65534) << "the original's timestamp";
+  EXPECT_EQ(a.marker, false);
+  EXPECT_EQ(a.extension, std::vector<guint8>{0x55}) << "the header extensions are kept";
+  const guint len = 10 + 65534 % 7;
+  ASSERT_EQ(a.payload.size(), 2 + len);
+  EXPECT_EQ((a.payload[0] << 8) | a.payload[1], 65534) << "the original sequence number first";
+  EXPECT_EQ(a.payload[2], 65534 & 0xff);
+  EXPECT_EQ(a.payload.back(), 65534 & 0xff);
+
+  EXPECT_EQ(b.ssrc, kVideoRtxSsrc);
+  EXPECT_EQ((b.payload[0] << 8) | b.payload[1], 1);
+  EXPECT_EQ(b.marker, true);
+  EXPECT_EQ(static_cast<guint16>(b.seq - a.seq), 1) << "RTX has its own consecutive sequence numbers";
+  EXPECT_EQ(num(h.get(), "num-rtx-requests"), 2u);
+  EXPECT_EQ(num(h.get(), "num-rtx-packets"), 2u);
+}
+
+TEST(RtxSend, WhatIsNotKeptIsNotAnswered) {
+  HarnessPtr h = make_harness(16);
+  for (guint16 seq = 0; seq < 40; ++seq) {
+    gst_harness_push(h.get(), rtp(kVideoSsrc, 96, seq));
+    gst_harness_push(h.get(), rtp(kAudioSsrc, 111, seq));
+  }
+  while (GstBuffer* b = gst_harness_try_pull(h.get())) gst_buffer_unref(b);
+
+  ask_for(h.get(), kVideoSsrc, 10);   // older than the last 16
+  ask_for(h.get(), kVideoSsrc, 40);   // not sent yet
+  ask_for(h.get(), kAudioSsrc, 39);   // no retransmission type for 111
+  ask_for(h.get(), 0x4242, 39);       // not ours
+  EXPECT_EQ(gst_harness_buffers_in_queue(h.get()), 0u);
+  ask_for(h.get(), kVideoSsrc, 24);   // the oldest kept
+  Packet p = pull(h.get());
+  EXPECT_EQ((p.payload[0] << 8) | p.payload[1], 24);
+  EXPECT_EQ(num(h.get(), "num-rtx-requests"), 5u);
+  EXPECT_EQ(num(h.get(), "num-rtx-packets"), 1u);
+}
+
+TEST(RtxSend, AnSsrcWithoutAnRtxSsrcIsNotRetransmitted) {
+  HarnessPtr h = make_harness();
+  gst_harness_push(h.get(), rtp(0x7777, 96, 1));
+  gst_buffer_unref(gst_harness_pull(h.get()));
+  ask_for(h.get(), 0x7777, 1);
+  EXPECT_EQ(gst_harness_buffers_in_queue(h.get()), 0u) << "its receiver could not tell the RTX stream apart";
+
+  // A renegotiation names it: from then on it is.
+  g_autoptr(GstStructure) ssrcs = gst_structure_new_empty("application/x-rtp-ssrc-map");
+  gst_structure_set(ssrcs, std::to_string(0x7777).c_str(), G_TYPE_UINT, 0x8888u, nullptr);
+  g_object_set(h->element, "ssrc-map", ssrcs, nullptr);
+  ask_for(h.get(), 0x7777, 1);
+  EXPECT_EQ(pull(h.get()).ssrc, 0x8888u);
+}
+
+TEST(RtxSend, AFlushForgetsWhatWasSent) {
+  HarnessPtr h = make_harness();
+  gst_harness_push(h.get(), rtp(kVideoSsrc, 96, 7));
+  gst_buffer_unref(gst_harness_pull(h.get()));
+  ASSERT_TRUE(gst_harness_push_event(h.get(), gst_event_new_flush_start()));
+  ASSERT_TRUE(gst_harness_push_event(h.get(), gst_event_new_flush_stop(TRUE)));
+  ask_for(h.get(), kVideoSsrc, 7);
+  EXPECT_EQ(gst_harness_buffers_in_queue(h.get()), 0u);
+}
+
+TEST(RtxSend, OtherUpstreamEventsPassThrough) {
+  HarnessPtr h = make_harness();
+  while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) gst_event_unref(e);
+  ASSERT_TRUE(gst_harness_push_upstream_event(h.get(), gst_video_event_new_upstream_force_key_unit(
+                                                            GST_CLOCK_TIME_NONE, TRUE, 0)));
+  ask_for(h.get(), kVideoSsrc, 1);
+  GstEvent* e = gst_harness_try_pull_upstream_event(h.get());
+  ASSERT_NE(e, nullptr) << "a keyframe request goes on upstream";
+  EXPECT_TRUE(gst_video_event_is_force_key_unit(e));
+  gst_event_unref(e);
+  EXPECT_EQ(gst_harness_try_pull_upstream_event(h.get()), nullptr) << "a retransmission request stops here";
+}
