@@ -7,8 +7,11 @@
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "convene_rtx_send.h"
@@ -215,4 +218,43 @@ TEST(RtxSend, OtherUpstreamEventsPassThrough) {
   EXPECT_TRUE(gst_video_event_is_force_key_unit(e));
   gst_event_unref(e);
   EXPECT_EQ(gst_harness_try_pull_upstream_event(h.get()), nullptr) << "a retransmission request stops here";
+}
+
+// The streaming thread stores while the RTCP thread asks: both push into the
+// same pad, the history is shared under the object lock (ASan and UBSan
+// run this too).
+TEST(RtxSend, RequestsWhileStreamingFromAnotherThread) {
+  HarnessPtr h = make_harness(64);
+  constexpr int kPackets = 3000;
+  std::atomic<int> sent{0};
+  std::thread streaming([&] {
+    for (int i = 0; i < kPackets; ++i) {
+      gst_harness_push(h.get(), rtp(kVideoSsrc, 96, static_cast<guint16>(i)));
+      sent.store(i + 1);
+    }
+  });
+  int asked = 0;
+  while (sent.load() < kPackets) {
+    const int newest = sent.load() - 1;
+    if (newest < 0) continue;
+    ask_for(h.get(), kVideoSsrc, static_cast<guint>(newest - g_random_int_range(0, 32)) & 0xffff);
+    ++asked;
+  }
+  streaming.join();
+  guint originals = 0, retransmissions = 0;
+  while (GstBuffer* b = gst_harness_try_pull(h.get())) {
+    Packet p = read(b);
+    if (p.ssrc == kVideoRtxSsrc) {
+      ++retransmissions;
+      EXPECT_EQ(p.payload.size(), 12u) << "OSN + the 10 bytes";
+      EXPECT_EQ(p.payload[2], p.payload[1]) << "the payload of the packet it names";
+    } else {
+      ++originals;
+    }
+    gst_buffer_unref(b);
+  }
+  EXPECT_EQ(originals, static_cast<guint>(kPackets));
+  EXPECT_EQ(retransmissions, num(h.get(), "num-rtx-packets"));
+  EXPECT_EQ(num(h.get(), "num-rtx-requests"), static_cast<guint>(asked));
+  std::printf("%d requests while streaming, %u answered\n", asked, retransmissions);
 }
