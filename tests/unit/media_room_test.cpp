@@ -61,6 +61,7 @@ class MediaRoomApi : public ::testing::Test {
   void SetUp() override {
     ASSERT_NO_THROW(MediaModule::register_elements());
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
+    settings_.rtx_without_thread = true;
     room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
   }
   void TearDown() override {
