@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "process_figures.h"
@@ -255,6 +257,20 @@ TEST(Sfu, ALossySubscriberGetsFewerTemporalLayersAndRecovers) {
   EXPECT_GT(c_frames, b_frames * 3 / 4) << "carol is back to the full frame rate";
 }
 
+// Frames `receiver` decodes from `publisher` in 4 s, then in 4 s after
+// `start_loss` (and half a second for it to take effect).
+std::pair<int, int> frames_clean_then_lossy(const std::vector<SfuClient*>& all, SfuClient& receiver,
+                                            const std::string& publisher, const std::function<void()>& start_loss) {
+  int before = receiver.frames_from(publisher);
+  pump_for(all, 4000);
+  const int clean = receiver.frames_from(publisher) - before;
+  start_loss();
+  pump_for(all, 500);
+  before = receiver.frames_from(publisher);
+  pump_for(all, 4000);
+  return {clean, receiver.frames_from(publisher) - before};
+}
+
 // NACK and RTX on the publish leg: a publisher whose uplink loses a tenth
 // of its video packets still reaches the others at the full frame rate,
 // because the server asks for each lost packet at once (rtpsession would
@@ -279,14 +295,7 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 30; })) << cb.describe();
-  int b0 = cb.frames_from(a.peer_id);
-  pump_for(all, 4000);
-  int clean = cb.frames_from(a.peer_id) - b0;
-  ca.set_outgoing_video_loss(10);
-  pump_for(all, 500);
-  b0 = cb.frames_from(a.peer_id);
-  pump_for(all, 4000);
-  int lossy = cb.frames_from(a.peer_id) - b0;
+  auto [clean, lossy] = frames_clean_then_lossy(all, cb, a.peer_id, [&] { ca.set_outgoing_video_loss(10); });
   std::printf("bob decoded %d frames in 4 s, %d with 10 %% of alice's video lost on her uplink\n", clean, lossy);
   // Without timely NACKs this was a quarter to a half; on a loaded machine
   // with them, 83-100 %.
@@ -322,14 +331,7 @@ TEST(Sfu, SubscriberDownlinkLossIsRepairedByRetransmission) {
     return prometheus_value(r.body, "convene_rtp_retransmissions_total{direction=\"sent\"}");
   };
   const double rtx_before = retransmitted();
-  int b0 = cb.frames_from(a.peer_id);
-  pump_for(all, 4000);
-  int clean = cb.frames_from(a.peer_id) - b0;
-  cb.set_incoming_video_loss(10);
-  pump_for(all, 500);
-  b0 = cb.frames_from(a.peer_id);
-  pump_for(all, 4000);
-  int lossy = cb.frames_from(a.peer_id) - b0;
+  auto [clean, lossy] = frames_clean_then_lossy(all, cb, a.peer_id, [&] { cb.set_incoming_video_loss(10); });
   const double rtx_sent = retransmitted() - rtx_before;
   std::printf("bob decoded %d frames in 4 s, %d with 10 %% of his video lost on his downlink; %.0f retransmitted\n",
               clean, lossy, rtx_sent);

@@ -142,37 +142,38 @@ TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
   EXPECT_EQ(peers_.to("bob", "subscribe-offer").back().tracks, 0u);
 }
 
-// The first element made by `factory` inside the webrtcbin called `name` (a reference), or null.
-GstElement* find_inside(GstBin* room, const char* name, const char* factory) {
+// Every element made by `factory` inside the webrtcbin called `name`, as
+// references (empty when there is no such webrtcbin: `found` says).
+std::vector<GstElement*> made_inside(GstBin* room, const char* name, const char* factory, bool* found = nullptr) {
+  std::vector<GstElement*> out;
   g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
-  if (!webrtcbin) return nullptr;
+  if (found) *found = webrtcbin != nullptr;
+  if (!webrtcbin) return out;
   g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
   GValue item = G_VALUE_INIT;
-  GstElement* found = nullptr;
-  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     auto* element = GST_ELEMENT(g_value_get_object(&item));
     GstElementFactory* f = gst_element_get_factory(element);
-    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) found = GST_ELEMENT(gst_object_ref(element));
+    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) out.push_back(GST_ELEMENT(gst_object_ref(element)));
     g_value_reset(&item);
   }
   g_value_unset(&item);
-  return found;
+  return out;
+}
+
+// The first element made by `factory` inside the webrtcbin called `name` (a reference), or null.
+GstElement* find_inside(GstBin* room, const char* name, const char* factory) {
+  std::vector<GstElement*> all = made_inside(room, name, factory);
+  for (size_t i = 1; i < all.size(); ++i) gst_object_unref(all[i]);
+  return all.empty() ? nullptr : all[0];
 }
 
 // How many elements made by `factory` run inside the webrtcbin called `name`.
 int count_inside(GstBin* room, const char* name, const char* factory) {
-  g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
-  if (!webrtcbin) return -1;
-  int count = 0;
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
-    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) ++count;
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  return count;
+  bool found = false;
+  std::vector<GstElement*> all = made_inside(room, name, factory, &found);
+  for (GstElement* e : all) gst_object_unref(e);
+  return found ? static_cast<int>(all.size()) : -1;
 }
 
 // webrtcbin gives every bundled session an RTX sender (rtprtxsend), a
