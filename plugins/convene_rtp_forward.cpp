@@ -214,8 +214,20 @@ void take_input_caps(ConveneRtpForward* self, GstCaps* caps) {
     self->rewriter->set_clock_rate(self->clock_rate);
 }
 
+// A track's end stays here: the subscriber's connection bundles all its
+// tracks into one RTP session, and an EOS from any of them (webrtcbin's
+// rtpfunnel passes each on) would end that session, and every other track
+// the subscriber receives with it. The sink pad keeps the EOS (it refuses
+// buffers) until a reused slot's next stream starts.
+gboolean swallow_eos(ConveneRtpForward* self, GstEvent* event, const char* what) {
+  GST_DEBUG_OBJECT(self, "%s ended: the subscriber's connection goes on", what);
+  gst_event_unref(event);
+  return TRUE;
+}
+
 gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   auto* self = CONVENE_RTP_FORWARD(parent);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) return swallow_eos(self, event, "the track");
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return gst_pad_event_default(pad, parent, event);
   GstCaps* caps = nullptr;
   gst_event_parse_caps(event, &caps);
@@ -296,7 +308,7 @@ gboolean on_layer_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     }
     case GST_EVENT_EOS: {
       // The layer is gone: if it was forwarded, the target takes over at its
-      // next keyframe. The subscriber's stream ends with the last layer.
+      // next keyframe. Not even the last layer's end is passed on.
       GST_OBJECT_LOCK(self);
       self->layers[layer].eos = true;
       self->layer_switch->remove_layer(layer);
@@ -307,14 +319,7 @@ gboolean on_layer_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       GST_OBJECT_UNLOCK(self);
       GST_DEBUG_OBJECT(self, "layer %d ended%s", layer, all_ended ? ", the last one" : "");
       ask_on(self, ask);
-      if (!all_ended) {
-        gst_event_unref(event);
-        return TRUE;
-      }
-      GST_PAD_STREAM_LOCK(self->srcpad);
-      gboolean ok = gst_pad_push_event(self->srcpad, event);
-      GST_PAD_STREAM_UNLOCK(self->srcpad);
-      return ok;
+      return swallow_eos(self, event, all_ended ? "the last layer" : "a layer");
     }
     default:
       if (!(gst_event_type_get_flags(GST_EVENT_TYPE(event)) & GST_EVENT_TYPE_SERIALIZED)) return gst_pad_event_default(pad, parent, event);

@@ -11,7 +11,10 @@
 // request (an upstream GstForceKeyUnit event) at most once per
 // keyframe-min-interval; drops everything until its subscriber's connection
 // is up ("connected"), so it can push straight into that webrtcbin with no
-// queue (and no thread) of its own; counts what it forwards.
+// queue (and no thread) of its own; counts what it forwards. It never passes
+// an EOS on: the subscriber's connection bundles all its tracks in one RTP
+// session, which an EOS from any one of them would end (a track's end
+// reaches the subscriber through signaling; the slot is reused).
 //
 // A camera published in spatial layers (the same picture at 320x180,
 // 640x360 and 1280x720, each its own stream) comes in on the request pads

@@ -108,9 +108,9 @@ const std::vector<KeySpec>& schema() {
       {"media", "jitter_buffer", Type::Bool, "false",
        "Receive through rtpjitterbuffer (a thread per incoming stream; packets reordered, late ones waited for) "
        "instead of forwarding each packet the moment it arrives."},
-      {"media", "rtx_without_thread", Type::Bool, "false",
-       "Retransmit to subscribers through convenertxsend (no thread per connection) instead of webrtcbin's "
-       "rtprtxsend. Off by default until an intermittent test failure is explained (bench/README.md)."},
+      {"media", "rtx_without_thread", Type::Bool, "true",
+       "Retransmit to subscribers through convenertxsend (no thread per connection); false goes back to "
+       "webrtcbin's rtprtxsend (one more thread per subscribe connection)."},
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},

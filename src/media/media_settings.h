@@ -26,7 +26,7 @@ struct MediaSettings {
   bool jitter_buffer = false;
   // true: a subscribe connection retransmits through convenertxsend (one
   // thread fewer per participant); false: through webrtcbin's rtprtxsend.
-  bool rtx_without_thread = false;
+  bool rtx_without_thread = true;
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;

@@ -260,8 +260,8 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   // sender would never send (RTX repeats what this end sent), so it gets
   // none. A subscribe connection gets convenertxsend, which retransmits
   // without a thread of its own (convene_rtx_send.h).
-  // ([media] rtx_without_thread; without it the subscribe connection keeps
-  // webrtcbin's rtprtxsend.)
+  // ([media] rtx_without_thread, on by default; without it the subscribe
+  // connection keeps webrtcbin's rtprtxsend.)
   if (leg == PeerConnection::Subscribe && !settings.rtx_without_thread) return;
   const guint signal = g_signal_lookup("request-aux-sender", G_OBJECT_TYPE(rtpbin));
   const guint declined = g_signal_handlers_disconnect_matched(

@@ -309,7 +309,6 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
 TEST(Sfu, SubscriberDownlinkLossIsRepairedByRetransmission) {
   ServerOptions options = sfu_server(3);
   options.env["CONVENE_METRICS_TOKEN"] = "rtx-metrics";
-  options.env["CONVENE_MEDIA_RTX_WITHOUT_THREAD"] = "true";
   ServerProcess server(options);
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");

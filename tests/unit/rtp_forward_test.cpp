@@ -66,6 +66,25 @@ const std::vector<uint8_t> kKey = {0x10, 0x00, 0x9d, 0x01, 0x2a};
 const std::vector<uint8_t> kDelta = {0x10, 0x01, 0x00};
 constexpr const char* kVp8Caps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
 
+// Runs `pipeline` until its source's end has reached the forwarder `fwd`
+// (which keeps an EOS to itself, so the pipeline never ends): everything
+// before it has then been pushed through. Counts the warnings and errors
+// posted meanwhile; false when the end never came.
+bool run_until_forwarder_ends(GstElement* pipeline, GstElement* fwd, int* problems) {
+  g_autoptr(GstPad) in = gst_element_get_static_pad(fwd, "sink");
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  const gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+  while (!GST_PAD_IS_EOS(in)) {
+    if (g_get_monotonic_time() > deadline) return false;
+    g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
+        bus, 10 * GST_MSECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+    if (!msg) continue;
+    ++*problems;  // a decoder warning means a frame it could not decode
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST(RtpForward, GatesOnAKeyframeAsksUpstreamOnceAndRewrites) {
@@ -161,11 +180,9 @@ TEST(RtpForward, EncodedVideoThroughTheForwarderDecodes) {
   g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<int*>(n); }),
                    &frames);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND,
-                                                         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_TRUE(msg);
-  EXPECT_EQ(GST_MESSAGE_TYPE(msg), GST_MESSAGE_EOS);
+  int problems = 0;
+  EXPECT_TRUE(run_until_forwarder_ends(pipeline, fwd, &problems));
+  EXPECT_EQ(problems, 0);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   EXPECT_EQ(frames, 30);
   EXPECT_GT(counter_of(fwd, "packets-forwarded"), 0u);
@@ -203,14 +220,7 @@ LayerRun run_layers(guint max_layer, int frames) {
   g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<int*>(n); }),
                    &run.decoded);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  for (;;) {
-    g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
-        bus, 20 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
-    if (!msg || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) break;
-    ++run.errors;  // a decoder warning means a frame it could not decode
-    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) break;
-  }
+  if (!run_until_forwarder_ends(pipeline, fwd, &run.errors)) ++run.errors;
   run.dropped = counter_of(fwd, "packets-dropped");
   g_object_get(fwd, "temporal-layer", &run.layer_seen, nullptr);
   gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -339,5 +349,84 @@ TEST(RtpForward, DropsUntilConnectedThenStartsFromAKeyframe) {
   EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u) << "video waits for that keyframe";
   gst_harness_push(h.get(), rtp(1, 4, 9000, kKey));
   gst_harness_push(h.get(), rtp(1, 5, 12000, kDelta));
+  EXPECT_EQ(gst_harness_buffers_received(h.get()), 2u);
+}
+
+// A subscriber's connection bundles every track it receives into one RTP
+// session: webrtcbin's rtpfunnel passes on an EOS from any of its inputs,
+// and rtpsession then ends the whole session. So when one published track
+// ends (the publisher's webrtcbin sends EOS down its pad as the screen
+// share's m-line goes inactive, and its slot is not unlinked yet), the
+// forwarder must keep that EOS to itself, or the subscriber loses every
+// other track of the connection too (seen: bob stopped receiving alice's
+// camera and microphone when she stopped sharing her screen).
+TEST(RtpForward, ATracksEndDoesNotEndTheSubscribersOtherTracks) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  GstElement* pipeline = gst_pipeline_new(nullptr);
+  GstElement* camera = gst_element_factory_make("tee", "camera");
+  GstElement* screen = gst_element_factory_make("tee", "screen");
+  GstElement* to_camera = gst_element_factory_make("convenertpforward", nullptr);
+  GstElement* to_screen = gst_element_factory_make("convenertpforward", nullptr);
+  GstElement* bundle = gst_element_factory_make("rtpfunnel", nullptr);
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  ASSERT_TRUE(bundle) << "rtpfunnel (gst-plugins-good) is missing";
+  g_object_set(to_camera, "ssrc", 0x1111u, nullptr);
+  g_object_set(to_screen, "ssrc", 0x2222u, nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline), camera, screen, to_camera, to_screen, bundle, sink, nullptr);
+  ASSERT_TRUE(gst_element_link(camera, to_camera));
+  ASSERT_TRUE(gst_element_link(screen, to_screen));
+  ASSERT_TRUE(gst_element_link(to_camera, bundle));
+  ASSERT_TRUE(gst_element_link(to_screen, bundle));
+  ASSERT_TRUE(gst_element_link(bundle, sink));
+  struct Seen {
+    int camera = 0;
+    bool eos = false;
+  } seen;
+  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sink_pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                    [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+                      auto* s = static_cast<Seen*>(d);
+                      if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+                        s->camera += header_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info))).ssrc == 0x1111u;
+                      else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+                        s->eos = true;
+                      return GST_PAD_PROBE_OK;
+                    },
+                    &seen, nullptr);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  start_stream(camera, "camera", std::string(kVp8Caps) + ",ssrc=(uint)111");
+  start_stream(screen, "screen", std::string(kVp8Caps) + ",ssrc=(uint)222");
+  EXPECT_EQ(chain_into(camera, rtp(111, 1, 0, kKey)), GST_FLOW_OK);
+  EXPECT_EQ(chain_into(screen, rtp(222, 1, 0, kKey)), GST_FLOW_OK);
+  EXPECT_EQ(seen.camera, 1);
+
+  g_autoptr(GstPad) screen_in = gst_element_get_static_pad(screen, "sink");
+  gst_pad_send_event(screen_in, gst_event_new_eos());  // the screen share stops
+  EXPECT_FALSE(seen.eos) << "the end of one track reached the subscriber's bundle";
+  EXPECT_EQ(chain_into(camera, rtp(111, 2, 3000, kDelta)), GST_FLOW_OK);
+  EXPECT_EQ(chain_into(camera, rtp(111, 3, 6000, kDelta)), GST_FLOW_OK);
+  EXPECT_EQ(seen.camera, 3) << "the camera goes on after the screen share's end";
+
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+// The slot of an ended track is reused for the next one: a new stream
+// starts on the same forwarder and flows.
+TEST(RtpForward, AReusedSlotFlowsAfterItsLastTracksEnd) {
+  auto h = make_harness(kVp8Caps);
+  gst_harness_push(h.get(), rtp(1, 1, 0, kKey));
+  ASSERT_EQ(gst_harness_buffers_received(h.get()), 1u);
+  gst_harness_push_event(h.get(), gst_event_new_eos());
+  bool eos = false;
+  while (GstEvent* e = gst_harness_try_pull_event(h.get())) {
+    eos |= GST_EVENT_TYPE(e) == GST_EVENT_EOS;
+    gst_event_unref(e);
+  }
+  EXPECT_FALSE(eos) << "a track's end is not passed on";
+  gst_harness_push_event(h.get(), gst_event_new_stream_start("next-track"));
+  EXPECT_EQ(gst_harness_push(h.get(), rtp(2, 500, 90000, kKey)), GST_FLOW_OK);
   EXPECT_EQ(gst_harness_buffers_received(h.get()), 2u);
 }
