@@ -179,20 +179,6 @@ int count_inside(GstBin* room, const char* name, const char* factory) {
 // thread each: a publish connection, which only receives, runs without one;
 // a subscribe connection retransmits through convenertxsend, which has no
 // thread, and is given the RTX type and SSRC of each stream it offered.
-// `[media] rtx_without_thread = false`: the subscribe connection keeps
-// webrtcbin's own rtprtxsend; the publish connection still has none.
-TEST_F(MediaRoomApi, WithoutConveneRtxSendTheSubscribeConnectionKeepsWebrtcbinsSender) {
-  room_.reset();
-  settings_.rtx_without_thread = false;
-  room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
-  LocalPeer alice, bob;
-  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
-  ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "rtprtxsend") == 1; }))
-      << "the subscribe connection retransmits through rtprtxsend";
-  EXPECT_EQ(count_inside(room_->bin(), "sub-bob", "convenertxsend"), 0);
-  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxsend"), 0) << "the publish connection has no RTX sender";
-}
-
 TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRetransmitsAndWithoutAThread) {
   LocalPeer alice, bob;
   ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
@@ -220,6 +206,20 @@ TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRetransmitsAndWithoutAThread) {
       << "the one the offer names:\n" << offer;
   gst_structure_free(pts);
   gst_structure_free(ssrcs);
+}
+
+// `[media] rtx_without_thread = false`: the subscribe connection keeps
+// webrtcbin's own rtprtxsend; the publish connection still has none.
+TEST_F(MediaRoomApi, WithoutConveneRtxSendTheSubscribeConnectionKeepsWebrtcbinsSender) {
+  room_.reset();
+  settings_.rtx_without_thread = false;
+  room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), "sub-bob", "rtprtxsend") == 1; }))
+      << "the subscribe connection retransmits through rtprtxsend";
+  EXPECT_EQ(count_inside(room_->bin(), "sub-bob", "convenertxsend"), 0);
+  EXPECT_EQ(count_inside(room_->bin(), "pub-alice", "rtprtxsend"), 0) << "the publish connection has no RTX sender";
 }
 
 // A subscribe-answer webrtcbin refuses (it names more m-lines than the offer
