@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/pad_util.h"
+#include "media/receive_hand_off.h"
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
 #include "util/log.h"
@@ -294,6 +295,17 @@ void WebRtcEndpoint::configure_send_path() {
                    nullptr);
 }
 
+// Received packets skip webrtcbin's receive queue once the connection is up
+// (receive_hand_off.h).
+void WebRtcEndpoint::configure_receive_path() {
+  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+                     if (g_strcmp0(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin") != 0) return;
+                     if (!skip_receive_queue_when_passing(GST_BIN(element)))
+                       GST_INFO_OBJECT(element, "no receive queue to skip (another GStreamer?)");
+                   }),
+                   nullptr);
+}
+
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,
                                PeerConnection leg, CandidateFn on_candidate)
     : announced_ip_(settings.announced_ip), on_candidate_(std::move(on_candidate)) {
@@ -306,6 +318,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
 
   configure_rtpbin(settings, leg);
   if (leg == PeerConnection::Subscribe) configure_send_path();
+  configure_receive_path();
 
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);

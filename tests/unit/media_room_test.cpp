@@ -15,6 +15,7 @@
 #include "local_peer.h"
 #include "media/media_module.h"
 #include "media/media_room.h"
+#include "media/receive_hand_off.h"
 
 namespace convene::media {
 namespace {
@@ -206,6 +207,34 @@ TEST_F(MediaRoomApi, OnlyTheSubscribeConnectionRetransmitsAndWithoutAThread) {
       << "the one the offer names:\n" << offer;
   gst_structure_free(pts);
   gst_structure_free(ssrcs);
+}
+
+// Both connections' received packets skip webrtcbin's receive queue once
+// they are up (receive_hand_off.h): the hand-off sits on the queue of each
+// connection's TransportReceiveBin. This is the layout GStreamer 1.22's
+// webrtcbin has; it fails if a GStreamer update changes it.
+TEST_F(MediaRoomApi, BothConnectionsReceiveWithoutTheQueuesThreadHandOff) {
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  auto receive_queues = [&](const char* name, int* with_hand_off) {
+    int queues = 0;
+    *with_hand_off = 0;
+    for (GstElement* queue : made_inside(room_->bin(), name, "queue")) {
+      GstObject* parent = GST_OBJECT_PARENT(queue);
+      if (parent && !g_strcmp0(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin")) {
+        ++queues;
+        if (g_object_get_data(G_OBJECT(queue), kReceiveHandOffData)) ++*with_hand_off;
+      }
+      gst_object_unref(queue);
+    }
+    return queues;
+  };
+  int with_hand_off = 0;
+  ASSERT_TRUE(loop_until(20000, [&] { return receive_queues("sub-bob", &with_hand_off) == 1; }))
+      << "bundled: one transport, one receive queue";
+  EXPECT_EQ(with_hand_off, 1);
+  EXPECT_EQ(receive_queues("pub-alice", &with_hand_off), 1);
+  EXPECT_EQ(with_hand_off, 1);
 }
 
 // `[media] rtx_without_thread = false`: the subscribe connection keeps

@@ -1,0 +1,136 @@
+#include "media/receive_hand_off.h"
+
+#include <atomic>
+
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+namespace {
+
+class ReceiveHandOff {
+ public:
+  // Lives as long as `queue` (its data), so it holds no reference to it.
+  ReceiveHandOff(GstElement* queue, GstPad* decoder_sink)
+      : queue_(queue), decoder_sink_(GST_PAD(gst_object_ref(decoder_sink))) {
+    update_mode();
+  }
+  ~ReceiveHandOff() { gst_object_unref(decoder_sink_); }
+  ReceiveHandOff(const ReceiveHandOff&) = delete;
+  ReceiveHandOff& operator=(const ReceiveHandOff&) = delete;
+
+  // On the thread that changed `leaky`.
+  void update_mode() {
+    gint leaky = -1;
+    g_object_get(queue_, "leaky", &leaky, nullptr);
+    passing_.store(leaky == 0, std::memory_order_release);
+  }
+
+  // An event enters the queue (nicesrc's thread): packets go through the
+  // queue again until it has come out.
+  void event_in() { skipping_ = false; }
+  // True when the decoder holds every sticky event the queue was given (the
+  // queue passes on the very event objects).
+  bool sticky_events_delivered() {
+    g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue_, "sink");
+    struct Check {
+      GstPad* decoder_sink;
+      bool all = true;
+    } check{decoder_sink_};
+    gst_pad_sticky_events_foreach(
+        queue_sink,
+        [](GstPad*, GstEvent** event, gpointer data) -> gboolean {
+          auto* c = static_cast<Check*>(data);
+          GstEvent* there = gst_pad_get_sticky_event(c->decoder_sink, GST_EVENT_TYPE(*event), 0);
+          if (there != *event) c->all = false;
+          if (there) gst_event_unref(there);
+          return c->all;
+        },
+        &check);
+    return check.all && gst_pad_has_current_caps(decoder_sink_);
+  }
+
+  // On nicesrc's thread. True when the data was chained past the queue.
+  bool chain_past_queue(GstPadProbeInfo* info) {
+    if (!passing_.load(std::memory_order_acquire)) {
+      skipping_ = false;
+      return false;
+    }
+    if (!skipping_) {
+      // Start only once the queue has let out every packet and every sticky
+      // event it took, so that nothing overtakes what went through it (the
+      // decoder must have its stream-start, caps and segment first). (A
+      // packet the queue's thread has taken out but not yet given on can
+      // still land after the first one that skips, once, at the switch:
+      // SRTP and DTLS both take reordering.)
+      guint queued = 1;
+      g_object_get(queue_, "current-level-buffers", &queued, nullptr);
+      if (queued != 0 || !sticky_events_delivered()) return false;
+      skipping_ = true;
+      GST_DEBUG_OBJECT(queue_, "received packets now skip the queue");
+    }
+    GstFlowReturn flow;
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+      flow = gst_pad_chain_list(decoder_sink_, GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    else
+      flow = gst_pad_chain(decoder_sink_, GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
+    // As the queue would: nicesrc only stops when the path is being shut
+    // down, never for what one packet did downstream.
+    GST_PAD_PROBE_INFO_FLOW_RETURN(info) = flow == GST_FLOW_FLUSHING ? flow : GST_FLOW_OK;
+    return true;
+  }
+
+ private:
+  GstElement* queue_;
+  GstPad* decoder_sink_;
+  std::atomic<bool> passing_{false};
+  bool skipping_ = false;  // nicesrc's thread only
+};
+
+GstPadProbeReturn on_queue_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* hand_off = static_cast<ReceiveHandOff*>(data);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    hand_off->event_in();  // (flushes do not come to this probe)
+    return GST_PAD_PROBE_OK;
+  }
+  return hand_off->chain_past_queue(info) ? GST_PAD_PROBE_HANDLED : GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+bool skip_receive_queue_when_passing(GstBin* receive_bin) {
+  GstElement* queue = nullptr;
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(receive_bin);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory && !g_strcmp0(GST_OBJECT_NAME(factory), "queue")) queue = element;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  if (!queue) return false;  // the bin keeps it alive from here on
+
+  g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue, "sink");
+  g_autoptr(GstPad) queue_src = gst_element_get_static_pad(queue, "src");
+  g_autoptr(GstPad) decoder_sink = queue_src ? gst_pad_get_peer(queue_src) : nullptr;
+  if (!queue_sink || !decoder_sink) return false;
+
+  auto* hand_off = new ReceiveHandOff(queue, decoder_sink);
+  g_object_set_data_full(G_OBJECT(queue), kReceiveHandOffData, hand_off,
+                         [](gpointer data) { delete static_cast<ReceiveHandOff*>(data); });
+  g_signal_connect(queue, "notify::leaky", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer data) {
+                     static_cast<ReceiveHandOff*>(data)->update_mode();
+                   }),
+                   hand_off);
+  gst_pad_add_probe(queue_sink,
+                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                    on_queue_input, hand_off, nullptr);
+  return true;
+}
+
+}  // namespace convene::media

@@ -1,0 +1,39 @@
+// Lets a webrtcbin's received packets skip its receive queue once the
+// connection is up.
+//
+// webrtcbin (GStreamer 1.22) receives each transport through
+// `nicesrc ! capsfilter ! queue ! dtlssrtpdec` (transportreceivebin). The
+// queue is there for the connection's start: until ICE connects and the
+// description is applied, transportreceivebin blocks the queue's output and
+// makes the queue leaky, so that nicesrc keeps reading its socket (the ICE
+// checks come through it) while nothing flows on. Afterwards the queue only
+// hands each packet from nicesrc's thread to its own: one thread wake-up and
+// context switch per received packet, and on an SFU's publish connection
+// everything after it runs on the queue's thread (SRTP, rtpsession, the
+// tee, every subscriber's send path). In a profile of a room of four the
+// kernel's wake-up path was the largest single entry.
+//
+// The hand-off, a probe on the queue's sink pad, chains each buffer straight
+// into dtlssrtpdec on nicesrc's thread while the queue is in its pass mode
+// (transportreceivebin sets `leaky` to none exactly then, and to downstream
+// when it blocks again) and holds nothing. Events still go through the
+// queue. When the connection blocks again (ICE lost), packets go back into
+// the leaky queue, so nicesrc never waits and ICE can recover.
+//
+// Threads: the probe runs on nicesrc's streaming thread; the mode follows
+// `notify::leaky`, emitted on whichever thread transportreceivebin changes it
+// on (an atomic carries it across).
+#pragma once
+
+#include <gst/gst.h>
+
+namespace convene::media {
+
+// The queue carries its hand-off as object data under this name.
+inline constexpr char kReceiveHandOffData[] = "convene-receive-hand-off";
+
+// Installs the hand-off on `receive_bin` (webrtcbin's TransportReceiveBin);
+// false when the bin is not laid out as expected (then nothing changes).
+bool skip_receive_queue_when_passing(GstBin* receive_bin);
+
+}  // namespace convene::media
