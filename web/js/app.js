@@ -7,6 +7,7 @@ import { renderDashboard } from './dashboard.js';
 import { renderJoin } from './join.js';
 import { renderRoom } from './room.js';
 import { renderWatch } from './watch.js';
+import { releaseHandedOverMedia } from './media.js';
 
 const THEMES = { system: 'System theme', light: 'Light', dark: 'Dark' };
 let me = null;
@@ -31,6 +32,8 @@ function renderNav() {
 async function route() {
   if (cleanup) { const c = cleanup; cleanup = null; c(); }
   const path = location.pathname;
+  // A join page's camera handed to a call page that is not what opens now.
+  if (!/^\/room\//.test(path)) releaseHandedOverMedia();
   if (!me && !['/login', '/register'].includes(path)) {
     // /auth/session answers 200 {"user":null} when nobody is signed in: no red 401 in the console.
     try { me = (await get('/auth/session')).user; } catch (e) {

@@ -3,8 +3,9 @@
 // start muted, enter.
 import { post } from './api.js';
 import { main, el, navigate, roomErrorText } from './ui.js';
-import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText } from './media.js';
+import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText, handOverLocalMedia } from './media.js';
 import { createCameraEffects } from './effects/camera.js';
+import { prefetchWsToken } from './room/connection.js';
 import { createBackgroundPicker } from './effects/picker.js';
 import { savedBackground, saveBackground } from './effects/backgrounds.js';
 
@@ -19,8 +20,12 @@ export async function renderJoin(code, me) {
     return () => {};
   }
 
+  // The call's WebSocket token, asked for while the person looks at the preview.
+  prefetchWsToken();
   const p = prefs();
-  let stream = null, stopMeter = () => {};
+  let stream = null, left = false, handedOver = false, stopMeter = () => {};
+  // The preview opens while the page shows (Enter may come first).
+  const opening = openLocalMedia(p);
   const video = el('video', { autoplay: true, playsinline: true, muted: true, class: 'preview', 'aria-label': 'Your camera preview' });
   video.muted = true;
   const meter = el('div', { class: 'meter', role: 'meter', 'aria-label': 'Microphone level', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 }, el('span'));
@@ -70,6 +75,9 @@ export async function renderJoin(code, me) {
 
   const enter = el('button', { class: 'primary', id: 'enter-room', onclick: () => {
     savePrefs({ cameraOn: camOn.checked, micOn: micOn.checked, camera: cameraSel.value || p.camera, microphone: micSel.value || p.microphone });
+    // The call keeps the camera and microphone opened here (media.js).
+    handOverLocalMedia(opening);
+    handedOver = true;
     navigate('/room/' + room.id, true);
   } }, 'Join now');
 
@@ -87,17 +95,28 @@ export async function renderJoin(code, me) {
       error,
       el('div', { class: 'row' }, enter, el('a', { href: '/' }, 'Cancel')))));
 
-  const opened = await openLocalMedia(p);
-  stream = opened.stream;
-  if (opened.error) error.textContent = opened.error;
-  stream.getVideoTracks().forEach((t) => (t.enabled = camOn.checked));
-  if (stream.getVideoTracks()[0]) { effects.setCamera(stream.getVideoTracks()[0]); effects.setBackground(savedBackground()); }
-  showPreview();
-  stream.getAudioTracks().forEach((t) => (t.enabled = micOn.checked));
-  video.classList.toggle('off', !camOn.checked);
-  showMeter();
-  await refreshDevices();  // labels are known once permission is granted
-  navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
-  enter.focus();
-  return () => { stopMeter(); effects.close(); stream?.getTracks().forEach((t) => t.stop()); navigator.mediaDevices?.removeEventListener?.('devicechange', refreshDevices); };
+  // Returns the page's cleanup at once: the router runs it when the person
+  // leaves, even before the camera has opened.
+  (async () => {
+    const opened = await opening;
+    if (left) return;
+    stream = opened.stream;
+    if (opened.error) error.textContent = opened.error;
+    stream.getVideoTracks().forEach((t) => (t.enabled = camOn.checked));
+    if (stream.getVideoTracks()[0]) { effects.setCamera(stream.getVideoTracks()[0]); effects.setBackground(savedBackground()); }
+    showPreview();
+    stream.getAudioTracks().forEach((t) => (t.enabled = micOn.checked));
+    video.classList.toggle('off', !camOn.checked);
+    showMeter();
+    await refreshDevices();  // labels are known once permission is granted
+    if (left) return;
+    navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
+    enter.focus();
+  })().catch((e) => { error.textContent = String(e?.message || e); });
+  return () => {
+    left = true;
+    stopMeter(); effects.close();
+    if (!handedOver) opening.then((opened) => opened.stream.getTracks().forEach((t) => t.stop()));
+    navigator.mediaDevices?.removeEventListener?.('devicechange', refreshDevices);
+  };
 }

@@ -34,6 +34,29 @@ export function audioConstraints(deviceId) {
   return { echoCancellation: true, noiseSuppression: true, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
 }
 
+// The join page's camera and microphone, handed to the call page it opens:
+// they stay open instead of being closed and opened again (which takes from
+// a few hundred milliseconds to seconds, and blinks the camera's light).
+// Handed as the promise of openLocalMedia's result, as Enter may come
+// before they open. What the call page does not take, the router closes.
+let handedOver = null;
+export function handOverLocalMedia(opening) { releaseHandedOverMedia(); handedOver = opening; }
+// {stream, error} from the join page, or null (nothing handed over, or a
+// track of it has ended since: then the call page opens its own).
+export async function takeHandedOverMedia() {
+  const opening = handedOver;
+  handedOver = null;
+  if (!opening) return null;
+  const opened = await opening;
+  if (opened.stream.getTracks().some((t) => t.readyState !== 'live')) { opened.stream.getTracks().forEach((t) => t.stop()); return null; }
+  return opened;
+}
+export function releaseHandedOverMedia() {
+  const opening = handedOver;
+  handedOver = null;
+  opening?.then((opened) => opened.stream.getTracks().forEach((t) => t.stop()));
+}
+
 // Camera and microphone together; when one of them fails, tries each alone,
 // so a denied camera still leaves the microphone. Returns {stream, error}.
 export async function openLocalMedia(p = prefs()) {

@@ -3,7 +3,9 @@
 // late joiner must decode both others' video and receive their audio; the
 // test prints how long that took and the join's timeline from the browser's
 // side (never asserted: the machine is shared). bench/README.md keeps the
-// readings. Then its WebSocket drops, and it must re-join without a reload.
+// readings. The call page must take the join page's camera and microphone
+// as they are (opened once). Then its WebSocket drops, and it must re-join
+// without a reload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, register, remoteVideos, waitFor, exclusive, watch } from './harness.mjs';
@@ -20,8 +22,13 @@ function timelineProbe() {
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   let opens = 0;
   navigator.mediaDevices.getUserMedia = async (c) => {
-    const n = ++opens;  // the join page's preview, then the call page's own
+    const n = window.__cameraOpens = ++opens;  // the join page's preview (the call page takes it over)
     t(`camera ${n} asked`); const s = await gum(c); t(`camera ${n} open`); return s;
+  };
+  const nativeFetch = window.fetch.bind(window);
+  window.fetch = (url, ...rest) => {
+    if (String(url).includes('/auth/ws-token')) t('ws-token asked');
+    return nativeFetch(url, ...rest);
   };
   const NativeWS = window.WebSocket;
   window.WebSocket = class extends NativeWS {
@@ -104,6 +111,8 @@ test('a late joiner sees and hears two people already talking (time printed)', {
       }
     };
     await everyoneSeesEveryone('the others to see the late joiner');
+    assert.equal(await late.evaluate(() => window.__cameraOpens), 1,
+      'the call page sends the camera the join page opened, without opening it again');
 
     // Its WebSocket drops (the network, not the person): the page says so,
     // joins again without a reload, with new media connections, and the

@@ -5,6 +5,21 @@ import { get } from '../api.js';
 import { el, errorText, navigate } from '../ui.js';
 import { canEncryptMedia } from '../e2ee/media.js';
 
+// A ws-token asked for ahead (the join page asks while the person looks at
+// the preview): one round trip fewer between Enter and the WebSocket. Used
+// once, and only while well inside its 60 s.
+let prefetched = null;
+export function prefetchWsToken() {
+  prefetched = { at: Date.now(), token: get('/auth/ws-token').then((r) => r.token) };
+  prefetched.token.catch(() => {});  // asked again by connect()
+}
+async function prefetchedWsToken() {
+  const p = prefetched;
+  prefetched = null;
+  if (!p || Date.now() - p.at > 30000) return null;
+  try { return await p.token; } catch { return null; }
+}
+
 // onMessage(m): async; onLost(): the socket closed unexpectedly.
 export function createConnection(call, { banner, onMessage, onLost }) {
   // Cluster: the node carrying the room, as a `redirect` named it. Used once:
@@ -15,7 +30,7 @@ export function createConnection(call, { banner, onMessage, onLost }) {
     banner.status.textContent = call.retry ? 'Reconnecting…' : 'Connecting…';
     const target = redirectTo;
     redirectTo = null;
-    let token = target?.wsToken;
+    let token = target?.wsToken || (call.retry ? null : await prefetchedWsToken());
     if (!token) try {
       ({ token } = await get('/auth/ws-token'));
     } catch (e) {

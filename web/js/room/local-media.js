@@ -3,7 +3,7 @@
 // renegotiation), muting, and adding or removing a screen share on the
 // peer-to-peer and SFU connections.
 import { errorText, toast } from '../ui.js';
-import { savePrefs, openLocalMedia, openTrack, mediaErrorText, videoConstraints } from '../media.js';
+import { savePrefs, openLocalMedia, openTrack, mediaErrorText, videoConstraints, takeHandedOverMedia } from '../media.js';
 import { createCameraEffects } from '../effects/camera.js';
 import { savedBackground, saveBackground } from '../effects/backgrounds.js';
 
@@ -34,7 +34,8 @@ export function createLocalMedia(call, { grid, banner, onChange }) {
   }
 
   async function start() {
-    const opened = await openLocalMedia(call.prefs);
+    // The join page's camera and microphone when it opened this call.
+    const opened = (await takeHandedOverMedia()) || await openLocalMedia(call.prefs);
     call.localStream = opened.stream;
     if (opened.error) banner.keep(opened.error);  // kept across reconnects
     const camera = call.localStream.getVideoTracks()[0];
