@@ -30,7 +30,7 @@ class ReceiveHandOff {
 
   // An event enters the queue (nicesrc's thread): packets go through the
   // queue again until it has come out.
-  void event_in() { skipping_ = false; }
+  void event_in() { skipping_.store(false, std::memory_order_relaxed); }
   // True when the decoder holds every sticky event the queue was given (the
   // queue passes on the very event objects).
   bool sticky_events_delivered() {
@@ -55,10 +55,10 @@ class ReceiveHandOff {
   // On nicesrc's thread. True when the data was chained past the queue.
   bool chain_past_queue(GstPadProbeInfo* info) {
     if (!passing_.load(std::memory_order_acquire)) {
-      skipping_ = false;
+      skipping_.store(false, std::memory_order_relaxed);
       return false;
     }
-    if (!skipping_) {
+    if (!skipping_.load(std::memory_order_relaxed)) {
       // Start only once the queue has let out every packet and every sticky
       // event it took, so that nothing overtakes what went through it (the
       // decoder must have its stream-start, caps and segment first). (A
@@ -68,7 +68,7 @@ class ReceiveHandOff {
       guint queued = 1;
       g_object_get(queue_, "current-level-buffers", &queued, nullptr);
       if (queued != 0 || !sticky_events_delivered()) return false;
-      skipping_ = true;
+      skipping_.store(true, std::memory_order_relaxed);
       GST_DEBUG_OBJECT(queue_, "received packets now skip the queue");
     }
     GstFlowReturn flow;
@@ -87,7 +87,9 @@ class ReceiveHandOff {
   GstElement* queue_;
   GstPad* decoder_sink_;
   std::atomic<bool> passing_{false};
-  bool skipping_ = false;  // nicesrc's thread only
+  // Set and cleared on nicesrc's thread (its packets and events); atomic in
+  // case an event ever comes from another.
+  std::atomic<bool> skipping_{false};
 };
 
 GstPadProbeReturn on_queue_input(GstPad*, GstPadProbeInfo* info, gpointer data) {

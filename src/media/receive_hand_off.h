@@ -16,9 +16,11 @@
 // The hand-off, a probe on the queue's sink pad, chains each buffer straight
 // into dtlssrtpdec on nicesrc's thread while the queue is in its pass mode
 // (transportreceivebin sets `leaky` to none exactly then, and to downstream
-// when it blocks again) and holds nothing. Events still go through the
-// queue. When the connection blocks again (ICE lost), packets go back into
-// the leaky queue, so nicesrc never waits and ICE can recover.
+// when it blocks again) and the queue holds no packet, and no sticky event
+// the decoder has not got. Events still go through the queue, and packets
+// follow them there until they are out, so nothing overtakes an event. When
+// the connection blocks again (ICE lost), packets go back into the leaky
+// queue, so nicesrc never waits and ICE can recover.
 //
 // Threads: the probe runs on nicesrc's streaming thread; the mode follows
 // `notify::leaky`, emitted on whichever thread transportreceivebin changes it
