@@ -78,9 +78,13 @@ test('a late joiner sees and hears two people already talking (time printed)', {
       await waitFor(async () => (await remoteVideos(p)).some((v) => v.source === 'camera' && v.frames > 0), 'the first two see each other', 40000);
     }
 
-    // The late joiner opens the invite link and enters.
+    // The late joiner opens the invite link, sees its own preview (as a
+    // person does before clicking; the call page takes that camera over)
+    // and enters.
     await late.goto(server.url + '/join/' + invite);
     await late.waitForSelector('#enter-room');
+    await waitFor(() => late.evaluate(() => { const v = document.querySelector('video.preview'); return !!v && v.readyState >= 2 && v.videoWidth > 0; }),
+      'the late joiner to see its preview', 30000);
     const entered = await late.evaluate(() => performance.now());
     await late.click('#enter-room');
     let seen = null;  // when both others' video was decoded and audio received
