@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "media/pad_util.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -104,17 +105,9 @@ GstPadProbeReturn on_queue_input(GstPad*, GstPadProbeInfo* info, gpointer data) 
 }  // namespace
 
 bool skip_receive_queue_when_passing(GstBin* receive_bin) {
-  GstElement* queue = nullptr;
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements(receive_bin);
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory && !g_strcmp0(GST_OBJECT_NAME(factory), "queue")) queue = element;
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  if (!queue) return false;  // the bin keeps it alive from here on
+  // The bin keeps the queue alive: this reference is only for the call.
+  g_autoptr(GstElement) queue = child_by_factory(receive_bin, "queue");
+  if (!queue) return false;
 
   g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue, "sink");
   g_autoptr(GstPad) queue_src = gst_element_get_static_pad(queue, "src");
