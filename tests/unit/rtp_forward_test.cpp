@@ -4,6 +4,7 @@
 #include <gst/video/video-event.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -265,6 +266,30 @@ GstFlowReturn chain_into(GstElement* tee, GstBuffer* buffer) {
   return gst_pad_chain(sink, buffer);
 }
 
+// What reached the end of a test pipeline.
+struct Received {
+  std::vector<Header> headers;  // every packet's, in order
+  bool eos = false;
+};
+
+// A fakesink (not syncing to the clock) that records what reaches it.
+GstElement* recording_sink(Received* into) {
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                    [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+                      auto* r = static_cast<Received*>(d);
+                      if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+                        r->headers.push_back(header_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info))));
+                      else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+                        r->eos = true;
+                      return GST_PAD_PROBE_OK;
+                    },
+                    into, nullptr);
+  return sink;
+}
+
 }  // namespace
 
 TEST(RtpForward, RelinkedToAnotherTeeWithStickyCapsStaysContinuous) {
@@ -274,19 +299,14 @@ TEST(RtpForward, RelinkedToAnotherTeeWithStickyCapsStaysContinuous) {
   GstElement* tee1 = gst_element_factory_make("tee", "track-1");
   GstElement* tee2 = gst_element_factory_make("tee", "track-2");
   GstElement* fwd = gst_element_factory_make("convenertpforward", nullptr);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  Received received;
+  const std::vector<Header>& out = received.headers;
+  GstElement* sink = recording_sink(&received);
   g_object_set(tee1, "allow-not-linked", TRUE, nullptr);
   g_object_set(tee2, "allow-not-linked", TRUE, nullptr);
   g_object_set(fwd, "ssrc", 0x1234u, nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add_many(GST_BIN(pipeline), tee1, tee2, fwd, sink, nullptr);
   ASSERT_TRUE(gst_element_link(fwd, sink));
-  std::vector<Header> out;
-  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
-    static_cast<std::vector<Header>*>(d)->push_back(header_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info))));
-    return GST_PAD_PROBE_OK;
-  }, &out, nullptr);
   ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   start_stream(tee1, "track-1", std::string(kVp8Caps) + ",ssrc=(uint)111");
   start_stream(tee2, "track-2", std::string(kVp8Caps) + ",ssrc=(uint)222");
@@ -369,45 +389,33 @@ TEST(RtpForward, ATracksEndDoesNotEndTheSubscribersOtherTracks) {
   GstElement* to_camera = gst_element_factory_make("convenertpforward", nullptr);
   GstElement* to_screen = gst_element_factory_make("convenertpforward", nullptr);
   GstElement* bundle = gst_element_factory_make("rtpfunnel", nullptr);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  Received seen;
+  GstElement* sink = recording_sink(&seen);
   ASSERT_TRUE(bundle) << "rtpfunnel (gst-plugins-good) is missing";
   g_object_set(to_camera, "ssrc", 0x1111u, nullptr);
   g_object_set(to_screen, "ssrc", 0x2222u, nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add_many(GST_BIN(pipeline), camera, screen, to_camera, to_screen, bundle, sink, nullptr);
   ASSERT_TRUE(gst_element_link(camera, to_camera));
   ASSERT_TRUE(gst_element_link(screen, to_screen));
   ASSERT_TRUE(gst_element_link(to_camera, bundle));
   ASSERT_TRUE(gst_element_link(to_screen, bundle));
   ASSERT_TRUE(gst_element_link(bundle, sink));
-  struct Seen {
-    int camera = 0;
-    bool eos = false;
-  } seen;
-  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(sink_pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                    [](GstPad*, GstPadProbeInfo* info, gpointer d) {
-                      auto* s = static_cast<Seen*>(d);
-                      if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
-                        s->camera += header_of(gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info))).ssrc == 0x1111u;
-                      else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
-                        s->eos = true;
-                      return GST_PAD_PROBE_OK;
-                    },
-                    &seen, nullptr);
+  auto camera_packets = [&] {
+    return std::count_if(seen.headers.begin(), seen.headers.end(), [](const Header& h) { return h.ssrc == 0x1111u; });
+  };
   ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   start_stream(camera, "camera", std::string(kVp8Caps) + ",ssrc=(uint)111");
   start_stream(screen, "screen", std::string(kVp8Caps) + ",ssrc=(uint)222");
   EXPECT_EQ(chain_into(camera, rtp(111, 1, 0, kKey)), GST_FLOW_OK);
   EXPECT_EQ(chain_into(screen, rtp(222, 1, 0, kKey)), GST_FLOW_OK);
-  EXPECT_EQ(seen.camera, 1);
+  EXPECT_EQ(camera_packets(), 1);
 
   g_autoptr(GstPad) screen_in = gst_element_get_static_pad(screen, "sink");
   gst_pad_send_event(screen_in, gst_event_new_eos());  // the screen share stops
   EXPECT_FALSE(seen.eos) << "the end of one track reached the subscriber's bundle";
   EXPECT_EQ(chain_into(camera, rtp(111, 2, 3000, kDelta)), GST_FLOW_OK);
   EXPECT_EQ(chain_into(camera, rtp(111, 3, 6000, kDelta)), GST_FLOW_OK);
-  EXPECT_EQ(seen.camera, 3) << "the camera goes on after the screen share's end";
+  EXPECT_EQ(camera_packets(), 3) << "the camera goes on after the screen share's end";
 
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
