@@ -30,7 +30,7 @@ export function createConnection(call, { banner, onMessage, onLost }) {
     banner.status.textContent = call.retry ? 'Reconnecting…' : 'Connecting…';
     const target = redirectTo;
     redirectTo = null;
-    let token = target?.wsToken || (call.retry ? null : await prefetchedWsToken());
+    let token = target?.wsToken || await prefetchedWsToken();  // the prefetched one serves once
     if (!token) try {
       ({ token } = await get('/auth/ws-token'));
     } catch (e) {
