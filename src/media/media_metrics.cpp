@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "media/immediate_feedback.h"
 #include "media/media_room.h"
 #include "media/subscriber.h"
 #include "metrics/registry.h"
@@ -134,7 +135,14 @@ std::optional<Figures> element_figures(GstElement* element) {
     f[kForwardedKeyframeRequests] = requests;
     return f;
   }
-  if (!g_strcmp0(name, "rtpsession")) return session_figures(element);
+  if (!g_strcmp0(name, "rtpsession")) {
+    f = session_figures(element);
+    // What went out apart from rtpsession's reports (immediate_feedback.h).
+    const FeedbackSent at_once = feedback_sent_at_once(element);
+    f[kNacksSent] += at_once.nacks;
+    f[kPlisSent] += at_once.plis;
+    return f;
+  }
   const bool sender = !g_strcmp0(name, "convenertxsend") || !g_strcmp0(name, "rtprtxsend");
   if (sender || !g_strcmp0(name, "rtprtxreceive")) {
     guint n = 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "media/pad_util.h"
+#include "media/immediate_feedback.h"
 #include "media/receive_hand_off.h"
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
@@ -230,29 +231,29 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
                      }),
                      nullptr);
   }
-  // RTCP as WebRTC peers expect it. On a publish connection a NACK or PLI
-  // must go out at once: rtpsession follows RFC 4585 with a minimum regular
-  // interval of 5 s and allows one early (feedback) packet between two
-  // regular ones, so most NACKs waited for the next regular report, long
-  // after the packet was needed. With no minimum, the interval follows the
-  // RTCP bandwidth share (RFC 3550) and feedback leaves within milliseconds.
-  // A subscribe connection asks its client for nothing (the client's own
-  // NACKs and PLIs come in whatever our interval): a sender report about
-  // once a second is what browsers send too, and each one costs an SRTCP
-  // encryption and a send (reports every few ms were a tenth of the
-  // server's CPU).
-  const bool feedback_at_once = leg == PeerConnection::Publish;
-  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer fast) {
+  // RTCP as WebRTC peers expect it: a regular report about once a second,
+  // as browsers send. A publish connection's NACKs and PLIs must leave at
+  // once; rtpsession follows RFC 4585 and lets one early (feedback) packet
+  // out per regular interval, so they go out apart from the reports
+  // (immediate_feedback.h). Where that cannot be set up (a webrtcbin laid
+  // out otherwise), the interval follows the RTCP bandwidth share instead
+  // (no minimum, RFC 3550): a report every few milliseconds, which carries
+  // feedback within milliseconds but cost a tenth of the server's CPU.
+  if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_);
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer publish) {
                      GObject* session = nullptr;
                      g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
                      if (!session) return;
-                     if (GPOINTER_TO_INT(fast))
+                     g_autoptr(GstObject) webrtcbin = gst_object_get_parent(GST_OBJECT(bin));
+                     const bool reports_carry_feedback =
+                         GPOINTER_TO_INT(publish) && !(webrtcbin && feedback_goes_at_once(GST_ELEMENT(webrtcbin)));
+                     if (reports_carry_feedback)
                        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
                      else
                        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
                      g_object_unref(session);
                    }),
-                   GINT_TO_POINTER(feedback_at_once));
+                   GINT_TO_POINTER(leg == PeerConnection::Publish));
   // webrtcbin makes an RTX sender (rtprtxsend: a thread and a 500-packet
   // store) for every bundled session it sets up. 1.22 has no option to
   // decline it; without webrtcbin's handler of rtpbin's request-aux-sender,

@@ -273,8 +273,9 @@ std::pair<int, int> frames_clean_then_lossy(const std::vector<SfuClient*>& all, 
 
 // NACK and RTX on the publish leg: a publisher whose uplink loses a tenth
 // of its video packets still reaches the others at the full frame rate,
-// because the server asks for each lost packet at once (rtpsession would
-// otherwise hold most NACKs for its next regular report, seconds later).
+// because the server asks for each lost packet at once, apart from its
+// regular reports (immediate_feedback.h; rtpsession would hold most NACKs
+// for its next regular report, a second later).
 TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   // A repair takes a NACK, the publisher's RTX and the forward: on two
   // shared cores under a whole suite's load that round trip alone passed
@@ -285,6 +286,7 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   // retransmission 10 % loss still breaks most frames, however long bob waits.
   ServerOptions options = sfu_server(3);
   options.env["CONVENE_MEDIA_JITTER_LATENCY_MS"] = "200";
+  options.env["CONVENE_METRICS_TOKEN"] = "nack-metrics";
   ServerProcess server(options);
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob");
@@ -295,8 +297,16 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb};
   ASSERT_TRUE(pump_until(all, 20000, [&] { return cb.frames_from(a.peer_id) >= 30; })) << cb.describe();
+  auto nacks_sent = [&] {
+    auto r = a.http.get("/metrics", {{"Authorization", "Bearer nack-metrics"}});
+    return prometheus_value(r.body, "convene_rtcp_nacks_total{direction=\"sent\"}");
+  };
+  const double nacks_before = nacks_sent();
   auto [clean, lossy] = frames_clean_then_lossy(all, cb, a.peer_id, [&] { ca.set_outgoing_video_loss(10); });
-  std::printf("bob decoded %d frames in 4 s, %d with 10 %% of alice's video lost on her uplink\n", clean, lossy);
+  const double nacks = nacks_sent() - nacks_before;
+  std::printf("bob decoded %d frames in 4 s, %d with 10 %% of alice's video lost on her uplink; %.0f NACKs sent\n",
+              clean, lossy, nacks);
+  EXPECT_GT(nacks, 0) << "the server asked alice for what it lost";
   // Without timely NACKs this was a quarter to a half; on a loaded machine
   // with them, 83-100 %.
   EXPECT_GT(lossy, clean * 3 / 4) << "lost packets are retransmitted in time: " << cb.describe();

@@ -15,6 +15,7 @@
 #include "local_peer.h"
 #include "media/media_module.h"
 #include "media/media_room.h"
+#include "media/immediate_feedback.h"
 #include "media/receive_hand_off.h"
 
 namespace convene::media {
@@ -235,6 +236,24 @@ TEST_F(MediaRoomApi, BothConnectionsReceiveWithoutTheQueuesThreadHandOff) {
   EXPECT_EQ(with_hand_off, 1);
   EXPECT_EQ(receive_queues("pub-alice", &with_hand_off), 1);
   EXPECT_EQ(with_hand_off, 1);
+}
+
+// A publish connection's NACKs and PLIs leave at once, apart from its
+// regular reports (immediate_feedback.h): the shortcut has found the one
+// SRTP encoder of the connection, and the RTCP input it chains into. This is
+// the layout GStreamer 1.22's webrtcbin has; it fails if an update changes it.
+TEST_F(MediaRoomApi, ThePublishConnectionSendsItsFeedbackAtOnce) {
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  g_autoptr(GstElement) pub = gst_bin_get_by_name(room_->bin(), "pub-alice");
+  g_autoptr(GstElement) sub = gst_bin_get_by_name(room_->bin(), "sub-bob");
+  ASSERT_TRUE(pub && sub);
+  ASSERT_TRUE(loop_until(20000, [&] { return feedback_goes_at_once(pub); })) << "its one SRTP encoder is known";
+  EXPECT_FALSE(feedback_goes_at_once(sub)) << "a subscribe connection asks its client for nothing";
+  g_autoptr(GstElement) srtpenc = find_inside(room_->bin(), "pub-alice", "srtpenc");
+  ASSERT_NE(srtpenc, nullptr);
+  g_autoptr(GstPad) rtcp_input = gst_element_get_static_pad(srtpenc, "rtcp_sink_0");
+  EXPECT_NE(rtcp_input, nullptr) << "where the feedback enters encryption";
 }
 
 // `[media] rtx_without_thread = false`: the subscribe connection keeps
