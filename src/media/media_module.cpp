@@ -6,6 +6,7 @@
 #include "convene_rtp_forward.h"
 #include "convene_rtp_nowait.h"
 #include "convene_rtx_send.h"
+#include "media/warm_up.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -23,6 +24,7 @@ MediaModule::MediaModule(MediaSettings settings) : settings_(std::move(settings)
                                      "gstreamer1.0-plugins-{base,good,bad} and gstreamer1.0-nice packages");
   }
   register_elements();
+  warm_up_media();  // the first call then waits for no key generation
   GST_INFO("SFU ready: %s video, %s %u ms, ICE on %s", settings_.video_codec.c_str(),
            settings_.jitter_buffer ? "jitter buffers" : "no jitter buffer, NACKs for", settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
 }
@@ -39,7 +41,10 @@ void MediaModule::register_elements() {
   }
 }
 
-MediaModule::~MediaModule() { release_all_rooms(); }
+MediaModule::~MediaModule() {
+  release_all_rooms();
+  finish_warm_up();
+}
 
 // Out of the map before they go: a listener told that a room's media is
 // closing may ask for any room's media, and must find none half-destroyed.
