@@ -651,7 +651,12 @@ void Subscriber::link_assigned() {
     }
     slot->linked_track_id = slot->track_id;
     GST_DEBUG("%s now receives %s", peer_id_.c_str(), slot->track_id.c_str());
-    p->request_keyframe();
+    // On a connection that is up the new slot's picture starts now. Before
+    // that the forwarder asks when the connection comes up: a keyframe
+    // asked for now would be dropped on the way, and would hold the
+    // publication's limiter (one request per 300 ms) against the one that
+    // counts, a few hundred milliseconds of every join.
+    if (connected_) p->request_keyframe();
   }
   // Once the unlink is through: a few milliseconds, on the main loop.
   if (retry && !relink_timer_) handle_.start_timer(relink_timer_, 10, [](Subscriber& self) { self.link_assigned(); });

@@ -15,6 +15,7 @@
 #include "local_peer.h"
 #include "media/media_module.h"
 #include "media/media_room.h"
+#include "media/publication.h"
 #include "media/subscriber.h"
 
 namespace convene::media {
@@ -152,6 +153,21 @@ TEST_F(SubscriberNegotiation, OffersWhatThereIsAndLinksItOnceAnswered) {
   EXPECT_THROW(room_->subscribe_answer("bob", answer), Refusal) << "an answer with no offer waiting";
   EXPECT_TRUE(owner_.of_type("bob", "error").empty());
   EXPECT_EQ(offers().size(), 1u) << "the two tracks of one main-loop turn made one offer, and nothing was left over";
+}
+
+// A keyframe asked for before the subscribe connection is up would be
+// dropped on the way (the forwarder sends nothing until then) and would hold
+// the publication's limiter against the request that counts, made when the
+// connection comes up. Nothing connects here: no request may leave.
+TEST_F(SubscriberNegotiation, NoKeyframeIsAskedForBeforeTheConnectionIsUp) {
+  publish("1", "video");
+  ASSERT_TRUE(offers_reach(1));
+  room_->subscribe_answer("bob", client_.answer(sdp_of(offers()[0])));
+  ASSERT_TRUE(loop_until(kPatienceMs, [&] { return bob()->active_tracks() == 1; })) << "the slot is linked";
+  Publication* video = room_->publication("alice/1");
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(video->keyframe_requests_sent(), 0u);
+  EXPECT_EQ(video->keyframe_requests_combined(), 0u);
 }
 
 TEST_F(SubscriberNegotiation, ASlotLeftByATrackIsReusedByTheNextOfItsKind) {
