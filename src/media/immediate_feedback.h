@@ -5,8 +5,8 @@
 // a keyframe request into a PLI as "early" RTCP, and follows RFC 4585: one
 // early packet per regular interval. For feedback to leave promptly, a
 // publish connection's regular interval had to be a few milliseconds: 36
-// reports a second per connection, each an SRTCP encryption and a send, and
-// about 15 % of the server's CPU in a room of four. Here each request becomes
+// reports a second per connection, each an SRTCP encryption and a send:
+// 12.9 % of the server's CPU samples in a room of four. Here each request becomes
 // a compound packet of its own (an empty receiver report, as RFC 3550 wants a
 // compound packet to begin, then the NACK or the PLI), chained into the
 // connection's SRTCP encoder at once; rtpsession keeps only the regular

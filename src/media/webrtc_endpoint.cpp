@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "media/pad_util.h"
 #include "media/immediate_feedback.h"
+#include "media/pad_util.h"
 #include "media/receive_hand_off.h"
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
@@ -238,7 +238,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   // (immediate_feedback.h). Where that cannot be set up (a webrtcbin laid
   // out otherwise), the interval follows the RTCP bandwidth share instead
   // (no minimum, RFC 3550): a report every few milliseconds, which carries
-  // feedback within milliseconds but cost a tenth of the server's CPU.
+  // feedback within milliseconds but cost an eighth of the server's CPU.
   if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_);
   g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer publish) {
                      GObject* session = nullptr;
