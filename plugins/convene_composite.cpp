@@ -495,10 +495,17 @@ void release_pad(GstElement* element, GstPad* pad) {
     if (in->video) relayout_locked(self);
   }
   // The mixers' pads first: a branch blocked pushing into one wakes up flushing.
+  // What the branch pushes after that is dropped where it leaves: a released
+  // pad is unlinked, and a live source told NOT_LINKED posts an error (the
+  // placeholder's videotestsrc did, between this release and its stop).
   GstElement* mixer = in->video ? self->compositor : self->audiomixer;
   bool mixer_alive = GST_OBJECT_PARENT(mixer) == GST_OBJECT(self);
   for (GstPad** mp : {&in->mix_pad, &in->placeholder_pad}) {
     if (!*mp) continue;
+    if (g_autoptr(GstPad) branch_out = gst_pad_get_peer(*mp))
+      gst_pad_add_probe(
+          branch_out, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM,
+          [](GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
     if (mixer_alive) gst_element_release_request_pad(mixer, *mp);
     gst_object_unref(*mp);
     *mp = nullptr;
