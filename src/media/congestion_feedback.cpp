@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "media/pad_util.h"
 #include "transport_cc.h"
 #include "util/log.h"
 
@@ -51,8 +52,7 @@ CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimator
   // The RTP session's send pad appears with the first negotiated stream.
   g_signal_connect_data(
       webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
-        GstElementFactory* factory = gst_element_get_factory(element);
-        if (!factory || g_strcmp0(GST_OBJECT_NAME(factory), "rtpsession")) return;
+        if (g_strcmp0(factory_name(element), "rtpsession")) return;
         const Weak& weak = *static_cast<Weak*>(data);
         g_signal_connect_data(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer d) {
                                 watch_send_pad(pad, *static_cast<Weak*>(d));

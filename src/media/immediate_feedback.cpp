@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "media/pad_util.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -170,8 +171,7 @@ void send_feedback_at_once(GstElement* webrtcbin) {
   g_signal_connect_data(
       webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer d) {
         const std::shared_ptr<Encoder>& encoder = *static_cast<std::shared_ptr<Encoder>*>(d);
-        GstElementFactory* factory = gst_element_get_factory(element);
-        const char* name = factory ? GST_OBJECT_NAME(factory) : "";
+        const char* name = factory_name(element);
         if (!g_strcmp0(name, "srtpenc")) {
           if (encoder->seen.fetch_add(1) == 0) {
             g_weak_ref_set(&encoder->srtpenc, element);

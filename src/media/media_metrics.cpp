@@ -12,6 +12,7 @@
 
 #include "media/immediate_feedback.h"
 #include "media/media_room.h"
+#include "media/pad_util.h"
 #include "media/subscriber.h"
 #include "metrics/registry.h"
 #include "util/time.h"
@@ -121,9 +122,7 @@ Figures session_figures(GstElement* session) {
 
 // The figures of one element of a room, or nullopt for elements that count nothing of ours.
 std::optional<Figures> element_figures(GstElement* element) {
-  GstElementFactory* factory = gst_element_get_factory(element);
-  if (!factory) return std::nullopt;
-  const char* name = GST_OBJECT_NAME(factory);
+  const char* name = factory_name(element);
   Figures f{};
   if (!g_strcmp0(name, "convenertpforward")) {
     guint64 packets = 0, bytes = 0, dropped = 0, requests = 0;

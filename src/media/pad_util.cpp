@@ -36,14 +36,18 @@ void remove_from_bin(GstElement* element) {
     gst_bin_remove(GST_BIN(parent), element);
 }
 
+const char* factory_name(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  return factory ? GST_OBJECT_NAME(factory) : "";
+}
+
 GstElement* child_by_factory(GstBin* bin, const char* factory) {
   GstElement* found = nullptr;
   GstIterator* it = gst_bin_iterate_elements(bin);
   GValue item = G_VALUE_INIT;
   while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) found = GST_ELEMENT(gst_object_ref(e));
+    if (!g_strcmp0(factory_name(e), factory)) found = GST_ELEMENT(gst_object_ref(e));
     g_value_reset(&item);
   }
   g_value_unset(&item);

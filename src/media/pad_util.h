@@ -25,6 +25,10 @@ void remove_from_bin(GstElement* element);
 // this sees NOT_LINKED, which a tee with allow-not-linked ignores.
 void release_tee_pad(GstElement* tee, GstPad* pad);
 
+// The name of the factory that made `element` ("" for one made without a
+// factory, such as a bin built in code).
+const char* factory_name(GstElement* element);
+
 // The first direct child of `bin` made by `factory` (a new reference), or
 // nullptr: e.g. the rtpbin inside a webrtcbin, which has no stable name.
 GstElement* child_by_factory(GstBin* bin, const char* factory);

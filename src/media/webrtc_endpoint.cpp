@@ -280,8 +280,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
 // A sending webrtcbin, as an SFU needs it.
 void WebRtcEndpoint::configure_send_path() {
   g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
-                     GstElementFactory* factory = gst_element_get_factory(element);
-                     const char* name = factory ? GST_OBJECT_NAME(factory) : "";
+                     const char* name = factory_name(element);
                      if (!g_strcmp0(name, "nicesink")) {
                        // The forwarders push on the publishers' threads, which
                        // must never wait on a sink syncing to the clock (a sink
