@@ -3,7 +3,7 @@
 // start muted, enter.
 import { post } from './api.js';
 import { main, el, navigate, roomErrorText } from './ui.js';
-import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText, handOverLocalMedia } from './media.js';
+import { prefs, savePrefs, openLocalMedia, openTrack, listDevices, fillSelect, levelMeter, mediaErrorText, handOverLocalMedia, closeLocalMedia } from './media.js';
 import { createCameraEffects } from './effects/camera.js';
 import { prefetchWsToken } from './room/connection.js';
 import { createBackgroundPicker } from './effects/picker.js';
@@ -116,7 +116,7 @@ export async function renderJoin(code, me) {
   return () => {
     left = true;
     stopMeter(); effects.close();
-    if (!handedOver) opening.then((opened) => opened.stream.getTracks().forEach((t) => t.stop()));
+    if (!handedOver) closeLocalMedia(opening);
     navigator.mediaDevices?.removeEventListener?.('devicechange', refreshDevices);
   };
 }

@@ -48,13 +48,18 @@ export async function takeHandedOverMedia() {
   handedOver = null;
   if (!opening) return null;
   const opened = await opening;
-  if (opened.stream.getTracks().some((t) => t.readyState !== 'live')) { opened.stream.getTracks().forEach((t) => t.stop()); return null; }
+  if (opened.stream.getTracks().some((t) => t.readyState !== 'live')) { closeLocalMedia(opened); return null; }
   return opened;
 }
 export function releaseHandedOverMedia() {
   const opening = handedOver;
   handedOver = null;
-  opening?.then((opened) => opened.stream.getTracks().forEach((t) => t.stop()));
+  closeLocalMedia(opening);
+}
+// Stops the camera and microphone of an openLocalMedia() result, or of its
+// promise once it has opened (no-op for null).
+export function closeLocalMedia(opening) {
+  Promise.resolve(opening).then((opened) => opened?.stream.getTracks().forEach((t) => t.stop()));
 }
 
 // Camera and microphone together; when one of them fails, tries each alone,
