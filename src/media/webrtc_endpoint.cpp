@@ -10,6 +10,7 @@
 #include "media/receive_hand_off.h"
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
+#include "media/send_path_shortcut.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -136,6 +137,10 @@ GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
     gst_element_add_pad(bin, gst_ghost_pad_new(name, target));
   }
   g_object_set_data_full(G_OBJECT(webrtcbin), kRtxSender, gst_object_ref(rtx), gst_object_unref);
+  // rtpbin puts the RTX sender before rtpsession: out of this bin, two
+  // ghost-pad hops that each packet skips (send_path_shortcut.h).
+  g_autoptr(GstPad) rtx_src = gst_element_get_static_pad(rtx, "src");
+  skip_ghost_pads_after(rtx_src, "RTX sender to rtpsession");
   return bin;
 }
 
@@ -279,7 +284,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
 
 // A sending webrtcbin, as an SFU needs it.
 void WebRtcEndpoint::configure_send_path() {
-  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer) {
                      const char* name = factory_name(element);
                      if (!g_strcmp0(name, "nicesink")) {
                        // The forwarders push on the publishers' threads, which
@@ -289,7 +294,25 @@ void WebRtcEndpoint::configure_send_path() {
                        g_object_set(element, "sync", FALSE, nullptr);
                      } else if (!g_strcmp0(name, "rtpfunnel")) {
                        g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
-                       if (src) drop_repeated_sticky_events(src);
+                       if (src) {
+                         drop_repeated_sticky_events(src);
+                         skip_ghost_pads_after(src, "rtpfunnel to the RTX sender");  // send_path_shortcut.h
+                       }
+                     } else if (!g_strcmp0(name, "rtpsession")) {
+                       // Out of rtpbin and into the transport's bins: six
+                       // ghost-pad hops to srtpenc (send_path_shortcut.h).
+                       g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
+                                          if (!g_strcmp0(GST_PAD_NAME(pad), "send_rtp_src"))
+                                            skip_ghost_pads_after(pad, "rtpsession to srtpenc");
+                                        }),
+                                        nullptr);
+                       g_autoptr(GstPad) src = gst_element_get_static_pad(element, "send_rtp_src");
+                       if (src) skip_ghost_pads_after(src, "rtpsession to srtpenc");
+                     } else if (!g_strcmp0(name, "clocksync") && parent == webrtcbin) {
+                       // Each input's clocksync and FEC/RED encoders do nothing
+                       // for forwarded packets (send_path_shortcut.h). (dtlssrtpenc
+                       // has clocksyncs of its own, deeper in.)
+                       skip_send_input_pass_throughs(element);
                      }
                    }),
                    nullptr);

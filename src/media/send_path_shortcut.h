@@ -1,0 +1,70 @@
+// Shortcuts through a subscribe webrtcbin's send path: a forwarded packet
+// skips what would carry it on unchanged.
+//
+// Per packet and per subscriber, webrtcbin (GStreamer 1.22) passes a
+// forwarded packet through 21 sink pads between the forwarder and nicesink:
+// each a pad push with its references, its stream lock and its probe check.
+// Two kinds of them do nothing for an SFU:
+//
+// - The input of each slot (`_connect_input_stream`): `clocksync sync=true`,
+//   then a bin of `rtpulpfecenc ! rtpredenc`, into the bundle's rtpfunnel.
+//   The clock wait allocates a clock entry only to find the packet late (it
+//   arrived live), and the encoders pass it on unchanged unless FEC or RED
+//   was negotiated, which a subscribe connection never offers.
+// - Bin boundaries: every ghost pad is two pushes (the ghost pad and its
+//   internal proxy pad). Between rtpfunnel and rtpsession there are two,
+//   between the RTX sender and srtpenc six (out of the RTX sender's bin and
+//   rtpbin, into the transport's send bin and its dtlssrtpenc).
+//
+// A shortcut is a probe on the pad where such a way starts; it chains each
+// buffer straight into the pad at its end while
+// - no pad on the way is blocked (transportsendbin blocks one until the DTLS
+//   key is set, and drops events there meanwhile),
+// - the end has the caps the buffer was sent with, and a segment (rtpredenc
+//   rewrites caps and puts the input's back only with the next buffer it
+//   passes; an event dropped on a blocked pad reaches the end again only with
+//   the next buffer that passes there),
+// - on an input, both encoders are in the pass-through settings webrtcbin
+//   gives them when neither FEC nor RED is negotiated (`rtpulpfecenc` pt 255,
+//   `rtpredenc` pt 0 without forced RED blocks).
+// Events always take the full way, where every element and pad passes them
+// on at once; after one, the checks are made again before a buffer skips, so
+// nothing overtakes an event. A changed encoder setting (a renegotiation)
+// sends buffers the full way until the checks pass again; a link changed on
+// the way turns the shortcut off for good (webrtcbin links these once).
+//
+// Threads: the probe runs on whichever thread pushes into the pad (a
+// publisher's streaming thread, or the thread a retransmission was asked
+// on); `notify` and `unlinked` come on whichever thread changes a setting or
+// a link (atomics carry them across). The end pad's own stream lock still
+// serialises what reaches it.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <vector>
+
+namespace convene::media {
+
+// Where a shortcut sits, as object data under this name: an input's
+// clocksync, or the src pad where ghost pads start.
+inline constexpr char kSendPathShortcutData[] = "convene-send-path-shortcut";
+
+// The way from `src`'s peer through ghost pads and their internal pads to
+// the first pad of an element's own (new references; `*end` is that pad, a
+// new reference, or nullptr when a pad on the way is not linked).
+std::vector<GstPad*> ghost_pads_after(GstPad* src, GstPad** end);
+
+// Installs the shortcut on one of webrtcbin's input clocksyncs (when it is
+// added; the way behind it is looked up at the first buffer). False for an
+// element that is not a clocksync, or one that has it already.
+bool skip_send_input_pass_throughs(GstElement* clocksync);
+
+// Installs the shortcut on `src` (its ghost pads are looked up at the first
+// buffer); `what` names the hop in the log. False when `src` has it already.
+bool skip_ghost_pads_after(GstPad* src, const char* what);
+
+// True while buffers skip at `holder` (the clocksync or the src pad).
+bool send_path_is_skipping(gpointer holder);
+
+}  // namespace convene::media

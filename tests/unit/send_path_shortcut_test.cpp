@@ -1,0 +1,358 @@
+// The send input shortcut on a stand-in for one input of webrtcbin 1.22
+// (`_connect_input_stream`): `clocksync sync=true`, then a bin of
+// `rtpulpfecenc ! rtpredenc`, into an `rtpfunnel` whose output goes to a
+// harness. Packets must reach the funnel with the encoders skipped only
+// while both are in the pass-through settings webrtcbin gives them when
+// neither FEC nor RED is negotiated, after every event, and with the caps
+// the packets were sent with.
+#include <gst/check/gstharness.h>
+#include <gst/rtp/rtp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "media/send_path_shortcut.h"
+
+namespace convene::media {
+namespace {
+
+constexpr char kCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+constexpr char kOtherCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=98";
+
+class SendInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GstElement* bin = gst_bin_new("input");
+    clocksync_ = gst_element_factory_make("clocksync", nullptr);
+    g_object_set(clocksync_, "sync", TRUE, nullptr);
+    ASSERT_TRUE(skip_send_input_pass_throughs(clocksync_));
+    GstElement* fec = gst_bin_new(nullptr);
+    ulpfecenc_ = gst_element_factory_make("rtpulpfecenc", nullptr);
+    redenc_ = gst_element_factory_make("rtpredenc", nullptr);
+    ASSERT_TRUE(ulpfecenc_ && redenc_) << "gstreamer1.0-plugins-good";
+    gst_bin_add_many(GST_BIN(fec), ulpfecenc_, redenc_, nullptr);
+    gst_element_link(ulpfecenc_, redenc_);
+    g_autoptr(GstPad) fec_in = gst_element_get_static_pad(ulpfecenc_, "sink");
+    g_autoptr(GstPad) fec_out = gst_element_get_static_pad(redenc_, "src");
+    gst_element_add_pad(fec, gst_ghost_pad_new("sink", fec_in));
+    gst_element_add_pad(fec, gst_ghost_pad_new("src", fec_out));
+    GstElement* funnel = gst_element_factory_make("rtpfunnel", nullptr);
+    gst_bin_add_many(GST_BIN(bin), clocksync_, fec, funnel, nullptr);
+    gst_element_link_many(clocksync_, fec, funnel, nullptr);
+    g_autoptr(GstPad) in = gst_element_get_static_pad(clocksync_, "sink");
+    g_autoptr(GstPad) out = gst_element_get_static_pad(funnel, "src");
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink", in));
+    gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+    h_ = gst_harness_new_with_element(bin, "sink", "src");
+    gst_object_unref(bin);  // the harness holds it
+    // The harness's test clock would hold clocksync at running time 0 (where
+    // it syncs a packet without a timestamp) until the test advanced it.
+    gst_harness_use_systemclock(h_);
+    g_autoptr(GstPad) fec_input = gst_element_get_static_pad(ulpfecenc_, "sink");
+    gst_pad_add_probe(fec_input, GST_PAD_PROBE_TYPE_BUFFER, count_full_path, &full_path_, nullptr);
+  }
+  void TearDown() override { gst_harness_teardown(h_); }
+
+  static GstPadProbeReturn count_full_path(GstPad*, GstPadProbeInfo*, gpointer data) {
+    ++*static_cast<std::atomic<int>*>(data);
+    return GST_PAD_PROBE_OK;
+  }
+  // What webrtcbin sets when the answer has neither FEC nor RED.
+  void negotiate_no_fec_no_red() {
+    g_object_set(ulpfecenc_, "pt", 255u, nullptr);
+    g_object_set(redenc_, "pt", 0, "allow-no-red-blocks", FALSE, nullptr);
+  }
+  GstFlowReturn push(guint16 seq) {
+    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+    gst_rtp_buffer_set_payload_type(&rtp, 96);
+    gst_rtp_buffer_set_seq(&rtp, seq);
+    gst_rtp_buffer_set_ssrc(&rtp, 1234);
+    gst_rtp_buffer_unmap(&rtp);
+    return gst_harness_push(h_, buffer);  // no timestamp: clocksync waits for running time 0, long past
+  }
+  // The payload type and sequence number of the next packet out.
+  std::pair<int, int> pull() {
+    GstBuffer* buffer = gst_harness_try_pull(h_);
+    if (!buffer) return {-1, -1};
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp);
+    std::pair<int, int> out{gst_rtp_buffer_get_payload_type(&rtp), gst_rtp_buffer_get_seq(&rtp)};
+    gst_rtp_buffer_unmap(&rtp);
+    gst_buffer_unref(buffer);
+    return out;
+  }
+  // The caps the funnel took for this input (its output has its own).
+  std::string caps_out() {
+    g_autoptr(GstPad) fec_src = gst_element_get_static_pad(redenc_, "src");
+    g_autoptr(GstPad) ghost = gst_pad_get_peer(fec_src);  // the fec bin's "src", through its internal pad
+    g_autoptr(GstPad) fec_out = ghost ? GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost))) : nullptr;
+    g_autoptr(GstPad) funnel_sink = fec_out ? gst_pad_get_peer(fec_out) : nullptr;
+    g_autoptr(GstCaps) caps = funnel_sink ? gst_pad_get_current_caps(funnel_sink) : nullptr;
+    if (!caps) return "";
+    g_autofree char* text = gst_caps_to_string(caps);
+    return text;
+  }
+
+  bool caps_are(const char* text) {
+    g_autoptr(GstCaps) expected = gst_caps_from_string(text);
+    g_autoptr(GstCaps) got = gst_caps_from_string(caps_out().c_str());
+    return got && gst_caps_is_equal(got, expected);
+  }
+
+  GstHarness* h_ = nullptr;
+  GstElement* clocksync_ = nullptr;
+  GstElement* ulpfecenc_ = nullptr;
+  GstElement* redenc_ = nullptr;
+  std::atomic<int> full_path_{0};
+};
+
+TEST_F(SendInput, WithoutFecOrRedPacketsSkipToTheFunnelAfterTheFirst) {
+  negotiate_no_fec_no_red();
+  gst_harness_set_src_caps_str(h_, kCaps);
+  for (guint16 seq = 1; seq <= 10; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  for (int seq = 1; seq <= 10; ++seq) EXPECT_EQ(pull(), std::make_pair(96, seq)) << "every packet, in order, unchanged";
+  EXPECT_EQ(full_path_.load(), 0) << "the caps went through the encoders unchanged: every packet skips them";
+  EXPECT_TRUE(send_path_is_skipping(clocksync_));
+  EXPECT_TRUE(caps_are(kCaps)) << caps_out();
+}
+
+// rtpredenc, made with forced RED blocks (its default, until webrtcbin
+// applies an answer), turns the caps into RED's and puts the input's back
+// only with the next packet it passes: until then nothing may skip it.
+TEST_F(SendInput, NoPacketSkipsBeforeTheFunnelHasTheInputsCaps) {
+  gst_harness_set_src_caps_str(h_, kCaps);  // through a rtpredenc that still forces RED blocks
+  negotiate_no_fec_no_red();
+  ASSERT_EQ(push(1), GST_FLOW_OK);
+  ASSERT_EQ(push(2), GST_FLOW_OK);
+  EXPECT_EQ(full_path_.load(), 1) << "the first packet puts the caps right, the second skips";
+  EXPECT_EQ(pull(), std::make_pair(96, 1));
+  EXPECT_EQ(pull(), std::make_pair(96, 2));
+  EXPECT_TRUE(caps_are(kCaps)) << caps_out();
+}
+
+TEST_F(SendInput, WithRedNegotiatedEveryPacketIsEncoded) {
+  g_object_set(ulpfecenc_, "pt", 255u, nullptr);
+  g_object_set(redenc_, "pt", 100, "allow-no-red-blocks", TRUE, nullptr);
+  gst_harness_set_src_caps_str(h_, kCaps);
+  for (guint16 seq = 1; seq <= 5; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  EXPECT_EQ(full_path_.load(), 5);
+  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  for (int seq = 1; seq <= 5; ++seq) EXPECT_EQ(pull().first, 100) << "a RED packet";
+}
+
+// A renegotiation that turns RED on while packets skip: the next packet is
+// encoded again.
+TEST_F(SendInput, AnEncoderSettingChangedTakesPacketsBackThroughTheEncoders) {
+  negotiate_no_fec_no_red();
+  gst_harness_set_src_caps_str(h_, kCaps);
+  for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  g_object_set(redenc_, "pt", 100, "allow-no-red-blocks", TRUE, nullptr);
+  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  ASSERT_EQ(push(4), GST_FLOW_OK);
+  EXPECT_EQ(full_path_.load(), 1);
+  for (int seq = 1; seq <= 3; ++seq) EXPECT_EQ(pull(), std::make_pair(96, seq));
+  EXPECT_EQ(pull().first, 100) << "encoded as RED";
+}
+
+// Events take the full path (every element on it passes them on at once),
+// and the checks are made again before the next packet skips: new caps are
+// at the funnel before the first packet sent with them.
+TEST_F(SendInput, APacketNeverOvertakesAnEvent) {
+  negotiate_no_fec_no_red();
+  gst_harness_set_src_caps_str(h_, kCaps);
+  for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  gst_harness_set_src_caps_str(h_, kOtherCaps);
+  EXPECT_FALSE(send_path_is_skipping(clocksync_)) << "an event stops the skipping until the checks pass";
+  EXPECT_TRUE(caps_are(kOtherCaps)) << caps_out();
+  ASSERT_EQ(push(4), GST_FLOW_OK);
+  EXPECT_TRUE(send_path_is_skipping(clocksync_));
+  EXPECT_EQ(full_path_.load(), 0);
+  for (int seq = 1; seq <= 4; ++seq) EXPECT_EQ(pull().second, seq);
+}
+
+// An input relinked elsewhere: the shortcut is off for good, the packets
+// still arrive (through the full path).
+TEST_F(SendInput, ARelinkedInputTurnsTheShortcutOff) {
+  negotiate_no_fec_no_red();
+  gst_harness_set_src_caps_str(h_, kCaps);
+  for (guint16 seq = 1; seq <= 2; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  g_autoptr(GstPad) clocksync_src = gst_element_get_static_pad(clocksync_, "src");
+  g_autoptr(GstPad) fec_sink = gst_pad_get_peer(clocksync_src);
+  gst_pad_unlink(clocksync_src, fec_sink);
+  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  ASSERT_EQ(gst_pad_link(clocksync_src, fec_sink), GST_PAD_LINK_OK);
+  gst_harness_set_src_caps_str(h_, kCaps);  // sticky events again, as after a relink
+  for (guint16 seq = 3; seq <= 5; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
+  EXPECT_EQ(full_path_.load(), 3) << "all after the relink";
+  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  for (int seq = 1; seq <= 5; ++seq) EXPECT_EQ(pull().second, seq);
+}
+
+TEST(SendInputShortcut, OnlyClocksyncsTakeItAndOnlyOnce) {
+  g_autoptr(GstElement) clocksync = GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("clocksync", nullptr)));
+  g_autoptr(GstElement) identity = GST_ELEMENT(gst_object_ref_sink(gst_element_factory_make("identity", nullptr)));
+  EXPECT_FALSE(skip_send_input_pass_throughs(identity));
+  EXPECT_TRUE(skip_send_input_pass_throughs(clocksync));
+  EXPECT_FALSE(skip_send_input_pass_throughs(clocksync)) << "once";
+}
+
+// The ghost pads between two elements, as webrtcbin nests them: `from`'s
+// output leaves its bin ("out"), then enters two bins ("outer", "inner")
+// before `to`. A packet on the full way passes six ghost and internal pads.
+class GhostPads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GstElement* top = gst_bin_new("top");
+    GstElement* out = gst_bin_new("out");
+    from_ = gst_element_factory_make("identity", "from");
+    gst_bin_add(GST_BIN(out), from_);
+    g_autoptr(GstPad) from_sink = gst_element_get_static_pad(from_, "sink");
+    g_autoptr(GstPad) from_src = gst_element_get_static_pad(from_, "src");
+    gst_element_add_pad(out, gst_ghost_pad_new("sink", from_sink));
+    gst_element_add_pad(out, gst_ghost_pad_new("src", from_src));
+    GstElement* outer = gst_bin_new("outer");
+    GstElement* inner = gst_bin_new("inner");
+    to_ = gst_element_factory_make("identity", "to");
+    gst_bin_add(GST_BIN(inner), to_);
+    gst_bin_add(GST_BIN(outer), inner);
+    g_autoptr(GstPad) to_sink = gst_element_get_static_pad(to_, "sink");
+    g_autoptr(GstPad) to_src = gst_element_get_static_pad(to_, "src");
+    GstPad* inner_sink = gst_ghost_pad_new("sink", to_sink);
+    gst_element_add_pad(inner, inner_sink);
+    gst_element_add_pad(inner, gst_ghost_pad_new("src", to_src));
+    outer_sink_ = gst_ghost_pad_new("sink", inner_sink);
+    gst_element_add_pad(outer, outer_sink_);
+    g_autoptr(GstPad) inner_src = gst_element_get_static_pad(inner, "src");
+    gst_element_add_pad(outer, gst_ghost_pad_new("src", inner_src));
+    gst_bin_add_many(GST_BIN(top), out, outer, nullptr);
+    gst_element_link(out, outer);
+    g_autoptr(GstPad) out_sink = gst_element_get_static_pad(out, "sink");
+    g_autoptr(GstPad) outer_src = gst_element_get_static_pad(outer, "src");
+    gst_element_add_pad(top, gst_ghost_pad_new("sink", out_sink));
+    gst_element_add_pad(top, gst_ghost_pad_new("src", outer_src));
+    h_ = gst_harness_new_with_element(top, "sink", "src");
+    gst_object_unref(top);
+    from_src_ = gst_element_get_static_pad(from_, "src");
+    gst_pad_add_probe(outer_sink_, GST_PAD_PROBE_TYPE_BUFFER, count, &full_way_, nullptr);
+  }
+  void TearDown() override {
+    gst_object_unref(from_src_);
+    gst_harness_teardown(h_);
+  }
+  static GstPadProbeReturn count(GstPad*, GstPadProbeInfo*, gpointer data) {
+    ++*static_cast<std::atomic<int>*>(data);
+    return GST_PAD_PROBE_OK;
+  }
+  // Blocks as transportsendbin does until the DTLS key is set, dropping
+  // events and buffers (a test thread cannot wait).
+  static GstPadProbeReturn block(GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }
+  GstFlowReturn push(guint64 offset) {
+    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, 12, nullptr);
+    GST_BUFFER_OFFSET(buffer) = offset;
+    return gst_harness_push(h_, buffer);
+  }
+  std::vector<guint64> pulled() {
+    std::vector<guint64> out;
+    while (GstBuffer* b = gst_harness_try_pull(h_)) {
+      out.push_back(GST_BUFFER_OFFSET(b));
+      gst_buffer_unref(b);
+    }
+    return out;
+  }
+  bool to_has_caps(const char* text) {
+    g_autoptr(GstPad) to_sink = gst_element_get_static_pad(to_, "sink");
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(to_sink);
+    g_autoptr(GstCaps) expected = gst_caps_from_string(text);
+    return caps && gst_caps_is_equal(caps, expected);
+  }
+
+  GstHarness* h_ = nullptr;
+  GstElement* from_ = nullptr;
+  GstElement* to_ = nullptr;
+  GstPad* from_src_ = nullptr;
+  GstPad* outer_sink_ = nullptr;
+  std::atomic<int> full_way_{0};
+};
+
+TEST_F(GhostPads, TheWayIsEveryGhostAndInternalPadUpToTheNextElement) {
+  GstPad* end = nullptr;
+  std::vector<GstPad*> way = ghost_pads_after(from_src_, &end);
+  std::vector<std::string> names;
+  for (GstPad* pad : way) {
+    g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(pad));
+    names.push_back(std::string(parent ? GST_OBJECT_NAME(parent) : "(internal)") + ":" + GST_OBJECT_NAME(pad));
+    gst_object_unref(pad);
+  }
+  ASSERT_NE(end, nullptr);
+  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end));
+  EXPECT_STREQ(GST_OBJECT_NAME(end_parent), "to");
+  EXPECT_STREQ(GST_OBJECT_NAME(end), "sink");
+  gst_object_unref(end);
+  ASSERT_EQ(names.size(), 6u);
+  EXPECT_EQ(names[1], "out:src") << "out of the bin";
+  EXPECT_EQ(names[2], "outer:sink") << "into the next";
+  EXPECT_EQ(names[4], "inner:sink") << "and the one inside it";
+}
+
+TEST_F(GhostPads, PacketsSkipToTheNextElementOnceItHasTheirEvents) {
+  ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
+  EXPECT_FALSE(skip_ghost_pads_after(from_src_, "test")) << "once";
+  gst_harness_set_src_caps_str(h_, "application/x-rtp");
+  for (guint64 i = 1; i <= 5; ++i) ASSERT_EQ(push(i), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 0) << "the events went ahead on the full way: every packet skips";
+  EXPECT_TRUE(send_path_is_skipping(from_src_));
+  EXPECT_EQ(pulled(), (std::vector<guint64>{1, 2, 3, 4, 5}));
+}
+
+// transportsendbin blocks its way until the DTLS key is set: nothing skips
+// a blocked pad, and an event it dropped meanwhile reaches the next element
+// (with the next packet that passes there) before anything skips again.
+TEST_F(GhostPads, NothingSkipsABlockedPadOrOvertakesWhatItHeld) {
+  ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
+  gst_harness_set_src_caps_str(h_, "application/x-rtp,payload=96");
+  ASSERT_EQ(push(1), GST_FLOW_OK);
+  ASSERT_TRUE(send_path_is_skipping(from_src_));
+  // On the src pad before the next element, as transportsendbin blocks it.
+  g_autoptr(GstPad) outer_internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(outer_sink_)));
+  const gulong blocked = gst_pad_add_probe(outer_internal, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM),
+                                           block, nullptr, nullptr);
+  gst_harness_set_src_caps_str(h_, "application/x-rtp,payload=97");
+  ASSERT_EQ(push(2), GST_FLOW_OK);
+  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  EXPECT_TRUE(to_has_caps("application/x-rtp,payload=96")) << "the new caps were dropped at the block";
+  gst_pad_remove_probe(outer_internal, blocked);
+  const int before = full_way_.load();
+  ASSERT_EQ(push(3), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), before + 1) << "the first packet after the block takes the full way";
+  EXPECT_TRUE(to_has_caps("application/x-rtp,payload=97")) << "and carries the caps the block dropped";
+  ASSERT_EQ(push(4), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), before + 1) << "then packets skip again";
+  EXPECT_EQ(pulled(), (std::vector<guint64>{1, 3, 4})) << "2 was dropped by the block, as without the shortcut";
+}
+
+TEST_F(GhostPads, AChangedLinkTurnsTheShortcutOffForGood) {
+  ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
+  gst_harness_set_src_caps_str(h_, "application/x-rtp");
+  ASSERT_EQ(push(1), GST_FLOW_OK);
+  ASSERT_TRUE(send_path_is_skipping(from_src_));
+  g_autoptr(GstPad) inner_sink = gst_ghost_pad_get_target(GST_GHOST_PAD(outer_sink_));
+  g_autoptr(GstPad) outer_internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(outer_sink_)));
+  gst_pad_unlink(outer_internal, inner_sink);
+  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  ASSERT_EQ(gst_pad_link(outer_internal, inner_sink), GST_PAD_LINK_OK);
+  gst_harness_set_src_caps_str(h_, "application/x-rtp");
+  for (guint64 i = 2; i <= 4; ++i) ASSERT_EQ(push(i), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 3) << "every packet after the relink takes the full way";
+  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  EXPECT_EQ(pulled(), (std::vector<guint64>{1, 2, 3, 4}));
+}
+
+}  // namespace
+}  // namespace convene::media
