@@ -21,6 +21,12 @@ namespace {
 constexpr char kCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
 constexpr char kOtherCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=98";
 
+// A probe counting the buffers that pass a pad (an std::atomic<int>).
+GstPadProbeReturn count_buffers(GstPad*, GstPadProbeInfo*, gpointer counter) {
+  ++*static_cast<std::atomic<int>*>(counter);
+  return GST_PAD_PROBE_OK;
+}
+
 class SendInput : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,14 +57,10 @@ class SendInput : public ::testing::Test {
     // it syncs a packet without a timestamp) until the test advanced it.
     gst_harness_use_systemclock(h_);
     g_autoptr(GstPad) fec_input = gst_element_get_static_pad(ulpfecenc_, "sink");
-    gst_pad_add_probe(fec_input, GST_PAD_PROBE_TYPE_BUFFER, count_full_path, &full_path_, nullptr);
+    gst_pad_add_probe(fec_input, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &full_path_, nullptr);
   }
   void TearDown() override { gst_harness_teardown(h_); }
 
-  static GstPadProbeReturn count_full_path(GstPad*, GstPadProbeInfo*, gpointer data) {
-    ++*static_cast<std::atomic<int>*>(data);
-    return GST_PAD_PROBE_OK;
-  }
   // What webrtcbin sets when the answer has neither FEC nor RED.
   void negotiate_no_fec_no_red() {
     g_object_set(ulpfecenc_, "pt", 255u, nullptr);
@@ -240,15 +242,11 @@ class GhostPads : public ::testing::Test {
     h_ = gst_harness_new_with_element(top, "sink", "src");
     gst_object_unref(top);
     from_src_ = gst_element_get_static_pad(from_, "src");
-    gst_pad_add_probe(outer_sink_, GST_PAD_PROBE_TYPE_BUFFER, count, &full_way_, nullptr);
+    gst_pad_add_probe(outer_sink_, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &full_way_, nullptr);
   }
   void TearDown() override {
     gst_object_unref(from_src_);
     gst_harness_teardown(h_);
-  }
-  static GstPadProbeReturn count(GstPad*, GstPadProbeInfo*, gpointer data) {
-    ++*static_cast<std::atomic<int>*>(data);
-    return GST_PAD_PROBE_OK;
   }
   // Blocks as transportsendbin does until the DTLS key is set, dropping
   // events and buffers (a test thread cannot wait).
