@@ -16,7 +16,9 @@
 #include "media/media_module.h"
 #include "media/media_room.h"
 #include "media/immediate_feedback.h"
+#include "media/pad_util.h"
 #include "media/receive_hand_off.h"
+#include "media/send_path_shortcut.h"
 
 namespace convene::media {
 namespace {
@@ -236,6 +238,36 @@ TEST_F(MediaRoomApi, BothConnectionsReceiveWithoutTheQueuesThreadHandOff) {
   EXPECT_EQ(with_hand_off, 1);
   EXPECT_EQ(receive_queues("pub-alice", &with_hand_off), 1);
   EXPECT_EQ(with_hand_off, 1);
+}
+
+// A subscribe connection's packets skip the ghost pads between rtpfunnel,
+// the RTX sender, rtpsession and srtpenc (send_path_shortcut.h): each
+// shortcut sits where its way starts, and the way ends where it should. This
+// is the layout of GStreamer 1.22's webrtcbin (rtpbin puts the RTX sender
+// before rtpsession); it fails if an update changes it.
+TEST_F(MediaRoomApi, ASubscribersPacketsCanSkipTheGhostPadsDownToSrtp) {
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  // Where the way from `src` ends: "<factory>:<pad>", or "" while unlinked.
+  auto way_end = [](GstPad* src) -> std::string {
+    GstPad* end = nullptr;
+    for (GstPad* pad : ghost_pads_after(src, &end)) gst_object_unref(pad);
+    if (!end) return "";
+    g_autoptr(GstElement) owner = gst_pad_get_parent_element(end);
+    std::string name = std::string(owner ? factory_name(owner) : "?") + ":" + GST_OBJECT_NAME(end);
+    gst_object_unref(end);
+    return name;
+  };
+  auto shortcut_way = [&](const char* factory, const char* pad_name) -> std::string {
+    g_autoptr(GstElement) element = find_inside(room_->bin(), "sub-bob", factory);
+    g_autoptr(GstPad) pad = element ? gst_element_get_static_pad(element, pad_name) : nullptr;
+    if (!pad || !g_object_get_data(G_OBJECT(pad), kSendPathShortcutData)) return "no shortcut";
+    return way_end(pad);
+  };
+  ASSERT_TRUE(loop_until(20000, [&] { return shortcut_way("rtpsession", "send_rtp_src") == "srtpenc:rtp_sink_0"; }))
+      << shortcut_way("rtpsession", "send_rtp_src");
+  EXPECT_EQ(shortcut_way("rtpfunnel", "src"), "convenertxsend:sink");
+  EXPECT_EQ(shortcut_way("convenertxsend", "src"), "rtpsession:send_rtp_sink");
 }
 
 // A publish connection's NACKs and PLIs leave at once, apart from its
