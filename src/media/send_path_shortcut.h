@@ -11,10 +11,13 @@
 //   The clock wait allocates a clock entry only to find the packet late (it
 //   arrived live), and the encoders pass it on unchanged unless FEC or RED
 //   was negotiated, which a subscribe connection never offers.
-// - Bin boundaries: every ghost pad is two pushes (the ghost pad and its
-//   internal proxy pad). Between rtpfunnel and rtpsession there are two,
-//   between the RTX sender and srtpenc six (out of the RTX sender's bin and
-//   rtpbin, into the transport's send bin and its dtlssrtpenc).
+// - Bin boundaries: every ghost pad is one more pad a packet enters (the
+//   ghost pad, or the internal pad of a src ghost pad), carrying it on
+//   unchanged. rtpbin puts the RTX sender before rtpsession: from rtpfunnel
+//   to the RTX sender there are two (into rtpbin and the RTX sender's bin),
+//   from the RTX sender to rtpsession one, from rtpsession to srtpenc three
+//   (out of rtpbin, into the transport's send bin and its dtlssrtpenc).
+// Together 11 of the 21 pads: five on each input, six at bin boundaries.
 //
 // A shortcut is a probe on the pad where such a way starts; it chains each
 // buffer straight into the pad at its end while

@@ -137,8 +137,8 @@ GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
     gst_element_add_pad(bin, gst_ghost_pad_new(name, target));
   }
   g_object_set_data_full(G_OBJECT(webrtcbin), kRtxSender, gst_object_ref(rtx), gst_object_unref);
-  // rtpbin puts the RTX sender before rtpsession: out of this bin, two
-  // ghost-pad hops that each packet skips (send_path_shortcut.h).
+  // rtpbin puts the RTX sender before rtpsession: out of this bin, a
+  // ghost-pad hop that each packet skips (send_path_shortcut.h).
   g_autoptr(GstPad) rtx_src = gst_element_get_static_pad(rtx, "src");
   skip_ghost_pads_after(rtx_src, "RTX sender to rtpsession");
   return bin;
@@ -299,7 +299,7 @@ void WebRtcEndpoint::configure_send_path() {
                          skip_ghost_pads_after(src, "rtpfunnel to the RTX sender");  // send_path_shortcut.h
                        }
                      } else if (!g_strcmp0(name, "rtpsession")) {
-                       // Out of rtpbin and into the transport's bins: six
+                       // Out of rtpbin and into the transport's bins: three
                        // ghost-pad hops to srtpenc (send_path_shortcut.h).
                        g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
                                           if (!g_strcmp0(GST_PAD_NAME(pad), "send_rtp_src"))
