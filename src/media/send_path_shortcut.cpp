@@ -118,7 +118,6 @@ class Shortcut {
     // until a setting changes.
     if (gave_up_.load(std::memory_order_acquire) || encoders_encode_.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> hold(lock_);
-    if (unlinked_.load(std::memory_order_acquire)) return give_up("a link on the way changed");
     if (!way_.end && !find_way()) return false;
     if (!encoders_pass_through()) {
       encoders_encode_.store(true, std::memory_order_release);
@@ -160,7 +159,7 @@ class Shortcut {
   }
   static void on_unlinked(GstPad*, GstPad*, gpointer data) {
     auto* self = static_cast<Shortcut*>(data);
-    self->unlinked_.store(true, std::memory_order_release);
+    // Without a log line: every link is undone when a connection closes.
     self->gave_up_.store(true, std::memory_order_release);
     self->take_full_way();
   }
@@ -207,7 +206,6 @@ class Shortcut {
   Way way_;          // set once, under the lock, before skipping_ is first set
   bool started_once_ = false;  // under the lock
   std::vector<std::pair<GObject*, gulong>> watched_;  // references, so they can always be disconnected
-  std::atomic<bool> unlinked_{false};
   std::atomic<bool> gave_up_{false};
   std::atomic<bool> encoders_encode_{false};  // until an encoder's setting changes
   std::atomic<bool> skipping_{false};

@@ -27,6 +27,13 @@ GstPadProbeReturn count_buffers(GstPad*, GstPadProbeInfo*, gpointer counter) {
   return GST_PAD_PROBE_OK;
 }
 
+// Whether `pad` has the caps `text` describes (false without caps).
+bool pad_has_caps(GstPad* pad, const char* text) {
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  g_autoptr(GstCaps) expected = gst_caps_from_string(text);
+  return caps && gst_caps_is_equal(caps, expected);
+}
+
 class SendInput : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -87,22 +94,23 @@ class SendInput : public ::testing::Test {
     gst_buffer_unref(buffer);
     return out;
   }
-  // The caps the funnel took for this input (its output has its own).
-  std::string caps_out() {
+  // The funnel's pad for this input (a reference).
+  GstPad* funnel_input() {
     g_autoptr(GstPad) fec_src = gst_element_get_static_pad(redenc_, "src");
     g_autoptr(GstPad) ghost = gst_pad_get_peer(fec_src);  // the fec bin's "src", through its internal pad
     g_autoptr(GstPad) fec_out = ghost ? GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost))) : nullptr;
-    g_autoptr(GstPad) funnel_sink = fec_out ? gst_pad_get_peer(fec_out) : nullptr;
-    g_autoptr(GstCaps) caps = funnel_sink ? gst_pad_get_current_caps(funnel_sink) : nullptr;
-    if (!caps) return "";
-    g_autofree char* text = gst_caps_to_string(caps);
-    return text;
+    return fec_out ? gst_pad_get_peer(fec_out) : nullptr;
   }
-
+  // The caps the funnel took for this input (its output has its own).
   bool caps_are(const char* text) {
-    g_autoptr(GstCaps) expected = gst_caps_from_string(text);
-    g_autoptr(GstCaps) got = gst_caps_from_string(caps_out().c_str());
-    return got && gst_caps_is_equal(got, expected);
+    g_autoptr(GstPad) input = funnel_input();
+    return input && pad_has_caps(input, text);
+  }
+  std::string caps_out() {
+    g_autoptr(GstPad) input = funnel_input();
+    g_autoptr(GstCaps) caps = input ? gst_pad_get_current_caps(input) : nullptr;
+    g_autofree char* text = caps ? gst_caps_to_string(caps) : nullptr;
+    return text ? text : "";
   }
 
   GstHarness* h_ = nullptr;
@@ -266,9 +274,7 @@ class GhostPads : public ::testing::Test {
   }
   bool to_has_caps(const char* text) {
     g_autoptr(GstPad) to_sink = gst_element_get_static_pad(to_, "sink");
-    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(to_sink);
-    g_autoptr(GstCaps) expected = gst_caps_from_string(text);
-    return caps && gst_caps_is_equal(caps, expected);
+    return pad_has_caps(to_sink, text);
   }
 
   GstHarness* h_ = nullptr;
