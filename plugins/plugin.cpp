@@ -3,13 +3,14 @@
 #include <gst/gst.h>
 
 #include "convene_composite.h"
+#include "convene_ice_src.h"
 #include "convene_rtp_forward.h"
 #include "convene_rtp_nowait.h"
 #include "convene_rtx_send.h"
 
 static gboolean plugin_init(GstPlugin* plugin) {
   return convene_rtp_forward_register(plugin) && convene_rtp_nowait_register(plugin) &&
-         convene_rtx_send_register(plugin) &&
+         convene_rtx_send_register(plugin) && convene_ice_src_register(plugin) &&
          convene_composite_register(plugin);
 }
 

@@ -14,6 +14,7 @@ media::MediaSettings media_settings(const config::Config& config) {
   s.jitter_latency_ms = static_cast<unsigned>(config.get_int("media", "jitter_latency_ms"));
   s.jitter_buffer = config.get_bool("media", "jitter_buffer");
   s.rtx_without_thread = config.get_bool("media", "rtx_without_thread");
+  s.receive_without_thread = config.get_bool("media", "receive_without_thread");
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
   s.video_codec = codec;
   s.answer_timeout_sec = static_cast<int>(config.get_int("media", "answer_timeout_sec"));

@@ -111,6 +111,9 @@ const std::vector<KeySpec>& schema() {
       {"media", "rtx_without_thread", Type::Bool, "true",
        "Retransmit to subscribers through convenertxsend (no thread per connection); false goes back to "
        "webrtcbin's rtprtxsend (one more thread per subscribe connection)."},
+      {"media", "receive_without_thread", Type::Bool, "true",
+       "Read each ICE connection's packets on its ICE agent's thread (conveneicesrc, no thread of its own); "
+       "false goes back to libnice's nicesrc (one more thread per connection, a main loop per packet). Read at start."},
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},

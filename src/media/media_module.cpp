@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "convene_ice_src.h"
 #include "convene_rtp_forward.h"
 #include "convene_rtp_nowait.h"
 #include "convene_rtx_send.h"
@@ -23,22 +24,26 @@ MediaModule::MediaModule(MediaSettings settings) : settings_(std::move(settings)
     if (!f) throw std::runtime_error(std::string("GStreamer element '") + factory + "' is missing; install the "
                                      "gstreamer1.0-plugins-{base,good,bad} and gstreamer1.0-nice packages");
   }
-  register_elements();
+  register_elements(settings_);
   warm_up_media();  // the first call then waits for no key generation
   GST_INFO("SFU ready: %s video, %s %u ms, ICE on %s", settings_.video_codec.c_str(),
            settings_.jitter_buffer ? "jitter buffers" : "no jitter buffer, NACKs for", settings_.jitter_latency_ms, settings_.ice_addresses.empty() ? "all interfaces" : "listed addresses");
 }
 
-void MediaModule::register_elements() {
+void MediaModule::register_elements(const MediaSettings& settings) {
   const std::pair<const char*, gboolean (*)(GstPlugin*)> elements[] = {
       {"convenertpforward", convene_rtp_forward_register},
       {"convenertpnowait", convene_rtp_nowait_register},
       {"convenertxsend", convene_rtx_send_register},
+      {"conveneicesrc", convene_ice_src_register},
   };
   for (auto [name, register_element] : elements) {
     g_autoptr(GstElementFactory) factory = gst_element_factory_find(name);
     if (!factory && !register_element(nullptr)) throw std::runtime_error(std::string(name) + ": registration failed");
   }
+  // webrtcbin makes its ICE transports' receivers by this name.
+  if (settings.receive_without_thread && !convene_ice_src_register_as("nicesrc"))
+    throw std::runtime_error("conveneicesrc: registration as nicesrc failed");
 }
 
 MediaModule::~MediaModule() {

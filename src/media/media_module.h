@@ -29,9 +29,10 @@ class MediaModule final : public Sfu,
   // Throws std::runtime_error when the settings or GStreamer's plugins cannot carry an SFU.
   explicit MediaModule(MediaSettings settings);
   // Registers Convene's own elements that rooms build (compiled in: no
-  // plugin path needed); a room built without the module calls it first.
-  // Throws std::runtime_error when one cannot be registered.
-  static void register_elements();
+  // plugin path needed), and with `receive_without_thread` conveneicesrc as
+  // "nicesrc" for the whole process; a room built without the module calls
+  // it first. Throws std::runtime_error when one cannot be registered.
+  static void register_elements(const MediaSettings& settings);
   ~MediaModule() override;
 
   // --- Sfu

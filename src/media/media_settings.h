@@ -27,6 +27,11 @@ struct MediaSettings {
   // true: a subscribe connection retransmits through convenertxsend (one
   // thread fewer per participant); false: through webrtcbin's rtprtxsend.
   bool rtx_without_thread = true;
+  // true: each ICE connection's packets are read and pushed on its ICE
+  // agent's thread (conveneicesrc, registered as "nicesrc" for the whole
+  // process when the first MediaModule starts); false: libnice's nicesrc,
+  // a thread per connection.
+  bool receive_without_thread = true;
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;

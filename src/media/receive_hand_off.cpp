@@ -29,7 +29,7 @@ class ReceiveHandOff {
     passing_.store(leaky == 0, std::memory_order_release);
   }
 
-  // An event enters the queue (nicesrc's thread): packets go through the
+  // An event enters the queue (the receiving thread): packets go through the
   // queue again until it has come out.
   void event_in() { skipping_.store(false, std::memory_order_relaxed); }
   // True when the decoder holds every sticky event the queue was given (the
@@ -53,7 +53,7 @@ class ReceiveHandOff {
     return check.all && gst_pad_has_current_caps(decoder_sink_);
   }
 
-  // On nicesrc's thread. True when the data was chained past the queue.
+  // On the receiving thread. True when the data was chained past the queue.
   bool chain_past_queue(GstPadProbeInfo* info) {
     if (!passing_.load(std::memory_order_acquire)) {
       skipping_.store(false, std::memory_order_relaxed);
@@ -78,7 +78,7 @@ class ReceiveHandOff {
     else
       flow = gst_pad_chain(decoder_sink_, GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
-    // As the queue would: nicesrc only stops when the path is being shut
+    // As the queue would: the receiver only stops when the path is being shut
     // down, never for what one packet did downstream.
     GST_PAD_PROBE_INFO_FLOW_RETURN(info) = flow == GST_FLOW_FLUSHING ? flow : GST_FLOW_OK;
     return true;
@@ -88,7 +88,7 @@ class ReceiveHandOff {
   GstElement* queue_;
   GstPad* decoder_sink_;
   std::atomic<bool> passing_{false};
-  // Set and cleared on nicesrc's thread (its packets and events); atomic in
+  // Set and cleared on the receiving thread (its packets and events); atomic in
   // case an event ever comes from another.
   std::atomic<bool> skipping_{false};
 };

@@ -63,7 +63,7 @@ using testing::loop_until;
 class MediaRoomApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_THROW(MediaModule::register_elements());
+    ASSERT_NO_THROW(MediaModule::register_elements(settings_));
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
     room_ = std::make_unique<MediaRoom>("room", settings_, peers_, peers_);
   }
@@ -238,6 +238,35 @@ TEST_F(MediaRoomApi, BothConnectionsReceiveWithoutTheQueuesThreadHandOff) {
   EXPECT_EQ(with_hand_off, 1);
   EXPECT_EQ(receive_queues("pub-alice", &with_hand_off), 1);
   EXPECT_EQ(with_hand_off, 1);
+}
+
+// Both connections read their packets through conveneicesrc, which the
+// media module registers as "nicesrc" (webrtcbin's name for its receivers):
+// on the ICE agent's own thread, with no thread of nicesrc's.
+TEST_F(MediaRoomApi, BothConnectionsReceiveThroughTheIceSourceWithoutAThread) {
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  // The type of what feeds each TransportReceiveBin's capsfilter.
+  auto receivers = [&](const char* name) {
+    std::vector<std::string> types;
+    g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room_->bin(), name);
+    if (!webrtcbin) return types;
+    g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      auto* element = GST_ELEMENT(g_value_get_object(&item));
+      GstObject* parent = GST_OBJECT_PARENT(element);
+      if (parent && !g_strcmp0(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin") &&
+          GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SOURCE))
+        types.emplace_back(G_OBJECT_TYPE_NAME(element));
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    return types;
+  };
+  ASSERT_TRUE(loop_until(20000, [&] { return receivers("sub-bob").size() == 1; })) << "bundled: one transport";
+  EXPECT_EQ(receivers("sub-bob"), std::vector<std::string>{"ConveneIceSrc"});
+  EXPECT_EQ(receivers("pub-alice"), std::vector<std::string>{"ConveneIceSrc"});
 }
 
 // A subscribe connection's packets skip the ghost pads between rtpfunnel,

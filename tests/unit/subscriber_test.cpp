@@ -86,7 +86,7 @@ size_t media_count(const std::string& sdp) {
 class SubscriberNegotiation : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NO_THROW(MediaModule::register_elements());
+    ASSERT_NO_THROW(MediaModule::register_elements(settings_));
     settings_.ice_addresses = {"127.0.0.1"};  // gather on loopback only; nothing is ever sent
     settings_.answer_timeout_sec = 1;
     room_ = std::make_unique<MediaRoom>("room", settings_, owner_, owner_.consumers);
