@@ -145,9 +145,10 @@ TEST_F(MediaRoomApi, ADemotedPublisherLosesEverythingItPublishedAtOnce) {
   EXPECT_EQ(peers_.to("bob", "subscribe-offer").back().tracks, 0u);
 }
 
-// Every element made by `factory` inside the webrtcbin called `name`, as
+// Every element inside the webrtcbin called `name` that `wanted` picks, as
 // references (empty when there is no such webrtcbin: `found` says).
-std::vector<GstElement*> made_inside(GstBin* room, const char* name, const char* factory, bool* found = nullptr) {
+std::vector<GstElement*> elements_inside(GstBin* room, const char* name,
+                                         const std::function<bool(GstElement*)>& wanted, bool* found = nullptr) {
   std::vector<GstElement*> out;
   g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
   if (found) *found = webrtcbin != nullptr;
@@ -156,12 +157,23 @@ std::vector<GstElement*> made_inside(GstBin* room, const char* name, const char*
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(element);
-    if (f && !g_strcmp0(GST_OBJECT_NAME(f), factory)) out.push_back(GST_ELEMENT(gst_object_ref(element)));
+    if (wanted(element)) out.push_back(GST_ELEMENT(gst_object_ref(element)));
     g_value_reset(&item);
   }
   g_value_unset(&item);
   return out;
+}
+
+// Every element made by `factory` inside the webrtcbin called `name`, as
+// references (empty when there is no such webrtcbin: `found` says).
+std::vector<GstElement*> made_inside(GstBin* room, const char* name, const char* factory, bool* found = nullptr) {
+  return elements_inside(
+      room, name,
+      [factory](GstElement* element) {
+        GstElementFactory* f = gst_element_get_factory(element);
+        return f && !g_strcmp0(GST_OBJECT_NAME(f), factory);
+      },
+      found);
 }
 
 // The first element made by `factory` inside the webrtcbin called `name` (a reference), or null.
@@ -246,22 +258,17 @@ TEST_F(MediaRoomApi, BothConnectionsReceiveWithoutTheQueuesThreadHandOff) {
 TEST_F(MediaRoomApi, BothConnectionsReceiveThroughTheIceSourceWithoutAThread) {
   LocalPeer alice, bob;
   ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
-  // The type of what feeds each TransportReceiveBin's capsfilter.
+  // The types of the sources inside each TransportReceiveBin.
   auto receivers = [&](const char* name) {
     std::vector<std::string> types;
-    g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room_->bin(), name);
-    if (!webrtcbin) return types;
-    g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-      auto* element = GST_ELEMENT(g_value_get_object(&item));
-      GstObject* parent = GST_OBJECT_PARENT(element);
-      if (parent && !g_strcmp0(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin") &&
-          GST_OBJECT_FLAG_IS_SET(element, GST_ELEMENT_FLAG_SOURCE))
-        types.emplace_back(G_OBJECT_TYPE_NAME(element));
-      g_value_reset(&item);
+    for (GstElement* element : elements_inside(room_->bin(), name, [](GstElement* e) {
+           GstObject* parent = GST_OBJECT_PARENT(e);
+           return parent && !g_strcmp0(G_OBJECT_TYPE_NAME(parent), "TransportReceiveBin") &&
+                  GST_OBJECT_FLAG_IS_SET(e, GST_ELEMENT_FLAG_SOURCE);
+         })) {
+      types.emplace_back(G_OBJECT_TYPE_NAME(element));
+      gst_object_unref(element);
     }
-    g_value_unset(&item);
     return types;
   };
   ASSERT_TRUE(loop_until(20000, [&] { return receivers("sub-bob").size() == 1; })) << "bundled: one transport";
