@@ -44,6 +44,7 @@ struct Figures {
   double latency_p50 = -1, latency_p99 = -1;  // SFU-added, where the server tells it
   std::string log;  // what the server printed during the run
   int streams = 0, people = 0;
+  double udp_per_s = 0, tcp_per_s = 0;  // datagrams and segments received in the namespace
 };
 
 double seconds_between(gint64 from_us, gint64 to_us) { return (to_us - from_us) / 1e6; }
@@ -56,6 +57,36 @@ long rss_anon_kb(int pid) {
   for (std::string line; std::getline(status, line);)
     if (line.rfind("RssAnon:", 0) == 0) return std::stol(line.substr(8));
   return -1;
+}
+
+// What the namespace's kernel received: UDP datagrams and TCP segments
+// (/proc/net/snmp is per network namespace, and only this benchmark's
+// clients and server live in it). Tells which transport ICE settled on.
+struct TransportCounts {
+  long udp_in = 0, tcp_in = 0;
+};
+TransportCounts transport_counts() {
+  TransportCounts c;
+  std::ifstream snmp("/proc/net/snmp");
+  std::string names, values;
+  while (std::getline(snmp, names) && std::getline(snmp, values)) {
+    auto field = [&](const char* proto, const char* name) -> long {
+      if (names.rfind(std::string(proto) + ":", 0) != 0) return -1;
+      std::istringstream n(names), v(values);
+      for (std::string key, value; n >> key && v >> value;)
+        if (key == name) return std::stol(value);
+      return -1;
+    };
+    if (long u = field("Udp", "InDatagrams"); u >= 0) c.udp_in = u;
+    if (long t = field("Tcp", "InSegs"); t >= 0) c.tcp_in = t;
+  }
+  return c;
+}
+
+void count_transport(Figures& f, const TransportCounts& a, const TransportCounts& b, gint64 a_us, gint64 b_us) {
+  double window = seconds_between(a_us, b_us);
+  f.udp_per_s = (b.udp_in - a.udp_in) / window;
+  f.tcp_per_s = (b.tcp_in - a.tcp_in) / window;
 }
 
 Figures figures_over(long idle_anon_kb, const ProcessFigures& idle, const ProcessFigures& a, const ProcessFigures& b,
@@ -85,8 +116,8 @@ bool pump_until(const std::function<void(int)>& pump, int timeout_ms, const std:
 
 Figures run_convene(const Setup& s, int rooms) {
   testing::ServerOptions so;
-  // The server gathers on the veth address like Janus; the webrtcbin clients
-  // (tests/support/sfu_client) gather on 127.0.0.1, which is fixed there.
+  // The server and its webrtcbin clients gather on the veth address, like
+  // Janus and its clients.
   so.env["CONVENE_MEDIA_ICE_ADDRESSES"] = s.server_address;
   so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
   testing::ServerProcess server(so);
@@ -128,6 +159,9 @@ Figures run_convene(const Setup& s, int rooms) {
       o.audio_level = 40;
       o.video_pattern = patterns[i];
       o.camera_clip = s.clips[i % s.clips.size()];
+      // Where Janus's clients gather too: from 127.0.0.1, ICE to the
+      // server's address settled on ICE-TCP for every connection.
+      o.ice_address = s.client_address;
       clients.push_back(std::make_unique<testing::SfuClient>(p, o));
       clients.back()->publish();
     }
@@ -150,13 +184,16 @@ Figures run_convene(const Setup& s, int rooms) {
   pump(2000);  // settle
   long before = frames_now().first;
   ProcessFigures a = process_figures(pid);
+  TransportCounts ta = transport_counts();
   gint64 a_us = g_get_monotonic_time();
   pump(s.seconds * 1000);
   ProcessFigures b = process_figures(pid);
+  TransportCounts tb = transport_counts();
   long anon = rss_anon_kb(pid);
   gint64 b_us = g_get_monotonic_time();
   long after = frames_now().first;
   Figures f = figures_over(idle_anon, idle, a, b, anon, a_us, b_us, rooms, after - before);
+  count_transport(f, ta, tb, a_us, b_us);
   for (auto& c : clients)
     if (gint64 at = c->first_frame_at_us()) f.join_ms = std::max(f.join_ms, (at - t0) / 1000.0);
   // SFU-added latency as the server measures it (the newest room's).
@@ -231,13 +268,16 @@ Figures run_janus(const Setup& s, int rooms, SoupSession* http) {
   pump(2000);  // settle
   long before = frames_now();
   ProcessFigures a = process_figures(pid);
+  TransportCounts ta = transport_counts();
   gint64 a_us = g_get_monotonic_time();
   pump(s.seconds * 1000);
   ProcessFigures b = process_figures(pid);
+  TransportCounts tb = transport_counts();
   long anon = rss_anon_kb(pid);
   gint64 b_us = g_get_monotonic_time();
   long after = frames_now();
   Figures f = figures_over(idle_anon, idle, a, b, anon, a_us, b_us, rooms, after - before);
+  count_transport(f, ta, tb, a_us, b_us);
   for (auto& p : people)
     if (gint64 at = p->first_frame_at_us()) f.join_ms = std::max(f.join_ms, (at - t0) / 1000.0);
   f.log = janus.log();
@@ -271,6 +311,13 @@ void print_row(const char* server, const Figures& f) {
   std::printf("  %-8s %6d %7d %8.1f%% %9.3f%% %10.0f %10.0f %10.1f %8.1f %10.0f %14s\n", server, f.people, f.streams,
               f.cpu_pct, f.cpu_per_stream, f.rss_kb_per_person, f.anon_kb_per_person, f.threads_per_person,
               f.fps_per_video, f.join_ms, latency);
+  std::printf("           received in the namespace: %.0f UDP datagrams/s, %.0f TCP segments/s\n", f.udp_per_s,
+              f.tcp_per_s);
+  // Media over ICE-TCP costs both sides far more per packet: the comparison
+  // would not be of the same load.
+  if (f.tcp_per_s > f.udp_per_s / 10)
+    std::printf("           WARNING: %s's media ran over TCP (ICE-TCP), not UDP: this pair compares different loads\n",
+                server);
   if (!strcmp(server, "convene")) {
     report_log_problems(server, f.log, "CRITICAL");
     report_log_problems(server, f.log, "-WARNING **");

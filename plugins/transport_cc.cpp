@@ -2,6 +2,7 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include <cstring>
 #include <string>
 
 namespace convene::rtp {
@@ -27,12 +28,34 @@ GstBuffer* with_transport_cc(GstBuffer* buffer, guint8 id) {
   const bool done = has_only_transport_cc(&rtp, id);
   gst_rtp_buffer_unmap(&rtp);
   if (done) return buffer;
+  // The packet written again into one new memory: header, the one element,
+  // the rest as it was. (GstRTPBuffer's extension calls would first copy the
+  // header, the extension block and the payload into three memories of their
+  // own, then swap the block's for a new one, and srtpenc would copy the
+  // three into one again.) gst_rtp_buffer_map checked the lengths read here.
+  GstMapInfo in;
+  if (!gst_buffer_map(buffer, &in, GST_MAP_READ)) return buffer;
+  const gsize header = 12 + 4 * (in.data[0] & 0x0f);
+  gsize rest = header;
+  if (in.data[0] & 0x10) rest += 4 + 4 * GST_READ_UINT16_BE(in.data + header + 2);
+  constexpr gsize kExtension = 8;  // profile, length (one word), the element
+  GstMemory* memory = gst_allocator_alloc(nullptr, header + kExtension + (in.size - rest), nullptr);
+  GstMapInfo out;
+  gst_memory_map(memory, &out, GST_MAP_WRITE);
+  memcpy(out.data, in.data, header);
+  out.data[0] |= 0x10;  // X
+  guint8* extension = out.data + header;
+  GST_WRITE_UINT16_BE(extension, kOneByteProfile);
+  GST_WRITE_UINT16_BE(extension + 2, 1);
+  // The element (id, length 2 - 1), an empty sequence (rtpfunnel and
+  // rtpsession write it), one byte of padding.
+  extension[4] = static_cast<guint8>((id << 4) | 1);
+  extension[5] = extension[6] = extension[7] = 0;
+  memcpy(extension + kExtension, in.data + rest, in.size - rest);
+  gst_memory_unmap(memory, &out);
+  gst_buffer_unmap(buffer, &in);
   buffer = gst_buffer_make_writable(buffer);
-  if (!gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) return buffer;
-  if (gst_rtp_buffer_get_extension(&rtp)) gst_rtp_buffer_remove_extension_data(&rtp);
-  const guint8 sequence[2] = {0, 0};  // rtpsession writes it
-  gst_rtp_buffer_add_extension_onebyte_header(&rtp, id, sequence, sizeof sequence);
-  gst_rtp_buffer_unmap(&rtp);
+  gst_buffer_replace_all_memory(buffer, memory);
   return buffer;
 }
 

@@ -27,8 +27,9 @@ inline constexpr const char* kTransportCcUri =
 void tag_transport_cc(GstPad* pad, guint8 id);
 
 // The buffer with its header extensions replaced by one empty transport-cc
-// field (unchanged when it has just that already). Takes `buffer`; nullptr
-// if it is not RTP.
+// field (unchanged when it has just that already; otherwise the packet in one
+// new memory the buffer alone holds, so it can be written in place). Takes
+// `buffer`; returns it as it was if it is not RTP.
 GstBuffer* with_transport_cc(GstBuffer* buffer, guint8 id);
 // `caps` (first structure) without extmap-* fields and with the
 // transport-cc one. A new reference.

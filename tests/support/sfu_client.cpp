@@ -98,7 +98,7 @@ SfuClient::~SfuClient() {
 GstElement* SfuClient::make_webrtcbin(const char* name, const char* pc) {
   GstElement* w = gst_element_factory_make("webrtcbin", name);
   g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", 50u, nullptr);
-  gather_only_on(w, "127.0.0.1");
+  gather_only_on(w, options_.ice_address.c_str());
   struct Ctx {
     SfuClient* self;
     std::string pc;

@@ -76,6 +76,11 @@ struct SfuClientOptions {
   // on the microphone and write this level (0 loudest .. 127 silence, in
   // -dBov) into every audio packet, whatever the audio is. -1: not offered.
   int audio_level = -1;
+  // The one address this client's webrtcbins gather ICE candidates on. The
+  // server's own when that is not 127.0.0.1: from 127.0.0.1 to a server on
+  // 10.99.0.1 (sfu-bench --against) ICE settled on ICE-TCP every time, though
+  // the kernel passes UDP between the two.
+  std::string ice_address = "127.0.0.1";
 };
 
 inline constexpr int kAudioLevelExtensionId = 1;

@@ -110,6 +110,45 @@ TEST(TransportCc, ATaggedPacketIsLeftAsItIs) {
   gst_buffer_unref(again);
 }
 
+// CSRCs and padding come through; the result is one memory of its own that
+// can be written in place, and the packet it came from is not touched.
+TEST(TransportCc, CsrcsAndPaddingComeThroughInOneMemoryOfItsOwn) {
+  GstBuffer* in = gst_rtp_buffer_new_allocate(sizeof kPayload, 4, 2);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(in, GST_MAP_READWRITE, &rtp);
+  gst_rtp_buffer_set_seq(&rtp, 4242);
+  gst_rtp_buffer_set_csrc(&rtp, 0, 0xc0ffee01);
+  gst_rtp_buffer_set_csrc(&rtp, 1, 0xc0ffee02);
+  memcpy(gst_rtp_buffer_get_payload(&rtp), kPayload, sizeof kPayload);
+  const guint8 level[1] = {0x7f};
+  gst_rtp_buffer_add_extension_onebyte_header(&rtp, 1, level, sizeof level);
+  gst_rtp_buffer_unmap(&rtp);
+  const gsize size_in = gst_buffer_get_size(in);
+  gst_buffer_ref(in);  // shared, as a tee's packet
+  GstBuffer* out = rtp::with_transport_cc(in, kId);
+  ASSERT_NE(out, in);
+  EXPECT_EQ(gst_buffer_n_memory(out), 1u);
+  EXPECT_TRUE(gst_buffer_is_writable(out));
+  EXPECT_TRUE(gst_memory_is_writable(gst_buffer_peek_memory(out, 0)));
+  Carried c = carried(out);
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_EQ(c.extensions[0], std::make_pair(static_cast<int>(kId), 2u));
+  EXPECT_TRUE(c.payload_intact);
+  EXPECT_EQ(c.seq, 4242);
+  ASSERT_TRUE(gst_rtp_buffer_map(out, GST_MAP_READ, &rtp));
+  EXPECT_EQ(gst_rtp_buffer_get_csrc_count(&rtp), 2);
+  EXPECT_EQ(gst_rtp_buffer_get_csrc(&rtp, 1), 0xc0ffee02u);
+  EXPECT_TRUE(gst_rtp_buffer_get_padding(&rtp));
+  gst_rtp_buffer_unmap(&rtp);
+  // The shared packet still has its own extension.
+  EXPECT_EQ(gst_buffer_get_size(in), size_in);
+  Carried original = carried(in);
+  ASSERT_EQ(original.extensions.size(), 1u);
+  EXPECT_EQ(original.extensions[0].first, 1);
+  gst_buffer_unref(out);
+  gst_buffer_unref(in);
+}
+
 TEST(TransportCc, CapsNameTheExtensionAlone) {
   GstCaps* in = gst_caps_from_string(
       "application/x-rtp,media=video,encoding-name=VP8,payload=96,ssrc=(uint)1,"
