@@ -39,6 +39,17 @@ struct TransceiverSetup {
   std::string video_codec;
   std::mutex mutex;
   std::map<unsigned, int> audio_level_ids;  // m-line -> extension id, of the offer being answered
+  // For pad-added (webrtcbin's streaming thread): the mid each announced SSRC
+  // belongs to, and the tees made at the answer for streams not arrived yet
+  // (mid -> our reference; taken out when the stream's pad links to it).
+  std::map<uint32_t, std::string> mid_of_ssrc;
+  std::map<std::string, GstElement*> waiting_tees;
+};
+
+// What a pad-added handler holds.
+struct PadAddedContext {
+  std::weak_ptr<Publisher*> publisher;
+  std::shared_ptr<TransceiverSetup> setup;
 };
 
 Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_id_(std::move(peer_id)) {
@@ -68,8 +79,8 @@ Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_i
     connected_ = true;
     connect_timer_.reset();
   });
-  g_signal_connect_data(w, "pad-added", G_CALLBACK(on_pad_added), new std::weak_ptr<Publisher*>(handle_.weak()),
-                        [](gpointer d, GClosure*) { delete static_cast<std::weak_ptr<Publisher*>*>(d); },
+  g_signal_connect_data(w, "pad-added", G_CALLBACK(on_pad_added), new PadAddedContext{handle_.weak(), setup_},
+                        [](gpointer d, GClosure*) { delete static_cast<PadAddedContext*>(d); },
                         static_cast<GConnectFlags>(0));
 }
 
@@ -82,6 +93,11 @@ void Publisher::stop() {
 Publisher::~Publisher() {
   stop();
   endpoint_.reset();
+  {
+    std::lock_guard<std::mutex> lock(setup_->mutex);
+    for (auto& [mid, tee] : setup_->waiting_tees) gst_object_unref(tee);
+    setup_->waiting_tees.clear();
+  }
   for (auto& [mid, in] : incoming_) {
     remove_from_bin(in.tee);
     gst_object_unref(in.tee);
@@ -94,7 +110,8 @@ Publisher::~Publisher() {
 
 void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  auto* weak = static_cast<std::weak_ptr<Publisher*>*>(data);
+  auto* context = static_cast<PadAddedContext*>(data);
+  auto* weak = &context->publisher;
   std::string mid, kind;
   GstWebRTCRTPTransceiver* trans = nullptr;
   g_object_get(pad, "transceiver", &trans, nullptr);
@@ -121,14 +138,22 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
     }
   }
   // Linked here and now: a webrtcbin src pad left unlinked fails the stream.
-  GstElement* tee = gst_element_factory_make("tee", nullptr);
-  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(webrtcbin));
-  gst_bin_add(GST_BIN(parent), tee);
-  gst_element_sync_state_with_parent(tee);  // running before the first buffer can reach it
+  // To the tee made for it at the answer, when there is one (its
+  // publication, and the subscribers' slots, exist already); else to a new one.
+  GstElement* tee = nullptr;
+  {
+    TransceiverSetup& setup = *context->setup;
+    std::lock_guard<std::mutex> lock(setup.mutex);
+    auto announced = ssrc ? setup.mid_of_ssrc.find(ssrc) : setup.mid_of_ssrc.end();
+    const std::string& stream_mid = announced != setup.mid_of_ssrc.end() ? announced->second : mid;
+    if (auto waiting = setup.waiting_tees.find(stream_mid); waiting != setup.waiting_tees.end()) {
+      tee = waiting->second;  // its reference goes with the post below
+      setup.waiting_tees.erase(waiting);
+    }
+  }
+  if (!tee) tee = make_tee(webrtcbin);
   g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
   gst_pad_link(pad, sink);
-  gst_object_ref(tee);
   GST_DEBUG("publish pad %s: ssrc %u, mid %s, %s %s", GST_PAD_NAME(pad), ssrc, mid.c_str(), kind.c_str(),
             encoding.c_str());
   post_to_main([weak = *weak, tee, mid, kind, encoding, ssrc] {
@@ -150,6 +175,11 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
                announced->second.mid.c_str(), announced->second.kind.c_str(), mid.c_str(), kind.c_str());
     mid = announced->second.mid;
     kind = announced->second.kind;
+  }
+  if (auto prepared = incoming_.find(mid); prepared != incoming_.end() && prepared->second.tee == tee) {
+    GST_DEBUG("%s: the stream of mid %s arrived on the tee made at the answer", peer_id_.c_str(), mid.c_str());
+    gst_object_unref(tee);  // incoming_ holds its own
+    return;
   }
   if (incoming_.count(mid)) {
     // A second stream for a mid webrtcbin could not tell apart (no a=ssrc
@@ -173,6 +203,7 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
   for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);
   {
     std::lock_guard<std::mutex> lock(setup_->mutex);
+    for (const auto& [ssrc, stream] : announced_) setup_->mid_of_ssrc[ssrc] = stream.mid;
     setup_->audio_level_ids.clear();
     for (const auto& [mline, ext] : sdp_audio_level_extensions(sdp)) setup_->audio_level_ids[mline] = ext.id;
   }
@@ -192,12 +223,41 @@ void Publisher::offer(const std::string& sdp, const std::map<std::string, Publis
     for (const auto& [mline, ext] : sdp_audio_level_extensions(answer))
       if (!ext.mid.empty()) audio_level_ids_[ext.mid] = ext.id;
     GST_DEBUG("publish-answer to %s, made in %.1f ms", peer_id_.c_str(), (g_get_monotonic_time() - asked_us) / 1000.0);
+    // Before the client has the answer (so before any of its streams can
+    // arrive): the announced streams' tees and publications, so subscribers
+    // are offered them while this connection is still being set up.
+    prepare_announced_streams();
     room_.peers().publish_answer(room_.room_id(), peer_id_, answer, request_id);
     sync_publications();
     room_.publish_answered(peer_id_);
   });
   // Tracks the new offer no longer lists stop at once.
   sync_publications();
+}
+
+GstElement* Publisher::make_tee(GstElement* webrtcbin) {
+  GstElement* tee = gst_element_factory_make("tee", nullptr);
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+  g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(webrtcbin));
+  gst_bin_add(GST_BIN(parent), tee);
+  gst_element_sync_state_with_parent(tee);  // running before the first buffer can reach it
+  return static_cast<GstElement*>(gst_object_ref(tee));  // the bin holds the other
+}
+
+void Publisher::prepare_announced_streams() {
+  for (const auto& [ssrc, stream] : announced_) {
+    auto track = tracks_.find(stream.mid);
+    if (incoming_.count(stream.mid) || track == tracks_.end()) continue;
+    if (stream.kind != "audio" && stream.kind != "video") continue;
+    // Not a spatial layer: subscribers choose among the layers that arrived
+    // (Publication::present_layers), and one that never does must not be chosen.
+    if (!track->second.layer.empty()) continue;
+    GstElement* tee = make_tee(endpoint_->element());
+    // The answer accepts these codecs only (accepted_codecs).
+    incoming_[stream.mid] = Incoming{tee, stream.kind, stream.kind == "audio" ? "OPUS" : room_.settings().video_codec};
+    std::lock_guard<std::mutex> lock(setup_->mutex);
+    setup_->waiting_tees[stream.mid] = static_cast<GstElement*>(gst_object_ref(tee));
+  }
 }
 
 // A connection that never comes up (no usable candidate, DTLS never

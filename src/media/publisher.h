@@ -1,6 +1,8 @@
 // A participant's publish connection: the client offers its tracks, the
 // server's webrtcbin answers (receive-only) and each incoming stream becomes
-// a Publication of the room. Adding or stopping a track (screen share) is a
+// a Publication of the room — a stream the offer announces (a=ssrc) as the
+// answer goes out, before it arrives, so the others' subscribe connections
+// are set up while this one still is. Adding or stopping a track (screen share) is a
 // new offer on the same connection; a mid no longer listed is unpublished.
 //
 // A connection that has not connected (ICE + DTLS) within [media]
@@ -12,8 +14,10 @@
 // decoding the audio (see Publication).
 //
 // Threads: main loop, except on_pad_added, which runs on the streaming thread
-// that announced the pad: it links the pad to a new tee at once (an unlinked
-// webrtcbin pad would stop the stream with not-linked) and posts the rest;
+// that announced the pad: it links the pad at once (an unlinked webrtcbin pad
+// would stop the stream with not-linked) to the tee made for its stream at
+// the answer, which it takes from TransceiverSetup under its mutex, or to a
+// new tee, and posts the rest;
 // and on-new-transceiver, on webrtcbin's thread while it applies an offer,
 // which reads the offer's extension ids under a mutex (TransceiverSetup).
 #pragma once
@@ -71,6 +75,13 @@ class Publisher {
                        uint32_t ssrc);
   // Publishes every listed mid that has a stream, unpublishes the rest.
   void sync_publications();
+  // A running tee in the room's pipeline, beside `webrtcbin` (ours: a new reference).
+  static GstElement* make_tee(GstElement* webrtcbin);
+  // A tee in incoming_ for each stream the last offer announced (a=ssrc)
+  // and lists as a track (not a spatial layer), made before the answer goes
+  // out: its pad links to it when the stream arrives, and its publication
+  // exists from now on.
+  void prepare_announced_streams();
   std::string track_id(const std::string& mid) const { return peer_id_ + "/" + mid; }
   // The mid a layered source's publication is named after: its lowest layer's.
   std::string key_mid(const std::string& source) const;

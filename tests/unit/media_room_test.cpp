@@ -112,6 +112,29 @@ class MediaRoomApi : public ::testing::Test {
   std::unique_ptr<MediaRoom> room_;
 };
 
+// A publisher's announced streams are offered to the others as its answer
+// goes out, before its connection is up (here it never is: nothing is sent),
+// so subscribe connections are set up while publish connections still are.
+TEST_F(MediaRoomApi, AnnouncedTracksAreOfferedToOthersBeforeThePublishConnectionIsUp) {
+  join("alice", true);
+  join("bob", true);
+  LocalPeer alice;
+  std::string offer = alice.publish_offer();
+  // The a=ssrc line a browser's offer carries (LocalPeer's webrtcbin writes none).
+  const std::string mid_line = "a=mid:video0\r\n";
+  const size_t mid = offer.find(mid_line);
+  ASSERT_NE(mid, std::string::npos) << offer;
+  offer.insert(mid + mid_line.size(), "a=ssrc:1234567 cname:alice\r\n");
+  room_->publish_offer("alice", offer, {{"video0", "camera"}}, "p1");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
+  ASSERT_TRUE(loop_until(5000, [&] { return !peers_.to("bob", "subscribe-offer").empty(); }))
+      << "bob is offered alice's camera before any of it arrived";
+  EXPECT_EQ(peers_.to("bob", "subscribe-offer")[0].tracks, 1u);
+  const Publication* camera = room_->publication("alice/video0");
+  ASSERT_NE(camera, nullptr);
+  EXPECT_EQ(camera->info().kind, "video");
+}
+
 TEST_F(MediaRoomApi, AViewerIsRefusedAndPublishesAsSoonAsItIsPromoted) {
   join("vera", false);
   LocalPeer vera;
