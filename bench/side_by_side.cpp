@@ -313,8 +313,8 @@ void print_row(const char* server, const Figures& f) {
               f.fps_per_video, f.join_ms, latency);
   std::printf("           received in the namespace: %.0f UDP datagrams/s, %.0f TCP segments/s\n", f.udp_per_s,
               f.tcp_per_s);
-  // Media over ICE-TCP costs both sides far more per packet: the comparison
-  // would not be of the same load.
+  // Media over ICE-TCP is another load (RFC 4571 framing, the kernel's TCP
+  // path): such a pair would not compare like with like.
   if (f.tcp_per_s > f.udp_per_s / 10)
     std::printf("           WARNING: %s's media ran over TCP (ICE-TCP), not UDP: this pair compares different loads\n",
                 server);
