@@ -25,24 +25,24 @@ bool has_only_transport_cc(GstRTPBuffer* rtp, guint8 id) {
 GstBuffer* with_transport_cc(GstBuffer* buffer, guint8 id) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return buffer;
-  const bool done = has_only_transport_cc(&rtp, id);
-  gst_rtp_buffer_unmap(&rtp);
-  if (done) return buffer;
-  // The packet written again into one new memory: header, the one element,
-  // the rest as it was. (GstRTPBuffer's extension calls would first copy the
-  // header, the extension block and the payload into three memories of their
-  // own, then swap the block's for a new one, and srtpenc would copy the
-  // three into one again.) gst_rtp_buffer_map checked the lengths read here.
-  GstMapInfo in;
-  if (!gst_buffer_map(buffer, &in, GST_MAP_READ)) return buffer;
-  const gsize header = 12 + 4 * (in.data[0] & 0x0f);
-  gsize rest = header;
-  if (in.data[0] & 0x10) rest += 4 + 4 * GST_READ_UINT16_BE(in.data + header + 2);
+  if (has_only_transport_cc(&rtp, id)) {
+    gst_rtp_buffer_unmap(&rtp);
+    return buffer;
+  }
+  // The packet written again into one new memory, from the pieces this one
+  // map found: header, the one element, payload, padding. (GstRTPBuffer's
+  // extension calls would first copy the header, the extension block and the
+  // payload into three memories of their own, then swap the block's for a
+  // new one, and srtpenc would copy the three into one again.)
+  const gsize header = rtp.size[0];  // fixed part and CSRCs
+  const auto* payload = static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp));
+  const gsize payload_size = gst_rtp_buffer_get_payload_len(&rtp);
+  const gsize padding = rtp.size[3];
   constexpr gsize kExtension = 8;  // profile, length (one word), the element
-  GstMemory* memory = gst_allocator_alloc(nullptr, header + kExtension + (in.size - rest), nullptr);
+  GstMemory* memory = gst_allocator_alloc(nullptr, header + kExtension + payload_size + padding, nullptr);
   GstMapInfo out;
   gst_memory_map(memory, &out, GST_MAP_WRITE);
-  memcpy(out.data, in.data, header);
+  memcpy(out.data, rtp.data[0], header);
   out.data[0] |= 0x10;  // X
   guint8* extension = out.data + header;
   GST_WRITE_UINT16_BE(extension, kOneByteProfile);
@@ -51,9 +51,10 @@ GstBuffer* with_transport_cc(GstBuffer* buffer, guint8 id) {
   // rtpsession write it), one byte of padding.
   extension[4] = static_cast<guint8>((id << 4) | 1);
   extension[5] = extension[6] = extension[7] = 0;
-  memcpy(extension + kExtension, in.data + rest, in.size - rest);
+  if (payload_size) memcpy(extension + kExtension, payload, payload_size);
+  if (padding) memcpy(extension + kExtension + payload_size, rtp.data[3], padding);
   gst_memory_unmap(memory, &out);
-  gst_buffer_unmap(buffer, &in);
+  gst_rtp_buffer_unmap(&rtp);
   buffer = gst_buffer_make_writable(buffer);
   gst_buffer_replace_all_memory(buffer, memory);
   return buffer;
