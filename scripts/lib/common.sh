@@ -13,7 +13,7 @@ RUN_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libpq-dev libjwt-dev
   libsodium-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
-  libsrt-gnutls-dev
+  libsrt-gnutls-dev libsrtp2-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x
   ca-certificates

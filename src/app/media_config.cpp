@@ -15,6 +15,7 @@ media::MediaSettings media_settings(const config::Config& config) {
   s.jitter_buffer = config.get_bool("media", "jitter_buffer");
   s.rtx_without_thread = config.get_bool("media", "rtx_without_thread");
   s.receive_without_thread = config.get_bool("media", "receive_without_thread");
+  s.send_directly = config.get_bool("media", "send_directly");
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
   s.video_codec = codec;
   s.answer_timeout_sec = static_cast<int>(config.get_int("media", "answer_timeout_sec"));

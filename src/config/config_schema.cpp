@@ -114,6 +114,9 @@ const std::vector<KeySpec>& schema() {
       {"media", "receive_without_thread", Type::Bool, "true",
        "Read each ICE connection's packets on its ICE agent's thread (conveneicesrc, no thread of its own); "
        "false goes back to libnice's nicesrc (one more thread per connection, a main loop per packet). Read at start."},
+      {"media", "send_directly", Type::Bool, "true",
+       "Encrypt subscribers' RTP with libsrtp and hand it to the ICE agent directly once DTLS has given the key; "
+       "false sends it through webrtcbin's srtpenc, funnel and nicesink."},
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},

@@ -32,6 +32,10 @@ struct MediaSettings {
   // process when the first MediaModule starts); false: libnice's nicesrc,
   // a thread per connection.
   bool receive_without_thread = true;
+  // true: a subscribe connection's RTP is encrypted and handed to its ICE
+  // agent by direct_send.h once DTLS has keyed srtpenc; false: through
+  // srtpenc, the DTLS funnel and nicesink.
+  bool send_directly = true;
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "media/direct_send.h"
 #include "media/immediate_feedback.h"
 #include "media/pad_util.h"
 #include "media/receive_hand_off.h"
@@ -283,8 +284,8 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
 }
 
 // A sending webrtcbin, as an SFU needs it.
-void WebRtcEndpoint::configure_send_path() {
-  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer) {
+void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
+  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer send_directly) {
                      const char* name = factory_name(element);
                      if (!g_strcmp0(name, "nicesink")) {
                        // The forwarders push on the publishers' threads, which
@@ -313,9 +314,12 @@ void WebRtcEndpoint::configure_send_path() {
                        // for forwarded packets (send_path_shortcut.h). (dtlssrtpenc
                        // has clocksyncs of its own, deeper in.)
                        skip_send_input_pass_throughs(element);
+                     } else if (!g_strcmp0(name, "srtpenc") && send_directly &&
+                                !g_strcmp0(factory_name(GST_ELEMENT(parent)), "dtlssrtpenc")) {
+                       send_rtp_directly(element);  // direct_send.h
                      }
                    }),
-                   nullptr);
+                   GINT_TO_POINTER(settings.send_directly ? 1 : 0));
 }
 
 // Received packets skip webrtcbin's receive queue once the connection is up
@@ -340,7 +344,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   if (!settings.stun_server.empty()) g_object_set(webrtcbin_, "stun-server", settings.stun_server.c_str(), nullptr);
 
   configure_rtpbin(settings, leg);
-  if (leg == PeerConnection::Subscribe) configure_send_path();
+  if (leg == PeerConnection::Subscribe) configure_send_path(settings);
   configure_receive_path();
 
   GstWebRTCICE* ice = nullptr;
