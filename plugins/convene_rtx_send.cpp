@@ -17,6 +17,7 @@ enum {
   PROP_PAYLOAD_TYPE_MAP,
   PROP_SSRC_MAP,
   PROP_MAX_SIZE_PACKETS,
+  PROP_MAX_SIZE_TIME,
   PROP_NUM_RTX_REQUESTS,
   PROP_NUM_RTX_PACKETS,
 };
@@ -30,9 +31,11 @@ GstStaticPadTemplate sink_template =
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
 
-// The packets last sent with one SSRC, at seq % size.
+// The packets last sent with one SSRC, at seq % size, with when each was.
 struct History {
   std::vector<GstBuffer*> ring;
+  std::vector<gint64> sent_us;  // monotonic time, beside each kept packet
+  guint16 oldest = 0;           // where letting go of old packets goes on from
   guint16 next_rtx_seq = 0;
 
   void clear() {
@@ -60,6 +63,7 @@ struct _ConveneRtxSend {
   GstStructure* payload_type_map;                          // as set, for reading back
   GstStructure* ssrc_map;
   guint size;
+  gint64 max_age_us;  // 0: kept until the ring reuses the place
   guint num_requests;
   guint num_packets;
 };
@@ -86,11 +90,27 @@ void remember(ConveneRtxSend* self, GstBuffer* buffer) {
   if (!self->rtx_payload_type->count(pt)) return;
   auto [it, created] = self->history->try_emplace(ssrc);
   History& h = it->second;
+  const guint mask = self->size - 1;
   if (created) {
     h.ring.assign(self->size, nullptr);
+    h.sent_us.assign(self->size, 0);
+    h.oldest = seq;
     h.next_rtx_seq = static_cast<guint16>(g_random_int_range(0, 0x8000));  // RFC 3550: random start
   }
-  gst_buffer_replace(&h.ring[seq & (self->size - 1)], buffer);
+  gst_buffer_replace(&h.ring[seq & mask], buffer);
+  if (self->max_age_us == 0) return;
+  // Let go of what is older than max-size-time, oldest first, so that the
+  // history holds about that long of the stream whatever its packet rate
+  // (each kept packet holds its payload).
+  const gint64 now = g_get_monotonic_time();
+  h.sent_us[seq & mask] = now;
+  if (static_cast<guint16>(seq - h.oldest) >= self->size) h.oldest = static_cast<guint16>(seq - mask);
+  while (h.oldest != seq) {
+    GstBuffer*& kept = h.ring[h.oldest & mask];
+    if (kept && now - h.sent_us[h.oldest & mask] <= self->max_age_us) break;
+    gst_clear_buffer(&kept);
+    ++h.oldest;
+  }
 }
 
 GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -152,6 +172,8 @@ GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq) {
   if (h == self->history->end() || to == self->rtx_ssrc->end()) return nullptr;
   GstBuffer* kept = h->second.ring[seq & (self->size - 1)];
   if (!kept) return nullptr;
+  if (self->max_age_us && g_get_monotonic_time() - h->second.sent_us[seq & (self->size - 1)] > self->max_age_us)
+    return nullptr;  // older than max-size-time, not let go of yet (nothing sent since)
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(kept, GST_MAP_READ, &rtp)) return nullptr;
   const guint16 kept_seq = gst_rtp_buffer_get_seq(&rtp);
@@ -233,6 +255,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       }
       break;
     }
+    case PROP_MAX_SIZE_TIME: self->max_age_us = static_cast<gint64>(g_value_get_uint(value)) * 1000; break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -245,6 +268,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_PAYLOAD_TYPE_MAP: g_value_set_boxed(value, self->payload_type_map); break;
     case PROP_SSRC_MAP: g_value_set_boxed(value, self->ssrc_map); break;
     case PROP_MAX_SIZE_PACKETS: g_value_set_uint(value, self->size); break;
+    case PROP_MAX_SIZE_TIME: g_value_set_uint(value, static_cast<guint>(self->max_age_us / 1000)); break;
     case PROP_NUM_RTX_REQUESTS: g_value_set_uint(value, self->num_requests); break;
     case PROP_NUM_RTX_PACKETS: g_value_set_uint(value, self->num_packets); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -298,6 +322,11 @@ static void convene_rtx_send_class_init(ConveneRtxSendClass* klass) {
       g_param_spec_uint("max-size-packets", "Packets kept",
                         "Packets kept per SSRC for retransmission (rounded up to a power of two)", kMinHistory,
                         kMaxHistory, kDefaultHistory, rw));
+  g_object_class_install_property(object_class, PROP_MAX_SIZE_TIME,
+      g_param_spec_uint("max-size-time", "Time kept",
+                        "Milliseconds a sent packet is kept for retransmission (0: until max-size-packets newer "
+                        "ones have been sent)",
+                        0, G_MAXUINT, 0, rw));
   g_object_class_install_property(object_class, PROP_NUM_RTX_REQUESTS,
       g_param_spec_uint("num-rtx-requests", "Retransmission requests", "Retransmission requests received", 0,
                         G_MAXUINT, 0, ro));

@@ -11,7 +11,9 @@
 // and has no thread.
 //
 // It keeps the last "max-size-packets" packets of each SSRC whose payload
-// type has a retransmission type, in a ring indexed by sequence number, and
+// type has a retransmission type, in a ring indexed by sequence number, for
+// at most "max-size-time" milliseconds (let go of as newer ones are sent: a
+// kept packet holds its payload, so the time bounds the memory), and
 // answers an upstream GstRTPRetransmissionRequest (sent by rtpsession for
 // each NACKed packet) with the packet wrapped as RTX: the retransmission
 // payload type and SSRC, an RTX sequence number of its own, and the

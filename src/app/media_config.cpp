@@ -1,5 +1,7 @@
 #include "app/media_config.h"
 
+#include <algorithm>
+
 #include <glib.h>
 
 namespace convene::app {
@@ -14,6 +16,9 @@ media::MediaSettings media_settings(const config::Config& config) {
   s.jitter_latency_ms = static_cast<unsigned>(config.get_int("media", "jitter_latency_ms"));
   s.jitter_buffer = config.get_bool("media", "jitter_buffer");
   s.rtx_without_thread = config.get_bool("media", "rtx_without_thread");
+  // 0: only the 512-packet ring bounds it; a minute is far past any NACK.
+  s.retransmission_history_ms =
+      static_cast<unsigned>(std::clamp<gint64>(config.get_int("media", "retransmission_history_ms"), 0, 60000));
   s.receive_without_thread = config.get_bool("media", "receive_without_thread");
   s.send_directly = config.get_bool("media", "send_directly");
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);

@@ -111,6 +111,9 @@ const std::vector<KeySpec>& schema() {
       {"media", "rtx_without_thread", Type::Bool, "true",
        "Retransmit to subscribers through convenertxsend (no thread per connection); false goes back to "
        "webrtcbin's rtprtxsend (one more thread per subscribe connection)."},
+      {"media", "retransmission_history_ms", Type::Int, "1000",
+       "How long each packet sent to a subscriber is kept to answer a NACK with (at most 512 packets a stream; "
+       "0: those 512 whatever their age). Kept packets are most of a subscriber's memory."},
       {"media", "receive_without_thread", Type::Bool, "true",
        "Read each ICE connection's packets on its ICE agent's thread (conveneicesrc, no thread of its own); "
        "false goes back to libnice's nicesrc (one more thread per connection, a main loop per packet). Read at start."},

@@ -27,6 +27,9 @@ struct MediaSettings {
   // true: a subscribe connection retransmits through convenertxsend (one
   // thread fewer per participant); false: through webrtcbin's rtprtxsend.
   bool rtx_without_thread = true;
+  // How long a subscribe connection keeps each packet it sent, to answer a
+  // NACK with (convenertxsend's max-size-time; at most 512 packets a stream).
+  unsigned retransmission_history_ms = 1000;
   // true: each ICE connection's packets are read and pushed on its ICE
   // agent's thread (conveneicesrc, registered as "nicesrc" for the whole
   // process when the first MediaModule starts); false: libnice's nicesrc,

@@ -102,7 +102,8 @@ constexpr const char* kRtxMaps = "convene-rtx-maps";
 struct RtxMaps {
   GstStructure* payload_types = gst_structure_new_empty("application/x-rtp-pt-map");
   GstStructure* ssrcs = gst_structure_new_empty("application/x-rtp-ssrc-map");
-  RtxMaps() = default;
+  guint history_ms;  // how long a sent packet is kept ([media] retransmission_history_ms)
+  explicit RtxMaps(guint history) : history_ms(history) {}
   RtxMaps(const RtxMaps&) = delete;
   RtxMaps& operator=(const RtxMaps&) = delete;
   ~RtxMaps() {
@@ -129,7 +130,13 @@ GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
     GST_WARNING("convenertxsend is not registered: subscribers get no retransmissions");
     return nullptr;
   }
-  if (auto* maps = static_cast<RtxMaps*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxMaps))) maps->give_to(rtx);
+  if (auto* maps = static_cast<RtxMaps*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxMaps))) {
+    maps->give_to(rtx);
+    // At most 512 packets per stream (about 5 s of 1 Mbps video, as before),
+    // and for no longer than the setting: the packets kept hold their
+    // payloads, the largest part of a subscriber's memory.
+    g_object_set(rtx, "max-size-packets", 512u, "max-size-time", maps->history_ms, nullptr);
+  }
   GstElement* bin = gst_bin_new(nullptr);
   gst_bin_add(GST_BIN(bin), rtx);
   for (const char* direction : {"sink", "src"}) {
@@ -278,7 +285,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   if (declined == 0) {
     GST_INFO("webrtcbin's RTX sender could not be replaced (another GStreamer?)");
   } else if (leg == PeerConnection::Subscribe) {
-    g_object_set_data_full(G_OBJECT(webrtcbin_), kRtxMaps, new RtxMaps, [](gpointer m) { delete static_cast<RtxMaps*>(m); });
+    g_object_set_data_full(G_OBJECT(webrtcbin_), kRtxMaps, new RtxMaps(settings.retransmission_history_ms), [](gpointer m) { delete static_cast<RtxMaps*>(m); });
     g_signal_connect(rtpbin, "request-aux-sender", G_CALLBACK(make_rtx_sender), webrtcbin_);
   }
 }

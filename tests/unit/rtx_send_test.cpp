@@ -258,3 +258,41 @@ TEST(RtxSend, RequestsWhileStreamingFromAnotherThread) {
   EXPECT_EQ(num(h.get(), "num-rtx-requests"), static_cast<guint>(asked));
   std::printf("%d requests while streaming, %u answered\n", asked, retransmissions);
 }
+
+// A packet older than max-size-time is let go of as newer ones are sent (its
+// payload freed, not only unanswered), and one kept that long is refused.
+TEST(RtxSend, PacketsOlderThanMaxSizeTimeAreLetGoOf) {
+  HarnessPtr h = make_harness();
+  // Half a second: generous against a stalled test machine, either way.
+  g_object_set(h->element, "max-size-time", 500u, nullptr);
+  GstBuffer* first = rtp(kVideoSsrc, 96, 1);
+  gst_buffer_ref(first);  // ours, to see when the element lets go of it
+  gst_harness_push(h.get(), first);
+  gst_harness_push(h.get(), rtp(kVideoSsrc, 96, 2));
+  while (GstBuffer* b = gst_harness_try_pull(h.get())) gst_buffer_unref(b);
+  EXPECT_EQ(GST_MINI_OBJECT_REFCOUNT_VALUE(first), 2) << "kept for retransmission";
+  ask_for(h.get(), kVideoSsrc, 1);
+  EXPECT_TRUE(pull(h.get()).retransmission) << "answered while young";
+
+  g_usleep(700 * 1000);
+  ask_for(h.get(), kVideoSsrc, 2);
+  EXPECT_EQ(gst_harness_buffers_in_queue(h.get()), 0u) << "older than 500 ms: not answered";
+  gst_harness_push(h.get(), rtp(kVideoSsrc, 96, 3));
+  gst_buffer_unref(gst_harness_pull(h.get()));
+  EXPECT_EQ(GST_MINI_OBJECT_REFCOUNT_VALUE(first), 1) << "let go of once a newer packet was sent";
+  ask_for(h.get(), kVideoSsrc, 3);
+  EXPECT_TRUE(pull(h.get()).retransmission) << "the new one is kept";
+  gst_buffer_unref(first);
+}
+
+// Without max-size-time, a packet stays until the ring reuses its place.
+TEST(RtxSend, WithoutMaxSizeTimeOldPacketsStayUntilTheRingIsFull) {
+  HarnessPtr h = make_harness(16);
+  gst_harness_push(h.get(), rtp(kVideoSsrc, 96, 1));
+  gst_buffer_unref(gst_harness_pull(h.get()));
+  g_usleep(50 * 1000);
+  gst_harness_push(h.get(), rtp(kVideoSsrc, 96, 2));
+  gst_buffer_unref(gst_harness_pull(h.get()));
+  ask_for(h.get(), kVideoSsrc, 1);
+  EXPECT_TRUE(pull(h.get()).retransmission);
+}
