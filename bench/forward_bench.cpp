@@ -139,7 +139,7 @@ Timing round_ns(int packets, Tail tail = Tail::FakeSink, convene::test::AgentOnT
   }
   g_autoptr(GstPad) forward_src = gst_element_get_static_pad(forward, "src");
   g_autoptr(GstPad) srtp_sink = gst_pad_get_peer(forward_src);
-  convene::rtp::tag_transport_cc(srtp_sink, kTransportCcId);
+  convene::rtp::tag_transport_cc(srtp_sink, kTransportCcId, std::make_shared<std::atomic<bool>>(true));
   // Our own src pad in place of the tee's.
   g_autoptr(GstPad) src = gst_pad_new("src", GST_PAD_SRC);
   g_autoptr(GstPad) forward_sink = gst_element_get_static_pad(forward, "sink");

@@ -12,6 +12,10 @@ namespace {
 constexpr guint16 kOneByteProfile = 0xBEDE;  // RFC 8285
 
 bool has_only_transport_cc(GstRTPBuffer* rtp, guint8 id) {
+  // Without an id: no extension, and in one memory (rtpfunnel maps every
+  // packet writable; a payload memory shared with other subscribers' copies
+  // would be copied there).
+  if (id == 0) return !gst_rtp_buffer_get_extension(rtp) && gst_buffer_n_memory(rtp->buffer) == 1;
   guint16 bits = 0;
   gpointer data = nullptr;
   guint words = 0;
@@ -38,21 +42,26 @@ GstBuffer* with_transport_cc(GstBuffer* buffer, guint8 id) {
   const auto* payload = static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp));
   const gsize payload_size = gst_rtp_buffer_get_payload_len(&rtp);
   const gsize padding = rtp.size[3];
-  constexpr gsize kExtension = 8;  // profile, length (one word), the element
-  GstMemory* memory = gst_allocator_alloc(nullptr, header + kExtension + payload_size + padding, nullptr);
+  // Profile, length (one word), the element; nothing without an id.
+  const gsize extension_size = id ? 8 : 0;
+  GstMemory* memory = gst_allocator_alloc(nullptr, header + extension_size + payload_size + padding, nullptr);
   GstMapInfo out;
   gst_memory_map(memory, &out, GST_MAP_WRITE);
   memcpy(out.data, rtp.data[0], header);
-  out.data[0] |= 0x10;  // X
   guint8* extension = out.data + header;
-  GST_WRITE_UINT16_BE(extension, kOneByteProfile);
-  GST_WRITE_UINT16_BE(extension + 2, 1);
-  // The element (id, length 2 - 1), an empty sequence (rtpfunnel and
-  // rtpsession write it), one byte of padding.
-  extension[4] = static_cast<guint8>((id << 4) | 1);
-  extension[5] = extension[6] = extension[7] = 0;
-  if (payload_size) memcpy(extension + kExtension, payload, payload_size);
-  if (padding) memcpy(extension + kExtension + payload_size, rtp.data[3], padding);
+  if (id) {
+    out.data[0] |= 0x10;  // X
+    GST_WRITE_UINT16_BE(extension, kOneByteProfile);
+    GST_WRITE_UINT16_BE(extension + 2, 1);
+    // The element (id, length 2 - 1), an empty sequence (rtpfunnel and
+    // rtpsession write it), one byte of padding.
+    extension[4] = static_cast<guint8>((id << 4) | 1);
+    extension[5] = extension[6] = extension[7] = 0;
+  } else {
+    out.data[0] &= static_cast<guint8>(~0x10);
+  }
+  if (payload_size) memcpy(extension + extension_size, payload, payload_size);
+  if (padding) memcpy(extension + extension_size + payload_size, rtp.data[3], padding);
   gst_memory_unmap(memory, &out);
   gst_rtp_buffer_unmap(&rtp);
   buffer = gst_buffer_make_writable(buffer);
@@ -75,12 +84,22 @@ GstCaps* caps_with_transport_cc(const GstCaps* caps, guint8 id) {
   return out;
 }
 
-void tag_transport_cc(GstPad* pad, guint8 id) {
+namespace {
+
+struct Tag {
+  guint8 id;
+  std::shared_ptr<const std::atomic<bool>> in_use;
+};
+
+}  // namespace
+
+void tag_transport_cc(GstPad* pad, guint8 id, std::shared_ptr<const std::atomic<bool>> in_use) {
   gst_pad_add_probe(
       pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-        const auto id = static_cast<guint8>(GPOINTER_TO_UINT(data));
+        const auto* tag = static_cast<const Tag*>(data);
         if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+          const guint8 id = tag->in_use->load(std::memory_order_relaxed) ? tag->id : 0;
           GST_PAD_PROBE_INFO_DATA(info) = with_transport_cc(GST_PAD_PROBE_INFO_BUFFER(info), id);
           return GST_PAD_PROBE_OK;
         }
@@ -88,13 +107,13 @@ void tag_transport_cc(GstPad* pad, guint8 id) {
         if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
         GstCaps* caps = nullptr;
         gst_event_parse_caps(event, &caps);
-        GstCaps* tagged = caps_with_transport_cc(caps, id);
+        GstCaps* tagged = caps_with_transport_cc(caps, tag->id);
         GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(tagged);
         gst_caps_unref(tagged);
         gst_event_unref(event);
         return GST_PAD_PROBE_OK;
       },
-      GUINT_TO_POINTER(id), nullptr);
+      new Tag{id, std::move(in_use)}, [](gpointer data) { delete static_cast<Tag*>(data); });
 }
 
 }  // namespace convene::rtp

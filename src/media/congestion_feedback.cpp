@@ -44,11 +44,14 @@ void watch_send_pad(GstPad* pad, const Weak& weak) {
 
 CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config)
     : name_(GST_OBJECT_NAME(webrtcbin)), estimator_(config) {
-  // Every packet into the connection carries the extension.
-  g_signal_connect(webrtcbin, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
-                     if (GST_PAD_IS_SINK(pad)) rtp::tag_transport_cc(pad, kExtensionId);
-                   }),
-                   nullptr);
+  // Every packet into the connection carries the extension (while its
+  // receiver takes it).
+  using InUse = std::shared_ptr<std::atomic<bool>>;
+  g_signal_connect_data(webrtcbin, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+                          if (GST_PAD_IS_SINK(pad)) rtp::tag_transport_cc(pad, kExtensionId, *static_cast<InUse*>(data));
+                        }),
+                        new InUse(in_use_), [](gpointer data, GClosure*) { delete static_cast<InUse*>(data); },
+                        static_cast<GConnectFlags>(0));
   // The RTP session's send pad appears with the first negotiated stream.
   g_signal_connect_data(
       webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
@@ -69,6 +72,12 @@ void CongestionFeedback::offer_in(GstCaps* caps) {
   for (guint i = 0; i < gst_caps_get_size(caps); ++i)
     gst_structure_set(gst_caps_get_structure(caps, i), field.c_str(), G_TYPE_STRING, rtp::kTransportCcUri,
                       "rtcp-fb-transport-cc", G_TYPE_BOOLEAN, TRUE, nullptr);
+}
+
+void CongestionFeedback::answered(const std::string& sdp) {
+  const bool taken = sdp.find(rtp::kTransportCcUri) != std::string::npos;
+  if (taken != in_use_->exchange(taken))
+    GST_INFO("%s: the receiver %s transport-cc", name_.c_str(), taken ? "takes" : "does not take");
 }
 
 std::vector<CongestionFeedback::Reported> CongestionFeedback::parse(const GstStructure* s) {

@@ -21,7 +21,9 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,11 @@ class CongestionFeedback {
 
   // Adds the transport-cc extension to a send-only m-line's codec preferences.
   static void offer_in(GstCaps* caps);
+  // The receiver's answer: whether it took the extension. A receiver that
+  // did not sends no feedback, and packets then go out without it (see
+  // plugins/transport_cc.h: rtpsession would keep a record of each).
+  void answered(const std::string& sdp);
+  bool in_use() const { return in_use_->load(); }
 
   double estimate_bps() const { return estimator_.estimate_bps(); }
   const BandwidthEstimator& estimator() const { return estimator_; }
@@ -64,6 +71,8 @@ class CongestionFeedback {
 
  private:
   std::string name_;  // the webrtcbin's, for logs
+  // Read by every sink pad's probe; until an answer says, in use.
+  std::shared_ptr<std::atomic<bool>> in_use_ = std::make_shared<std::atomic<bool>>(true);
   BandwidthEstimator estimator_;
   int64_t highest_sequence_ = -1;  // unwrapped
   uint64_t packets_reported_ = 0;

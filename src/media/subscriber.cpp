@@ -593,6 +593,7 @@ void Subscriber::answer(const std::string& sdp, const std::string& request_id) {
     throw Refusal("invalid_sdp", std::string("subscribe-answer: ") + e.what());
   }
   answer_timer_.reset();
+  congestion_->answered(sdp);  // before any packet goes to a slot it answers
   endpoint_->accept_answer(sdp, [this, request_id](const std::string& error) {
     offer_in_flight_ = false;
     if (!error.empty()) {

@@ -5,7 +5,9 @@
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -172,7 +174,7 @@ TEST(TransportCc, CapsNameTheExtensionAlone) {
 TEST(TransportCc, APadTagsCapsAndPacketsGoingThrough) {
   GstHarness* h = gst_harness_new("identity");
   g_autoptr(GstPad) sink = gst_element_get_static_pad(h->element, "sink");
-  rtp::tag_transport_cc(sink, kId);
+  rtp::tag_transport_cc(sink, kId, std::make_shared<std::atomic<bool>>(true));
   gst_harness_set_src_caps_str(h, "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
                                   "extmap-1=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level");
   for (int i = 0; i < 3; ++i) {
@@ -190,6 +192,58 @@ TEST(TransportCc, APadTagsCapsAndPacketsGoingThrough) {
   EXPECT_TRUE(gst_structure_has_field(s, ("extmap-" + std::to_string(kId)).c_str()));
   gst_caps_unref(caps);
   gst_harness_teardown(h);
+}
+
+// A receiver that did not take the extension sends no feedback, and
+// rtpsession keeps a record of each numbered packet until feedback reports
+// it: its packets go out with no extension at all (nothing numbered, nothing
+// kept), each in one memory of its own; the setting is read per packet.
+TEST(TransportCc, PacketsToAReceiverWithoutTheExtensionCarryNone) {
+  GstHarness* h = gst_harness_new("identity");
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(h->element, "sink");
+  auto in_use = std::make_shared<std::atomic<bool>>(false);
+  rtp::tag_transport_cc(sink, kId, in_use);
+  gst_harness_set_src_caps_str(h, "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000");
+  // As a publisher's packet comes: an extension of its own, header and
+  // payload in two memories.
+  GstBuffer* published = rtp::with_transport_cc(rtp_packet(), 5);
+  GstBuffer* split = gst_buffer_copy_region(published, GST_BUFFER_COPY_ALL, 0, 20);
+  GstBuffer* rest = gst_buffer_copy_region(published, GST_BUFFER_COPY_MEMORY, 20, gst_buffer_get_size(published) - 20);
+  split = gst_buffer_append(split, rest);
+  gst_buffer_unref(published);
+  ASSERT_GT(gst_buffer_n_memory(split), 1u);
+  ASSERT_EQ(gst_harness_push(h, split), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  Carried c = carried(out);
+  EXPECT_TRUE(c.extensions.empty()) << "no transport-cc, and not the publisher's";
+  EXPECT_EQ(c.profile, 0u) << "no extension block";
+  EXPECT_TRUE(c.payload_intact);
+  EXPECT_EQ(c.seq, 4242);
+  EXPECT_EQ(gst_buffer_n_memory(out), 1u);
+  gst_buffer_unref(out);
+
+  in_use->store(true);  // an answer that takes it
+  ASSERT_EQ(gst_harness_push(h, rtp_packet()), GST_FLOW_OK);
+  out = gst_harness_pull(h);
+  c = carried(out);
+  ASSERT_EQ(c.extensions.size(), 1u);
+  EXPECT_EQ(c.extensions[0].first, kId);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+
+TEST(CongestionFeedback, TheAnswerSaysWhetherTheExtensionIsInUse) {
+  GstElement* bin = gst_bin_new("sub-answer");
+  {
+    media::CongestionFeedback feedback(bin);
+    EXPECT_TRUE(feedback.in_use()) << "until an answer says";
+    feedback.answered("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n");
+    EXPECT_FALSE(feedback.in_use()) << "an answer without it (webrtcbin 1.22 answers so)";
+    feedback.answered(std::string("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=extmap:3 ") + rtp::kTransportCcUri +
+                      "\r\n");
+    EXPECT_TRUE(feedback.in_use());
+  }
+  gst_object_unref(bin);
 }
 
 namespace {
