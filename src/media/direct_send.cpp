@@ -16,8 +16,10 @@ namespace {
 
 constexpr char kDirectSendData[] = "convene-direct-send";
 constexpr char kFirstRtpInput[] = "rtp_sink_0";
-// Larger than any RTP packet a WebRTC connection carries (an MTU's worth):
-// a packet that is not is left to srtpenc's way.
+// Larger than any RTP packet a WebRTC connection carries (an MTU's worth).
+// One that is not is dropped, not left to srtpenc: srtpenc's own session,
+// with the same key but its own rollover counters, could encrypt a sequence
+// number this session already had with the same keystream.
 constexpr size_t kLargestPacket = 4096;
 
 class DirectSend {
@@ -27,15 +29,11 @@ class DirectSend {
   GstPadProbeReturn on_data(GstPad* pad, GstPadProbeInfo* info) {
     if (!srtp_ && !start(pad)) return GST_PAD_PROBE_OK;
     if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-      GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-      if (gst_buffer_get_size(buffer) > kLargestPacket) return GST_PAD_PROBE_OK;
-      send(buffer);
-      return GST_PAD_PROBE_DROP;
+      send(pad, GST_PAD_PROBE_INFO_BUFFER(info));
+    } else {
+      GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+      for (guint i = 0; i < gst_buffer_list_length(list); ++i) send(pad, gst_buffer_list_get(list, i));
     }
-    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i)
-      if (gst_buffer_get_size(gst_buffer_list_get(list, i)) > kLargestPacket) return GST_PAD_PROBE_OK;
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i) send(gst_buffer_list_get(list, i));
     return GST_PAD_PROBE_DROP;
   }
 
@@ -68,7 +66,12 @@ class DirectSend {
     GST_WARNING_OBJECT(srtpenc, "RTP keeps srtpenc's way: %s", why.c_str());
   }
 
-  void send(GstBuffer* buffer) {
+  void send(GstPad* pad, GstBuffer* buffer) {
+    if (gst_buffer_get_size(buffer) > kLargestPacket) {
+      GST_WARNING_OBJECT(pad, "dropped an RTP packet of %" G_GSIZE_FORMAT " bytes (at most %zu are sent)",
+                         gst_buffer_get_size(buffer), kLargestPacket);
+      return;
+    }
     guint8 packet[kLargestPacket + SrtpOutbound::kTrailerRoom];
     size_t size = gst_buffer_extract(buffer, 0, packet, kLargestPacket);
     if (!srtp_->protect(packet, &size)) return;

@@ -175,6 +175,23 @@ TEST_F(DirectSendTest, KeyedPacketsReachThePeerAsSrtpOfTheKeyAndNothingLeavesSrt
   EXPECT_EQ(packets_sent_directly(input_), 40u);
 }
 
+// Once this session encrypts, srtpenc never does: its own session, with the
+// same key and counters of its own, could repeat a keystream. A packet too
+// large to send here is dropped, and the next one is sent as before.
+TEST_F(DirectSendTest, OnceKeyedNoPacketGoesBackToSrtpencNotEvenAnOversizedOne) {
+  key_srtpenc();
+  push(1);
+  std::string huge = rtp_packet(2) + std::string(5000, 'h');
+  ASSERT_EQ(gst_harness_push(h_, gst_buffer_new_memdup(huge.data(), huge.size())), GST_FLOW_OK);
+  push(3);
+  ASSERT_TRUE(wait_until([&] { return receiver_.received().size() >= 2; }));
+  const auto received = receiver_.received();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(unprotect(received[1], key_of(30), srtp_crypto_policy_set_rtp_default), rtp_packet(3));
+  EXPECT_EQ(out_of_srtpenc(), 0u);
+  EXPECT_EQ(packets_sent_directly(input_), 2u);
+}
+
 TEST_F(DirectSendTest, BeforeTheKeyPacketsTakeSrtpencsWay) {
   push(1);
   push(2);
