@@ -5,6 +5,7 @@
 #include <string>
 
 #include "media/pad_util.h"
+#include "media/sdp_streams.h"
 #include "transport_cc.h"
 #include "util/log.h"
 
@@ -75,7 +76,7 @@ void CongestionFeedback::offer_in(GstCaps* caps) {
 }
 
 void CongestionFeedback::answered(const std::string& sdp) {
-  const bool taken = sdp.find(rtp::kTransportCcUri) != std::string::npos;
+  const bool taken = sdp_takes_extension(sdp, rtp::kTransportCcUri);
   if (taken != in_use_->exchange(taken))
     GST_INFO("%s: the receiver %s transport-cc", name_.c_str(), taken ? "takes" : "does not take");
 }

@@ -28,6 +28,27 @@ std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp) {
   return out;
 }
 
+namespace {
+
+// The one-byte id (1..14) `media`'s a=extmap gives `uri`, or 0.
+int extension_id(const GstSDPMedia* media, const char* uri) {
+  // GstSDP reads a=extmap into caps fields "extmap-<id>" (the URI, or an
+  // array of direction, URI and attributes): the form webrtcbin reads too.
+  GstStructure* s = gst_structure_new_empty("application/x-rtp");
+  g_autoptr(GstCaps) caps = gst_caps_new_full(s, nullptr);
+  if (gst_sdp_media_attributes_to_caps(media, caps) != GST_SDP_OK) return 0;
+  for (int id = 1; id <= 14; ++id) {  // one-byte header ids; 15 is reserved
+    g_autofree char* field = g_strdup_printf("extmap-%d", id);
+    const GValue* v = gst_structure_get_value(s, field);
+    if (!v) continue;
+    if (GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) >= 2) v = gst_value_array_get_value(v, 1);
+    if (G_VALUE_HOLDS_STRING(v) && g_strcmp0(g_value_get_string(v), uri) == 0) return id;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp) {
   std::map<unsigned, AudioLevelExtension> out;
   GstSDPMessage* msg = nullptr;
@@ -36,27 +57,25 @@ std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::st
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
     const char* kind = gst_sdp_media_get_media(media);
     if (!kind || g_strcmp0(kind, "audio") != 0) continue;
-    // GstSDP reads a=extmap into caps fields "extmap-<id>" (the URI, or an
-    // array of direction, URI and attributes): the form webrtcbin reads too.
-    GstStructure* s = gst_structure_new_empty("application/x-rtp");
-    g_autoptr(GstCaps) caps = gst_caps_new_full(s, nullptr);
-    if (gst_sdp_media_attributes_to_caps(media, caps) != GST_SDP_OK) continue;
     AudioLevelExtension ext;
     if (const char* mid = gst_sdp_media_get_attribute_val(media, "mid")) ext.mid = mid;
-    for (int id = 1; id <= 14; ++id) {  // one-byte header ids; 15 is reserved
-      g_autofree char* field = g_strdup_printf("extmap-%d", id);
-      const GValue* v = gst_structure_get_value(s, field);
-      if (!v) continue;
-      if (GST_VALUE_HOLDS_ARRAY(v) && gst_value_array_get_size(v) >= 2) v = gst_value_array_get_value(v, 1);
-      if (G_VALUE_HOLDS_STRING(v) && g_strcmp0(g_value_get_string(v), kAudioLevelUri) == 0) {
-        ext.id = id;
-        break;
-      }
-    }
+    ext.id = extension_id(media, kAudioLevelUri);
     if (ext.id) out[i] = ext;
   }
   gst_sdp_message_free(msg);
   return out;
+}
+
+bool sdp_takes_extension(const std::string& sdp, const char* uri) {
+  GstSDPMessage* msg = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return false;
+  bool taken = false;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg) && !taken; ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
+    taken = gst_sdp_media_get_port(media) != 0 && extension_id(media, uri) != 0;
+  }
+  gst_sdp_message_free(msg);
+  return taken;
 }
 
 namespace {

@@ -46,6 +46,11 @@ struct AudioLevelExtension {
 // a=extmap offers it with a one-byte id; empty when the SDP does not parse.
 std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp);
 
+// Whether an m-line the SDP does not reject (port 0) names the header
+// extension `uri` in an a=extmap with a one-byte id: in an answer, that the
+// answerer takes it. False when the SDP does not parse.
+bool sdp_takes_extension(const std::string& sdp, const char* uri);
+
 struct RetransmissionMaps {
   std::map<unsigned, unsigned> payload_types;  // media payload type → its "rtx" type (a=fmtp:<rtx> apt=<media>)
   std::map<uint32_t, uint32_t> ssrcs;          // media SSRC → RTX SSRC (a=ssrc-group:FID <media> <rtx>)

@@ -66,6 +66,24 @@ TEST(SdpStreams, NoAudioLevelExtensionWhereTheOfferHasNone) {
   EXPECT_TRUE(sdp_audio_level_extensions("garbage").empty());
 }
 
+TEST(SdpStreams, AnAnswerTakesAnExtensionOnlyInAnExtmapOfAnMlineItAccepts) {
+  const char* twcc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+  const std::string head = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+  EXPECT_TRUE(sdp_takes_extension(head + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=extmap:3 " + twcc +
+                                      "\r\na=rtpmap:96 VP8/90000\r\n",
+                                  twcc));
+  EXPECT_FALSE(sdp_takes_extension(head + "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=extmap:3 " + twcc +
+                                       "\r\na=rtpmap:96 VP8/90000\r\n",
+                                   twcc))
+      << "a rejected m-line takes nothing";
+  EXPECT_FALSE(sdp_takes_extension(head + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=x-note:" + twcc +
+                                       "\r\na=rtpmap:96 VP8/90000\r\n",
+                                   twcc))
+      << "the URI outside an a=extmap";
+  EXPECT_FALSE(sdp_takes_extension(kOffer, twcc));
+  EXPECT_FALSE(sdp_takes_extension("garbage", twcc));
+}
+
 TEST(SdpStreams, RetransmissionTypesAndSsrcsOfEveryMline) {
   RetransmissionMaps maps = sdp_retransmission_maps(kOffer);
   EXPECT_EQ(maps.payload_types, (std::map<unsigned, unsigned>{{96, 97}})) << "audio has none";
