@@ -132,10 +132,10 @@ GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
   }
   if (auto* maps = static_cast<RtxMaps*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxMaps))) {
     maps->give_to(rtx);
-    // At most 512 packets per stream (about 5 s of 1 Mbps video, as before),
-    // and for no longer than the setting: the packets kept hold their
-    // payloads, the largest part of a subscriber's memory.
-    g_object_set(rtx, "max-size-packets", 512u, "max-size-time", maps->history_ms, nullptr);
+    // Within the element's 512-packet ring, for no longer than the setting:
+    // the packets kept hold their payloads, the largest part of a
+    // subscriber's memory.
+    g_object_set(rtx, "max-size-time", maps->history_ms, nullptr);
   }
   GstElement* bin = gst_bin_new(nullptr);
   gst_bin_add(GST_BIN(bin), rtx);
