@@ -44,14 +44,11 @@ std::optional<std::string> refuse_before_parsing(std::string_view text) {
 
 // json-glib 1.6 accepts what it cannot write back: half a surrogate pair
 // followed by anything but its other half becomes invalid UTF-8, and a
-// number beyond a double's range becomes infinity (written as "inf.0"), one
-// of 1e17 or more may come out as "1e+40.0" (it appends ".0" to what has no
-// point), and so may a tiny one ("1e-99.0": the fuzzer found 2e-200). No
-// Convene field needs such numbers: non-zero magnitudes below 1e-17 are
-// refused like those of 1e17 and more.
+// number beyond a double's range becomes infinity (written as "inf.0").
 // Echoed, relayed or kept for late joiners, either would make what the
 // server sends unreadable for everyone who gets it (libsoup refuses to send
 // invalid UTF-8 at all). Walked without recursion: the document is the client's.
+// (Finite numbers of any size are fine: stringify mends how they are written.)
 const char* unwritable(JsonNode* root) {
   std::vector<JsonNode*> pending{root};
   while (!pending.empty()) {
@@ -73,11 +70,8 @@ const char* unwritable(JsonNode* root) {
       GType t = json_node_get_value_type(n);
       if (t == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(n), -1, nullptr))
         return "a string is not valid UTF-8 (half a surrogate pair?)";
-      if (t == G_TYPE_DOUBLE) {
-        const double magnitude = std::fabs(json_node_get_double(n));
-        if (!(magnitude < 1e17) || (magnitude != 0 && magnitude < 1e-17))
-          return "a number is out of range (0, or between 1e-17 and 1e17 in magnitude)";
-      }
+      if (t == G_TYPE_DOUBLE && !std::isfinite(json_node_get_double(n)))
+        return "a number is beyond a double's range";
     }
   }
   return nullptr;
@@ -111,12 +105,49 @@ JsonNodePtr parse(std::string_view text, std::string* error) {
   return owned;
 }
 
+namespace {
+
+// json-glib 1.6 writes a double with "%.17g" and appends ".0" when the result
+// has no point, so one printed with an exponent and a single digit comes out
+// as "1e-08.0" or "1e+40.0", which no JSON parser reads. Outside strings an
+// 'e' followed by a sign or digit only occurs in such a number (true and
+// false end in 'e' followed by neither), so dropping the ".0" after its
+// digits mends exactly those.
+void drop_point_after_exponent(std::string& text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != 'e' && c != 'E') continue;
+    size_t j = i + 1;
+    if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+    const size_t digits = j;
+    while (j < text.size() && g_ascii_isdigit(text[j])) ++j;
+    if (j == digits) continue;
+    if (text.compare(j, 2, ".0") == 0) text.erase(j, 2);
+    i = j - 1;
+  }
+}
+
+}  // namespace
+
 std::string stringify(JsonNode* node, bool pretty) {
   g_autoptr(JsonGenerator) gen = json_generator_new();
   json_generator_set_root(gen, node);
   json_generator_set_pretty(gen, pretty);
   g_autofree char* text = json_generator_to_data(gen, nullptr);
-  return text ? text : "null";
+  if (!text) return "null";
+  std::string written(text);
+  drop_point_after_exponent(written);
+  return written;
 }
 
 Object::Object() : object_(json_object_new()) {}
@@ -201,7 +232,7 @@ Array& Array::add(int64_t value) {
   return *this;
 }
 Array& Array::add(double value) {
-  json_array_add_double_element(array_, value);
+  json_array_add_double_element(array_, std::isfinite(value) ? value : 0.0);
   return *this;
 }
 Array& Array::add(Object&& value) {
