@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(convene_rtx_send_debug);
@@ -60,6 +61,8 @@ struct _ConveneRtxSend {
   std::unordered_map<guint8, guint8>* rtx_payload_type;  // media payload type → RTX payload type
   std::unordered_map<guint32, guint32>* rtx_ssrc;        // media SSRC → RTX SSRC
   std::unordered_map<guint32, History>* history;          // media SSRC → what was sent
+  std::unordered_map<guint32, gint>* clock_rate;          // media SSRC → clock rate, from caps naming it
+  std::unordered_set<guint32>* rtx_told;                  // RTX SSRCs downstream has been told of
   GstStructure* payload_type_map;                          // as set, for reading back
   GstStructure* ssrc_map;
   guint size;
@@ -164,9 +167,17 @@ GstBuffer* wrap_as_rtx(GstBuffer* original, guint32 rtx_ssrc, guint8 rtx_pt, gui
   return out;
 }
 
+// The caps that tell rtpsession of an RTX stream before its first packet.
+struct RtxStream {
+  guint32 ssrc = 0;
+  guint8 payload_type = 0;
+  gint clock_rate = 0;  // 0: unknown, or told already
+};
+
 // Object lock held. The retransmission of `seq` of `ssrc`, or null when it
-// is not kept (too old, never sent, not retransmittable).
-GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq) {
+// is not kept (too old, never sent, not retransmittable). `*first` names
+// its RTX stream when downstream is still to be told of it.
+GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq, RtxStream* first) {
   auto h = self->history->find(ssrc);
   auto to = self->rtx_ssrc->find(ssrc);
   if (h == self->history->end() || to == self->rtx_ssrc->end()) return nullptr;
@@ -181,7 +192,29 @@ GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq) {
   gst_rtp_buffer_unmap(&rtp);
   auto rtx_pt = self->rtx_payload_type->find(pt);
   if (kept_seq != seq || rtx_pt == self->rtx_payload_type->end()) return nullptr;
+  auto rate = self->clock_rate->find(ssrc);
+  if (rate != self->clock_rate->end() && self->rtx_told->insert(to->second).second)
+    *first = RtxStream{to->second, rtx_pt->second, rate->second};
   return wrap_as_rtx(kept, to->second, rtx_pt->second, h->second.next_rtx_seq++);
+}
+
+// rtpsession (1.22.0) learns a sending stream's clock rate from caps naming
+// its SSRC, or else asks for it at the stream's first sender report, from
+// inside a walk of its sources with its lock let go (a GLib critical when a
+// source is added meanwhile; src/media/send_stream_announcer.h). Before the
+// first packet of an RTX stream, caps naming it go downstream, then the
+// caps of before again, so every pad ends as it was. (rtprtxsend names its
+// RTX SSRC in the caps from the start, which makes rtpsession report for a
+// stream that may never send.)
+void tell_of_rtx_stream(ConveneRtxSend* self, const RtxStream& stream) {
+  g_autoptr(GstCaps) current = gst_pad_get_current_caps(self->srcpad);
+  if (!current) return;
+  g_autoptr(GstCaps) named = gst_caps_copy(current);
+  gst_caps_set_simple(named, "ssrc", G_TYPE_UINT, stream.ssrc, "payload", G_TYPE_INT, gint{stream.payload_type},
+                      "clock-rate", G_TYPE_INT, stream.clock_rate, nullptr);
+  gst_pad_push_event(self->srcpad, gst_event_new_caps(named));
+  gst_pad_push_event(self->srcpad, gst_event_new_caps(current));
+  GST_DEBUG_OBJECT(self, "told downstream of RTX SSRC %08x at %d Hz", stream.ssrc, stream.clock_rate);
 }
 
 gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
@@ -195,7 +228,8 @@ gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (!complete) return TRUE;
   GST_OBJECT_LOCK(self);
   ++self->num_requests;
-  GstBuffer* rtx = retransmission_of(self, ssrc, static_cast<guint16>(seq));
+  RtxStream first;
+  GstBuffer* rtx = retransmission_of(self, ssrc, static_cast<guint16>(seq), &first);
   if (rtx) ++self->num_packets;
   GST_OBJECT_UNLOCK(self);
   if (!rtx) {
@@ -203,13 +237,28 @@ gboolean on_src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     return TRUE;
   }
   GST_LOG_OBJECT(self, "retransmitting %u of SSRC %08x", seq, ssrc);
+  if (first.clock_rate) tell_of_rtx_stream(self, first);
   gst_pad_push(self->srcpad, rtx);
   return TRUE;
 }
 
 gboolean on_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   auto* self = CONVENE_RTX_SEND(parent);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+    // Caps naming a stream (rtpfunnel's never do; send_stream_announcer's
+    // and an unbundled input's do) give the clock rate its RTX stream shares.
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    guint ssrc = 0;
+    gint clock_rate = 0;
+    if (gst_structure_get_uint(s, "ssrc", &ssrc) && gst_structure_get_int(s, "clock-rate", &clock_rate) &&
+        clock_rate > 0) {
+      GST_OBJECT_LOCK(self);
+      (*self->clock_rate)[ssrc] = clock_rate;
+      GST_OBJECT_UNLOCK(self);
+    }
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
     GST_OBJECT_LOCK(self);
     clear_history(self);
     GST_OBJECT_UNLOCK(self);
@@ -282,6 +331,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     GST_OBJECT_LOCK(self);
     clear_history(self);
+    self->rtx_told->clear();  // rtpsession forgets its sources too
     GST_OBJECT_UNLOCK(self);
   }
   return ret;
@@ -293,6 +343,8 @@ void finalize(GObject* object) {
   delete self->history;
   delete self->rtx_payload_type;
   delete self->rtx_ssrc;
+  delete self->clock_rate;
+  delete self->rtx_told;
   g_clear_pointer(&self->payload_type_map, gst_structure_free);
   g_clear_pointer(&self->ssrc_map, gst_structure_free);
   G_OBJECT_CLASS(convene_rtx_send_parent_class)->finalize(object);
@@ -357,6 +409,8 @@ static void convene_rtx_send_init(ConveneRtxSend* self) {
   self->rtx_payload_type = new std::unordered_map<guint8, guint8>();
   self->rtx_ssrc = new std::unordered_map<guint32, guint32>();
   self->history = new std::unordered_map<guint32, History>();
+  self->clock_rate = new std::unordered_map<guint32, gint>();
+  self->rtx_told = new std::unordered_set<guint32>();
   self->size = kDefaultHistory;
 }
 

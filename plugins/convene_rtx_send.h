@@ -24,6 +24,13 @@
 // it, as webrtcbin writes them). A media SSRC without an RTX SSRC in the map
 // is not retransmitted: the receiver could not tell the stream apart.
 //
+// Before the first packet of each RTX stream it sends caps naming that
+// stream (its SSRC, payload type and the clock rate of the media stream,
+// learnt from caps that named the media SSRC), then its caps of before:
+// rtpsession (1.22.0) would otherwise ask for the clock rate at the RTX
+// stream's first sender report, from inside a walk of its sources with its
+// lock let go (src/media/send_stream_announcer.h says why that matters).
+//
 // Threads: chain() runs on the sending streaming threads (the forwarders);
 // retransmissions are built and pushed on the thread that sent the request
 // (webrtcbin's RTCP receive thread); the history and the maps are shared

@@ -12,6 +12,7 @@
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
 #include "media/send_path_shortcut.h"
+#include "media/send_stream_announcer.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -301,6 +302,7 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                        // subscriber, for good). An SFU sends each packet as it comes.
                        g_object_set(element, "sync", FALSE, nullptr);
                      } else if (!g_strcmp0(name, "rtpfunnel")) {
+                       announce_send_streams(element);  // send_stream_announcer.h
                        g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
                        if (src) {
                          drop_repeated_sticky_events(src);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -160,6 +161,50 @@ TEST(RtxSend, ANackedPacketIsRetransmittedAsRtxAtOnce) {
   EXPECT_EQ(static_cast<guint16>(b.seq - a.seq), 1) << "RTX has its own consecutive sequence numbers";
   EXPECT_EQ(num(h.get(), "num-rtx-requests"), 2u);
   EXPECT_EQ(num(h.get(), "num-rtx-packets"), 2u);
+}
+
+// rtpsession (1.22.0) learns a sending stream's clock rate only from caps
+// naming its SSRC; without them it asks at the stream's first report, from
+// inside a walk of its sources (src/media/send_stream_announcer.h).
+TEST(RtxSend, DownstreamIsToldOfAnRtxStreamBeforeItsFirstPacketOnly) {
+  HarnessPtr h = make_harness();
+  // What goes out, in order: caps naming an SSRC ("caps 22136"), other caps ("caps"), packets ("rtp 22136").
+  std::vector<std::string> out;
+  g_autoptr(GstPad) src = gst_element_get_static_pad(h->element, "src");
+  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* seen = static_cast<std::vector<std::string>*>(data);
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+      GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+      if (gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &r)) {
+        seen->push_back("rtp " + std::to_string(gst_rtp_buffer_get_ssrc(&r)));
+        gst_rtp_buffer_unmap(&r);
+      }
+    } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(GST_PAD_PROBE_INFO_EVENT(info), &caps);
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      guint ssrc = 0;
+      gint pt = 0, rate = 0;
+      if (gst_structure_get_uint(s, "ssrc", &ssrc) && gst_structure_get_int(s, "payload", &pt) &&
+          gst_structure_get_int(s, "clock-rate", &rate))
+        seen->push_back("caps " + std::to_string(ssrc) + " pt " + std::to_string(pt) + " " + std::to_string(rate));
+      else
+        seen->push_back("caps");
+    }
+    return GST_PAD_PROBE_OK;
+  }, &out, nullptr);
+  // Caps naming the video stream, as send_stream_announcer sends them; then the funnel's own.
+  gst_harness_set_src_caps_str(h.get(), "application/x-rtp,ssrc=(uint)4660,payload=96,clock-rate=90000");
+  gst_harness_set_src_caps_str(h.get(), "application/x-rtp");
+  for (guint16 seq = 1; seq <= 3; ++seq) gst_buffer_unref(gst_harness_push_and_pull(h.get(), rtp(kVideoSsrc, 96, seq)));
+  out.clear();
+  ask_for(h.get(), kVideoSsrc, 2);
+  ask_for(h.get(), kVideoSsrc, 3);
+  const std::string rtx = "rtp " + std::to_string(kVideoRtxSsrc);
+  EXPECT_EQ(out, (std::vector<std::string>{"caps " + std::to_string(kVideoRtxSsrc) + " pt 97 90000", "caps", rtx, rtx}));
+  g_autoptr(GstCaps) now = gst_pad_get_current_caps(src);
+  g_autoptr(GstCaps) before = gst_caps_from_string("application/x-rtp");
+  EXPECT_TRUE(gst_caps_is_equal(now, before)) << "the caps of before again";
 }
 
 TEST(RtxSend, WhatIsNotKeptIsNotAnswered) {
