@@ -94,29 +94,22 @@ using SharedAnnouncer = std::shared_ptr<SendStreamAnnouncer>;
 
 void release(gpointer data) { delete static_cast<SharedAnnouncer*>(data); }
 
-GstPadProbeReturn on_input_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+// A probe handing the caps events it sees to `Take` (the input's or the output's side).
+template <void (SendStreamAnnouncer::*Take)(GstCaps*)>
+GstPadProbeReturn on_caps(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
     GstCaps* caps = nullptr;
     gst_event_parse_caps(event, &caps);
-    (*static_cast<SharedAnnouncer*>(data))->input_caps(caps);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn on_output_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
-    GstCaps* caps = nullptr;
-    gst_event_parse_caps(event, &caps);
-    (*static_cast<SharedAnnouncer*>(data))->output_caps(caps);
+    ((**static_cast<SharedAnnouncer*>(data)).*Take)(caps);
   }
   return GST_PAD_PROBE_OK;
 }
 
 void watch_input(GstPad* pad, const SharedAnnouncer& announcer) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SINK) return;
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_input_event, new SharedAnnouncer(announcer), release);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_caps<&SendStreamAnnouncer::input_caps>,
+                    new SharedAnnouncer(announcer), release);
 }
 
 }  // namespace
@@ -127,8 +120,8 @@ bool announce_send_streams(GstElement* rtpfunnel) {
   if (!output) return false;
   g_object_set_data(G_OBJECT(rtpfunnel), kAnnouncerData, GINT_TO_POINTER(1));
   auto announcer = std::make_shared<SendStreamAnnouncer>(output);
-  gst_pad_add_probe(output, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_output_event, new SharedAnnouncer(announcer),
-                    release);
+  gst_pad_add_probe(output, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_caps<&SendStreamAnnouncer::output_caps>,
+                    new SharedAnnouncer(announcer), release);
   g_signal_connect_data(rtpfunnel, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
                           watch_input(pad, *static_cast<SharedAnnouncer*>(data));
                         }),
