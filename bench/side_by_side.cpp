@@ -1,17 +1,21 @@
 #include "side_by_side.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 
+#include "http_client.h"
 #include "janus_participant.h"
 #include "janus_server.h"
 #include "process_figures.h"
+#include "prometheus_text.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"
@@ -41,13 +45,46 @@ struct Figures {
   double threads_per_person = 0;  // delta from the empty server
   double fps_per_video = 0;       // frames per second per subscribed video track
   double join_ms = -1;            // slowest of all: join request → first remote frame
-  double latency_p50 = -1, latency_p99 = -1;  // SFU-added, where the server tells it
+  double latency_p50 = -1, latency_p99 = -1;  // SFU-added, where the server tells it (the room's whole life)
+  // SFU-added over the measured window only (from /metrics' histogram, whose
+  // bounds are 0.5, 1, 2, 5, 10, 20, 50 ms...): the bound under which 99 % of
+  // the window's samples fell, and the share of them above 5 ms.
+  double window_p99_at_most_ms = -1, window_over_5ms = -1;
+  double window_samples = 0;
   std::string log;  // what the server printed during the run
   int streams = 0, people = 0;
   double udp_per_s = 0, tcp_per_s = 0;  // datagrams and segments received in the namespace
 };
 
 double seconds_between(gint64 from_us, gint64 to_us) { return (to_us - from_us) / 1e6; }
+
+constexpr const char* kMetricsToken = "side-by-side-metrics";
+
+// convene_sfu_latency_seconds' cumulative buckets (bound in seconds → count; +Inf as HUGE_VAL).
+std::map<double, double> latency_buckets(const std::string& scrape) {
+  std::map<double, double> out;
+  const std::string prefix = "convene_sfu_latency_seconds_bucket{le=\"";
+  for (const auto& [series, value] : testing::prometheus_samples(scrape)) {
+    if (series.rfind(prefix, 0) != 0) continue;
+    const std::string le = series.substr(prefix.size(), series.find('"', prefix.size()) - prefix.size());
+    out[le == "+Inf" ? HUGE_VAL : std::stod(le)] = value;
+  }
+  return out;
+}
+
+// The window's share of samples by bound, from two scrapes of the cumulative histogram.
+void window_latency(const std::string& before, const std::string& after, Figures* f) {
+  std::map<double, double> a = latency_buckets(before), b = latency_buckets(after);
+  if (b.empty() || !b.count(HUGE_VAL)) return;
+  const double total = b[HUGE_VAL] - a[HUGE_VAL];
+  f->window_samples = total;
+  if (total <= 0) return;
+  for (const auto& [bound, count] : b) {
+    const double in_window = count - a[bound];
+    if (f->window_p99_at_most_ms < 0 && in_window >= 0.99 * total) f->window_p99_at_most_ms = bound * 1000;
+    if (bound == 0.005) f->window_over_5ms = (total - in_window) / total;
+  }
+}
 
 // RssAnon from /proc/PID/status, kB: the process's own heap and stacks,
 // without the libraries it mapped (Convene maps GStreamer's plugins at its
@@ -120,8 +157,13 @@ Figures run_convene(const Setup& s, int rooms) {
   // Janus and its clients.
   so.env["CONVENE_MEDIA_ICE_ADDRESSES"] = s.server_address;
   so.env["CONVENE_RATELIMIT_ENABLED"] = "false";
+  so.env["CONVENE_METRICS_TOKEN"] = kMetricsToken;
   testing::ServerProcess server(so);
   int pid = server.pid();
+  testing::HttpClient metrics(server.base_url());
+  auto scrape = [&metrics] {
+    return metrics.get("/metrics", {{"Authorization", std::string("Bearer ") + kMetricsToken}}).body;
+  };
   g_usleep(1000 * 1000);
   ProcessFigures idle = process_figures(pid);
   long idle_anon = rss_anon_kb(pid);
@@ -185,15 +227,18 @@ Figures run_convene(const Setup& s, int rooms) {
   long before = frames_now().first;
   ProcessFigures a = process_figures(pid);
   TransportCounts ta = transport_counts();
+  const std::string metrics_before = scrape();
   gint64 a_us = g_get_monotonic_time();
   pump(s.seconds * 1000);
   ProcessFigures b = process_figures(pid);
   TransportCounts tb = transport_counts();
+  const std::string metrics_after = scrape();
   long anon = rss_anon_kb(pid);
   gint64 b_us = g_get_monotonic_time();
   long after = frames_now().first;
   Figures f = figures_over(idle_anon, idle, a, b, anon, a_us, b_us, rooms, after - before);
   count_transport(f, ta, tb, a_us, b_us);
+  window_latency(metrics_before, metrics_after, &f);
   for (auto& c : clients)
     if (gint64 at = c->first_frame_at_us()) f.join_ms = std::max(f.join_ms, (at - t0) / 1000.0);
   // SFU-added latency as the server measures it (the newest room's).
@@ -313,6 +358,9 @@ void print_row(const char* server, const Figures& f) {
               f.fps_per_video, f.join_ms, latency);
   std::printf("           received in the namespace: %.0f UDP datagrams/s, %.0f TCP segments/s\n", f.udp_per_s,
               f.tcp_per_s);
+  if (f.window_p99_at_most_ms >= 0)
+    std::printf("           SFU-added in the measured window: p99 at most %.1f ms, %.2f %% of %.0f timed packets "
+                "over 5 ms\n", f.window_p99_at_most_ms, 100 * f.window_over_5ms, f.window_samples);
   // Media over ICE-TCP is another load (RFC 4571 framing, the kernel's TCP
   // path): such a pair would not compare like with like.
   if (f.tcp_per_s > f.udp_per_s / 10)
