@@ -28,8 +28,10 @@
 // Threads: the input probe runs on the thread that pushes caps into
 // rtpfunnel (a publisher's streaming thread); it takes the funnel output's
 // stream lock, as rtpfunnel does for every packet, so the caps it sends
-// never cross a packet. The output probe runs on the thread rtpfunnel
-// pushes its first caps from, under that same lock.
+// never cross a packet (and, like the packet that follows them, they wait
+// while another input's packet is held downstream, e.g. before DTLS keys).
+// The output probe runs on the thread rtpfunnel pushes its first caps
+// from, under that same lock.
 #pragma once
 
 #include <gst/gst.h>
