@@ -435,7 +435,6 @@ void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
       consumer_pads_.erase(held);
     layers_changed();
   }
-  gst_object_unref(pad);
 }
 
 void MediaRoom::request_keyframe(const std::string& track_id) {

@@ -57,7 +57,8 @@ class RoomMedia {
   // A new src pad of the track's tee (a reference the caller owns), or nullptr
   // when there is no such track. Give it back with release_track_pad.
   virtual GstPad* request_track_pad(const std::string& track_id) = 0;
-  // Unlinks (under a blocking probe) and releases a pad from request_track_pad.
+  // Unlinks (under a blocking probe) and releases a pad from request_track_pad;
+  // the caller's reference stays the caller's to drop.
   virtual void release_track_pad(const std::string& track_id, GstPad* pad) = 0;
   // Asks the track's publisher for a keyframe (rate-limited like a subscriber's PLI).
   virtual void request_keyframe(const std::string& track_id) = 0;

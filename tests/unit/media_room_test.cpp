@@ -135,6 +135,26 @@ TEST_F(MediaRoomApi, AnnouncedTracksAreOfferedToOthersBeforeThePublishConnection
   EXPECT_EQ(camera->info().kind, "video");
 }
 
+// Recording, the composite and WHEP take a track's tee pad and give it back;
+// the caller keeps its reference (its smart pointer drops it). Giving it back
+// used to drop the caller's reference too: the pad was freed once the tee let
+// go of it while the caller still held it (four GStreamer criticals each time
+// a WHEP viewer's composite stopped, a use after free).
+TEST_F(MediaRoomApi, ATrackPadGivenBackStaysTheCallersUntilItLetsGo) {
+  join("alice", true);
+  publish_tee("alice", "0", "video");
+  GstPad* pad = room_->request_track_pad("alice/0");
+  ASSERT_TRUE(pad);
+  gpointer alive = pad;
+  g_object_add_weak_pointer(G_OBJECT(pad), &alive);
+  room_->release_track_pad("alice/0", pad);
+  // Released from the tee on the main loop (an idle probe posts it).
+  ASSERT_TRUE(loop_until(5000, [&] { return alive && !GST_OBJECT_PARENT(alive); })) << "freed while still held";
+  EXPECT_EQ(GST_OBJECT_REFCOUNT_VALUE(pad), 1) << "only the caller's reference is left";
+  gst_object_unref(pad);
+  EXPECT_EQ(alive, nullptr);
+}
+
 TEST_F(MediaRoomApi, AViewerIsRefusedAndPublishesAsSoonAsItIsPromoted) {
   join("vera", false);
   LocalPeer vera;
