@@ -128,6 +128,17 @@ ServerProcess::~ServerProcess() {
     if (running()) terminate(5000);
     g_object_unref(proc_);
   }
+  // A GLib or GStreamer critical is a bug (a failed precondition, often a
+  // reference dropped twice): it fails the test that ran the server, even
+  // when everything the test checked went well. (Benchmarks run no test.)
+  if (::testing::UnitTest::GetInstance()->current_test_info()) {
+    std::istringstream printed(log());
+    std::string criticals;
+    int count = 0;
+    for (std::string line; std::getline(printed, line);)
+      if (line.find("-CRITICAL **") != std::string::npos && ++count <= 3) criticals += "\n  " + line;
+    if (count) ADD_FAILURE() << "the server printed " << count << " critical(s):" << criticals;
+  }
   if (own_data_dir_ && !data_dir_.empty() && !g_getenv("CONVENE_KEEP_TEST_DATA")) {
     g_autofree char* cmd = g_strdup_printf("rm -rf '%s'", data_dir_.c_str());
     if (system(cmd) != 0) {
