@@ -150,14 +150,17 @@ GstBuffer* wrap_as_rtx(GstBuffer* original, guint32 rtx_ssrc, guint8 rtx_pt, gui
   GstMapInfo map;
   gst_buffer_map(out, &map, GST_MAP_WRITE);
   gst_buffer_extract(original, 0, map.data, header_len);
+  map.data[0] &= ~0x20;  // no padding (RFC 4588): with the bit left set the packet would not even map
   GST_WRITE_UINT16_BE(map.data + header_len, osn);
   if (payload_len) std::memcpy(map.data + header_len + 2, gst_rtp_buffer_get_payload(&in), payload_len);
   gst_buffer_unmap(out, &map);
   gst_rtp_buffer_unmap(&in);
 
   GstRTPBuffer rtx = GST_RTP_BUFFER_INIT;
-  gst_rtp_buffer_map(out, GST_MAP_WRITE, &rtx);
-  gst_rtp_buffer_set_padding(&rtx, FALSE);
+  if (!gst_rtp_buffer_map(out, GST_MAP_WRITE, &rtx)) {
+    gst_buffer_unref(out);
+    return nullptr;
+  }
   gst_rtp_buffer_set_ssrc(&rtx, rtx_ssrc);
   gst_rtp_buffer_set_seq(&rtx, rtx_seq);
   gst_rtp_buffer_set_payload_type(&rtx, rtx_pt);
@@ -192,10 +195,11 @@ GstBuffer* retransmission_of(ConveneRtxSend* self, guint32 ssrc, guint16 seq, Rt
   gst_rtp_buffer_unmap(&rtp);
   auto rtx_pt = self->rtx_payload_type->find(pt);
   if (kept_seq != seq || rtx_pt == self->rtx_payload_type->end()) return nullptr;
+  GstBuffer* rtx = wrap_as_rtx(kept, to->second, rtx_pt->second, h->second.next_rtx_seq++);
   auto rate = self->clock_rate->find(ssrc);
-  if (rate != self->clock_rate->end() && self->rtx_told->insert(to->second).second)
+  if (rtx && rate != self->clock_rate->end() && self->rtx_told->insert(to->second).second)
     *first = RtxStream{to->second, rtx_pt->second, rate->second};
-  return wrap_as_rtx(kept, to->second, rtx_pt->second, h->second.next_rtx_seq++);
+  return rtx;
 }
 
 // rtpsession (1.22.0) learns a sending stream's clock rate from caps naming

@@ -4,13 +4,37 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace convene::media {
 
+namespace {
+
+struct SdpMessageFree {
+  void operator()(GstSDPMessage* msg) const { gst_sdp_message_free(msg); }
+};
+using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageFree>;
+
+// The parsed SDP, or null. (GStreamer's parser asserts on empty text, and
+// gst_sdp_message_new_from_text keeps the message it failed to fill.)
+SdpMessagePtr parsed_sdp(const std::string& sdp) {
+  if (sdp.empty()) return nullptr;
+  GstSDPMessage* msg = nullptr;
+  gst_sdp_message_new(&msg);
+  SdpMessagePtr owned(msg);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()), static_cast<guint>(sdp.size()), msg) !=
+      GST_SDP_OK)
+    return nullptr;
+  return owned;
+}
+
+}  // namespace
+
 std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp) {
   std::map<uint32_t, SdpStream> out;
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return out;
+  SdpMessagePtr parsed = parsed_sdp(sdp);
+  if (!parsed) return out;
+  GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
     const char* mid = gst_sdp_media_get_attribute_val(media, "mid");
@@ -24,7 +48,6 @@ std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp) {
       out[static_cast<uint32_t>(ssrc)] = SdpStream{mid, kind};
     }
   }
-  gst_sdp_message_free(msg);
   return out;
 }
 
@@ -51,8 +74,9 @@ int extension_id(const GstSDPMedia* media, const char* uri) {
 
 std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp) {
   std::map<unsigned, AudioLevelExtension> out;
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return out;
+  SdpMessagePtr parsed = parsed_sdp(sdp);
+  if (!parsed) return out;
+  GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
     const char* kind = gst_sdp_media_get_media(media);
@@ -62,19 +86,18 @@ std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::st
     ext.id = extension_id(media, kAudioLevelUri);
     if (ext.id) out[i] = ext;
   }
-  gst_sdp_message_free(msg);
   return out;
 }
 
 bool sdp_takes_extension(const std::string& sdp, const char* uri) {
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return false;
+  SdpMessagePtr parsed = parsed_sdp(sdp);
+  if (!parsed) return false;
+  GstSDPMessage* msg = parsed.get();
   bool taken = false;
   for (guint i = 0; i < gst_sdp_message_medias_len(msg) && !taken; ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
     taken = gst_sdp_media_get_port(media) != 0 && extension_id(media, uri) != 0;
   }
-  gst_sdp_message_free(msg);
   return taken;
 }
 
@@ -100,8 +123,9 @@ bool two_numbers(const char* text, const char* word, unsigned long* a, unsigned 
 
 RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
   RetransmissionMaps out;
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return out;
+  SdpMessagePtr parsed = parsed_sdp(sdp);
+  if (!parsed) return out;
+  GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
     for (guint j = 0; j < gst_sdp_media_formats_len(media); ++j) {
@@ -123,7 +147,6 @@ RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
         out.ssrcs[static_cast<uint32_t>(primary)] = static_cast<uint32_t>(rtx);
     }
   }
-  gst_sdp_message_free(msg);
   return out;
 }
 
