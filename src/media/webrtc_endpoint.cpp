@@ -434,9 +434,37 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   gst_element_sync_state_with_parent(webrtcbin_);
 }
 
-void WebRtcEndpoint::stop() { stop_element(webrtcbin_); }
+namespace {
+
+// The ICE receivers stop before the rest: a bin stops its sinks first and
+// its sources last, so packets kept arriving while srtpdec was deactivating,
+// and GStreamer 1.22.0's srtpdec then makes a stream id it cannot make
+// (`parent->numsinkpads <= 1` critical, fixed upstream in 1.22.x by MR 4844).
+void stop_receivers_first(GstElement* webrtcbin) {
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+  std::vector<GstElement*> receivers;
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = static_cast<GstElement*>(g_value_get_object(&item));
+    if (!g_strcmp0(factory_name(element), "nicesrc")) receivers.push_back(GST_ELEMENT(gst_object_ref(element)));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  for (GstElement* receiver : receivers) {
+    stop_element(receiver);
+    gst_object_unref(receiver);
+  }
+}
+
+}  // namespace
+
+void WebRtcEndpoint::stop() {
+  stop_receivers_first(webrtcbin_);
+  stop_element(webrtcbin_);
+}
 
 WebRtcEndpoint::~WebRtcEndpoint() {
+  stop_receivers_first(webrtcbin_);
   remove_from_bin(webrtcbin_);
   gst_object_unref(webrtcbin_);
 }

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -131,12 +132,29 @@ ServerProcess::~ServerProcess() {
   // A GLib or GStreamer critical is a bug (a failed precondition, often a
   // reference dropped twice): it fails the test that ran the server, even
   // when everything the test checked went well. (Benchmarks run no test.)
+  // One is GStreamer 1.22.0's own, fixed upstream (srtpdec making a stream id
+  // for a packet that reaches it while it stops, MR 4844; the server stops
+  // its ICE receivers first to keep packets away): printed, not failed.
   if (::testing::UnitTest::GetInstance()->current_test_info()) {
     std::istringstream printed(log());
     std::string criticals;
-    int count = 0;
-    for (std::string line; std::getline(printed, line);)
-      if (line.find("-CRITICAL **") != std::string::npos && ++count <= 3) criticals += "\n  " + line;
+    int count = 0, known = 0, known_follow_ons = 0;
+    for (std::string line; std::getline(printed, line);) {
+      if (line.find("-CRITICAL **") == std::string::npos) continue;
+      if (line.find("gst_pad_create_stream_id_internal: assertion 'parent->numsinkpads <= 1'") != std::string::npos) {
+        ++known;
+        known_follow_ons = 2;  // the NULL stream id it returns, then the NULL event
+        continue;
+      }
+      if (known_follow_ons > 0 && (line.find("gst_event_new_stream_start: assertion 'stream_id != NULL'") !=
+                                       std::string::npos ||
+                                   line.find("gst_pad_push_event: assertion 'GST_IS_EVENT (event)'") != std::string::npos)) {
+        --known_follow_ons;
+        continue;
+      }
+      if (++count <= 3) criticals += "\n  " + line;
+    }
+    if (known) std::printf("note: the server hit GStreamer 1.22.0's srtpdec stream-id critical %d time(s)\n", known);
     if (count) ADD_FAILURE() << "the server printed " << count << " critical(s):" << criticals;
   }
   if (own_data_dir_ && !data_dir_.empty() && !g_getenv("CONVENE_KEEP_TEST_DATA")) {
