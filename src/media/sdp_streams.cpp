@@ -1,23 +1,11 @@
 #include "media/sdp_streams.h"
 
-#include <gst/sdp/sdp.h>
-
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 namespace convene::media {
 
-namespace {
-
-struct SdpMessageFree {
-  void operator()(GstSDPMessage* msg) const { gst_sdp_message_free(msg); }
-};
-using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageFree>;
-
-// The parsed SDP, or null. (GStreamer's parser asserts on empty text, and
-// gst_sdp_message_new_from_text keeps the message it failed to fill.)
-SdpMessagePtr parsed_sdp(const std::string& sdp) {
+SdpMessagePtr parse_sdp(const std::string& sdp) {
   if (sdp.empty()) return nullptr;
   GstSDPMessage* msg = nullptr;
   gst_sdp_message_new(&msg);
@@ -28,11 +16,9 @@ SdpMessagePtr parsed_sdp(const std::string& sdp) {
   return owned;
 }
 
-}  // namespace
-
 std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp) {
   std::map<uint32_t, SdpStream> out;
-  SdpMessagePtr parsed = parsed_sdp(sdp);
+  SdpMessagePtr parsed = parse_sdp(sdp);
   if (!parsed) return out;
   GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
@@ -74,7 +60,7 @@ int extension_id(const GstSDPMedia* media, const char* uri) {
 
 std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::string& sdp) {
   std::map<unsigned, AudioLevelExtension> out;
-  SdpMessagePtr parsed = parsed_sdp(sdp);
+  SdpMessagePtr parsed = parse_sdp(sdp);
   if (!parsed) return out;
   GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
@@ -90,7 +76,7 @@ std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::st
 }
 
 bool sdp_takes_extension(const std::string& sdp, const char* uri) {
-  SdpMessagePtr parsed = parsed_sdp(sdp);
+  SdpMessagePtr parsed = parse_sdp(sdp);
   if (!parsed) return false;
   GstSDPMessage* msg = parsed.get();
   bool taken = false;
@@ -123,7 +109,7 @@ bool two_numbers(const char* text, const char* word, unsigned long* a, unsigned 
 
 RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
   RetransmissionMaps out;
-  SdpMessagePtr parsed = parsed_sdp(sdp);
+  SdpMessagePtr parsed = parse_sdp(sdp);
   if (!parsed) return out;
   GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {

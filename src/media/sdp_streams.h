@@ -21,11 +21,24 @@
 // Threads: pure functions, any thread.
 #pragma once
 
+#include <gst/sdp/sdp.h>
+
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace convene::media {
+
+struct SdpMessageFree {
+  void operator()(GstSDPMessage* msg) const { gst_sdp_message_free(msg); }
+};
+using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageFree>;
+
+// The parsed SDP, or null when it is empty or does not parse. (GStreamer's
+// parser asserts on empty text, and gst_sdp_message_new_from_text keeps the
+// message it failed to fill.)
+SdpMessagePtr parse_sdp(const std::string& sdp);
 
 struct SdpStream {
   std::string mid;

@@ -12,6 +12,7 @@
 #include "media/media_room.h"
 #include "media/pad_util.h"
 #include "media/publication.h"
+#include "media/sdp_streams.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -347,13 +348,11 @@ void Subscriber::offer_now() {
     // A transceiver added by this renegotiation has no mid property yet in
     // 1.22; the offer itself names every m-line's mid.
     std::vector<std::string> mids;
-    GstSDPMessage* msg = nullptr;
-    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) == GST_SDP_OK) {
-      for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
-        const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, i), "mid");
+    if (SdpMessagePtr msg = parse_sdp(sdp)) {
+      for (guint i = 0; i < gst_sdp_message_medias_len(msg.get()); ++i) {
+        const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg.get(), i), "mid");
         mids.push_back(mid ? mid : "");
       }
-      gst_sdp_message_free(msg);
     }
     // Slots are never removed, and webrtcbin gives a new transceiver the next
     // m-line, so slot i is m-line i (mlineindex is unset until then).

@@ -201,17 +201,14 @@ void set_if_present(GObject* object, const char* name, T value) {
 // The client's description, set as remote; `after` runs on webrtcbin's
 // thread with its reply.
 void set_remote(GstElement* webrtcbin, GstWebRTCSDPType type, const std::string& sdp, std::function<void(Reply&)> after) {
-  GstSDPMessage* msg = nullptr;
-  gst_sdp_message_new(&msg);
-  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()), static_cast<guint>(sdp.size()),
-                                   msg) != GST_SDP_OK) {
-    gst_sdp_message_free(msg);
+  SdpMessagePtr msg = parse_sdp(sdp);
+  if (!msg) {
     Reply r;
     r.error = "the SDP could not be parsed";
     after(r);
     return;
   }
-  DescriptionPtr desc(gst_webrtc_session_description_new(type, msg));  // takes msg
+  DescriptionPtr desc(gst_webrtc_session_description_new(type, msg.release()));  // takes msg
   GstPromise* promise = then_on_webrtc_thread(nullptr, std::move(after));
   g_signal_emit_by_name(webrtcbin, "set-remote-description", desc.get(), promise);
   gst_promise_unref(promise);
@@ -221,12 +218,8 @@ void set_remote(GstElement* webrtcbin, GstWebRTCSDPType type, const std::string&
 
 void check_sdp(const std::string& sdp) {
   if (sdp.empty()) throw std::invalid_argument("the SDP is empty");
-  GstSDPMessage* msg = nullptr;
-  gst_sdp_message_new(&msg);
-  GstSDPResult r = gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp.data()),
-                                                static_cast<guint>(sdp.size()), msg);
-  bool usable = r == GST_SDP_OK && gst_sdp_message_medias_len(msg) > 0 && gst_sdp_message_get_version(msg);
-  gst_sdp_message_free(msg);
+  SdpMessagePtr msg = parse_sdp(sdp);
+  bool usable = msg && gst_sdp_message_medias_len(msg.get()) > 0 && gst_sdp_message_get_version(msg.get());
   if (!usable) throw std::invalid_argument("the SDP could not be parsed or has no media");
 }
 
@@ -441,19 +434,9 @@ namespace {
 // and GStreamer 1.22.0's srtpdec then makes a stream id it cannot make
 // (`parent->numsinkpads <= 1` critical, fixed upstream in 1.22.x by MR 4844).
 void stop_receivers_first(GstElement* webrtcbin) {
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
-  std::vector<GstElement*> receivers;
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = static_cast<GstElement*>(g_value_get_object(&item));
-    if (!g_strcmp0(factory_name(element), "nicesrc")) receivers.push_back(GST_ELEMENT(gst_object_ref(element)));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  for (GstElement* receiver : receivers) {
-    stop_element(receiver);
-    gst_object_unref(receiver);
-  }
+  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(webrtcbin), "nicesrc");
+  gst_iterator_foreach(
+      it, [](const GValue* item, gpointer) { stop_element(GST_ELEMENT(g_value_get_object(item))); }, nullptr);
 }
 
 }  // namespace
