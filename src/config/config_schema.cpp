@@ -120,6 +120,9 @@ const std::vector<KeySpec>& schema() {
       {"media", "send_directly", Type::Bool, "true",
        "Encrypt subscribers' RTP with libsrtp and hand it to the ICE agent directly once DTLS has given the key; "
        "false sends it through webrtcbin's srtpenc, funnel and nicesink."},
+      {"media", "skip_receive_pass_throughs", Type::Bool, "true",
+       "Received packets skip the pads and elements of webrtcbin's receive path that pass them on unchanged, and "
+       "rtpbin's packet storage keeps nothing unless FEC is negotiated; false sends every packet the whole way."},
       {"media", "video_codec", Type::String, "VP8", "Video codec of group calls: VP8 or H264."},
       {"media", "answer_timeout_sec", Type::Int, "10",
        "Seconds a subscriber may take to answer a subscribe-offer before it is sent again."},

@@ -45,14 +45,6 @@ void watch_send_pad(GstPad* pad, const Weak& weak) {
 
 CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config)
     : name_(GST_OBJECT_NAME(webrtcbin)), estimator_(config) {
-  // Every packet into the connection carries the extension (while its
-  // receiver takes it).
-  using InUse = std::shared_ptr<std::atomic<bool>>;
-  g_signal_connect_data(webrtcbin, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
-                          if (GST_PAD_IS_SINK(pad)) rtp::tag_transport_cc(pad, kExtensionId, *static_cast<InUse*>(data));
-                        }),
-                        new InUse(in_use_), [](gpointer data, GClosure*) { delete static_cast<InUse*>(data); },
-                        static_cast<GConnectFlags>(0));
   // The RTP session's send pad appears with the first negotiated stream.
   g_signal_connect_data(
       webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
@@ -67,6 +59,8 @@ CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimator
       }),
       new Weak(handle_.weak()), delete_weak, static_cast<GConnectFlags>(0));
 }
+
+void CongestionFeedback::tag(GstPad* pad) { rtp::tag_transport_cc(pad, kExtensionId, in_use_); }
 
 void CongestionFeedback::offer_in(GstCaps* caps) {
   const std::string field = "extmap-" + std::to_string(kExtensionId);

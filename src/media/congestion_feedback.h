@@ -6,9 +6,9 @@
 //
 // How it rides webrtcbin 1.22: offer_in() names the extension in a send-only
 // m-line's codec preferences (webrtcbin offers "rtcp-fb transport-cc" on
-// every format by itself); each sink pad of the webrtcbin gets the empty
-// extension on every packet (plugins/transport_cc.h), which rtpsession
-// numbers; rtpsession matches the feedback with what it sent and pushes the
+// every format by itself); every packet into the webrtcbin gets the empty
+// extension (plugins/transport_cc.h: a probe on each slot's forwarder
+// output, tag()), which rtpsession numbers; rtpsession matches the feedback with what it sent and pushes the
 // result upstream as a custom event "RTPTWCCPackets" from its send_rtp_sink
 // pad, where a probe takes it (and stops it: it would otherwise travel up
 // every forwarder into the publishers' pipelines).
@@ -46,6 +46,10 @@ class CongestionFeedback {
 
   // Adds the transport-cc extension to a send-only m-line's codec preferences.
   static void offer_in(GstCaps* caps);
+  // Every packet leaving `pad` (a slot's forwarder output, linked into this
+  // webrtcbin) carries the extension while the receiver takes it, and its
+  // caps name it.
+  void tag(GstPad* pad);
   // The receiver's answer: whether it took the extension. A receiver that
   // did not sends no feedback, and packets then go out without it (see
   // plugins/transport_cc.h: rtpsession would keep a record of each).

@@ -39,6 +39,10 @@ struct MediaSettings {
   // agent by direct_send.h once DTLS has keyed srtpenc; false: through
   // srtpenc, the DTLS funnel and nicesink.
   bool send_directly = true;
+  // true: received packets skip the pads and elements of webrtcbin's receive
+  // path that pass them on unchanged, and rtpbin's packet storage keeps
+  // nothing unless FEC is negotiated (path_shortcut.h, fec_storage.h).
+  bool skip_receive_pass_throughs = true;
   std::string video_codec = "VP8";  // VP8 or H264: what subscribers are offered
   // Seconds a subscriber may take to answer a subscribe-offer before it is offered again.
   int answer_timeout_sec = 10;

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "media/pad_util.h"
+#include "media/path_shortcut.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -14,6 +15,7 @@ namespace {
 class ReceiveHandOff {
  public:
   // Lives as long as `queue` (its data), so it holds no reference to it.
+  // `decoder_sink` is the decoder's first pad of its own, past its ghost pad.
   ReceiveHandOff(GstElement* queue, GstPad* decoder_sink)
       : queue_(queue), decoder_sink_(GST_PAD(gst_object_ref(decoder_sink))) {
     update_mode();
@@ -111,17 +113,32 @@ bool skip_receive_queue_when_passing(GstBin* receive_bin) {
 
   g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(queue, "sink");
   g_autoptr(GstPad) queue_src = gst_element_get_static_pad(queue, "src");
-  g_autoptr(GstPad) decoder_sink = queue_src ? gst_pad_get_peer(queue_src) : nullptr;
-  if (!queue_sink || !decoder_sink) return false;
+  if (!queue_sink || !queue_src) return false;
+  // Past the decoder's ghost pad (dtlssrtpdec is a bin), which carries a
+  // packet on unchanged: one pad fewer per packet.
+  GstPad* decoder_sink = nullptr;
+  for (GstPad* pad : ghost_pads_after(queue_src, &decoder_sink)) gst_object_unref(pad);
+  if (!decoder_sink) return false;
+  // webrtcbin 1.22 filters the receiver's output with a capsfilter before
+  // the queue: a GstBaseTransform that passes every packet on unchanged once
+  // the caps are through (they are: events take the full way). The probe
+  // goes on its input, so packets skip it as well.
+  g_autoptr(GstPad) before_queue = gst_pad_get_peer(queue_sink);
+  g_autoptr(GstElement) filter = before_queue ? gst_pad_get_parent_element(before_queue) : nullptr;
+  g_autoptr(GstPad) filter_sink = filter && !g_strcmp0(factory_name(filter), "capsfilter")
+                                      ? gst_element_get_static_pad(filter, "sink")
+                                      : nullptr;
+  GstPad* entry = filter_sink ? filter_sink : queue_sink;
 
   auto* hand_off = new ReceiveHandOff(queue, decoder_sink);
+  gst_object_unref(decoder_sink);
   g_object_set_data_full(G_OBJECT(queue), kReceiveHandOffData, hand_off,
                          [](gpointer data) { delete static_cast<ReceiveHandOff*>(data); });
   g_signal_connect(queue, "notify::leaky", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer data) {
                      static_cast<ReceiveHandOff*>(data)->update_mode();
                    }),
                    hand_off);
-  gst_pad_add_probe(queue_sink,
+  gst_pad_add_probe(entry,
                     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                                                  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                     on_queue_input, hand_off, nullptr);

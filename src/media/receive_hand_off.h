@@ -15,8 +15,11 @@
 // tee, every subscriber's send path). In a profile of a room of four the
 // kernel's wake-up path was the largest single entry.
 //
-// The hand-off, a probe on the queue's sink pad, chains each buffer straight
-// into dtlssrtpdec on the receiving thread while the queue is in its pass mode
+// The hand-off, a probe on the input of the capsfilter before the queue (or
+// on the queue's, without one), chains each buffer straight into
+// dtlssrtpdec's first element (past the capsfilter, which passes packets on
+// unchanged once the caps are through, and dtlssrtpdec's ghost pad) on the
+// receiving thread while the queue is in its pass mode
 // (transportreceivebin sets `leaky` to none exactly then, and to downstream
 // when it blocks again) and the queue holds no packet, and no sticky event
 // the decoder has not got. Events still go through the queue, and packets

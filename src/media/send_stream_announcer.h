@@ -19,7 +19,7 @@
 // (rtpfunnel's own caps with its SSRC, payload and clock rate), which
 // rtpsession reads, and straight after them rtpfunnel's own caps again, so
 // every pad downstream ends with the caps rtpfunnel sent (what
-// send_path_shortcut.h checks before a packet skips). A stream whose caps
+// path_shortcut.h checks before a packet skips). A stream whose caps
 // come before the funnel has sent any is told just before the funnel's
 // first caps pass. Retransmission streams are not told (they send only
 // after a loss; telling rtpsession of one makes it a source that reports

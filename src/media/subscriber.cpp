@@ -11,6 +11,7 @@
 
 #include "media/media_room.h"
 #include "media/pad_util.h"
+#include "media/path_shortcut.h"
 #include "media/publication.h"
 #include "media/sdp_streams.h"
 #include "util/log.h"
@@ -212,6 +213,12 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
         return GST_PAD_PROBE_OK;
       },
       new LatencySampler{room_.latency()}, [](gpointer data) { delete static_cast<LatencySampler*>(data); });
+  congestion_->tag(fsrc);
+  // Into webrtcbin past its sink ghost pad (path_shortcut.h), after the
+  // probes above (a probe that takes a buffer ends the pad's probe list):
+  // webrtcbin's own probes there act only while the slot is not
+  // negotiated, when the pad is blocked and nothing skips.
+  skip_ghost_pads_after(fsrc, "forwarder into webrtcbin");
   gst_element_sync_state_with_parent(slot->forward);
   slots_.push_back(std::move(slot));
   return *slots_.back();

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "media/direct_send.h"
+#include "media/fec_storage.h"
 #include "media/immediate_feedback.h"
 #include "media/pad_util.h"
 #include "media/receive_hand_off.h"
 #include "media/repeated_event_filter.h"
 #include "media/sdp_streams.h"
-#include "media/send_path_shortcut.h"
+#include "media/path_shortcut.h"
 #include "media/send_stream_announcer.h"
 #include "util/log.h"
 
@@ -147,7 +148,7 @@ GstElement* make_rtx_sender(GstElement*, guint session_id, gpointer webrtcbin) {
   }
   g_object_set_data_full(G_OBJECT(webrtcbin), kRtxSender, gst_object_ref(rtx), gst_object_unref);
   // rtpbin puts the RTX sender before rtpsession: out of this bin, a
-  // ghost-pad hop that each packet skips (send_path_shortcut.h).
+  // ghost-pad hop that each packet skips (path_shortcut.h).
   g_autoptr(GstPad) rtx_src = gst_element_get_static_pad(rtx, "src");
   skip_ghost_pads_after(rtx_src, "RTX sender to rtpsession");
   return bin;
@@ -209,6 +210,7 @@ void set_remote(GstElement* webrtcbin, GstWebRTCSDPType type, const std::string&
     return;
   }
   DescriptionPtr desc(gst_webrtc_session_description_new(type, msg.release()));  // takes msg
+  storage_follows_description(webrtcbin, sdp);  // fec_storage.h
   GstPromise* promise = then_on_webrtc_thread(nullptr, std::move(after));
   g_signal_emit_by_name(webrtcbin, "set-remote-description", desc.get(), promise);
   gst_promise_unref(promise);
@@ -299,11 +301,11 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                        g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
                        if (src) {
                          drop_repeated_sticky_events(src);
-                         skip_ghost_pads_after(src, "rtpfunnel to the RTX sender");  // send_path_shortcut.h
+                         skip_ghost_pads_after(src, "rtpfunnel to the RTX sender");  // path_shortcut.h
                        }
                      } else if (!g_strcmp0(name, "rtpsession")) {
                        // Out of rtpbin and into the transport's bins: three
-                       // ghost-pad hops to srtpenc (send_path_shortcut.h).
+                       // ghost-pad hops to srtpenc (path_shortcut.h).
                        g_signal_connect(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer) {
                                           if (!g_strcmp0(GST_PAD_NAME(pad), "send_rtp_src"))
                                             skip_ghost_pads_after(pad, "rtpsession to srtpenc");
@@ -313,7 +315,7 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                        if (src) skip_ghost_pads_after(src, "rtpsession to srtpenc");
                      } else if (!g_strcmp0(name, "clocksync") && parent == webrtcbin) {
                        // Each input's clocksync and FEC/RED encoders do nothing
-                       // for forwarded packets (send_path_shortcut.h). (dtlssrtpenc
+                       // for forwarded packets (path_shortcut.h). (dtlssrtpenc
                        // has clocksyncs of its own, deeper in.)
                        skip_send_input_pass_throughs(element);
                      } else if (!g_strcmp0(name, "srtpenc") && send_directly &&
@@ -325,12 +327,46 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
 }
 
 // Received packets skip webrtcbin's receive queue once the connection is up
-// (receive_hand_off.h).
-void WebRtcEndpoint::configure_receive_path() {
+// (receive_hand_off.h), and, with [media] skip_receive_pass_throughs, the
+// pads and elements that pass them on unchanged (path_shortcut.h): the
+// packet storage keeps nothing unless FEC is negotiated (fec_storage.h).
+void WebRtcEndpoint::configure_receive_path(const MediaSettings& settings) {
   g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
                      if (g_strcmp0(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin") != 0) return;
                      if (!skip_receive_queue_when_passing(GST_BIN(element)))
                        GST_INFO_OBJECT(element, "no receive queue to skip (another GStreamer?)");
+                   }),
+                   nullptr);
+  if (!settings.skip_receive_pass_throughs) return;
+  keep_storage_only_for_fec(webrtcbin_);
+  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+                     const char* name = factory_name(element);
+                     if (!g_strcmp0(name, "srtpdec")) {
+                       // Out of dtlssrtpdec and the transport's bin, into rtpbin.
+                       for (const char* pad_name : {"rtp_src", "rtcp_src"}) {
+                         g_autoptr(GstPad) src = gst_element_get_static_pad(element, pad_name);
+                         if (src) skip_ghost_pads_after(src, "srtpdec to rtpsession");
+                       }
+                     } else if (!g_strcmp0(name, "rtpsession") || !g_strcmp0(name, "rtpptdemux")) {
+                       // rtpsession: the auxiliary receiver and the storage, to
+                       // the SSRC demuxer; each payload type's pad: FEC
+                       // decoder and ghost pads, to webrtcbin's output.
+                       auto on_pad = +[](GstElement* owner, GstPad* pad, gpointer) {
+                         const bool session = !g_strcmp0(factory_name(owner), "rtpsession");
+                         if (session ? !g_strcmp0(GST_PAD_NAME(pad), "recv_rtp_src")
+                                     : g_str_has_prefix(GST_PAD_NAME(pad), "src_"))
+                           skip_receive_pass_throughs_after(
+                               pad, session ? "rtpsession to the SSRC demuxer" : "payload demuxer to webrtcbin's output");
+                       };
+                       g_signal_connect(element, "pad-added", G_CALLBACK(on_pad), nullptr);
+                       gst_element_foreach_src_pad(
+                           element,
+                           [](GstElement* owner, GstPad* pad, gpointer fn) -> gboolean {
+                             reinterpret_cast<void (*)(GstElement*, GstPad*, gpointer)>(fn)(owner, pad, nullptr);
+                             return TRUE;
+                           },
+                           reinterpret_cast<gpointer>(on_pad));
+                     }
                    }),
                    nullptr);
 }
@@ -347,7 +383,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
 
   configure_rtpbin(settings, leg);
   if (leg == PeerConnection::Subscribe) configure_send_path(settings);
-  configure_receive_path();
+  configure_receive_path(settings);
 
   GstWebRTCICE* ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);

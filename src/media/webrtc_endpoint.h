@@ -75,7 +75,7 @@ class WebRtcEndpoint {
   std::function<void()> on_failed_;
   void configure_rtpbin(const MediaSettings& settings, PeerConnection leg);
   void configure_send_path(const MediaSettings& settings);
-  void configure_receive_path();
+  void configure_receive_path(const MediaSettings& settings);
   MainThreadHandle<WebRtcEndpoint> handle_{this};
 };
 

@@ -6,6 +6,7 @@
 #include <gst/check/gstharness.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -173,6 +174,57 @@ TEST_F(ReceiveBin, ABinWithoutAQueueIsLeftAlone) {
   g_autoptr(GstBin) other = GST_BIN(gst_object_ref_sink(gst_bin_new(nullptr)));
   gst_bin_add(other, gst_element_factory_make("identity", nullptr));
   EXPECT_FALSE(skip_receive_queue_when_passing(other));
+}
+
+// webrtcbin 1.22's layout: `capsfilter ! queue ! dtlssrtpdec`, the decoder a
+// bin. While the queue passes, packets skip the capsfilter and the decoder's
+// ghost pad as well, into the decoder's first element.
+TEST(ReceiveBinAsWebrtcbinBuildsIt, PacketsSkipTheCapsfilterAndTheDecodersGhostPad) {
+  GstElement* bin = gst_bin_new("receive");
+  GstElement* filter = gst_element_factory_make("capsfilter", nullptr);
+  g_autoptr(GstCaps) caps = gst_caps_from_string("application/x-srtp");
+  g_object_set(filter, "caps", caps, nullptr);
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  g_object_set(queue, "leaky", kLeakDownstream, nullptr);
+  GstElement* decoder = gst_bin_new("decoder");
+  GstElement* first = gst_element_factory_make("identity", "first");
+  gst_bin_add(GST_BIN(decoder), first);
+  g_autoptr(GstPad) first_sink = gst_element_get_static_pad(first, "sink");
+  g_autoptr(GstPad) first_src = gst_element_get_static_pad(first, "src");
+  gst_element_add_pad(decoder, gst_ghost_pad_new("sink", first_sink));
+  gst_element_add_pad(decoder, gst_ghost_pad_new("src", first_src));
+  gst_bin_add_many(GST_BIN(bin), filter, queue, decoder, nullptr);
+  ASSERT_TRUE(gst_element_link_many(filter, queue, decoder, nullptr));
+  g_autoptr(GstPad) in = gst_element_get_static_pad(filter, "sink");
+  g_autoptr(GstPad) out = gst_element_get_static_pad(decoder, "src");
+  gst_element_add_pad(bin, gst_ghost_pad_new("sink", in));
+  gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+  ASSERT_TRUE(skip_receive_queue_when_passing(GST_BIN(bin)));
+  GstHarness* h = gst_harness_new_with_element(bin, "sink", "src");
+  gst_object_unref(bin);  // the harness holds it
+  gst_harness_set_src_caps_str(h, "application/x-srtp");
+  std::atomic<int> out_of_filter{0};
+  g_autoptr(GstPad) filter_src = gst_element_get_static_pad(filter, "src");
+  gst_pad_add_probe(filter_src, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo*, gpointer n) {
+    ++*static_cast<std::atomic<int>*>(n);
+    return GST_PAD_PROBE_OK;
+  }, &out_of_filter, nullptr);
+
+  ASSERT_EQ(gst_harness_push(h, gst_buffer_new_allocate(nullptr, 12, nullptr)), GST_FLOW_OK);
+  GstBuffer* through_queue = gst_harness_pull(h);  // waits for the queue's thread
+  ASSERT_NE(through_queue, nullptr);
+  gst_buffer_unref(through_queue);
+  EXPECT_EQ(out_of_filter.load(), 1) << "blocking: the full way";
+
+  g_object_set(queue, "leaky", kNoLeak, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(gst_harness_push(h, gst_buffer_new_allocate(nullptr, 12, nullptr)), GST_FLOW_OK);
+    GstBuffer* skipped = gst_harness_try_pull(h);
+    EXPECT_NE(skipped, nullptr) << "already through when the push returned: on the receiving thread";
+    if (skipped) gst_buffer_unref(skipped);
+  }
+  EXPECT_EQ(out_of_filter.load(), 1) << "passing: no packet went through the capsfilter";
+  gst_harness_teardown(h);
 }
 
 }  // namespace

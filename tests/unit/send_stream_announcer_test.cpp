@@ -142,7 +142,7 @@ TEST_F(Bundle, RtpsessionKnowsEveryStreamsClockRateBeforeItsFirstReport) {
   EXPECT_EQ(send_until_both_report(), (std::set<guint>{kVideoSsrc, kAudioSsrc}));
   EXPECT_EQ(clock_rate_asked_.load(), 0) << "video was told before the funnel's first caps, audio after";
   // Every pad after the funnel ends with the caps the funnel sent, which is
-  // what a packet skipping the pads between needs (send_path_shortcut.h).
+  // what a packet skipping the pads between needs (path_shortcut.h).
   g_autoptr(GstCaps) sent = current_caps(funnel_, "src");
   g_autoptr(GstCaps) arrived = current_caps(session_, "send_rtp_sink");
   g_autoptr(GstCaps) passed_on = current_caps(session_, "send_rtp_src");

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "media/send_path_shortcut.h"
+#include "media/path_shortcut.h"
 
 namespace convene::media {
 namespace {
@@ -126,7 +126,7 @@ TEST_F(SendInput, WithoutFecOrRedPacketsSkipToTheFunnelAfterTheFirst) {
   for (guint16 seq = 1; seq <= 10; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
   for (int seq = 1; seq <= 10; ++seq) EXPECT_EQ(pull(), std::make_pair(96, seq)) << "every packet, in order, unchanged";
   EXPECT_EQ(full_path_.load(), 0) << "the caps went through the encoders unchanged: every packet skips them";
-  EXPECT_TRUE(send_path_is_skipping(clocksync_));
+  EXPECT_TRUE(path_is_skipping(clocksync_));
   EXPECT_TRUE(caps_are(kCaps)) << caps_out();
 }
 
@@ -150,7 +150,7 @@ TEST_F(SendInput, WithRedNegotiatedEveryPacketIsEncoded) {
   gst_harness_set_src_caps_str(h_, kCaps);
   for (guint16 seq = 1; seq <= 5; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
   EXPECT_EQ(full_path_.load(), 5);
-  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  EXPECT_FALSE(path_is_skipping(clocksync_));
   for (int seq = 1; seq <= 5; ++seq) EXPECT_EQ(pull().first, 100) << "a RED packet";
 }
 
@@ -160,9 +160,9 @@ TEST_F(SendInput, AnEncoderSettingChangedTakesPacketsBackThroughTheEncoders) {
   negotiate_no_fec_no_red();
   gst_harness_set_src_caps_str(h_, kCaps);
   for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
-  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  ASSERT_TRUE(path_is_skipping(clocksync_));
   g_object_set(redenc_, "pt", 100, "allow-no-red-blocks", TRUE, nullptr);
-  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  EXPECT_FALSE(path_is_skipping(clocksync_));
   ASSERT_EQ(push(4), GST_FLOW_OK);
   EXPECT_EQ(full_path_.load(), 1);
   for (int seq = 1; seq <= 3; ++seq) EXPECT_EQ(pull(), std::make_pair(96, seq));
@@ -176,12 +176,12 @@ TEST_F(SendInput, APacketNeverOvertakesAnEvent) {
   negotiate_no_fec_no_red();
   gst_harness_set_src_caps_str(h_, kCaps);
   for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
-  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  ASSERT_TRUE(path_is_skipping(clocksync_));
   gst_harness_set_src_caps_str(h_, kOtherCaps);
-  EXPECT_FALSE(send_path_is_skipping(clocksync_)) << "an event stops the skipping until the checks pass";
+  EXPECT_FALSE(path_is_skipping(clocksync_)) << "an event stops the skipping until the checks pass";
   EXPECT_TRUE(caps_are(kOtherCaps)) << caps_out();
   ASSERT_EQ(push(4), GST_FLOW_OK);
-  EXPECT_TRUE(send_path_is_skipping(clocksync_));
+  EXPECT_TRUE(path_is_skipping(clocksync_));
   EXPECT_EQ(full_path_.load(), 0);
   for (int seq = 1; seq <= 4; ++seq) EXPECT_EQ(pull().second, seq);
 }
@@ -192,16 +192,16 @@ TEST_F(SendInput, ARelinkedInputTurnsTheShortcutOff) {
   negotiate_no_fec_no_red();
   gst_harness_set_src_caps_str(h_, kCaps);
   for (guint16 seq = 1; seq <= 2; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
-  ASSERT_TRUE(send_path_is_skipping(clocksync_));
+  ASSERT_TRUE(path_is_skipping(clocksync_));
   g_autoptr(GstPad) clocksync_src = gst_element_get_static_pad(clocksync_, "src");
   g_autoptr(GstPad) fec_sink = gst_pad_get_peer(clocksync_src);
   gst_pad_unlink(clocksync_src, fec_sink);
-  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  EXPECT_FALSE(path_is_skipping(clocksync_));
   ASSERT_EQ(gst_pad_link(clocksync_src, fec_sink), GST_PAD_LINK_OK);
   gst_harness_set_src_caps_str(h_, kCaps);  // sticky events again, as after a relink
   for (guint16 seq = 3; seq <= 5; ++seq) ASSERT_EQ(push(seq), GST_FLOW_OK);
   EXPECT_EQ(full_path_.load(), 3) << "all after the relink";
-  EXPECT_FALSE(send_path_is_skipping(clocksync_));
+  EXPECT_FALSE(path_is_skipping(clocksync_));
   for (int seq = 1; seq <= 5; ++seq) EXPECT_EQ(pull().second, seq);
 }
 
@@ -311,8 +311,34 @@ TEST_F(GhostPads, PacketsSkipToTheNextElementOnceItHasTheirEvents) {
   gst_harness_set_src_caps_str(h_, "application/x-rtp");
   for (guint64 i = 1; i <= 5; ++i) ASSERT_EQ(push(i), GST_FLOW_OK);
   EXPECT_EQ(full_way_.load(), 0) << "the events went ahead on the full way: every packet skips";
-  EXPECT_TRUE(send_path_is_skipping(from_src_));
+  EXPECT_TRUE(path_is_skipping(from_src_));
   EXPECT_EQ(pulled(), (std::vector<guint64>{1, 2, 3, 4, 5}));
+}
+
+// A probe at the start of the way that changes the caps it passes on (as
+// the transport-cc tag does on a forwarder's output) does not keep packets
+// from skipping: the end has the caps the next pad was given.
+TEST_F(GhostPads, CapsChangedByAProbeAtTheStartStillLetPacketsSkip) {
+  gst_pad_add_probe(
+      from_src_, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer) {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps* caps = nullptr;
+        gst_event_parse_caps(event, &caps);
+        g_autoptr(GstCaps) tagged = gst_caps_copy(caps);
+        gst_caps_set_simple(tagged, "extmap-3", G_TYPE_STRING, "tagged", nullptr);
+        GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(tagged);
+        gst_event_unref(event);
+        return GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
+  ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
+  gst_harness_set_src_caps_str(h_, "application/x-rtp");
+  for (guint64 i = 1; i <= 3; ++i) ASSERT_EQ(push(i), GST_FLOW_OK);
+  EXPECT_TRUE(to_has_caps("application/x-rtp,extmap-3=tagged"));
+  EXPECT_EQ(full_way_.load(), 0);
+  EXPECT_EQ(pulled(), (std::vector<guint64>{1, 2, 3}));
 }
 
 // transportsendbin blocks its way until the DTLS key is set: nothing skips
@@ -322,14 +348,14 @@ TEST_F(GhostPads, NothingSkipsABlockedPadOrOvertakesWhatItHeld) {
   ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
   gst_harness_set_src_caps_str(h_, "application/x-rtp,payload=96");
   ASSERT_EQ(push(1), GST_FLOW_OK);
-  ASSERT_TRUE(send_path_is_skipping(from_src_));
+  ASSERT_TRUE(path_is_skipping(from_src_));
   // On the src pad before the next element, as transportsendbin blocks it.
   g_autoptr(GstPad) outer_internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(outer_sink_)));
   const gulong blocked = gst_pad_add_probe(outer_internal, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM),
                                            block, nullptr, nullptr);
   gst_harness_set_src_caps_str(h_, "application/x-rtp,payload=97");
   ASSERT_EQ(push(2), GST_FLOW_OK);
-  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  EXPECT_FALSE(path_is_skipping(from_src_));
   EXPECT_TRUE(to_has_caps("application/x-rtp,payload=96")) << "the new caps were dropped at the block";
   gst_pad_remove_probe(outer_internal, blocked);
   const int before = full_way_.load();
@@ -345,17 +371,182 @@ TEST_F(GhostPads, AChangedLinkTurnsTheShortcutOffForGood) {
   ASSERT_TRUE(skip_ghost_pads_after(from_src_, "test"));
   gst_harness_set_src_caps_str(h_, "application/x-rtp");
   ASSERT_EQ(push(1), GST_FLOW_OK);
-  ASSERT_TRUE(send_path_is_skipping(from_src_));
+  ASSERT_TRUE(path_is_skipping(from_src_));
   g_autoptr(GstPad) inner_sink = gst_ghost_pad_get_target(GST_GHOST_PAD(outer_sink_));
   g_autoptr(GstPad) outer_internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(outer_sink_)));
   gst_pad_unlink(outer_internal, inner_sink);
-  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  EXPECT_FALSE(path_is_skipping(from_src_));
   ASSERT_EQ(gst_pad_link(outer_internal, inner_sink), GST_PAD_LINK_OK);
   gst_harness_set_src_caps_str(h_, "application/x-rtp");
   for (guint64 i = 2; i <= 4; ++i) ASSERT_EQ(push(i), GST_FLOW_OK);
   EXPECT_EQ(full_way_.load(), 3) << "every packet after the relink takes the full way";
-  EXPECT_FALSE(send_path_is_skipping(from_src_));
+  EXPECT_FALSE(path_is_skipping(from_src_));
   EXPECT_EQ(pulled(), (std::vector<guint64>{1, 2, 3, 4}));
+}
+
+
+// A stand-in for rtpbin's receive path after rtpsession, as webrtcbin 1.22
+// builds it: `from`, webrtcbin's auxiliary receiver (a bin of
+// `rtprtxreceive ! rtpreddec`), rtpbin's `rtpstorage`, then `to` (the SSRC
+// demuxer). A packet on the full way enters rtprtxreceive.
+class ReceivePassThroughs : public ::testing::Test {
+ protected:
+  static constexpr guint kSsrc = 1234;
+  static constexpr guint kRtxSsrc = 5678;
+
+  void SetUp() override {
+    GstElement* top = gst_bin_new("top");
+    from_ = gst_element_factory_make("identity", "from");
+    GstElement* aux = gst_bin_new("aux");
+    rtxreceive_ = gst_element_factory_make("rtprtxreceive", nullptr);
+    reddec_ = gst_element_factory_make("rtpreddec", nullptr);
+    storage_ = gst_element_factory_make("rtpstorage", nullptr);
+    to_ = gst_element_factory_make("identity", "to");
+    ASSERT_TRUE(rtxreceive_ && reddec_ && storage_) << "gstreamer1.0-plugins-good";
+    gst_bin_add_many(GST_BIN(aux), rtxreceive_, reddec_, nullptr);
+    gst_element_link(rtxreceive_, reddec_);
+    g_autoptr(GstPad) aux_in = gst_element_get_static_pad(rtxreceive_, "sink");
+    g_autoptr(GstPad) aux_out = gst_element_get_static_pad(reddec_, "src");
+    gst_element_add_pad(aux, gst_ghost_pad_new("sink_0", aux_in));
+    gst_element_add_pad(aux, gst_ghost_pad_new("src_0", aux_out));
+    gst_bin_add_many(GST_BIN(top), from_, aux, storage_, to_, nullptr);
+    ASSERT_TRUE(gst_element_link_many(from_, aux, storage_, to_, nullptr));
+    g_autoptr(GstPad) in = gst_element_get_static_pad(from_, "sink");
+    g_autoptr(GstPad) out = gst_element_get_static_pad(to_, "src");
+    gst_element_add_pad(top, gst_ghost_pad_new("sink", in));
+    gst_element_add_pad(top, gst_ghost_pad_new("src", out));
+    h_ = gst_harness_new_with_element(top, "sink", "src");
+    gst_object_unref(top);
+    from_src_ = gst_element_get_static_pad(from_, "src");
+    gst_pad_add_probe(aux_in, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &full_way_, nullptr);
+  }
+  void TearDown() override {
+    gst_object_unref(from_src_);
+    gst_harness_teardown(h_);
+  }
+  // What Convene and webrtcbin set with RTX but neither RED nor FEC negotiated.
+  void negotiate_rtx_only() {
+    GstStructure* map = gst_structure_new("application/x-rtp-pt-map", "96", G_TYPE_UINT, 97u, nullptr);
+    g_object_set(rtxreceive_, "payload-type-map", map, nullptr);
+    gst_structure_free(map);
+    g_object_set(storage_, "size-time", guint64{0}, nullptr);
+    gst_harness_set_src_caps_str(h_, "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96");
+  }
+  static GstBuffer* packet(guint8 pt, guint ssrc, guint16 seq, guint16 original_seq = 0) {
+    GstBuffer* buffer = gst_rtp_buffer_new_allocate(4, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+    gst_rtp_buffer_set_payload_type(&rtp, pt);
+    gst_rtp_buffer_set_seq(&rtp, seq);
+    gst_rtp_buffer_set_ssrc(&rtp, ssrc);
+    auto* payload = static_cast<guint8*>(gst_rtp_buffer_get_payload(&rtp));
+    payload[0] = original_seq >> 8;  // an RTX payload starts with the original sequence number
+    payload[1] = original_seq & 0xff;
+    payload[2] = payload[3] = 0xab;
+    gst_rtp_buffer_unmap(&rtp);
+    return buffer;
+  }
+  struct Out {
+    int pt, seq;
+    guint ssrc;
+    bool operator==(const Out& o) const { return pt == o.pt && seq == o.seq && ssrc == o.ssrc; }
+  };
+  std::vector<Out> pulled() {
+    std::vector<Out> out;
+    while (GstBuffer* b = gst_harness_try_pull(h_)) {
+      GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+      gst_rtp_buffer_map(b, GST_MAP_READ, &rtp);
+      out.push_back({gst_rtp_buffer_get_payload_type(&rtp), gst_rtp_buffer_get_seq(&rtp), gst_rtp_buffer_get_ssrc(&rtp)});
+      gst_rtp_buffer_unmap(&rtp);
+      gst_buffer_unref(b);
+    }
+    return out;
+  }
+
+  GstHarness* h_ = nullptr;
+  GstElement* from_ = nullptr;
+  GstElement* rtxreceive_ = nullptr;
+  GstElement* reddec_ = nullptr;
+  GstElement* storage_ = nullptr;
+  GstElement* to_ = nullptr;
+  GstPad* from_src_ = nullptr;
+  std::atomic<int> full_way_{0};
+};
+
+TEST_F(ReceivePassThroughs, TheWayRunsThroughTheAuxiliaryReceiverAndTheStorageToTheDemuxer) {
+  GstPad* end = nullptr;
+  std::vector<GstElement*> elements;
+  std::vector<GstPad*> way = receive_pass_throughs_after(from_src_, &end, &elements);
+  for (GstPad* pad : way) gst_object_unref(pad);
+  EXPECT_EQ(way.size(), 10u) << "the bin's two ghost pads and their internal pads, two pads of each element";
+  std::vector<std::string> factories;
+  for (GstElement* element : elements) {
+    factories.emplace_back(GST_OBJECT_NAME(gst_element_get_factory(element)));
+    gst_object_unref(element);
+  }
+  EXPECT_EQ(factories, (std::vector<std::string>{"rtprtxreceive", "rtpreddec", "rtpstorage"}));
+  ASSERT_NE(end, nullptr);
+  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end));
+  EXPECT_STREQ(GST_OBJECT_NAME(end_parent), "to");
+  gst_object_unref(end);
+  // Ghost pads only: the way stops at rtprtxreceive.
+  GstPad* ghost_end = nullptr;
+  for (GstPad* pad : ghost_pads_after(from_src_, &ghost_end)) gst_object_unref(pad);
+  ASSERT_NE(ghost_end, nullptr);
+  g_autoptr(GstElement) ghost_end_owner = gst_pad_get_parent_element(ghost_end);
+  EXPECT_EQ(ghost_end_owner, rtxreceive_);
+  gst_object_unref(ghost_end);
+}
+
+TEST_F(ReceivePassThroughs, WithNeitherRedNorFecPacketsSkipToTheDemuxer) {
+  ASSERT_TRUE(skip_receive_pass_throughs_after(from_src_, "test"));
+  EXPECT_FALSE(skip_receive_pass_throughs_after(from_src_, "test")) << "once";
+  negotiate_rtx_only();
+  for (guint16 seq = 1; seq <= 5; ++seq) ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, seq)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 0) << "the events went ahead on the full way: every packet skips";
+  EXPECT_TRUE(path_is_skipping(from_src_));
+  EXPECT_EQ(pulled(), (std::vector<Out>{{96, 1, kSsrc}, {96, 2, kSsrc}, {96, 3, kSsrc}, {96, 4, kSsrc}, {96, 5, kSsrc}}));
+}
+
+// A retransmission (the RTX payload type) takes the full way, where
+// rtprtxreceive turns it back into the packet it repeats; the packets
+// around it skip.
+TEST_F(ReceivePassThroughs, ARetransmissionIsRestoredOnTheFullWay) {
+  ASSERT_TRUE(skip_receive_pass_throughs_after(from_src_, "test"));
+  negotiate_rtx_only();
+  ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, 1)), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, 3)), GST_FLOW_OK);
+  // The NACK for 2 goes upstream through rtprtxreceive, which then knows
+  // which stream the retransmission repeats.
+  GstStructure* request = gst_structure_new("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, 2u, "ssrc",
+                                            G_TYPE_UINT, kSsrc, nullptr);
+  ASSERT_TRUE(gst_harness_push_upstream_event(h_, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, request)));
+  ASSERT_EQ(gst_harness_push(h_, packet(97, kRtxSsrc, 1, 2)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 1) << "only the retransmission";
+  ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, 4)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 1);
+  EXPECT_EQ(pulled(), (std::vector<Out>{{96, 1, kSsrc}, {96, 3, kSsrc}, {96, 2, kSsrc}, {96, 4, kSsrc}}));
+}
+
+// A storage that keeps packets (FEC negotiated) or a RED decoder with a
+// payload type acts on every packet: all take the full way until the
+// setting changes back.
+TEST_F(ReceivePassThroughs, KeptForFecOrWithRedEveryPacketTakesTheFullWay) {
+  ASSERT_TRUE(skip_receive_pass_throughs_after(from_src_, "test"));
+  negotiate_rtx_only();
+  g_object_set(storage_, "size-time", 150 * GST_MSECOND, nullptr);
+  for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, seq)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 3);
+  EXPECT_FALSE(path_is_skipping(from_src_));
+  g_object_set(storage_, "size-time", guint64{0}, nullptr);
+  ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, 4)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 3) << "skipping again once the storage keeps nothing";
+  EXPECT_TRUE(path_is_skipping(from_src_));
+  g_object_set(reddec_, "pt", 100, nullptr);
+  EXPECT_FALSE(path_is_skipping(from_src_)) << "a setting changed: the checks are made again";
+  ASSERT_EQ(gst_harness_push(h_, packet(96, kSsrc, 5)), GST_FLOW_OK);
+  EXPECT_EQ(full_way_.load(), 4) << "RED negotiated: the decoder keeps a history of every packet";
+  EXPECT_EQ(pulled().size(), 5u);
 }
 
 }  // namespace

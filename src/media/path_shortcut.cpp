@@ -1,0 +1,436 @@
+#include "media/path_shortcut.h"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "media/pad_util.h"
+#include "util/log.h"
+
+#define GST_CAT_DEFAULT convene_media_debug
+
+namespace convene::media {
+
+namespace {
+
+// rtpulpfecenc's payload type while no FEC is negotiated (webrtcbin sets
+// 255 then, the element's own "undefined").
+constexpr guint kNoUlpFec = 255;
+
+bool is_sink_ghost(GstPad* pad) { return GST_IS_GHOST_PAD(pad) && GST_PAD_IS_SINK(pad); }
+// The internal pad of a src ghost pad: a proxy pad that receives.
+bool is_internal_of_src_ghost(GstPad* pad) {
+  return GST_IS_PROXY_PAD(pad) && !GST_IS_GHOST_PAD(pad) && GST_PAD_IS_SINK(pad);
+}
+
+enum class Found { Way, NotLinkedYet, Unexpected };
+
+// RTP payload types (0-127) an element on the way handles itself: packets of
+// these take the full way. Two words, so the pushing thread reads them
+// without a lock.
+class PayloadTypes {
+ public:
+  void clear() {
+    for (auto& word : words_) word.store(0, std::memory_order_relaxed);
+  }
+  void add(unsigned pt) {
+    if (pt < 128) words_[pt / 64].fetch_or(uint64_t{1} << (pt % 64), std::memory_order_relaxed);
+  }
+  bool has(unsigned pt) const { return words_[pt / 64].load(std::memory_order_relaxed) >> (pt % 64) & 1; }
+  bool any() const {
+    return words_[0].load(std::memory_order_relaxed) || words_[1].load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint64_t> words_[2] = {0, 0};
+};
+
+// Whether an element on the way passes packets on unchanged in its present
+// settings; it may name payload types it handles (`handled`).
+using PassesFn = bool (*)(GstElement*, PayloadTypes* handled);
+
+bool fec_encoder_passes(GstElement* ulpfecenc, PayloadTypes*) {
+  guint fec_pt = 0;
+  g_object_get(ulpfecenc, "pt", &fec_pt, nullptr);
+  return fec_pt == kNoUlpFec;
+}
+bool red_encoder_passes(GstElement* redenc, PayloadTypes*) {
+  guint distance = 1;
+  gint red_pt = 1;
+  gboolean red_blocks_forced = TRUE;
+  g_object_get(redenc, "pt", &red_pt, "distance", &distance, "allow-no-red-blocks", &red_blocks_forced, nullptr);
+  return red_pt == 0 && distance == 0 && !red_blocks_forced;
+}
+// Restores retransmissions (the RTX payload types, the values of its map)
+// and passes every other packet on.
+bool rtx_receiver_passes(GstElement* rtxreceive, PayloadTypes* handled) {
+  GstStructure* map = nullptr;
+  g_object_get(rtxreceive, "payload-type-map", &map, nullptr);
+  if (!map) return true;
+  gst_structure_foreach(
+      map,
+      [](GQuark, const GValue* value, gpointer types) -> gboolean {
+        if (G_VALUE_HOLDS_UINT(value)) static_cast<PayloadTypes*>(types)->add(g_value_get_uint(value));
+        return TRUE;
+      },
+      handled);
+  gst_structure_free(map);
+  return true;
+}
+// Passes packets on without keeping a history only with no RED negotiated.
+bool red_decoder_passes(GstElement* reddec, PayloadTypes*) {
+  gint pt = 0;
+  g_object_get(reddec, "pt", &pt, nullptr);
+  GValue payloads = G_VALUE_INIT;
+  g_value_init(&payloads, GST_TYPE_ARRAY);
+  g_object_get_property(G_OBJECT(reddec), "payloads", &payloads);
+  const guint n_payloads = gst_value_array_get_size(&payloads);
+  g_value_unset(&payloads);
+  return pt == -1 && n_payloads == 0;
+}
+bool storage_passes(GstElement* storage, PayloadTypes*) {
+  guint64 size_time = 1;
+  g_object_get(storage, "size-time", &size_time, nullptr);
+  return size_time == 0;
+}
+bool fec_decoder_passes(GstElement* ulpfecdec, PayloadTypes*) {
+  gboolean passthrough = FALSE;
+  g_object_get(ulpfecdec, "passthrough", &passthrough, nullptr);
+  return passthrough;
+}
+
+struct PassThroughKind {
+  const char* factory;
+  PassesFn passes;
+};
+constexpr PassThroughKind kReceivePassThroughs[] = {
+    {"rtprtxreceive", rtx_receiver_passes},
+    {"rtpreddec", red_decoder_passes},
+    {"rtpstorage", storage_passes},
+    {"rtpulpfecdec", fec_decoder_passes},
+};
+
+PassesFn receive_pass_through(GstElement* element) {
+  const char* factory = factory_name(element);
+  for (const auto& kind : kReceivePassThroughs)
+    if (!g_strcmp0(factory, kind.factory)) return kind.passes;
+  return nullptr;
+}
+
+struct PassThrough {
+  GstElement* element;  // a reference
+  PassesFn passes;
+};
+
+// What a buffer skips: the pads between the probe and `end` (checked for
+// blocks), and the elements among them (checked for their settings).
+struct Way {
+  std::vector<GstPad*> between;  // references
+  GstPad* end = nullptr;         // a reference
+  std::vector<PassThrough> elements;
+  Way() = default;
+  Way(const Way&) = delete;
+  Way& operator=(const Way&) = delete;
+  ~Way() { reset(); }
+  void reset() {
+    for (GstPad* pad : between) gst_object_unref(pad);
+    between.clear();
+    gst_clear_object(&end);
+    for (auto& element : elements) gst_object_unref(element.element);
+    elements.clear();
+  }
+};
+
+// From `src`'s peer through ghost pads (and, with `elements`, the receive
+// pass-throughs) to the first other pad; see ghost_pads_after.
+std::vector<GstPad*> way_after(GstPad* src, GstPad** end, std::vector<PassThrough>* elements) {
+  std::vector<GstPad*> way;
+  GstPad* pad = gst_pad_get_peer(src);
+  while (pad) {
+    if (is_sink_ghost(pad) || is_internal_of_src_ghost(pad)) {
+      // A sink ghost pad leads to its internal pad; the internal pad of a src
+      // ghost pad to that ghost pad. Either way the next link is the second's.
+      GstPad* other = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad)));
+      way.push_back(pad);
+      if (!other) {
+        pad = nullptr;
+        break;
+      }
+      way.push_back(other);
+      pad = gst_pad_get_peer(other);
+      continue;
+    }
+    if (!elements) break;
+    GstElement* element = gst_pad_get_parent_element(pad);
+    PassesFn passes = element ? receive_pass_through(element) : nullptr;
+    GstPad* element_src = passes ? gst_element_get_static_pad(element, "src") : nullptr;
+    if (!element_src || GST_ELEMENT_CAST(element)->numsrcpads != 1 || GST_ELEMENT_CAST(element)->numsinkpads != 1) {
+      gst_clear_object(&element_src);
+      gst_clear_object(&element);
+      break;  // an element of its own: the end
+    }
+    elements->push_back({element, passes});
+    way.push_back(pad);
+    way.push_back(element_src);
+    pad = gst_pad_get_peer(element_src);
+  }
+  *end = pad;
+  return way;
+}
+
+// webrtcbin's input: clocksync ! bin(rtpulpfecenc ! rtpredenc) ! (rtpfunnel)
+Found find_input_way(GstElement* clocksync, Way* way) {
+  g_autoptr(GstPad) clocksync_src = gst_element_get_static_pad(clocksync, "src");
+  g_autoptr(GstPad) fec_sink = clocksync_src ? gst_pad_get_peer(clocksync_src) : nullptr;
+  if (!fec_sink) return Found::NotLinkedYet;
+  g_autoptr(GstObject) fec_bin = gst_object_get_parent(GST_OBJECT(fec_sink));
+  if (!fec_bin || !GST_IS_BIN(fec_bin)) return Found::Unexpected;
+  g_autoptr(GstElement) ulpfecenc = child_by_factory(GST_BIN(fec_bin), "rtpulpfecenc");
+  g_autoptr(GstElement) redenc = child_by_factory(GST_BIN(fec_bin), "rtpredenc");
+  if (!ulpfecenc || !redenc || GST_BIN_NUMCHILDREN(GST_BIN(fec_bin)) != 2) return Found::Unexpected;
+  g_autoptr(GstPad) fec_src = gst_element_get_static_pad(GST_ELEMENT(fec_bin), "src");
+  GstPad* end = fec_src ? gst_pad_get_peer(fec_src) : nullptr;
+  if (!end) return Found::NotLinkedYet;
+  way->end = end;
+  way->between = {GST_PAD(g_steal_pointer(&clocksync_src)), GST_PAD(g_steal_pointer(&fec_sink)),
+                  GST_PAD(g_steal_pointer(&fec_src))};
+  way->elements = {{GST_ELEMENT(g_steal_pointer(&ulpfecenc)), fec_encoder_passes},
+                   {GST_ELEMENT(g_steal_pointer(&redenc)), red_encoder_passes}};
+  return Found::Way;
+}
+
+Found find_ghost_way(GstPad* src, Way* way) {
+  way->between = way_after(src, &way->end, nullptr);
+  if (!way->end) return Found::NotLinkedYet;
+  return way->between.empty() ? Found::Unexpected : Found::Way;
+}
+
+Found find_receive_way(GstPad* src, Way* way) {
+  way->between = way_after(src, &way->end, &way->elements);
+  if (!way->end) return Found::NotLinkedYet;
+  return way->between.empty() ? Found::Unexpected : Found::Way;
+}
+
+class Shortcut {
+ public:
+  enum class Kind { Input, GhostPads, Receive };
+
+  // Lives as long as its holder (object data), so it holds no reference to
+  // it: `entry` is the holder (the src pad) or the holder's (clocksync's) pad.
+  Shortcut(Kind kind, GstObject* holder, GstPad* entry, std::string what)
+      : kind_(kind), holder_(holder), entry_(entry), what_(std::move(what)) {}
+  ~Shortcut() {
+    for (auto& [object, handler] : watched_) {
+      g_signal_handler_disconnect(object, handler);
+      g_object_unref(object);
+    }
+  }
+  Shortcut(const Shortcut&) = delete;
+  Shortcut& operator=(const Shortcut&) = delete;
+
+  bool skipping() const { return skipping_.load(std::memory_order_acquire); }
+
+  // An event passes (the pushing thread), a setting changed (any thread):
+  // buffers take the full way until the checks pass again.
+  void take_full_way() { skipping_.store(false, std::memory_order_release); }
+
+  // On the pushing thread. True when the buffer was chained to the end.
+  bool chain_past(GstPadProbeInfo* info) {
+    if (!skipping_.load(std::memory_order_acquire) && !start_skipping()) return false;
+    // A packet an element on the way handles itself (a retransmission)
+    // takes the full way; the next one may skip again.
+    // (A list, with such an element on the way, always does.)
+    const bool is_list = GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST;
+    if (handled_.any() && (is_list || handled_.has(payload_type(GST_PAD_PROBE_INFO_BUFFER(info))))) return false;
+    // A pad blocked again on the way (a transport restarting) holds the
+    // buffer there, as it would without the shortcut.
+    if (blocked_on_the_way()) {
+      take_full_way();
+      return false;
+    }
+    GstFlowReturn flow;
+    if (is_list)
+      flow = gst_pad_chain_list(way_.end, GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    else
+      flow = gst_pad_chain(way_.end, GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
+    GST_PAD_PROBE_INFO_FLOW_RETURN(info) = flow;
+    return true;
+  }
+
+ private:
+  bool start_skipping() {
+    // Without the lock, per packet: given up, or elements that act on
+    // packets until a setting changes.
+    if (gave_up_.load(std::memory_order_acquire) || elements_act_.load(std::memory_order_acquire)) return false;
+    std::lock_guard<std::mutex> hold(lock_);
+    if (!way_.end && !find_way()) return false;
+    if (!elements_pass_through()) {
+      elements_act_.store(true, std::memory_order_release);
+      return false;
+    }
+    if (blocked_on_the_way() || !end_has_the_events()) return false;
+    skipping_.store(true, std::memory_order_release);
+    // (again after each event, which is routine: said once at DEBUG)
+    GST_CAT_LEVEL_LOG(GST_CAT_DEFAULT, started_once_ ? GST_LEVEL_LOG : GST_LEVEL_DEBUG, holder_,
+                      "%s: packets now skip to %" GST_PTR_FORMAT, what_.c_str(), way_.end);
+    started_once_ = true;
+    return true;
+  }
+
+  // The way is looked up once, at the first buffer after it was linked.
+  bool find_way() {
+    const Found found = kind_ == Kind::Input       ? find_input_way(GST_ELEMENT(holder_), &way_)
+                        : kind_ == Kind::Receive ? find_receive_way(entry_, &way_)
+                                                 : find_ghost_way(entry_, &way_);
+    if (found == Found::NotLinkedYet) {
+      way_.reset();  // looked up again at the next buffer
+      return false;
+    }
+    if (found == Found::Unexpected) return give_up("not the layout of webrtcbin 1.22");
+    for (const auto& element : way_.elements) watch(G_OBJECT(element.element), "notify", G_CALLBACK(on_setting));
+    // "unlinked" is emitted on both pads of a link: the src-direction ones
+    // of the way cover every link on it, entry's included.
+    if (GST_PAD_IS_SRC(entry_)) watch(G_OBJECT(entry_), "unlinked", G_CALLBACK(on_unlinked));
+    for (GstPad* pad : way_.between)
+      if (GST_PAD_IS_SRC(pad)) watch(G_OBJECT(pad), "unlinked", G_CALLBACK(on_unlinked));
+    return true;
+  }
+
+  static void on_setting(GObject*, GParamSpec*, gpointer data) {
+    auto* self = static_cast<Shortcut*>(data);
+    {
+      // Never emitted while the lock is held: start_skipping only reads settings.
+      std::lock_guard<std::mutex> hold(self->lock_);
+      self->elements_act_.store(false, std::memory_order_release);  // look again
+    }
+    self->take_full_way();
+  }
+  static void on_unlinked(GstPad*, GstPad*, gpointer data) {
+    auto* self = static_cast<Shortcut*>(data);
+    // Without a log line: every link is undone when a connection closes.
+    self->gave_up_.store(true, std::memory_order_release);
+    self->take_full_way();
+  }
+
+  void watch(GObject* object, const char* signal, GCallback callback) {
+    watched_.emplace_back(G_OBJECT(g_object_ref(object)), g_signal_connect(object, signal, callback, this));
+  }
+
+  bool give_up(const char* why) {
+    GST_INFO_OBJECT(holder_, "%s: shortcut off: %s", what_.c_str(), why);
+    gave_up_.store(true, std::memory_order_release);
+    return false;
+  }
+
+  // Under the lock, on the pushing thread (the only one that reads handled_).
+  bool elements_pass_through() {
+    handled_.clear();
+    for (const auto& element : way_.elements)
+      if (!element.passes(element.element, &handled_)) return false;
+    return true;
+  }
+
+  static unsigned payload_type(GstBuffer* buffer) {
+    guint8 second = 0;
+    return gst_buffer_extract(buffer, 1, &second, 1) == 1 ? second & 0x7f : 128;
+  }
+
+  bool blocked_on_the_way() const {
+    for (GstPad* pad : way_.between)
+      if (GST_PAD_IS_BLOCKED(pad)) return true;
+    return false;
+  }
+
+  bool end_has_the_events() {
+    // The caps the next pad received: a probe on a src pad may change the
+    // caps it passes on (the transport-cc tag does), and the pad keeps the
+    // caps it was given.
+    GstPad* sent = GST_PAD_IS_SRC(entry_) && !way_.between.empty() ? way_.between.front() : entry_;
+    g_autoptr(GstCaps) in = gst_pad_get_current_caps(sent);
+    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
+    return in && there && segment && gst_caps_is_equal(in, there);
+  }
+
+  const Kind kind_;
+  GstObject* holder_;
+  GstPad* entry_;
+  const std::string what_;
+  std::mutex lock_;  // the lookup and the checks; never held while chaining
+  Way way_;          // set once, under the lock, before skipping_ is first set
+  bool started_once_ = false;  // under the lock
+  std::vector<std::pair<GObject*, gulong>> watched_;  // references, so they can always be disconnected
+  std::atomic<bool> gave_up_{false};
+  std::atomic<bool> elements_act_{false};  // until an element's setting changes
+  PayloadTypes handled_;                   // what an element on the way acts on
+  std::atomic<bool> skipping_{false};
+};
+
+GstPadProbeReturn on_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* shortcut = static_cast<Shortcut*>(data);
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    shortcut->take_full_way();
+    return GST_PAD_PROBE_OK;
+  }
+  return shortcut->chain_past(info) ? GST_PAD_PROBE_HANDLED : GST_PAD_PROBE_OK;
+}
+
+Shortcut* shortcut_of(gpointer holder) {
+  return static_cast<Shortcut*>(g_object_get_data(G_OBJECT(holder), kPathShortcutData));
+}
+
+void install(Shortcut::Kind kind, GstObject* holder, GstPad* entry, const char* what) {
+  auto* shortcut = new Shortcut(kind, holder, entry, what);
+  g_object_set_data_full(G_OBJECT(holder), kPathShortcutData, shortcut,
+                         [](gpointer data) { delete static_cast<Shortcut*>(data); });
+  gst_pad_add_probe(entry,
+                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                    on_data, shortcut, nullptr);
+}
+
+}  // namespace
+
+std::vector<GstPad*> ghost_pads_after(GstPad* src, GstPad** end) { return way_after(src, end, nullptr); }
+
+std::vector<GstPad*> receive_pass_throughs_after(GstPad* src, GstPad** end, std::vector<GstElement*>* elements) {
+  std::vector<PassThrough> found;
+  std::vector<GstPad*> way = way_after(src, end, &found);
+  for (const auto& element : found) {
+    if (elements)
+      elements->push_back(element.element);
+    else
+      gst_object_unref(element.element);
+  }
+  return way;
+}
+
+bool skip_send_input_pass_throughs(GstElement* clocksync) {
+  if (g_strcmp0(factory_name(clocksync), "clocksync") != 0 || shortcut_of(clocksync)) return false;
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(clocksync, "sink");
+  if (!sink) return false;
+  // The pad belongs to the clocksync, which holds the shortcut.
+  install(Shortcut::Kind::Input, GST_OBJECT(clocksync), sink, "input");
+  return true;
+}
+
+bool skip_ghost_pads_after(GstPad* src, const char* what) {
+  if (shortcut_of(src)) return false;
+  install(Shortcut::Kind::GhostPads, GST_OBJECT(src), src, what);
+  return true;
+}
+
+bool skip_receive_pass_throughs_after(GstPad* src, const char* what) {
+  if (shortcut_of(src)) return false;
+  install(Shortcut::Kind::Receive, GST_OBJECT(src), src, what);
+  return true;
+}
+
+bool path_is_skipping(gpointer holder) {
+  Shortcut* shortcut = shortcut_of(holder);
+  return shortcut && shortcut->skipping();
+}
+
+}  // namespace convene::media
