@@ -19,19 +19,14 @@ constexpr guint64 kWebrtcbinExtraMs = 50;
 
 struct FecStorage {
   std::atomic<bool> fec{false};
+  guint64 size_with_fec = 0;  // webrtcbin's, read when the policy was installed
 };
 
 FecStorage* policy_of(GstElement* webrtcbin) {
   return static_cast<FecStorage*>(g_object_get_data(G_OBJECT(webrtcbin), kFecStorageData));
 }
 
-// What webrtcbin would set: its latency + 50 ms with FEC, else nothing kept.
-guint64 size_for(GstElement* webrtcbin, bool fec) {
-  if (!fec) return 0;
-  guint latency_ms = 0;
-  g_object_get(webrtcbin, "latency", &latency_ms, nullptr);
-  return (latency_ms + kWebrtcbinExtraMs) * GST_MSECOND;
-}
+
 
 }  // namespace
 
@@ -45,16 +40,21 @@ bool names_ulpfec(const std::string& sdp) {
 void keep_storage_only_for_fec(GstElement* webrtcbin) {
   g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin), "rtpbin");
   if (!rtpbin) return;
-  g_object_set_data_full(G_OBJECT(webrtcbin), kFecStorageData, new FecStorage(),
+  auto* policy = new FecStorage();
+  // Read now, before webrtcbin runs any operation: later, its properties
+  // wait for the lock its operations hold.
+  guint latency_ms = 0;
+  g_object_get(webrtcbin, "latency", &latency_ms, nullptr);
+  policy->size_with_fec = (latency_ms + kWebrtcbinExtraMs) * GST_MSECOND;
+  g_object_set_data_full(G_OBJECT(webrtcbin), kFecStorageData, policy,
                          [](gpointer data) { delete static_cast<FecStorage*>(data); });
-  // After webrtcbin's own handler (connected when it made rtpbin), which sizes it.
-  g_signal_connect(rtpbin, "new-storage", G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer bin) {
-                     auto* webrtcbin = static_cast<GstElement*>(bin);
-                     FecStorage* policy = policy_of(webrtcbin);
-                     if (!policy) return;
-                     g_object_set(storage, "size-time", size_for(webrtcbin, policy->fec.load()), nullptr);
+  // After webrtcbin's own handler (connected when it made rtpbin), which
+  // sizes it for FEC. This runs on webrtcbin's thread while it applies a
+  // description, holding its lock: it must not ask webrtcbin anything.
+  g_signal_connect(rtpbin, "new-storage", G_CALLBACK(+[](GstElement*, GstElement* storage, guint, gpointer data) {
+                     if (!static_cast<FecStorage*>(data)->fec.load()) g_object_set(storage, "size-time", guint64{0}, nullptr);
                    }),
-                   webrtcbin);
+                   policy);
 }
 
 void storage_follows_description(GstElement* webrtcbin, const std::string& sdp) {
@@ -62,7 +62,7 @@ void storage_follows_description(GstElement* webrtcbin, const std::string& sdp) 
   if (!policy) return;
   const bool fec = names_ulpfec(sdp);
   policy->fec.store(fec);
-  const guint64 size = size_for(webrtcbin, fec);
+  const guint64 size = fec ? policy->size_with_fec : 0;
   g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(webrtcbin), "rtpstorage");
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
