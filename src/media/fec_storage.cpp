@@ -26,8 +26,6 @@ FecStorage* policy_of(GstElement* webrtcbin) {
   return static_cast<FecStorage*>(g_object_get_data(G_OBJECT(webrtcbin), kFecStorageData));
 }
 
-
-
 }  // namespace
 
 bool names_ulpfec(const std::string& sdp) {
@@ -64,12 +62,12 @@ void storage_follows_description(GstElement* webrtcbin, const std::string& sdp) 
   policy->fec.store(fec);
   const guint64 size = fec ? policy->size_with_fec : 0;
   g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(webrtcbin), "rtpstorage");
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    g_object_set(g_value_get_object(&item), "size-time", size, nullptr);
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
+  gst_iterator_foreach(
+      it,
+      [](const GValue* item, gpointer size) {
+        g_object_set(g_value_get_object(item), "size-time", *static_cast<const guint64*>(size), nullptr);
+      },
+      const_cast<guint64*>(&size));
   GST_DEBUG_OBJECT(webrtcbin, "packet storage: %s", fec ? "kept for FEC" : "none (no FEC negotiated)");
 }
 

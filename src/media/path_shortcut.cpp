@@ -200,14 +200,9 @@ Found find_input_way(GstElement* clocksync, Way* way) {
   return Found::Way;
 }
 
-Found find_ghost_way(GstPad* src, Way* way) {
-  way->between = way_after(src, &way->end, nullptr);
-  if (!way->end) return Found::NotLinkedYet;
-  return way->between.empty() ? Found::Unexpected : Found::Way;
-}
-
-Found find_receive_way(GstPad* src, Way* way) {
-  way->between = way_after(src, &way->end, &way->elements);
+// Ghost pads only, or (`through_elements`) the receive pass-throughs too.
+Found find_way_after(GstPad* src, Way* way, bool through_elements) {
+  way->between = way_after(src, &way->end, through_elements ? &way->elements : nullptr);
   if (!way->end) return Found::NotLinkedYet;
   return way->between.empty() ? Found::Unexpected : Found::Way;
 }
@@ -281,9 +276,8 @@ class Shortcut {
 
   // The way is looked up once, at the first buffer after it was linked.
   bool find_way() {
-    const Found found = kind_ == Kind::Input       ? find_input_way(GST_ELEMENT(holder_), &way_)
-                        : kind_ == Kind::Receive ? find_receive_way(entry_, &way_)
-                                                 : find_ghost_way(entry_, &way_);
+    const Found found = kind_ == Kind::Input ? find_input_way(GST_ELEMENT(holder_), &way_)
+                                             : find_way_after(entry_, &way_, kind_ == Kind::Receive);
     if (found == Found::NotLinkedYet) {
       way_.reset();  // looked up again at the next buffer
       return false;

@@ -326,6 +326,20 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                    GINT_TO_POINTER(settings.send_directly ? 1 : 0));
 }
 
+namespace {
+
+// rtpsession's receiving output: the auxiliary receiver and the storage, to
+// the SSRC demuxer; each of rtpptdemux's payload-type pads: the FEC decoder
+// and ghost pads, to webrtcbin's output (path_shortcut.h).
+void skip_receive_pass_throughs_from(GstElement* owner, GstPad* pad, gpointer) {
+  const bool session = !g_strcmp0(factory_name(owner), "rtpsession");
+  if (session ? !g_strcmp0(GST_PAD_NAME(pad), "recv_rtp_src") : g_str_has_prefix(GST_PAD_NAME(pad), "src_"))
+    skip_receive_pass_throughs_after(pad, session ? "rtpsession to the SSRC demuxer"
+                                                  : "payload demuxer to webrtcbin's output");
+}
+
+}  // namespace
+
 // Received packets skip webrtcbin's receive queue once the connection is up
 // (receive_hand_off.h), and, with [media] skip_receive_pass_throughs, the
 // pads and elements that pass them on unchanged (path_shortcut.h): the
@@ -348,24 +362,14 @@ void WebRtcEndpoint::configure_receive_path(const MediaSettings& settings) {
                          if (src) skip_ghost_pads_after(src, "srtpdec to rtpsession");
                        }
                      } else if (!g_strcmp0(name, "rtpsession") || !g_strcmp0(name, "rtpptdemux")) {
-                       // rtpsession: the auxiliary receiver and the storage, to
-                       // the SSRC demuxer; each payload type's pad: FEC
-                       // decoder and ghost pads, to webrtcbin's output.
-                       auto on_pad = +[](GstElement* owner, GstPad* pad, gpointer) {
-                         const bool session = !g_strcmp0(factory_name(owner), "rtpsession");
-                         if (session ? !g_strcmp0(GST_PAD_NAME(pad), "recv_rtp_src")
-                                     : g_str_has_prefix(GST_PAD_NAME(pad), "src_"))
-                           skip_receive_pass_throughs_after(
-                               pad, session ? "rtpsession to the SSRC demuxer" : "payload demuxer to webrtcbin's output");
-                       };
-                       g_signal_connect(element, "pad-added", G_CALLBACK(on_pad), nullptr);
+                       g_signal_connect(element, "pad-added", G_CALLBACK(skip_receive_pass_throughs_from), nullptr);
                        gst_element_foreach_src_pad(
                            element,
-                           [](GstElement* owner, GstPad* pad, gpointer fn) -> gboolean {
-                             reinterpret_cast<void (*)(GstElement*, GstPad*, gpointer)>(fn)(owner, pad, nullptr);
+                           [](GstElement* owner, GstPad* pad, gpointer) -> gboolean {
+                             skip_receive_pass_throughs_from(owner, pad, nullptr);
                              return TRUE;
                            },
-                           reinterpret_cast<gpointer>(on_pad));
+                           nullptr);
                      }
                    }),
                    nullptr);

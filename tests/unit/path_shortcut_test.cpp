@@ -34,6 +34,16 @@ bool pad_has_caps(GstPad* pad, const char* text) {
   return caps && gst_caps_is_equal(caps, expected);
 }
 
+// Gives `bin` a ghost pad `sink_name` for `first`'s sink pad and one
+// `src_name` for `last`'s src pad.
+void ghost_ends(GstElement* bin, GstElement* first, GstElement* last, const char* sink_name = "sink",
+                const char* src_name = "src") {
+  g_autoptr(GstPad) in = gst_element_get_static_pad(first, "sink");
+  g_autoptr(GstPad) out = gst_element_get_static_pad(last, "src");
+  gst_element_add_pad(bin, gst_ghost_pad_new(sink_name, in));
+  gst_element_add_pad(bin, gst_ghost_pad_new(src_name, out));
+}
+
 class SendInput : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,17 +57,11 @@ class SendInput : public ::testing::Test {
     ASSERT_TRUE(ulpfecenc_ && redenc_) << "gstreamer1.0-plugins-good";
     gst_bin_add_many(GST_BIN(fec), ulpfecenc_, redenc_, nullptr);
     gst_element_link(ulpfecenc_, redenc_);
-    g_autoptr(GstPad) fec_in = gst_element_get_static_pad(ulpfecenc_, "sink");
-    g_autoptr(GstPad) fec_out = gst_element_get_static_pad(redenc_, "src");
-    gst_element_add_pad(fec, gst_ghost_pad_new("sink", fec_in));
-    gst_element_add_pad(fec, gst_ghost_pad_new("src", fec_out));
+    ghost_ends(fec, ulpfecenc_, redenc_);
     GstElement* funnel = gst_element_factory_make("rtpfunnel", nullptr);
     gst_bin_add_many(GST_BIN(bin), clocksync_, fec, funnel, nullptr);
     gst_element_link_many(clocksync_, fec, funnel, nullptr);
-    g_autoptr(GstPad) in = gst_element_get_static_pad(clocksync_, "sink");
-    g_autoptr(GstPad) out = gst_element_get_static_pad(funnel, "src");
-    gst_element_add_pad(bin, gst_ghost_pad_new("sink", in));
-    gst_element_add_pad(bin, gst_ghost_pad_new("src", out));
+    ghost_ends(bin, clocksync_, funnel);
     h_ = gst_harness_new_with_element(bin, "sink", "src");
     gst_object_unref(bin);  // the harness holds it
     // The harness's test clock would hold clocksync at running time 0 (where
@@ -223,10 +227,7 @@ class GhostPads : public ::testing::Test {
     GstElement* out = gst_bin_new("out");
     from_ = gst_element_factory_make("identity", "from");
     gst_bin_add(GST_BIN(out), from_);
-    g_autoptr(GstPad) from_sink = gst_element_get_static_pad(from_, "sink");
-    g_autoptr(GstPad) from_src = gst_element_get_static_pad(from_, "src");
-    gst_element_add_pad(out, gst_ghost_pad_new("sink", from_sink));
-    gst_element_add_pad(out, gst_ghost_pad_new("src", from_src));
+    ghost_ends(out, from_, from_);
     GstElement* outer = gst_bin_new("outer");
     GstElement* inner = gst_bin_new("inner");
     to_ = gst_element_factory_make("identity", "to");
@@ -243,10 +244,7 @@ class GhostPads : public ::testing::Test {
     gst_element_add_pad(outer, gst_ghost_pad_new("src", inner_src));
     gst_bin_add_many(GST_BIN(top), out, outer, nullptr);
     gst_element_link(out, outer);
-    g_autoptr(GstPad) out_sink = gst_element_get_static_pad(out, "sink");
-    g_autoptr(GstPad) outer_src = gst_element_get_static_pad(outer, "src");
-    gst_element_add_pad(top, gst_ghost_pad_new("sink", out_sink));
-    gst_element_add_pad(top, gst_ghost_pad_new("src", outer_src));
+    ghost_ends(top, out, outer);
     h_ = gst_harness_new_with_element(top, "sink", "src");
     gst_object_unref(top);
     from_src_ = gst_element_get_static_pad(from_, "src");
@@ -405,19 +403,14 @@ class ReceivePassThroughs : public ::testing::Test {
     ASSERT_TRUE(rtxreceive_ && reddec_ && storage_) << "gstreamer1.0-plugins-good";
     gst_bin_add_many(GST_BIN(aux), rtxreceive_, reddec_, nullptr);
     gst_element_link(rtxreceive_, reddec_);
-    g_autoptr(GstPad) aux_in = gst_element_get_static_pad(rtxreceive_, "sink");
-    g_autoptr(GstPad) aux_out = gst_element_get_static_pad(reddec_, "src");
-    gst_element_add_pad(aux, gst_ghost_pad_new("sink_0", aux_in));
-    gst_element_add_pad(aux, gst_ghost_pad_new("src_0", aux_out));
+    ghost_ends(aux, rtxreceive_, reddec_, "sink_0", "src_0");
     gst_bin_add_many(GST_BIN(top), from_, aux, storage_, to_, nullptr);
     ASSERT_TRUE(gst_element_link_many(from_, aux, storage_, to_, nullptr));
-    g_autoptr(GstPad) in = gst_element_get_static_pad(from_, "sink");
-    g_autoptr(GstPad) out = gst_element_get_static_pad(to_, "src");
-    gst_element_add_pad(top, gst_ghost_pad_new("sink", in));
-    gst_element_add_pad(top, gst_ghost_pad_new("src", out));
+    ghost_ends(top, from_, to_);
     h_ = gst_harness_new_with_element(top, "sink", "src");
     gst_object_unref(top);
     from_src_ = gst_element_get_static_pad(from_, "src");
+    g_autoptr(GstPad) aux_in = gst_element_get_static_pad(rtxreceive_, "sink");
     gst_pad_add_probe(aux_in, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &full_way_, nullptr);
   }
   void TearDown() override {
