@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "media/fec_decline.h"
 #include "media/layer_allocation.h"
 #include "media/media_room.h"
 #include "media/pad_util.h"
@@ -195,9 +196,11 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
   sync_publications();
 }
 
-void Publisher::offer(const std::string& sdp, const std::map<std::string, PublishedTrack>& tracks,
+void Publisher::offer(const std::string& offered, const std::map<std::string, PublishedTrack>& tracks,
                       const std::string& request_id) {
   if (answering_) throw Refusal("offer_in_progress", "the previous publish-offer is still being answered");
+  // The offer as the answer will take it: no RED or FEC (fec_decline.h).
+  const std::string sdp = decline_fec(offered);
   tracks_ = tracks;
   // SSRCs keep their m-line for the connection's life: later offers add to the table.
   for (auto& [ssrc, stream] : sdp_streams(sdp)) announced_[ssrc] = std::move(stream);

@@ -8,7 +8,10 @@
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -389,6 +392,34 @@ TEST_F(MediaRoomApi, APublishersPacketsCanSkipWhatPassesThemOnUnchanged) {
   guint64 kept = 1;
   g_object_get(storage, "size-time", &kept, nullptr);
   EXPECT_EQ(kept, 0u) << "no FEC in the offer: nothing kept for it";
+}
+
+// A browser's publish offer (Chromium's, with RED and ULPFEC) is answered
+// with the room's codec alone, and webrtcbin is given it without them: its
+// packet storage, sized from the remote description, kept each packet 100 ms
+// for FEC that was never negotiated (fec_decline.h, fec_storage.h).
+TEST_F(MediaRoomApi, ABrowsersOfferOfFecIsDeclinedAndNothingIsKeptForIt) {
+  const char* root = std::getenv("CONVENE_SOURCE_DIR");
+  std::ifstream in(std::string(root ? root : ".") + "/tests/fuzz/sdp_webrtcbin/chromium-publish-offer.sdp");
+  std::stringstream offer;
+  offer << in.rdbuf();
+  ASSERT_NE(offer.str().find("ulpfec/90000"), std::string::npos) << "the fixture (CONVENE_SOURCE_DIR)";
+  join("alice", true);
+  room_->publish_offer("alice", offer.str(), {{"1", "camera"}}, "p1");
+  ASSERT_TRUE(loop_until(20000, [&] { return !peers_.to("alice", "publish-answer").empty(); }));
+  const std::string answer = peers_.to("alice", "publish-answer")[0].sdp;
+  EXPECT_EQ(answer.find("ulpfec/"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("red/"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("VP8/90000"), std::string::npos) << answer;
+  g_autoptr(GstElement) reddec = find_inside(room_->bin(), "pub-alice", "rtpreddec");
+  g_autoptr(GstElement) storage = find_inside(room_->bin(), "pub-alice", "rtpstorage");
+  ASSERT_TRUE(reddec && storage);
+  gint red_pt = 0;
+  guint64 kept = 1;
+  g_object_get(reddec, "pt", &red_pt, nullptr);
+  g_object_get(storage, "size-time", &kept, nullptr);
+  EXPECT_EQ(red_pt, -1) << "no RED to decode";
+  EXPECT_EQ(kept, 0u) << "nothing kept for FEC";
 }
 
 // A publish connection's NACKs and PLIs leave at once, apart from its

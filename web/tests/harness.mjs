@@ -59,7 +59,7 @@ export async function startServer(env = {}) {
     proc.stdout.on('data', (d) => { const m = /listening on (\S+)/.exec(String(d)); if (m) resolve(m[1]); });
     proc.on('exit', (code) => reject(new Error(`convene exited (${code}):\n${log}`)));
   });
-  return { url, dataDir, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); }, log: () => log };
+  return { url, dataDir, pid: proc.pid, stop: () => { proc.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); }, log: () => log };
 }
 
 // args: more Chromium switches (e.g. a camera file: --use-file-for-fake-video-capture=x.y4m).
