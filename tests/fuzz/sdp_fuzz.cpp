@@ -1,6 +1,7 @@
 // SDP intake (src/media): the server's check of a client's publish-offer or
 // subscribe-answer (check_sdp), its own SDP edit with GstSDPMessage (the
-// goog-remb lines added to subscribe offers), and the candidate rewrite for
+// goog-remb lines added to subscribe offers), the publish offer's FEC
+// declined (fec_decline), and the candidate rewrite for
 // an announced address. The input is SDP text.
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "media/fec_decline.h"
 #include "media/subscriber.h"
 #include "media/webrtc_endpoint.h"
 
@@ -38,6 +40,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       convene::media::check_sdp(edited);
     } catch (const std::invalid_argument&) {
       if (sdp.find('\0') == std::string::npos) __builtin_trap();  // the edit broke a usable offer
+    }
+  }
+  // FEC declined: the text alone, or an SDP that still parses and is usable
+  // when the offer was, with nothing more to decline.
+  const std::string declined = convene::media::decline_fec(sdp);
+  if (declined != sdp) {
+    GstSDPMessage* msg = nullptr;
+    if (gst_sdp_message_new_from_text(declined.c_str(), &msg) != GST_SDP_OK) __builtin_trap();
+    gst_sdp_message_free(msg);
+    if (convene::media::decline_fec(declined) != declined) __builtin_trap();
+    if (usable) {
+      try {
+        convene::media::check_sdp(declined);
+      } catch (const std::invalid_argument&) {
+        if (sdp.find('\0') == std::string::npos) __builtin_trap();
+      }
     }
   }
   // Candidate lines as the client trickles them.
