@@ -6,6 +6,7 @@
 #include <string>
 
 #include "media/pad_util.h"
+#include "media/repeated_event_filter.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -123,12 +124,41 @@ struct PassThrough {
   PassesFn passes;
 };
 
+// What the shortcuts past one rtpfunnel share (object data on the funnel).
+struct FunnelState {
+  // Once its inputs' segments have differed, no packet skips the funnel
+  // again: rtpfunnel sends an input's segment downstream only when it
+  // switches to that input, and packets that skip it leave it switched to
+  // whichever input last went through.
+  std::atomic<bool> segments_differ{false};
+};
+constexpr char kFunnelStateData[] = "convene-path-shortcut-funnel";
+
+FunnelState* funnel_state_of(GstElement* funnel) {
+  static std::mutex creating;
+  std::lock_guard<std::mutex> hold(creating);
+  auto* state = static_cast<FunnelState*>(g_object_get_data(G_OBJECT(funnel), kFunnelStateData));
+  if (!state) {
+    state = new FunnelState();
+    g_object_set_data_full(G_OBJECT(funnel), kFunnelStateData, state,
+                           [](gpointer data) { delete static_cast<FunnelState*>(data); });
+  }
+  return state;
+}
+
 // What a buffer skips: the pads between the probe and `end` (checked for
 // blocks), and the elements among them (checked for their settings).
 struct Way {
   std::vector<GstPad*> between;  // references
   GstPad* end = nullptr;         // a reference
   std::vector<PassThrough> elements;
+  // Past rtpfunnel: its input and output (references; also in `between`),
+  // and the count of segments its output let through.
+  GstElement* funnel = nullptr;  // a reference
+  GstPad* funnel_input = nullptr;
+  GstPad* funnel_output = nullptr;
+  const std::atomic<uint64_t>* funnel_segments = nullptr;
+  FunnelState* funnel_state = nullptr;  // the funnel's
   Way() = default;
   Way(const Way&) = delete;
   Way& operator=(const Way&) = delete;
@@ -139,6 +169,11 @@ struct Way {
     gst_clear_object(&end);
     for (auto& element : elements) gst_object_unref(element.element);
     elements.clear();
+    gst_clear_object(&funnel_input);
+    gst_clear_object(&funnel_output);
+    gst_clear_object(&funnel);
+    funnel_segments = nullptr;
+    funnel_state = nullptr;
   }
 };
 
@@ -179,6 +214,43 @@ std::vector<GstPad*> way_after(GstPad* src, GstPad** end, std::vector<PassThroug
   return way;
 }
 
+// Past the bundle's rtpfunnel, when `way` ends at one of its inputs and the
+// funnel's output has the repeated-event filter (repeated_event_filter.h),
+// through the ghost pads after it to the RTX sender. rtpfunnel's work on a
+// packet is, under its output's stream lock: its own sticky events once,
+// this input's SEGMENT and custom sticky events each time the packet comes
+// from another input than the last (with audio and video interleaved, most
+// packets; the filter then drops them as repeats: a subscriber's inputs all
+// have the same segment, and custom sticky events rtpfunnel passes on as
+// they arrive) and a transport-wide sequence number that rtpsession
+// overwrites with its own (rtptwcc.c numbers every packet it sends). A packet
+// skipping it still takes that stream lock, so it never crosses another
+// input's packet or event, and skips only while its input's segment is the
+// one downstream and no other went out since (the filter counts them).
+Found extend_past_funnel(Way* way) {
+  g_autoptr(GstElement) funnel = gst_pad_get_parent_element(way->end);
+  if (!funnel || g_strcmp0(factory_name(funnel), "rtpfunnel") != 0) return Found::Way;
+  g_autoptr(GstPad) output = gst_element_get_static_pad(funnel, "src");
+  const std::atomic<uint64_t>* segments = output ? segments_passed(output) : nullptr;
+  if (!segments) return Found::Way;  // events would reach the end unfiltered: only to the funnel
+  GstPad* end = nullptr;
+  std::vector<GstPad*> ghosts = way_after(output, &end, nullptr);
+  if (!end) {
+    for (GstPad* pad : ghosts) gst_object_unref(pad);
+    return Found::NotLinkedYet;
+  }
+  way->funnel_state = funnel_state_of(funnel);
+  way->funnel = GST_ELEMENT(g_steal_pointer(&funnel));
+  way->funnel_input = GST_PAD(gst_object_ref(way->end));
+  way->funnel_output = GST_PAD(gst_object_ref(output));
+  way->funnel_segments = segments;
+  way->between.push_back(way->end);  // the input, now on the way
+  way->between.push_back(GST_PAD(g_steal_pointer(&output)));
+  way->between.insert(way->between.end(), ghosts.begin(), ghosts.end());
+  way->end = end;
+  return Found::Way;
+}
+
 // webrtcbin's input: clocksync ! bin(rtpulpfecenc ! rtpredenc) ! (rtpfunnel)
 Found find_input_way(GstElement* clocksync, Way* way) {
   g_autoptr(GstPad) clocksync_src = gst_element_get_static_pad(clocksync, "src");
@@ -197,7 +269,7 @@ Found find_input_way(GstElement* clocksync, Way* way) {
                   GST_PAD(g_steal_pointer(&fec_src))};
   way->elements = {{GST_ELEMENT(g_steal_pointer(&ulpfecenc)), fec_encoder_passes},
                    {GST_ELEMENT(g_steal_pointer(&redenc)), red_encoder_passes}};
-  return Found::Way;
+  return extend_past_funnel(way);
 }
 
 // Ghost pads only, or (`through_elements`) the receive pass-throughs too.
@@ -230,6 +302,27 @@ class Shortcut {
   // buffers take the full way until the checks pass again.
   void take_full_way() { skipping_.store(false, std::memory_order_release); }
 
+  // An event passes (on the pushing thread, before it goes on): buffers take
+  // the full way until the checks pass again. A segment unlike the one past
+  // rtpfunnel ends skipping the funnel for all its inputs.
+  void event_passed(GstEvent* event) {
+    take_full_way();
+    if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return;
+    std::lock_guard<std::mutex> hold(lock_);
+    if (!way_.funnel_output || way_.funnel_state->segments_differ.load(std::memory_order_acquire)) return;
+    g_autoptr(GstEvent) downstream = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
+    const GstSegment* in = nullptr;
+    const GstSegment* there = nullptr;
+    gst_event_parse_segment(event, &in);
+    if (downstream) gst_event_parse_segment(downstream, &there);
+    if (there && gst_segment_is_equal(in, there)) return;
+    GST_INFO_OBJECT(holder_, "%s: a segment of its own: packets no longer skip rtpfunnel", what_.c_str());
+    way_.funnel_state->segments_differ.store(true, std::memory_order_release);
+    // rtpfunnel may still count this input as the last it passed on, and
+    // then would not send its new segment: the next buffer sends it.
+    send_segment_once_.store(true, std::memory_order_release);
+  }
+
   // On the pushing thread. True when the buffer was chained to the end.
   bool chain_past(GstPadProbeInfo* info) {
     if (!skipping_.load(std::memory_order_acquire) && !start_skipping()) return false;
@@ -244,11 +337,28 @@ class Shortcut {
       take_full_way();
       return false;
     }
+    // Past rtpfunnel: under its output's stream lock, as rtpfunnel pushes,
+    // and while no other segment went out past it.
+    if (way_.funnel_output) {
+      if (way_.funnel_state->segments_differ.load(std::memory_order_acquire)) {
+        take_full_way();
+        return false;
+      }
+      GST_PAD_STREAM_LOCK(way_.funnel_output);
+      if (way_.funnel_segments->load(std::memory_order_acquire) !=
+          funnel_segments_at_start_.load(std::memory_order_relaxed)) {
+        way_.funnel_state->segments_differ.store(true, std::memory_order_release);
+        GST_PAD_STREAM_UNLOCK(way_.funnel_output);
+        take_full_way();
+        return false;
+      }
+    }
     GstFlowReturn flow;
     if (is_list)
       flow = gst_pad_chain_list(way_.end, GST_PAD_PROBE_INFO_BUFFER_LIST(info));
     else
       flow = gst_pad_chain(way_.end, GST_PAD_PROBE_INFO_BUFFER(info));
+    if (way_.funnel_output) GST_PAD_STREAM_UNLOCK(way_.funnel_output);
     GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
     GST_PAD_PROBE_INFO_FLOW_RETURN(info) = flow;
     return true;
@@ -261,6 +371,10 @@ class Shortcut {
     if (gave_up_.load(std::memory_order_acquire) || elements_act_.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> hold(lock_);
     if (!way_.end && !find_way()) return false;
+    if (way_.funnel_output && way_.funnel_state->segments_differ.load(std::memory_order_acquire)) {
+      if (send_segment_once_.exchange(false, std::memory_order_acq_rel)) send_input_segment();
+      return false;
+    }
     if (!elements_pass_through()) {
       elements_act_.store(true, std::memory_order_release);
       return false;
@@ -338,6 +452,7 @@ class Shortcut {
   }
 
   bool end_has_the_events() {
+    if (way_.funnel_output) return end_has_the_funnels_events();
     // The caps the next pad received: a probe on a src pad may change the
     // caps it passes on (the transport-cc tag does), and the pad keeps the
     // caps it was given.
@@ -346,6 +461,34 @@ class Shortcut {
     g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
     g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
     return in && there && segment && gst_caps_is_equal(in, there);
+  }
+
+  // What rtpfunnel does when it switches to an input, once, under the lock
+  // (repeats are dropped by the filter).
+  void send_input_segment() {
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.funnel_input, GST_EVENT_SEGMENT, 0);
+    if (!segment) return;
+    GST_PAD_STREAM_LOCK(way_.funnel_output);
+    gst_pad_push_event(way_.funnel_output, GST_EVENT(g_steal_pointer(&segment)));
+    GST_PAD_STREAM_UNLOCK(way_.funnel_output);
+  }
+
+  // Past rtpfunnel the end has rtpfunnel's own caps (it keeps its inputs'),
+  // and must have this input's segment; a segment let through later (counted
+  // before comparing) sends buffers the full way again.
+  bool end_has_the_funnels_events() {
+    funnel_segments_at_start_.store(way_.funnel_segments->load(std::memory_order_acquire), std::memory_order_relaxed);
+    g_autoptr(GstCaps) funnels = gst_pad_get_current_caps(way_.funnel_output);
+    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
+    if (!funnels || !there || !gst_caps_is_equal(funnels, there)) return false;
+    g_autoptr(GstEvent) input_segment = gst_pad_get_sticky_event(way_.funnel_input, GST_EVENT_SEGMENT, 0);
+    g_autoptr(GstEvent) end_segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
+    if (!input_segment || !end_segment) return false;
+    const GstSegment* in = nullptr;
+    const GstSegment* out = nullptr;
+    gst_event_parse_segment(input_segment, &in);
+    gst_event_parse_segment(end_segment, &out);
+    return gst_segment_is_equal(in, out);
   }
 
   const Kind kind_;
@@ -360,12 +503,14 @@ class Shortcut {
   std::atomic<bool> elements_act_{false};  // until an element's setting changes
   PayloadTypes handled_;                   // what an element on the way acts on
   std::atomic<bool> skipping_{false};
+  std::atomic<uint64_t> funnel_segments_at_start_{0};  // set before skipping_, read while skipping
+  std::atomic<bool> send_segment_once_{false};
 };
 
 GstPadProbeReturn on_data(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* shortcut = static_cast<Shortcut*>(data);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    shortcut->take_full_way();
+    shortcut->event_passed(GST_PAD_PROBE_INFO_EVENT(info));
     return GST_PAD_PROBE_OK;
   }
   return shortcut->chain_past(info) ? GST_PAD_PROBE_HANDLED : GST_PAD_PROBE_OK;

@@ -18,6 +18,14 @@
 //   from the RTX sender to rtpsession one, from rtpsession to srtpenc three
 //   (out of rtpbin, into the transport's send bin and its dtlssrtpenc).
 // Together 11 of the 21 pads: five on each input, six at bin boundaries.
+// - The bundle's `rtpfunnel`, where the inputs meet: under its output's
+//   stream lock it re-sends an input's segment whenever the packet comes from
+//   another input than the last (the repeated-event filter drops these), and
+//   writes a transport-wide sequence number that rtpsession overwrites. A
+//   packet from an input skips it, under that same lock, while the input's
+//   segment is the one past the funnel (a subscriber's inputs all have the
+//   same); once an input's segment differs, every packet of the funnel goes
+//   through it again (see FunnelState in the .cpp).
 // The subscriber's forwarder also skips webrtcbin's sink ghost pad into the
 // input (webrtcbin's probes there act only while the slot is not negotiated,
 // when the pad is blocked, so nothing skips).
@@ -50,6 +58,9 @@
 //   the next buffer that passes there),
 // - the end has the caps the pad after the start was given (a probe at the
 //   start may rewrite them: the transport-cc tag adds its extension),
+// - past rtpfunnel, the input's segment is the one at the end and no other
+//   segment went out of the funnel since the checks (repeated_event_filter.h
+//   counts them),
 // - each element on the way is in its pass-through settings (on a send
 //   input: `rtpulpfecenc` pt 255, `rtpredenc` pt 0 without forced RED blocks,
 //   what webrtcbin gives them when neither FEC nor RED is negotiated), and

@@ -1,5 +1,7 @@
 #include "media/repeated_event_filter.h"
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,7 @@ class RepeatedEventFilter {
         if (have_segment_ && gst_segment_is_equal(&segment_, segment)) return true;
         gst_segment_copy_into(segment, &segment_);
         have_segment_ = true;
+        segments_passed_.fetch_add(1, std::memory_order_release);
         return false;
       }
       case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY: {
@@ -42,11 +45,14 @@ class RepeatedEventFilter {
       case GST_EVENT_FLUSH_STOP:
         have_segment_ = false;
         passed_.clear();
+        segments_passed_.fetch_add(1, std::memory_order_release);
         return false;
       default:
         return false;
     }
   }
+
+  const std::atomic<uint64_t>& segments_passed() const { return segments_passed_; }
 
  private:
   static std::string key_of(GstEvent* event) {
@@ -60,7 +66,10 @@ class RepeatedEventFilter {
   bool have_segment_ = false;
   GstSegment segment_{};
   std::map<std::string, EventPtr> passed_;
+  std::atomic<uint64_t> segments_passed_{0};
 };
+
+constexpr char kFilterData[] = "convene-repeated-event-filter";
 
 GstPadProbeReturn on_event(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -76,9 +85,16 @@ GstPadProbeReturn on_event(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
 }  // namespace
 
 void drop_repeated_sticky_events(GstPad* pad) {
+  auto* filter = new RepeatedEventFilter();
+  // Without a destroy function: the probe owns the filter (both go with the pad).
+  g_object_set_data(G_OBJECT(pad), kFilterData, filter);
   gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
-                    on_event, new RepeatedEventFilter(),
-                    [](gpointer data) { delete static_cast<RepeatedEventFilter*>(data); });
+                    on_event, filter, [](gpointer data) { delete static_cast<RepeatedEventFilter*>(data); });
+}
+
+const std::atomic<uint64_t>* segments_passed(GstPad* pad) {
+  auto* filter = static_cast<RepeatedEventFilter*>(g_object_get_data(G_OBJECT(pad), kFilterData));
+  return filter ? &filter->segments_passed() : nullptr;
 }
 
 }  // namespace convene::media

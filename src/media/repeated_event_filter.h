@@ -21,14 +21,26 @@
 // Threads: the probe runs on whichever streaming thread pushes into the
 // funnel (rtpfunnel serialises them with its src pad's stream lock); the
 // filter keeps its own lock, so it does not rely on that.
+//
+// It also counts the SEGMENTs it lets through (and FLUSH_STOPs): a packet
+// that skips rtpfunnel (path_shortcut.h) may do so only while the segment
+// downstream is the one its input had when it started skipping.
 #pragma once
 
 #include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
 
 namespace convene::media {
 
 // Installs the filter on `pad` (an rtpfunnel's src pad). The filter lives as
 // long as the probe.
 void drop_repeated_sticky_events(GstPad* pad);
+
+// How many SEGMENTs and FLUSH_STOPs the filter on `pad` has let through so
+// far (it changes only under the pad's stream lock), or null when `pad` has
+// no filter. Valid while the pad is.
+const std::atomic<uint64_t>* segments_passed(GstPad* pad);
 
 }  // namespace convene::media

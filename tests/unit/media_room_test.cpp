@@ -22,6 +22,7 @@
 #include "media/pad_util.h"
 #include "media/receive_hand_off.h"
 #include "media/path_shortcut.h"
+#include "media/repeated_event_filter.h"
 
 namespace convene::media {
 namespace {
@@ -350,6 +351,11 @@ TEST_F(MediaRoomApi, ASubscribersPacketsCanSkipTheGhostPadsDownToSrtp) {
       << shortcut_way("rtpsession", "send_rtp_src");
   EXPECT_EQ(shortcut_way("rtpfunnel", "src"), "convenertxsend:sink");
   EXPECT_EQ(shortcut_way("convenertxsend", "src"), "rtpsession:send_rtp_sink");
+  // Each input's packets skip the funnel too only where its output drops repeated events.
+  g_autoptr(GstElement) funnel = find_inside(room_->bin(), "sub-bob", "rtpfunnel");
+  g_autoptr(GstPad) funnel_src = funnel ? gst_element_get_static_pad(funnel, "src") : nullptr;
+  ASSERT_NE(funnel_src, nullptr);
+  EXPECT_NE(segments_passed(funnel_src), nullptr);
 }
 
 // A publish connection's received packets can skip what passes them on

@@ -11,9 +11,12 @@
 
 #include <atomic>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "media/path_shortcut.h"
+#include "media/repeated_event_filter.h"
 
 namespace convene::media {
 namespace {
@@ -215,6 +218,161 @@ TEST(SendInputShortcut, OnlyClocksyncsTakeItAndOnlyOnce) {
   EXPECT_FALSE(skip_send_input_pass_throughs(identity));
   EXPECT_TRUE(skip_send_input_pass_throughs(clocksync));
   EXPECT_FALSE(skip_send_input_pass_throughs(clocksync)) << "once";
+}
+
+// Two of webrtcbin's inputs (audio and video) into the bundle's rtpfunnel,
+// whose output has the repeated-event filter and goes through a bin's ghost
+// pad to the RTX sender's stand-in (a fakesink). Packets skip the funnel
+// once it has sent its own events, and each reaches the end while the
+// segment there is its own input's: once an input has a segment of its own,
+// every packet goes through the funnel, which sends each input's segment
+// when it switches to it.
+class PastTheFunnel : public ::testing::Test {
+ protected:
+  struct Input {
+    GstPad* src = nullptr;  // the test pushes here (a reference)
+    GstElement* clocksync = nullptr;
+    guint32 ssrc = 0;
+  };
+  void SetUp() override {
+    pipeline_ = gst_pipeline_new(nullptr);
+    funnel_ = gst_element_factory_make("rtpfunnel", nullptr);
+    GstElement* rtx_bin = gst_bin_new(nullptr);
+    end_ = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(end_, "sync", FALSE, "async", FALSE, "signal-handoffs", TRUE, nullptr);
+    gst_bin_add(GST_BIN(rtx_bin), end_);
+    g_autoptr(GstPad) end_sink = gst_element_get_static_pad(end_, "sink");
+    gst_element_add_pad(rtx_bin, gst_ghost_pad_new("sink", end_sink));
+    gst_bin_add_many(GST_BIN(pipeline_), funnel_, rtx_bin, nullptr);
+    ASSERT_TRUE(gst_element_link(funnel_, rtx_bin));
+    g_autoptr(GstPad) funnel_src = gst_element_get_static_pad(funnel_, "src");
+    drop_repeated_sticky_events(funnel_src);
+    g_signal_connect(end_, "handoff", G_CALLBACK(on_handoff), this);
+    for (auto [input, ssrc, caps] : {std::tuple{&audio_, 1111u, kAudioCaps}, std::tuple{&video_, 2222u, kVideoCaps}}) {
+      input->ssrc = ssrc;
+      input->clocksync = gst_element_factory_make("clocksync", nullptr);
+      ASSERT_TRUE(skip_send_input_pass_throughs(input->clocksync));
+      GstElement* fec = gst_bin_new(nullptr);
+      GstElement* ulpfecenc = gst_element_factory_make("rtpulpfecenc", nullptr);
+      GstElement* redenc = gst_element_factory_make("rtpredenc", nullptr);
+      g_object_set(ulpfecenc, "pt", 255u, nullptr);  // neither FEC nor RED negotiated
+      g_object_set(redenc, "pt", 0, "allow-no-red-blocks", FALSE, nullptr);
+      gst_bin_add_many(GST_BIN(fec), ulpfecenc, redenc, nullptr);
+      gst_element_link(ulpfecenc, redenc);
+      ghost_ends(fec, ulpfecenc, redenc);
+      gst_bin_add_many(GST_BIN(pipeline_), input->clocksync, fec, nullptr);
+      ASSERT_TRUE(gst_element_link_many(input->clocksync, fec, funnel_, nullptr));
+      g_autoptr(GstPad) funnel_input = gst_pad_get_peer(gst_element_get_static_pad(fec, "src"));
+      gst_object_unref(gst_element_get_static_pad(fec, "src"));  // (the call above took one reference)
+      gst_pad_add_probe(funnel_input, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &through_funnel_, nullptr);
+      input->src = gst_pad_new(nullptr, GST_PAD_SRC);
+      gst_pad_set_active(input->src, TRUE);
+      g_autoptr(GstPad) sink = gst_element_get_static_pad(input->clocksync, "sink");
+      ASSERT_EQ(gst_pad_link(input->src, sink), GST_PAD_LINK_OK);
+    }
+    ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    for (auto [input, caps] : {std::pair{&audio_, kAudioCaps}, std::pair{&video_, kVideoCaps}}) {
+      gst_pad_push_event(input->src, gst_event_new_stream_start(caps));
+      g_autoptr(GstCaps) c = gst_caps_from_string(caps);
+      gst_pad_push_event(input->src, gst_event_new_caps(c));
+      push_segment(*input, 0);
+    }
+  }
+  void TearDown() override {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    for (Input* input : {&audio_, &video_}) gst_object_unref(input->src);
+    gst_object_unref(pipeline_);
+  }
+  static void push_segment(const Input& input, GstClockTime base) {
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    segment.base = base;
+    gst_pad_push_event(input.src, gst_event_new_segment(&segment));
+  }
+  GstFlowReturn push(const Input& input, guint16 seq) {
+    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+    gst_rtp_buffer_set_payload_type(&rtp, input.ssrc == 1111 ? 111 : 96);
+    gst_rtp_buffer_set_seq(&rtp, seq);
+    gst_rtp_buffer_set_ssrc(&rtp, input.ssrc);
+    gst_rtp_buffer_unmap(&rtp);
+    return gst_pad_push(input.src, buffer);
+  }
+  // Each packet at the end: its SSRC, sequence number, and the base of the segment the end had.
+  struct Arrival {
+    guint32 ssrc;
+    guint16 seq;
+    GstClockTime segment_base;
+  };
+  static void on_handoff(GstElement*, GstBuffer* buffer, GstPad* pad, gpointer data) {
+    auto* self = static_cast<PastTheFunnel*>(data);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+    Arrival a{gst_rtp_buffer_get_ssrc(&rtp), gst_rtp_buffer_get_seq(&rtp), GST_CLOCK_TIME_NONE};
+    gst_rtp_buffer_unmap(&rtp);
+    g_autoptr(GstEvent) event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    const GstSegment* segment = nullptr;
+    if (event) gst_event_parse_segment(event, &segment);
+    if (segment) a.segment_base = segment->base;
+    self->arrivals_.push_back(a);
+  }
+
+  static constexpr const char* kAudioCaps =
+      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,ssrc=(uint)1111";
+  static constexpr const char* kVideoCaps =
+      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,ssrc=(uint)2222";
+  GstElement* pipeline_ = nullptr;
+  GstElement* funnel_ = nullptr;
+  GstElement* end_ = nullptr;
+  Input audio_, video_;
+  std::atomic<int> through_funnel_{0};
+  std::vector<Arrival> arrivals_;  // the pushing thread's (this one)
+};
+
+TEST_F(PastTheFunnel, PacketsSkipTheFunnelAfterTheFirstOfEachInput) {
+  for (guint16 seq = 1; seq <= 10; ++seq) {
+    ASSERT_EQ(push(audio_, seq), GST_FLOW_OK);
+    ASSERT_EQ(push(video_, seq), GST_FLOW_OK);
+  }
+  ASSERT_EQ(arrivals_.size(), 20u);
+  for (size_t i = 0; i < arrivals_.size(); ++i) {
+    EXPECT_EQ(arrivals_[i].ssrc, i % 2 ? 2222u : 1111u) << i;
+    EXPECT_EQ(arrivals_[i].seq, i / 2 + 1) << i;
+  }
+  EXPECT_EQ(through_funnel_.load(), 1) << "only the first: the funnel's own events went out with it";
+  EXPECT_TRUE(path_is_skipping(audio_.clocksync));
+  EXPECT_TRUE(path_is_skipping(video_.clocksync));
+  g_autoptr(GstPad) end_sink = gst_element_get_static_pad(end_, "sink");
+  g_autoptr(GstPad) funnel_src = gst_element_get_static_pad(funnel_, "src");
+  g_autoptr(GstCaps) funnels = gst_pad_get_current_caps(funnel_src);
+  g_autoptr(GstCaps) at_end = gst_pad_get_current_caps(end_sink);
+  EXPECT_TRUE(funnels && at_end && gst_caps_is_equal(funnels, at_end)) << "the funnel's own caps, as without the shortcut";
+}
+
+TEST_F(PastTheFunnel, EveryPacketReachesTheEndUnderItsOwnInputsSegment) {
+  // Video first: the only packet through the funnel, which then counts video
+  // as the input it last passed on, and would not send video's next segment.
+  for (guint16 seq = 1; seq <= 3; ++seq) {
+    ASSERT_EQ(push(video_, seq), GST_FLOW_OK);
+    ASSERT_EQ(push(audio_, seq), GST_FLOW_OK);
+  }
+  ASSERT_TRUE(path_is_skipping(audio_.clocksync));
+  ASSERT_TRUE(path_is_skipping(video_.clocksync));
+  // The video input's segment changes (as a relinked or restarted source's would).
+  push_segment(video_, GST_SECOND);
+  for (guint16 seq = 4; seq <= 12; ++seq) {
+    ASSERT_EQ(push(video_, seq), GST_FLOW_OK);
+    ASSERT_EQ(push(audio_, seq), GST_FLOW_OK);
+  }
+  ASSERT_EQ(arrivals_.size(), 24u);
+  for (const Arrival& a : arrivals_) {
+    const GstClockTime expected = a.ssrc == 2222 && a.seq >= 4 ? GST_SECOND : 0;
+    EXPECT_EQ(a.segment_base, expected) << "ssrc " << a.ssrc << " seq " << a.seq;
+  }
+  // With the segments differing, every switch between the inputs goes through the funnel.
+  EXPECT_EQ(through_funnel_.load(), 1 + 18) << "after the change, every packet";
+  EXPECT_FALSE(path_is_skipping(audio_.clocksync));
 }
 
 // The ghost pads between two elements, as webrtcbin nests them: `from`'s
