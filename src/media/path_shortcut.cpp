@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -49,14 +50,15 @@ class PayloadTypes {
 
 // Whether an element on the way passes packets on unchanged in its present
 // settings; it may name payload types it handles (`handled`).
-using PassesFn = bool (*)(GstElement*, PayloadTypes* handled);
+// `out` is the element's src pad on the way.
+using PassesFn = bool (*)(GstElement*, GstPad* out, PayloadTypes* handled);
 
-bool fec_encoder_passes(GstElement* ulpfecenc, PayloadTypes*) {
+bool fec_encoder_passes(GstElement* ulpfecenc, GstPad*, PayloadTypes*) {
   guint fec_pt = 0;
   g_object_get(ulpfecenc, "pt", &fec_pt, nullptr);
   return fec_pt == kNoUlpFec;
 }
-bool red_encoder_passes(GstElement* redenc, PayloadTypes*) {
+bool red_encoder_passes(GstElement* redenc, GstPad*, PayloadTypes*) {
   guint distance = 1;
   gint red_pt = 1;
   gboolean red_blocks_forced = TRUE;
@@ -65,7 +67,7 @@ bool red_encoder_passes(GstElement* redenc, PayloadTypes*) {
 }
 // Restores retransmissions (the RTX payload types, the values of its map)
 // and passes every other packet on.
-bool rtx_receiver_passes(GstElement* rtxreceive, PayloadTypes* handled) {
+bool rtx_receiver_passes(GstElement* rtxreceive, GstPad*, PayloadTypes* handled) {
   GstStructure* map = nullptr;
   g_object_get(rtxreceive, "payload-type-map", &map, nullptr);
   if (!map) return true;
@@ -80,7 +82,7 @@ bool rtx_receiver_passes(GstElement* rtxreceive, PayloadTypes* handled) {
   return true;
 }
 // Passes packets on without keeping a history only with no RED negotiated.
-bool red_decoder_passes(GstElement* reddec, PayloadTypes*) {
+bool red_decoder_passes(GstElement* reddec, GstPad*, PayloadTypes*) {
   gint pt = 0;
   g_object_get(reddec, "pt", &pt, nullptr);
   GValue payloads = G_VALUE_INIT;
@@ -90,15 +92,26 @@ bool red_decoder_passes(GstElement* reddec, PayloadTypes*) {
   g_value_unset(&payloads);
   return pt == -1 && n_payloads == 0;
 }
-bool storage_passes(GstElement* storage, PayloadTypes*) {
+bool storage_passes(GstElement* storage, GstPad*, PayloadTypes*) {
   guint64 size_time = 1;
   g_object_get(storage, "size-time", &size_time, nullptr);
   return size_time == 0;
 }
-bool fec_decoder_passes(GstElement* ulpfecdec, PayloadTypes*) {
+bool fec_decoder_passes(GstElement* ulpfecdec, GstPad*, PayloadTypes*) {
   gboolean passthrough = FALSE;
   g_object_get(ulpfecdec, "passthrough", &passthrough, nullptr);
   return passthrough;
+}
+
+// Demuxes by payload type: a packet of the payload type of the pad on the
+// way passes (rtpptdemux only reads it); others take the full way, where it
+// may make a pad for them.
+bool payload_demuxer_passes(GstElement*, GstPad* out, PayloadTypes* handled) {
+  guint pt = 0;
+  if (!out || sscanf(GST_PAD_NAME(out), "src_%u", &pt) != 1 || pt > 127) return false;
+  for (unsigned other = 0; other < 128; ++other)
+    if (other != pt) handled->add(other);
+  return true;
 }
 
 struct PassThroughKind {
@@ -110,6 +123,7 @@ constexpr PassThroughKind kReceivePassThroughs[] = {
     {"rtpreddec", red_decoder_passes},
     {"rtpstorage", storage_passes},
     {"rtpulpfecdec", fec_decoder_passes},
+    {"rtpptdemux", payload_demuxer_passes},
 };
 
 PassesFn receive_pass_through(GstElement* element) {
@@ -122,7 +136,18 @@ PassesFn receive_pass_through(GstElement* element) {
 struct PassThrough {
   GstElement* element;  // a reference
   PassesFn passes;
+  GstPad* out = nullptr;  // its src pad on the way (also in the way's pads)
 };
+
+// The element's src pad a way goes on through: "src", or a payload
+// demuxer's one pad (a new reference; null for none, or more than one).
+GstPad* way_out_of(GstElement* element) {
+  if (g_strcmp0(factory_name(element), "rtpptdemux") != 0) return gst_element_get_static_pad(element, "src");
+  GST_OBJECT_LOCK(element);
+  GstPad* out = element->numsrcpads == 1 ? GST_PAD(gst_object_ref(element->srcpads->data)) : nullptr;
+  GST_OBJECT_UNLOCK(element);
+  return out;
+}
 
 // What the shortcuts past one rtpfunnel share (object data on the funnel).
 struct FunnelState {
@@ -159,6 +184,9 @@ struct Way {
   GstPad* funnel_output = nullptr;
   const std::atomic<uint64_t>* funnel_segments = nullptr;
   FunnelState* funnel_state = nullptr;  // the funnel's
+  // A payload demuxer's pad on the way: it sends caps of its own, made at
+  // the first buffer after new caps reach it (also in `between`).
+  GstPad* caps_from = nullptr;
   Way() = default;
   Way(const Way&) = delete;
   Way& operator=(const Way&) = delete;
@@ -174,6 +202,7 @@ struct Way {
     gst_clear_object(&funnel);
     funnel_segments = nullptr;
     funnel_state = nullptr;
+    caps_from = nullptr;
   }
 };
 
@@ -199,13 +228,20 @@ std::vector<GstPad*> way_after(GstPad* src, GstPad** end, std::vector<PassThroug
     if (!elements) break;
     GstElement* element = gst_pad_get_parent_element(pad);
     PassesFn passes = element ? receive_pass_through(element) : nullptr;
-    GstPad* element_src = passes ? gst_element_get_static_pad(element, "src") : nullptr;
+    GstPad* element_src = passes ? way_out_of(element) : nullptr;
+    if (passes && !element_src && GST_ELEMENT_CAST(element)->numsrcpads == 0) {
+      // A payload demuxer makes its pad at the first packet (taking the full way).
+      gst_object_unref(element);
+      gst_object_unref(pad);
+      pad = nullptr;
+      break;
+    }
     if (!element_src || GST_ELEMENT_CAST(element)->numsrcpads != 1 || GST_ELEMENT_CAST(element)->numsinkpads != 1) {
       gst_clear_object(&element_src);
       gst_clear_object(&element);
       break;  // an element of its own: the end
     }
-    elements->push_back({element, passes});
+    elements->push_back({element, passes, element_src});
     way.push_back(pad);
     way.push_back(element_src);
     pad = gst_pad_get_peer(element_src);
@@ -276,6 +312,8 @@ Found find_input_way(GstElement* clocksync, Way* way) {
 Found find_way_after(GstPad* src, Way* way, bool through_elements) {
   way->between = way_after(src, &way->end, through_elements ? &way->elements : nullptr);
   if (!way->end) return Found::NotLinkedYet;
+  for (const auto& element : way->elements)
+    if (element.passes == payload_demuxer_passes) way->caps_from = element.out;
   return way->between.empty() ? Found::Unexpected : Found::Way;
 }
 
@@ -306,6 +344,7 @@ class Shortcut {
   // the full way until the checks pass again. A segment unlike the one past
   // rtpfunnel ends skipping the funnel for all its inputs.
   void event_passed(GstEvent* event) {
+    after_event_.store(true, std::memory_order_release);
     take_full_way();
     if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return;
     std::lock_guard<std::mutex> hold(lock_);
@@ -366,11 +405,15 @@ class Shortcut {
 
  private:
   bool start_skipping() {
+    const bool first_after_event = after_event_.exchange(false, std::memory_order_acq_rel);
     // Without the lock, per packet: given up, or elements that act on
     // packets until a setting changes.
     if (gave_up_.load(std::memory_order_acquire) || elements_act_.load(std::memory_order_acquire)) return false;
     std::lock_guard<std::mutex> hold(lock_);
     if (!way_.end && !find_way()) return false;
+    // Through a payload demuxer, the first buffer after an event takes the
+    // full way (whatever else sends it there): the demuxer sends its new caps with it.
+    if (first_after_event && way_.caps_from) return false;
     if (way_.funnel_output && way_.funnel_state->segments_differ.load(std::memory_order_acquire)) {
       if (send_segment_once_.exchange(false, std::memory_order_acq_rel)) send_input_segment();
       return false;
@@ -436,7 +479,7 @@ class Shortcut {
   bool elements_pass_through() {
     handled_.clear();
     for (const auto& element : way_.elements)
-      if (!element.passes(element.element, &handled_)) return false;
+      if (!element.passes(element.element, element.out, &handled_)) return false;
     return true;
   }
 
@@ -455,8 +498,9 @@ class Shortcut {
     if (way_.funnel_output) return end_has_the_funnels_events();
     // The caps the next pad received: a probe on a src pad may change the
     // caps it passes on (the transport-cc tag does), and the pad keeps the
-    // caps it was given.
+    // caps it was given. A payload demuxer sends caps of its own.
     GstPad* sent = GST_PAD_IS_SRC(entry_) && !way_.between.empty() ? way_.between.front() : entry_;
+    if (way_.caps_from) sent = way_.caps_from;
     g_autoptr(GstCaps) in = gst_pad_get_current_caps(sent);
     g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
     g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
@@ -505,6 +549,7 @@ class Shortcut {
   std::atomic<bool> skipping_{false};
   std::atomic<uint64_t> funnel_segments_at_start_{0};  // set before skipping_, read while skipping
   std::atomic<bool> send_segment_once_{false};
+  std::atomic<bool> after_event_{false};
 };
 
 GstPadProbeReturn on_data(GstPad*, GstPadProbeInfo* info, gpointer data) {

@@ -330,7 +330,8 @@ namespace {
 
 // rtpsession's receiving output: the auxiliary receiver and the storage, to
 // the SSRC demuxer; each of rtpptdemux's payload-type pads: the FEC decoder
-// and ghost pads, to webrtcbin's output (path_shortcut.h).
+// and ghost pads, to webrtcbin's output (path_shortcut.h). (Packets come to
+// the demuxer from convenertpnowait, whose shortcut also skips the demuxer.)
 void skip_receive_pass_throughs_from(GstElement* owner, GstPad* pad, gpointer) {
   const bool session = !g_strcmp0(factory_name(owner), "rtpsession");
   if (session ? !g_strcmp0(GST_PAD_NAME(pad), "recv_rtp_src") : g_str_has_prefix(GST_PAD_NAME(pad), "src_"))
@@ -361,6 +362,10 @@ void WebRtcEndpoint::configure_receive_path(const MediaSettings& settings) {
                          g_autoptr(GstPad) src = gst_element_get_static_pad(element, pad_name);
                          if (src) skip_ghost_pads_after(src, "srtpdec to rtpsession");
                        }
+                     } else if (!g_strcmp0(name, "convenertpnowait")) {
+                       // Through the payload demuxer (for each packet of the payload type it has a pad for).
+                       g_autoptr(GstPad) src = gst_element_get_static_pad(element, "src");
+                       if (src) skip_receive_pass_throughs_after(src, "jitter buffer stand-in to webrtcbin's output");
                      } else if (!g_strcmp0(name, "rtpsession") || !g_strcmp0(name, "rtpptdemux")) {
                        g_signal_connect(element, "pad-added", G_CALLBACK(skip_receive_pass_throughs_from), nullptr);
                        gst_element_foreach_src_pad(

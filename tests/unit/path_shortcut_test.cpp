@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -373,6 +374,134 @@ TEST_F(PastTheFunnel, EveryPacketReachesTheEndUnderItsOwnInputsSegment) {
   // With the segments differing, every switch between the inputs goes through the funnel.
   EXPECT_EQ(through_funnel_.load(), 1 + 18) << "after the change, every packet";
   EXPECT_FALSE(path_is_skipping(audio_.clocksync));
+}
+
+// rtpbin's receive path after the jitter buffer's stand-in (an identity
+// here): `rtpptdemux`, whose pads webrtcbin links out of rtpbin (a bin's
+// ghost pad, then the end: a fakesink). A packet of a payload type the
+// demuxer has a pad for skips it; others take the full way, where it makes
+// their pad; new caps reach the end with the first packet after them.
+class PastThePayloadDemuxer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pipeline_ = gst_pipeline_new(nullptr);
+    start_ = gst_element_factory_make("identity", nullptr);
+    demuxer_ = gst_element_factory_make("rtpptdemux", nullptr);
+    gst_bin_add_many(GST_BIN(pipeline_), start_, demuxer_, nullptr);
+    ASSERT_TRUE(gst_element_link(start_, demuxer_));
+    g_signal_connect(demuxer_, "pad-added", G_CALLBACK(on_pad_added), this);
+    g_signal_connect(demuxer_, "request-pt-map", G_CALLBACK(on_request_pt_map), nullptr);
+    g_autoptr(GstPad) start_src = gst_element_get_static_pad(start_, "src");
+    ASSERT_TRUE(skip_receive_pass_throughs_after(start_src, "test"));
+    g_autoptr(GstPad) demuxer_sink = gst_element_get_static_pad(demuxer_, "sink");
+    gst_pad_add_probe(demuxer_sink, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &full_way_, nullptr);
+    src_ = gst_pad_new(nullptr, GST_PAD_SRC);
+    gst_pad_set_active(src_, TRUE);
+    g_autoptr(GstPad) start_sink = gst_element_get_static_pad(start_, "sink");
+    ASSERT_EQ(gst_pad_link(src_, start_sink), GST_PAD_LINK_OK);
+    ASSERT_NE(gst_element_set_state(pipeline_, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    gst_pad_push_event(src_, gst_event_new_stream_start("demuxed"));
+    set_caps(kCaps);
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    gst_pad_push_event(src_, gst_event_new_segment(&segment));
+  }
+  void TearDown() override {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(src_);
+    gst_object_unref(pipeline_);
+  }
+  void set_caps(const char* text) {
+    g_autoptr(GstCaps) caps = gst_caps_from_string(text);
+    gst_pad_push_event(src_, gst_event_new_caps(caps));
+  }
+  GstFlowReturn push(guint8 pt, guint16 seq) {
+    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+    gst_rtp_buffer_set_payload_type(&rtp, pt);
+    gst_rtp_buffer_set_seq(&rtp, seq);
+    gst_rtp_buffer_set_ssrc(&rtp, 4321);
+    gst_rtp_buffer_unmap(&rtp);
+    return gst_pad_push(src_, buffer);
+  }
+  // webrtcbin's part: each new payload type's pad leaves through a bin's ghost pad.
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    auto* self = static_cast<PastThePayloadDemuxer*>(data);
+    GstElement* out = gst_bin_new(nullptr);
+    GstElement* end = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(end, "sync", FALSE, "async", FALSE, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect(end, "handoff", G_CALLBACK(on_handoff), self);
+    gst_bin_add(GST_BIN(out), end);
+    g_autoptr(GstPad) end_sink = gst_element_get_static_pad(end, "sink");
+    GstPad* ghost = gst_ghost_pad_new("sink", end_sink);
+    gst_element_add_pad(out, ghost);
+    gst_bin_add(GST_BIN(self->pipeline_), out);
+    gst_element_sync_state_with_parent(out);
+    gst_pad_link(pad, ghost);
+    self->ends_[GST_PAD_NAME(pad)] = end;
+  }
+  static GstCaps* on_request_pt_map(GstElement*, guint pt, gpointer) {
+    return pt == 97 ? gst_caps_from_string("application/x-rtp,media=video,encoding-name=RTX,clock-rate=90000,payload=97")
+                    : nullptr;
+  }
+  static void on_handoff(GstElement* end, GstBuffer* buffer, GstPad*, gpointer data) {
+    auto* self = static_cast<PastThePayloadDemuxer*>(data);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+    self->arrivals_.emplace_back(end, gst_rtp_buffer_get_seq(&rtp));
+    gst_rtp_buffer_unmap(&rtp);
+  }
+  std::vector<guint16> arrived_at(const char* pad_name) {
+    std::vector<guint16> out;
+    for (const auto& [end, seq] : arrivals_)
+      if (ends_.count(pad_name) && end == ends_[pad_name]) out.push_back(seq);
+    return out;
+  }
+  bool end_caps_have(const char* pad_name, const char* field) {
+    if (!ends_.count(pad_name)) return false;
+    g_autoptr(GstPad) sink = gst_element_get_static_pad(ends_[pad_name], "sink");
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(sink);
+    return caps && gst_structure_has_field(gst_caps_get_structure(caps, 0), field);
+  }
+
+  static constexpr const char* kCaps = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+  GstElement* pipeline_ = nullptr;
+  GstElement* start_ = nullptr;
+  GstElement* demuxer_ = nullptr;
+  GstPad* src_ = nullptr;
+  std::atomic<int> full_way_{0};
+  std::map<std::string, GstElement*> ends_;  // payload type pad name -> its fakesink
+  std::vector<std::pair<GstElement*, guint16>> arrivals_;
+};
+
+TEST_F(PastThePayloadDemuxer, PacketsOfThePayloadTypeWithAPadSkipIt) {
+  for (guint16 seq = 1; seq <= 10; ++seq) ASSERT_EQ(push(96, seq), GST_FLOW_OK);
+  EXPECT_EQ(arrived_at("src_96"), (std::vector<guint16>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(full_way_.load(), 1) << "the first made the demuxer's pad";
+  g_autoptr(GstPad) start_src = gst_element_get_static_pad(start_, "src");
+  EXPECT_TRUE(path_is_skipping(start_src));
+}
+
+TEST_F(PastThePayloadDemuxer, AnotherPayloadTypeTakesTheFullWay) {
+  for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(96, seq), GST_FLOW_OK);
+  ASSERT_EQ(push(97, 4), GST_FLOW_OK);
+  for (guint16 seq = 5; seq <= 7; ++seq) ASSERT_EQ(push(96, seq), GST_FLOW_OK);
+  ASSERT_EQ(push(97, 8), GST_FLOW_OK);
+  EXPECT_EQ(arrived_at("src_96"), (std::vector<guint16>{1, 2, 3, 5, 6, 7}));
+  EXPECT_EQ(arrived_at("src_97"), (std::vector<guint16>{4, 8})) << "the demuxer made their pad and sent them there";
+  EXPECT_EQ(full_way_.load(), 3) << "the first, and both of the other payload type";
+}
+
+TEST_F(PastThePayloadDemuxer, NewCapsReachTheEndWithTheFirstPacketAfterThem) {
+  for (guint16 seq = 1; seq <= 3; ++seq) ASSERT_EQ(push(96, seq), GST_FLOW_OK);
+  ASSERT_FALSE(end_caps_have("src_96", "rtcp-fb-nack"));
+  set_caps("application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,rtcp-fb-nack=(boolean)true");
+  ASSERT_EQ(push(96, 4), GST_FLOW_OK);
+  EXPECT_TRUE(end_caps_have("src_96", "rtcp-fb-nack")) << "the demuxer sent the new caps with that packet";
+  for (guint16 seq = 5; seq <= 7; ++seq) ASSERT_EQ(push(96, seq), GST_FLOW_OK);
+  EXPECT_EQ(arrived_at("src_96"), (std::vector<guint16>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(full_way_.load(), 2) << "the first, and the first after the caps";
 }
 
 // The ghost pads between two elements, as webrtcbin nests them: `from`'s
