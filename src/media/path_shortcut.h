@@ -46,7 +46,12 @@
 //   rtpulpfecdec to recover from);
 // - from each payload type's demuxer pad to webrtcbin's output,
 //   `rtpulpfecdec` in pass-through (no FEC negotiated) and two ghost pads
-//   (out of rtpbin and webrtcbin).
+//   (out of rtpbin and webrtcbin);
+// - and, from the jitter buffer's stand-in (convenertpnowait), `rtpptdemux`
+//   for packets of the payload type it has its one pad for (it only looks
+//   the payload type up): other payload types take the full way, where it
+//   makes their pads, and so does the first packet after each event, with
+//   which it sends its own caps (made from new caps lazily, at a buffer).
 //
 // A shortcut is a probe on the pad where such a way starts; it chains each
 // buffer straight into the pad at its end while
