@@ -25,6 +25,18 @@ namespace {
 constexpr char kCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
 constexpr char kOtherCaps[] = "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=98";
 
+// A 20-byte RTP packet (a new buffer).
+GstBuffer* rtp_packet(guint8 pt, guint16 seq, guint32 ssrc) {
+  GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
+  gst_rtp_buffer_set_payload_type(&rtp, pt);
+  gst_rtp_buffer_set_seq(&rtp, seq);
+  gst_rtp_buffer_set_ssrc(&rtp, ssrc);
+  gst_rtp_buffer_unmap(&rtp);
+  return buffer;
+}
+
 // A probe counting the buffers that pass a pad (an std::atomic<int>).
 GstPadProbeReturn count_buffers(GstPad*, GstPadProbeInfo*, gpointer counter) {
   ++*static_cast<std::atomic<int>*>(counter);
@@ -82,14 +94,7 @@ class SendInput : public ::testing::Test {
     g_object_set(redenc_, "pt", 0, "allow-no-red-blocks", FALSE, nullptr);
   }
   GstFlowReturn push(guint16 seq) {
-    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
-    gst_rtp_buffer_set_payload_type(&rtp, 96);
-    gst_rtp_buffer_set_seq(&rtp, seq);
-    gst_rtp_buffer_set_ssrc(&rtp, 1234);
-    gst_rtp_buffer_unmap(&rtp);
-    return gst_harness_push(h_, buffer);  // no timestamp: clocksync waits for running time 0, long past
+    return gst_harness_push(h_, rtp_packet(96, seq, 1234));  // no timestamp: clocksync waits for running time 0, long past
   }
   // The payload type and sequence number of the next packet out.
   std::pair<int, int> pull() {
@@ -263,8 +268,8 @@ class PastTheFunnel : public ::testing::Test {
       ghost_ends(fec, ulpfecenc, redenc);
       gst_bin_add_many(GST_BIN(pipeline_), input->clocksync, fec, nullptr);
       ASSERT_TRUE(gst_element_link_many(input->clocksync, fec, funnel_, nullptr));
-      g_autoptr(GstPad) funnel_input = gst_pad_get_peer(gst_element_get_static_pad(fec, "src"));
-      gst_object_unref(gst_element_get_static_pad(fec, "src"));  // (the call above took one reference)
+      g_autoptr(GstPad) fec_src = gst_element_get_static_pad(fec, "src");
+      g_autoptr(GstPad) funnel_input = gst_pad_get_peer(fec_src);
       gst_pad_add_probe(funnel_input, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &through_funnel_, nullptr);
       input->src = gst_pad_new(nullptr, GST_PAD_SRC);
       gst_pad_set_active(input->src, TRUE);
@@ -291,14 +296,7 @@ class PastTheFunnel : public ::testing::Test {
     gst_pad_push_event(input.src, gst_event_new_segment(&segment));
   }
   GstFlowReturn push(const Input& input, guint16 seq) {
-    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
-    gst_rtp_buffer_set_payload_type(&rtp, input.ssrc == 1111 ? 111 : 96);
-    gst_rtp_buffer_set_seq(&rtp, seq);
-    gst_rtp_buffer_set_ssrc(&rtp, input.ssrc);
-    gst_rtp_buffer_unmap(&rtp);
-    return gst_pad_push(input.src, buffer);
+    return gst_pad_push(input.src, rtp_packet(input.ssrc == 1111 ? 111 : 96, seq, input.ssrc));
   }
   // Each packet at the end: its SSRC, sequence number, and the base of the segment the end had.
   struct Arrival {
@@ -416,14 +414,7 @@ class PastThePayloadDemuxer : public ::testing::Test {
     gst_pad_push_event(src_, gst_event_new_caps(caps));
   }
   GstFlowReturn push(guint8 pt, guint16 seq) {
-    GstBuffer* buffer = gst_rtp_buffer_new_allocate(20, 0, 0);
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp);
-    gst_rtp_buffer_set_payload_type(&rtp, pt);
-    gst_rtp_buffer_set_seq(&rtp, seq);
-    gst_rtp_buffer_set_ssrc(&rtp, 4321);
-    gst_rtp_buffer_unmap(&rtp);
-    return gst_pad_push(src_, buffer);
+    return gst_pad_push(src_, rtp_packet(pt, seq, 4321));
   }
   // webrtcbin's part: each new payload type's pad leaves through a bin's ghost pad.
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
