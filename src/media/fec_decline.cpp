@@ -2,9 +2,9 @@
 
 #include <gst/sdp/sdp.h>
 
-#include <cstdlib>
-#include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "media/sdp_streams.h"
 
@@ -12,40 +12,20 @@ namespace convene::media {
 
 namespace {
 
-// The payload type a per-format attribute (rtpmap, fmtp, rtcp-fb) names
-// first, or -1.
-int leading_payload_type(const char* value) {
-  if (!value) return -1;
-  char* end = nullptr;
-  const long pt = std::strtol(value, &end, 10);
-  if (end == value || (*end != ' ' && *end != '\0') || pt < 0 || pt > 127) return -1;
-  return static_cast<int>(pt);
-}
-
-bool is_fec_encoding(const char* name) {
-  return name && (!g_ascii_strcasecmp(name, "RED") || !g_ascii_strcasecmp(name, "ULPFEC") ||
-                  !g_ascii_strncasecmp(name, "FLEXFEC", 7));
+bool is_fec_encoding(const std::string& name) {
+  return !g_ascii_strcasecmp(name.c_str(), "RED") || !g_ascii_strcasecmp(name.c_str(), "ULPFEC") ||
+         !g_ascii_strncasecmp(name.c_str(), "FLEXFEC", 7);
 }
 
 // The payload types of `media` to decline: FEC and RED, then the RTX ones
-// whose apt is one of them (GstSDP reads rtpmap and fmtp into caps).
+// whose apt is one of them.
 std::set<int> fec_payload_types(const GstSDPMedia* media) {
+  const std::vector<SdpFormat> formats = sdp_formats(media);
   std::set<int> fec;
-  std::map<int, int> rtx_apt;
-  for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
-    const int pt = leading_payload_type(gst_sdp_media_get_format(media, i));
-    if (pt < 0) continue;
-    g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
-    const GstStructure* s = caps ? gst_caps_get_structure(caps, 0) : nullptr;
-    const char* name = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
-    if (is_fec_encoding(name)) {
-      fec.insert(pt);
-    } else if (name && !g_ascii_strcasecmp(name, "RTX")) {
-      rtx_apt[pt] = leading_payload_type(gst_structure_get_string(s, "apt"));
-    }
-  }
-  for (const auto& [pt, apt] : rtx_apt)
-    if (fec.count(apt)) fec.insert(pt);
+  for (const SdpFormat& format : formats)
+    if (is_fec_encoding(format.encoding)) fec.insert(format.pt);
+  for (const SdpFormat& format : formats)
+    if (!g_ascii_strcasecmp(format.encoding.c_str(), "RTX") && fec.count(format.apt)) fec.insert(format.pt);
   return fec;
 }
 
@@ -72,13 +52,13 @@ bool names_fec_ssrc(const GstSDPAttribute* attr, const std::set<std::string>& ss
 bool decline_in(GstSDPMedia* media, const std::set<int>& fec) {
   if (fec.size() >= gst_sdp_media_formats_len(media)) return false;
   for (guint i = gst_sdp_media_formats_len(media); i-- > 0;)
-    if (fec.count(leading_payload_type(gst_sdp_media_get_format(media, i)))) gst_sdp_media_remove_format(media, i);
+    if (fec.count(sdp_leading_payload_type(gst_sdp_media_get_format(media, i)))) gst_sdp_media_remove_format(media, i);
   const std::set<std::string> ssrcs = fec_ssrcs(media);
   for (guint i = gst_sdp_media_attributes_len(media); i-- > 0;) {
     const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, i);
     const bool per_format =
         !g_strcmp0(attr->key, "rtpmap") || !g_strcmp0(attr->key, "fmtp") || !g_strcmp0(attr->key, "rtcp-fb");
-    if ((per_format && fec.count(leading_payload_type(attr->value))) || names_fec_ssrc(attr, ssrcs))
+    if ((per_format && fec.count(sdp_leading_payload_type(attr->value))) || names_fec_ssrc(attr, ssrcs))
       gst_sdp_media_remove_attribute(media, i);
   }
   return true;

@@ -349,12 +349,7 @@ class Shortcut {
     if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return;
     std::lock_guard<std::mutex> hold(lock_);
     if (!way_.funnel_output || way_.funnel_state->segments_differ.load(std::memory_order_acquire)) return;
-    g_autoptr(GstEvent) downstream = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
-    const GstSegment* in = nullptr;
-    const GstSegment* there = nullptr;
-    gst_event_parse_segment(event, &in);
-    if (downstream) gst_event_parse_segment(downstream, &there);
-    if (there && gst_segment_is_equal(in, there)) return;
+    if (has_segment_of(way_.end, event)) return;
     GST_INFO_OBJECT(holder_, "%s: a segment of its own: packets no longer skip rtpfunnel", what_.c_str());
     way_.funnel_state->segments_differ.store(true, std::memory_order_release);
     // rtpfunnel may still count this input as the last it passed on, and
@@ -526,13 +521,18 @@ class Shortcut {
     g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
     if (!funnels || !there || !gst_caps_is_equal(funnels, there)) return false;
     g_autoptr(GstEvent) input_segment = gst_pad_get_sticky_event(way_.funnel_input, GST_EVENT_SEGMENT, 0);
-    g_autoptr(GstEvent) end_segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
-    if (!input_segment || !end_segment) return false;
-    const GstSegment* in = nullptr;
-    const GstSegment* out = nullptr;
-    gst_event_parse_segment(input_segment, &in);
-    gst_event_parse_segment(end_segment, &out);
-    return gst_segment_is_equal(in, out);
+    return input_segment && has_segment_of(way_.end, input_segment);
+  }
+
+  // Whether `pad` has a segment equal to the one `segment` (a SEGMENT event) carries.
+  static bool has_segment_of(GstPad* pad, GstEvent* segment) {
+    g_autoptr(GstEvent) sticky = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!sticky) return false;
+    const GstSegment* theirs = nullptr;
+    const GstSegment* ours = nullptr;
+    gst_event_parse_segment(sticky, &theirs);
+    gst_event_parse_segment(segment, &ours);
+    return gst_segment_is_equal(theirs, ours);
   }
 
   const Kind kind_;

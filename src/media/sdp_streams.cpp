@@ -107,6 +107,30 @@ bool two_numbers(const char* text, const char* word, unsigned long* a, unsigned 
 
 }  // namespace
 
+int sdp_leading_payload_type(const char* value) {
+  if (!value) return -1;
+  char* end = nullptr;
+  const long pt = std::strtol(value, &end, 10);
+  if (end == value || (*end != ' ' && *end != '\0') || pt < 0 || pt > 127) return -1;
+  return static_cast<int>(pt);
+}
+
+std::vector<SdpFormat> sdp_formats(const GstSDPMedia* media) {
+  std::vector<SdpFormat> out;
+  for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
+    const int pt = sdp_leading_payload_type(gst_sdp_media_get_format(media, i));
+    if (pt < 0) continue;
+    // GstSDP's own reading of a=rtpmap/a=fmtp for this payload type.
+    g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
+    if (!caps || gst_caps_is_empty(caps)) continue;
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    const char* encoding = gst_structure_get_string(s, "encoding-name");
+    if (!encoding) continue;
+    out.push_back({pt, encoding, sdp_leading_payload_type(gst_structure_get_string(s, "apt"))});
+  }
+  return out;
+}
+
 RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
   RetransmissionMaps out;
   SdpMessagePtr parsed = parse_sdp(sdp);
@@ -114,19 +138,9 @@ RetransmissionMaps sdp_retransmission_maps(const std::string& sdp) {
   GstSDPMessage* msg = parsed.get();
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
     const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
-    for (guint j = 0; j < gst_sdp_media_formats_len(media); ++j) {
-      const int pt = std::atoi(gst_sdp_media_get_format(media, j));
-      // GstSDP's own reading of a=rtpmap/a=fmtp for this payload type.
-      g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
-      if (!caps || gst_caps_is_empty(caps)) continue;
-      const GstStructure* s = gst_caps_get_structure(caps, 0);
-      const char* encoding = gst_structure_get_string(s, "encoding-name");
-      const char* apt = gst_structure_get_string(s, "apt");
-      if (!encoding || g_ascii_strcasecmp(encoding, "RTX") != 0 || !apt) continue;
-      const int media_pt = std::atoi(apt);
-      if (media_pt >= 0 && media_pt < 128 && pt >= 0 && pt < 128)
-        out.payload_types[static_cast<unsigned>(media_pt)] = static_cast<unsigned>(pt);
-    }
+    for (const SdpFormat& format : sdp_formats(media))
+      if (!g_ascii_strcasecmp(format.encoding.c_str(), "RTX") && format.apt >= 0)
+        out.payload_types[static_cast<unsigned>(format.apt)] = static_cast<unsigned>(format.pt);
     for (guint j = 0; const char* group = gst_sdp_media_get_attribute_val_n(media, "ssrc-group", j); ++j) {
       unsigned long primary = 0, rtx = 0;
       if (two_numbers(group, "FID", &primary, &rtx) && primary <= UINT32_MAX && rtx <= UINT32_MAX)

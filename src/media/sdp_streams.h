@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace convene::media {
 
@@ -63,6 +64,21 @@ std::map<unsigned, AudioLevelExtension> sdp_audio_level_extensions(const std::st
 // extension `uri` in an a=extmap with a one-byte id: in an answer, that the
 // answerer takes it. False when the SDP does not parse.
 bool sdp_takes_extension(const std::string& sdp, const char* uri);
+
+// The payload type (0..127) `value` starts with, followed by a space or
+// nothing: an m-line's format, or an a=rtpmap/a=fmtp/a=rtcp-fb value. -1
+// otherwise.
+int sdp_leading_payload_type(const char* value);
+
+// One payload type of an m-line, as GstSDP reads its a=rtpmap and a=fmtp.
+struct SdpFormat {
+  int pt = -1;
+  std::string encoding;  // as the SDP writes it ("VP8", "rtx", "ulpfec", ...)
+  int apt = -1;          // a=fmtp apt= (what an RTX type repairs), or -1
+};
+
+// The formats of `media` that have a payload type and an encoding.
+std::vector<SdpFormat> sdp_formats(const GstSDPMedia* media);
 
 struct RetransmissionMaps {
   std::map<unsigned, unsigned> payload_types;  // media payload type → its "rtx" type (a=fmtp:<rtx> apt=<media>)
