@@ -223,6 +223,11 @@ void check_sdp(const std::string& sdp) {
   SdpMessagePtr msg = parse_sdp(sdp);
   bool usable = msg && gst_sdp_message_medias_len(msg.get()) > 0 && gst_sdp_message_get_version(msg.get());
   if (!usable) throw std::invalid_argument("the SDP could not be parsed or has no media");
+  // webrtcbin 1.22 aborts the process (g_assert in _get_ice_credentials_from_sdp_media)
+  // on a second session-level ice-ufrag or ice-pwd when an m-line has none of its own.
+  for (const char* key : {"ice-ufrag", "ice-pwd"})
+    if (gst_sdp_message_get_attribute_val_n(msg.get(), key, 1))
+      throw std::invalid_argument(std::string("the SDP has more than one session-level a=") + key);
 }
 
 // webrtcbin's rtpbin, as an SFU needs it.

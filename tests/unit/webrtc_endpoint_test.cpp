@@ -2,6 +2,8 @@
 // announced address of host candidates (servers behind 1:1 NAT).
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <stdexcept>
 
 #include "media/webrtc_endpoint.h"
@@ -36,6 +38,15 @@ TEST(CheckSdp, RefusesWhatIsNotAnSdpWithMedia) {
   EXPECT_THROW(check_sdp("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"), std::invalid_argument) << "no media";
   EXPECT_NO_THROW(check_sdp("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
                             "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n"));
+}
+
+// webrtcbin 1.22 aborts the process on these (a g_assert); found by the sdp_webrtcbin fuzzer.
+TEST(CheckSdp, RefusesTwoSessionLevelIceCredentials) {
+  const std::string media = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n";
+  const std::string head = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+  EXPECT_THROW(check_sdp(head + "a=ice-ufrag:a\r\na=ice-ufrag:b\r\na=ice-pwd:p\r\n" + media), std::invalid_argument);
+  EXPECT_THROW(check_sdp(head + "a=ice-ufrag:a\r\na=ice-pwd:p\r\na=ice-pwd:q\r\n" + media), std::invalid_argument);
+  EXPECT_NO_THROW(check_sdp(head + "a=ice-ufrag:a\r\na=ice-pwd:p\r\n" + media));
 }
 
 }  // namespace
