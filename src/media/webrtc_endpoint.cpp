@@ -230,6 +230,30 @@ void check_sdp(const std::string& sdp) {
       throw std::invalid_argument(std::string("the SDP has more than one session-level a=") + key);
 }
 
+namespace {
+
+// rtpsession keeps every received RTCP feedback packet (NACK, PLI,
+// transport-cc, ...) about a stream it knows for 2 s
+// (`rtcp-feedback-retention-window`), a copy sorted into a list walked from
+// its head at each arrival, only to hold back a PLI of its own that another
+// receiver of a multicast session already sent. Convene's sessions are
+// unicast; a subscriber's transport-cc feedback alone kept 60-90 packets per
+// session, and the walk was an eighth of the subscribe connections' CPU
+// (bench/README.md). The setting is on the session object inside each
+// rtpsession element rtpbin makes.
+void keep_no_received_feedback(GstElement* rtpbin) {
+  g_signal_connect(rtpbin, "element-added", G_CALLBACK(+[](GstBin*, GstElement* element, gpointer) {
+                     if (g_strcmp0(factory_name(element), "rtpsession")) return;
+                     g_autoptr(GObject) session = nullptr;
+                     g_object_get(element, "internal-session", &session, nullptr);
+                     if (session)
+                       g_object_set(session, "rtcp-feedback-retention-window", GST_CLOCK_TIME_NONE, nullptr);
+                   }),
+                   nullptr);
+}
+
+}  // namespace
+
 // webrtcbin's rtpbin, as an SFU needs it.
 void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnection leg) {
   g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin_), "rtpbin");
@@ -254,6 +278,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   // (no minimum, RFC 3550): a report every few milliseconds, which carries
   // feedback within milliseconds but cost an eighth of the server's CPU.
   if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_);
+  keep_no_received_feedback(rtpbin);
   g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer publish) {
                      GObject* session = nullptr;
                      g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);

@@ -446,6 +446,25 @@ TEST_F(MediaRoomApi, ThePublishConnectionSendsItsFeedbackAtOnce) {
   EXPECT_NE(rtcp_input, nullptr) << "where the feedback enters encryption";
 }
 
+// Received RTCP feedback is not kept (webrtc_endpoint.cpp: rtpsession's copy
+// of each packet, sorted into a list, served only multicast sessions).
+TEST_F(MediaRoomApi, NeitherConnectionKeepsTheFeedbackItReceives) {
+  LocalPeer alice, bob;
+  ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
+  for (const char* connection : {"pub-alice", "sub-bob"}) {
+    ASSERT_TRUE(loop_until(20000, [&] { return count_inside(room_->bin(), connection, "rtpsession") == 1; }))
+        << connection << " has its RTP session";
+    g_autoptr(GstElement) rtpsession = find_inside(room_->bin(), connection, "rtpsession");
+    ASSERT_NE(rtpsession, nullptr);
+    g_autoptr(GObject) session = nullptr;
+    g_object_get(rtpsession, "internal-session", &session, nullptr);
+    ASSERT_NE(session, nullptr);
+    guint64 window = 0;
+    g_object_get(session, "rtcp-feedback-retention-window", &window, nullptr);
+    EXPECT_EQ(window, GST_CLOCK_TIME_NONE) << connection << " keeps feedback for " << window << " ns";
+  }
+}
+
 // `[media] rtx_without_thread = false`: the subscribe connection keeps
 // webrtcbin's own rtprtxsend; the publish connection still has none.
 TEST_F(MediaRoomApi, WithoutConveneRtxSendTheSubscribeConnectionKeepsWebrtcbinsSender) {
