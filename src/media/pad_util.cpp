@@ -43,15 +43,27 @@ const char* factory_name(GstElement* element) {
 
 GstElement* child_by_factory(GstBin* bin, const char* factory) {
   GstElement* found = nullptr;
-  GstIterator* it = gst_bin_iterate_elements(bin);
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(bin);
   GValue item = G_VALUE_INIT;
-  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    if (!g_strcmp0(factory_name(e), factory)) found = GST_ELEMENT(gst_object_ref(e));
-    g_value_reset(&item);
+  bool done = false;
+  while (!found && !done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto* e = GST_ELEMENT(g_value_get_object(&item));
+        if (!g_strcmp0(factory_name(e), factory)) found = GST_ELEMENT(gst_object_ref(e));
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        // Another thread added or removed a child during the walk (webrtcbin
+        // adds its transport bins on its own thread): walk again.
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+    }
   }
   g_value_unset(&item);
-  gst_iterator_free(it);
   return found;
 }
 

@@ -1,0 +1,47 @@
+// child_by_factory while another thread changes the bin's children.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "media/pad_util.h"
+
+namespace convene::media {
+namespace {
+
+// webrtcbin adds and removes elements on its own thread while the main loop
+// looks for its rtpbin: a walk the bin's change interrupts (RESYNC) must
+// still find the child that was there all along.
+TEST(ChildByFactory, FindsAStableChildWhileAnotherThreadChangesTheBin) {
+  g_autoptr(GstElement) bin = gst_bin_new("bin");
+  // Some children before and after the one looked for, so walks take time.
+  for (int i = 0; i < 8; ++i) gst_bin_add(GST_BIN(bin), gst_element_factory_make("identity", nullptr));
+  gst_bin_add(GST_BIN(bin), gst_element_factory_make("fakesink", "wanted"));
+  for (int i = 0; i < 8; ++i) gst_bin_add(GST_BIN(bin), gst_element_factory_make("identity", nullptr));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> changes{0};
+  std::thread changer([&] {
+    while (!stop.load()) {
+      GstElement* e = gst_element_factory_make("queue", nullptr);
+      gst_bin_add(GST_BIN(bin), e);
+      gst_bin_remove(GST_BIN(bin), e);
+      changes.fetch_add(1);
+    }
+  });
+  int missed = 0;
+  constexpr int kLooks = 20000;
+  for (int i = 0; i < kLooks; ++i) {
+    g_autoptr(GstElement) found = child_by_factory(GST_BIN(bin), "fakesink");
+    if (!found) ++missed;
+  }
+  stop = true;
+  changer.join();
+  EXPECT_GT(changes.load(), 0) << "the bin changed during the looks";
+  EXPECT_EQ(missed, 0) << "of " << kLooks << " looks, while the bin changed " << changes.load() << " times";
+  g_autoptr(GstElement) none = child_by_factory(GST_BIN(bin), "tee");
+  EXPECT_EQ(none, nullptr);
+}
+
+}  // namespace
+}  // namespace convene::media
