@@ -61,13 +61,10 @@ void storage_follows_description(GstElement* webrtcbin, const std::string& sdp) 
   const bool fec = names_ulpfec(sdp);
   policy->fec.store(fec);
   const guint64 size = fec ? policy->size_with_fec : 0;
-  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(webrtcbin), "rtpstorage");
-  gst_iterator_foreach(
-      it,
-      [](const GValue* item, gpointer size) {
-        g_object_set(g_value_get_object(item), "size-time", *static_cast<const guint64*>(size), nullptr);
-      },
-      const_cast<guint64*>(&size));
+  // webrtcbin may be adding a session's storage on its own thread meanwhile:
+  // the walk starts again if so, and new-storage sizes any made after it.
+  for (const auto& storage : descendants_by_factory(GST_BIN(webrtcbin), "rtpstorage"))
+    g_object_set(storage.get(), "size-time", size, nullptr);
   GST_DEBUG_OBJECT(webrtcbin, "packet storage: %s", fec ? "kept for FEC" : "none (no FEC negotiated)");
 }
 

@@ -67,4 +67,28 @@ GstElement* child_by_factory(GstBin* bin, const char* factory) {
   return found;
 }
 
+std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
+  std::vector<GObjectPtr<GstElement>> found;
+  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(bin, factory);
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        found.push_back(retain(GST_ELEMENT(g_value_get_object(&item))));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        // As in child_by_factory; what the interrupted walk found is walked again.
+        found.clear();
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+    }
+  }
+  g_value_unset(&item);
+  return found;
+}
+
 }  // namespace convene::media

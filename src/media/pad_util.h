@@ -9,6 +9,9 @@
 #include <gst/gst.h>
 
 #include <functional>
+#include <vector>
+
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -32,5 +35,11 @@ const char* factory_name(GstElement* element);
 // The first direct child of `bin` made by `factory` (a new reference), or
 // nullptr: e.g. the rtpbin inside a webrtcbin, which has no stable name.
 GstElement* child_by_factory(GstBin* bin, const char* factory);
+
+// Every element made by `factory` inside `bin`, at any depth (e.g. the
+// rtpstorage of each of a webrtcbin's sessions). A walk another thread
+// interrupts by changing the bin starts again, so nothing that was there all
+// along is missed.
+std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory);
 
 }  // namespace convene::media

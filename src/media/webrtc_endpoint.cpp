@@ -509,9 +509,7 @@ namespace {
 // and GStreamer 1.22.0's srtpdec then makes a stream id it cannot make
 // (`parent->numsinkpads <= 1` critical, fixed upstream in 1.22.x by MR 4844).
 void stop_receivers_first(GstElement* webrtcbin) {
-  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(GST_BIN(webrtcbin), "nicesrc");
-  gst_iterator_foreach(
-      it, [](const GValue* item, gpointer) { stop_element(GST_ELEMENT(g_value_get_object(item))); }, nullptr);
+  for (const auto& receiver : descendants_by_factory(GST_BIN(webrtcbin), "nicesrc")) stop_element(receiver.get());
 }
 
 }  // namespace

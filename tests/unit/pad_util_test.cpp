@@ -43,5 +43,39 @@ TEST(ChildByFactory, FindsAStableChildWhileAnotherThreadChangesTheBin) {
   EXPECT_EQ(none, nullptr);
 }
 
+// webrtcbin keeps each session's rtpstorage two bins down and adds transport
+// bins while the storage policy walks it: every storage must be found each
+// time (gst_iterator_foreach gives up at the first interruption).
+TEST(DescendantsByFactory, FindsEveryNestedOneWhileAnotherThreadChangesTheBin) {
+  g_autoptr(GstElement) outer = gst_bin_new("outer");
+  for (int b = 0; b < 3; ++b) {
+    GstElement* inner = gst_bin_new(nullptr);
+    for (int i = 0; i < 4; ++i) gst_bin_add(GST_BIN(inner), gst_element_factory_make("identity", nullptr));
+    gst_bin_add(GST_BIN(inner), gst_element_factory_make("fakesink", nullptr));
+    gst_bin_add(GST_BIN(outer), inner);
+  }
+  gst_bin_add(GST_BIN(outer), gst_element_factory_make("fakesink", nullptr));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> changes{0};
+  std::thread changer([&] {
+    while (!stop.load()) {
+      GstElement* e = gst_element_factory_make("queue", nullptr);
+      gst_bin_add(GST_BIN(outer), e);
+      gst_bin_remove(GST_BIN(outer), e);
+      changes.fetch_add(1);
+    }
+  });
+  int wrong = 0;
+  constexpr int kWalks = 5000;
+  for (int i = 0; i < kWalks; ++i)
+    if (descendants_by_factory(GST_BIN(outer), "fakesink").size() != 4) ++wrong;
+  stop = true;
+  changer.join();
+  EXPECT_GT(changes.load(), 0) << "the bin changed during the walks";
+  EXPECT_EQ(wrong, 0) << "of " << kWalks << " walks, while the bin changed " << changes.load() << " times";
+  EXPECT_TRUE(descendants_by_factory(GST_BIN(outer), "tee").empty());
+}
+
 }  // namespace
 }  // namespace convene::media
