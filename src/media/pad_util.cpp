@@ -41,46 +41,24 @@ const char* factory_name(GstElement* element) {
   return factory ? GST_OBJECT_NAME(factory) : "";
 }
 
-GstElement* child_by_factory(GstBin* bin, const char* factory) {
-  GstElement* found = nullptr;
-  g_autoptr(GstIterator) it = gst_bin_iterate_elements(bin);
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!found && !done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* e = GST_ELEMENT(g_value_get_object(&item));
-        if (!g_strcmp0(factory_name(e), factory)) found = GST_ELEMENT(gst_object_ref(e));
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        // Another thread added or removed a child during the walk (webrtcbin
-        // adds its transport bins on its own thread): walk again.
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-    }
-  }
-  g_value_unset(&item);
-  return found;
-}
+namespace {
 
-std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
-  std::vector<GObjectPtr<GstElement>> found;
-  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(bin, factory);
+// Every element `it` gives. A walk another thread interrupts by adding or
+// removing a child (RESYNC: webrtcbin adds its transport bins on its own
+// thread) starts again from the beginning, so nothing that was there all
+// along is missed.
+std::vector<GObjectPtr<GstElement>> walk_whole(GstIterator* it) {
+  std::vector<GObjectPtr<GstElement>> elements;
   GValue item = G_VALUE_INIT;
   bool done = false;
   while (!done) {
     switch (gst_iterator_next(it, &item)) {
       case GST_ITERATOR_OK:
-        found.push_back(retain(GST_ELEMENT(g_value_get_object(&item))));
+        elements.push_back(retain(GST_ELEMENT(g_value_get_object(&item))));
         g_value_reset(&item);
         break;
       case GST_ITERATOR_RESYNC:
-        // As in child_by_factory; what the interrupted walk found is walked again.
-        found.clear();
+        elements.clear();
         gst_iterator_resync(it);
         break;
       default:
@@ -88,7 +66,21 @@ std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const ch
     }
   }
   g_value_unset(&item);
-  return found;
+  return elements;
+}
+
+}  // namespace
+
+GstElement* child_by_factory(GstBin* bin, const char* factory) {
+  g_autoptr(GstIterator) it = gst_bin_iterate_elements(bin);
+  for (auto& child : walk_whole(it))
+    if (!g_strcmp0(factory_name(child.get()), factory)) return child.release();
+  return nullptr;
+}
+
+std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
+  g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(bin, factory);
+  return walk_whole(it);
 }
 
 }  // namespace convene::media
