@@ -154,40 +154,19 @@ std::optional<Figures> element_figures(GstElement* element) {
 
 // Reads every counting element of the room and remembers the figures.
 void read_elements(MediaRoom& room) {
-  std::vector<std::pair<GstElement*, Figures>> read;  // each holds a reference
-  GstIterator* it = gst_bin_iterate_recurse(room.bin());
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
-        if (std::optional<Figures> f = element_figures(element))
-          read.emplace_back(GST_ELEMENT(gst_object_ref(element)), *f);
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        for (auto& [e, f] : read) gst_object_unref(e);
-        read.clear();
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  std::vector<std::pair<GObjectPtr<GstElement>, Figures>> read;
+  for (auto& element : descendants(room.bin()))
+    if (std::optional<Figures> f = element_figures(element.get())) read.emplace_back(std::move(element), *f);
   State& s = state();
   {
     std::lock_guard lock(s.forwarders_mutex);
-    for (auto& [e, f] : read) {
-      auto [pos, fresh] = s.elements_seen.insert_or_assign(e, f);
-      if (fresh) g_object_weak_ref(G_OBJECT(e), element_gone, nullptr);
+    for (const auto& [e, f] : read) {
+      auto [pos, fresh] = s.elements_seen.insert_or_assign(e.get(), f);
+      if (fresh) g_object_weak_ref(G_OBJECT(e.get()), element_gone, nullptr);
     }
   }
   // Outside the lock: a last reference dropped here runs element_gone.
-  for (auto& [e, f] : read) gst_object_unref(e);
+  read.clear();
 }
 
 std::string track_key(const MediaRoom& room, const std::string& track_id) { return room.room_id() + "\n" + track_id; }

@@ -450,25 +450,7 @@ MediaRoom::Stats MediaRoom::stats() const {
     s.subscriber_tracks += p->subscriber->active_tracks();
     s.packets_forwarded += p->subscriber->packets_forwarded();
   }
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        s.elements++;
-        g_value_reset(&item);
-        break;
-      case GST_ITERATOR_RESYNC:
-        s.elements = 0;
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  s.elements = descendants(GST_BIN(pipeline_)).size();
   return s;
 }
 

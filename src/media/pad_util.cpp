@@ -78,6 +78,11 @@ GstElement* child_by_factory(GstBin* bin, const char* factory) {
   return nullptr;
 }
 
+std::vector<GObjectPtr<GstElement>> descendants(GstBin* bin) {
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(bin);
+  return walk_whole(it);
+}
+
 std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
   g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(bin, factory);
   return walk_whole(it);

@@ -200,26 +200,8 @@ std::vector<GstElement*> elements_inside(GstBin* room, const char* name,
   g_autoptr(GstElement) webrtcbin = gst_bin_get_by_name(room, name);
   if (found) *found = webrtcbin != nullptr;
   if (!webrtcbin) return out;
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
-        if (wanted(element)) out.push_back(GST_ELEMENT(gst_object_ref(element)));
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:  // webrtcbin's thread changed a bin during the walk: walk again
-        for (GstElement* e : out) gst_object_unref(e);
-        out.clear();
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-    }
-  }
-  g_value_unset(&item);
+  for (auto& element : descendants(GST_BIN(webrtcbin)))
+    if (wanted(element.get())) out.push_back(element.release());
   return out;
 }
 
