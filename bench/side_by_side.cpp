@@ -40,6 +40,10 @@ struct Setup {
 struct Figures {
   double cpu_pct = 0;             // server process, % of one core
   double cpu_per_stream = 0;      // % of a core per forwarded stream
+  // The same split into user space (the server's code and its libraries)
+  // and the kernel (system calls: sockets, poll, futex waits): where the two
+  // servers differ.
+  double user_per_stream = 0, system_per_stream = 0;
   double rss_kb_per_person = 0;   // delta from the empty server
   double anon_kb_per_person = 0;  // the same for RssAnon
   double threads_per_person = 0;  // delta from the empty server
@@ -134,6 +138,8 @@ Figures figures_over(long idle_anon_kb, const ProcessFigures& idle, const Proces
   double window = seconds_between(a_us, b_us);
   f.cpu_pct = 100.0 * (b.cpu_s - a.cpu_s) / window;
   f.cpu_per_stream = f.cpu_pct / f.streams;
+  f.user_per_stream = 100.0 * (b.user_s - a.user_s) / window / f.streams;
+  f.system_per_stream = 100.0 * (b.system_s - a.system_s) / window / f.streams;
   f.rss_kb_per_person = static_cast<double>(b.rss_kb - idle.rss_kb) / f.people;
   f.anon_kb_per_person = static_cast<double>(anon_kb - idle_anon_kb) / f.people;
   f.threads_per_person = static_cast<double>(b.threads - idle.threads) / f.people;
@@ -358,6 +364,8 @@ void print_row(const char* server, const Figures& f) {
               f.fps_per_video, f.join_ms, latency);
   std::printf("           received in the namespace: %.0f UDP datagrams/s, %.0f TCP segments/s\n", f.udp_per_s,
               f.tcp_per_s);
+  std::printf("           CPU per stream in user space %.3f %%, in the kernel %.3f %%\n", f.user_per_stream,
+              f.system_per_stream);
   if (f.window_p99_at_most_ms >= 0)
     std::printf("           SFU-added in the measured window: p99 at most %.1f ms, %.2f %% of %.0f timed packets "
                 "over 5 ms\n", f.window_p99_at_most_ms, 100 * f.window_over_5ms, f.window_samples);
@@ -406,6 +414,8 @@ void print_summary(int rooms, const std::vector<std::pair<Figures, Figures>>& pa
   };
   for (Row row : {Row{"server CPU, % of a core", &Figures::cpu_pct, 1},
                   Row{"CPU per forwarded stream, % of a core", &Figures::cpu_per_stream, 3},
+                  Row{"  of it in user space", &Figures::user_per_stream, 3},
+                  Row{"  of it in the kernel", &Figures::system_per_stream, 3},
                   Row{"RSS per participant, kB", &Figures::rss_kb_per_person, 0},
                   Row{"RssAnon per participant, kB", &Figures::anon_kb_per_person, 0},
                   Row{"threads per participant", &Figures::threads_per_person, 1},

@@ -30,7 +30,12 @@ ProcessFigures process_figures(int pid) {
     std::istringstream in(line.substr(line.rfind(')') + 2));
     std::vector<std::string> fields;
     for (std::string x; in >> x;) fields.push_back(x);
-    if (fields.size() > 12) f.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
+    if (fields.size() > 12) {
+      const double ticks_per_s = static_cast<double>(sysconf(_SC_CLK_TCK));
+      f.user_s = std::stod(fields[11]) / ticks_per_s;
+      f.system_s = std::stod(fields[12]) / ticks_per_s;
+      f.cpu_s = f.user_s + f.system_s;
+    }
   }
   return f;
 }
