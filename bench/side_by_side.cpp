@@ -401,9 +401,6 @@ void print_summary(int rooms, const std::vector<std::pair<Figures, Figures>>& pa
     for (auto& [c, j] : pairs) v.push_back((convene ? c : j).*field);
     return v;
   };
-  std::vector<double> cpu_ratio;
-  for (auto& [c, j] : pairs)
-    if (j.cpu_per_stream > 0) cpu_ratio.push_back(c.cpu_per_stream / j.cpu_per_stream);
   std::printf("\nmedians over %zu paired runs, %d room(s) of %d (%d forwarded streams):\n", pairs.size(), rooms,
               kRoomSize, pairs.front().first.streams);
   std::printf("  %-36s %10s %10s %14s\n", "", "Convene", "Janus", "Convene/Janus");
@@ -426,11 +423,17 @@ void print_summary(int rooms, const std::vector<std::pair<Figures, Figures>>& pa
     if (j > 0 && c >= 0) std::printf(" %13.2fx", c / j);
     std::printf("\n");
   }
-  if (!cpu_ratio.empty()) {
-    auto [lo, hi] = std::minmax_element(cpu_ratio.begin(), cpu_ratio.end());
-    std::printf("  CPU per stream, Convene/Janus per pair: median %.2fx (range %.2f-%.2fx)\n", median(cpu_ratio), *lo,
-                *hi);
-  }
+  auto print_pair_ratios = [&](const char* what, double Figures::*field) {
+    std::vector<double> ratio;
+    for (auto& [c, j] : pairs)
+      if (j.*field > 0) ratio.push_back(c.*field / j.*field);
+    if (ratio.empty()) return;
+    auto [lo, hi] = std::minmax_element(ratio.begin(), ratio.end());
+    std::printf("  %s, Convene/Janus per pair: median %.2fx (range %.2f-%.2fx)\n", what, median(ratio), *lo, *hi);
+  };
+  print_pair_ratios("CPU per stream", &Figures::cpu_per_stream);
+  print_pair_ratios("  of it in user space", &Figures::user_per_stream);
+  print_pair_ratios("  of it in the kernel", &Figures::system_per_stream);
   std::vector<double> p50, p99;
   for (auto& [c, j] : pairs)
     if (c.latency_p50 >= 0) {

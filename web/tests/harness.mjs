@@ -84,8 +84,23 @@ export async function register(page, url, name) {
   await page.fill('#email', `${name}@example.test`);
   await page.fill('#username', name);
   await page.fill('#password', 'long-password-1');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/auth/register'), { timeout: 30000 });
   await page.click('button[type=submit]');
-  await page.waitForSelector('text=New meeting');
+  // A registration that fails says how (status, body, what the page shows),
+  // not only that the dashboard never came.
+  let res;
+  try { res = await answered; } catch (e) {
+    throw new Error(`register ${name}: no answer to POST /auth/register within 30 s (page at ${page.url()}): ${e.message}`);
+  }
+  if (res.status() !== 201) {
+    throw new Error(`register ${name}: POST /auth/register answered ${res.status()} ${await res.text().catch(() => '')}`);
+  }
+  try {
+    await page.waitForSelector('text=New meeting');
+  } catch (e) {
+    const shown = await page.evaluate(() => document.querySelector('main')?.innerText.slice(0, 300)).catch(() => '?');
+    throw new Error(`register ${name}: registered, but no dashboard (page at ${page.url()}, showing: ${JSON.stringify(shown)}): ${e.message}`);
+  }
 }
 
 // Frames decoded by the first remote camera <video> so far (0 when there is none).
