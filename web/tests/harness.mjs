@@ -85,6 +85,7 @@ export async function register(page, url, name) {
   await page.fill('#username', name);
   await page.fill('#password', 'long-password-1');
   const answered = page.waitForResponse((r) => r.url().endsWith('/auth/register'), { timeout: 30000 });
+  answered.catch(() => {});  // awaited below; a click that throws must not leave it unhandled
   await page.click('button[type=submit]');
   // A registration that fails says how (status, body, what the page shows),
   // not only that the dashboard never came.
