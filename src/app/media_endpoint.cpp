@@ -13,6 +13,7 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
   json::Array tracks;
   json::Array subscribers;
   media::MediaRoom::Stats stats;
+  size_t elements = 0;
   json::Object latency;
   if (room) {
     const media::LatencyHistogram& h = *room->latency();
@@ -20,6 +21,7 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
         .set("p99", h.quantile(0.99) / 1000.0)
         .set("samples", static_cast<int64_t>(h.samples()));
     stats = room->stats();
+    elements = room->element_count();
     auto received = room->packets_received();
     auto level_sources = room->level_sources();
     for (const media::TrackInfo& t : room->tracks()) {
@@ -77,7 +79,7 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
       .set("subscribers", std::move(subscribers))
       .set("subscriberTracks", static_cast<int64_t>(stats.subscriber_tracks))
       .set("packetsForwarded", static_cast<int64_t>(stats.packets_forwarded))
-      .set("elements", static_cast<int64_t>(stats.elements))
+      .set("elements", static_cast<int64_t>(elements))
       .set("forwardingLatencyMs", std::move(latency));
   return body;
 }

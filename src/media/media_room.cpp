@@ -450,9 +450,10 @@ MediaRoom::Stats MediaRoom::stats() const {
     s.subscriber_tracks += p->subscriber->active_tracks();
     s.packets_forwarded += p->subscriber->packets_forwarded();
   }
-  s.elements = descendants(GST_BIN(pipeline_)).size();
   return s;
 }
+
+size_t MediaRoom::element_count() const { return descendants(GST_BIN(pipeline_)).size(); }
 
 // The participant whose element (a child of the pipeline, named pub-/sub-<peer>) posted a message.
 const Participant* MediaRoom::owner_of(GstObject* src) const {

@@ -135,9 +135,11 @@ class MediaRoom final : public RoomMedia {
     size_t publications = 0;
     size_t subscriber_tracks = 0;
     uint64_t packets_forwarded = 0;
-    int elements = 0;  // everything in the pipeline, recursively
   };
   Stats stats() const;
+  // Everything in the pipeline, recursively. It walks the whole pipeline, so
+  // it is kept out of stats(), which the metrics read at every scrape.
+  size_t element_count() const;
 
  private:
   // Gives every subscriber exactly the tracks it should receive now
