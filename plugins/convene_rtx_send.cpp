@@ -81,15 +81,9 @@ void clear_history(ConveneRtxSend* self) {
   self->history->clear();
 }
 
-// Object lock held. Keeps `buffer` (a reference) when its payload type is
-// retransmittable.
-void remember(ConveneRtxSend* self, GstBuffer* buffer) {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
-  const guint8 pt = gst_rtp_buffer_get_payload_type(&rtp);
-  const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
-  const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
-  gst_rtp_buffer_unmap(&rtp);
+// Object lock held. Keeps `buffer` (a reference), of `ssrc`, `seq` and `pt`,
+// when its payload type is retransmittable.
+void remember_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
   if (!self->rtx_payload_type->count(pt)) return;
   auto [it, created] = self->history->try_emplace(ssrc);
   History& h = it->second;
@@ -114,6 +108,17 @@ void remember(ConveneRtxSend* self, GstBuffer* buffer) {
     gst_clear_buffer(&kept);
     ++h.oldest;
   }
+}
+
+// Object lock held. As remember_packet, reading the header from `buffer`.
+void remember(ConveneRtxSend* self, GstBuffer* buffer) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+  const guint8 pt = gst_rtp_buffer_get_payload_type(&rtp);
+  const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  remember_packet(self, buffer, ssrc, seq, pt);
 }
 
 GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -416,6 +421,27 @@ static void convene_rtx_send_init(ConveneRtxSend* self) {
   self->clock_rate = new std::unordered_map<guint32, gint>();
   self->rtx_told = new std::unordered_set<guint32>();
   self->size = kDefaultHistory;
+}
+
+void convene_rtx_send_remember(GstElement* element, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
+  if (G_OBJECT_TYPE(element) != CONVENE_TYPE_RTX_SEND) return;  // a final type: no walk of the hierarchy per packet
+  auto* self = reinterpret_cast<ConveneRtxSend*>(element);
+  GST_OBJECT_LOCK(self);
+  if (!self->rtx_payload_type->empty()) remember_packet(self, buffer, ssrc, seq, pt);
+  GST_OBJECT_UNLOCK(self);
+}
+
+GstBuffer* convene_rtx_send_retransmission(GstElement* element, guint32 ssrc, guint16 seq) {
+  if (!CONVENE_IS_RTX_SEND(element)) return nullptr;
+  auto* self = CONVENE_RTX_SEND(element);
+  GST_OBJECT_LOCK(self);
+  ++self->num_requests;
+  RtxStream first;  // nothing downstream to tell: the caller sends it
+  GstBuffer* rtx = retransmission_of(self, ssrc, seq, &first);
+  if (rtx) ++self->num_packets;
+  GST_OBJECT_UNLOCK(self);
+  GST_LOG_OBJECT(self, "%s %u of SSRC %08x", rtx ? "retransmitting" : "not kept:", seq, ssrc);
+  return rtx;
 }
 
 gboolean convene_rtx_send_register(GstPlugin* plugin) {

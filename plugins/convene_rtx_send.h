@@ -47,4 +47,15 @@ G_DECLARE_FINAL_TYPE(ConveneRtxSend, convene_rtx_send, CONVENE, RTX_SEND, GstEle
 // Registers the element in `plugin` (or statically when plugin is NULL).
 gboolean convene_rtx_send_register(GstPlugin* plugin);
 
+// Keeps `buffer`, an RTP packet of `ssrc`, sequence number `seq` and payload
+// type `pt` that was sent past the element (src/media/direct_send.h), as if
+// it had passed through it. Any thread; no-op for an element that is not a
+// convenertxsend.
+void convene_rtx_send_remember(GstElement* rtx, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt);
+
+// The retransmission of `seq` of `ssrc` (a new buffer) as the element would
+// push it for a GstRTPRetransmissionRequest, counted as one, but returned to
+// the caller to send (src/media/direct_send.h); NULL when it is not kept.
+GstBuffer* convene_rtx_send_retransmission(GstElement* rtx, guint32 ssrc, guint16 seq);
+
 G_END_DECLS

@@ -21,6 +21,7 @@ media::MediaSettings media_settings(const config::Config& config) {
       static_cast<unsigned>(std::clamp<gint64>(config.get_int("media", "retransmission_history_ms"), 0, 60000));
   s.receive_without_thread = config.get_bool("media", "receive_without_thread");
   s.send_directly = config.get_bool("media", "send_directly");
+  s.send_from_forwarders = config.get_bool("media", "send_from_forwarders");
   s.skip_receive_pass_throughs = config.get_bool("media", "skip_receive_pass_throughs");
   g_autofree char* codec = g_ascii_strup(config.get_string("media", "video_codec").c_str(), -1);
   s.video_codec = codec;

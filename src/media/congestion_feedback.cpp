@@ -17,7 +17,28 @@ namespace {
 
 using Weak = std::weak_ptr<CongestionFeedback*>;
 
-void delete_weak(gpointer data, GClosure*) { delete static_cast<Weak*>(data); }
+// What the probes on rtpsession's send pads need.
+struct Watch {
+  Weak weak;
+  std::shared_ptr<DirectSender> sender;  // null when rtpsession numbers every packet
+};
+
+void delete_watch(gpointer data, GClosure*) { delete static_cast<Watch*>(data); }
+
+// Packets numbered by a DirectSender: when and how large each was sent is
+// its record, not rtpsession's (which numbered at most the retransmissions,
+// with numbers the sender then replaced).
+void take_send_records(DirectSender& sender, std::vector<CongestionFeedback::Reported>* packets) {
+  for (auto& p : *packets) {
+    DirectSender::Record record;
+    if (sender.record_of(p.sequence, &record)) {
+      p.local_ns = static_cast<guint64>(record.sent_us) * 1000;
+      p.size = record.size;
+    } else {
+      p.local_ns = GST_CLOCK_TIME_NONE;
+    }
+  }
+}
 
 // rtpsession pushes the receiver's feedback, matched with what it sent, up
 // from its send_rtp_sink pad: taken here, and no further.
@@ -25,39 +46,43 @@ GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer dat
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_UPSTREAM || !gst_event_has_name(event, "RTPTWCCPackets"))
     return GST_PAD_PROBE_OK;
+  const auto* watch = static_cast<const Watch*>(data);
   auto packets = CongestionFeedback::parse(gst_event_get_structure(event));
-  MainThreadHandle<CongestionFeedback>::post(*static_cast<Weak*>(data),
+  if (watch->sender && watch->sender->numbering()) take_send_records(*watch->sender, &packets);
+  MainThreadHandle<CongestionFeedback>::post(watch->weak,
                                              [packets = std::move(packets)](CongestionFeedback& self) {
                                                self.on_reported(packets, g_get_monotonic_time() / 1000);
                                              });
   return GST_PAD_PROBE_DROP;
 }
 
-void watch_send_pad(GstPad* pad, const Weak& weak) {
+void watch_send_pad(GstPad* pad, const Watch& watch) {
   static GQuark watched = g_quark_from_static_string("convene-twcc-watched");
   if (g_strcmp0(GST_PAD_NAME(pad), "send_rtp_sink") || g_object_get_qdata(G_OBJECT(pad), watched)) return;
   g_object_set_qdata(G_OBJECT(pad), watched, GINT_TO_POINTER(1));
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, new Weak(weak),
-                    [](gpointer data) { delete static_cast<Weak*>(data); });
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, new Watch(watch),
+                    [](gpointer data) { delete static_cast<Watch*>(data); });
 }
 
 }  // namespace
 
-CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config)
+CongestionFeedback::CongestionFeedback(GstElement* webrtcbin, std::shared_ptr<DirectSender> sender,
+                                       BandwidthEstimatorConfig config)
     : name_(GST_OBJECT_NAME(webrtcbin)), estimator_(config) {
+  if (sender) sender->number_transport_cc(kExtensionId, in_use_);
   // The RTP session's send pad appears with the first negotiated stream.
   g_signal_connect_data(
       webrtcbin, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
         if (g_strcmp0(factory_name(element), "rtpsession")) return;
-        const Weak& weak = *static_cast<Weak*>(data);
+        const Watch& watch = *static_cast<Watch*>(data);
         g_signal_connect_data(element, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer d) {
-                                watch_send_pad(pad, *static_cast<Weak*>(d));
+                                watch_send_pad(pad, *static_cast<Watch*>(d));
                               }),
-                              new Weak(weak), delete_weak, static_cast<GConnectFlags>(0));
+                              new Watch(watch), delete_watch, static_cast<GConnectFlags>(0));
         g_autoptr(GstPad) existing = gst_element_get_static_pad(element, "send_rtp_sink");
-        if (existing) watch_send_pad(existing, weak);
+        if (existing) watch_send_pad(existing, watch);
       }),
-      new Weak(handle_.weak()), delete_weak, static_cast<GConnectFlags>(0));
+      new Watch{handle_.weak(), std::move(sender)}, delete_watch, static_cast<GConnectFlags>(0));
 }
 
 void CongestionFeedback::tag(GstPad* pad) { rtp::tag_transport_cc(pad, kExtensionId, in_use_); }

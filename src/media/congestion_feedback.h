@@ -11,7 +11,10 @@
 // output, tag()), which rtpsession numbers; rtpsession matches the feedback with what it sent and pushes the
 // result upstream as a custom event "RTPTWCCPackets" from its send_rtp_sink
 // pad, where a probe takes it (and stops it: it would otherwise travel up
-// every forwarder into the publishers' pipelines).
+// every forwarder into the publishers' pipelines). With a DirectSender
+// (direct_send.h), the forwarded packets never reach rtpsession: the sender
+// numbers them as it sends them, and the times and sizes the feedback is
+// matched with are its records (rtpsession still parses the feedback).
 //
 // Threads: constructed, fed and read on the main loop. webrtcbin's
 // deep-element-added and pad-added run on whichever thread adds them; the
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "media/bandwidth_estimator.h"
+#include "media/direct_send.h"
 #include "media/main_thread.h"
 
 namespace convene::media {
@@ -40,7 +44,10 @@ class CongestionFeedback {
   static constexpr int64_t kLossIntervalMs = 1000;
 
   // Attaches to `webrtcbin` (a sending connection) before it has any pad.
-  explicit CongestionFeedback(GstElement* webrtcbin, BandwidthEstimatorConfig config = {});
+  // With `sender`, forwarded packets are numbered there and its records say
+  // when each was sent (direct_send.h).
+  explicit CongestionFeedback(GstElement* webrtcbin, std::shared_ptr<DirectSender> sender = nullptr,
+                              BandwidthEstimatorConfig config = {});
   CongestionFeedback(const CongestionFeedback&) = delete;
   CongestionFeedback& operator=(const CongestionFeedback&) = delete;
 

@@ -39,6 +39,11 @@ struct MediaSettings {
   // agent by direct_send.h once DTLS has keyed srtpenc; false: through
   // srtpenc, the DTLS funnel and nicesink.
   bool send_directly = true;
+  // true (with send_directly): each forwarded packet is sent from its
+  // forwarder's output by the connection's DirectSender (transport-cc
+  // numbers, the retransmission history, sender reports), past rtpfunnel,
+  // the RTX sender and rtpsession; false: through them.
+  bool send_from_forwarders = true;
   // true: received packets skip the pads and elements of webrtcbin's receive
   // path that pass them on unchanged, and rtpbin's packet storage keeps
   // nothing unless FEC is negotiated (path_shortcut.h, fec_storage.h).

@@ -88,7 +88,7 @@ std::unique_ptr<SrtpOutbound> SrtpOutbound::make(const char* cipher, const char*
   srtp_policy_t policy;
   std::memset(&policy, 0, sizeof policy);
   profile->set(&policy.rtp);
-  profile->set(&policy.rtcp);  // unused: RTCP stays with srtpenc
+  profile->set(&policy.rtcp);  // sender reports of streams rtpsession does not know
   policy.ssrc.type = ssrc_any_outbound;
   policy.key = const_cast<guint8*>(key);  // libsrtp copies what it derives
   policy.window_size = 128;
@@ -108,6 +108,21 @@ bool SrtpOutbound::protect(guint8* packet, size_t* size) {
   const srtp_err_status_t status = srtp_protect(session_, packet, &length);
   if (status != srtp_err_status_ok) {
     GST_LOG("srtp_protect refused a packet of %zu bytes: status %d", *size, status);
+    return false;
+  }
+  *size = static_cast<size_t>(length);
+  return true;
+}
+
+}  // namespace convene::media
+
+namespace convene::media {
+
+bool SrtpOutbound::protect_rtcp(guint8* packet, size_t* size) {
+  int length = static_cast<int>(*size);
+  const srtp_err_status_t status = srtp_protect_rtcp(session_, packet, &length);
+  if (status != srtp_err_status_ok) {
+    GST_LOG("srtp_protect_rtcp refused a packet of %zu bytes: status %d", *size, status);
     return false;
   }
   *size = static_cast<size_t>(length);

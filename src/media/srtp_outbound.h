@@ -1,6 +1,8 @@
 // One subscribe connection's outgoing SRTP session, keyed like webrtcbin's
 // own srtpenc once DTLS has given that encoder its key (direct_send.h sends
 // with it). libsrtp, as srtpenc uses it: one session for every SSRC sent.
+// Its RTCP is only the sender reports direct_send.h writes for streams
+// srtpenc's own session never sees.
 //
 // Threads: made and used under the stream lock of the srtpenc input pad it
 // stands beside (a libsrtp session is not thread-safe); the probe holding it
@@ -41,6 +43,10 @@ class SrtpOutbound {
   // be kTrailerRoom more bytes after it. False (and the packet left unsent)
   // for what libsrtp refuses, as srtpenc drops it.
   bool protect(guint8* packet, size_t* size);
+  // The same for a compound RTCP packet (SRTCP: kRtcpTrailerRoom more bytes).
+  // Only for SSRCs srtpenc protects no RTCP for: SRTCP's index is per SSRC.
+  bool protect_rtcp(guint8* packet, size_t* size);
+  static constexpr size_t kRtcpTrailerRoom = SRTP_MAX_TRAILER_LEN + 4;  // + the SRTCP index
 
  private:
   explicit SrtpOutbound(srtp_t session) : session_(session) {}

@@ -30,6 +30,34 @@ int payload_type_of(const std::string& encoding) {
   return 96;  // VP8
 }
 
+guint clock_rate_of(const std::string& encoding) { return encoding == "OPUS" ? 48000 : 90000; }
+
+// Each buffer leaving a slot's forwarder goes to the connection's
+// DirectSender, which takes it once the connection is keyed; until then it
+// goes on into webrtcbin. The probe runs on the publisher's streaming thread.
+void send_from_forwarder(GstPad* forwarder_src, const std::shared_ptr<DirectSender>& sender, guint clock_rate) {
+  struct Send {
+    std::shared_ptr<DirectSender> sender;
+    guint clock_rate;
+  };
+  gst_pad_add_probe(
+      forwarder_src, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        const auto* send = static_cast<const Send*>(data);
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+          return send->sender->send_forwarded(GST_PAD_PROBE_INFO_BUFFER(info), send->clock_rate) ? GST_PAD_PROBE_DROP
+                                                                                                  : GST_PAD_PROBE_OK;
+        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+        // The forwarder pushes single buffers; a list is all taken or all passed.
+        const guint n = gst_buffer_list_length(list);
+        if (n == 0 || !send->sender->send_forwarded(gst_buffer_list_get(list, 0), send->clock_rate))
+          return GST_PAD_PROBE_OK;
+        for (guint i = 1; i < n; ++i) send->sender->send_forwarded(gst_buffer_list_get(list, i), send->clock_rate);
+        return GST_PAD_PROBE_DROP;
+      },
+      new Send{sender, clock_rate}, [](gpointer data) { delete static_cast<Send*>(data); });
+}
+
 // What one send-only m-line offers. The SSRC goes into the codec
 // preferences so the offer names it before any packet has flowed: with
 // several video m-lines the browser tells streams apart by SSRC.
@@ -112,7 +140,7 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
   endpoint_ = std::make_unique<WebRtcEndpoint>(room_.bin(), "sub-" + peer_id_, room_.settings(),
                                                PeerConnection::Subscribe,
                                                room_.trickle_to(peer_id_, PeerConnection::Subscribe));
-  congestion_ = std::make_unique<CongestionFeedback>(endpoint_->element());
+  congestion_ = std::make_unique<CongestionFeedback>(endpoint_->element(), endpoint_->direct_sender());
   endpoint_->on_connected([this] {
     GST_DEBUG("%s's subscribe connection is up", peer_id_.c_str());
     // What was forwarded before DTLS finished would never have reached the
@@ -213,6 +241,9 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
         return GST_PAD_PROBE_OK;
       },
       new LatencySampler{room_.latency()}, [](gpointer data) { delete static_cast<LatencySampler*>(data); });
+  // Sent from here, past webrtcbin's send path, once the connection is
+  // keyed (direct_send.h); before that, and for events, webrtcbin's way.
+  if (const auto& sender = endpoint_->direct_sender()) send_from_forwarder(fsrc, sender, clock_rate_of(slot->encoding));
   congestion_->tag(fsrc);
   // Into webrtcbin past its sink ghost pad (path_shortcut.h), after the
   // probes above (a probe that takes a buffer ends the pad's probe list):

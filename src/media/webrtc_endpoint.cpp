@@ -318,7 +318,18 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
 
 // A sending webrtcbin, as an SFU needs it.
 void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
-  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer send_directly) {
+  // What sends past srtpenc (direct_send.h): nothing, a sender of what
+  // enters srtpenc, or one that also takes the forwarders' packets.
+  struct SendPath {
+    bool send_directly;
+    std::shared_ptr<DirectSender> sender;
+  };
+  auto* path = new SendPath{settings.send_directly, nullptr};
+  // (The forwarders' packets are kept for NACKs in convenertxsend's history.)
+  if (settings.send_directly && settings.send_from_forwarders && settings.rtx_without_thread)
+    path->sender = direct_sender_ = std::make_shared<DirectSender>(DirectSender::Takes::Forwarded);
+  g_signal_connect_data(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer data) {
+                     const auto* path = static_cast<const SendPath*>(data);
                      const char* name = factory_name(element);
                      if (!g_strcmp0(name, "nicesink")) {
                        // The forwarders push on the publishers' threads, which
@@ -348,12 +359,19 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                        // for forwarded packets (path_shortcut.h). (dtlssrtpenc
                        // has clocksyncs of its own, deeper in.)
                        skip_send_input_pass_throughs(element);
-                     } else if (!g_strcmp0(name, "srtpenc") && send_directly &&
+                     } else if (!g_strcmp0(name, "srtpenc") && path->send_directly &&
                                 !g_strcmp0(factory_name(GST_ELEMENT(parent)), "dtlssrtpenc")) {
-                       send_rtp_directly(element);  // direct_send.h
+                       if (path->sender)
+                         DirectSender::attach(path->sender, element);  // direct_send.h
+                       else
+                         send_rtp_directly(element);
+                     } else if (!g_strcmp0(name, "convenertxsend") && path->sender) {
+                       path->sender->set_retransmitter(element);
                      }
+                     if (!g_strcmp0(name, "rtpsession") && path->sender) DirectSender::watch_feedback(path->sender, element);
                    }),
-                   GINT_TO_POINTER(settings.send_directly ? 1 : 0));
+                   path, [](gpointer data, GClosure*) { delete static_cast<SendPath*>(data); },
+                   static_cast<GConnectFlags>(0));
 }
 
 namespace {

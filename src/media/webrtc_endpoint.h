@@ -22,8 +22,10 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "media/direct_send.h"
 #include "media/main_thread.h"
 #include "media/media_settings.h"
 #include "media/sfu.h"
@@ -48,6 +50,9 @@ class WebRtcEndpoint {
   WebRtcEndpoint& operator=(const WebRtcEndpoint&) = delete;
 
   GstElement* element() const { return webrtcbin_; }
+  // A subscribe connection's sender of forwarded packets (direct_send.h), or
+  // nullptr when [media] send_directly or send_from_forwarders is off.
+  const std::shared_ptr<DirectSender>& direct_sender() const { return direct_sender_; }
   // To NULL, still in the bin: pushes into it return FLUSHING (not an error),
   // so branches feeding it can be stopped safely before it is removed.
   void stop();
@@ -69,6 +74,7 @@ class WebRtcEndpoint {
 
  private:
   GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
+  std::shared_ptr<DirectSender> direct_sender_;
   std::string announced_ip_;
   CandidateFn on_candidate_;
   std::function<void()> on_connected_;

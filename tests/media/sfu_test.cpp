@@ -60,6 +60,10 @@ TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
   });
   std::printf("late joiner: first frame %.0f ms after its subscribe answer\n", cd.first_frame_ms());
   ASSERT_TRUE(late) << "the late joiner decodes frames from every publisher";
+  // Each stream sent to it has sender reports (a receiver needs them to
+  // play a publisher's audio and video in sync): three cameras, three microphones.
+  EXPECT_TRUE(pump_until(all, 8000, [&] { return cd.streams_with_sender_reports() >= 6; }))
+      << cd.streams_with_sender_reports() << " streams with a sender report";
 
   // Carol leaves: everyone else's subscribe connection drops her tracks.
   c.ws->send(std::move(json::Object().set("type", "leave-room")));

@@ -726,3 +726,37 @@ std::string SfuClient::describe() const {
 }
 
 }  // namespace convene::testing
+
+namespace convene::testing {
+
+int SfuClient::streams_with_sender_reports() const {
+  if (!sub_) return 0;
+  g_autoptr(GstElement) rtpbin = media::child_by_factory(GST_BIN(sub_), "rtpbin");
+  if (!rtpbin) return 0;
+  GObject* session = nullptr;
+  g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);  // bundled: one session
+  if (!session) return 0;
+  GstStructure* stats = nullptr;
+  g_object_get(session, "stats", &stats, nullptr);
+  g_object_unref(session);
+  if (!stats) return 0;
+  int with_reports = 0;
+  const GValue* sources = gst_structure_get_value(stats, "source-stats");
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands out a GValueArray
+  auto* array = sources && G_VALUE_HOLDS(sources, g_value_array_get_type())
+                    ? static_cast<GValueArray*>(g_value_get_boxed(sources))
+                    : nullptr;
+  for (guint i = 0; array && i < array->n_values; ++i) {
+    if (!GST_VALUE_HOLDS_STRUCTURE(&array->values[i])) continue;
+    const GstStructure* source = gst_value_get_structure(&array->values[i]);
+    gboolean internal = TRUE, have_sr = FALSE;
+    gst_structure_get_boolean(source, "internal", &internal);
+    gst_structure_get_boolean(source, "have-sr", &have_sr);
+    if (!internal && have_sr) ++with_reports;
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gst_structure_free(stats);
+  return with_reports;
+}
+
+}  // namespace convene::testing

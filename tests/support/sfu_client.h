@@ -127,6 +127,9 @@ class SfuClient {
   int packets_from(const std::string& peer_id, const std::string& source = "camera") const;
   // The width of the latest frame decoded from that track (0: none yet).
   int frame_width_from(const std::string& peer_id, const std::string& source = "camera") const;
+  // Streams arriving on the subscribe connection whose sender has sent a
+  // sender report (RTCP SR) so far, by the receiving RTP session's statistics.
+  int streams_with_sender_reports() const;
   // Errors the client's own pipeline posted so far (a decoder's, say), with their text.
   int pipeline_errors(std::string* text = nullptr);
   // Of frames_from, those showing options.picture_chroma's picture.

@@ -20,6 +20,7 @@
 
 namespace {
 
+using convene::media::DirectSender;
 using convene::media::packets_sent_directly;
 using convene::media::send_rtp_directly;
 using convene::media::SrtpOutbound;
@@ -119,17 +120,22 @@ class DirectSendTest : public ::testing::Test {
     ASSERT_NE(srtpenc_, nullptr) << "gstreamer1.0-plugins-bad";
     gst_object_ref_sink(srtpenc_);
     g_object_set(srtpenc_, "random-key", TRUE, nullptr);  // as dtlssrtpenc makes it
-    // Where dtlssrtpenc's nicesink would send: the sending agent.
-    ASSERT_TRUE(send_rtp_directly(srtpenc_, [this](GstElement*, convene::media::IceTarget* target) {
-      target->agent = NICE_AGENT(g_object_ref(sender_.agent()));
-      target->stream = sender_.stream();
-      target->component = 1;
-      return true;
-    }));
+    ASSERT_TRUE(install());
     h_ = gst_harness_new_with_element(srtpenc_, "rtp_sink_0", "rtp_src_0");
     gst_harness_set_src_caps_str(h_, "application/x-rtp, media=video, clock-rate=90000, encoding-name=VP8, payload=96");
     input_ = gst_element_get_static_pad(srtpenc_, "rtp_sink_0");
   }
+  // Where dtlssrtpenc's nicesink would send: the sending agent.
+  convene::media::FindIceTarget sending_agent() {
+    return [this](GstElement*, convene::media::IceTarget* target) {
+      target->agent = NICE_AGENT(g_object_ref(sender_.agent()));
+      target->stream = sender_.stream();
+      target->component = 1;
+      return true;
+    };
+  }
+  virtual bool install() { return send_rtp_directly(srtpenc_, sending_agent()); }
+
   void TearDown() override {
     if (h_) gst_harness_teardown(h_);
     g_clear_object(&input_);
@@ -211,6 +217,108 @@ TEST_F(DirectSendTest, AProfileNotTakenLeavesSrtpencEncryptingForGood) {
   EXPECT_EQ(packets_sent_directly(input_), 0u);
   g_usleep(200 * 1000);
   EXPECT_TRUE(receiver_.received().empty());
+}
+
+// A sender of forwarded packets (DirectSender::Takes::Forwarded) on the same srtpenc.
+class ForwardedSendTest : public DirectSendTest {
+ protected:
+  bool install() override {
+    direct_ = std::make_shared<DirectSender>(DirectSender::Takes::Forwarded, sending_agent());
+    direct_->number_transport_cc(3, in_use_);
+    return DirectSender::attach(direct_, srtpenc_);
+  }
+  // A forwarded packet as a publisher's connection carries it: with a header
+  // extension of that connection (an audio level under id 1).
+  static GstBuffer* forwarded(guint16 seq, guint32 ts) {
+    std::string packet = rtp_packet(seq);
+    packet[0] = static_cast<char>(0x90);  // X
+    for (int i = 0; i < 4; ++i) packet[4 + i] = static_cast<char>(ts >> (24 - 8 * i));
+    const std::string extension("\xBE\xDE\x00\x01\x10\x7f\x00\x00", 8);
+    packet.insert(12, extension);
+    return gst_buffer_new_memdup(packet.data(), packet.size());
+  }
+  std::shared_ptr<DirectSender> direct_;
+  std::shared_ptr<std::atomic<bool>> in_use_ = std::make_shared<std::atomic<bool>>(true);
+};
+
+TEST_F(ForwardedSendTest, PacketsGoOutWithOneTransportCcNumberInPlaceOfTheirExtensionsAndARecordOfEach) {
+  g_autoptr(GstBuffer) early = forwarded(1, 9000);
+  EXPECT_FALSE(direct_->send_forwarded(early, 90000)) << "before DTLS's key: webrtcbin's way";
+  key_srtpenc();
+  for (guint16 seq = 2; seq <= 4; ++seq) {
+    g_autoptr(GstBuffer) packet = forwarded(seq, 9000 * seq);
+    EXPECT_TRUE(direct_->send_forwarded(packet, 90000));
+  }
+  ASSERT_TRUE(wait_until([&] { return receiver_.received().size() >= 3; }));
+  const auto received = receiver_.received();
+  ASSERT_EQ(received.size(), 3u);
+  for (guint16 i = 0; i < 3; ++i) {
+    const std::string packet = unprotect(received[i], key_of(30), srtp_crypto_policy_set_rtp_default);
+    std::string expected = rtp_packet(static_cast<guint16>(2 + i));
+    const guint32 ts = 9000u * (2 + i);
+    for (int b = 0; b < 4; ++b) expected[4 + b] = static_cast<char>(ts >> (24 - 8 * b));
+    expected[0] = static_cast<char>(0x90);
+    // The transport-cc element (id 3, two bytes) numbered from 1, for the whole connection.
+    expected.insert(12, std::string("\xBE\xDE\x00\x01\x31\x00", 6) + static_cast<char>(1 + i) + '\0');
+    EXPECT_EQ(packet, expected) << "packet " << i;
+    DirectSender::Record record;
+    ASSERT_TRUE(direct_->record_of(static_cast<guint16>(1 + i), &record));
+    EXPECT_EQ(record.size, expected.size());
+  }
+  DirectSender::Record none;
+  EXPECT_FALSE(direct_->record_of(4, &none)) << "only numbers sent are recorded";
+  EXPECT_EQ(out_of_srtpenc(), 0u);
+
+  in_use_->store(false);  // the receiver did not take transport-cc: no extension at all
+  g_autoptr(GstBuffer) plain = forwarded(5, 45000);
+  ASSERT_TRUE(direct_->send_forwarded(plain, 90000));
+  ASSERT_TRUE(wait_until([&] { return receiver_.received().size() >= 4; }));
+  const std::string unnumbered = unprotect(receiver_.received()[3], key_of(30), srtp_crypto_policy_set_rtp_default);
+  ASSERT_GE(unnumbered.size(), 12u);
+  EXPECT_EQ(unnumbered[0] & 0x10, 0) << "no extension";
+  EXPECT_EQ(unnumbered.substr(12), rtp_packet(5).substr(12)) << "the payload follows the header";
+}
+
+TEST_F(ForwardedSendTest, SenderReportsCountWhatWasSentAndExtrapolateTheRtpTime) {
+  key_srtpenc();
+  const gint64 before = g_get_monotonic_time();
+  for (guint16 seq = 1; seq <= 3; ++seq) {
+    g_autoptr(GstBuffer) packet = forwarded(seq, 90000);
+    ASSERT_TRUE(direct_->send_forwarded(packet, 90000));
+  }
+  const gint64 sent_by = g_get_monotonic_time();
+  const gint64 later = sent_by + G_USEC_PER_SEC;  // a second after the last packet
+  const auto reports = direct_->sender_reports(later, 0x1234567800000000ull, "convene@test");
+  ASSERT_EQ(reports.size(), 1u);
+  g_autoptr(GstBuffer) compound = gst_buffer_new_memdup(reports[0].data(), reports[0].size());
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  ASSERT_TRUE(gst_rtcp_buffer_map(compound, GST_MAP_READ, &rtcp));
+  GstRTCPPacket packet;
+  ASSERT_TRUE(gst_rtcp_buffer_get_first_packet(&rtcp, &packet));
+  ASSERT_EQ(gst_rtcp_packet_get_type(&packet), GST_RTCP_TYPE_SR);
+  guint32 ssrc = 0, rtp_time = 0, packets = 0, octets = 0;
+  guint64 ntp = 0;
+  gst_rtcp_packet_sr_get_sender_info(&packet, &ssrc, &ntp, &rtp_time, &packets, &octets);
+  EXPECT_EQ(ssrc, 0x11223344u);
+  EXPECT_EQ(ntp, 0x1234567800000000ull);
+  EXPECT_EQ(packets, 3u);
+  EXPECT_EQ(octets, 3 * (rtp_packet(1).size() - 12)) << "payload bytes";
+  // 90000 + 90 kHz × (1 s + the time since the last packet was sent).
+  EXPECT_GE(rtp_time, 90000u + 90000u);
+  EXPECT_LE(rtp_time, 90000u + static_cast<guint32>((later - before) * 90 / 1000));
+  ASSERT_TRUE(gst_rtcp_packet_move_to_next(&packet));
+  ASSERT_EQ(gst_rtcp_packet_get_type(&packet), GST_RTCP_TYPE_SDES);
+  ASSERT_TRUE(gst_rtcp_packet_sdes_first_entry(&packet));
+  GstRTCPSDESType type;
+  guint8 length = 0;
+  guint8* data = nullptr;
+  ASSERT_TRUE(gst_rtcp_packet_sdes_get_entry(&packet, &type, &length, &data));
+  EXPECT_EQ(type, GST_RTCP_SDES_CNAME);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(data), length), "convene@test");
+  gst_rtcp_buffer_unmap(&rtcp);
+
+  EXPECT_TRUE(direct_->sender_reports(sent_by + DirectSender::kSenderFor + 1, 0, "convene@test").empty())
+      << "a stream quiet for kSenderFor is no sender any more";
 }
 
 }  // namespace
