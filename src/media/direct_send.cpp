@@ -1,6 +1,7 @@
 #include "media/direct_send.h"
 
 #include <gst/rtp/gstrtcpbuffer.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include <cstring>
 #include <string>
@@ -121,10 +122,11 @@ bool DirectSender::attach(const std::shared_ptr<DirectSender>& self, GstElement*
   if (g_strcmp0(factory_name(srtpenc), "srtpenc")) return false;
   if (self->attached_.exchange(true)) {
     // A second transport: which one a packet is for is no longer this
-    // sender's to know. Forwarded packets take webrtcbin's way from now on.
+    // sender's to know. Forwarded packets take webrtcbin's way from now on
+    // (what enters the first srtpenc is still sent here: once this session
+    // has encrypted, srtpenc's, with the same key, must not).
     std::lock_guard hold(self->mutex_);
-    self->given_up_ = true;
-    self->srtp_.reset();
+    self->forwarded_off_ = true;
     GST_WARNING_OBJECT(srtpenc, "a second SRTP encoder in one connection: RTP keeps webrtcbin's way");
     return false;
   }
@@ -211,6 +213,11 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
       stream.last_rtp_time = GST_READ_UINT32_BE(packet + 4);
       stream.last_sent_us = now;
       if (clock_rate) stream.clock_rate = clock_rate;
+      // Not from a forwarder, and not a retransmission: a forwarded packet
+      // that took webrtcbin's way (before the key), which rtpsession counted
+      // and so reports on itself.
+      if (!clock_rate && !GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION))
+        stream.via_rtpsession = true;
     }
   }
   if (!size) {
@@ -231,7 +238,7 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
 bool DirectSender::send_forwarded(GstBuffer* buffer, guint clock_rate) {
   if (takes_ != Takes::Forwarded) return false;
   std::lock_guard hold(mutex_);
-  if (!started_locked()) return false;
+  if (forwarded_off_ || !started_locked()) return false;
   const Sent sent = send_locked(buffer, clock_rate);
   // Kept for a NACK, as if it had passed convenertxsend. (Its lock is taken
   // inside ours here; a retransmission is taken out of it before ours.)
@@ -377,7 +384,7 @@ bool DirectSender::answers_feedback_about(guint32 ssrc, GObject* session) {
   {
     std::lock_guard hold(mutex_);
     const Stream* stream = find_stream_locked(ssrc);
-    if (!stream || !stream->clock_rate) return false;
+    if (!stream || !stream->clock_rate || stream->via_rtpsession) return false;
   }
   // A stream whose packets once took webrtcbin's way (before the key) may
   // have been told to rtpsession, which then answers about it itself.
@@ -426,7 +433,7 @@ std::vector<std::vector<guint8>> DirectSender::sender_reports(gint64 now_us, gui
 std::vector<std::vector<guint8>> DirectSender::sender_reports_locked(gint64 now_us, guint64 ntp_now) {
   std::vector<std::vector<guint8>> reports;
   for (const auto& [ssrc, stream] : streams_) {
-    if (!stream.clock_rate || now_us - stream.last_sent_us >= kSenderFor) continue;
+    if (!stream.clock_rate || stream.via_rtpsession || now_us - stream.last_sent_us >= kSenderFor) continue;
     const guint32 rtp_now =
         stream.last_rtp_time + static_cast<guint32>(gst_util_uint64_scale(
                                    static_cast<guint64>(now_us - stream.last_sent_us), stream.clock_rate, G_USEC_PER_SEC));

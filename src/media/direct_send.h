@@ -160,6 +160,9 @@ class DirectSender {
     guint32 last_rtp_time = 0;
     gint64 last_sent_us = 0;
     guint clock_rate = 0;
+    // Some of its packets took webrtcbin's way (before the key): rtpsession
+    // knows it, reports on it and answers feedback about it itself.
+    bool via_rtpsession = false;
   };
   // Mutex held. Keys the session at the first packet after DTLS.
   bool started_locked();
@@ -192,6 +195,7 @@ class DirectSender {
   std::unique_ptr<SrtpOutbound> srtp_;
   IceTarget target_;
   bool given_up_ = false;
+  bool forwarded_off_ = false;  // a second transport: forwarded packets take webrtcbin's way
   guint16 next_sequence_ = 1;
   std::vector<std::pair<guint16, Record>> records_;  // at sequence % kRecords
   // The connection's convenertxsend (a reference: it does not hold this

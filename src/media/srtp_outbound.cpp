@@ -103,30 +103,29 @@ std::unique_ptr<SrtpOutbound> SrtpOutbound::make(const char* cipher, const char*
 
 SrtpOutbound::~SrtpOutbound() { srtp_dealloc(session_); }
 
-bool SrtpOutbound::protect(guint8* packet, size_t* size) {
+namespace {
+
+// srtp_protect or srtp_protect_rtcp on `packet`, in place.
+bool protect_with(srtp_err_status_t (*protect)(srtp_t, void*, int*), const char* what, srtp_t session, guint8* packet,
+                  size_t* size) {
   int length = static_cast<int>(*size);
-  const srtp_err_status_t status = srtp_protect(session_, packet, &length);
+  const srtp_err_status_t status = protect(session, packet, &length);
   if (status != srtp_err_status_ok) {
-    GST_LOG("srtp_protect refused a packet of %zu bytes: status %d", *size, status);
+    GST_LOG("%s refused a packet of %zu bytes: status %d", what, *size, status);
     return false;
   }
   *size = static_cast<size_t>(length);
   return true;
 }
 
-}  // namespace convene::media
+}  // namespace
 
-namespace convene::media {
+bool SrtpOutbound::protect(guint8* packet, size_t* size) {
+  return protect_with(srtp_protect, "srtp_protect", session_, packet, size);
+}
 
 bool SrtpOutbound::protect_rtcp(guint8* packet, size_t* size) {
-  int length = static_cast<int>(*size);
-  const srtp_err_status_t status = srtp_protect_rtcp(session_, packet, &length);
-  if (status != srtp_err_status_ok) {
-    GST_LOG("srtp_protect_rtcp refused a packet of %zu bytes: status %d", *size, status);
-    return false;
-  }
-  *size = static_cast<size_t>(length);
-  return true;
+  return protect_with(srtp_protect_rtcp, "srtp_protect_rtcp", session_, packet, size);
 }
 
 }  // namespace convene::media

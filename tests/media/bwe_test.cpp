@@ -53,8 +53,14 @@ SubscriberFigures figures_of(TestPerson& asker, const std::string& room, const s
   return f;
 }
 
-TEST(BandwidthEstimate, ADelayOnlyBottleneckLowersTheEstimateWithoutLoss) {
-  ServerProcess server(sfu_server());
+// With [media] send_from_forwarders on (the DirectSender numbers the packets
+// and its records say when each was sent) and off (rtpsession's).
+class BandwidthEstimate : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BandwidthEstimate, ADelayOnlyBottleneckLowersTheEstimateWithoutLoss) {
+  ServerOptions options = sfu_server();
+  options.env["CONVENE_MEDIA_SEND_FROM_FORWARDERS"] = GetParam() ? "true" : "false";
+  ServerProcess server(options);
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol");
   std::string room = meet(a, {&b, &c});
@@ -96,4 +102,9 @@ TEST(BandwidthEstimate, ADelayOnlyBottleneckLowersTheEstimateWithoutLoss) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(SendPath, BandwidthEstimate, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FromTheForwarders" : "ThroughWebrtcbin";
+                         });
+
 }  // namespace convene::testing

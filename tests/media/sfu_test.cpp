@@ -30,8 +30,14 @@ bool saw_type(SfuClient& c, const std::string& type, const std::string& field = 
   return false;
 }
 
-TEST(Sfu, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
-  ServerProcess server(sfu_server(3));
+// With [media] send_from_forwarders on (direct_send.h's DirectSender takes
+// every forwarded packet) and off.
+class SfuSendPath : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SfuSendPath, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFast) {
+  ServerOptions options = sfu_server(3);
+  options.env["CONVENE_MEDIA_SEND_FROM_FORWARDERS"] = GetParam() ? "true" : "false";
+  ServerProcess server(options);
   LogOnFailure show_log{server};
   TestPerson a(server, "alice"), b(server, "bob"), c(server, "carol"), d(server, "dave");
   std::string room = meet(a, {&b, &c});
@@ -320,8 +326,9 @@ TEST(Sfu, PublisherUplinkLossIsRepairedByRetransmission) {
 // tenth of its video packets asks for them again and decodes (nearly) every
 // frame, through convenertxsend, which retransmits on the thread of the
 // NACK. One layer, so only retransmission, not thinning, can answer.
-TEST(Sfu, SubscriberDownlinkLossIsRepairedByRetransmission) {
+TEST_P(SfuSendPath, SubscriberDownlinkLossIsRepairedByRetransmission) {
   ServerOptions options = sfu_server(3);
+  options.env["CONVENE_MEDIA_SEND_FROM_FORWARDERS"] = GetParam() ? "true" : "false";
   options.env["CONVENE_METRICS_TOKEN"] = "rtx-metrics";
   ServerProcess server(options);
   LogOnFailure show_log{server};
@@ -629,4 +636,9 @@ TEST(Sfu, JoinLeaveCyclesLeakNothing) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(Sfu, SfuSendPath, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FromTheForwarders" : "ThroughWebrtcbin";
+                         });
+
 }  // namespace convene::testing
