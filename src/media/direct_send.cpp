@@ -29,6 +29,15 @@ constexpr size_t kLargestPacket = 4096;
 constexpr size_t kLongestHeadStart = 12 + 15 * 4 + 4;
 constexpr guint16 kOneByteProfile = 0xBEDE;  // RFC 8285
 
+// Big-endian fields a byte at a time: a packet in stack memory, or an FCI,
+// need not be aligned for GStreamer's word-wide macros.
+guint16 read16(const guint8* at) { return static_cast<guint16>(at[0] << 8 | at[1]); }
+guint32 read32(const guint8* at) { return guint32{read16(at)} << 16 | read16(at + 2); }
+void write16(guint8* at, guint16 value) {
+  at[0] = static_cast<guint8>(value >> 8);
+  at[1] = static_cast<guint8>(value);
+}
+
 // Where the RTP packet `head` (its first bytes, `head_size` of them, of a
 // packet of `size`) has its payload: after the fixed header, the CSRCs and
 // any extension block; 0 when it is not RTP.
@@ -37,7 +46,7 @@ size_t payload_offset(const guint8* head, size_t head_size, size_t size) {
   const size_t csrc_end = 12 + 4 * (head[0] & 0x0f);
   if (!(head[0] & 0x10)) return csrc_end <= size ? csrc_end : 0;
   if (head_size < csrc_end + 4) return 0;
-  const size_t after = csrc_end + 4 + 4 * size_t{GST_READ_UINT16_BE(head + csrc_end + 2)};
+  const size_t after = csrc_end + 4 + 4 * size_t{read16(head + csrc_end + 2)};
   return after <= size ? after : 0;
 }
 
@@ -59,10 +68,10 @@ size_t write_with_transport_cc(GstBuffer* buffer, guint8* out, guint8 id, guint1
   if (id) {
     out[0] |= 0x10;  // X
     guint8* block = out + csrc_end;
-    GST_WRITE_UINT16_BE(block, kOneByteProfile);
-    GST_WRITE_UINT16_BE(block + 2, 1);  // one word
+    write16(block, kOneByteProfile);
+    write16(block + 2, 1);  // one word
     block[4] = static_cast<guint8>((id << 4) | 1);  // the element: id, length 2 - 1
-    GST_WRITE_UINT16_BE(block + 5, sequence);
+    write16(block + 5, sequence);
     block[7] = 0;
   } else {
     out[0] &= static_cast<guint8>(~0x10);
@@ -204,13 +213,13 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
         records_[sequence % kRecords] = {sequence, Record{now, static_cast<guint>(size)}};
         numbered_.store(true, std::memory_order_relaxed);
       }
-      sent.ssrc = GST_READ_UINT32_BE(packet + 8);
-      sent.sequence = GST_READ_UINT16_BE(packet + 2);
+      sent.ssrc = read32(packet + 8);
+      sent.sequence = read16(packet + 2);
       sent.payload_type = packet[1] & 0x7f;
       Stream& stream = stream_locked(sent.ssrc);
       ++stream.packets;
       stream.octets += static_cast<guint32>(payload);
-      stream.last_rtp_time = GST_READ_UINT32_BE(packet + 4);
+      stream.last_rtp_time = read32(packet + 4);
       stream.last_sent_us = now;
       if (clock_rate) stream.clock_rate = clock_rate;
       // Not from a forwarder, and not a retransmission: a forwarded packet
@@ -353,7 +362,7 @@ void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, Gst
           GstMapInfo map;
           if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
           for (gsize at = 0; at + 8 <= map.size; at += 8) {
-            const guint32 ssrc = GST_READ_UINT32_BE(map.data + at);
+            const guint32 ssrc = read32(map.data + at);
             if (!sender->answers_feedback_about(ssrc, session)) continue;
             sender->keyframe_requests_.fetch_add(1, std::memory_order_relaxed);
             ask_keyframe(element, ssrc);
@@ -366,8 +375,8 @@ void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, Gst
           GstMapInfo map;
           if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
           for (gsize at = 0; at + 4 <= map.size; at += 4) {
-            const guint16 lost = GST_READ_UINT16_BE(map.data + at);
-            const guint16 more = GST_READ_UINT16_BE(map.data + at + 2);
+            const guint16 lost = read16(map.data + at);
+            const guint16 more = read16(map.data + at + 2);
             sender->retransmit(media_ssrc, lost);
             for (guint bit = 0; bit < 16; ++bit)
               if (more & (1u << bit)) sender->retransmit(media_ssrc, static_cast<guint16>(lost + bit + 1));
