@@ -146,8 +146,9 @@ void JanusParticipant::add_source(const std::string& description_text, const cha
 void JanusParticipant::publish(guint64 room, const std::string& display) {
   room_ = room;
   pub_ = make_webrtcbin("pub", &pub_handle_);
-  add_source(std::string("audiotestsrc is-live=true wave=sine freq=440 volume=0.0 ! audio/x-raw,rate=48000,channels=2 "
-                         "! opusenc ! rtpopuspay pt=111 ! ") + kOpusCaps,
+  // 960 samples: 20 ms Opus frames at a 20 ms pace (tests/support/sfu_client.cpp says why).
+  add_source(std::string("audiotestsrc is-live=true samplesperbuffer=960 wave=sine freq=440 volume=0.0 ! "
+                         "audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111 ! ") + kOpusCaps,
              kOpusCaps, false);
   add_source(std::string("appsrc name=clip ! identity sync=true ! rtpvp8pay picture-id-mode=15-bit pt=96 ! ") + kVp8Caps,
              kVp8Caps, true);

@@ -120,11 +120,10 @@ const std::vector<KeySpec>& schema() {
       {"media", "send_directly", Type::Bool, "true",
        "Encrypt subscribers' RTP with libsrtp and hand it to the ICE agent directly once DTLS has given the key; "
        "false sends it through webrtcbin's srtpenc, funnel and nicesink."},
-      {"media", "send_from_forwarders", Type::Bool, "false",
-       "With send_directly: send each forwarded packet as it leaves its forwarder, past webrtcbin's rtpfunnel, RTX "
-       "sender and rtpsession (Convene numbers transport-cc, keeps the retransmission history and writes the sender "
-       "reports); false sends it through them. Off by default: a webrtcbin receiver under heavy loss sent far fewer "
-       "receiver reports with it on (bench/README.md)."},
+      {"media", "send_from_forwarders", Type::Bool, "true",
+       "With send_directly and rtx_without_thread: send each forwarded packet as it leaves its forwarder, past "
+       "webrtcbin's rtpfunnel, RTX sender and rtpsession (Convene numbers transport-cc, keeps the retransmission "
+       "history and writes the sender reports); false sends it through them. Read when a connection is made."},
       {"media", "skip_receive_pass_throughs", Type::Bool, "true",
        "Received packets skip the pads and elements of webrtcbin's receive path that pass them on unchanged, and "
        "rtpbin's packet storage keeps nothing unless FEC is negotiated; false sends every packet the whole way."},

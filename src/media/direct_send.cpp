@@ -432,11 +432,14 @@ bool DirectSender::record_of(guint16 sequence, Record* record) {
   return true;
 }
 
-std::vector<std::vector<guint8>> DirectSender::sender_reports(gint64 now_us, guint64 ntp_now,
-                                                              const std::string& cname) {
+std::vector<std::vector<guint8>> DirectSender::sender_reports(gint64 now_us, guint64 ntp_now) {
+  std::lock_guard hold(mutex_);
+  return sender_reports_locked(now_us, ntp_now);
+}
+
+void DirectSender::set_cname(const std::string& cname) {
   std::lock_guard hold(mutex_);
   cname_ = cname;
-  return sender_reports_locked(now_us, ntp_now);
 }
 
 std::vector<std::vector<guint8>> DirectSender::sender_reports_locked(gint64 now_us, guint64 ntp_now) {

@@ -151,7 +151,10 @@ class DirectSender {
 
   // A compound RTCP packet (SR and SDES CNAME) for each stream sent here in
   // the last kSenderFor, unencrypted. Public for tests.
-  std::vector<std::vector<guint8>> sender_reports(gint64 now_us, guint64 ntp_now, const std::string& cname);
+  std::vector<std::vector<guint8>> sender_reports(gint64 now_us, guint64 ntp_now);
+  // The CNAME the reports carry: rtpsession's, which the RTCP probe reads
+  // from rtpsession's own reports. Public for tests.
+  void set_cname(const std::string& cname);
   static constexpr gint64 kSenderFor = 5 * G_USEC_PER_SEC;
 
  private:

@@ -13,6 +13,7 @@
 #include "media/immediate_feedback.h"
 #include "media/media_room.h"
 #include "media/pad_util.h"
+#include "media/session_sources.h"
 #include "media/subscriber.h"
 #include "metrics/registry.h"
 #include "util/time.h"
@@ -96,27 +97,14 @@ uint64_t uint_field(const GstStructure* st, const char* name) {
 // counted on the source it asks, one received on our own sending source).
 Figures session_figures(GstElement* session) {
   Figures f{};
-  GstStructure* stats = nullptr;
-  g_object_get(session, "stats", &stats, nullptr);
-  if (!stats) return f;
-  const GValue* sources = gst_structure_get_value(stats, "source-stats");
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands out a GValueArray
-  auto* array = sources && G_VALUE_HOLDS(sources, g_value_array_get_type())
-                    ? static_cast<GValueArray*>(g_value_get_boxed(sources))
-                    : nullptr;
-  for (guint i = 0; array && i < array->n_values; ++i) {
-    const GValue* v = &array->values[i];
-    if (!GST_VALUE_HOLDS_STRUCTURE(v)) continue;
-    const GstStructure* src = gst_value_get_structure(v);
+  for_each_source(G_OBJECT(session), [&f](const GstStructure* src) {
     f[kNacksSent] += uint_field(src, "sent-nack-count");
     f[kNacksReceived] += uint_field(src, "recv-nack-count");
     f[kPlisSent] += uint_field(src, "sent-pli-count");
     f[kPlisReceived] += uint_field(src, "recv-pli-count");
     f[kFirsSent] += uint_field(src, "sent-fir-count");
     f[kFirsReceived] += uint_field(src, "recv-fir-count");
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gst_structure_free(stats);
+  });
   return f;
 }
 

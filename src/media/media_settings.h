@@ -42,9 +42,8 @@ struct MediaSettings {
   // true (with send_directly): each forwarded packet is sent from its
   // forwarder's output by the connection's DirectSender (transport-cc
   // numbers, the retransmission history, sender reports), past rtpfunnel,
-  // the RTX sender and rtpsession; false: through them. Off by default until
-  // a lossy webrtcbin receiver's reports are understood (bench/README.md).
-  bool send_from_forwarders = false;
+  // the RTX sender and rtpsession; false: through them.
+  bool send_from_forwarders = true;
   // true: received packets skip the pads and elements of webrtcbin's receive
   // path that pass them on unchanged, and rtpbin's packet storage keeps
   // nothing unless FEC is negotiated (path_shortcut.h, fec_storage.h).

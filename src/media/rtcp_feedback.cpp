@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "media/pad_util.h"
+#include "media/session_sources.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -27,10 +27,7 @@ bool parse_remb(const guint8* fci, guint length, double* bps) {
 
 bool RtcpFeedback::attach(GstElement* webrtcbin) {
   if (attached_) return true;
-  g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin), "rtpbin");
-  if (!rtpbin) return false;
-  GObject* session = nullptr;
-  g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);  // bundled: one session
+  GObject* session = bundled_session(webrtcbin);
   if (!session) return false;
   // The handler keeps this object alive for as long as the session exists.
   g_signal_connect_data(session, "on-receiving-rtcp",

@@ -23,7 +23,7 @@ void FakeRoomMedia::add_participant(const std::string& peer_id, const std::strin
       "video/x-raw,width=320,height=180,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=30 ! "
       "rtpvp8pay ! tee name=t allow-not-linked=true",
       participant_argb(colour));
-  const char* audio = "audiotestsrc is-live=true volume=0.2 ! opusenc ! rtpopuspay ! tee name=t allow-not-linked=true";
+  const char* audio = "audiotestsrc is-live=true samplesperbuffer=960 volume=0.2 ! opusenc ! rtpopuspay ! tee name=t allow-not-linked=true";
   for (bool is_video : {true, false}) {
     Track t;
     t.info.id = peer_id + (is_video ? "/0" : "/1");

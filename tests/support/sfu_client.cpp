@@ -13,6 +13,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "media/pad_util.h"
+#include "media/session_sources.h"
 #include "ice_setup.h"
 #include "vp8_temporal_layers.h"
 
@@ -314,7 +315,11 @@ void SfuClient::write_audio_level(GstElement* source) {
 void SfuClient::publish() {
   pub_ = make_webrtcbin("pub", "publish");
   if (options_.audio) {
-    add_source("audiotestsrc is-live=true wave=sine freq=440 volume=" + std::to_string(options_.volume) +
+    // 960 samples: one 20 ms Opus frame a buffer, as a browser sends. With
+    // audiotestsrc's 1024 (21.3 ms) packets drift behind the 20 ms every
+    // receiver's jitter buffer expects; it NACKed 8 of every 16 audio
+    // packets, and that stream of early RTCP starved the regular reports.
+    add_source("audiotestsrc is-live=true samplesperbuffer=960 wave=sine freq=440 volume=" + std::to_string(options_.volume) +
                    " ! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111" +
                    // The extension is written below: rtpbasepayload would
                    // make its own from the codec preferences and fail to
@@ -731,31 +736,15 @@ namespace convene::testing {
 
 int SfuClient::streams_with_sender_reports() const {
   if (!sub_) return 0;
-  g_autoptr(GstElement) rtpbin = media::child_by_factory(GST_BIN(sub_), "rtpbin");
-  if (!rtpbin) return 0;
-  GObject* session = nullptr;
-  g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);  // bundled: one session
+  g_autoptr(GObject) session = media::bundled_session(sub_);
   if (!session) return 0;
-  GstStructure* stats = nullptr;
-  g_object_get(session, "stats", &stats, nullptr);
-  g_object_unref(session);
-  if (!stats) return 0;
   int with_reports = 0;
-  const GValue* sources = gst_structure_get_value(stats, "source-stats");
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS  // rtpsession hands out a GValueArray
-  auto* array = sources && G_VALUE_HOLDS(sources, g_value_array_get_type())
-                    ? static_cast<GValueArray*>(g_value_get_boxed(sources))
-                    : nullptr;
-  for (guint i = 0; array && i < array->n_values; ++i) {
-    if (!GST_VALUE_HOLDS_STRUCTURE(&array->values[i])) continue;
-    const GstStructure* source = gst_value_get_structure(&array->values[i]);
+  media::for_each_source(session, [&with_reports](const GstStructure* source) {
     gboolean internal = TRUE, have_sr = FALSE;
     gst_structure_get_boolean(source, "internal", &internal);
     gst_structure_get_boolean(source, "have-sr", &have_sr);
     if (!internal && have_sr) ++with_reports;
-  }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  gst_structure_free(stats);
+  });
   return with_reports;
 }
 

@@ -29,7 +29,7 @@ WhipClient::WhipClient(WhipClientOptions options) : options_(std::move(options))
   gather_only_on(webrtc_, "127.0.0.1");
   gst_bin_add(GST_BIN(pipeline_), webrtc_);
   if (options_.audio)
-    add_source("audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=48000,channels=2 ! "
+    add_source("audiotestsrc is-live=true samplesperbuffer=960 wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=48000,channels=2 ! "
                "opusenc ! rtpopuspay pt=111 ! " + std::string(kOpusCaps),
                kOpusCaps);
   const std::string raw = "videotestsrc is-live=true pattern=" + options_.video_pattern +

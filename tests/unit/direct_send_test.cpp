@@ -288,7 +288,8 @@ TEST_F(ForwardedSendTest, SenderReportsCountWhatWasSentAndExtrapolateTheRtpTime)
   }
   const gint64 sent_by = g_get_monotonic_time();
   const gint64 later = sent_by + G_USEC_PER_SEC;  // a second after the last packet
-  const auto reports = direct_->sender_reports(later, 0x1234567800000000ull, "convene@test");
+  direct_->set_cname("convene@test");
+  const auto reports = direct_->sender_reports(later, 0x1234567800000000ull);
   ASSERT_EQ(reports.size(), 1u);
   g_autoptr(GstBuffer) compound = gst_buffer_new_memdup(reports[0].data(), reports[0].size());
   GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
@@ -317,7 +318,7 @@ TEST_F(ForwardedSendTest, SenderReportsCountWhatWasSentAndExtrapolateTheRtpTime)
   EXPECT_EQ(std::string(reinterpret_cast<char*>(data), length), "convene@test");
   gst_rtcp_buffer_unmap(&rtcp);
 
-  EXPECT_TRUE(direct_->sender_reports(sent_by + DirectSender::kSenderFor + 1, 0, "convene@test").empty())
+  EXPECT_TRUE(direct_->sender_reports(sent_by + DirectSender::kSenderFor + 1, 0).empty())
       << "a stream quiet for kSenderFor is no sender any more";
 }
 
