@@ -91,6 +91,11 @@ struct _ConveneRtpForward {
   GstCaps* input_caps;                 // the last caps received, to derive ours again
   gboolean caps_outdated;              // ssrc or payload-type changed after caps
 
+  // Set once before packets flow (convene_rtp_forward_set_output).
+  ConveneRtpForwardOutput output;
+  gpointer output_data;
+  GDestroyNotify output_destroy;
+
   // Spatial layers (object lock).
   gboolean paused;
   LayerInput layers[SpatialLayerSwitch::kMaxLayers];
@@ -429,7 +434,29 @@ Rewritten rewrite_locked(ConveneRtpForward* self, Parsed& p, GstClockTime* last_
   return r;
 }
 
-// Writes the rewritten header into the buffer and pushes it. Takes the buffer.
+ConveneRtpRewrite rewrite_of(const Parsed& p, const Rewritten& r) {
+  ConveneRtpRewrite w{};
+  w.ssrc = r.out.ssrc;
+  w.seq = r.out.seq;
+  w.timestamp = r.out.timestamp;
+  w.payload_type = r.payload_type;
+  w.picture_id = r.out.picture_id_changed && p.vp8.has_picture_id ? r.out.picture_id : -1;
+  w.picture_id_offset = p.vp8.picture_id_offset;
+  w.picture_id_15bit = p.vp8.picture_id_15bit;
+  w.tl0picidx = r.out.tl0picidx_changed && p.vp8.has_tl0picidx ? r.out.tl0picidx : -1;
+  w.tl0picidx_offset = p.vp8.tl0picidx_offset;
+  return w;
+}
+
+void count_forwarded(ConveneRtpForward* self, gsize size) {
+  GST_OBJECT_LOCK(self);
+  self->packets_forwarded++;
+  self->bytes_forwarded += size;
+  GST_OBJECT_UNLOCK(self);
+}
+
+// Writes the rewritten header into the buffer and pushes it, unless the
+// output takes it as it is. Takes the buffer.
 GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, Rewritten& r) {
   if (r.new_caps) {
     gst_pad_push_event(self->srcpad, gst_event_new_caps(r.new_caps));
@@ -439,6 +466,14 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
   if (!r.out.forward) {
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
+  }
+  if (self->output) {
+    const ConveneRtpRewrite rewrite = rewrite_of(p, r);
+    if (self->output(buffer, &rewrite, self->output_data)) {
+      count_forwarded(self, p.size);
+      gst_buffer_unref(buffer);
+      return GST_FLOW_OK;
+    }
   }
   buffer = gst_buffer_make_writable(buffer);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -454,10 +489,8 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
   if (r.out.picture_id_changed) convene::rtp::write_vp8_picture_id(payload, p.vp8, r.out.picture_id);
   if (r.out.tl0picidx_changed) convene::rtp::write_vp8_tl0picidx(payload, p.vp8, r.out.tl0picidx);
   gst_rtp_buffer_unmap(&rtp);
-  gsize size = gst_buffer_get_size(buffer);
+  count_forwarded(self, gst_buffer_get_size(buffer));
   GST_OBJECT_LOCK(self);
-  self->packets_forwarded++;
-  self->bytes_forwarded += size;
   gboolean isolate = self->isolate;
   GST_OBJECT_UNLOCK(self);
   GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
@@ -693,6 +726,7 @@ void finalize(GObject* object) {
   delete self->rewriter;
   delete self->layer_switch;
   gst_caps_replace(&self->input_caps, nullptr);
+  if (self->output_destroy) self->output_destroy(self->output_data);
   G_OBJECT_CLASS(convene_rtp_forward_parent_class)->finalize(object);
 }
 
@@ -889,4 +923,40 @@ static void convene_rtp_forward_init(ConveneRtpForward* self) {
 
 gboolean convene_rtp_forward_register(GstPlugin* plugin) {
   return gst_element_register(plugin, "convenertpforward", GST_RANK_NONE, CONVENE_TYPE_RTP_FORWARD);
+}
+
+void convene_rtp_forward_set_output(GstElement* forward, ConveneRtpForwardOutput output, gpointer user_data,
+                                    GDestroyNotify destroy) {
+  g_return_if_fail(CONVENE_IS_RTP_FORWARD(forward));
+  auto* self = CONVENE_RTP_FORWARD(forward);
+  GST_OBJECT_LOCK(self);
+  if (self->output_destroy) self->output_destroy(self->output_data);
+  self->output = output;
+  self->output_data = user_data;
+  self->output_destroy = destroy;
+  GST_OBJECT_UNLOCK(self);
+}
+
+void convene_rtp_rewrite_apply(const ConveneRtpRewrite* rewrite, guint8* packet, guint8* payload) {
+  // A byte at a time: the packet may sit at any address.
+  auto put = [](guint8* at, guint32 value, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i, value >>= 8) at[i] = static_cast<guint8>(value);
+  };
+  if (rewrite->payload_type >= 0)
+    packet[1] = static_cast<guint8>((packet[1] & 0x80) | (rewrite->payload_type & 0x7f));
+  put(packet + 2, rewrite->seq, 2);
+  put(packet + 4, rewrite->timestamp, 4);
+  put(packet + 8, rewrite->ssrc, 4);
+  convene::rtp::Vp8Descriptor d;
+  if (rewrite->picture_id >= 0) {
+    d.has_picture_id = true;
+    d.picture_id_15bit = rewrite->picture_id_15bit;
+    d.picture_id_offset = rewrite->picture_id_offset;
+    convene::rtp::write_vp8_picture_id(payload, d, static_cast<uint16_t>(rewrite->picture_id));
+  }
+  if (rewrite->tl0picidx >= 0) {
+    d.has_tl0picidx = true;
+    d.tl0picidx_offset = rewrite->tl0picidx_offset;
+    convene::rtp::write_vp8_tl0picidx(payload, d, static_cast<uint8_t>(rewrite->tl0picidx));
+  }
 }

@@ -45,4 +45,38 @@ G_DECLARE_FINAL_TYPE(ConveneRtpForward, convene_rtp_forward, CONVENE, RTP_FORWAR
 // Registers the element in `plugin` (or statically when plugin is NULL).
 gboolean convene_rtp_forward_register(GstPlugin* plugin);
 
+// What the forwarder writes into a packet it forwards: the header's new
+// fields and, for VP8, the payload descriptor's.
+typedef struct {
+  guint32 ssrc;
+  guint16 seq;
+  guint32 timestamp;
+  gint payload_type;        // -1: the packet's own
+  gint picture_id;          // -1: unchanged
+  gsize picture_id_offset;  // in the payload
+  gboolean picture_id_15bit;
+  gint tl0picidx;  // -1: unchanged
+  gsize tl0picidx_offset;
+} ConveneRtpRewrite;
+
+// Takes a packet the forwarder would send (or returns FALSE, and the packet
+// goes out on the src pad as always): `packet` is the input as received,
+// shared with the tee's other branches and never to be written; `rewrite`
+// says what to write into a copy of it. Runs on the thread that would have
+// pushed it, in the order it would have been pushed; the caller keeps its
+// reference to `packet`.
+typedef gboolean (*ConveneRtpForwardOutput)(GstBuffer* packet, const ConveneRtpRewrite* rewrite, gpointer user_data);
+
+// Hands every packet to `output` before the src pad: the forwarder then
+// neither copies the packet nor pushes it when `output` takes it (a
+// subscriber's sender that writes the packet into its own memory anyway).
+// Events, and packets `output` declines, take the src pad. Set once, before
+// packets flow; `destroy` frees `user_data` with the element.
+void convene_rtp_forward_set_output(GstElement* forward, ConveneRtpForwardOutput output, gpointer user_data,
+                                    GDestroyNotify destroy);
+
+// Writes `rewrite` into an RTP packet in writable memory: its fixed header
+// at `packet`, its payload (the VP8 descriptor) at `payload`.
+void convene_rtp_rewrite_apply(const ConveneRtpRewrite* rewrite, guint8* packet, guint8* payload);
+
 G_END_DECLS

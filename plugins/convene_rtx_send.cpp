@@ -431,6 +431,20 @@ void convene_rtx_send_remember(GstElement* element, GstBuffer* buffer, guint32 s
   GST_OBJECT_UNLOCK(self);
 }
 
+void convene_rtx_send_remember_bytes(GstElement* element, const guint8* packet, gsize size, guint32 ssrc, guint16 seq,
+                                     guint8 pt) {
+  if (G_OBJECT_TYPE(element) != CONVENE_TYPE_RTX_SEND) return;
+  auto* self = reinterpret_cast<ConveneRtxSend*>(element);
+  GST_OBJECT_LOCK(self);
+  if (self->rtx_payload_type->count(pt)) {
+    // Copied only for a payload type that has retransmission (not audio).
+    GstBuffer* kept = gst_buffer_new_memdup(packet, size);
+    remember_packet(self, kept, ssrc, seq, pt);
+    gst_buffer_unref(kept);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
 GstBuffer* convene_rtx_send_retransmission(GstElement* element, guint32 ssrc, guint16 seq) {
   if (!CONVENE_IS_RTX_SEND(element)) return nullptr;
   auto* self = CONVENE_RTX_SEND(element);

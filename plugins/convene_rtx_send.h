@@ -52,6 +52,10 @@ gboolean convene_rtx_send_register(GstPlugin* plugin);
 // it had passed through it. Any thread; no-op for an element that is not a
 // convenertxsend.
 void convene_rtx_send_remember(GstElement* rtx, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt);
+// As convene_rtx_send_remember, for a packet in the caller's memory: copied
+// only when `pt` has a retransmission payload type.
+void convene_rtx_send_remember_bytes(GstElement* rtx, const guint8* packet, gsize size, guint32 ssrc, guint16 seq,
+                                     guint8 pt);
 
 // The retransmission of `seq` of `ssrc` (a new buffer) as the element would
 // push it for a GstRTPRetransmissionRequest, counted as one, but returned to

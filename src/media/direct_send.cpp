@@ -54,7 +54,8 @@ size_t payload_offset(const guint8* head, size_t head_size, size_t size) {
 // its header extensions replaced by one transport-cc element numbered
 // `sequence`, or by none when `id` is 0: the receiver negotiated these ids
 // on this connection, not the publisher's. Its size, or 0 (not RTP, too large).
-size_t write_with_transport_cc(GstBuffer* buffer, guint8* out, guint8 id, guint16 sequence, size_t* payload_size) {
+size_t write_with_transport_cc(GstBuffer* buffer, guint8* out, guint8 id, guint16 sequence, size_t* payload_size,
+                               size_t* payload_start) {
   const size_t size = gst_buffer_get_size(buffer);
   guint8 head[kLongestHeadStart];
   const size_t head_size = gst_buffer_extract(buffer, 0, head, sizeof head);
@@ -77,6 +78,7 @@ size_t write_with_transport_cc(GstBuffer* buffer, guint8* out, guint8 id, guint1
     out[0] &= static_cast<guint8>(~0x10);
   }
   gst_buffer_extract(buffer, payload_at, out + csrc_end + extension, size - payload_at);
+  *payload_start = csrc_end + extension;
   size_t padding = (out[0] & 0x20) && total > csrc_end + extension ? out[total - 1] : 0;
   *payload_size = size - payload_at > padding ? size - payload_at - padding : 0;
   return total;
@@ -192,7 +194,7 @@ bool DirectSender::started_locked() {
   return true;
 }
 
-DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate) {
+DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite) {
   Sent sent;
   guint8 packet[kLargestPacket + SrtpOutbound::kTrailerRoom];
   size_t size = 0;
@@ -203,8 +205,9 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
     const bool numbered =
         transport_cc_id_ && transport_cc_in_use_ && transport_cc_in_use_->load(std::memory_order_relaxed);
     const guint16 sequence = next_sequence_;
-    size_t payload = 0;
-    size = write_with_transport_cc(buffer, packet, numbered ? transport_cc_id_ : 0, sequence, &payload);
+    size_t payload = 0, payload_start = 0;
+    size = write_with_transport_cc(buffer, packet, numbered ? transport_cc_id_ : 0, sequence, &payload, &payload_start);
+    if (size && rewrite) convene_rtp_rewrite_apply(rewrite, packet, packet + payload_start);
     if (size) {
       const gint64 now = g_get_monotonic_time();
       if (numbered) {
@@ -235,6 +238,14 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
     return sent;
   }
   sent.written = true;
+  // Kept for a NACK, as if it had passed convenertxsend. (Its lock is taken
+  // inside ours here; a retransmission is taken out of it before ours.)
+  if (clock_rate && rtx_) {
+    if (rewrite)
+      convene_rtx_send_remember_bytes(rtx_, packet, size, sent.ssrc, sent.sequence, sent.payload_type);
+    else
+      convene_rtx_send_remember(rtx_, buffer, sent.ssrc, sent.sequence, sent.payload_type);
+  }
   if (!srtp_->protect(packet, &size)) return sent;
   // Unsent when the component is not connected or the socket is full, as
   // nicesink's non-blocking send leaves it; RTP is allowed to be lost.
@@ -248,10 +259,15 @@ bool DirectSender::send_forwarded(GstBuffer* buffer, guint clock_rate) {
   if (takes_ != Takes::Forwarded) return false;
   std::lock_guard hold(mutex_);
   if (forwarded_off_ || !started_locked()) return false;
-  const Sent sent = send_locked(buffer, clock_rate);
-  // Kept for a NACK, as if it had passed convenertxsend. (Its lock is taken
-  // inside ours here; a retransmission is taken out of it before ours.)
-  if (sent.written && rtx_) convene_rtx_send_remember(rtx_, buffer, sent.ssrc, sent.sequence, sent.payload_type);
+  send_locked(buffer, clock_rate);
+  return true;
+}
+
+bool DirectSender::send_forwarded(GstBuffer* original, const ConveneRtpRewrite& rewrite, guint clock_rate) {
+  if (takes_ != Takes::Forwarded) return false;
+  std::lock_guard hold(mutex_);
+  if (forwarded_off_ || !started_locked()) return false;
+  send_locked(original, clock_rate, &rewrite);
   return true;
 }
 

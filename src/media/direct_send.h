@@ -17,15 +17,19 @@
 // sender and rtpsession, about five pad crossings per subscriber, each a
 // stream lock, two references and a probe walk, and rtpsession's own work
 // per packet (its session lock, source statistics, transport-cc numbering
-// on a mapped buffer). A DirectSender takes a slot's packets as they leave
-// its forwarder and does, once per packet, the part of that work a receiver
+// on a mapped buffer). A DirectSender takes a slot's packets from its
+// forwarder's direct output (convene_rtp_forward.h), as the tee shared them
+// with the header fields the forwarder would have written (so the forwarder
+// neither copies nor pushes them: the copy into stack memory here is the
+// only one), and does, once per packet, the part of that work a receiver
 // needs:
 // - transport-cc: the packet goes out with one header extension, the
 //   transport-wide sequence number, numbered here for the whole connection
 //   (retransmissions too), with a record of when and how large it was sent,
 //   which congestion_feedback.h matches with the receiver's feedback;
-// - retransmission: the packet is kept in the connection's convenertxsend
-//   history as if it had passed that element; NACKs still reach it from
+// - retransmission: the packet, as written here, is kept in the
+//   connection's convenertxsend history as if it had passed that element
+//   (copied there only for a payload type with retransmission); NACKs still reach it from
 //   rtpsession (which handles feedback about every SSRC its caps named),
 //   and its retransmissions still go out through rtpsession and srtpenc's
 //   input, where they are numbered here;
@@ -71,6 +75,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "convene_rtp_forward.h"
 
 namespace convene::media {
 
@@ -135,6 +141,10 @@ class DirectSender {
   // (sent, or dropped as srtpenc would drop it), false while the connection
   // is not keyed (then it had better take webrtcbin's way).
   bool send_forwarded(GstBuffer* buffer, guint clock_rate);
+  // As send_forwarded, for a packet as its forwarder received it, with the
+  // forwarder's `rewrite` written into the copy made here (the forwarder's
+  // direct output: convene_rtp_forward_set_output).
+  bool send_forwarded(GstBuffer* original, const ConveneRtpRewrite& rewrite, guint clock_rate);
 
   struct Record {
     gint64 sent_us = 0;  // monotonic
@@ -177,9 +187,11 @@ class DirectSender {
     guint16 sequence = 0;
     guint8 payload_type = 0;
   };
-  // Mutex held. Sends one packet (the RTP of `buffer`), its extensions
-  // replaced by the transport-wide number.
-  Sent send_locked(GstBuffer* buffer, guint clock_rate);
+  // Mutex held. Sends one packet (the RTP of `buffer`, with `rewrite`
+  // written in when there is one), its extensions replaced by the
+  // transport-wide number. A forwarded packet (`clock_rate` set) is kept
+  // for retransmission as it was written, before encryption.
+  Sent send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite = nullptr);
   static GstPadProbeReturn on_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn on_rtcp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   // Whether `ssrc` is a stream forwarded here, and not one rtpsession also

@@ -32,30 +32,47 @@ int payload_type_of(const std::string& encoding) {
 
 guint clock_rate_of(const std::string& encoding) { return encoding == "OPUS" ? 48000 : 90000; }
 
-// Each buffer leaving a slot's forwarder goes to the connection's
-// DirectSender, which takes it once the connection is keyed; until then it
-// goes on into webrtcbin. The probe runs on the publisher's streaming thread.
-void send_from_forwarder(GstPad* forwarder_src, const std::shared_ptr<DirectSender>& sender, guint clock_rate) {
+// Forwarding latency: a packet's PTS is when it arrived (the running time
+// webrtcbin's source stamped; with [media] jitter_buffer, when the jitter
+// buffer let it out); this is when it leaves for the subscriber. One
+// packet in kLatencySampleEvery is timed: reading the clock takes locks.
+struct LatencySampler {
+  std::shared_ptr<LatencyHistogram> histogram;
+  std::atomic<unsigned> seen{0};
+  static constexpr unsigned kLatencySampleEvery = 16;
+
+  void leaving(GstElement* forward, GstBuffer* buffer) {
+    if (seen.fetch_add(1, std::memory_order_relaxed) % kLatencySampleEvery) return;
+    if (!GST_BUFFER_PTS_IS_VALID(buffer)) return;
+    GstClockTime now = gst_element_get_current_running_time(forward);
+    if (GST_CLOCK_TIME_IS_VALID(now)) histogram->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
+  }
+};
+
+// Each packet a slot's forwarder sends goes to the connection's
+// DirectSender as the forwarder received it, with the forwarder's rewrite
+// to write into the sender's own copy; the sender takes it once the
+// connection is keyed. Until then, and for a packet the sender declines,
+// the forwarder writes and pushes it into webrtcbin as always (where the
+// pad's latency probe times it). Runs on the publisher's streaming thread.
+void send_from_forwarder(GstElement* forward, const std::shared_ptr<DirectSender>& sender, guint clock_rate,
+                         const std::shared_ptr<LatencyHistogram>& latency) {
   struct Send {
     std::shared_ptr<DirectSender> sender;
     guint clock_rate;
+    GstElement* forward;  // the element that owns this (no reference: no cycle)
+    LatencySampler latency;
   };
-  gst_pad_add_probe(
-      forwarder_src, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-        const auto* send = static_cast<const Send*>(data);
-        if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-          return send->sender->send_forwarded(GST_PAD_PROBE_INFO_BUFFER(info), send->clock_rate) ? GST_PAD_PROBE_DROP
-                                                                                                  : GST_PAD_PROBE_OK;
-        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-        // The forwarder pushes single buffers; a list is all taken or all passed.
-        const guint n = gst_buffer_list_length(list);
-        if (n == 0 || !send->sender->send_forwarded(gst_buffer_list_get(list, 0), send->clock_rate))
-          return GST_PAD_PROBE_OK;
-        for (guint i = 1; i < n; ++i) send->sender->send_forwarded(gst_buffer_list_get(list, i), send->clock_rate);
-        return GST_PAD_PROBE_DROP;
+  convene_rtp_forward_set_output(
+      forward,
+      [](GstBuffer* packet, const ConveneRtpRewrite* rewrite, gpointer data) -> gboolean {
+        auto* send = static_cast<Send*>(data);
+        if (!send->sender->send_forwarded(packet, *rewrite, send->clock_rate)) return FALSE;
+        send->latency.leaving(send->forward, packet);
+        return TRUE;
       },
-      new Send{sender, clock_rate}, [](gpointer data) { delete static_cast<Send*>(data); });
+      new Send{sender, clock_rate, forward, LatencySampler{latency}},
+      [](gpointer data) { delete static_cast<Send*>(data); });
 }
 
 // What one send-only m-line offers. The SSRC goes into the codec
@@ -219,31 +236,19 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   gst_bin_add(room_.bin(), slot->forward);
   g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
   gst_pad_link(fsrc, slot->webrtc_pad);
-  // Forwarding latency: a packet's PTS is when it arrived (the running time
-  // webrtcbin's source stamped; with [media] jitter_buffer, when the jitter
-  // buffer let it out); this is when it leaves for the subscriber. One
-  // packet in kLatencySampleEvery is timed: reading the clock takes locks.
-  struct LatencySampler {
-    std::shared_ptr<LatencyHistogram> histogram;
-    std::atomic<unsigned> seen{0};
-  };
-  constexpr unsigned kLatencySampleEvery = 16;
   gst_pad_add_probe(
       fsrc, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-        auto* sampler = static_cast<LatencySampler*>(data);
-        if (sampler->seen.fetch_add(1, std::memory_order_relaxed) % kLatencySampleEvery) return GST_PAD_PROBE_OK;
-        GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-        if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
         g_autoptr(GstElement) forward = gst_pad_get_parent_element(pad);
-        GstClockTime now = forward ? gst_element_get_current_running_time(forward) : GST_CLOCK_TIME_NONE;
-        if (GST_CLOCK_TIME_IS_VALID(now)) sampler->histogram->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
+        if (forward) static_cast<LatencySampler*>(data)->leaving(forward, GST_PAD_PROBE_INFO_BUFFER(info));
         return GST_PAD_PROBE_OK;
       },
       new LatencySampler{room_.latency()}, [](gpointer data) { delete static_cast<LatencySampler*>(data); });
-  // Sent from here, past webrtcbin's send path, once the connection is
-  // keyed (direct_send.h); before that, and for events, webrtcbin's way.
-  if (const auto& sender = endpoint_->direct_sender()) send_from_forwarder(fsrc, sender, clock_rate_of(slot->encoding));
+  // Sent from the forwarder, past webrtcbin's send path, once the
+  // connection is keyed (direct_send.h); before that, and for events,
+  // webrtcbin's way.
+  if (const auto& sender = endpoint_->direct_sender())
+    send_from_forwarder(slot->forward, sender, clock_rate_of(slot->encoding), room_.latency());
   congestion_->tag(fsrc);
   // Into webrtcbin past its sink ghost pad (path_shortcut.h), after the
   // probes above (a probe that takes a buffer ends the pad's probe list):

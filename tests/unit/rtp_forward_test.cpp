@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -437,4 +438,68 @@ TEST(RtpForward, AReusedSlotFlowsAfterItsLastTracksEnd) {
   gst_harness_push_event(h.get(), gst_event_new_stream_start("next-track"));
   EXPECT_EQ(gst_harness_push(h.get(), rtp(2, 500, 90000, kKey)), GST_FLOW_OK);
   EXPECT_EQ(gst_harness_buffers_received(h.get()), 2u);
+}
+
+// The direct output (convene_rtp_forward_set_output): a forwarder whose
+// output takes every packet pushes nothing, and what the output writes with
+// the rewrite it is given is byte for byte what a forwarder without one
+// pushes: SSRC, payload type, sequence numbers and timestamps, and the VP8
+// picture ids and TL0PICIDX renumbered for the temporal layers it drops.
+TEST(RtpForward, TheDirectOutputWritesWhatThePadWouldCarry) {
+  static bool registered = convene_rtp_forward_register(nullptr);
+  ASSERT_TRUE(registered);
+  g_autoptr(GError) err = nullptr;
+  g_autoptr(GstElement) pipeline = gst_parse_launch(
+      "videotestsrc num-buffers=32 ! video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc name=enc deadline=1 ! "
+      "rtpvp8pay picture-id-mode=15-bit ! tee name=t "
+      "t. ! convenertpforward name=pushed ssrc=4242 payload-type=100 max-temporal-layer=0 ! "
+      "  fakesink name=pushed_sink signal-handoffs=true sync=false async=false "
+      "t. ! convenertpforward name=direct ssrc=4242 payload-type=100 max-temporal-layer=0 ! "
+      "  fakesink name=direct_sink signal-handoffs=true sync=false async=false",
+      &err);
+  ASSERT_TRUE(pipeline) << (err ? err->message : "");
+  // Not async: the sink behind the direct output never gets a buffer to
+  // preroll with (as webrtcbin never does in the SFU).
+  g_autoptr(GstElement) enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  convene::testing::configure_vp8_temporal_layers(enc);
+  using Packets = std::vector<std::vector<guint8>>;
+  Packets pushed, written, pushed_by_direct;
+  auto collect = +[](GstElement*, GstBuffer* buffer, GstPad*, gpointer out) {
+    std::vector<guint8> bytes(gst_buffer_get_size(buffer));
+    gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
+    static_cast<Packets*>(out)->push_back(std::move(bytes));
+  };
+  g_autoptr(GstElement) pushed_sink = gst_bin_get_by_name(GST_BIN(pipeline), "pushed_sink");
+  g_autoptr(GstElement) direct_sink = gst_bin_get_by_name(GST_BIN(pipeline), "direct_sink");
+  g_signal_connect(pushed_sink, "handoff", G_CALLBACK(collect), &pushed);
+  g_signal_connect(direct_sink, "handoff", G_CALLBACK(collect), &pushed_by_direct);
+  g_autoptr(GstElement) direct = gst_bin_get_by_name(GST_BIN(pipeline), "direct");
+  convene_rtp_forward_set_output(
+      direct,
+      [](GstBuffer* packet, const ConveneRtpRewrite* rewrite, gpointer out) -> gboolean {
+        std::vector<guint8> bytes(gst_buffer_get_size(packet));
+        gst_buffer_extract(packet, 0, bytes.data(), bytes.size());
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!gst_rtp_buffer_map(packet, GST_MAP_READ, &rtp)) return FALSE;
+        const guint payload_at = gst_rtp_buffer_get_header_len(&rtp);
+        gst_rtp_buffer_unmap(&rtp);
+        convene_rtp_rewrite_apply(rewrite, bytes.data(), bytes.data() + payload_at);
+        static_cast<Packets*>(out)->push_back(std::move(bytes));
+        return TRUE;
+      },
+      &written, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstElement) pushed_fwd = gst_bin_get_by_name(GST_BIN(pipeline), "pushed");
+  int problems = 0;
+  EXPECT_TRUE(run_until_forwarder_ends(pipeline, pushed_fwd, &problems));
+  EXPECT_TRUE(run_until_forwarder_ends(pipeline, direct, &problems));
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  EXPECT_EQ(problems, 0);
+  EXPECT_TRUE(pushed_by_direct.empty()) << "the output took every packet: nothing on the src pad";
+  ASSERT_GT(pushed.size(), 8u);
+  EXPECT_GT(counter_of(direct, "packets-dropped"), 0u) << "layers 1 and 2 were dropped, so ids were renumbered";
+  EXPECT_EQ(counter_of(direct, "packets-forwarded"), pushed.size());
+  std::printf("%zu packets forwarded, %" G_GUINT64_FORMAT " dropped\n", pushed.size(), counter_of(direct, "packets-dropped"));
+  ASSERT_EQ(written.size(), pushed.size());
+  for (size_t i = 0; i < pushed.size(); ++i) EXPECT_EQ(written[i], pushed[i]) << "packet " << i;
 }
