@@ -41,11 +41,14 @@ struct LatencySampler {
   std::atomic<unsigned> seen{0};
   static constexpr unsigned kLatencySampleEvery = 16;
 
-  void leaving(GstElement* forward, GstBuffer* buffer) {
-    if (seen.fetch_add(1, std::memory_order_relaxed) % kLatencySampleEvery) return;
-    if (!GST_BUFFER_PTS_IS_VALID(buffer)) return;
-    GstClockTime now = gst_element_get_current_running_time(forward);
-    if (GST_CLOCK_TIME_IS_VALID(now)) histogram->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
+  bool due() { return seen.fetch_add(1, std::memory_order_relaxed) % kLatencySampleEvery == 0; }
+  // The running time now, for one packet in kLatencySampleEvery; NONE for the others.
+  GstClockTime now_if_due(GstElement* forward) {
+    return due() ? gst_element_get_current_running_time(forward) : GST_CLOCK_TIME_NONE;
+  }
+  void record(GstBuffer* buffer, GstClockTime now) {
+    if (GST_CLOCK_TIME_IS_VALID(now) && GST_BUFFER_PTS_IS_VALID(buffer))
+      histogram->add(GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now) / 1000);
   }
 };
 
@@ -67,8 +70,11 @@ void send_from_forwarder(GstElement* forward, const std::shared_ptr<DirectSender
       forward,
       [](GstBuffer* packet, const ConveneRtpRewrite* rewrite, gpointer data) -> gboolean {
         auto* send = static_cast<Send*>(data);
+        // Timed before it is sent, as the pad's probe times a packet before
+        // webrtcbin takes it.
+        const GstClockTime leaving = send->latency.now_if_due(send->forward);
         if (!send->sender->send_forwarded(packet, *rewrite, send->clock_rate)) return FALSE;
-        send->latency.leaving(send->forward, packet);
+        send->latency.record(packet, leaving);
         return TRUE;
       },
       new Send{sender, clock_rate, forward, LatencySampler{latency}},
@@ -239,8 +245,10 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   gst_pad_add_probe(
       fsrc, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+        auto* sampler = static_cast<LatencySampler*>(data);
+        if (!sampler->due()) return GST_PAD_PROBE_OK;
         g_autoptr(GstElement) forward = gst_pad_get_parent_element(pad);
-        if (forward) static_cast<LatencySampler*>(data)->leaving(forward, GST_PAD_PROBE_INFO_BUFFER(info));
+        if (forward) sampler->record(GST_PAD_PROBE_INFO_BUFFER(info), gst_element_get_current_running_time(forward));
         return GST_PAD_PROBE_OK;
       },
       new LatencySampler{room_.latency()}, [](gpointer data) { delete static_cast<LatencySampler*>(data); });
