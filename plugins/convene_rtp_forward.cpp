@@ -448,11 +448,14 @@ ConveneRtpRewrite rewrite_of(const Parsed& p, const Rewritten& r) {
   return w;
 }
 
-void count_forwarded(ConveneRtpForward* self, gsize size) {
+// Counts a packet sent on; returns `isolate`, read under the same lock.
+gboolean count_forwarded(ConveneRtpForward* self, gsize size) {
   GST_OBJECT_LOCK(self);
   self->packets_forwarded++;
   self->bytes_forwarded += size;
+  const gboolean isolate = self->isolate;
   GST_OBJECT_UNLOCK(self);
+  return isolate;
 }
 
 // Writes the rewritten header into the buffer and pushes it, unless the
@@ -489,10 +492,7 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
   if (r.out.picture_id_changed) convene::rtp::write_vp8_picture_id(payload, p.vp8, r.out.picture_id);
   if (r.out.tl0picidx_changed) convene::rtp::write_vp8_tl0picidx(payload, p.vp8, r.out.tl0picidx);
   gst_rtp_buffer_unmap(&rtp);
-  count_forwarded(self, gst_buffer_get_size(buffer));
-  GST_OBJECT_LOCK(self);
-  gboolean isolate = self->isolate;
-  GST_OBJECT_UNLOCK(self);
+  const gboolean isolate = count_forwarded(self, gst_buffer_get_size(buffer));
   GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
   if (ret != GST_FLOW_OK && isolate) {
     // One subscriber going away (flushing, unlinked) must not stop the tee
