@@ -194,8 +194,7 @@ bool DirectSender::started_locked() {
   return true;
 }
 
-DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite) {
-  Sent sent;
+void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite) {
   guint8 packet[kLargestPacket + SrtpOutbound::kTrailerRoom];
   size_t size = 0;
   if (takes_ == Takes::SrtpencInput) {
@@ -216,10 +215,8 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
         records_[sequence % kRecords] = {sequence, Record{now, static_cast<guint>(size)}};
         numbered_.store(true, std::memory_order_relaxed);
       }
-      sent.ssrc = read32(packet + 8);
-      sent.sequence = read16(packet + 2);
-      sent.payload_type = packet[1] & 0x7f;
-      Stream& stream = stream_locked(sent.ssrc);
+      const guint32 ssrc = read32(packet + 8);
+      Stream& stream = stream_locked(ssrc);
       ++stream.packets;
       stream.octets += static_cast<guint32>(payload);
       stream.last_rtp_time = read32(packet + 4);
@@ -230,29 +227,29 @@ DirectSender::Sent DirectSender::send_locked(GstBuffer* buffer, guint clock_rate
       // and so reports on itself.
       if (!clock_rate && !GST_BUFFER_FLAG_IS_SET(buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION))
         stream.via_rtpsession = true;
+      // Kept for a NACK, as if it had passed convenertxsend. (Its lock is
+      // taken inside ours here; a retransmission is taken out of it before ours.)
+      if (clock_rate && rtx_) {
+        const guint16 seq = read16(packet + 2);
+        const guint8 pt = packet[1] & 0x7f;
+        if (rewrite)
+          convene_rtx_send_remember_bytes(rtx_, packet, size, ssrc, seq, pt);
+        else
+          convene_rtx_send_remember(rtx_, buffer, ssrc, seq, pt);
+      }
     }
   }
   if (!size) {
     GST_WARNING("dropped an RTP packet of %" G_GSIZE_FORMAT " bytes (not RTP, or over %zu)",
                 gst_buffer_get_size(buffer), kLargestPacket);
-    return sent;
+    return;
   }
-  sent.written = true;
-  // Kept for a NACK, as if it had passed convenertxsend. (Its lock is taken
-  // inside ours here; a retransmission is taken out of it before ours.)
-  if (clock_rate && rtx_) {
-    if (rewrite)
-      convene_rtx_send_remember_bytes(rtx_, packet, size, sent.ssrc, sent.sequence, sent.payload_type);
-    else
-      convene_rtx_send_remember(rtx_, buffer, sent.ssrc, sent.sequence, sent.payload_type);
-  }
-  if (!srtp_->protect(packet, &size)) return sent;
+  if (!srtp_->protect(packet, &size)) return;
   // Unsent when the component is not connected or the socket is full, as
   // nicesink's non-blocking send leaves it; RTP is allowed to be lost.
   const gint written = nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
                                        reinterpret_cast<const gchar*>(packet));
   if (written == static_cast<gint>(size)) sent_.fetch_add(1, std::memory_order_relaxed);
-  return sent;
 }
 
 bool DirectSender::send_forwarded(GstBuffer* buffer, guint clock_rate) {

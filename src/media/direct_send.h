@@ -180,18 +180,11 @@ class DirectSender {
   // Mutex held. Keys the session at the first packet after DTLS.
   bool started_locked();
   std::vector<std::vector<guint8>> sender_reports_locked(gint64 now_us, guint64 ntp_now);
-  // What send_locked() wrote (the header it read), if it wrote anything.
-  struct Sent {
-    bool written = false;
-    guint32 ssrc = 0;
-    guint16 sequence = 0;
-    guint8 payload_type = 0;
-  };
   // Mutex held. Sends one packet (the RTP of `buffer`, with `rewrite`
   // written in when there is one), its extensions replaced by the
   // transport-wide number. A forwarded packet (`clock_rate` set) is kept
   // for retransmission as it was written, before encryption.
-  Sent send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite = nullptr);
+  void send_locked(GstBuffer* buffer, guint clock_rate, const ConveneRtpRewrite* rewrite = nullptr);
   static GstPadProbeReturn on_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn on_rtcp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   // Whether `ssrc` is a stream forwarded here, and not one rtpsession also
