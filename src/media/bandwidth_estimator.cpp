@@ -195,6 +195,16 @@ void BandwidthEstimator::update_rate(BandwidthUsage usage, int64_t now_ms) {
   }
   // What arrives now beyond the capacity last seen: the link got better.
   const double acked = acked_.bps();
+  if (!measured_ && acked > 0) {
+    // The start value is a guess. Once the receiver has shown what its link
+    // carries, and no queue was seen, the estimate starts where the increase
+    // rule's ceiling would soon take it (GCC likewise starts from the
+    // acknowledged rate): what the link already carries is not lowered for a
+    // guess made before any feedback.
+    measured_ = true;
+    if (capacity_bps_ < 0 && usage != BandwidthUsage::Overusing)
+      delay_bps_ = clamp(std::max(delay_bps_, kAckedCeiling * acked));
+  }
   if (capacity_bps_ > 0 && acked > capacity_bps_ + 3 * capacity_deviation_bps()) capacity_bps_ = -1;
   switch (rate_state_) {
     case RateState::Hold: last_change_ms_ = now_ms; break;

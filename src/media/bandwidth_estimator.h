@@ -147,6 +147,9 @@ class BandwidthEstimator {
   double delay_based_bps() const { return delay_bps_; }
   double loss_based_bps() const { return loss_bps_; }
   double acked_bps() const { return acked_.bps(); }
+  // Whether the estimate rests on feedback yet: false until half a second of
+  // arrivals is known, while it is still the configured start value.
+  bool measured() const { return measured_; }
   double trend() const { return trend_; }
   double threshold() const { return detector_.threshold(); }
 
@@ -166,6 +169,7 @@ class BandwidthEstimator {
   AckedRate acked_;
   double trend_ = 0;
   int64_t last_sequence_ = -1;
+  bool measured_ = false;
 
   RateState rate_state_ = RateState::Hold;
   double delay_bps_;

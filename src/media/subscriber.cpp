@@ -487,8 +487,8 @@ void Subscriber::adapt_quality() {
   room_.layers_changed();  // the layer each forwarder sends may have changed
 }
 
-// The transport-cc estimate (0 until feedback arrives: then nothing is
-// lowered for bandwidth). Never REMB: it follows what is sent (see
+// The transport-cc estimate (0 until feedback has measured the link: then
+// nothing is lowered for bandwidth). Never REMB: it follows what is sent (see
 // layer_policy.h). Loss decides too, through the ladder.
 double Subscriber::allocation_estimate_bps() const { return estimated_bitrate(); }
 

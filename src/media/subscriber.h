@@ -89,10 +89,9 @@ class Subscriber {
   };
   std::vector<SubscriptionStats> subscriptions() const;
   // What the subscriber's link carries, from transport-cc feedback
-  // (congestion_feedback.h); 0 while its receiver has sent none.
-  double estimated_bitrate() const {
-    return congestion_->packets_reported() ? congestion_->estimate_bps() : 0;
-  }
+  // (congestion_feedback.h); 0 until that feedback has measured it (the
+  // estimator's start value is a guess, and layers are not lowered for it).
+  double estimated_bitrate() const { return congestion_->estimator().measured() ? congestion_->estimate_bps() : 0; }
   double remb_bps() const { return remb_bps_; }  // the receiver's own REMB estimate, shown only
   const std::string& peer_id() const { return peer_id_; }
 

@@ -273,6 +273,22 @@ TEST(BandwidthEstimator, ASteadyLosslessStreamClimbsToTheCeilingAndHolds) {
     ASSERT_NEAR(estimates[i], ceiling, ceiling * 0.05) << "feedback " << i;
 }
 
+// The start value is a guess: a link that already carries more is not judged
+// by it once feedback has measured the link (layers would be lowered for
+// nothing), and nobody reads it as measured before.
+TEST(BandwidthEstimator, TheStartValueGivesWayToWhatTheLinkCarries) {
+  BandwidthEstimator estimator;  // starts at 1 Mbps
+  EXPECT_FALSE(estimator.measured());
+  SimulatedLink link(estimator);
+  link.run(1'600'000, 0.2);
+  EXPECT_FALSE(estimator.measured()) << "a fifth of a second of arrivals measures nothing yet";
+  EXPECT_DOUBLE_EQ(estimator.estimate_bps(), 1'000'000);
+  link.run(1'600'000, 0.8);
+  ASSERT_TRUE(estimator.measured());
+  EXPECT_GE(estimator.estimate_bps(), 1'600'000) << "acknowledged " << estimator.acked_bps();
+  EXPECT_FALSE(saw(link.usages, BandwidthUsage::Overusing));
+}
+
 TEST(BandwidthEstimator, AGrowingQueueIsOveruseAndTheEstimateFallsBelowTheBottleneck) {
   BandwidthEstimator estimator;  // starts at 1 Mbps
   SimulatedLink link(estimator);
