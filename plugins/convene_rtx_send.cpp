@@ -27,6 +27,15 @@ constexpr guint kDefaultHistory = 512;
 constexpr guint kMinHistory = 16;
 constexpr guint kMaxHistory = 32768;  // a ring indexed by sequence number must divide 65536
 
+// Copies kept of packets sent from elsewhere (convene_rtx_send_remember_bytes)
+// are made this large and marked, so that one let go of can hold the next:
+// the history then takes one packet in and lets one go per packet sent, with
+// no allocation. The mark never leaves the element (a retransmission is a new
+// buffer, wrap_as_rtx).
+constexpr gsize kKeptCopySize = 1500;
+constexpr guint kKeptCopyFlag = GST_BUFFER_FLAG_LAST << 8;
+constexpr size_t kMaxSpareCopies = 16;
+
 GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
 GstStaticPadTemplate src_template =
@@ -61,6 +70,7 @@ struct _ConveneRtxSend {
   std::unordered_map<guint8, guint8>* rtx_payload_type;  // media payload type → RTX payload type
   std::unordered_map<guint32, guint32>* rtx_ssrc;        // media SSRC → RTX SSRC
   std::unordered_map<guint32, History>* history;          // media SSRC → what was sent
+  std::vector<GstBuffer*>* spare_copies;                   // kept copies let go of, to be filled again
   std::unordered_map<guint32, gint>* clock_rate;          // media SSRC → clock rate, from caps naming it
   std::unordered_set<guint32>* rtx_told;                  // RTX SSRCs downstream has been told of
   GstStructure* payload_type_map;                          // as set, for reading back
@@ -75,16 +85,53 @@ G_DEFINE_TYPE(ConveneRtxSend, convene_rtx_send, GST_TYPE_ELEMENT)
 
 namespace {
 
+// Object lock held. Lets go of a kept packet: a copy of ours nobody else
+// holds is kept aside to be filled again.
+void let_go(ConveneRtxSend* self, GstBuffer*& kept) {
+  if (!kept) return;
+  if (GST_BUFFER_FLAG_IS_SET(kept, kKeptCopyFlag) && gst_buffer_is_writable(kept) &&
+      self->spare_copies->size() < kMaxSpareCopies) {
+    self->spare_copies->push_back(kept);
+    kept = nullptr;
+    return;
+  }
+  gst_clear_buffer(&kept);
+}
+
+// Object lock held. A kept copy of `size` bytes of `packet`, from the spare
+// ones when there is one.
+GstBuffer* copy_to_keep(ConveneRtxSend* self, const guint8* packet, gsize size) {
+  GstBuffer* copy = nullptr;
+  if (size <= kKeptCopySize && !self->spare_copies->empty()) {
+    copy = self->spare_copies->back();
+    self->spare_copies->pop_back();
+    gst_buffer_set_size(copy, static_cast<gssize>(size));
+  } else if (size <= kKeptCopySize) {
+    copy = gst_buffer_new_allocate(nullptr, kKeptCopySize, nullptr);
+    gst_buffer_set_size(copy, static_cast<gssize>(size));
+    GST_BUFFER_FLAG_SET(copy, kKeptCopyFlag);
+  } else {
+    copy = gst_buffer_new_allocate(nullptr, size, nullptr);  // larger than any MTU: not kept aside
+  }
+  gst_buffer_fill(copy, 0, packet, size);
+  return copy;
+}
+
 // Object lock held.
 void clear_history(ConveneRtxSend* self) {
   for (auto& [ssrc, h] : *self->history) h.clear();
   self->history->clear();
+  for (GstBuffer* spare : *self->spare_copies) gst_buffer_unref(spare);
+  self->spare_copies->clear();
 }
 
-// Object lock held. Keeps `buffer` (a reference), of `ssrc`, `seq` and `pt`,
-// when its payload type is retransmittable.
-void remember_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
-  if (!self->rtx_payload_type->count(pt)) return;
+// Object lock held. Keeps `buffer` (takes the caller's reference), of `ssrc`,
+// `seq` and `pt`, when its payload type is retransmittable.
+void keep_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
+  if (!self->rtx_payload_type->count(pt)) {
+    gst_buffer_unref(buffer);
+    return;
+  }
   auto [it, created] = self->history->try_emplace(ssrc);
   History& h = it->second;
   const guint mask = self->size - 1;
@@ -94,7 +141,8 @@ void remember_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guin
     h.oldest = seq;
     h.next_rtx_seq = static_cast<guint16>(g_random_int_range(0, 0x8000));  // RFC 3550: random start
   }
-  gst_buffer_replace(&h.ring[seq & mask], buffer);
+  let_go(self, h.ring[seq & mask]);
+  h.ring[seq & mask] = buffer;
   if (self->max_age_us == 0) return;
   // Let go of what is older than max-size-time, oldest first, so that the
   // history holds about that long of the stream whatever its packet rate
@@ -105,12 +153,12 @@ void remember_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guin
   while (h.oldest != seq) {
     GstBuffer*& kept = h.ring[h.oldest & mask];
     if (kept && now - h.sent_us[h.oldest & mask] <= self->max_age_us) break;
-    gst_clear_buffer(&kept);
+    let_go(self, kept);
     ++h.oldest;
   }
 }
 
-// Object lock held. As remember_packet, reading the header from `buffer`.
+// Object lock held. As keep_packet, reading the header from `buffer` (the caller's).
 void remember(ConveneRtxSend* self, GstBuffer* buffer) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
@@ -118,7 +166,7 @@ void remember(ConveneRtxSend* self, GstBuffer* buffer) {
   const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
   gst_rtp_buffer_unmap(&rtp);
-  remember_packet(self, buffer, ssrc, seq, pt);
+  keep_packet(self, gst_buffer_ref(buffer), ssrc, seq, pt);
 }
 
 GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -350,6 +398,7 @@ void finalize(GObject* object) {
   auto* self = CONVENE_RTX_SEND(object);
   clear_history(self);
   delete self->history;
+  delete self->spare_copies;
   delete self->rtx_payload_type;
   delete self->rtx_ssrc;
   delete self->clock_rate;
@@ -418,30 +467,18 @@ static void convene_rtx_send_init(ConveneRtxSend* self) {
   self->rtx_payload_type = new std::unordered_map<guint8, guint8>();
   self->rtx_ssrc = new std::unordered_map<guint32, guint32>();
   self->history = new std::unordered_map<guint32, History>();
+  self->spare_copies = new std::vector<GstBuffer*>();
   self->clock_rate = new std::unordered_map<guint32, gint>();
   self->rtx_told = new std::unordered_set<guint32>();
   self->size = kDefaultHistory;
 }
 
-void convene_rtx_send_remember(GstElement* element, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
+void convene_rtx_send_remember_bytes(GstElement* element, const guint8* packet, gsize size, guint32 ssrc, guint16 seq,
+                                     guint8 pt) {
   if (G_OBJECT_TYPE(element) != CONVENE_TYPE_RTX_SEND) return;  // a final type: no walk of the hierarchy per packet
   auto* self = reinterpret_cast<ConveneRtxSend*>(element);
   GST_OBJECT_LOCK(self);
-  if (!self->rtx_payload_type->empty()) remember_packet(self, buffer, ssrc, seq, pt);
-  GST_OBJECT_UNLOCK(self);
-}
-
-void convene_rtx_send_remember_bytes(GstElement* element, const guint8* packet, gsize size, guint32 ssrc, guint16 seq,
-                                     guint8 pt) {
-  if (G_OBJECT_TYPE(element) != CONVENE_TYPE_RTX_SEND) return;
-  auto* self = reinterpret_cast<ConveneRtxSend*>(element);
-  GST_OBJECT_LOCK(self);
-  if (self->rtx_payload_type->count(pt)) {
-    // Copied only for a payload type that has retransmission (not audio).
-    GstBuffer* kept = gst_buffer_new_memdup(packet, size);
-    remember_packet(self, kept, ssrc, seq, pt);
-    gst_buffer_unref(kept);
-  }
+  if (self->rtx_payload_type->count(pt)) keep_packet(self, copy_to_keep(self, packet, size), ssrc, seq, pt);
   GST_OBJECT_UNLOCK(self);
 }
 

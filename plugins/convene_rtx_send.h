@@ -47,13 +47,11 @@ G_DECLARE_FINAL_TYPE(ConveneRtxSend, convene_rtx_send, CONVENE, RTX_SEND, GstEle
 // Registers the element in `plugin` (or statically when plugin is NULL).
 gboolean convene_rtx_send_register(GstPlugin* plugin);
 
-// Keeps `buffer`, an RTP packet of `ssrc`, sequence number `seq` and payload
-// type `pt` that was sent past the element (src/media/direct_send.h), as if
-// it had passed through it. Any thread; no-op for an element that is not a
-// convenertxsend.
-void convene_rtx_send_remember(GstElement* rtx, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt);
-// As convene_rtx_send_remember, for a packet in the caller's memory: copied
-// only when `pt` has a retransmission payload type.
+// Keeps a copy of `packet` (`size` bytes in the caller's memory), an RTP
+// packet of `ssrc`, sequence number `seq` and payload type `pt` that was sent
+// past the element (src/media/direct_send.h), as if it had passed through
+// it; copied only when `pt` has a retransmission payload type. Any thread;
+// no-op for an element that is not a convenertxsend.
 void convene_rtx_send_remember_bytes(GstElement* rtx, const guint8* packet, gsize size, guint32 ssrc, guint16 seq,
                                      guint8 pt);
 

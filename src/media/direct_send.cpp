@@ -229,14 +229,7 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
         stream.via_rtpsession = true;
       // Kept for a NACK, as if it had passed convenertxsend. (Its lock is
       // taken inside ours here; a retransmission is taken out of it before ours.)
-      if (clock_rate && rtx_) {
-        const guint16 seq = read16(packet + 2);
-        const guint8 pt = packet[1] & 0x7f;
-        if (rewrite)
-          convene_rtx_send_remember_bytes(rtx_, packet, size, ssrc, seq, pt);
-        else
-          convene_rtx_send_remember(rtx_, buffer, ssrc, seq, pt);
-      }
+      if (clock_rate && rtx_) convene_rtx_send_remember_bytes(rtx_, packet, size, ssrc, read16(packet + 2), packet[1] & 0x7f);
     }
   }
   if (!size) {
@@ -250,14 +243,6 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
   const gint written = nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
                                        reinterpret_cast<const gchar*>(packet));
   if (written == static_cast<gint>(size)) sent_.fetch_add(1, std::memory_order_relaxed);
-}
-
-bool DirectSender::send_forwarded(GstBuffer* buffer, guint clock_rate) {
-  if (takes_ != Takes::Forwarded) return false;
-  std::lock_guard hold(mutex_);
-  if (forwarded_off_ || !started_locked()) return false;
-  send_locked(buffer, clock_rate);
-  return true;
 }
 
 bool DirectSender::send_forwarded(GstBuffer* original, const ConveneRtpRewrite& rewrite, guint clock_rate) {

@@ -137,13 +137,11 @@ class DirectSender {
   // while `*in_use` holds (the receiver took it); before this, none.
   void number_transport_cc(guint8 id, std::shared_ptr<const std::atomic<bool>> in_use);
 
-  // A forwarded packet of a stream at `clock_rate`: true when it was taken
-  // (sent, or dropped as srtpenc would drop it), false while the connection
-  // is not keyed (then it had better take webrtcbin's way).
-  bool send_forwarded(GstBuffer* buffer, guint clock_rate);
-  // As send_forwarded, for a packet as its forwarder received it, with the
-  // forwarder's `rewrite` written into the copy made here (the forwarder's
-  // direct output: convene_rtp_forward_set_output).
+  // A forwarded packet of a stream at `clock_rate`, as its forwarder
+  // received it, with the forwarder's `rewrite` written into the copy made
+  // here (the forwarder's direct output: convene_rtp_forward_set_output).
+  // True when it was taken (sent, or dropped as srtpenc would drop it), false
+  // while the connection is not keyed (then it had better take webrtcbin's way).
   bool send_forwarded(GstBuffer* original, const ConveneRtpRewrite& rewrite, guint clock_rate);
 
   struct Record {

@@ -341,3 +341,40 @@ TEST(RtxSend, WithoutMaxSizeTimeOldPacketsStayUntilTheRingIsFull) {
   ask_for(h.get(), kVideoSsrc, 1);
   EXPECT_TRUE(pull(h.get()).retransmission);
 }
+
+// Packets sent past the element (a subscriber's direct sender) are kept as
+// copies, and the copies let go of are filled again with later packets:
+// every retransmission carries its own packet's bytes and length, whatever
+// the packets kept before in the same memory were.
+TEST(RtxSend, CopiesOfPacketsSentElsewhereAnswerWithTheirOwnBytes) {
+  HarnessPtr h = make_harness(16);
+  g_object_set(h->element, "max-size-time", 500u, nullptr);
+  auto payload_len = [](guint16 seq) { return 10u + (seq * 37u) % 1100u; };
+  for (guint16 seq = 1; seq <= 200; ++seq) {
+    GstBuffer* packet = rtp(kVideoSsrc, 96, seq, payload_len(seq));
+    GstMapInfo map;
+    ASSERT_TRUE(gst_buffer_map(packet, &map, GST_MAP_READ));
+    convene_rtx_send_remember_bytes(h->element, map.data, map.size, kVideoSsrc, seq, 96);
+    gst_buffer_unmap(packet, &map);
+    gst_buffer_unref(packet);
+    if (seq % 7) continue;
+    for (guint16 back : {guint16(0), guint16(3), guint16(15)}) {
+      if (back >= seq) continue;
+      const guint16 asked = static_cast<guint16>(seq - back);
+      g_autoptr(GstBuffer) rtx = convene_rtx_send_retransmission(h->element, kVideoSsrc, asked);
+      ASSERT_NE(rtx, nullptr) << "seq " << asked;
+      const Packet p = read(rtx);
+      ASSERT_GE(p.payload.size(), 2u);
+      EXPECT_EQ(GST_READ_UINT16_BE(p.payload.data()), asked) << "the original sequence number";
+      EXPECT_EQ(p.payload.size(), 2 + payload_len(asked)) << "seq " << asked;
+      EXPECT_EQ(p.payload.back(), asked & 0xff) << "seq " << asked;
+      EXPECT_EQ(p.extension, std::vector<guint8>{0x55});
+    }
+  }
+  g_autoptr(GstBuffer) audio = rtp(kAudioSsrc, 111, 7);
+  GstMapInfo map;
+  ASSERT_TRUE(gst_buffer_map(audio, &map, GST_MAP_READ));
+  convene_rtx_send_remember_bytes(h->element, map.data, map.size, kAudioSsrc, 7, 111);
+  gst_buffer_unmap(audio, &map);
+  EXPECT_EQ(convene_rtx_send_retransmission(h->element, kAudioSsrc, 7), nullptr) << "no RTX for its payload type";
+}
