@@ -395,15 +395,15 @@ bool DirectSender::answers_feedback_about(guint32 ssrc, GObject* session) {
   }
   // A stream whose packets once took webrtcbin's way (before the key) may
   // have been told to rtpsession, which then answers about it itself.
-  GObject* source = nullptr;
+  // (Before the key, on_rtp lets such packets pass unmarked: only rtpsession
+  // knows of them. Feedback is a few packets a second: the query is cheap.)
+  g_autoptr(GObject) source = nullptr;
   g_signal_emit_by_name(session, "get-source-by-ssrc", ssrc, &source);
   if (!source) return true;
-  GstStructure* stats = nullptr;
+  g_autoptr(GstStructure) stats = nullptr;
   g_object_get(source, "stats", &stats, nullptr);
   gboolean internal = FALSE;
   if (stats) gst_structure_get_boolean(stats, "internal", &internal);
-  if (stats) gst_structure_free(stats);
-  g_object_unref(source);
   return !internal;
 }
 
