@@ -210,8 +210,9 @@ int main(int argc, char** argv) {
     add_room(big, "big");
     pump_all(clients, 6000);
     std::vector<int> before = frames_now(big);
+    ProcessFigures a = process_figures(pid), clients_a = process_figures(getpid());
     pump_all(clients, seconds * 1000);
-    ProcessFigures b = process_figures(pid);
+    ProcessFigures b = process_figures(pid), clients_b = process_figures(getpid());
     std::vector<int> after = frames_now(big);
     long frames = 0;
     for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];
@@ -219,6 +220,10 @@ int main(int argc, char** argv) {
                 "participant, %.1f frames/s per subscribed video\n",
                 big, idle_big.threads, static_cast<double>(b.threads - idle_big.threads) / big,
                 (b.rss_kb - idle_big.rss_kb) / big, static_cast<double>(frames) / seconds / (big * (big - 1)));
+    // Who had the cores: the clients (one process here) decrypt every
+    // forwarded stream, so on a small machine they saturate before the server.
+    std::printf("      CPU over that window: server %.0f %% of a core, this bench's clients %.0f %%\n",
+                100.0 * (b.cpu_s - a.cpu_s) / seconds, 100.0 * (clients_b.cpu_s - clients_a.cpu_s) / seconds);
     std::printf("      server threads by name: %s\n", thread_names(pid).c_str());
     std::fflush(stdout);
   }
