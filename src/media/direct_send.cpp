@@ -336,7 +336,7 @@ void ask_keyframe(GstElement* rtpsession, guint32 ssrc) {
 }  // namespace
 
 void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, GstElement* rtpsession) {
-  GObject* session = nullptr;
+  g_autoptr(GObject) session = nullptr;
   g_object_get(rtpsession, "internal-session", &session, nullptr);
   if (!session) return;
   auto* watch = new FeedbackWatch();
@@ -384,7 +384,6 @@ void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, Gst
       }),
       watch, [](gpointer data, GClosure*) { delete static_cast<FeedbackWatch*>(data); },
       static_cast<GConnectFlags>(0));
-  g_object_unref(session);
 }
 
 bool DirectSender::answers_feedback_about(guint32 ssrc, GObject* session) {

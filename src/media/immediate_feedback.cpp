@@ -53,13 +53,10 @@ GstBuffer* compound_with_empty_report(guint32 sender_ssrc, GstRTCPType type, gui
 }
 
 guint32 sender_ssrc_of(GstElement* rtpsession) {
-  GObject* session = nullptr;
+  g_autoptr(GObject) session = nullptr;
   g_object_get(rtpsession, "internal-session", &session, nullptr);
   guint ssrc = 0;
-  if (session) {
-    g_object_get(session, "internal-ssrc", &ssrc, nullptr);
-    g_object_unref(session);
-  }
+  if (session) g_object_get(session, "internal-ssrc", &ssrc, nullptr);
   return ssrc;
 }
 

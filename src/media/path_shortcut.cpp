@@ -68,7 +68,7 @@ bool red_encoder_passes(GstElement* redenc, GstPad*, PayloadTypes*) {
 // Restores retransmissions (the RTX payload types, the values of its map)
 // and passes every other packet on.
 bool rtx_receiver_passes(GstElement* rtxreceive, GstPad*, PayloadTypes* handled) {
-  GstStructure* map = nullptr;
+  g_autoptr(GstStructure) map = nullptr;
   g_object_get(rtxreceive, "payload-type-map", &map, nullptr);
   if (!map) return true;
   gst_structure_foreach(
@@ -78,7 +78,6 @@ bool rtx_receiver_passes(GstElement* rtxreceive, GstPad*, PayloadTypes* handled)
         return TRUE;
       },
       handled);
-  gst_structure_free(map);
   return true;
 }
 // Passes packets on without keeping a history only with no RED negotiated.

@@ -27,7 +27,7 @@ bool parse_remb(const guint8* fci, guint length, double* bps) {
 
 bool RtcpFeedback::attach(GstElement* webrtcbin) {
   if (attached_) return true;
-  GObject* session = bundled_session(webrtcbin);
+  g_autoptr(GObject) session = bundled_session(webrtcbin);
   if (!session) return false;
   // The handler keeps this object alive for as long as the session exists.
   g_signal_connect_data(session, "on-receiving-rtcp",
@@ -37,7 +37,6 @@ bool RtcpFeedback::attach(GstElement* webrtcbin) {
                         new std::shared_ptr<RtcpFeedback>(shared_from_this()),
                         [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<RtcpFeedback>*>(data); },
                         static_cast<GConnectFlags>(0));
-  g_object_unref(session);
   attached_ = true;
   return true;
 }

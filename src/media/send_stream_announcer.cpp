@@ -73,11 +73,10 @@ class SendStreamAnnouncer {
 
  private:
   static void tell(GstPad* peer, GstCaps* own, const SendStream& stream, const char* when) {
-    GstCaps* named = gst_caps_copy(own);
+    g_autoptr(GstCaps) named = gst_caps_copy(own);
     gst_caps_set_simple(named, "ssrc", G_TYPE_UINT, stream.ssrc, "clock-rate", G_TYPE_INT, stream.clock_rate, nullptr);
     if (stream.payload >= 0) gst_caps_set_simple(named, "payload", G_TYPE_INT, stream.payload, nullptr);
     GstEvent* event = gst_event_new_caps(named);
-    gst_caps_unref(named);
     if (gst_pad_send_event(peer, event))
       GST_DEBUG_OBJECT(peer, "told rtpsession of SSRC %u at %d Hz (%s)", stream.ssrc, stream.clock_rate, when);
     else

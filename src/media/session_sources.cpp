@@ -5,7 +5,7 @@
 namespace convene::media {
 
 void for_each_source(GObject* session, const std::function<void(const GstStructure*)>& visit) {
-  GstStructure* stats = nullptr;
+  g_autoptr(GstStructure) stats = nullptr;
   g_object_get(session, "stats", &stats, nullptr);
   if (!stats) return;
   const GValue* sources = gst_structure_get_value(stats, "source-stats");
@@ -16,7 +16,6 @@ void for_each_source(GObject* session, const std::function<void(const GstStructu
   for (guint i = 0; array && i < array->n_values; ++i)
     if (GST_VALUE_HOLDS_STRUCTURE(&array->values[i])) visit(gst_value_get_structure(&array->values[i]));
   G_GNUC_END_IGNORE_DEPRECATIONS
-  gst_structure_free(stats);
 }
 
 GObject* bundled_session(GstElement* webrtcbin) {

@@ -451,7 +451,7 @@ void Subscriber::adapt_quality() {
   const int64_t now_ms = g_get_monotonic_time() / 1000;
   for (auto& slot : slots_) {
     if (slot->linked_track_id.empty() || slot->kind != "video") continue;
-    GstStructure* counters = nullptr;
+    g_autoptr(GstStructure) counters = nullptr;
     g_object_get(slot->forward, "layer-bytes", &counters, nullptr);
     std::array<uint64_t, kTemporalLayers> bytes{};
     for (int i = 0; counters && i < kTemporalLayers; ++i) {
@@ -460,7 +460,6 @@ void Subscriber::adapt_quality() {
       gst_structure_get_uint64(counters, field, &n);
       bytes[i] = n;
     }
-    if (counters) gst_structure_free(counters);
     slot->rates.update(bytes, now_ms);
     auto report = reports.fraction_lost.find(slot->ssrc);
     if (report == reports.fraction_lost.end()) continue;

@@ -280,7 +280,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_);
   keep_no_received_feedback(rtpbin);
   g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer publish) {
-                     GObject* session = nullptr;
+                     g_autoptr(GObject) session = nullptr;
                      g_signal_emit_by_name(bin, "get-internal-session", session_id, &session);
                      if (!session) return;
                      g_autoptr(GstObject) webrtcbin = gst_object_get_parent(GST_OBJECT(bin));
@@ -290,7 +290,6 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
                        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(0), "bandwidth", 2e6, nullptr);
                      else
                        g_object_set(session, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
-                     g_object_unref(session);
                    }),
                    GINT_TO_POINTER(leg == PeerConnection::Publish));
   // webrtcbin makes an RTX sender (rtprtxsend: a thread and a 500-packet
@@ -442,19 +441,16 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   if (leg == PeerConnection::Subscribe) configure_send_path(settings);
   configure_receive_path(settings);
 
-  GstWebRTCICE* ice = nullptr;
+  g_autoptr(GstWebRTCICE) ice = nullptr;
   g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);
   if (ice) {
     // libnice asks the LAN's router for a port mapping (UPnP IGD) unless
     // told not to: a server has no such router to ask, and each agent would
     // keep a thread, an HTTP server and SSDP multicast of its own for it.
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
-      GObject* agent = nullptr;
+      g_autoptr(GObject) agent = nullptr;
       g_object_get(ice, "agent", &agent, nullptr);
-      if (agent) {
-        set_if_present(agent, "upnp", FALSE);
-        g_object_unref(agent);
-      }
+      if (agent) set_if_present(agent, "upnp", FALSE);
     }
     // Naming addresses makes libnice gather on those only (and is the only
     // way to get loopback, which it otherwise leaves out).
@@ -467,7 +463,6 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       set_if_present(G_OBJECT(ice), "min-rtp-port", static_cast<guint>(settings.min_port));
       set_if_present(G_OBJECT(ice), "max-rtp-port", static_cast<guint>(settings.max_port));
     }
-    gst_object_unref(ice);
   }
 
   g_signal_connect_data(
