@@ -102,16 +102,17 @@ void let_go(ConveneRtxSend* self, GstBuffer*& kept) {
 // ones when there is one.
 GstBuffer* copy_to_keep(ConveneRtxSend* self, const guint8* packet, gsize size) {
   GstBuffer* copy = nullptr;
-  if (size <= kKeptCopySize && !self->spare_copies->empty()) {
-    copy = self->spare_copies->back();
-    self->spare_copies->pop_back();
-    gst_buffer_set_size(copy, static_cast<gssize>(size));
-  } else if (size <= kKeptCopySize) {
-    copy = gst_buffer_new_allocate(nullptr, kKeptCopySize, nullptr);
-    gst_buffer_set_size(copy, static_cast<gssize>(size));
-    GST_BUFFER_FLAG_SET(copy, kKeptCopyFlag);
-  } else {
+  if (size > kKeptCopySize) {
     copy = gst_buffer_new_allocate(nullptr, size, nullptr);  // larger than any MTU: not kept aside
+  } else {
+    if (self->spare_copies->empty()) {
+      copy = gst_buffer_new_allocate(nullptr, kKeptCopySize, nullptr);
+      GST_BUFFER_FLAG_SET(copy, kKeptCopyFlag);
+    } else {
+      copy = self->spare_copies->back();
+      self->spare_copies->pop_back();
+    }
+    gst_buffer_set_size(copy, static_cast<gssize>(size));
   }
   gst_buffer_fill(copy, 0, packet, size);
   return copy;
@@ -125,13 +126,10 @@ void clear_history(ConveneRtxSend* self) {
   self->spare_copies->clear();
 }
 
-// Object lock held. Keeps `buffer` (takes the caller's reference), of `ssrc`,
-// `seq` and `pt`, when its payload type is retransmittable.
-void keep_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guint16 seq, guint8 pt) {
-  if (!self->rtx_payload_type->count(pt)) {
-    gst_buffer_unref(buffer);
-    return;
-  }
+// Object lock held. Keeps `buffer` (takes the caller's reference), of `ssrc`
+// and `seq`, a payload type that is retransmittable (the callers check it:
+// nothing is referenced or copied for one that is not).
+void keep_packet(ConveneRtxSend* self, GstBuffer* buffer, guint32 ssrc, guint16 seq) {
   auto [it, created] = self->history->try_emplace(ssrc);
   History& h = it->second;
   const guint mask = self->size - 1;
@@ -166,7 +164,7 @@ void remember(ConveneRtxSend* self, GstBuffer* buffer) {
   const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
   gst_rtp_buffer_unmap(&rtp);
-  keep_packet(self, gst_buffer_ref(buffer), ssrc, seq, pt);
+  if (self->rtx_payload_type->count(pt)) keep_packet(self, gst_buffer_ref(buffer), ssrc, seq);
 }
 
 GstFlowReturn on_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -478,7 +476,7 @@ void convene_rtx_send_remember_bytes(GstElement* element, const guint8* packet, 
   if (G_OBJECT_TYPE(element) != CONVENE_TYPE_RTX_SEND) return;  // a final type: no walk of the hierarchy per packet
   auto* self = reinterpret_cast<ConveneRtxSend*>(element);
   GST_OBJECT_LOCK(self);
-  if (self->rtx_payload_type->count(pt)) keep_packet(self, copy_to_keep(self, packet, size), ssrc, seq, pt);
+  if (self->rtx_payload_type->count(pt)) keep_packet(self, copy_to_keep(self, packet, size), ssrc, seq);
   GST_OBJECT_UNLOCK(self);
 }
 
