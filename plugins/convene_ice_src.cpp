@@ -45,7 +45,8 @@ namespace {
 // The agent's main context thread. libnice's buffer is its own and reused:
 // the packet is copied (as nicesrc does).
 void on_receive(NiceAgent*, guint, guint, guint length, gchar* data, gpointer user_data) {
-  auto* self = CONVENE_ICE_SRC(user_data);
+  // Attached with this element (start_receiving): no checked cast per packet.
+  auto* self = static_cast<ConveneIceSrc*>(user_data);
   GstBuffer* buffer = gst_buffer_new_allocate(nullptr, length, nullptr);
   gst_buffer_fill(buffer, 0, data, length);
   const GstClockTime now = gst_element_get_current_running_time(GST_ELEMENT(self));

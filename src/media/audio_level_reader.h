@@ -7,7 +7,8 @@
 // GStreamer-free, so it is tested with tables.
 //
 // Threads: one reader belongs to one publication's streaming thread (the
-// pad probe in Publication), which posts the readings to the main loop.
+// pad probe in Publication), which leaves the readings for the room's timer
+// on the main loop.
 #pragma once
 
 #include <cstdint>

@@ -18,6 +18,10 @@ namespace convene::media {
 
 namespace {
 
+// How often header-extension loudness is taken from the publications: the
+// AudioLevelReader's own interval.
+constexpr guint kHeaderLevelIntervalMs = 100;
+
 // What a publish-offer's tracks may say: a layer only on a camera, each
 // layer once, and a camera either in layers or as one track.
 void check_tracks(const std::map<std::string, PublishedTrack>& tracks) {
@@ -148,6 +152,9 @@ void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const st
   publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer, declared_layers,
                                                   audio_level_id);
   level_tracks_[serial] = t.id;
+  if (publications_[t.id]->reads_header_level() && !header_levels_tick_)
+    handle_.start_timer(header_levels_tick_, kHeaderLevelIntervalMs, [](MediaRoom& self) { self.take_header_levels(); },
+                        true);
   GST_INFO("room %s: %s publishes %s (%s, %s%s%s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(),
            t.source.c_str(), encoding_name.c_str(), layer >= 0 ? ", layer " : "", spatial_layer_name(layer));
   consumers_.track_added(t);
@@ -474,7 +481,6 @@ void MediaRoom::on_bus_message(GstMessage* message) {
     case GST_MESSAGE_ELEMENT: {
       const GstStructure* s = gst_message_get_structure(message);
       if (s && gst_structure_has_name(s, "level")) on_level(s, GST_MESSAGE_SRC(message));
-      if (s && gst_structure_has_name(s, Publication::kAudioLevelMessage)) on_header_level(s);
       break;
     }
     case GST_MESSAGE_ERROR: {
@@ -526,23 +532,28 @@ void MediaRoom::on_level(const GstStructure* s, GstObject* src) {
     for (guint i = 0; i < channels->n_values; ++i)
       loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
-  level_reading(serial, loudest);
-}
-
-void MediaRoom::on_header_level(const GstStructure* s) {
-  guint serial = 0;
-  double level_db = 0;
-  if (gst_structure_get_uint(s, "serial", &serial) && gst_structure_get_double(s, "level", &level_db))
-    level_reading(serial, level_db);
-}
-
-void MediaRoom::level_reading(unsigned serial, double level_db) {
   auto track = level_tracks_.find(serial);
   if (track == level_tracks_.end()) return;
-  Publication* pub = publication(track->second);
-  if (!pub || pub->info().muted) return;
-  const std::string peer_id = pub->info().peer_id;
-  if (auto changed = speakers_.update(peer_id, level_db, g_get_monotonic_time() / 1000)) {
+  if (const Publication* pub = publication(track->second)) level_reading(*pub, loudest);
+}
+
+void MediaRoom::take_header_levels() {
+  bool any = false;
+  std::vector<std::pair<std::string, double>> readings;  // taken first: listeners run after the walk
+  for (const auto& [id, pub] : publications_) {
+    if (!pub->reads_header_level()) continue;
+    any = true;
+    if (auto db = pub->take_header_level()) readings.emplace_back(id, *db);
+  }
+  // Nothing left to read: no wake-ups for a room without such a microphone.
+  if (!any) header_levels_tick_.reset();
+  for (const auto& [track_id, db] : readings)
+    if (const Publication* pub = publication(track_id)) level_reading(*pub, db);
+}
+
+void MediaRoom::level_reading(const Publication& pub, double level_db) {
+  if (pub.info().muted) return;
+  if (auto changed = speakers_.update(pub.info().peer_id, level_db, g_get_monotonic_time() / 1000)) {
     active_speaker_ = *changed;
     peers_.active_speaker(room_id_, active_speaker_);
     consumers_.active_speaker_changed(room_id_, active_speaker_);

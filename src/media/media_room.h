@@ -149,10 +149,11 @@ class MediaRoom final : public RoomMedia {
   void end_publishing(Participant& p);
   void on_bus_message(GstMessage* message);
   // Loudness readings, decoded (a level element's message) or from the
-  // header extension; both end in level_reading.
+  // header extension (taken by a timer every 100 ms while a publication
+  // reads it); both end in level_reading.
   void on_level(const GstStructure* s, GstObject* src);
-  void on_header_level(const GstStructure* s);
-  void level_reading(unsigned serial, double level_db);
+  void take_header_levels();
+  void level_reading(const Publication& pub, double level_db);
   void send_layers_wanted();
   const Participant* owner_of(GstObject* src) const;
 
@@ -172,6 +173,7 @@ class MediaRoom final : public RoomMedia {
   std::shared_ptr<LatencyHistogram> latency_ = std::make_shared<LatencyHistogram>();
   std::map<std::string, int> consumer_pads_;  // track id -> pads consumers (recording, WHEP) hold
   GSourcePtr layers_soon_;
+  GSourcePtr header_levels_tick_;
   MainThreadHandle<MediaRoom> handle_{this};
 };
 

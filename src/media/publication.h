@@ -14,8 +14,9 @@
 // on whichever subscriber's thread asks for a keyframe (the limiter is
 // shared under a mutex), and the tee's buffer probes, on the publisher's
 // streaming thread: counting, and reading the audio-level extension, which
-// posts a reading every 100 ms to the room's bus (handled on the main loop)
-// as the level meter's bin does. The tee is created by the publish connection on
+// leaves a reading every 100 ms where the room's level timer takes it on the
+// main loop (take_header_level) — no message and no main-loop wake-up per
+// reading, unlike the level meter's bin, which posts to the room's bus. The tee is created by the publish connection on
 // the streaming thread that announced the pad (it must be linked before the
 // first buffer); from then on this object owns what hangs off it.
 #pragma once
@@ -28,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "media/keyframe_limiter.h"
@@ -66,11 +68,14 @@ class Publication {
   GstPad* request_layer_pad(int layer);
   // Bits per second each layer arrives at (0: not measured yet); updated at most twice a second.
   std::array<double, 3> layer_bps(int64_t now_ms);
-  // Loudness readings (audio only) reach the room's bus as "level" messages
-  // from the bin "level-<serial>" (decoded), or as kAudioLevelMessage
-  // messages with a "serial" field (read from the header extension).
+  // Decoded loudness readings (audio only) reach the room's bus as "level"
+  // messages from the bin "level-<serial>".
   unsigned serial() const { return serial_; }
-  static constexpr const char* kAudioLevelMessage = "convene-audio-level";
+  // Whether its loudness is read from the header extension: the room then
+  // takes the readings with take_header_level().
+  bool reads_header_level() const { return audio_level_id_ != 0; }
+  // The newest header-extension reading (dBov) not taken yet, if any.
+  std::optional<double> take_header_level();
   // Where its loudness comes from: "header", "decoder", or "" (video, or none).
   const char* level_source() const;
 
@@ -103,6 +108,10 @@ class Publication {
   GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
   GstElement* level_bin_ = nullptr;  // depay ! decode ! level ! fakesink, on the publisher thread
   int audio_level_id_ = 0;           // the header extension read instead, when not 0
+  // The header extension's newest reading, NaN once taken: written by the
+  // probe on the publisher's thread, taken on the main loop. Shared with the
+  // probe, which may outlive this object.
+  std::shared_ptr<std::atomic<double>> header_level_;
   unsigned declared_layers_ = 0;
   struct KeyframeGate {
     std::mutex mutex;
