@@ -47,6 +47,14 @@ namespace {
 void on_receive(NiceAgent*, guint, guint, guint length, gchar* data, gpointer user_data) {
   // Attached with this element (start_receiving): no checked cast per packet.
   auto* self = static_cast<ConveneIceSrc*>(user_data);
+  // The socket's source, which is dispatching this packet. GLib blocks a
+  // source that cannot recurse for each dispatch: it takes the socket out of
+  // the context's poll set and puts it back, and each change writes the
+  // context's wake-up eventfd, so the next poll() returns at once only to read
+  // it back — a write, a read and a poll per received packet. Nothing here
+  // runs the agent's context recursively, so the source may say it can.
+  if (GSource* source = g_main_current_source(); source && !g_source_get_can_recurse(source))
+    g_source_set_can_recurse(source, TRUE);
   GstBuffer* buffer = gst_buffer_new_allocate(nullptr, length, nullptr);
   gst_buffer_fill(buffer, 0, data, length);
   const GstClockTime now = gst_element_get_current_running_time(GST_ELEMENT(self));

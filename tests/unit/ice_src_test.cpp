@@ -1,7 +1,8 @@
 // conveneicesrc under GstHarness, fed by a real libnice agent connected over
 // 127.0.0.1 to a second one: what the second sends comes out of the element
-// in order, whole, stamped, on the receiving agent's own thread, after the
-// events a live source starts with; back in READY nothing comes until it
+// in order, whole, stamped, on the receiving agent's own thread (its socket's
+// source not blocked around each packet), after the events a live source
+// starts with; back in READY nothing comes until it
 // plays again; and the element stands in for "nicesrc" once registered so.
 #include <gst/check/gstharness.h>
 #include <gtest/gtest.h>
@@ -33,8 +34,12 @@ class IceSrcTest : public ::testing::Test {
     gst_harness_set_sink_caps_str(h_, "application/x-rtp");
     g_autoptr(GstPad) srcpad = gst_element_get_static_pad(h_->element, "src");
     gst_pad_add_probe(srcpad, GST_PAD_PROBE_TYPE_BUFFER,
-                      [](GstPad*, GstPadProbeInfo*, gpointer self) {
-                        static_cast<IceSrcTest*>(self)->pushing_thread_ = g_thread_self();
+                      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+                        auto* self = static_cast<IceSrcTest*>(data);
+                        self->pushing_thread_ = g_thread_self();
+                        GSource* dispatching = g_main_current_source();
+                        if (!dispatching) ++self->pushed_outside_a_source_;
+                        else if (!g_source_get_can_recurse(dispatching)) ++self->pushed_from_a_blocked_source_;
                         return GST_PAD_PROBE_OK;
                       },
                       this, nullptr);
@@ -80,6 +85,8 @@ class IceSrcTest : public ::testing::Test {
   AgentOnThread sender_{false};
   GstHarness* h_ = nullptr;
   std::atomic<GThread*> pushing_thread_{nullptr};
+  std::atomic<int> pushed_outside_a_source_{0};
+  std::atomic<int> pushed_from_a_blocked_source_{0};
 };
 
 TEST_F(IceSrcTest, WhatThePeerSendsComesOutInOrderOnTheAgentsOwnThread) {
@@ -87,6 +94,17 @@ TEST_F(IceSrcTest, WhatThePeerSendsComesOutInOrderOnTheAgentsOwnThread) {
   ASSERT_EQ(received.size(), 50u);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(received[i], packet_number(i)) << "packet " << i;
   EXPECT_EQ(pushing_thread_.load(), receiver_.thread()) << "pushed from the agent's thread: no thread of its own";
+}
+
+// GLib blocks a dispatching source that cannot recurse: it takes its socket
+// out of the poll set and puts it back, each time writing the context's
+// wake-up fd, so every received packet cost a write, a read and an extra
+// poll. The socket's source is let recurse at its first packet.
+TEST_F(IceSrcTest, TheSocketsSourceIsNotBlockedAroundEachPacket) {
+  auto received = send_and_receive(0, 50);
+  ASSERT_EQ(received.size(), 50u);
+  EXPECT_EQ(pushed_outside_a_source_.load(), 0) << "each packet is pushed from the socket's own dispatch";
+  EXPECT_EQ(pushed_from_a_blocked_source_.load(), 0) << "the source's flag is set before its first packet is pushed";
 }
 
 TEST_F(IceSrcTest, StartsWithStreamStartTheCapsItsPeerFixesAndATimeSegment) {
