@@ -57,7 +57,7 @@ void on_receive(NiceAgent*, guint, guint, guint length, gchar* data, gpointer us
     g_source_set_can_recurse(source, TRUE);
   GstBuffer* buffer = gst_buffer_new_allocate(nullptr, length, nullptr);
   gst_buffer_fill(buffer, 0, data, length);
-  const GstClockTime now = gst_element_get_current_running_time(GST_ELEMENT(self));
+  const GstClockTime now = gst_element_get_current_running_time(GST_ELEMENT_CAST(self));
   GST_BUFFER_DTS(buffer) = now;
   GST_BUFFER_PTS(buffer) = now;
 

@@ -8,6 +8,7 @@
 
 #include "convene_rtx_send.h"
 #include "media/pad_util.h"
+#include "media/selected_udp_path.h"
 #include "media/srtp_outbound.h"
 #include "util/log.h"
 
@@ -189,6 +190,7 @@ bool DirectSender::started_locked() {
     return false;
   }
   srtp_ = std::move(srtp);
+  udp_path_ = std::make_unique<SelectedUdpPath>(target_.agent, target_.stream, target_.component);
   GST_INFO_OBJECT(srtpenc, "RTP is encrypted and sent directly (ICE stream %u, component %u%s)", target_.stream,
                   target_.component, takes_ == Takes::Forwarded ? ", forwarded packets from their forwarders" : "");
   return true;
@@ -240,9 +242,13 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
   if (!srtp_->protect(packet, &size)) return;
   // Unsent when the component is not connected or the socket is full, as
   // nicesink's non-blocking send leaves it; RTP is allowed to be lost.
-  const gint written = nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
-                                       reinterpret_cast<const gchar*>(packet));
-  if (written == static_cast<gint>(size)) sent_.fetch_add(1, std::memory_order_relaxed);
+  if (send_to_peer_locked(packet, size)) sent_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool DirectSender::send_to_peer_locked(const guint8* data, size_t size) {
+  if (udp_path_ && udp_path_->send(data, size)) return true;
+  return nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
+                         reinterpret_cast<const gchar*>(data)) == static_cast<gint>(size);
 }
 
 bool DirectSender::send_forwarded(GstBuffer* original, const ConveneRtpRewrite& rewrite, guint clock_rate) {
@@ -307,8 +313,7 @@ GstPadProbeReturn DirectSender::on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer
     size_t size = report.size();
     report.resize(size + SrtpOutbound::kRtcpTrailerRoom);
     if (!self.srtp_->protect_rtcp(report.data(), &size)) continue;
-    nice_agent_send(self.target_.agent, self.target_.stream, self.target_.component, static_cast<guint>(size),
-                    reinterpret_cast<const gchar*>(report.data()));
+    self.send_to_peer_locked(report.data(), size);
   }
   self.reports_sent_.fetch_add(reports.size(), std::memory_order_relaxed);
   return GST_PAD_PROBE_OK;

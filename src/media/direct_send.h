@@ -61,8 +61,9 @@
 // probe (the RTCP receiving thread): one mutex keeps the libsrtp session,
 // the counters and the records to one thread at a time. Without one, the
 // probe runs under the srtpenc input pad's stream lock, which is what keeps
-// its libsrtp session to one thread. `nice_agent_send` takes the agent's own
-// lock.
+// its libsrtp session to one thread. Packets leave on the selected pair's
+// UDP socket (selected_udp_path.h), or through `nice_agent_send`, which takes
+// the agent's own lock, for a relayed or TCP pair.
 #pragma once
 
 #include <gst/gst.h>
@@ -105,6 +106,7 @@ bool send_rtp_directly(GstElement* srtpenc, FindIceTarget find = ice_target_of_t
 guint64 packets_sent_directly(GstPad* pad);
 
 class SrtpOutbound;
+class SelectedUdpPath;
 
 // One subscribe connection's sender of forwarded packets (see above).
 class DirectSender {
@@ -200,6 +202,9 @@ class DirectSender {
   std::shared_ptr<const std::atomic<bool>> transport_cc_in_use_;
   std::unique_ptr<SrtpOutbound> srtp_;
   IceTarget target_;
+  std::unique_ptr<SelectedUdpPath> udp_path_;  // from the start on, beside target_
+  // One encrypted packet to the receiver: on the UDP path, else through libnice.
+  bool send_to_peer_locked(const guint8* data, size_t size);
   bool given_up_ = false;
   bool forwarded_off_ = false;  // a second transport: forwarded packets take webrtcbin's way
   guint16 next_sequence_ = 1;
