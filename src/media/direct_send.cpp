@@ -126,7 +126,7 @@ DirectSender::DirectSender(Takes takes, FindIceTarget find) : takes_(takes), fin
 
 DirectSender::~DirectSender() {
   g_weak_ref_clear(&srtpenc_);
-  gst_clear_object(&rtx_);
+  rtx_.reset();
 }
 
 bool DirectSender::attach(const std::shared_ptr<DirectSender>& self, GstElement* srtpenc) {
@@ -148,7 +148,7 @@ bool DirectSender::attach(const std::shared_ptr<DirectSender>& self, GstElement*
 
 void DirectSender::set_retransmitter(GstElement* rtx) {
   std::lock_guard hold(mutex_);
-  gst_object_replace(reinterpret_cast<GstObject**>(&rtx_), GST_OBJECT(rtx));
+  if (rtx_.get() != rtx) rtx_ = retain_gst(rtx);
 }
 
 DirectSender::Stream& DirectSender::stream_locked(guint32 ssrc) {
@@ -229,7 +229,7 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
         stream.via_rtpsession = true;
       // Kept for a NACK, as if it had passed convenertxsend. (Its lock is
       // taken inside ours here; a retransmission is taken out of it before ours.)
-      if (clock_rate && rtx_) convene_rtx_send_remember_bytes(rtx_, packet, size, ssrc, read16(packet + 2), packet[1] & 0x7f);
+      if (clock_rate && rtx_) convene_rtx_send_remember_bytes(rtx_.get(), packet, size, ssrc, read16(packet + 2), packet[1] & 0x7f);
     }
   }
   if (!size) {
@@ -240,7 +240,7 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
   if (!srtp_->protect(packet, &size)) return;
   // Unsent when the component is not connected or the socket is full, as
   // nicesink's non-blocking send leaves it; RTP is allowed to be lost.
-  const gint written = nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
+  const gint written = nice_agent_send(target_.agent.get(), target_.stream, target_.component, static_cast<guint>(size),
                                        reinterpret_cast<const gchar*>(packet));
   if (written == static_cast<gint>(size)) sent_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -307,7 +307,7 @@ GstPadProbeReturn DirectSender::on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer
     size_t size = report.size();
     report.resize(size + SrtpOutbound::kRtcpTrailerRoom);
     if (!self.srtp_->protect_rtcp(report.data(), &size)) continue;
-    nice_agent_send(self.target_.agent, self.target_.stream, self.target_.component, static_cast<guint>(size),
+    nice_agent_send(self.target_.agent.get(), self.target_.stream, self.target_.component, static_cast<guint>(size),
                     reinterpret_cast<const gchar*>(report.data()));
   }
   self.reports_sent_.fetch_add(reports.size(), std::memory_order_relaxed);
@@ -410,7 +410,7 @@ void DirectSender::retransmit(guint32 ssrc, guint16 sequence) {
   g_autoptr(GstElement) rtx = nullptr;
   {
     std::lock_guard hold(mutex_);
-    if (rtx_) rtx = GST_ELEMENT(gst_object_ref(rtx_));
+    if (rtx_) rtx = GST_ELEMENT(gst_object_ref(rtx_.get()));
   }
   if (!rtx) return;
   // Out of convenertxsend's lock before ours is taken.
@@ -471,8 +471,10 @@ bool ice_target_of_transport(GstElement* srtpenc, IceTarget* target) {
   if (!send_bin || !GST_IS_BIN(send_bin)) return false;
   g_autoptr(GstElement) nicesink = child_by_factory(GST_BIN(send_bin), "nicesink");
   if (!nicesink) return false;
-  g_clear_object(&target->agent);
-  g_object_get(nicesink, "agent", &target->agent, "stream", &target->stream, "component", &target->component, nullptr);
+  target->agent.reset();
+  NiceAgent* agent = nullptr;
+  g_object_get(nicesink, "agent", &agent, "stream", &target->stream, "component", &target->component, nullptr);
+  target->agent = adopt(agent);
   return target->agent != nullptr;
 }
 
