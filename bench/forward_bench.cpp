@@ -127,7 +127,7 @@ Timing round_ns(int packets, Tail tail = Tail::FakeSink, convene::test::AgentOnT
     linked = linked && gst_element_link_pads(srtp, "rtp_src_0", funnel, nullptr) && gst_element_link(funnel, sink);
     if (tail == Tail::Direct)
       convene::media::send_rtp_directly(srtp, [agent](GstElement*, convene::media::IceTarget* target) {
-        target->agent = NICE_AGENT(g_object_ref(agent->agent()));
+        target->agent = convene::retain(agent->agent());
         target->stream = agent->stream();
         target->component = 1;
         return true;

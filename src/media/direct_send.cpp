@@ -127,7 +127,7 @@ DirectSender::DirectSender(Takes takes, FindIceTarget find) : takes_(takes), fin
 
 DirectSender::~DirectSender() {
   g_weak_ref_clear(&srtpenc_);
-  gst_clear_object(&rtx_);
+  rtx_.reset();
 }
 
 bool DirectSender::attach(const std::shared_ptr<DirectSender>& self, GstElement* srtpenc) {
@@ -149,7 +149,7 @@ bool DirectSender::attach(const std::shared_ptr<DirectSender>& self, GstElement*
 
 void DirectSender::set_retransmitter(GstElement* rtx) {
   std::lock_guard hold(mutex_);
-  gst_object_replace(reinterpret_cast<GstObject**>(&rtx_), GST_OBJECT(rtx));
+  if (rtx_.get() != rtx) rtx_ = retain_gst(rtx);
 }
 
 DirectSender::Stream& DirectSender::stream_locked(guint32 ssrc) {
@@ -190,7 +190,7 @@ bool DirectSender::started_locked() {
     return false;
   }
   srtp_ = std::move(srtp);
-  udp_path_ = std::make_unique<SelectedUdpPath>(target_.agent, target_.stream, target_.component);
+  udp_path_ = std::make_unique<SelectedUdpPath>(target_.agent.get(), target_.stream, target_.component);
   GST_INFO_OBJECT(srtpenc, "RTP is encrypted and sent directly (ICE stream %u, component %u%s)", target_.stream,
                   target_.component, takes_ == Takes::Forwarded ? ", forwarded packets from their forwarders" : "");
   return true;
@@ -231,7 +231,7 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
         stream.via_rtpsession = true;
       // Kept for a NACK, as if it had passed convenertxsend. (Its lock is
       // taken inside ours here; a retransmission is taken out of it before ours.)
-      if (clock_rate && rtx_) convene_rtx_send_remember_bytes(rtx_, packet, size, ssrc, read16(packet + 2), packet[1] & 0x7f);
+      if (clock_rate && rtx_) convene_rtx_send_remember_bytes(rtx_.get(), packet, size, ssrc, read16(packet + 2), packet[1] & 0x7f);
     }
   }
   if (!size) {
@@ -247,7 +247,7 @@ void DirectSender::send_locked(GstBuffer* buffer, guint clock_rate, const Conven
 
 bool DirectSender::send_to_peer_locked(const guint8* data, size_t size) {
   if (udp_path_ && udp_path_->send(data, size)) return true;
-  return nice_agent_send(target_.agent, target_.stream, target_.component, static_cast<guint>(size),
+  return nice_agent_send(target_.agent.get(), target_.stream, target_.component, static_cast<guint>(size),
                          reinterpret_cast<const gchar*>(data)) == static_cast<gint>(size);
 }
 
@@ -415,7 +415,7 @@ void DirectSender::retransmit(guint32 ssrc, guint16 sequence) {
   g_autoptr(GstElement) rtx = nullptr;
   {
     std::lock_guard hold(mutex_);
-    if (rtx_) rtx = GST_ELEMENT(gst_object_ref(rtx_));
+    if (rtx_) rtx = GST_ELEMENT(gst_object_ref(rtx_.get()));
   }
   if (!rtx) return;
   // Out of convenertxsend's lock before ours is taken.
@@ -476,8 +476,10 @@ bool ice_target_of_transport(GstElement* srtpenc, IceTarget* target) {
   if (!send_bin || !GST_IS_BIN(send_bin)) return false;
   g_autoptr(GstElement) nicesink = child_by_factory(GST_BIN(send_bin), "nicesink");
   if (!nicesink) return false;
-  g_clear_object(&target->agent);
-  g_object_get(nicesink, "agent", &target->agent, "stream", &target->stream, "component", &target->component, nullptr);
+  target->agent.reset();
+  NiceAgent* agent = nullptr;
+  g_object_get(nicesink, "agent", &agent, "stream", &target->stream, "component", &target->component, nullptr);
+  target->agent = adopt(agent);
   return target->agent != nullptr;
 }
 

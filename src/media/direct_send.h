@@ -78,18 +78,18 @@
 #include <vector>
 
 #include "convene_rtp_forward.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
 // Where nicesink sends: its ICE agent (a reference), stream and component.
 struct IceTarget {
-  NiceAgent* agent = nullptr;
+  GObjectPtr<NiceAgent> agent;
   guint stream = 0;
   guint component = 0;
   IceTarget() = default;
   IceTarget(const IceTarget&) = delete;
   IceTarget& operator=(const IceTarget&) = delete;
-  ~IceTarget() { g_clear_object(&agent); }
 };
 using FindIceTarget = std::function<bool(GstElement* srtpenc, IceTarget* target)>;
 
@@ -212,7 +212,7 @@ class DirectSender {
   // The connection's convenertxsend (a reference: it does not hold this
   // sender, so no cycle), read under the mutex for each packet: a weak
   // reference would take a global lock and a reference per packet.
-  GstElement* rtx_ = nullptr;
+  GstObjectPtr<GstElement> rtx_;  // released in ~DirectSender
   // By SSRC: a connection has a few streams, so a list to walk is quicker
   // than hashing for each packet.
   std::vector<std::pair<guint32, Stream>> streams_;

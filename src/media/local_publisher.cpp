@@ -15,18 +15,18 @@ LocalPublisher::LocalPublisher(MediaRoom& room, std::string peer_id) : room_(roo
 void LocalPublisher::stop() {
   for (Feed& f : feeds_) {
     f.input->end();
-    stop_element(f.appsrc);
-    stop_element(f.tee);
+    stop_element(f.appsrc.get());
+    stop_element(f.tee.get());
   }
 }
 
 LocalPublisher::~LocalPublisher() {
   stop();
   for (Feed& f : feeds_) {
-    remove_from_bin(f.appsrc);
-    remove_from_bin(f.tee);
-    gst_object_unref(f.appsrc);
-    gst_object_unref(f.tee);
+    remove_from_bin(f.appsrc.get());
+    remove_from_bin(f.tee.get());
+    f.appsrc.reset();
+    f.tee.reset();
   }
 }
 
@@ -46,8 +46,8 @@ std::shared_ptr<LocalTrackInput> LocalPublisher::add(const LocalTrack& track) {
                "max-bytes", static_cast<guint64>(4 * 1024 * 1024), nullptr);
   gst_util_set_object_arg(G_OBJECT(appsrc), "leaky-type", "downstream");
   g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-  gst_object_ref(appsrc);
-  gst_object_ref(tee);
+  GstObjectPtr<GstElement> appsrc_ref = retain_gst(appsrc);
+  GstObjectPtr<GstElement> tee_ref = retain_gst(tee);
   gst_bin_add_many(room_.bin(), appsrc, tee, nullptr);
   gst_element_link(appsrc, tee);
   gst_element_sync_state_with_parent(tee);
@@ -68,7 +68,7 @@ std::shared_ptr<LocalTrackInput> LocalPublisher::add(const LocalTrack& track) {
         new std::weak_ptr<LocalTrackInput>(input),
         [](gpointer data) { delete static_cast<std::weak_ptr<LocalTrackInput>*>(data); });
   }
-  feeds_.push_back(Feed{appsrc, tee, input});
+  feeds_.push_back(Feed{std::move(appsrc_ref), std::move(tee_ref), input});
 
   const Participant* p = room_.participant(peer_id_);
   TrackInfo t;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "media/local_track.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -35,8 +36,8 @@ class LocalPublisher {
 
  private:
   struct Feed {
-    GstElement* appsrc;  // our reference
-    GstElement* tee;     // our reference
+    GstObjectPtr<GstElement> appsrc;  // our reference (released in ~LocalPublisher)
+    GstObjectPtr<GstElement> tee;     // our reference (released in ~LocalPublisher)
     std::shared_ptr<LocalTrackInput> input;
   };
   MediaRoom& room_;

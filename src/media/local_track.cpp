@@ -4,13 +4,14 @@
 
 namespace convene::media {
 
-LocalTrackInput::LocalTrackInput(GstElement* appsrc) : appsrc_(static_cast<GstElement*>(gst_object_ref(appsrc))) {}
+LocalTrackInput::LocalTrackInput(GstElement* appsrc) : appsrc_(retain_gst(appsrc)) {}
 
-LocalTrackInput::~LocalTrackInput() { gst_object_unref(appsrc_); }
+// The appsrc goes first, before the keyframe callback (as it always has).
+LocalTrackInput::~LocalTrackInput() { appsrc_.reset(); }
 
 bool LocalTrackInput::push(GstBuffer* buffer) {
   if (ended()) {
-    gst_buffer_unref(buffer);
+    g_autoptr(GstBuffer) refused = buffer;
     return false;
   }
   // The owner's timestamps belong to its own pipeline: the appsrc
@@ -19,7 +20,7 @@ bool LocalTrackInput::push(GstBuffer* buffer) {
   GST_BUFFER_PTS(buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION(buffer) = GST_CLOCK_TIME_NONE;
-  GstFlowReturn ret = gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer);
+  GstFlowReturn ret = gst_app_src_push_buffer(GST_APP_SRC(appsrc_.get()), buffer);
   // FLUSHING before the room's branch runs or after it stopped: not an error.
   return ret == GST_FLOW_OK || ret == GST_FLOW_FLUSHING;
 }

@@ -19,6 +19,8 @@
 #include <mutex>
 #include <string>
 
+#include "util/gobject_ptr.h"
+
 namespace convene::media {
 
 // What a local track carries.
@@ -52,7 +54,7 @@ class LocalTrackInput {
   friend class LocalPublisher;
   void keyframe_requested();
 
-  GstElement* appsrc_;  // our reference
+  GstObjectPtr<GstElement> appsrc_;  // our reference
   mutable std::mutex mutex_;
   bool ended_ = false;
   std::function<void()> keyframe_;

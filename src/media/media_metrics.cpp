@@ -142,7 +142,7 @@ std::optional<Figures> element_figures(GstElement* element) {
 
 // Reads every counting element of the room and remembers the figures.
 void read_elements(MediaRoom& room) {
-  std::vector<std::pair<GObjectPtr<GstElement>, Figures>> read;
+  std::vector<std::pair<GstObjectPtr<GstElement>, Figures>> read;
   for (auto& element : descendants(room.bin()))
     if (std::optional<Figures> f = element_figures(element.get())) read.emplace_back(std::move(element), *f);
   State& s = state();

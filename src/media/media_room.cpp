@@ -56,17 +56,17 @@ MediaRoom::MediaRoom(std::string room_id, const MediaSettings& settings, PeerMed
       peers_(peers),
       consumers_(consumers),
       speakers_(settings.speaker_threshold_db) {
-  pipeline_ = gst_pipeline_new(("room-" + room_id_).c_str());
-  gst_object_ref_sink(pipeline_);
+  pipeline_ = adopt_gst(gst_pipeline_new(("room-" + room_id_).c_str()));
+  gst_object_ref_sink(pipeline_.get());  // the floating reference becomes the holder's
   // Started before anything points at `this`: a constructor that throws runs
   // no destructor, so nothing may be left behind (the bus keeps what is
   // posted meanwhile for the watch added below).
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
-    gst_object_unref(pipeline_);
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    pipeline_.reset();
     throw std::runtime_error("the room's pipeline would not start");
   }
-  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_.get()));
   bus_watch_ = gst_bus_add_watch(
       bus,
       [](GstBus*, GstMessage* message, gpointer self) -> gboolean {
@@ -84,12 +84,12 @@ MediaRoom::~MediaRoom() {
   consumers_.room_media_closing(room_id_);
   // Everything stops at once; what the participants and publications own is
   // then taken out of a pipeline in NULL.
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   for (auto& [id, p] : participants_) p->subscriber.reset();
   publications_.clear();
   participants_.clear();
   if (bus_watch_) g_source_remove(bus_watch_);
-  gst_object_unref(pipeline_);
+  pipeline_.reset();
   GST_INFO("media for room %s released", room_id_.c_str());
 }
 
@@ -436,8 +436,7 @@ GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
 void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
   if (!pad) return;
   if (Publication* pub = publication(track_id)) {
-    g_object_ref(pad);  // release_pad takes a reference; the caller keeps its own
-    pub->release_pad(pad);
+    pub->release_pad(retain_gst(pad).release());  // release_pad takes a reference; the caller keeps its own
     if (auto held = consumer_pads_.find(track_id); held != consumer_pads_.end() && --held->second <= 0)
       consumer_pads_.erase(held);
     layers_changed();
@@ -460,12 +459,12 @@ MediaRoom::Stats MediaRoom::stats() const {
   return s;
 }
 
-size_t MediaRoom::element_count() const { return descendants(GST_BIN(pipeline_)).size(); }
+size_t MediaRoom::element_count() const { return descendants(GST_BIN(pipeline_.get())).size(); }
 
 // The participant whose element (a child of the pipeline, named pub-/sub-<peer>) posted a message.
 const Participant* MediaRoom::owner_of(GstObject* src) const {
   for (GstObject* o = src; o; o = GST_OBJECT_PARENT(o)) {
-    if (GST_OBJECT_PARENT(o) != GST_OBJECT(pipeline_)) continue;
+    if (GST_OBJECT_PARENT(o) != GST_OBJECT(pipeline_.get())) continue;
     const char* name = GST_OBJECT_NAME(o);
     if (g_str_has_prefix(name, "pub-") || g_str_has_prefix(name, "sub-")) {
       auto it = participants_.find(name + 4);
@@ -500,12 +499,12 @@ void MediaRoom::on_bus_message(GstMessage* message) {
       // A live pipeline can lose its state when a child's sink starts an
       // asynchronous change (elements come and go with every join and
       // leave); a room must never stay paused, so it is set back to PLAYING.
-      if (GST_MESSAGE_SRC(message) != GST_OBJECT(pipeline_)) break;
+      if (GST_MESSAGE_SRC(message) != GST_OBJECT(pipeline_.get())) break;
       GstState old_state, new_state, pending;
       gst_message_parse_state_changed(message, &old_state, &new_state, &pending);
       if (old_state == GST_STATE_PLAYING && new_state == GST_STATE_PAUSED && !closing_) {
         GST_WARNING("room %s: the pipeline fell back to PAUSED; resuming", room_id_.c_str());
-        gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+        gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
       }
       break;
     }

@@ -23,6 +23,7 @@
 #include "media/room_media.h"
 #include "media/sfu.h"
 #include "media/webrtc_endpoint.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -108,13 +109,13 @@ class MediaRoom final : public RoomMedia {
   // Trickles a connection's local candidates to its peer.
   WebRtcEndpoint::CandidateFn trickle_to(const std::string& peer_id, PeerConnection pc);
   const MediaSettings& settings() const { return settings_; }
-  GstBin* bin() { return GST_BIN(pipeline_); }
+  GstBin* bin() { return GST_BIN(pipeline_.get()); }
   // Time packets spend in the SFU (filled by every subscriber's probes).
   const std::shared_ptr<LatencyHistogram>& latency() const { return latency_; }
 
   // --- RoomMedia
   const std::string& room_id() const override { return room_id_; }
-  GstPipeline* pipeline() override { return GST_PIPELINE(pipeline_); }
+  GstPipeline* pipeline() override { return GST_PIPELINE(pipeline_.get()); }
   std::vector<TrackInfo> tracks() const override;
   // Packets received per published track, by track id.
   std::map<std::string, uint64_t> packets_received() const;
@@ -161,7 +162,7 @@ class MediaRoom final : public RoomMedia {
   const MediaSettings& settings_;
   PeerMediaListener& peers_;
   RoomMediaListener& consumers_;
-  GstElement* pipeline_;
+  GstObjectPtr<GstElement> pipeline_;  // released at the end of ~MediaRoom
   guint bus_watch_ = 0;
   std::map<std::string, std::unique_ptr<Participant>> participants_;      // by peer id
   std::map<std::string, std::unique_ptr<Publication>> publications_;      // by track id

@@ -47,14 +47,14 @@ namespace {
 // removing a child (RESYNC: webrtcbin adds its transport bins on its own
 // thread) starts again from the beginning, so nothing that was there all
 // along is missed.
-std::vector<GObjectPtr<GstElement>> walk_whole(GstIterator* it) {
-  std::vector<GObjectPtr<GstElement>> elements;
+std::vector<GstObjectPtr<GstElement>> walk_whole(GstIterator* it) {
+  std::vector<GstObjectPtr<GstElement>> elements;
   GValue item = G_VALUE_INIT;
   bool done = false;
   while (!done) {
     switch (gst_iterator_next(it, &item)) {
       case GST_ITERATOR_OK:
-        elements.push_back(retain(GST_ELEMENT(g_value_get_object(&item))));
+        elements.push_back(retain_gst(GST_ELEMENT(g_value_get_object(&item))));
         g_value_reset(&item);
         break;
       case GST_ITERATOR_RESYNC:
@@ -78,12 +78,12 @@ GstElement* child_by_factory(GstBin* bin, const char* factory) {
   return nullptr;
 }
 
-std::vector<GObjectPtr<GstElement>> descendants(GstBin* bin) {
+std::vector<GstObjectPtr<GstElement>> descendants(GstBin* bin) {
   g_autoptr(GstIterator) it = gst_bin_iterate_recurse(bin);
   return walk_whole(it);
 }
 
-std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
+std::vector<GstObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory) {
   g_autoptr(GstIterator) it = gst_bin_iterate_all_by_element_factory_name(bin, factory);
   return walk_whole(it);
 }

@@ -39,12 +39,12 @@ GstElement* child_by_factory(GstBin* bin, const char* factory);
 // Every element inside `bin`, at any depth. A walk another thread interrupts
 // by changing the bin starts again, so nothing that was there all along is
 // missed and nothing is counted twice.
-std::vector<GObjectPtr<GstElement>> descendants(GstBin* bin);
+std::vector<GstObjectPtr<GstElement>> descendants(GstBin* bin);
 
 // Every element made by `factory` inside `bin`, at any depth (e.g. the
 // rtpstorage of each of a webrtcbin's sessions). A walk another thread
 // interrupts by changing the bin starts again, so nothing that was there all
 // along is missed.
-std::vector<GObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory);
+std::vector<GstObjectPtr<GstElement>> descendants_by_factory(GstBin* bin, const char* factory);
 
 }  // namespace convene::media

@@ -133,7 +133,7 @@ PassesFn receive_pass_through(GstElement* element) {
 }
 
 struct PassThrough {
-  GstElement* element;  // a reference
+  GstObjectPtr<GstElement> element;  // a reference
   PassesFn passes;
   GstPad* out = nullptr;  // its src pad on the way (also in the way's pads)
 };
@@ -173,14 +173,14 @@ FunnelState* funnel_state_of(GstElement* funnel) {
 // What a buffer skips: the pads between the probe and `end` (checked for
 // blocks), and the elements among them (checked for their settings).
 struct Way {
-  std::vector<GstPad*> between;  // references
-  GstPad* end = nullptr;         // a reference
+  std::vector<GstObjectPtr<GstPad>> between;  // references
+  GstObjectPtr<GstPad> end;                   // a reference
   std::vector<PassThrough> elements;
   // Past rtpfunnel: its input and output (references; also in `between`),
   // and the count of segments its output let through.
-  GstElement* funnel = nullptr;  // a reference
-  GstPad* funnel_input = nullptr;
-  GstPad* funnel_output = nullptr;
+  GstObjectPtr<GstElement> funnel;  // a reference
+  GstObjectPtr<GstPad> funnel_input;
+  GstObjectPtr<GstPad> funnel_output;
   const std::atomic<uint64_t>* funnel_segments = nullptr;
   FunnelState* funnel_state = nullptr;  // the funnel's
   // A payload demuxer's pad on the way: it sends caps of its own, made at
@@ -190,15 +190,16 @@ struct Way {
   Way(const Way&) = delete;
   Way& operator=(const Way&) = delete;
   ~Way() { reset(); }
+  // Lets go of the references in this order (also when destroyed).
   void reset() {
-    for (GstPad* pad : between) gst_object_unref(pad);
+    for (auto& pad : between) pad.reset();
     between.clear();
-    gst_clear_object(&end);
-    for (auto& element : elements) gst_object_unref(element.element);
+    end.reset();
+    for (auto& element : elements) element.element.reset();
     elements.clear();
-    gst_clear_object(&funnel_input);
-    gst_clear_object(&funnel_output);
-    gst_clear_object(&funnel);
+    funnel_input.reset();
+    funnel_output.reset();
+    funnel.reset();
     funnel_segments = nullptr;
     funnel_state = nullptr;
     caps_from = nullptr;
@@ -207,45 +208,45 @@ struct Way {
 
 // From `src`'s peer through ghost pads (and, with `elements`, the receive
 // pass-throughs) to the first other pad; see ghost_pads_after.
-std::vector<GstPad*> way_after(GstPad* src, GstPad** end, std::vector<PassThrough>* elements) {
-  std::vector<GstPad*> way;
-  GstPad* pad = gst_pad_get_peer(src);
+std::vector<GstObjectPtr<GstPad>> way_after(GstPad* src, GstObjectPtr<GstPad>* end,
+                                            std::vector<PassThrough>* elements) {
+  std::vector<GstObjectPtr<GstPad>> way;
+  GstObjectPtr<GstPad> pad = adopt_gst(gst_pad_get_peer(src));
   while (pad) {
-    if (is_sink_ghost(pad) || is_internal_of_src_ghost(pad)) {
+    if (is_sink_ghost(pad.get()) || is_internal_of_src_ghost(pad.get())) {
       // A sink ghost pad leads to its internal pad; the internal pad of a src
       // ghost pad to that ghost pad. Either way the next link is the second's.
-      GstPad* other = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad)));
-      way.push_back(pad);
-      if (!other) {
-        pad = nullptr;
-        break;
-      }
-      way.push_back(other);
-      pad = gst_pad_get_peer(other);
+      GstObjectPtr<GstPad> other = adopt_gst(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad.get()))));
+      way.push_back(std::move(pad));  // (leaves `pad` empty)
+      if (!other) break;
+      GstPad* next = other.get();
+      way.push_back(std::move(other));
+      pad = adopt_gst(gst_pad_get_peer(next));
       continue;
     }
     if (!elements) break;
-    GstElement* element = gst_pad_get_parent_element(pad);
-    PassesFn passes = element ? receive_pass_through(element) : nullptr;
-    GstPad* element_src = passes ? way_out_of(element) : nullptr;
-    if (passes && !element_src && GST_ELEMENT_CAST(element)->numsrcpads == 0) {
+    GstObjectPtr<GstElement> element = adopt_gst(gst_pad_get_parent_element(pad.get()));
+    PassesFn passes = element ? receive_pass_through(element.get()) : nullptr;
+    GstObjectPtr<GstPad> element_src = adopt_gst(passes ? way_out_of(element.get()) : nullptr);
+    if (passes && !element_src && GST_ELEMENT_CAST(element.get())->numsrcpads == 0) {
       // A payload demuxer makes its pad at the first packet (taking the full way).
-      gst_object_unref(element);
-      gst_object_unref(pad);
-      pad = nullptr;
+      element.reset();
+      pad.reset();
       break;
     }
-    if (!element_src || GST_ELEMENT_CAST(element)->numsrcpads != 1 || GST_ELEMENT_CAST(element)->numsinkpads != 1) {
-      gst_clear_object(&element_src);
-      gst_clear_object(&element);
+    if (!element_src || GST_ELEMENT_CAST(element.get())->numsrcpads != 1 ||
+        GST_ELEMENT_CAST(element.get())->numsinkpads != 1) {
+      element_src.reset();
+      element.reset();
       break;  // an element of its own: the end
     }
-    elements->push_back({element, passes, element_src});
-    way.push_back(pad);
-    way.push_back(element_src);
-    pad = gst_pad_get_peer(element_src);
+    GstPad* out = element_src.get();
+    elements->push_back({std::move(element), passes, out});
+    way.push_back(std::move(pad));
+    way.push_back(std::move(element_src));
+    pad = adopt_gst(gst_pad_get_peer(out));
   }
-  *end = pad;
+  *end = std::move(pad);
   return way;
 }
 
@@ -263,26 +264,23 @@ std::vector<GstPad*> way_after(GstPad* src, GstPad** end, std::vector<PassThroug
 // input's packet or event, and skips only while its input's segment is the
 // one downstream and no other went out since (the filter counts them).
 Found extend_past_funnel(Way* way) {
-  g_autoptr(GstElement) funnel = gst_pad_get_parent_element(way->end);
+  g_autoptr(GstElement) funnel = gst_pad_get_parent_element(way->end.get());
   if (!funnel || g_strcmp0(factory_name(funnel), "rtpfunnel") != 0) return Found::Way;
   g_autoptr(GstPad) output = gst_element_get_static_pad(funnel, "src");
   const std::atomic<uint64_t>* segments = output ? segments_passed(output) : nullptr;
   if (!segments) return Found::Way;  // events would reach the end unfiltered: only to the funnel
-  GstPad* end = nullptr;
-  std::vector<GstPad*> ghosts = way_after(output, &end, nullptr);
-  if (!end) {
-    for (GstPad* pad : ghosts) gst_object_unref(pad);
-    return Found::NotLinkedYet;
-  }
+  GstObjectPtr<GstPad> end;
+  std::vector<GstObjectPtr<GstPad>> ghosts = way_after(output, &end, nullptr);
+  if (!end) return Found::NotLinkedYet;  // (`ghosts` lets go of the pads)
   way->funnel_state = funnel_state_of(funnel);
-  way->funnel = GST_ELEMENT(g_steal_pointer(&funnel));
-  way->funnel_input = GST_PAD(gst_object_ref(way->end));
-  way->funnel_output = GST_PAD(gst_object_ref(output));
+  way->funnel = adopt_gst(GST_ELEMENT(g_steal_pointer(&funnel)));
+  way->funnel_input = retain_gst(way->end.get());
+  way->funnel_output = retain_gst(GST_PAD(output));
   way->funnel_segments = segments;
-  way->between.push_back(way->end);  // the input, now on the way
-  way->between.push_back(GST_PAD(g_steal_pointer(&output)));
-  way->between.insert(way->between.end(), ghosts.begin(), ghosts.end());
-  way->end = end;
+  way->between.push_back(std::move(way->end));  // the input, now on the way
+  way->between.push_back(adopt_gst(GST_PAD(g_steal_pointer(&output))));
+  for (auto& pad : ghosts) way->between.push_back(std::move(pad));
+  way->end = std::move(end);
   return Found::Way;
 }
 
@@ -297,13 +295,14 @@ Found find_input_way(GstElement* clocksync, Way* way) {
   g_autoptr(GstElement) redenc = child_by_factory(GST_BIN(fec_bin), "rtpredenc");
   if (!ulpfecenc || !redenc || GST_BIN_NUMCHILDREN(GST_BIN(fec_bin)) != 2) return Found::Unexpected;
   g_autoptr(GstPad) fec_src = gst_element_get_static_pad(GST_ELEMENT(fec_bin), "src");
-  GstPad* end = fec_src ? gst_pad_get_peer(fec_src) : nullptr;
+  GstObjectPtr<GstPad> end = adopt_gst(fec_src ? gst_pad_get_peer(fec_src) : nullptr);
   if (!end) return Found::NotLinkedYet;
-  way->end = end;
-  way->between = {GST_PAD(g_steal_pointer(&clocksync_src)), GST_PAD(g_steal_pointer(&fec_sink)),
-                  GST_PAD(g_steal_pointer(&fec_src))};
-  way->elements = {{GST_ELEMENT(g_steal_pointer(&ulpfecenc)), fec_encoder_passes},
-                   {GST_ELEMENT(g_steal_pointer(&redenc)), red_encoder_passes}};
+  way->end = std::move(end);
+  way->between.push_back(adopt_gst(GST_PAD(g_steal_pointer(&clocksync_src))));
+  way->between.push_back(adopt_gst(GST_PAD(g_steal_pointer(&fec_sink))));
+  way->between.push_back(adopt_gst(GST_PAD(g_steal_pointer(&fec_src))));
+  way->elements.push_back({adopt_gst(GST_ELEMENT(g_steal_pointer(&ulpfecenc))), fec_encoder_passes});
+  way->elements.push_back({adopt_gst(GST_ELEMENT(g_steal_pointer(&redenc))), red_encoder_passes});
   return extend_past_funnel(way);
 }
 
@@ -326,8 +325,8 @@ class Shortcut {
       : kind_(kind), holder_(holder), entry_(entry), what_(std::move(what)) {}
   ~Shortcut() {
     for (auto& [object, handler] : watched_) {
-      g_signal_handler_disconnect(object, handler);
-      g_object_unref(object);
+      g_signal_handler_disconnect(object.get(), handler);
+      object.reset();
     }
   }
   Shortcut(const Shortcut&) = delete;
@@ -348,7 +347,7 @@ class Shortcut {
     if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return;
     std::lock_guard<std::mutex> hold(lock_);
     if (!way_.funnel_output || way_.funnel_state->segments_differ.load(std::memory_order_acquire)) return;
-    if (has_segment_of(way_.end, event)) return;
+    if (has_segment_of(way_.end.get(), event)) return;
     GST_INFO_OBJECT(holder_, "%s: a segment of its own: packets no longer skip rtpfunnel", what_.c_str());
     way_.funnel_state->segments_differ.store(true, std::memory_order_release);
     // rtpfunnel may still count this input as the last it passed on, and
@@ -377,21 +376,21 @@ class Shortcut {
         take_full_way();
         return false;
       }
-      GST_PAD_STREAM_LOCK(way_.funnel_output);
+      GST_PAD_STREAM_LOCK(way_.funnel_output.get());
       if (way_.funnel_segments->load(std::memory_order_acquire) !=
           funnel_segments_at_start_.load(std::memory_order_relaxed)) {
         way_.funnel_state->segments_differ.store(true, std::memory_order_release);
-        GST_PAD_STREAM_UNLOCK(way_.funnel_output);
+        GST_PAD_STREAM_UNLOCK(way_.funnel_output.get());
         take_full_way();
         return false;
       }
     }
     GstFlowReturn flow;
     if (is_list)
-      flow = gst_pad_chain_list(way_.end, GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+      flow = gst_pad_chain_list(way_.end.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
     else
-      flow = gst_pad_chain(way_.end, GST_PAD_PROBE_INFO_BUFFER(info));
-    if (way_.funnel_output) GST_PAD_STREAM_UNLOCK(way_.funnel_output);
+      flow = gst_pad_chain(way_.end.get(), GST_PAD_PROBE_INFO_BUFFER(info));
+    if (way_.funnel_output) GST_PAD_STREAM_UNLOCK(way_.funnel_output.get());
     GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
     GST_PAD_PROBE_INFO_FLOW_RETURN(info) = flow;
     return true;
@@ -420,7 +419,7 @@ class Shortcut {
     skipping_.store(true, std::memory_order_release);
     // (again after each event, which is routine: said once at DEBUG)
     GST_CAT_LEVEL_LOG(GST_CAT_DEFAULT, started_once_ ? GST_LEVEL_LOG : GST_LEVEL_DEBUG, holder_,
-                      "%s: packets now skip to %" GST_PTR_FORMAT, what_.c_str(), way_.end);
+                      "%s: packets now skip to %" GST_PTR_FORMAT, what_.c_str(), way_.end.get());
     started_once_ = true;
     return true;
   }
@@ -434,12 +433,12 @@ class Shortcut {
       return false;
     }
     if (found == Found::Unexpected) return give_up("not the layout of webrtcbin 1.22");
-    for (const auto& element : way_.elements) watch(G_OBJECT(element.element), "notify", G_CALLBACK(on_setting));
+    for (const auto& element : way_.elements) watch(G_OBJECT(element.element.get()), "notify", G_CALLBACK(on_setting));
     // "unlinked" is emitted on both pads of a link: the src-direction ones
     // of the way cover every link on it, entry's included.
     if (GST_PAD_IS_SRC(entry_)) watch(G_OBJECT(entry_), "unlinked", G_CALLBACK(on_unlinked));
-    for (GstPad* pad : way_.between)
-      if (GST_PAD_IS_SRC(pad)) watch(G_OBJECT(pad), "unlinked", G_CALLBACK(on_unlinked));
+    for (const auto& pad : way_.between)
+      if (GST_PAD_IS_SRC(pad.get())) watch(G_OBJECT(pad.get()), "unlinked", G_CALLBACK(on_unlinked));
     return true;
   }
 
@@ -460,7 +459,7 @@ class Shortcut {
   }
 
   void watch(GObject* object, const char* signal, GCallback callback) {
-    watched_.emplace_back(G_OBJECT(g_object_ref(object)), g_signal_connect(object, signal, callback, this));
+    watched_.emplace_back(retain_gst(GST_OBJECT(object)), g_signal_connect(object, signal, callback, this));
   }
 
   bool give_up(const char* why) {
@@ -473,7 +472,7 @@ class Shortcut {
   bool elements_pass_through() {
     handled_.clear();
     for (const auto& element : way_.elements)
-      if (!element.passes(element.element, element.out, &handled_)) return false;
+      if (!element.passes(element.element.get(), element.out, &handled_)) return false;
     return true;
   }
 
@@ -483,8 +482,8 @@ class Shortcut {
   }
 
   bool blocked_on_the_way() const {
-    for (GstPad* pad : way_.between)
-      if (GST_PAD_IS_BLOCKED(pad)) return true;
+    for (const auto& pad : way_.between)
+      if (GST_PAD_IS_BLOCKED(pad.get())) return true;
     return false;
   }
 
@@ -493,22 +492,22 @@ class Shortcut {
     // The caps the next pad received: a probe on a src pad may change the
     // caps it passes on (the transport-cc tag does), and the pad keeps the
     // caps it was given. A payload demuxer sends caps of its own.
-    GstPad* sent = GST_PAD_IS_SRC(entry_) && !way_.between.empty() ? way_.between.front() : entry_;
+    GstPad* sent = GST_PAD_IS_SRC(entry_) && !way_.between.empty() ? way_.between.front().get() : entry_;
     if (way_.caps_from) sent = way_.caps_from;
     g_autoptr(GstCaps) in = gst_pad_get_current_caps(sent);
-    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
-    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.end, GST_EVENT_SEGMENT, 0);
+    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end.get());
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.end.get(), GST_EVENT_SEGMENT, 0);
     return in && there && segment && gst_caps_is_equal(in, there);
   }
 
   // What rtpfunnel does when it switches to an input, once, under the lock
   // (repeats are dropped by the filter).
   void send_input_segment() {
-    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.funnel_input, GST_EVENT_SEGMENT, 0);
+    g_autoptr(GstEvent) segment = gst_pad_get_sticky_event(way_.funnel_input.get(), GST_EVENT_SEGMENT, 0);
     if (!segment) return;
-    GST_PAD_STREAM_LOCK(way_.funnel_output);
-    gst_pad_push_event(way_.funnel_output, GST_EVENT(g_steal_pointer(&segment)));
-    GST_PAD_STREAM_UNLOCK(way_.funnel_output);
+    GST_PAD_STREAM_LOCK(way_.funnel_output.get());
+    gst_pad_push_event(way_.funnel_output.get(), GST_EVENT(g_steal_pointer(&segment)));
+    GST_PAD_STREAM_UNLOCK(way_.funnel_output.get());
   }
 
   // Past rtpfunnel the end has rtpfunnel's own caps (it keeps its inputs'),
@@ -516,11 +515,11 @@ class Shortcut {
   // before comparing) sends buffers the full way again.
   bool end_has_the_funnels_events() {
     funnel_segments_at_start_.store(way_.funnel_segments->load(std::memory_order_acquire), std::memory_order_relaxed);
-    g_autoptr(GstCaps) funnels = gst_pad_get_current_caps(way_.funnel_output);
-    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end);
+    g_autoptr(GstCaps) funnels = gst_pad_get_current_caps(way_.funnel_output.get());
+    g_autoptr(GstCaps) there = gst_pad_get_current_caps(way_.end.get());
     if (!funnels || !there || !gst_caps_is_equal(funnels, there)) return false;
-    g_autoptr(GstEvent) input_segment = gst_pad_get_sticky_event(way_.funnel_input, GST_EVENT_SEGMENT, 0);
-    return input_segment && has_segment_of(way_.end, input_segment);
+    g_autoptr(GstEvent) input_segment = gst_pad_get_sticky_event(way_.funnel_input.get(), GST_EVENT_SEGMENT, 0);
+    return input_segment && has_segment_of(way_.end.get(), input_segment);
   }
 
   // Whether `pad` has a segment equal to the one `segment` (a SEGMENT event) carries.
@@ -541,7 +540,7 @@ class Shortcut {
   std::mutex lock_;  // the lookup and the checks; never held while chaining
   Way way_;          // set once, under the lock, before skipping_ is first set
   bool started_once_ = false;  // under the lock
-  std::vector<std::pair<GObject*, gulong>> watched_;  // references, so they can always be disconnected
+  std::vector<std::pair<GstObjectPtr<GstObject>, gulong>> watched_;  // references, so they can always be disconnected
   std::atomic<bool> gave_up_{false};
   std::atomic<bool> elements_act_{false};  // until an element's setting changes
   PayloadTypes handled_;                   // what an element on the way acts on
@@ -576,16 +575,19 @@ void install(Shortcut::Kind kind, GstObject* holder, GstPad* entry, const char* 
 
 }  // namespace
 
-std::vector<GstPad*> ghost_pads_after(GstPad* src, GstPad** end) { return way_after(src, end, nullptr); }
+std::vector<GstObjectPtr<GstPad>> ghost_pads_after(GstPad* src, GstObjectPtr<GstPad>* end) {
+  return way_after(src, end, nullptr);
+}
 
-std::vector<GstPad*> receive_pass_throughs_after(GstPad* src, GstPad** end, std::vector<GstElement*>* elements) {
+std::vector<GstObjectPtr<GstPad>> receive_pass_throughs_after(GstPad* src, GstObjectPtr<GstPad>* end,
+                                                              std::vector<GstObjectPtr<GstElement>>* elements) {
   std::vector<PassThrough> found;
-  std::vector<GstPad*> way = way_after(src, end, &found);
-  for (const auto& element : found) {
+  std::vector<GstObjectPtr<GstPad>> way = way_after(src, end, &found);
+  for (auto& element : found) {
     if (elements)
-      elements->push_back(element.element);
+      elements->push_back(std::move(element.element));
     else
-      gst_object_unref(element.element);
+      element.element.reset();
   }
   return way;
 }

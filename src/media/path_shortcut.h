@@ -90,6 +90,8 @@
 
 #include <vector>
 
+#include "util/gobject_ptr.h"
+
 namespace convene::media {
 
 // Where a shortcut sits, as object data under this name: an input's
@@ -98,13 +100,14 @@ inline constexpr char kPathShortcutData[] = "convene-path-shortcut";
 
 // The way from `src`'s peer through ghost pads and their internal pads to
 // the first pad of an element's own (new references; `*end` is that pad, a
-// new reference, or nullptr when a pad on the way is not linked).
-std::vector<GstPad*> ghost_pads_after(GstPad* src, GstPad** end);
+// new reference, or empty when a pad on the way is not linked).
+std::vector<GstObjectPtr<GstPad>> ghost_pads_after(GstPad* src, GstObjectPtr<GstPad>* end);
 
 // As ghost_pads_after, also through the receive pass-throughs named above
 // (each element's sink and src pad are on the way; `elements`, if given,
 // gets the elements, new references).
-std::vector<GstPad*> receive_pass_throughs_after(GstPad* src, GstPad** end, std::vector<GstElement*>* elements);
+std::vector<GstObjectPtr<GstPad>> receive_pass_throughs_after(GstPad* src, GstObjectPtr<GstPad>* end,
+                                                              std::vector<GstObjectPtr<GstElement>>* elements);
 
 // Installs the shortcut on one of webrtcbin's input clocksyncs (when it is
 // added; the way behind it is looked up at the first buffer). False for an

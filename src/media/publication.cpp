@@ -20,7 +20,7 @@ namespace convene::media {
 Publication::Publication(GstBin* pipeline, TrackInfo info, GstElement* tee, std::string encoding_name,
                          unsigned serial, int layer, unsigned declared_layers, int audio_level_id)
     : info_(std::move(info)),
-      tee_(static_cast<GstElement*>(gst_object_ref(tee))),
+      tee_(retain_gst(tee)),
       encoding_name_(std::move(encoding_name)),
       serial_(serial),
       declared_layers_(layer >= 0 ? (declared_layers | (1u << layer)) : 0) {
@@ -42,7 +42,7 @@ void Publication::read_level_extension(int id) {
     std::shared_ptr<std::atomic<double>> latest;
     AudioLevelReader levels;
   };
-  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee_, "sink");
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee_.get(), "sink");
   // On the publisher's streaming thread: at most one packet in 20 ms is
   // parsed, and a reading is left every 100 ms for the room's level timer.
   // Posting each to the bus cost a write() to wake the main loop per reading
@@ -83,30 +83,30 @@ void Publication::add_level_meter(GstBin* pipeline) {
   // publisher's thread, less than a thread hand-off per packet (and a thread
   // per publisher) would; the fakesink never syncs, so nothing here waits.
   g_autoptr(GError) error = nullptr;
-  level_bin_ = gst_parse_bin_from_description(
+  GstElement* bin = gst_parse_bin_from_description(
       "rtpopusdepay ! opusdec plc=true ! level interval=100000000 post-messages=true ! "
       "fakesink sync=false async=false",
       TRUE, &error);
-  if (!level_bin_) {
+  if (!bin) {
     GST_WARNING("no level meter for %s: %s", info_.id.c_str(), error ? error->message : "?");
     return;
   }
   g_autofree char* name = g_strdup_printf("level-%u", serial_);
-  gst_object_set_name(GST_OBJECT(level_bin_), name);
-  gst_object_ref(level_bin_);
-  gst_bin_add(pipeline, level_bin_);
+  gst_object_set_name(GST_OBJECT(bin), name);
+  level_bin_ = retain_gst(bin);  // ours; the pipeline takes the floating one
+  gst_bin_add(pipeline, bin);
   // Running before it is linked: a branch still in NULL answers the tee's
   // push with FLUSHING, which travels back up and stops the publisher's
   // whole connection (its nicesrc pauses), for good.
-  gst_element_sync_state_with_parent(level_bin_);
-  level_pad_ = request_pad();
-  g_autoptr(GstPad) sink = gst_element_get_static_pad(level_bin_, "sink");
-  gst_pad_link(level_pad_, sink);
+  gst_element_sync_state_with_parent(level_bin_.get());
+  level_pad_ = adopt_gst(request_pad());
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(level_bin_.get(), "sink");
+  gst_pad_link(level_pad_.get(), sink);
 }
 
 Publication::Feed& Publication::add_feed(int layer, GstElement* tee) {
   Feed& feed = feeds_[layer];
-  feed.tee = static_cast<GstElement*>(gst_object_ref(tee));
+  feed.tee = retain_gst(tee);
   g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee, "sink");
   gst_pad_add_probe(
       tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
@@ -156,8 +156,8 @@ void Publication::add_layer(int layer, GstElement* tee) {
   add_feed(layer, tee);
   // Consumers that come from now on take the highest layer there is.
   if (feeds_.rbegin()->first == layer) {
-    gst_object_unref(tee_);
-    tee_ = static_cast<GstElement*>(gst_object_ref(tee));
+    tee_.reset();
+    tee_ = retain_gst(tee);
   }
 }
 
@@ -170,7 +170,7 @@ unsigned Publication::present_layers() const {
 
 GstElement* Publication::layer_tee(int layer) const {
   auto it = feeds_.find(layer);
-  return it == feeds_.end() ? nullptr : it->second.tee;
+  return it == feeds_.end() ? nullptr : it->second.tee.get();
 }
 
 GstPad* Publication::request_layer_pad(int layer) {
@@ -206,34 +206,40 @@ Publication::~Publication() {
     // Cut the meter off the tee (allow-not-linked: a push racing this sees
     // NOT_LINKED and carries on), then stop it.
     if (level_pad_) {
-      release_tee_pad(tee_, level_pad_);
-      gst_object_unref(level_pad_);
+      release_tee_pad(tee_.get(), level_pad_.get());
+      level_pad_.reset();
     }
-    remove_from_bin(level_bin_);
-    gst_object_unref(level_bin_);
+    remove_from_bin(level_bin_.get());
+    level_bin_.reset();
   }
-  for (auto& [layer, feed] : feeds_) gst_object_unref(feed.tee);
-  gst_object_unref(tee_);
+  // Our tee references go here, before the other members (the probes' shared state).
+  for (auto& [layer, feed] : feeds_) feed.tee.reset();
+  tee_.reset();
 }
 
-GstPad* Publication::request_pad() { return gst_element_request_pad_simple(tee_, "src_%u"); }
+GstPad* Publication::request_pad() { return gst_element_request_pad_simple(tee_.get(), "src_%u"); }
 
 void Publication::release_pad(GstPad* pad) {
-  GstElement* tee = gst_pad_get_parent_element(pad);
-  if (!tee) {  // already released
-    gst_object_unref(pad);
-    return;
-  }
-  unlink_when_idle(pad, [tee, pad] {
-    release_tee_pad(tee, pad);
-    gst_object_unref(pad);
-    gst_object_unref(tee);
+  GstObjectPtr<GstPad> ours = adopt_gst(pad);
+  GstObjectPtr<GstElement> tee = adopt_gst(gst_pad_get_parent_element(pad));
+  if (!tee) return;  // already released: only our reference goes
+  // Both references until the pad is released on the main loop (shared:
+  // unlink_when_idle takes a copyable function).
+  struct Held {
+    GstObjectPtr<GstPad> pad;
+    GstObjectPtr<GstElement> tee;
+  };
+  auto held = std::make_shared<Held>(Held{std::move(ours), std::move(tee)});
+  unlink_when_idle(pad, [held] {
+    release_tee_pad(held->tee.get(), held->pad.get());
+    held->pad.reset();  // the pad, then the tee
+    held->tee.reset();
   });
 }
 
 void Publication::request_keyframe() {
   if (info_.kind != "video") return;
-  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee_, "sink");
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee_.get(), "sink");
   gst_pad_push_event(sink, convene_keyframe_request_new());  // through the limiter's probe
 }
 

@@ -34,6 +34,7 @@
 
 #include "media/keyframe_limiter.h"
 #include "media/room_media.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -54,7 +55,7 @@ class Publication {
   void set_muted(bool muted) { info_.muted = muted; }
   const std::string& encoding_name() const { return encoding_name_; }
   // The tee consumers take: the track's, or its highest layer's so far.
-  GstElement* tee() const { return tee_; }
+  GstElement* tee() const { return tee_.get(); }
 
   // --- Spatial layers (a layered camera)
   bool layered() const { return declared_layers_ != 0; }
@@ -102,11 +103,11 @@ class Publication {
   void read_level_extension(int id);
 
   TrackInfo info_;
-  GstElement* tee_;  // our reference (the top layer's); the publish connection stops it
+  GstObjectPtr<GstElement> tee_;  // our reference (the top layer's); the publish connection stops it
   std::string encoding_name_;
   unsigned serial_;
-  GstPad* level_pad_ = nullptr;      // the tee pad feeding the level meter
-  GstElement* level_bin_ = nullptr;  // depay ! decode ! level ! fakesink, on the publisher thread
+  GstObjectPtr<GstPad> level_pad_;      // the tee pad feeding the level meter
+  GstObjectPtr<GstElement> level_bin_;  // depay ! decode ! level ! fakesink, on the publisher thread
   int audio_level_id_ = 0;           // the header extension read instead, when not 0
   // The header extension's newest reading, NaN once taken: written by the
   // probe on the publisher's thread, taken on the main loop. Shared with the
@@ -122,7 +123,7 @@ class Publication {
     std::atomic<uint64_t> bytes{0};
   };
   struct Feed {
-    GstElement* tee = nullptr;  // our reference
+    GstObjectPtr<GstElement> tee;  // our reference
     // Written by probes on the tee (a streaming thread); shared so a probe
     // that outlives this object still writes to live memory.
     std::shared_ptr<Counters> counters = std::make_shared<Counters>();

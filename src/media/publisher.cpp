@@ -44,7 +44,7 @@ struct TransceiverSetup {
   // belongs to, and the tees made at the answer for streams not arrived yet
   // (mid -> our reference; taken out when the stream's pad links to it).
   std::map<uint32_t, std::string> mid_of_ssrc;
-  std::map<std::string, GstElement*> waiting_tees;
+  std::map<std::string, GstObjectPtr<GstElement>> waiting_tees;
 };
 
 // What a pad-added handler holds.
@@ -87,8 +87,8 @@ Publisher::Publisher(MediaRoom& room, std::string peer_id) : room_(room), peer_i
 
 void Publisher::stop() {
   endpoint_->stop();
-  for (auto& [mid, in] : incoming_) stop_element(in.tee);
-  for (GstElement* tee : ignored_) stop_element(tee);
+  for (auto& [mid, in] : incoming_) stop_element(in.tee.get());
+  for (const auto& tee : ignored_) stop_element(tee.get());
 }
 
 Publisher::~Publisher() {
@@ -96,16 +96,15 @@ Publisher::~Publisher() {
   endpoint_.reset();
   {
     std::lock_guard<std::mutex> lock(setup_->mutex);
-    for (auto& [mid, tee] : setup_->waiting_tees) gst_object_unref(tee);
-    setup_->waiting_tees.clear();
+    setup_->waiting_tees.clear();  // our references to the tees no stream arrived at
   }
   for (auto& [mid, in] : incoming_) {
-    remove_from_bin(in.tee);
-    gst_object_unref(in.tee);
+    remove_from_bin(in.tee.get());
+    in.tee.reset();
   }
-  for (GstElement* tee : ignored_) {
-    remove_from_bin(tee);
-    gst_object_unref(tee);
+  for (auto& tee : ignored_) {
+    remove_from_bin(tee.get());
+    tee.reset();
   }
 }
 
@@ -114,15 +113,16 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
   auto* context = static_cast<PadAddedContext*>(data);
   auto* weak = &context->publisher;
   std::string mid, kind;
-  GstWebRTCRTPTransceiver* trans = nullptr;
-  g_object_get(pad, "transceiver", &trans, nullptr);
-  if (trans) {
-    g_autofree char* m = nullptr;
-    GstWebRTCKind k = GST_WEBRTC_KIND_UNKNOWN;
-    g_object_get(trans, "mid", &m, "kind", &k, nullptr);
-    if (m) mid = m;
-    kind = k == GST_WEBRTC_KIND_AUDIO ? "audio" : k == GST_WEBRTC_KIND_VIDEO ? "video" : "";
-    gst_object_unref(trans);
+  {
+    g_autoptr(GstWebRTCRTPTransceiver) trans = nullptr;
+    g_object_get(pad, "transceiver", &trans, nullptr);
+    if (trans) {
+      g_autofree char* m = nullptr;
+      GstWebRTCKind k = GST_WEBRTC_KIND_UNKNOWN;
+      g_object_get(trans, "mid", &m, "kind", &k, nullptr);
+      if (m) mid = m;
+      kind = k == GST_WEBRTC_KIND_AUDIO ? "audio" : k == GST_WEBRTC_KIND_VIDEO ? "video" : "";
+    }
   }
   // The SSRC, from the rtpbin pad behind this one (recv_rtp_src_<session>_<ssrc>_<pt>).
   guint session = 0, ssrc = 0, pt = 0;
@@ -141,34 +141,36 @@ void Publisher::on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) 
   // Linked here and now: a webrtcbin src pad left unlinked fails the stream.
   // To the tee made for it at the answer, when there is one (its
   // publication, and the subscribers' slots, exist already); else to a new one.
-  GstElement* tee = nullptr;
+  GstObjectPtr<GstElement> tee;
   {
     TransceiverSetup& setup = *context->setup;
     std::lock_guard<std::mutex> lock(setup.mutex);
     auto announced = ssrc ? setup.mid_of_ssrc.find(ssrc) : setup.mid_of_ssrc.end();
     const std::string& stream_mid = announced != setup.mid_of_ssrc.end() ? announced->second : mid;
     if (auto waiting = setup.waiting_tees.find(stream_mid); waiting != setup.waiting_tees.end()) {
-      tee = waiting->second;  // its reference goes with the post below
+      tee = std::move(waiting->second);  // its reference goes with the post below
       setup.waiting_tees.erase(waiting);
     }
   }
   if (!tee) tee = make_tee(webrtcbin);
-  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee, "sink");
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(tee.get(), "sink");
   gst_pad_link(pad, sink);
   GST_DEBUG("publish pad %s: ssrc %u, mid %s, %s %s", GST_PAD_NAME(pad), ssrc, mid.c_str(), kind.c_str(),
             encoding.c_str());
-  post_to_main([weak = *weak, tee, mid, kind, encoding, ssrc] {
+  // The reference travels in a shared holder: post_to_main takes a copyable function.
+  auto held = std::make_shared<GstObjectPtr<GstElement>>(std::move(tee));
+  post_to_main([weak = *weak, held, mid, kind, encoding, ssrc] {
     if (auto alive = weak.lock()) {
-      (*alive)->incoming_stream(mid, tee, kind, encoding, ssrc);
+      (*alive)->incoming_stream(mid, std::move(*held), kind, encoding, ssrc);
     } else {
-      remove_from_bin(tee);
-      gst_object_unref(tee);
+      remove_from_bin(held->get());
+      held->reset();
     }
   });
 }
 
-void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string kind, const std::string& encoding,
-                                uint32_t ssrc) {
+void Publisher::incoming_stream(std::string mid, GstObjectPtr<GstElement> tee, std::string kind,
+                                const std::string& encoding, uint32_t ssrc) {
   // What the offer says this SSRC is wins over webrtcbin's transceiver (see sdp_streams.h).
   if (auto announced = announced_.find(ssrc); announced != announced_.end()) {
     if (announced->second.mid != mid)
@@ -179,8 +181,7 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
   }
   if (auto prepared = incoming_.find(mid); prepared != incoming_.end() && prepared->second.tee == tee) {
     GST_DEBUG("%s: the stream of mid %s arrived on the tee made at the answer", peer_id_.c_str(), mid.c_str());
-    gst_object_unref(tee);  // incoming_ holds its own
-    return;
+    return;  // incoming_ holds its own: `tee` releases this one
   }
   if (incoming_.count(mid)) {
     // A second stream for a mid webrtcbin could not tell apart (no a=ssrc
@@ -188,11 +189,11 @@ void Publisher::incoming_stream(std::string mid, GstElement* tee, std::string ki
     // connection closes: unlinking a live webrtcbin pad fails its transport.
     GST_WARNING("%s: a second stream for mid %s is ignored (the offer should name SSRCs)", peer_id_.c_str(),
                 mid.c_str());
-    ignored_.push_back(tee);
+    ignored_.push_back(std::move(tee));
     return;
   }
   std::string e = encoding.empty() ? (kind == "audio" ? "OPUS" : room_.settings().video_codec) : encoding;
-  incoming_[mid] = Incoming{tee, kind, e};
+  incoming_[mid] = Incoming{std::move(tee), kind, e};
   sync_publications();
 }
 
@@ -238,13 +239,13 @@ void Publisher::offer(const std::string& offered, const std::map<std::string, Pu
   sync_publications();
 }
 
-GstElement* Publisher::make_tee(GstElement* webrtcbin) {
+GstObjectPtr<GstElement> Publisher::make_tee(GstElement* webrtcbin) {
   GstElement* tee = gst_element_factory_make("tee", nullptr);
   g_object_set(tee, "allow-not-linked", TRUE, nullptr);
   g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(webrtcbin));
   gst_bin_add(GST_BIN(parent), tee);
   gst_element_sync_state_with_parent(tee);  // running before the first buffer can reach it
-  return static_cast<GstElement*>(gst_object_ref(tee));  // the bin holds the other
+  return retain_gst(tee);  // the bin holds the other
 }
 
 void Publisher::prepare_announced_streams() {
@@ -255,11 +256,13 @@ void Publisher::prepare_announced_streams() {
     // Not a spatial layer: subscribers choose among the layers that arrived
     // (Publication::present_layers), and one that never does must not be chosen.
     if (!track->second.layer.empty()) continue;
-    GstElement* tee = make_tee(endpoint_->element());
+    GstObjectPtr<GstElement> tee = make_tee(endpoint_->element());
+    GstElement* made = tee.get();
     // The answer accepts these codecs only (accepted_codecs).
-    incoming_[stream.mid] = Incoming{tee, stream.kind, stream.kind == "audio" ? "OPUS" : room_.settings().video_codec};
+    incoming_[stream.mid] =
+        Incoming{std::move(tee), stream.kind, stream.kind == "audio" ? "OPUS" : room_.settings().video_codec};
     std::lock_guard<std::mutex> lock(setup_->mutex);
-    setup_->waiting_tees[stream.mid] = static_cast<GstElement*>(gst_object_ref(tee));
+    setup_->waiting_tees[stream.mid] = retain_gst(made);
   }
 }
 
@@ -325,7 +328,7 @@ void Publisher::sync_publications() {
         std::any_of(published_.begin(), published_.end(), [&](const auto& p) { return p.second == key; })) {
       // One more layer of a publication that exists.
       published_[mid] = key;
-      room_.add_layer(track_id(key), layer, in.tee);
+      room_.add_layer(track_id(key), layer, in.tee.get());
       continue;
     }
     TrackInfo t;
@@ -339,7 +342,7 @@ void Publisher::sync_publications() {
     t.kind = in.kind;
     published_[mid] = key;
     auto level_id = in.kind == "audio" ? audio_level_ids_.find(mid) : audio_level_ids_.end();
-    room_.add_publication(t, in.tee, in.encoding_name, layer, layer >= 0 ? layered_sources()[track.source] : 0,
+    room_.add_publication(t, in.tee.get(), in.encoding_name, layer, layer >= 0 ? layered_sources()[track.source] : 0,
                           level_id == audio_level_ids_.end() ? 0 : level_id->second);
   }
 }

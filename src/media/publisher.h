@@ -65,18 +65,18 @@ class Publisher {
 
  private:
   struct Incoming {
-    GstElement* tee;  // our reference
+    GstObjectPtr<GstElement> tee;  // our reference (released in ~Publisher)
     std::string kind;
     std::string encoding_name;
   };
   static void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data);
   // A stream webrtcbin announced on `mid`; `ssrc` (0: unknown) may say it is another mid's.
-  void incoming_stream(std::string mid, GstElement* tee, std::string kind, const std::string& encoding,
+  void incoming_stream(std::string mid, GstObjectPtr<GstElement> tee, std::string kind, const std::string& encoding,
                        uint32_t ssrc);
   // Publishes every listed mid that has a stream, unpublishes the rest.
   void sync_publications();
   // A running tee in the room's pipeline, beside `webrtcbin` (ours: a new reference).
-  static GstElement* make_tee(GstElement* webrtcbin);
+  static GstObjectPtr<GstElement> make_tee(GstElement* webrtcbin);
   // A tee in incoming_ for each stream the last offer announced (a=ssrc)
   // and lists as a track (not a spatial layer), made before the answer goes
   // out: its pad links to it when the stream arrives, and its publication
@@ -98,7 +98,7 @@ class Publisher {
   // Mids handed to the room -> the mid their publication is named after
   // (itself, or for a layer its source's key mid).
   std::map<std::string, std::string> published_;
-  std::vector<GstElement*> ignored_;            // tees of streams that could not be mapped (our references)
+  std::vector<GstObjectPtr<GstElement>> ignored_;  // tees of streams that could not be mapped (our references)
   bool answering_ = false;
   bool connected_ = false;
   GSourcePtr connect_timer_;      // runs from the first offer until connected

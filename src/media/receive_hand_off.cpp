@@ -17,10 +17,9 @@ class ReceiveHandOff {
   // Lives as long as `queue` (its data), so it holds no reference to it.
   // `decoder_sink` is the decoder's first pad of its own, past its ghost pad.
   ReceiveHandOff(GstElement* queue, GstPad* decoder_sink)
-      : queue_(queue), decoder_sink_(GST_PAD(gst_object_ref(decoder_sink))) {
+      : queue_(queue), decoder_sink_(retain_gst(decoder_sink)) {
     update_mode();
   }
-  ~ReceiveHandOff() { gst_object_unref(decoder_sink_); }
   ReceiveHandOff(const ReceiveHandOff&) = delete;
   ReceiveHandOff& operator=(const ReceiveHandOff&) = delete;
 
@@ -41,18 +40,17 @@ class ReceiveHandOff {
     struct Check {
       GstPad* decoder_sink;
       bool all = true;
-    } check{decoder_sink_};
+    } check{decoder_sink_.get()};
     gst_pad_sticky_events_foreach(
         queue_sink,
         [](GstPad*, GstEvent** event, gpointer data) -> gboolean {
           auto* c = static_cast<Check*>(data);
-          GstEvent* there = gst_pad_get_sticky_event(c->decoder_sink, GST_EVENT_TYPE(*event), 0);
+          g_autoptr(GstEvent) there = gst_pad_get_sticky_event(c->decoder_sink, GST_EVENT_TYPE(*event), 0);
           if (there != *event) c->all = false;
-          if (there) gst_event_unref(there);
           return c->all;
         },
         &check);
-    return check.all && gst_pad_has_current_caps(decoder_sink_);
+    return check.all && gst_pad_has_current_caps(decoder_sink_.get());
   }
 
   // On the receiving thread. True when the data was chained past the queue.
@@ -76,9 +74,9 @@ class ReceiveHandOff {
     }
     GstFlowReturn flow;
     if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-      flow = gst_pad_chain_list(decoder_sink_, GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+      flow = gst_pad_chain_list(decoder_sink_.get(), GST_PAD_PROBE_INFO_BUFFER_LIST(info));
     else
-      flow = gst_pad_chain(decoder_sink_, GST_PAD_PROBE_INFO_BUFFER(info));
+      flow = gst_pad_chain(decoder_sink_.get(), GST_PAD_PROBE_INFO_BUFFER(info));
     GST_PAD_PROBE_INFO_DATA(info) = nullptr;  // the chain took it
     // As the queue would: the receiver only stops when the path is being shut
     // down, never for what one packet did downstream.
@@ -88,7 +86,7 @@ class ReceiveHandOff {
 
  private:
   GstElement* queue_;
-  GstPad* decoder_sink_;
+  GstObjectPtr<GstPad> decoder_sink_;
   std::atomic<bool> passing_{false};
   // Set and cleared on the receiving thread (its packets and events); atomic in
   // case an event ever comes from another.
@@ -116,8 +114,8 @@ bool skip_receive_queue_when_passing(GstBin* receive_bin) {
   if (!queue_sink || !queue_src) return false;
   // Past the decoder's ghost pad (dtlssrtpdec is a bin), which carries a
   // packet on unchanged: one pad fewer per packet.
-  GstPad* decoder_sink = nullptr;
-  for (GstPad* pad : ghost_pads_after(queue_src, &decoder_sink)) gst_object_unref(pad);
+  GstObjectPtr<GstPad> decoder_sink;
+  ghost_pads_after(queue_src, &decoder_sink);  // (the pads on the way are let go at once)
   if (!decoder_sink) return false;
   // webrtcbin 1.22 filters the receiver's output with a capsfilter before
   // the queue: a GstBaseTransform that passes every packet on unchanged once
@@ -130,8 +128,8 @@ bool skip_receive_queue_when_passing(GstBin* receive_bin) {
                                       : nullptr;
   GstPad* entry = filter_sink ? filter_sink : queue_sink;
 
-  auto* hand_off = new ReceiveHandOff(queue, decoder_sink);
-  gst_object_unref(decoder_sink);
+  auto* hand_off = new ReceiveHandOff(queue, decoder_sink.get());
+  decoder_sink.reset();
   g_object_set_data_full(G_OBJECT(queue), kReceiveHandOffData, hand_off,
                          [](gpointer data) { delete static_cast<ReceiveHandOff*>(data); });
   g_signal_connect(queue, "notify::leaky", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer data) {

@@ -77,7 +77,7 @@ GstPadProbeReturn on_event(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GST_LOG_OBJECT(pad, "not repeating %s", GST_EVENT_TYPE_NAME(event));
   // HANDLED, not DROP: a dropped sticky event stays pending and would be
   // tried again before the next buffer; a handled one counts as delivered.
-  gst_event_unref(event);
+  EventPtr handled(event);  // the probe owns it now and lets it go
   GST_PAD_PROBE_INFO_DATA(info) = nullptr;
   return GST_PAD_PROBE_HANDLED;
 }

@@ -128,9 +128,9 @@ uint64_t uint64_property(GstElement* element, const char* name) {
   return value;
 }
 
-void release_now(GstPad* pad) {
-  if (g_autoptr(GstElement) tee = gst_pad_get_parent_element(pad)) release_tee_pad(tee, pad);
-  gst_object_unref(pad);
+// Takes our reference to a tee's src pad.
+void release_now(GstObjectPtr<GstPad> pad) {
+  if (g_autoptr(GstElement) tee = gst_pad_get_parent_element(pad.get())) release_tee_pad(tee, pad.get());
 }
 
 }  // namespace
@@ -140,10 +140,12 @@ void release_now(GstPad* pad) {
 // the offer text gets the attribute; the RTP session reads the feedback
 // whether or not its own description names it.
 std::string with_remb_feedback(const std::string& sdp) {
-  GstSDPMessage* msg = nullptr;
-  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK) return sdp;
-  for (guint i = 0; i < gst_sdp_message_medias_len(msg); ++i) {
-    auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg, i));
+  GstSDPMessage* parsed = nullptr;
+  const bool ok = gst_sdp_message_new_from_text(sdp.c_str(), &parsed) == GST_SDP_OK;
+  SdpMessagePtr msg(parsed);
+  if (!ok) return sdp;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg.get()); ++i) {
+    auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg.get(), i));
     if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
     for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
       const int pt = atoi(gst_sdp_media_get_format(media, f));
@@ -154,8 +156,7 @@ std::string with_remb_feedback(const std::string& sdp) {
       gst_sdp_media_add_attribute(media, "rtcp-fb", value);
     }
   }
-  g_autofree char* text = gst_sdp_message_as_text(msg);
-  gst_sdp_message_free(msg);
+  g_autofree char* text = gst_sdp_message_as_text(msg.get());
   return text;
 }
 
@@ -173,9 +174,9 @@ Subscriber::Subscriber(MediaRoom& room, std::string peer_id) : room_(room), peer
     connected_ = true;
     for (auto& slot : slots_) {
       if (again && !slot->linked_track_id.empty())
-        g_signal_emit_by_name(slot->forward, "resync");
+        g_signal_emit_by_name(slot->forward.get(), "resync");
       else
-        g_object_set(slot->forward, "connected", TRUE, nullptr);
+        g_object_set(slot->forward.get(), "connected", TRUE, nullptr);
     }
   });
   start_quality_timer();
@@ -187,22 +188,18 @@ Subscriber::~Subscriber() {
   // keeps from the tee); then the forwarders.
   for (auto& slot : slots_) {
     if (slot->tee_pad) {
-      if (Publication* p = room_.publication(slot->linked_track_id)) release_tee_pad(p->tee(), slot->tee_pad);
-      gst_object_unref(slot->tee_pad);
-      slot->tee_pad = nullptr;
+      if (Publication* p = room_.publication(slot->linked_track_id)) release_tee_pad(p->tee(), slot->tee_pad.get());
+      slot->tee_pad.reset();
     }
-    for (GstPad*& pad : slot->layer_tee_pads) {
-      if (pad) release_now(pad);
-      pad = nullptr;
-    }
+    for (auto& pad : slot->layer_tee_pads)
+      if (pad) release_now(std::move(pad));
   }
   endpoint_->stop();
   for (auto& slot : slots_) {
-    remove_from_bin(slot->forward);
-    for (GstPad* pad : slot->layer_sinks)
-      if (pad) gst_object_unref(pad);
-    gst_object_unref(slot->forward);
-    gst_object_unref(slot->webrtc_pad);
+    remove_from_bin(slot->forward.get());
+    for (auto& pad : slot->layer_sinks) pad.reset();
+    slot->forward.reset();
+    slot->webrtc_pad.reset();
   }
   endpoint_.reset();
 }
@@ -214,11 +211,11 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   slot->layered = p.layered();
   slot->ssrc = g_random_int();
   GstElement* webrtcbin = endpoint_->element();
-  slot->webrtc_pad = gst_element_request_pad_simple(webrtcbin, "sink_%u");
+  slot->webrtc_pad = adopt_gst(gst_element_request_pad_simple(webrtcbin, "sink_%u"));
   if (!slot->webrtc_pad) throw std::runtime_error("webrtcbin gave no sink pad");
   GstWebRTCRTPTransceiver* trans = nullptr;
-  g_object_get(slot->webrtc_pad, "transceiver", &trans, nullptr);
-  slot->transceiver = adopt(trans);
+  g_object_get(slot->webrtc_pad.get(), "transceiver", &trans, nullptr);
+  slot->transceiver = adopt_gst(trans);
   g_autoptr(GstCaps) caps = send_caps(slot->encoding, slot->ssrc);
   CongestionFeedback::offer_in(caps);
   // Retransmissions for video only: Chromium refuses an offer whose audio
@@ -226,22 +223,22 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
                "do-nack", slot->kind == "video", nullptr);
 
-  slot->forward = gst_element_factory_make("convenertpforward", nullptr);
-  if (!slot->forward) throw std::runtime_error("convenertpforward is not registered");
+  GstElement* forward = gst_element_factory_make("convenertpforward", nullptr);
+  if (!forward) throw std::runtime_error("convenertpforward is not registered");
   // Not connected until the subscriber's connection is: the forwarder drops
   // until then instead of pushing into a webrtcbin that may hold it back.
-  g_object_set(slot->forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), "connected",
+  g_object_set(forward, "ssrc", slot->ssrc, "payload-type", payload_type_of(slot->encoding), "connected",
                connected_, nullptr);
-  gst_object_ref(slot->forward);
+  slot->forward = retain_gst(forward);  // ours; the bin takes the floating one
   // tee → forwarder → webrtcbin, with no queue and so no thread per slot:
   // the forwarder runs on the publisher's streaming thread (a header
   // rewrite, then webrtcbin's send path: SRTP and a non-blocking UDP send),
   // never passes a subscriber's flow error back to the shared tee
   // ("isolate"), and pushes only once this connection is up and the slot
   // negotiated, so nothing can block that thread.
-  gst_bin_add(room_.bin(), slot->forward);
-  g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
-  gst_pad_link(fsrc, slot->webrtc_pad);
+  gst_bin_add(room_.bin(), forward);
+  g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward.get(), "src");
+  gst_pad_link(fsrc, slot->webrtc_pad.get());
   gst_pad_add_probe(
       fsrc, GST_PAD_PROBE_TYPE_BUFFER,
       [](GstPad* pad, GstPadProbeInfo* info, gpointer data) {
@@ -256,14 +253,14 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   // connection is keyed (direct_send.h); before that, and for events,
   // webrtcbin's way.
   if (const auto& sender = endpoint_->direct_sender())
-    send_from_forwarder(slot->forward, sender, clock_rate_of(slot->encoding), room_.latency());
+    send_from_forwarder(slot->forward.get(), sender, clock_rate_of(slot->encoding), room_.latency());
   congestion_->tag(fsrc);
   // Into webrtcbin past its sink ghost pad (path_shortcut.h), after the
   // probes above (a probe that takes a buffer ends the pad's probe list):
   // webrtcbin's own probes there act only while the slot is not
   // negotiated, when the pad is blocked and nothing skips.
   skip_ghost_pads_after(fsrc, "forwarder into webrtcbin");
-  gst_element_sync_state_with_parent(slot->forward);
+  gst_element_sync_state_with_parent(slot->forward.get());
   slots_.push_back(std::move(slot));
   return *slots_.back();
 }
@@ -281,21 +278,20 @@ void Subscriber::assign(Slot& slot, const Publication& p) {
   slot.ladder.reset();
   slot.spatial_cap = kSpatialLayers - 1;
   slot.desired_layer = slot.target_layer = -1;
-  g_object_set(slot.forward, "muted", p.info().muted, "max-temporal-layer", static_cast<guint>(slot.max_layer),
+  g_object_set(slot.forward.get(), "muted", p.info().muted, "max-temporal-layer", static_cast<guint>(slot.max_layer),
                nullptr);
-  if (slot.paused && has_property(slot.forward, "paused")) g_object_set(slot.forward, "paused", FALSE, nullptr);
+  if (slot.paused && has_property(slot.forward.get(), "paused")) g_object_set(slot.forward.get(), "paused", FALSE, nullptr);
   slot.paused = false;
 }
 
 void Subscriber::unlink(Slot& slot, bool at_once) {
   Publication* layered = room_.publication(slot.linked_track_id);
-  for (GstPad*& pad : slot.layer_tee_pads) {
+  for (auto& pad : slot.layer_tee_pads) {
     if (!pad) continue;
     if (at_once || !layered)
-      release_now(pad);
+      release_now(std::move(pad));
     else
-      layered->release_pad(pad);  // takes our reference
-    pad = nullptr;
+      layered->release_pad(pad.release());  // takes our reference
   }
   if (!slot.tee_pad) {
     slot.linked_track_id.clear();
@@ -303,15 +299,14 @@ void Subscriber::unlink(Slot& slot, bool at_once) {
   }
   if (Publication* p = room_.publication(slot.linked_track_id)) {
     if (at_once) {
-      release_tee_pad(p->tee(), slot.tee_pad);
-      gst_object_unref(slot.tee_pad);
+      release_tee_pad(p->tee(), slot.tee_pad.get());
+      slot.tee_pad.reset();
     } else {
-      p->release_pad(slot.tee_pad);  // takes our reference
+      p->release_pad(slot.tee_pad.release());  // takes our reference
     }
   } else {
-    gst_object_unref(slot.tee_pad);
+    slot.tee_pad.reset();
   }
-  slot.tee_pad = nullptr;
   slot.linked_track_id.clear();
 }
 
@@ -452,7 +447,7 @@ void Subscriber::adapt_quality() {
   for (auto& slot : slots_) {
     if (slot->linked_track_id.empty() || slot->kind != "video") continue;
     g_autoptr(GstStructure) counters = nullptr;
-    g_object_get(slot->forward, "layer-bytes", &counters, nullptr);
+    g_object_get(slot->forward.get(), "layer-bytes", &counters, nullptr);
     std::array<uint64_t, kTemporalLayers> bytes{};
     for (int i = 0; counters && i < kTemporalLayers; ++i) {
       g_autofree char* field = g_strdup_printf("layer-%d", i);
@@ -480,7 +475,7 @@ void Subscriber::adapt_quality() {
     GST_INFO("%s receives %s's %s up to temporal layer %d (was %d; %.0f %% lost)", peer_id_.c_str(),
              slot->peer_id.c_str(), slot->source.c_str(), layer, slot->max_layer, slot->fraction_lost * 100);
     slot->max_layer = layer;
-    g_object_set(slot->forward, "max-temporal-layer", static_cast<guint>(layer), nullptr);
+    g_object_set(slot->forward.get(), "max-temporal-layer", static_cast<guint>(layer), nullptr);
   }
   allocate();
   room_.layers_changed();  // the layer each forwarder sends may have changed
@@ -523,10 +518,10 @@ void Subscriber::allocate() {
   for (size_t i = 0; i < video.size(); ++i) {
     Slot& slot = *video[i];
     const bool paused = layers[i] < 0;
-    if (paused != slot.paused && has_property(slot.forward, "paused")) {
+    if (paused != slot.paused && has_property(slot.forward.get(), "paused")) {
       GST_INFO("%s: %s's %s %s", peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(),
                paused ? "paused (not visible)" : "resumes");
-      g_object_set(slot.forward, "paused", paused, nullptr);
+      g_object_set(slot.forward.get(), "paused", paused, nullptr);
       slot.paused = paused;
     }
     if (!slot.layered) continue;
@@ -536,11 +531,11 @@ void Subscriber::allocate() {
     // is asked of the publisher (layers-wanted) and taken once it is here.
     const Publication* p = room_.publication(slot.track_id);
     const int target = nearest_present_layer(layers[i], p->present_layers());
-    if (target < 0 || target == slot.target_layer || !has_property(slot.forward, "target-spatial-layer")) continue;
+    if (target < 0 || target == slot.target_layer || !has_property(slot.forward.get(), "target-spatial-layer")) continue;
     GST_INFO("%s: %s's %s to layer %s (chosen %s)", peer_id_.c_str(), slot.peer_id.c_str(), slot.source.c_str(),
              spatial_layer_name(target), spatial_layer_name(layers[i]));
     slot.target_layer = target;
-    g_object_set(slot.forward, "target-spatial-layer", target, nullptr);
+    g_object_set(slot.forward.get(), "target-spatial-layer", target, nullptr);
   }
 }
 
@@ -553,7 +548,7 @@ std::optional<unsigned> Subscriber::needed_layers(const std::string& track_id) c
     unsigned mask = 0;
     if (slot->desired_layer >= 0) mask |= 1u << slot->desired_layer;
     if (slot->linked_track_id == track_id) {
-      const int sent = int_property(slot->forward, "spatial-layer", -1);
+      const int sent = int_property(slot->forward.get(), "spatial-layer", -1);
       if (sent >= 0 && sent < kSpatialLayers) mask |= 1u << sent;
     }
     return mask;
@@ -569,8 +564,8 @@ void Subscriber::layer_added(const std::string& track_id) {
 }
 
 bool Subscriber::layer_sink_linked(const Slot& slot) const {
-  for (GstPad* pad : slot.layer_sinks)
-    if (pad && gst_pad_is_linked(pad)) return true;
+  for (const auto& pad : slot.layer_sinks)
+    if (pad && gst_pad_is_linked(pad.get())) return true;
   return false;
 }
 
@@ -581,23 +576,23 @@ void Subscriber::link_layers(Slot& slot, Publication& p) {
     if (!(p.present_layers() & (1u << l)) || slot.layer_tee_pads[l]) continue;
     if (!slot.layer_sinks[l]) {
       g_autofree char* name = g_strdup_printf("sink_%d", l);
-      slot.layer_sinks[l] = gst_element_request_pad_simple(slot.forward, name);
+      slot.layer_sinks[l] = adopt_gst(gst_element_request_pad_simple(slot.forward.get(), name));
       if (!slot.layer_sinks[l]) {
         GST_WARNING("the forwarder has no %s: %s's layers cannot reach %s", name, slot.track_id.c_str(),
                     peer_id_.c_str());
         return;
       }
     }
-    if (gst_pad_is_linked(slot.layer_sinks[l])) continue;  // the previous track's unlink is on its way
-    GstPad* tee_pad = p.request_layer_pad(l);
+    if (gst_pad_is_linked(slot.layer_sinks[l].get())) continue;  // the previous track's unlink is on its way
+    GstObjectPtr<GstPad> tee_pad = adopt_gst(p.request_layer_pad(l));
     if (!tee_pad) continue;
-    if (gst_pad_link(tee_pad, slot.layer_sinks[l]) != GST_PAD_LINK_OK) {
+    if (gst_pad_link(tee_pad.get(), slot.layer_sinks[l].get()) != GST_PAD_LINK_OK) {
       GST_WARNING("could not link layer %s of %s to %s's slot", spatial_layer_name(l), slot.track_id.c_str(),
                   peer_id_.c_str());
-      release_now(tee_pad);
+      release_now(std::move(tee_pad));
       continue;
     }
-    slot.layer_tee_pads[l] = tee_pad;
+    slot.layer_tee_pads[l] = std::move(tee_pad);
   }
 }
 
@@ -609,7 +604,7 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
     s.peer_id = slot->peer_id;
     s.source = slot->source;
     s.kind = slot->kind;
-    g_object_get(slot->forward, "temporal-layer", &s.temporal_layer, nullptr);
+    g_object_get(slot->forward.get(), "temporal-layer", &s.temporal_layer, nullptr);
     s.max_temporal_layer = slot->max_layer;
     s.fraction_lost = slot->fraction_lost;
     const LayerRates& rates = slot->rates.rates();
@@ -617,7 +612,7 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
       s.layer_bitrates.assign(rates.bps.begin(), rates.bps.begin() + rates.top + 1);
     s.layered = slot->layered;
     if (slot->layered) {
-      s.layer = int_property(slot->forward, "spatial-layer", -1);
+      s.layer = int_property(slot->forward.get(), "spatial-layer", -1);
       s.layer_wanted = slot->desired_layer;
     }
     if (const TrackSettings* settings = room_.settings_of(peer_id_, slot->peer_id, slot->source)) {
@@ -626,9 +621,9 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
       s.requested_height = settings->height;
     }
     s.paused = slot->paused;
-    s.bytes_forwarded = uint64_property(slot->forward, "bytes-forwarded");
-    s.packets_forwarded = uint64_property(slot->forward, "packets-forwarded");
-    s.spatial_switches = uint64_property(slot->forward, "spatial-switches");
+    s.bytes_forwarded = uint64_property(slot->forward.get(), "bytes-forwarded");
+    s.packets_forwarded = uint64_property(slot->forward.get(), "packets-forwarded");
+    s.spatial_switches = uint64_property(slot->forward.get(), "spatial-switches");
     out.push_back(std::move(s));
   }
   return out;
@@ -667,7 +662,7 @@ void Subscriber::link_assigned() {
   for (auto& slot : slots_) {
     if (slot->track_id.empty() || slot->linked_track_id == slot->track_id) continue;
     unlink(*slot, false);
-    g_autoptr(GstPad) fsink = gst_element_get_static_pad(slot->forward, "sink");
+    g_autoptr(GstPad) fsink = gst_element_get_static_pad(slot->forward.get(), "sink");
     if (gst_pad_is_linked(fsink) || layer_sink_linked(*slot)) {  // the previous track's unlink is still on its way
       retry = true;
       continue;
@@ -691,12 +686,11 @@ void Subscriber::link_assigned() {
       GST_DEBUG("%s now receives %s in layers", peer_id_.c_str(), slot->track_id.c_str());
       continue;  // the forwarder asks for the keyframe of the layer it switches to
     }
-    slot->tee_pad = p->request_pad();
-    if (gst_pad_link(slot->tee_pad, fsink) != GST_PAD_LINK_OK) {
+    slot->tee_pad = adopt_gst(p->request_pad());
+    if (gst_pad_link(slot->tee_pad.get(), fsink) != GST_PAD_LINK_OK) {
       GST_WARNING("could not link %s to %s's slot", slot->track_id.c_str(), peer_id_.c_str());
-      release_tee_pad(p->tee(), slot->tee_pad);
-      gst_object_unref(slot->tee_pad);
-      slot->tee_pad = nullptr;
+      release_tee_pad(p->tee(), slot->tee_pad.get());
+      slot->tee_pad.reset();
       continue;
     }
     slot->linked_track_id = slot->track_id;
@@ -720,7 +714,7 @@ void Subscriber::add_remote_candidate(unsigned mline, const std::string& candida
 
 void Subscriber::set_muted(const std::string& track_id, bool muted) {
   for (auto& slot : slots_)
-    if (slot->track_id == track_id) g_object_set(slot->forward, "muted", muted, nullptr);
+    if (slot->track_id == track_id) g_object_set(slot->forward.get(), "muted", muted, nullptr);
 }
 
 size_t Subscriber::active_tracks() const {
@@ -732,7 +726,7 @@ uint64_t Subscriber::packets_forwarded() const {
   uint64_t total = 0;
   for (const auto& slot : slots_) {
     guint64 n = 0;
-    g_object_get(slot->forward, "packets-forwarded", &n, nullptr);
+    g_object_get(slot->forward.get(), "packets-forwarded", &n, nullptr);
     total += n;
   }
   return total;

@@ -100,13 +100,15 @@ class Subscriber {
     std::string kind;       // audio | video
     std::string encoding;   // VP8, H264, OPUS
     unsigned ssrc = 0;
-    GstPad* webrtc_pad = nullptr;  // our reference to webrtcbin's sink pad
-    GObjectPtr<GstWebRTCRTPTransceiver> transceiver;
-    GstElement* forward = nullptr;  // our reference; in the pipeline
+    // Our references below are released in ~Subscriber, in its order
+    // (the transceiver with the slot, after it).
+    GstObjectPtr<GstPad> webrtc_pad;  // our reference to webrtcbin's sink pad
+    GstObjectPtr<GstWebRTCRTPTransceiver> transceiver;
+    GstObjectPtr<GstElement> forward;  // our reference; in the pipeline
     std::string track_id;          // what the slot should carry ("" = inactive)
     std::string peer_id, source;   // of that track, for subscribe-offer
     std::string linked_track_id;   // what tee_pad feeds it from
-    GstPad* tee_pad = nullptr;     // our reference, while linked
+    GstObjectPtr<GstPad> tee_pad;  // our reference, while linked
     LayerRateMeter rates;          // of the track it carries
     LossLayerCap loss_cap;
     double fraction_lost = 0;
@@ -114,8 +116,8 @@ class Subscriber {
     // Spatial layers (a layered publication): the forwarder's sink_0..2 and
     // what feeds them (our references).
     bool layered = false;
-    std::array<GstPad*, kSpatialLayers> layer_sinks{};
-    std::array<GstPad*, kSpatialLayers> layer_tee_pads{};
+    std::array<GstObjectPtr<GstPad>, kSpatialLayers> layer_sinks;
+    std::array<GstObjectPtr<GstPad>, kSpatialLayers> layer_tee_pads;
     LossLadder ladder;
     int spatial_cap = kSpatialLayers - 1;  // what the loss ladder allows
     int desired_layer = -1;  // the allocation's choice among the declared layers

@@ -20,7 +20,9 @@ gpointer warm_up(gpointer) {
   const gint64 start = g_get_monotonic_time();
   // dtlsdec first: it makes the process's certificate.
   for (const char* factory : {"dtlsdec", "webrtcbin", "srtpenc", "srtpdec", "nicesrc", "nicesink", "rtpbin"}) {
-    if (GstElement* element = gst_element_factory_make(factory, nullptr)) gst_object_unref(gst_object_ref_sink(element));
+    if (GstElement* element = gst_element_factory_make(factory, nullptr)) {
+      g_autoptr(GstElement) made = GST_ELEMENT(gst_object_ref_sink(element));  // made, then let go
+    }
   }
   GST_INFO("media warmed up (DTLS certificate, plugins) in %.0f ms",
            static_cast<double>(g_get_monotonic_time() - start) / 1000);

@@ -48,10 +48,9 @@ Reply read_reply(GstPromise* promise, const char* field) {
   }
   const GstStructure* reply = gst_promise_get_reply(promise);
   if (reply && gst_structure_has_field(reply, "error")) {
-    GError* e = nullptr;
+    g_autoptr(GError) e = nullptr;
     gst_structure_get(reply, "error", G_TYPE_ERROR, &e, nullptr);
     r.error = e ? e->message : "webrtcbin failed";
-    if (e) g_error_free(e);
     return r;
   }
   if (!field) return r;
@@ -81,7 +80,7 @@ GstPromise* then_on_webrtc_thread(const char* field, std::function<void(Reply&)>
 
 using ElementRef = std::shared_ptr<GstElement>;
 ElementRef element_ref(GstElement* element) {
-  return ElementRef(static_cast<GstElement*>(gst_object_ref(element)), [](GstElement* e) { gst_object_unref(e); });
+  return ElementRef(retain_gst(element));
 }
 
 // Hands the chain's result to `done` on the main loop: its one post.
@@ -102,26 +101,28 @@ constexpr const char* kRtxMaps = "convene-rtx-maps";
 // The RTX types and SSRCs the last local description paired with its own,
 // in convenertxsend's (rtprtxsend's) structures.
 struct RtxMaps {
-  GstStructure* payload_types = gst_structure_new_empty("application/x-rtp-pt-map");
-  GstStructure* ssrcs = gst_structure_new_empty("application/x-rtp-ssrc-map");
+  GstStructurePtr payload_types{gst_structure_new_empty("application/x-rtp-pt-map")};
+  GstStructurePtr ssrcs{gst_structure_new_empty("application/x-rtp-ssrc-map")};
   guint history_ms;  // how long a sent packet is kept ([media] retransmission_history_ms)
   explicit RtxMaps(guint history) : history_ms(history) {}
   RtxMaps(const RtxMaps&) = delete;
   RtxMaps& operator=(const RtxMaps&) = delete;
-  ~RtxMaps() {
-    gst_structure_free(payload_types);
-    gst_structure_free(ssrcs);
+  ~RtxMaps() {  // in this order, as ever
+    payload_types.reset();
+    ssrcs.reset();
   }
   void read(const std::string& local_sdp) {
     RetransmissionMaps maps = sdp_retransmission_maps(local_sdp);
-    gst_structure_remove_all_fields(payload_types);
+    gst_structure_remove_all_fields(payload_types.get());
     for (auto [pt, rtx_pt] : maps.payload_types)
-      gst_structure_set(payload_types, std::to_string(pt).c_str(), G_TYPE_UINT, rtx_pt, nullptr);
-    gst_structure_remove_all_fields(ssrcs);
+      gst_structure_set(payload_types.get(), std::to_string(pt).c_str(), G_TYPE_UINT, rtx_pt, nullptr);
+    gst_structure_remove_all_fields(ssrcs.get());
     for (auto [ssrc, rtx_ssrc] : maps.ssrcs)
-      gst_structure_set(ssrcs, std::to_string(ssrc).c_str(), G_TYPE_UINT, rtx_ssrc, nullptr);
+      gst_structure_set(ssrcs.get(), std::to_string(ssrc).c_str(), G_TYPE_UINT, rtx_ssrc, nullptr);
   }
-  void give_to(GstElement* rtx) const { g_object_set(rtx, "payload-type-map", payload_types, "ssrc-map", ssrcs, nullptr); }
+  void give_to(GstElement* rtx) const {
+    g_object_set(rtx, "payload-type-map", payload_types.get(), "ssrc-map", ssrcs.get(), nullptr);
+  }
 };
 
 // rtpbin's request-aux-sender on a subscribe connection: convenertxsend in
@@ -163,14 +164,14 @@ void update_rtx_maps(GstElement* webrtcbin, const std::string& local_sdp) {
   maps->read(local_sdp);
   if (auto* rtx = static_cast<GstElement*>(g_object_get_data(G_OBJECT(webrtcbin), kRtxSender))) maps->give_to(rtx);
   GST_DEBUG("RTX of %s: %d payload types, %d SSRCs", GST_OBJECT_NAME(webrtcbin),
-            gst_structure_n_fields(maps->payload_types), gst_structure_n_fields(maps->ssrcs));
+            gst_structure_n_fields(maps->payload_types.get()), gst_structure_n_fields(maps->ssrcs.get()));
 }
 
 // Sets `desc` as the local description, then reports (sdp, error).
 void set_local_then_report(const ElementRef& webrtcbin, DescriptionPtr desc, const char* what,
                            const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
   std::string sdp = sdp_text(desc.get());
-  GstPromise* promise = then_on_webrtc_thread(nullptr, [webrtcbin, endpoint, what, sdp, done](Reply& r) {
+  g_autoptr(GstPromise) promise = then_on_webrtc_thread(nullptr, [webrtcbin, endpoint, what, sdp, done](Reply& r) {
     if (r.error.empty()) {
       update_rtx_maps(webrtcbin.get(), sdp);
       return report(endpoint, done, sdp, "");
@@ -178,19 +179,17 @@ void set_local_then_report(const ElementRef& webrtcbin, DescriptionPtr desc, con
     report(endpoint, done, "", std::string("the ") + what + " could not be applied: " + r.error);
   });
   g_signal_emit_by_name(webrtcbin.get(), "set-local-description", desc.get(), promise);
-  gst_promise_unref(promise);
 }
 
 // Makes an offer or an answer (`what`) and sets it locally, all on
 // webrtcbin's thread once asked for, then reports it.
 void make_then_set_local(const ElementRef& webrtcbin, const char* what,
                          const std::weak_ptr<WebRtcEndpoint*>& endpoint, WebRtcEndpoint::SdpFn done) {
-  GstPromise* promise = then_on_webrtc_thread(what, [webrtcbin, what, endpoint, done](Reply& r) {
+  g_autoptr(GstPromise) promise = then_on_webrtc_thread(what, [webrtcbin, what, endpoint, done](Reply& r) {
     if (!r.error.empty()) return report(endpoint, done, "", std::string("no ") + what + " could be made: " + r.error);
     set_local_then_report(webrtcbin, std::move(r.desc), what, endpoint, done);
   });
   g_signal_emit_by_name(webrtcbin.get(), (std::string("create-") + what).c_str(), nullptr, promise);
-  gst_promise_unref(promise);
 }
 
 // Sets a property when this GStreamer has it (the ICE agent's port range is newer than 1.18).
@@ -211,9 +210,8 @@ void set_remote(GstElement* webrtcbin, GstWebRTCSDPType type, const std::string&
   }
   DescriptionPtr desc(gst_webrtc_session_description_new(type, msg.release()));  // takes msg
   storage_follows_description(webrtcbin, sdp);  // fec_storage.h
-  GstPromise* promise = then_on_webrtc_thread(nullptr, std::move(after));
+  g_autoptr(GstPromise) promise = then_on_webrtc_thread(nullptr, std::move(after));
   g_signal_emit_by_name(webrtcbin, "set-remote-description", desc.get(), promise);
-  gst_promise_unref(promise);
 }
 
 }  // namespace
@@ -256,7 +254,7 @@ void keep_no_received_feedback(GstElement* rtpbin) {
 
 // webrtcbin's rtpbin, as an SFU needs it.
 void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnection leg) {
-  g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin_), "rtpbin");
+  g_autoptr(GstElement) rtpbin = child_by_factory(GST_BIN(webrtcbin_.get()), "rtpbin");
   if (!rtpbin) return;
   // No jitter buffer: each incoming stream would get a queue and a thread
   // of its own, and every packet a hand-off to it, only for the packets to
@@ -277,7 +275,7 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   // out otherwise), the interval follows the RTCP bandwidth share instead
   // (no minimum, RFC 3550): a report every few milliseconds, which carries
   // feedback within milliseconds but cost an eighth of the server's CPU.
-  if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_);
+  if (leg == PeerConnection::Publish) send_feedback_at_once(webrtcbin_.get());
   keep_no_received_feedback(rtpbin);
   g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(+[](GstElement* bin, guint session_id, guint, gpointer publish) {
                      g_autoptr(GObject) session = nullptr;
@@ -306,12 +304,12 @@ void WebRtcEndpoint::configure_rtpbin(const MediaSettings& settings, PeerConnect
   const guint signal = g_signal_lookup("request-aux-sender", G_OBJECT_TYPE(rtpbin));
   const guint declined = g_signal_handlers_disconnect_matched(
       rtpbin, static_cast<GSignalMatchType>(G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA), signal, 0, nullptr, nullptr,
-      webrtcbin_);
+      webrtcbin_.get());
   if (declined == 0) {
     GST_INFO("webrtcbin's RTX sender could not be replaced (another GStreamer?)");
   } else if (leg == PeerConnection::Subscribe) {
-    g_object_set_data_full(G_OBJECT(webrtcbin_), kRtxMaps, new RtxMaps(settings.retransmission_history_ms), [](gpointer m) { delete static_cast<RtxMaps*>(m); });
-    g_signal_connect(rtpbin, "request-aux-sender", G_CALLBACK(make_rtx_sender), webrtcbin_);
+    g_object_set_data_full(G_OBJECT(webrtcbin_.get()), kRtxMaps, new RtxMaps(settings.retransmission_history_ms), [](gpointer m) { delete static_cast<RtxMaps*>(m); });
+    g_signal_connect(rtpbin, "request-aux-sender", G_CALLBACK(make_rtx_sender), webrtcbin_.get());
   }
 }
 
@@ -327,7 +325,7 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
   // (The forwarders' packets are kept for NACKs in convenertxsend's history.)
   if (settings.send_directly && settings.send_from_forwarders && settings.rtx_without_thread)
     path->sender = direct_sender_ = std::make_shared<DirectSender>(DirectSender::Takes::Forwarded);
-  g_signal_connect_data(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer data) {
+  g_signal_connect_data(webrtcbin_.get(), "deep-element-added", G_CALLBACK(+[](GstBin* webrtcbin, GstBin* parent, GstElement* element, gpointer data) {
                      const auto* path = static_cast<const SendPath*>(data);
                      const char* name = factory_name(element);
                      if (!g_strcmp0(name, "nicesink")) {
@@ -393,15 +391,15 @@ void skip_receive_pass_throughs_from(GstElement* owner, GstPad* pad, gpointer) {
 // pads and elements that pass them on unchanged (path_shortcut.h): the
 // packet storage keeps nothing unless FEC is negotiated (fec_storage.h).
 void WebRtcEndpoint::configure_receive_path(const MediaSettings& settings) {
-  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+  g_signal_connect(webrtcbin_.get(), "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
                      if (g_strcmp0(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin") != 0) return;
                      if (!skip_receive_queue_when_passing(GST_BIN(element)))
                        GST_INFO_OBJECT(element, "no receive queue to skip (another GStreamer?)");
                    }),
                    nullptr);
   if (!settings.skip_receive_pass_throughs) return;
-  keep_storage_only_for_fec(webrtcbin_);
-  g_signal_connect(webrtcbin_, "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
+  keep_storage_only_for_fec(webrtcbin_.get());
+  g_signal_connect(webrtcbin_.get(), "deep-element-added", G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) {
                      const char* name = factory_name(element);
                      if (!g_strcmp0(name, "srtpdec")) {
                        // Out of dtlssrtpdec and the transport's bin, into rtpbin.
@@ -430,19 +428,19 @@ void WebRtcEndpoint::configure_receive_path(const MediaSettings& settings) {
 WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const MediaSettings& settings,
                                PeerConnection leg, CandidateFn on_candidate)
     : announced_ip_(settings.announced_ip), on_candidate_(std::move(on_candidate)) {
-  webrtcbin_ = gst_element_factory_make("webrtcbin", name.c_str());
+  webrtcbin_ = adopt_gst(gst_element_factory_make("webrtcbin", name.c_str()));
   if (!webrtcbin_) throw std::runtime_error("webrtcbin is missing (gstreamer1.0-plugins-bad, gstreamer1.0-nice)");
-  gst_object_ref_sink(webrtcbin_);
-  g_object_set(webrtcbin_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+  gst_object_ref_sink(webrtcbin_.get());  // the floating reference becomes the holder's
+  g_object_set(webrtcbin_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                settings.jitter_latency_ms, nullptr);
-  if (!settings.stun_server.empty()) g_object_set(webrtcbin_, "stun-server", settings.stun_server.c_str(), nullptr);
+  if (!settings.stun_server.empty()) g_object_set(webrtcbin_.get(), "stun-server", settings.stun_server.c_str(), nullptr);
 
   configure_rtpbin(settings, leg);
   if (leg == PeerConnection::Subscribe) configure_send_path(settings);
   configure_receive_path(settings);
 
   g_autoptr(GstWebRTCICE) ice = nullptr;
-  g_object_get(webrtcbin_, "ice-agent", &ice, nullptr);
+  g_object_get(webrtcbin_.get(), "ice-agent", &ice, nullptr);
   if (ice) {
     // libnice asks the LAN's router for a port mapping (UPnP IGD) unless
     // told not to: a server has no such router to ask, and each agent would
@@ -466,7 +464,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
   }
 
   g_signal_connect_data(
-      webrtcbin_, "on-ice-candidate",
+      webrtcbin_.get(), "on-ice-candidate",
       G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {
         auto* weak = static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data);
         MainThreadHandle<WebRtcEndpoint>::post(*weak, [mline, c = std::string(candidate ? candidate : "")](
@@ -479,7 +477,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       static_cast<GConnectFlags>(0));
   // The end of gathering, for clients that take every candidate in the answer (WHIP).
   g_signal_connect_data(
-      webrtcbin_, "notify::ice-gathering-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+      webrtcbin_.get(), "notify::ice-gathering-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
         GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
         g_object_get(w, "ice-gathering-state", &state, nullptr);
         if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
@@ -492,7 +490,7 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
       static_cast<GConnectFlags>(0));
   g_signal_connect_data(
-      webrtcbin_, "notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
+      webrtcbin_.get(), "notify::connection-state", G_CALLBACK(+[](GstElement* w, GParamSpec*, gpointer data) {
         GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
         g_object_get(w, "connection-state", &state, nullptr);
         if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
@@ -511,8 +509,8 @@ WebRtcEndpoint::WebRtcEndpoint(GstBin* bin, const std::string& name, const Media
       new std::weak_ptr<WebRtcEndpoint*>(handle_.weak()),
       [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<WebRtcEndpoint*>*>(data); },
       static_cast<GConnectFlags>(0));
-  gst_bin_add(bin, webrtcbin_);
-  gst_element_sync_state_with_parent(webrtcbin_);
+  gst_bin_add(bin, webrtcbin_.get());
+  gst_element_sync_state_with_parent(webrtcbin_.get());
 }
 
 namespace {
@@ -528,14 +526,14 @@ void stop_receivers_first(GstElement* webrtcbin) {
 }  // namespace
 
 void WebRtcEndpoint::stop() {
-  stop_receivers_first(webrtcbin_);
-  stop_element(webrtcbin_);
+  stop_receivers_first(webrtcbin_.get());
+  stop_element(webrtcbin_.get());
 }
 
 WebRtcEndpoint::~WebRtcEndpoint() {
-  stop_receivers_first(webrtcbin_);
-  remove_from_bin(webrtcbin_);
-  gst_object_unref(webrtcbin_);
+  stop_receivers_first(webrtcbin_.get());
+  remove_from_bin(webrtcbin_.get());
+  webrtcbin_.reset();
 }
 
 std::string announce_candidate(const std::string& candidate, const std::string& announced_ip) {
@@ -552,8 +550,8 @@ std::string announce_candidate(const std::string& candidate, const std::string& 
 // post back to the main loop, or two when `prepare` must run on it between.
 void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done, std::function<void()> prepare) {
   auto endpoint = handle_.weak();
-  ElementRef webrtcbin = element_ref(webrtcbin_);
-  set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [endpoint, webrtcbin, done, prepare](Reply& r) {
+  ElementRef webrtcbin = element_ref(webrtcbin_.get());
+  set_remote(webrtcbin_.get(), GST_WEBRTC_SDP_TYPE_OFFER, offer_sdp, [endpoint, webrtcbin, done, prepare](Reply& r) {
     if (!r.error.empty()) {
       report(endpoint, done, "", "the offer was refused: " + r.error);
     } else if (prepare) {
@@ -568,16 +566,16 @@ void WebRtcEndpoint::answer(const std::string& offer_sdp, SdpFn done, std::funct
 }
 
 // create-offer → set-local chained on webrtcbin's thread: one post back.
-void WebRtcEndpoint::offer(SdpFn done) { make_then_set_local(element_ref(webrtcbin_), "offer", handle_.weak(), done); }
+void WebRtcEndpoint::offer(SdpFn done) { make_then_set_local(element_ref(webrtcbin_.get()), "offer", handle_.weak(), done); }
 
 void WebRtcEndpoint::accept_answer(const std::string& answer_sdp, DoneFn done) {
-  set_remote(webrtcbin_, GST_WEBRTC_SDP_TYPE_ANSWER, answer_sdp, [endpoint = handle_.weak(), done](Reply& r) {
+  set_remote(webrtcbin_.get(), GST_WEBRTC_SDP_TYPE_ANSWER, answer_sdp, [endpoint = handle_.weak(), done](Reply& r) {
     MainThreadHandle<WebRtcEndpoint>::post(endpoint, [done, error = r.error](WebRtcEndpoint&) { done(error); });
   });
 }
 
 void WebRtcEndpoint::add_remote_candidate(unsigned mline, const std::string& candidate) {
-  g_signal_emit_by_name(webrtcbin_, "add-ice-candidate", mline, candidate.c_str());
+  g_signal_emit_by_name(webrtcbin_.get(), "add-ice-candidate", mline, candidate.c_str());
 }
 
 }  // namespace convene::media

@@ -29,6 +29,7 @@
 #include "media/main_thread.h"
 #include "media/media_settings.h"
 #include "media/sfu.h"
+#include "util/gobject_ptr.h"
 
 namespace convene::media {
 
@@ -49,7 +50,7 @@ class WebRtcEndpoint {
   WebRtcEndpoint(const WebRtcEndpoint&) = delete;
   WebRtcEndpoint& operator=(const WebRtcEndpoint&) = delete;
 
-  GstElement* element() const { return webrtcbin_; }
+  GstElement* element() const { return webrtcbin_.get(); }
   // A subscribe connection's sender of forwarded packets (direct_send.h), or
   // nullptr when [media] send_directly or send_from_forwarders is off.
   const std::shared_ptr<DirectSender>& direct_sender() const { return direct_sender_; }
@@ -73,7 +74,7 @@ class WebRtcEndpoint {
   void on_failed(std::function<void()> fn) { on_failed_ = std::move(fn); }
 
  private:
-  GstElement* webrtcbin_ = nullptr;  // a reference of ours; the bin holds another
+  GstObjectPtr<GstElement> webrtcbin_;  // a reference of ours; the bin holds another (released at the end of ~WebRtcEndpoint)
   std::shared_ptr<DirectSender> direct_sender_;
   std::string announced_ip_;
   CandidateFn on_candidate_;

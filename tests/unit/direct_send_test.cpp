@@ -128,7 +128,7 @@ class DirectSendTest : public ::testing::Test {
   // Where dtlssrtpenc's nicesink would send: the sending agent.
   convene::media::FindIceTarget sending_agent() {
     return [this](GstElement*, convene::media::IceTarget* target) {
-      target->agent = NICE_AGENT(g_object_ref(sender_.agent()));
+      target->agent = convene::retain(sender_.agent());
       target->stream = sender_.stream();
       target->component = 1;
       return true;

@@ -327,13 +327,11 @@ TEST_F(MediaRoomApi, ASubscribersPacketsCanSkipTheGhostPadsDownToSrtp) {
   ASSERT_NO_FATAL_FAILURE(alice_publishes_to_bob(alice, bob, {"video"}));
   // Where the way from `src` ends: "<factory>:<pad>", or "" while unlinked.
   auto way_end = [](GstPad* src) -> std::string {
-    GstPad* end = nullptr;
-    for (GstPad* pad : ghost_pads_after(src, &end)) gst_object_unref(pad);
+    GstObjectPtr<GstPad> end;
+    ghost_pads_after(src, &end);
     if (!end) return "";
-    g_autoptr(GstElement) owner = gst_pad_get_parent_element(end);
-    std::string name = std::string(owner ? factory_name(owner) : "?") + ":" + GST_OBJECT_NAME(end);
-    gst_object_unref(end);
-    return name;
+    g_autoptr(GstElement) owner = gst_pad_get_parent_element(end.get());
+    return std::string(owner ? factory_name(owner) : "?") + ":" + GST_OBJECT_NAME(end.get());
   };
   auto shortcut_way = [&](const char* factory, const char* pad_name) -> std::string {
     g_autoptr(GstElement) element = find_inside(room_->bin(), "sub-bob", factory);
@@ -368,18 +366,14 @@ TEST_F(MediaRoomApi, APublishersPacketsCanSkipWhatPassesThemOnUnchanged) {
     g_autoptr(GstElement) element = find_inside(room_->bin(), "pub-alice", factory);
     g_autoptr(GstPad) pad = element ? gst_element_get_static_pad(element, pad_name) : nullptr;
     if (!pad || !g_object_get_data(G_OBJECT(pad), kPathShortcutData)) return "no shortcut";
-    GstPad* end = nullptr;
-    std::vector<GstElement*> elements;
-    for (GstPad* p : receive_pass_throughs_after(pad, &end, &elements)) gst_object_unref(p);
+    GstObjectPtr<GstPad> end;
+    std::vector<GstObjectPtr<GstElement>> elements;
+    receive_pass_throughs_after(pad, &end, &elements);
     std::string out;
-    for (GstElement* e : elements) {
-      out += std::string(factory_name(e)) + " ";
-      gst_object_unref(e);
-    }
+    for (const auto& e : elements) out += std::string(factory_name(e.get())) + " ";
     if (!end) return out + "(not linked)";
-    g_autoptr(GstElement) owner = gst_pad_get_parent_element(end);
-    out += std::string(owner ? factory_name(owner) : "?") + ":" + GST_OBJECT_NAME(end);
-    gst_object_unref(end);
+    g_autoptr(GstElement) owner = gst_pad_get_parent_element(end.get());
+    out += std::string(owner ? factory_name(owner) : "?") + ":" + GST_OBJECT_NAME(end.get());
     return out;
   };
   ASSERT_TRUE(loop_until(20000, [&] { return way("rtpsession", "recv_rtp_src") != "no shortcut"; }))

@@ -562,19 +562,19 @@ class GhostPads : public ::testing::Test {
 };
 
 TEST_F(GhostPads, TheWayIsEveryGhostAndInternalPadUpToTheNextElement) {
-  GstPad* end = nullptr;
-  std::vector<GstPad*> way = ghost_pads_after(from_src_, &end);
+  GstObjectPtr<GstPad> end;
+  std::vector<GstObjectPtr<GstPad>> way = ghost_pads_after(from_src_, &end);
   std::vector<std::string> names;
-  for (GstPad* pad : way) {
-    g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(pad));
-    names.push_back(std::string(parent ? GST_OBJECT_NAME(parent) : "(internal)") + ":" + GST_OBJECT_NAME(pad));
-    gst_object_unref(pad);
+  for (const auto& pad : way) {
+    g_autoptr(GstObject) parent = gst_object_get_parent(GST_OBJECT(pad.get()));
+    names.push_back(std::string(parent ? GST_OBJECT_NAME(parent) : "(internal)") + ":" + GST_OBJECT_NAME(pad.get()));
   }
+  way.clear();
   ASSERT_NE(end, nullptr);
-  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end));
+  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end.get()));
   EXPECT_STREQ(GST_OBJECT_NAME(end_parent), "to");
-  EXPECT_STREQ(GST_OBJECT_NAME(end), "sink");
-  gst_object_unref(end);
+  EXPECT_STREQ(GST_OBJECT_NAME(end.get()), "sink");
+  end.reset();
   ASSERT_EQ(names.size(), 6u);
   EXPECT_EQ(names[1], "out:src") << "out of the bin";
   EXPECT_EQ(names[2], "outer:sink") << "into the next";
@@ -745,28 +745,26 @@ class ReceivePassThroughs : public ::testing::Test {
 };
 
 TEST_F(ReceivePassThroughs, TheWayRunsThroughTheAuxiliaryReceiverAndTheStorageToTheDemuxer) {
-  GstPad* end = nullptr;
-  std::vector<GstElement*> elements;
-  std::vector<GstPad*> way = receive_pass_throughs_after(from_src_, &end, &elements);
-  for (GstPad* pad : way) gst_object_unref(pad);
+  GstObjectPtr<GstPad> end;
+  std::vector<GstObjectPtr<GstElement>> elements;
+  std::vector<GstObjectPtr<GstPad>> way = receive_pass_throughs_after(from_src_, &end, &elements);
   EXPECT_EQ(way.size(), 10u) << "the bin's two ghost pads and their internal pads, two pads of each element";
+  way.clear();
   std::vector<std::string> factories;
-  for (GstElement* element : elements) {
-    factories.emplace_back(GST_OBJECT_NAME(gst_element_get_factory(element)));
-    gst_object_unref(element);
-  }
+  for (const auto& element : elements) factories.emplace_back(GST_OBJECT_NAME(gst_element_get_factory(element.get())));
+  elements.clear();
   EXPECT_EQ(factories, (std::vector<std::string>{"rtprtxreceive", "rtpreddec", "rtpstorage"}));
   ASSERT_NE(end, nullptr);
-  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end));
+  g_autoptr(GstObject) end_parent = gst_object_get_parent(GST_OBJECT(end.get()));
   EXPECT_STREQ(GST_OBJECT_NAME(end_parent), "to");
-  gst_object_unref(end);
+  end.reset();
   // Ghost pads only: the way stops at rtprtxreceive.
-  GstPad* ghost_end = nullptr;
-  for (GstPad* pad : ghost_pads_after(from_src_, &ghost_end)) gst_object_unref(pad);
+  GstObjectPtr<GstPad> ghost_end;
+  ghost_pads_after(from_src_, &ghost_end);
   ASSERT_NE(ghost_end, nullptr);
-  g_autoptr(GstElement) ghost_end_owner = gst_pad_get_parent_element(ghost_end);
+  g_autoptr(GstElement) ghost_end_owner = gst_pad_get_parent_element(ghost_end.get());
   EXPECT_EQ(ghost_end_owner, rtxreceive_);
-  gst_object_unref(ghost_end);
+  ghost_end.reset();
 }
 
 TEST_F(ReceivePassThroughs, WithNeitherRedNorFecPacketsSkipToTheDemuxer) {
