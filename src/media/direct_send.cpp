@@ -11,6 +11,7 @@
 #include "media/selected_udp_path.h"
 #include "media/srtp_outbound.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

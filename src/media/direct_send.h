@@ -79,6 +79,7 @@
 
 #include "convene_rtp_forward.h"
 #include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

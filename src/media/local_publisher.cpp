@@ -5,6 +5,7 @@
 #include "media/media_room.h"
 #include "media/pad_util.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

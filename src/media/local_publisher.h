@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "media/local_track.h"
-#include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

@@ -1,4 +1,5 @@
 #include "media/local_track.h"
+#include "util/gst_object_ptr.h"
 
 #include <gst/app/gstappsrc.h>
 

@@ -19,7 +19,7 @@
 #include <mutex>
 #include <string>
 
-#include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

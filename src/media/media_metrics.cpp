@@ -17,6 +17,7 @@
 #include "media/subscriber.h"
 #include "metrics/registry.h"
 #include "util/time.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 namespace {

@@ -11,6 +11,7 @@
 #include "media/subscriber.h"
 #include "media/webrtc_endpoint.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

@@ -1,6 +1,7 @@
 #include "media/pad_util.h"
 
 #include "media/main_thread.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

@@ -9,6 +9,7 @@
 #include "media/pad_util.h"
 #include "media/repeated_event_filter.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

@@ -90,7 +90,7 @@
 
 #include <vector>
 
-#include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

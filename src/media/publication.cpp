@@ -11,6 +11,7 @@
 #include "media/audio_level_reader.h"
 #include "media/pad_util.h"
 #include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug

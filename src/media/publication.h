@@ -34,7 +34,7 @@
 
 #include "media/keyframe_limiter.h"
 #include "media/room_media.h"
-#include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

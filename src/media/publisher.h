@@ -34,6 +34,7 @@
 #include "media/sfu.h"
 #include "media/webrtc_endpoint.h"
 #include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

@@ -5,6 +5,7 @@
 #include "media/pad_util.h"
 #include "media/path_shortcut.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

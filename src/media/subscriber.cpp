@@ -15,6 +15,7 @@
 #include "media/publication.h"
 #include "media/sdp_streams.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

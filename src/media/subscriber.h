@@ -35,6 +35,7 @@
 #include "media/rtcp_feedback.h"
 #include "media/webrtc_endpoint.h"
 #include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

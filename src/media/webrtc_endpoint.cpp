@@ -15,6 +15,7 @@
 #include "media/path_shortcut.h"
 #include "media/send_stream_announcer.h"
 #include "util/log.h"
+#include "util/gst_object_ptr.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 

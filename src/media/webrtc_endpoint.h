@@ -29,7 +29,7 @@
 #include "media/main_thread.h"
 #include "media/media_settings.h"
 #include "media/sfu.h"
-#include "util/gobject_ptr.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 

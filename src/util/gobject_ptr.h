@@ -3,7 +3,6 @@
 #pragma once
 
 #include <glib-object.h>
-#include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
 #include <memory>
@@ -28,36 +27,6 @@ template <class T>
 GObjectPtr<T> retain(T* object) {
   return GObjectPtr<T>(object ? static_cast<T*>(g_object_ref(object)) : nullptr);
 }
-
-// GstObjects (elements, pads, bins) are released with gst_object_unref, which
-// GStreamer's leak tracer and refcount debugging follow; other GObjects use
-// GObjectPtr.
-struct GstObjectUnref {
-  void operator()(gpointer object) const {
-    if (object) gst_object_unref(object);
-  }
-};
-template <class T>
-using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
-
-// Takes over a GstObject reference the caller already owns (a "transfer full"
-// return, such as gst_element_get_static_pad or a sunk new element).
-template <class T>
-GstObjectPtr<T> adopt_gst(T* object) {
-  return GstObjectPtr<T>(object);
-}
-// Adds a reference of our own to a borrowed ("transfer none") GstObject.
-template <class T>
-GstObjectPtr<T> retain_gst(T* object) {
-  return GstObjectPtr<T>(object ? static_cast<T*>(gst_object_ref(object)) : nullptr);
-}
-
-struct GstStructureFree {
-  void operator()(GstStructure* s) const {
-    if (s) gst_structure_free(s);
-  }
-};
-using GstStructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
 
 struct JsonNodeUnref {
   void operator()(JsonNode* node) const {

@@ -23,6 +23,7 @@
 #include "media/receive_hand_off.h"
 #include "media/path_shortcut.h"
 #include "media/repeated_event_filter.h"
+#include "util/gst_object_ptr.h"
 
 namespace convene::media {
 namespace {

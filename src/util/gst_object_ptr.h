@@ -1,0 +1,42 @@
+// Owning smart pointers for GStreamer references held as C++ members: kept
+// apart from gobject_ptr.h so that code without media does not include
+// GStreamer. Locals use g_autoptr; members and containers use these.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+
+namespace convene {
+
+// GstObjects (elements, pads, bins) are released with gst_object_unref, which
+// GStreamer's leak tracer and refcount debugging follow; other GObjects use
+// GObjectPtr.
+struct GstObjectUnref {
+  void operator()(gpointer object) const {
+    if (object) gst_object_unref(object);
+  }
+};
+template <class T>
+using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
+
+// Takes over a GstObject reference the caller already owns (a "transfer full"
+// return, such as gst_element_get_static_pad or a sunk new element).
+template <class T>
+GstObjectPtr<T> adopt_gst(T* object) {
+  return GstObjectPtr<T>(object);
+}
+// Adds a reference of our own to a borrowed ("transfer none") GstObject.
+template <class T>
+GstObjectPtr<T> retain_gst(T* object) {
+  return GstObjectPtr<T>(object ? static_cast<T*>(gst_object_ref(object)) : nullptr);
+}
+
+struct GstStructureFree {
+  void operator()(GstStructure* s) const {
+    if (s) gst_structure_free(s);
+  }
+};
+using GstStructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
+
+}  // namespace convene
