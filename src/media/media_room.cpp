@@ -150,10 +150,10 @@ void MediaRoom::add_publication(const TrackInfo& info, GstElement* tee, const st
     t.muted = m != p->muted.end() && m->second;
   }
   unsigned serial = next_serial_++;
-  publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer, declared_layers,
-                                                  audio_level_id);
+  const auto& pub = publications_[t.id] = std::make_unique<Publication>(bin(), t, tee, encoding_name, serial, layer,
+                                                                     declared_layers, audio_level_id);
   level_tracks_[serial] = t.id;
-  if (publications_[t.id]->reads_header_level() && !header_levels_tick_)
+  if (pub->reads_header_level() && !header_levels_tick_)
     handle_.start_timer(header_levels_tick_, kHeaderLevelIntervalMs, [](MediaRoom& self) { self.take_header_levels(); },
                         true);
   GST_INFO("room %s: %s publishes %s (%s, %s%s%s)", room_id_.c_str(), t.peer_id.c_str(), t.id.c_str(),
@@ -437,7 +437,7 @@ GstPad* MediaRoom::request_track_pad(const std::string& track_id) {
 void MediaRoom::release_track_pad(const std::string& track_id, GstPad* pad) {
   if (!pad) return;
   if (Publication* pub = publication(track_id)) {
-    pub->release_pad(retain_gst(pad).release());  // release_pad takes a reference; the caller keeps its own
+    pub->release_pad(GST_PAD(gst_object_ref(pad)));  // release_pad takes a reference; the caller keeps its own
     if (auto held = consumer_pads_.find(track_id); held != consumer_pads_.end() && --held->second <= 0)
       consumer_pads_.erase(held);
     layers_changed();

@@ -53,6 +53,10 @@ void SelectedUdpPath::State::refresh(NiceAgent* agent) {
               this->socket ? "packets sent on the selected pair's UDP socket" : "packets sent through libnice");
 }
 
+void SelectedUdpPath::State::refresh_if_ours(NiceAgent* agent, guint signalled_stream, guint signalled_component) {
+  if (signalled_stream == stream && signalled_component == component) refresh(agent);
+}
+
 SelectedUdpPath::SelectedUdpPath(NiceAgent* agent, guint stream, guint component)
     : agent_(retain(agent)), state_(std::make_shared<State>()) {
   state_->stream = stream;
@@ -64,15 +68,13 @@ SelectedUdpPath::SelectedUdpPath(NiceAgent* agent, guint stream, guint component
   pair_handler_ = g_signal_connect_data(
       agent, "new-selected-pair-full",
       G_CALLBACK(+[](NiceAgent* agent, guint stream, guint component, NiceCandidate*, NiceCandidate*, gpointer data) {
-        State& state = **static_cast<std::shared_ptr<State>*>(data);
-        if (stream == state.stream && component == state.component) state.refresh(agent);
+        (*static_cast<std::shared_ptr<State>*>(data))->refresh_if_ours(agent, stream, component);
       }),
       hold_state(), let_go, GConnectFlags(0));
   state_handler_ = g_signal_connect_data(
       agent, "component-state-changed",
       G_CALLBACK(+[](NiceAgent* agent, guint stream, guint component, guint, gpointer data) {
-        State& state = **static_cast<std::shared_ptr<State>*>(data);
-        if (stream == state.stream && component == state.component) state.refresh(agent);
+        (*static_cast<std::shared_ptr<State>*>(data))->refresh_if_ours(agent, stream, component);
       }),
       hold_state(), let_go, GConnectFlags(0));
   // After connecting: a pair selected in between is read twice, not missed.

@@ -60,6 +60,8 @@ class SelectedUdpPath {
     std::atomic<guint64> sent{0};
     // Reads the agent's selected pair again (the agent's lock is not held).
     void refresh(NiceAgent* agent);
+    // The agent's signals name a stream and component: this path's only.
+    void refresh_if_ours(NiceAgent* agent, guint signalled_stream, guint signalled_component);
   };
   GObjectPtr<NiceAgent> agent_;
   std::shared_ptr<State> state_;
