@@ -36,6 +36,7 @@ enum {
   PROP_PAUSED,
   PROP_SPATIAL_SWITCHES,
   PROP_SPATIAL_LAYER_BYTES,
+  PROP_KEYFRAMES_FORWARDED,
 };
 
 using convene::rtp::SpatialLayerSwitch;
@@ -78,6 +79,7 @@ struct _ConveneRtpForward {
   guint64 bytes_forwarded;
   guint64 packets_dropped;
   guint64 keyframe_requests;
+  guint64 keyframes_forwarded;  // packets sent on that start a keyframe
   gboolean isolate;
   gboolean connected;
   guint max_temporal_layer;
@@ -449,10 +451,11 @@ ConveneRtpRewrite rewrite_of(const Parsed& p, const Rewritten& r) {
 }
 
 // Counts a packet sent on; returns `isolate`, read under the same lock.
-gboolean count_forwarded(ConveneRtpForward* self, gsize size) {
+gboolean count_forwarded(ConveneRtpForward* self, gsize size, bool keyframe) {
   GST_OBJECT_LOCK(self);
   self->packets_forwarded++;
   self->bytes_forwarded += size;
+  if (keyframe) self->keyframes_forwarded++;
   const gboolean isolate = self->isolate;
   GST_OBJECT_UNLOCK(self);
   return isolate;
@@ -473,7 +476,7 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
   if (self->output) {
     const ConveneRtpRewrite rewrite = rewrite_of(p, r);
     if (self->output(buffer, &rewrite, self->output_data)) {
-      count_forwarded(self, p.size);
+      count_forwarded(self, p.size, p.in.keyframe);
       gst_buffer_unref(buffer);
       return GST_FLOW_OK;
     }
@@ -492,7 +495,7 @@ GstFlowReturn send(ConveneRtpForward* self, GstBuffer* buffer, const Parsed& p, 
   if (r.out.picture_id_changed) convene::rtp::write_vp8_picture_id(payload, p.vp8, r.out.picture_id);
   if (r.out.tl0picidx_changed) convene::rtp::write_vp8_tl0picidx(payload, p.vp8, r.out.tl0picidx);
   gst_rtp_buffer_unmap(&rtp);
-  const gboolean isolate = count_forwarded(self, gst_buffer_get_size(buffer));
+  const gboolean isolate = count_forwarded(self, gst_buffer_get_size(buffer), p.in.keyframe);
   GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
   if (ret != GST_FLOW_OK && isolate) {
     // One subscriber going away (flushing, unlinked) must not stop the tee
@@ -653,6 +656,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_BYTES_FORWARDED: g_value_set_uint64(value, self->bytes_forwarded); break;
     case PROP_PACKETS_DROPPED: g_value_set_uint64(value, self->packets_dropped); break;
     case PROP_KEYFRAME_REQUESTS: g_value_set_uint64(value, self->keyframe_requests); break;
+    case PROP_KEYFRAMES_FORWARDED: g_value_set_uint64(value, self->keyframes_forwarded); break;
     case PROP_ISOLATE: g_value_set_boolean(value, self->isolate); break;
     case PROP_CONNECTED: g_value_set_boolean(value, self->connected); break;
     case PROP_MAX_TEMPORAL_LAYER: g_value_set_uint(value, self->max_temporal_layer); break;
@@ -821,6 +825,9 @@ static void convene_rtp_forward_class_init(ConveneRtpForwardClass* klass) {
   g_object_class_install_property(object_class, PROP_KEYFRAME_REQUESTS,
       g_param_spec_uint64("keyframe-requests", "Keyframe requests", "Keyframe requests sent upstream",
                           0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property(object_class, PROP_KEYFRAMES_FORWARDED,
+      g_param_spec_uint64("keyframes-forwarded", "Keyframes forwarded",
+                          "Keyframes sent on (counted at their first packet)", 0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property(object_class, PROP_ISOLATE,
       g_param_spec_boolean("isolate", "Isolate",

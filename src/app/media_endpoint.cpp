@@ -24,6 +24,7 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
     elements = room->element_count();
     auto received = room->packets_received();
     auto level_sources = room->level_sources();
+    auto keyframe_requests = room->keyframe_requests_sent();
     for (const media::TrackInfo& t : room->tracks()) {
       json::Object track;
       track.set("id", t.id)
@@ -34,6 +35,9 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
           .set("packetsReceived", static_cast<int64_t>(received[t.id]));
       // Audio: where the server reads its loudness (active speaker) from.
       if (auto level = level_sources.find(t.id); level != level_sources.end()) track.set("levelFrom", level->second);
+      // Video: keyframe requests that reached the publisher (all subscribers' together).
+      if (auto kf = keyframe_requests.find(t.id); kf != keyframe_requests.end())
+        track.set("keyframeRequestsSent", static_cast<int64_t>(kf->second));
       tracks.add(std::move(track));
     }
     for (const media::Subscriber* sub : room->subscribers()) {
@@ -51,7 +55,9 @@ json::Object describe(const std::string& room_id, const media::MediaRoom* room) 
             .set("layerBitrates", std::move(layer_bitrates))
             .set("paused", s.paused)
             .set("bytesForwarded", static_cast<int64_t>(s.bytes_forwarded))
-            .set("packetsForwarded", static_cast<int64_t>(s.packets_forwarded));
+            .set("packetsForwarded", static_cast<int64_t>(s.packets_forwarded))
+            .set("keyframeRequests", static_cast<int64_t>(s.keyframe_requests))
+            .set("keyframesForwarded", static_cast<int64_t>(s.keyframes_forwarded));
         // Spatial layers: null for a track of one layer (and audio).
         if (s.layered && s.layer >= 0) r.set("layer", media::spatial_layer_name(s.layer));
         else r.set_null("layer");

@@ -404,6 +404,13 @@ std::map<std::string, uint64_t> MediaRoom::packets_received() const {
   return out;
 }
 
+std::map<std::string, uint64_t> MediaRoom::keyframe_requests_sent() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [id, pub] : publications_)
+    if (pub->info().kind == "video") out[id] = pub->keyframe_requests_sent();
+  return out;
+}
+
 std::map<std::string, std::string> MediaRoom::level_sources() const {
   std::map<std::string, std::string> out;
   for (const auto& [id, pub] : publications_)

@@ -120,6 +120,9 @@ class MediaRoom final : public RoomMedia {
   std::vector<TrackInfo> tracks() const override;
   // Packets received per published track, by track id.
   std::map<std::string, uint64_t> packets_received() const;
+  // Keyframe requests that reached each published video track's publisher
+  // (after combining), by track id.
+  std::map<std::string, uint64_t> keyframe_requests_sent() const;
   // Their sum over what `peer_id` publishes.
   uint64_t packets_received_from(const std::string& peer_id) const;
   // Where each audio track's loudness comes from ("header" or "decoder"), by track id.

@@ -224,7 +224,12 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
                "do-nack", slot->kind == "video", nullptr);
 
-  GstElement* forward = gst_element_factory_make("convenertpforward", nullptr);
+  // Named for its subscriber, so its log lines say whose they are (and
+  // numbered: names are unique in the room's bin, which may still hold a
+  // rejoining peer's old forwarder).
+  static std::atomic<unsigned> forwarders_made{0};
+  const std::string name = "fwd-" + peer_id_ + "-" + std::to_string(forwarders_made++);
+  GstElement* forward = gst_element_factory_make("convenertpforward", name.c_str());
   if (!forward) throw std::runtime_error("convenertpforward is not registered");
   // Not connected until the subscriber's connection is: the forwarder drops
   // until then instead of pushing into a webrtcbin that may hold it back.
@@ -625,6 +630,8 @@ std::vector<Subscriber::SubscriptionStats> Subscriber::subscriptions() const {
     s.bytes_forwarded = uint64_property(slot->forward.get(), "bytes-forwarded");
     s.packets_forwarded = uint64_property(slot->forward.get(), "packets-forwarded");
     s.spatial_switches = uint64_property(slot->forward.get(), "spatial-switches");
+    s.keyframe_requests = uint64_property(slot->forward.get(), "keyframe-requests");
+    s.keyframes_forwarded = uint64_property(slot->forward.get(), "keyframes-forwarded");
     out.push_back(std::move(s));
   }
   return out;

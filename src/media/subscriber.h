@@ -87,6 +87,9 @@ class Subscriber {
     bool paused = false;          // nothing forwarded (the viewer's tile is hidden)
     uint64_t bytes_forwarded = 0, packets_forwarded = 0;
     uint64_t spatial_switches = 0;
+    // Keyframe requests the forwarder passed towards the publisher (the
+    // subscriber's PLI/FIR, its start and resumes), and keyframes it sent on.
+    uint64_t keyframe_requests = 0, keyframes_forwarded = 0;
   };
   std::vector<SubscriptionStats> subscriptions() const;
   // What the subscriber's link carries, from transport-cc feedback

@@ -30,6 +30,35 @@ bool saw_type(SfuClient& c, const std::string& type, const std::string& field = 
   return false;
 }
 
+// What GET /rooms/:id/media says `subscriber` receives of `publisher`'s
+// camera: the named integer field of that receive (-1 when it is missing).
+int64_t camera_receive_field(JsonNode* media, const std::string& subscriber, const std::string& publisher,
+                             const char* field) {
+  if (!media || !JSON_NODE_HOLDS_OBJECT(media)) return -1;
+  JsonArray* subs = json_object_get_array_member(json_node_get_object(media), "subscribers");
+  for (guint i = 0; subs && i < json_array_get_length(subs); ++i) {
+    JsonNode* s = json_array_get_element(subs, i);
+    if (str_field(s, "peerId") != subscriber) continue;
+    JsonArray* receives = json_object_get_array_member(json_node_get_object(s), "receives");
+    for (guint j = 0; receives && j < json_array_get_length(receives); ++j) {
+      JsonNode* r = json_array_get_element(receives, j);
+      if (str_field(r, "peerId") == publisher && str_field(r, "source") == "camera") return int_field(r, field);
+    }
+  }
+  return -1;
+}
+
+// The named integer field of `publisher`'s camera track (-1 when missing).
+int64_t camera_track_field(JsonNode* media, const std::string& publisher, const char* field) {
+  if (!media || !JSON_NODE_HOLDS_OBJECT(media)) return -1;
+  JsonArray* tracks = json_object_get_array_member(json_node_get_object(media), "tracks");
+  for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i) {
+    JsonNode* t = json_array_get_element(tracks, i);
+    if (str_field(t, "peerId") == publisher && str_field(t, "source") == "camera") return int_field(t, field);
+  }
+  return -1;
+}
+
 // With [media] send_from_forwarders on (direct_send.h's DirectSender takes
 // every forwarded packet) and off.
 class SfuSendPath : public ::testing::TestWithParam<bool> {};
@@ -70,6 +99,18 @@ TEST_P(SfuSendPath, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFas
   // play a publisher's audio and video in sync): three cameras, three microphones.
   EXPECT_TRUE(pump_until(all, 8000, [&] { return cd.streams_with_sender_reports() >= 6; }))
       << cd.streams_with_sender_reports() << " streams with a sender report";
+  // The media description shows how the late joiner's pictures started: its
+  // forwarders asked for a keyframe, the publisher was asked, and a keyframe
+  // went out to it.
+  {
+    auto media = a.http.get("/rooms/" + room + "/media");
+    JsonNodePtr body = media.json();
+    for (TestPerson* p : {&a, &b, &c}) {
+      EXPECT_GE(camera_receive_field(body.get(), d.peer_id, p->peer_id, "keyframeRequests"), 1) << media.body;
+      EXPECT_GE(camera_receive_field(body.get(), d.peer_id, p->peer_id, "keyframesForwarded"), 1) << media.body;
+      EXPECT_GE(camera_track_field(body.get(), p->peer_id, "keyframeRequestsSent"), 1) << media.body;
+    }
+  }
 
   // Carol leaves: everyone else's subscribe connection drops her tracks.
   c.ws->send(std::move(json::Object().set("type", "leave-room")));

@@ -154,6 +154,8 @@ class SfuClient {
   double first_frame_ms() const { return first_frame_ms_.load(); }
   // When the first frame was decoded (g_get_monotonic_time(), 0: not yet).
   gint64 first_frame_at_us() const { return first_frame_at_us_.load(); }
+  // When the first subscribe-answer was sent (g_get_monotonic_time(), 0: not yet).
+  gint64 answered_at_us() const { return answered_us_.load(); }
   TestPerson& person() { return person_; }
   // "mid=peer/source count (base)" for every offered track, for failure messages.
   std::string describe() const;

@@ -94,6 +94,7 @@ TEST(RtpForward, GatesOnAKeyframeAsksUpstreamOnceAndRewrites) {
   g_object_set(h->element, "ssrc", 0x1234u, "payload-type", 100, nullptr);
   for (uint16_t i = 0; i < 3; ++i) EXPECT_EQ(gst_harness_push(h.get(), rtp(55, 10 + i, 1000, kDelta)), GST_FLOW_OK);
   EXPECT_EQ(gst_harness_buffers_received(h.get()), 0u);
+  EXPECT_EQ(counter(h.get(), "keyframes-forwarded"), 0u);
   // One keyframe request upstream, not three (rate-limited).
   guint upstream_fku = 0;
   while (GstEvent* e = gst_harness_try_pull_upstream_event(h.get())) {
@@ -112,6 +113,7 @@ TEST(RtpForward, GatesOnAKeyframeAsksUpstreamOnceAndRewrites) {
   EXPECT_EQ(static_cast<uint16_t>(b.seq - a.seq), 1);
   EXPECT_EQ(counter(h.get(), "packets-forwarded"), 2u);
   EXPECT_EQ(counter(h.get(), "packets-dropped"), 3u);
+  EXPECT_EQ(counter(h.get(), "keyframes-forwarded"), 1u) << "the keyframe, not the delta after it";
   EXPECT_GT(counter(h.get(), "bytes-forwarded"), 0u);
   // The outgoing caps name our SSRC, for the subscriber's SDP.
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(h->sinkpad);
@@ -499,6 +501,8 @@ TEST(RtpForward, TheDirectOutputWritesWhatThePadWouldCarry) {
   ASSERT_GT(pushed.size(), 8u);
   EXPECT_GT(counter_of(direct, "packets-dropped"), 0u) << "layers 1 and 2 were dropped, so ids were renumbered";
   EXPECT_EQ(counter_of(direct, "packets-forwarded"), pushed.size());
+  EXPECT_GE(counter_of(direct, "keyframes-forwarded"), 1u) << "the stream starts at a keyframe";
+  EXPECT_EQ(counter_of(direct, "keyframes-forwarded"), counter_of(pushed_fwd, "keyframes-forwarded"));
   std::printf("%zu packets forwarded, %" G_GUINT64_FORMAT " dropped\n", pushed.size(), counter_of(direct, "packets-dropped"));
   ASSERT_EQ(written.size(), pushed.size());
   for (size_t i = 0; i < pushed.size(); ++i) EXPECT_EQ(written[i], pushed[i]) << "packet " << i;

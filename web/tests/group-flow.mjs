@@ -36,7 +36,8 @@ async function twoRemoteVideosPlaying(page, name, ms) {
 }
 
 export async function groupCall(t, { prefix = '' } = {}) {
-  const server = await startServer();
+  // The forwarders' keyframe decisions are logged, for a failure to show.
+  const server = await startServer({ GST_DEBUG: process.env.GST_DEBUG || 'convenertpforward:5', GST_DEBUG_NO_COLOR: '1' });
   const browsers = [];
   const pages = [];
   let joined = false;
@@ -48,6 +49,11 @@ export async function groupCall(t, { prefix = '' } = {}) {
         const stats = await p.evaluate(() => window.conveneStats?.()).catch(() => null);
         console.log(`RTP of page ${i}: ${JSON.stringify(stats)}`);
       }
+      // The server's side of it: what each forwarder sent on, keyframes and
+      // keyframe requests included, and its log's keyframe lines.
+      const media = await pages[0]?.evaluate(() => fetch('/rooms/' + location.pathname.split('/').pop() + '/media').then((r) => r.text())).catch(() => null);
+      console.log(`server media: ${media}`);
+      console.log(`server log (keyframe lines, last 200):\n${server.log().split('\n').filter((l) => /keyframe|layer|resync|PLI|FIR|ForceKeyUnit/i.test(l)).slice(-200).join('\n')}`);
       throw e;
     }
   });

@@ -53,8 +53,9 @@ export async function startServer(env = {}) {
     env: { ...process.env, CONVENE_SERVER_STATIC_DIR: staticDir, CONVENE_MEDIA_ICE_ADDRESSES: '127.0.0.1', CONVENE_AUTH_CAPTCHA: 'false', CONVENE_RATELIMIT_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The server's log, its last 4 MB (a failure prints it; GST_DEBUG may make it long).
   let log = '';
-  proc.stderr.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; if (log.length > 8 << 20) log = log.slice(-(4 << 20)); });
   const url = await new Promise((resolve, reject) => {
     proc.stdout.on('data', (d) => { const m = /listening on (\S+)/.exec(String(d)); if (m) resolve(m[1]); });
     proc.on('exit', (code) => reject(new Error(`convene exited (${code}):\n${log}`)));
