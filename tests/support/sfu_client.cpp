@@ -506,6 +506,8 @@ void SfuClient::on_sub_pad(GstElement*, GstPad* pad, gpointer data) {
 }
 
 void SfuClient::on_subscribe_offer(const std::string& sdp, JsonArray* tracks) {
+  gint64 never = 0;
+  offered_us_.compare_exchange_strong(never, g_get_monotonic_time());
   subscribe_offers_++;
   {
     std::map<std::string, TrackRef> next;
@@ -573,6 +575,21 @@ void SfuClient::on_message(JsonNode* node) {
   } else {
     others_.push_back(JsonNodePtr(json_node_copy(node)));
   }
+}
+
+bool SfuClient::pump_ready() {
+  std::vector<std::string> out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    out.swap(outbox_);
+  }
+  for (auto& text : out) person_.ws->send_text(text);
+  bool handled = !out.empty();
+  while (JsonNodePtr m = person_.ws->next(0)) {
+    on_message(m.get());
+    handled = true;
+  }
+  return handled;
 }
 
 void SfuClient::pump(int ms) {

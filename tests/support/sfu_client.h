@@ -117,6 +117,10 @@ class SfuClient {
   }
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
+  // Sends what is queued and handles the messages already received, without
+  // waiting for more (many clients on one thread: see pump_all_ready()).
+  // True when it did anything.
+  bool pump_ready();
   // Sends track-settings for `peer_id`'s `source` (what a tile of that size needs).
   void track_settings(const std::string& peer_id, const std::string& source, int width, int height,
                       bool visible = true, const std::string& request_id = "");
@@ -154,7 +158,9 @@ class SfuClient {
   double first_frame_ms() const { return first_frame_ms_.load(); }
   // When the first frame was decoded (g_get_monotonic_time(), 0: not yet).
   gint64 first_frame_at_us() const { return first_frame_at_us_.load(); }
-  // When the first subscribe-answer was sent (g_get_monotonic_time(), 0: not yet).
+  // When the first subscribe-offer was read, and when its answer was sent
+  // (g_get_monotonic_time(), 0: not yet).
+  gint64 offered_at_us() const { return offered_us_.load(); }
   gint64 answered_at_us() const { return answered_us_.load(); }
   TestPerson& person() { return person_; }
   // "mid=peer/source count (base)" for every offered track, for failure messages.
@@ -217,6 +223,7 @@ class SfuClient {
   std::string last_publish_request_id_;
   std::map<std::string, std::unique_ptr<Counter>> counters_;  // by mid
   std::map<std::string, TrackRef> tracks_;                     // by mid, from the latest subscribe-offer
+  std::atomic<gint64> offered_us_{0};
   std::atomic<gint64> answered_us_{0};
   std::atomic<double> first_frame_ms_{-1};
   std::atomic<gint64> first_frame_at_us_{0};
