@@ -577,14 +577,18 @@ void SfuClient::on_message(JsonNode* node) {
   }
 }
 
-bool SfuClient::pump_ready() {
+bool SfuClient::send_queued() {
   std::vector<std::string> out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     out.swap(outbox_);
   }
   for (auto& text : out) person_.ws->send_text(text);
-  bool handled = !out.empty();
+  return !out.empty();
+}
+
+bool SfuClient::pump_ready() {
+  bool handled = send_queued();
   while (JsonNodePtr m = person_.ws->next(0)) {
     on_message(m.get());
     handled = true;
@@ -595,12 +599,7 @@ bool SfuClient::pump_ready() {
 void SfuClient::pump(int ms) {
   gint64 deadline = g_get_monotonic_time() + ms * 1000LL;
   do {
-    std::vector<std::string> out;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      out.swap(outbox_);
-    }
-    for (auto& text : out) person_.ws->send_text(text);
+    send_queued();
     if (JsonNodePtr m = person_.ws->next(5)) on_message(m.get());
   } while (g_get_monotonic_time() < deadline);
 }

@@ -118,8 +118,9 @@ class SfuClient {
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
   // Sends what is queued and handles the messages already received, without
-  // waiting for more (many clients on one thread: see pump_all_ready()).
-  // True when it did anything.
+  // waiting for more: for many clients on one thread whose caller iterates
+  // their shared main context (bench/sfu_bench.cpp's pump_all). True when
+  // it did anything.
   bool pump_ready();
   // Sends track-settings for `peer_id`'s `source` (what a tile of that size needs).
   void track_settings(const std::string& peer_id, const std::string& source, int width, int height,
@@ -194,6 +195,8 @@ class SfuClient {
   void write_audio_level(GstElement* source);
   void offer_publish();
   void on_message(JsonNode* message);
+  // Sends the messages the pipelines queued (outbox_); true when there were any.
+  bool send_queued();
   void on_subscribe_offer(const std::string& sdp, JsonArray* tracks);
   void queue_send(json::Object&& message);
   Counter& counter(const std::string& mid);
