@@ -48,15 +48,20 @@ int64_t camera_receive_field(JsonNode* media, const std::string& subscriber, con
   return -1;
 }
 
-// The named integer field of `publisher`'s camera track (-1 when missing).
-int64_t camera_track_field(JsonNode* media, const std::string& publisher, const char* field) {
-  if (!media || !JSON_NODE_HOLDS_OBJECT(media)) return -1;
+// `publisher`'s track of `source` in a GET /rooms/:id/media body (null when missing).
+JsonNode* track_of(JsonNode* media, const std::string& publisher, const std::string& source) {
+  if (!media || !JSON_NODE_HOLDS_OBJECT(media)) return nullptr;
   JsonArray* tracks = json_object_get_array_member(json_node_get_object(media), "tracks");
   for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i) {
     JsonNode* t = json_array_get_element(tracks, i);
-    if (str_field(t, "peerId") == publisher && str_field(t, "source") == "camera") return int_field(t, field);
+    if (str_field(t, "peerId") == publisher && str_field(t, "source") == source) return t;
   }
-  return -1;
+  return nullptr;
+}
+
+// The named integer field of `publisher`'s camera track (-1 when missing).
+int64_t camera_track_field(JsonNode* media, const std::string& publisher, const char* field) {
+  return int_field(track_of(media, publisher, "camera"), field);
 }
 
 // With [media] send_from_forwarders on (direct_send.h's DirectSender takes
@@ -228,13 +233,7 @@ int max_layer_for(TestPerson& asker, const std::string& room, const std::string&
 // microphone from ("header", "decoder"; "" when the track or field is missing).
 std::string level_from(TestPerson& asker, const std::string& room, const std::string& peer) {
   JsonNodePtr body = asker.http.get("/rooms/" + room + "/media").json();
-  if (!body || !JSON_NODE_HOLDS_OBJECT(body.get())) return "";
-  JsonArray* tracks = json_object_get_array_member(json_node_get_object(body.get()), "tracks");
-  for (guint i = 0; tracks && i < json_array_get_length(tracks); ++i) {
-    JsonNode* t = json_array_get_element(tracks, i);
-    if (str_field(t, "peerId") == peer && str_field(t, "source") == "microphone") return str_field(t, "levelFrom");
-  }
-  return "";
+  return str_field(track_of(body.get(), peer, "microphone"), "levelFrom");
 }
 
 TEST(Sfu, ActiveSpeakerComesFromTheAudioLevelHeaderWithoutDecoding) {
