@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -57,20 +56,6 @@ std::string thread_names(int pid) {
   std::string out;
   for (auto& [n, name] : sorted) out += name + " " + std::to_string(n) + ", ";
   return out;
-}
-
-// Every client's messages as they come. (Pumping each client in turn for
-// a few milliseconds made a message wait for a round of all the others: at
-// 16 clients up to ~100 ms for each signaling step, counted as join time.)
-void pump_all(std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    bool busy = false;
-    // The clients' WebSockets share this thread's context: this reads them.
-    while (g_main_context_iteration(nullptr, FALSE)) busy = true;
-    for (auto& c : clients) busy |= c->pump_ready();
-    if (!busy) g_usleep(500);
-  }
 }
 
 }  // namespace
@@ -171,10 +156,10 @@ int main(int argc, char** argv) {
   for (int rooms = 1; rooms <= max_rooms; ++rooms) {
     std::string room_id = add_room(4, std::to_string(rooms));
     std::vector<TestPerson*> room{people[people.size() - 4].get()};
-    pump_all(clients, 3000);  // connect and settle
+    pump_as_they_arrive(clients, 3000);  // connect and settle
     std::vector<int> before = frames_now(4);
     ProcessFigures a = process_figures(pid);
-    pump_all(clients, seconds * 1000);
+    pump_as_they_arrive(clients, seconds * 1000);
     ProcessFigures b = process_figures(pid);
     long frames = 0;
     std::vector<int> after = frames_now(4);
@@ -222,13 +207,13 @@ int main(int argc, char** argv) {
   if (big > 0) {
     clients.clear();
     people.clear();
-    pump_all(clients, 3000);  // the server lets the rooms go
+    pump_as_they_arrive(clients, 3000);  // the server lets the rooms go
     ProcessFigures idle_big = process_figures(pid);
     add_room(big, "big");
-    pump_all(clients, 6000);
+    pump_as_they_arrive(clients, 6000);
     std::vector<int> before = frames_now(big);
     ProcessFigures a = process_figures(pid), clients_a = process_figures(getpid());
-    pump_all(clients, seconds * 1000);
+    pump_as_they_arrive(clients, seconds * 1000);
     ProcessFigures b = process_figures(pid), clients_b = process_figures(getpid());
     std::vector<int> after = frames_now(big);
     long frames = 0;

@@ -184,12 +184,9 @@ Figures run_convene(const Setup& s, int rooms) {
     for (int i = 1; i < kRoomSize; ++i) people[r * kRoomSize + i]->become_member(room_ids.back());
   }
   std::vector<std::unique_ptr<testing::SfuClient>> clients;
-  auto pump = [&](int ms) {
-    gint64 end = g_get_monotonic_time() + ms * 1000LL;
-    do {
-      for (auto& c : clients) c->pump(1);
-    } while (g_get_monotonic_time() < end);
-  };
+  // Each client's messages as they arrive, as Janus's participants (whose
+  // HTTP answers are handled in the context's callbacks) get theirs.
+  auto pump = [&](int ms) { testing::pump_as_they_arrive(clients, ms); };
   const char* patterns[] = {"smpte", "ball", "snow", "red"};
   gint64 t0 = g_get_monotonic_time();
   for (int r = 0; r < rooms; ++r) {

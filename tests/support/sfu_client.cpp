@@ -596,6 +596,16 @@ bool SfuClient::pump_ready() {
   return handled;
 }
 
+void pump_as_they_arrive(const std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
+  const gint64 end = g_get_monotonic_time() + ms * 1000LL;
+  while (g_get_monotonic_time() < end) {
+    bool busy = false;
+    while (g_main_context_iteration(nullptr, FALSE)) busy = true;
+    for (const auto& c : clients) busy |= c->pump_ready();
+    if (!busy) g_usleep(500);
+  }
+}
+
 void SfuClient::pump(int ms) {
   gint64 deadline = g_get_monotonic_time() + ms * 1000LL;
   do {
