@@ -598,9 +598,12 @@ bool SfuClient::pump_ready() {
 
 void pump_as_they_arrive(const std::vector<std::unique_ptr<SfuClient>>& clients, int ms) {
   const gint64 end = g_get_monotonic_time() + ms * 1000LL;
+  // The context the clients' WebSockets were made on (WsClient takes the
+  // thread's default; null here is the global default, as it is there).
+  GMainContext* context = g_main_context_get_thread_default();
   while (g_get_monotonic_time() < end) {
     bool busy = false;
-    while (g_main_context_iteration(nullptr, FALSE)) busy = true;
+    while (g_main_context_iteration(context, FALSE)) busy = true;
     for (const auto& c : clients) busy |= c->pump_ready();
     if (!busy) g_usleep(500);
   }
