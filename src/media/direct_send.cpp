@@ -320,75 +320,35 @@ GstPadProbeReturn DirectSender::on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer
   return GST_PAD_PROBE_OK;
 }
 
-namespace {
-
-struct FeedbackWatch {
-  std::weak_ptr<DirectSender> sender;
-  GWeakRef rtpsession;
-  FeedbackWatch() { g_weak_ref_init(&rtpsession, nullptr); }
-  ~FeedbackWatch() { g_weak_ref_clear(&rtpsession); }
-};
-
-// Up from rtpsession's send input, as rtpsession sends its own: rtpfunnel
-// takes it to the input whose caps named `ssrc`, and so to its forwarder.
-void ask_keyframe(GstElement* rtpsession, guint32 ssrc) {
-  g_autoptr(GstPad) input = gst_element_get_static_pad(rtpsession, "send_rtp_sink");
-  if (!input) return;
-  gst_pad_push_event(input, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
-                                                 gst_structure_new("GstForceKeyUnit", "ssrc", G_TYPE_UINT, ssrc,
-                                                                   "all-headers", G_TYPE_BOOLEAN, TRUE, nullptr)));
-}
-
-}  // namespace
-
 void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, GstElement* rtpsession) {
   g_autoptr(GObject) session = nullptr;
   g_object_get(rtpsession, "internal-session", &session, nullptr);
   if (!session) return;
-  auto* watch = new FeedbackWatch();
-  watch->sender = self;
-  g_weak_ref_set(&watch->rtpsession, rtpsession);
   // On the RTCP receiving thread, with rtpsession's lock let go.
   g_signal_connect_data(
       session, "on-feedback-rtcp",
       G_CALLBACK(+[](GObject* session, guint type, guint fbtype, guint, guint media_ssrc, GstBuffer* fci,
                      gpointer data) {
-        auto* watch = static_cast<FeedbackWatch*>(data);
-        auto sender = watch->sender.lock();
-        g_autoptr(GstElement) element = static_cast<GstElement*>(g_weak_ref_get(&watch->rtpsession));
-        if (!sender || !element) return;
-        if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_PLI) {
-          if (!sender->answers_feedback_about(media_ssrc, session)) return;
-          sender->keyframe_requests_.fetch_add(1, std::memory_order_relaxed);
-          ask_keyframe(element, media_ssrc);
-        } else if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_FIR && fci) {
-          // Each FCI entry: the SSRC asked for, a sequence number, padding.
-          GstMapInfo map;
-          if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
-          for (gsize at = 0; at + 8 <= map.size; at += 8) {
-            const guint32 ssrc = read32(map.data + at);
-            if (!sender->answers_feedback_about(ssrc, session)) continue;
-            sender->keyframe_requests_.fetch_add(1, std::memory_order_relaxed);
-            ask_keyframe(element, ssrc);
-          }
-          gst_buffer_unmap(fci, &map);
-        } else if (type == GST_RTCP_TYPE_RTPFB && fbtype == GST_RTCP_RTPFB_TYPE_NACK && fci) {
-          if (!sender->answers_feedback_about(media_ssrc, session)) return;
-          sender->nacks_.fetch_add(1, std::memory_order_relaxed);
-          // Each FCI entry: a lost sequence number and a bitmask of the 16 after it (RFC 4585).
-          GstMapInfo map;
-          if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
-          for (gsize at = 0; at + 4 <= map.size; at += 4) {
-            const guint16 lost = read16(map.data + at);
-            const guint16 more = read16(map.data + at + 2);
-            sender->retransmit(media_ssrc, lost);
-            for (guint bit = 0; bit < 16; ++bit)
-              if (more & (1u << bit)) sender->retransmit(media_ssrc, static_cast<guint16>(lost + bit + 1));
-          }
-          gst_buffer_unmap(fci, &map);
+        // (PLIs and FIRs: keyframe_feedback.h, for every stream.)
+        if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK || !fci) return;
+        auto sender = static_cast<std::weak_ptr<DirectSender>*>(data)->lock();
+        if (!sender) return;
+        if (!sender->answers_feedback_about(media_ssrc, session)) return;
+        sender->nacks_.fetch_add(1, std::memory_order_relaxed);
+        // Each FCI entry: a lost sequence number and a bitmask of the 16 after it (RFC 4585).
+        GstMapInfo map;
+        if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
+        for (gsize at = 0; at + 4 <= map.size; at += 4) {
+          const guint16 lost = read16(map.data + at);
+          const guint16 more = read16(map.data + at + 2);
+          sender->retransmit(media_ssrc, lost);
+          for (guint bit = 0; bit < 16; ++bit)
+            if (more & (1u << bit)) sender->retransmit(media_ssrc, static_cast<guint16>(lost + bit + 1));
         }
+        gst_buffer_unmap(fci, &map);
       }),
-      watch, [](gpointer data, GClosure*) { delete static_cast<FeedbackWatch*>(data); },
+      new std::weak_ptr<DirectSender>(self),
+      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<DirectSender>*>(data); },
       static_cast<GConnectFlags>(0));
 }
 

@@ -33,12 +33,11 @@
 //   rtpsession (which handles feedback about every SSRC its caps named),
 //   and its retransmissions still go out through rtpsession and srtpenc's
 //   input, where they are numbered here;
-// - keyframe requests and NACKs: rtpsession never learns of these streams
-//   (rtpfunnel passes caps on only with a packet), and acts on feedback only
-//   about its own; it still emits "on-feedback-rtcp" for every feedback
-//   packet, where a PLI or FIR becomes the keyframe request rtpsession would
-//   send up (rtpfunnel takes it to the stream's forwarder) and a NACK's
-//   packets are wrapped by convenertxsend and sent here;
+// - NACKs: rtpsession acts on feedback only about streams it knows as its
+//   own, which a stream sent here may not be; it still emits
+//   "on-feedback-rtcp" for every feedback packet, where a NACK's packets
+//   are wrapped by convenertxsend and sent here (keyframe requests, about
+//   any stream: keyframe_feedback.h);
 // - sender reports: each time rtpsession sends its own RTCP (on srtpenc's
 //   RTCP input, about once a second), a compound of a sender report and the
 //   CNAME goes out here for each stream sent in the last seconds, with this
@@ -131,10 +130,9 @@ class DirectSender {
   // The connection's convenertxsend, which keeps what is sent here.
   void set_retransmitter(GstElement* rtx);
   // The connection's rtpsession (webrtcbin's thread, as it is made): the
-  // receiver's PLIs, FIRs and NACKs about streams sent here are answered
-  // from its "on-feedback-rtcp" (rtpsession acts only on feedback about
-  // streams it sent): a keyframe request up the stream's forwarder, as
-  // rtpsession asks, and a retransmission sent here.
+  // receiver's NACKs about streams sent here are answered from its
+  // "on-feedback-rtcp" (rtpsession acts only on feedback about streams it
+  // sent) with a retransmission sent here.
   static void watch_feedback(const std::shared_ptr<DirectSender>& self, GstElement* rtpsession);
   // Forwarded packets carry transport-cc extension `id`, numbered here,
   // while `*in_use` holds (the receiver took it); before this, none.
@@ -222,11 +220,10 @@ class DirectSender {
   std::string cname_;  // rtpsession's, read from its reports
   std::atomic<bool> numbered_{false};
   std::atomic<guint64> sent_{0};
-  std::atomic<guint64> keyframe_requests_{0}, nacks_{0}, reports_sent_{0};
+  std::atomic<guint64> nacks_{0}, reports_sent_{0};
 
  public:
   // Feedback answered here (rtpsession counts only what it answers itself).
-  guint64 keyframe_requests_received() const { return keyframe_requests_.load(std::memory_order_relaxed); }
   guint64 nacks_received() const { return nacks_.load(std::memory_order_relaxed); }
   guint64 sender_reports_sent() const { return reports_sent_.load(std::memory_order_relaxed); }
 };

@@ -261,6 +261,9 @@ Subscriber::Slot& Subscriber::new_slot(const Publication& p) {
   if (const auto& sender = endpoint_->direct_sender())
     send_from_forwarder(slot->forward.get(), sender, clock_rate_of(slot->encoding), room_.latency());
   congestion_->tag(fsrc);
+  // The subscriber's PLIs and FIRs about this slot's SSRC reach the forwarder
+  // straight from the RTCP it sends (keyframe_feedback.h).
+  if (const auto& keyframes = endpoint_->keyframe_feedback()) keyframes->add_stream(slot->ssrc, slot->forward.get());
   // Into webrtcbin past its sink ghost pad (path_shortcut.h), after the
   // probes above (a probe that takes a buffer ends the pad's probe list):
   // webrtcbin's own probes there act only while the slot is not

@@ -321,8 +321,10 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
   struct SendPath {
     bool send_directly;
     std::shared_ptr<DirectSender> sender;
+    std::shared_ptr<KeyframeFeedback> keyframes;
   };
-  auto* path = new SendPath{settings.send_directly, nullptr};
+  keyframe_feedback_ = std::make_shared<KeyframeFeedback>();
+  auto* path = new SendPath{settings.send_directly, nullptr, keyframe_feedback_};
   // (The forwarders' packets are kept for NACKs in convenertxsend's history.)
   if (settings.send_directly && settings.send_from_forwarders && settings.rtx_without_thread)
     path->sender = direct_sender_ = std::make_shared<DirectSender>(DirectSender::Takes::Forwarded);
@@ -366,7 +368,10 @@ void WebRtcEndpoint::configure_send_path(const MediaSettings& settings) {
                      } else if (!g_strcmp0(name, "convenertxsend") && path->sender) {
                        path->sender->set_retransmitter(element);
                      }
-                     if (!g_strcmp0(name, "rtpsession") && path->sender) DirectSender::watch_feedback(path->sender, element);
+                     if (!g_strcmp0(name, "rtpsession")) {
+                       KeyframeFeedback::watch(path->keyframes, element);  // keyframe_feedback.h
+                       if (path->sender) DirectSender::watch_feedback(path->sender, element);
+                     }
                    }),
                    path, [](gpointer data, GClosure*) { delete static_cast<SendPath*>(data); },
                    static_cast<GConnectFlags>(0));

@@ -27,6 +27,7 @@
 
 #include "media/direct_send.h"
 #include "media/main_thread.h"
+#include "media/keyframe_feedback.h"
 #include "media/media_settings.h"
 #include "media/sfu.h"
 #include "util/gst_object_ptr.h"
@@ -54,6 +55,9 @@ class WebRtcEndpoint {
   // A subscribe connection's sender of forwarded packets (direct_send.h), or
   // nullptr when [media] send_directly or send_from_forwarders is off.
   const std::shared_ptr<DirectSender>& direct_sender() const { return direct_sender_; }
+  // A subscribe connection's keyframe requests, taken to the forwarders
+  // (keyframe_feedback.h); nullptr for a publish connection.
+  const std::shared_ptr<KeyframeFeedback>& keyframe_feedback() const { return keyframe_feedback_; }
   // To NULL, still in the bin: pushes into it return FLUSHING (not an error),
   // so branches feeding it can be stopped safely before it is removed.
   void stop();
@@ -76,6 +80,7 @@ class WebRtcEndpoint {
  private:
   GstObjectPtr<GstElement> webrtcbin_;  // a reference of ours; the bin holds another (released at the end of ~WebRtcEndpoint)
   std::shared_ptr<DirectSender> direct_sender_;
+  std::shared_ptr<KeyframeFeedback> keyframe_feedback_;
   std::string announced_ip_;
   CandidateFn on_candidate_;
   std::function<void()> on_connected_;

@@ -130,6 +130,9 @@ void Viewer::prepare(const std::vector<WantedLine>& lines) {
     gst_bin_add(bin_, slot->forward);
     g_autoptr(GstPad) fsrc = gst_element_get_static_pad(slot->forward, "src");
     gst_pad_link(fsrc, slot->webrtc_pad);
+    // The viewer's PLIs and FIRs reach the forwarder straight from its RTCP
+    // (media/keyframe_feedback.h).
+    if (const auto& keyframes = endpoint_->keyframe_feedback()) keyframes->add_stream(slot->ssrc, slot->forward);
     gst_element_sync_state_with_parent(slot->forward);
     slots_.push_back(std::move(slot));
   }

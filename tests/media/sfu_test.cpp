@@ -117,6 +117,29 @@ TEST_P(SfuSendPath, ThreeParticipantsReceiveEachOtherAndALateFourthGetsFramesFas
     }
   }
 
+  // A loss that hits all three of its videos at once: the late joiner asks
+  // for a keyframe of each, in one RTCP packet. Every forwarder passes its
+  // request on (rtpsession alone would act on the first of them only: it
+  // ignores a viewer's request that comes within two round trips of its last).
+  {
+    pump_for(all, 700);  // past each forwarder's keyframe-min-interval since its first ask
+    auto requests_of = [&](TestPerson* p) {
+      JsonNodePtr body = a.http.get("/rooms/" + room + "/media").json();
+      return camera_receive_field(body.get(), d.peer_id, p->peer_id, "keyframeRequests");
+    };
+    std::map<TestPerson*, int64_t> before;
+    for (TestPerson* p : {&a, &b, &c}) before[p] = requests_of(p);
+    ASSERT_EQ(cd.request_keyframes(), 3);
+    std::map<TestPerson*, int64_t> after;
+    bool all_asked = pump_until(all, 5000, [&] {
+      for (TestPerson* p : {&a, &b, &c}) after[p] = requests_of(p);
+      return std::all_of(after.begin(), after.end(), [&](auto& e) { return e.second > before[e.first]; });
+    });
+    EXPECT_TRUE(all_asked) << "keyframe requests passed on for alice " << before[&a] << " -> " << after[&a]
+                           << ", bob " << before[&b] << " -> " << after[&b] << ", carol " << before[&c] << " -> "
+                           << after[&c];
+  }
+
   // Carol leaves: everyone else's subscribe connection drops her tracks.
   c.ws->send(std::move(json::Object().set("type", "leave-room")));
   bool dropped = pump_until({&ca, &cb, &cd}, 15000, [&] {

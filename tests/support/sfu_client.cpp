@@ -7,6 +7,7 @@
 #include <functional>
 
 #define GST_USE_UNSTABLE_API
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
@@ -627,6 +628,52 @@ int SfuClient::counted_since_start(const std::string& peer_id, const std::string
     if (c != counters_.end()) total += (c->second.get()->*counted).load() - t.*base;
   }
   return total;
+}
+
+int SfuClient::request_keyframes() {
+  if (!sub_) return 0;
+  g_autoptr(GObject) session = media::bundled_session(sub_);
+  if (!session) return 0;
+  guint own_ssrc = 0;
+  g_object_get(session, "internal-ssrc", &own_ssrc, nullptr);
+  std::vector<guint32> video;
+  media::for_each_source(session, [&video](const GstStructure* source) {
+    gboolean internal = TRUE;
+    gint clock_rate = 0;
+    guint ssrc = 0;
+    gst_structure_get_boolean(source, "internal", &internal);
+    gst_structure_get_int(source, "clock-rate", &clock_rate);
+    if (!internal && clock_rate == 90000 && gst_structure_get_uint(source, "ssrc", &ssrc)) video.push_back(ssrc);
+  });
+  // Into the SRTP encoder's RTCP input: one compound packet, a receiver
+  // report and a PLI per stream (RFC 4585 allows any number), which the
+  // server receives all at one instant.
+  g_autoptr(GstPad) rtcp_input = nullptr;
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(sub_));
+  GValue item = G_VALUE_INIT;
+  while (!rtcp_input && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    if (GstElementFactory* f = gst_element_get_factory(element); f && !g_strcmp0(GST_OBJECT_NAME(f), "srtpenc"))
+      rtcp_input = gst_element_get_static_pad(element, "rtcp_sink_0");
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  if (!rtcp_input || video.empty()) return 0;
+  GstBuffer* compound = gst_rtcp_buffer_new(1200);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  gst_rtcp_buffer_map(compound, GST_MAP_READWRITE, &rtcp);
+  GstRTCPPacket packet;
+  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RR, &packet);
+  gst_rtcp_packet_rr_set_ssrc(&packet, own_ssrc);
+  for (guint32 ssrc : video) {
+    gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet);
+    gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_PLI);
+    gst_rtcp_packet_fb_set_sender_ssrc(&packet, own_ssrc);
+    gst_rtcp_packet_fb_set_media_ssrc(&packet, ssrc);
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
+  const int sent = gst_pad_chain(rtcp_input, compound) == GST_FLOW_OK ? static_cast<int>(video.size()) : 0;
+  return sent;
 }
 
 int SfuClient::frames_from(const std::string& peer_id, const std::string& source) const {

@@ -115,6 +115,10 @@ class SfuClient {
     incoming_rate_limit_.kbps = kbps;
     if (kbps > 0) incoming_rate_limit_.used = true;
   }
+  // Asks for a keyframe of every video it receives, all at once, as a
+  // browser does after a loss hit all of them: a PLI each, from the
+  // connection's one SSRC, in one RTCP packet. Returns how many went out.
+  int request_keyframes();
   // Handles this client's WebSocket messages for `ms` milliseconds.
   void pump(int ms);
   // Sends what is queued and handles the messages already received, without
