@@ -645,6 +645,7 @@ int SfuClient::request_keyframes() {
     gst_structure_get_int(source, "clock-rate", &clock_rate);
     if (!internal && clock_rate == 90000 && gst_structure_get_uint(source, "ssrc", &ssrc)) video.push_back(ssrc);
   });
+  std::sort(video.begin(), video.end());  // the same order at every call
   // Into the SRTP encoder's RTCP input: one compound packet, a receiver
   // report and a PLI per stream (RFC 4585 allows any number), which the
   // server receives all at one instant.
