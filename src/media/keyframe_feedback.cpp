@@ -13,16 +13,6 @@ namespace {
 
 using SelfRef = std::weak_ptr<KeyframeFeedback>;
 
-guint32 read32(const guint8* at) {
-  return guint32{at[0]} << 24 | guint32{at[1]} << 16 | guint32{at[2]} << 8 | guint32{at[3]};
-}
-
-void drop_on_send_input(GstPad* pad, const std::shared_ptr<KeyframeFeedback>& self,
-                        GstPadProbeCallback drop) {
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, drop, new SelfRef(self),
-                    [](gpointer d) { delete static_cast<SelfRef*>(d); });
-}
-
 }  // namespace
 
 KeyframeFeedback::~KeyframeFeedback() {
@@ -44,26 +34,30 @@ GstElement* KeyframeFeedback::forwarder_of(guint32 ssrc) {
   return nullptr;
 }
 
-bool KeyframeFeedback::ask(guint32 ssrc) {
+void KeyframeFeedback::ask(guint32 ssrc) {
   g_autoptr(GstElement) forward = forwarder_of(ssrc);
-  if (!forward) return false;
+  if (!forward) return;
   g_autoptr(GstPad) src = gst_element_get_static_pad(forward, "src");
-  if (!src) return false;
+  if (!src) return;
   requests_.fetch_add(1, std::memory_order_relaxed);
   GST_LOG_OBJECT(forward, "the subscriber asks for a keyframe of %08x", ssrc);
   gst_pad_send_event(src, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-  return true;
 }
 
-GstPadProbeReturn KeyframeFeedback::drop_own_requests(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (!gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
-  auto self = static_cast<SelfRef*>(data)->lock();
-  guint ssrc = 0;
-  if (!self || !gst_structure_get_uint(gst_event_get_structure(event), "ssrc", &ssrc)) return GST_PAD_PROBE_OK;
-  g_autoptr(GstElement) forward = self->forwarder_of(ssrc);
-  // Taken to its forwarder from "on-feedback-rtcp" already.
-  return forward ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+void KeyframeFeedback::drop_own_requests_at(const std::shared_ptr<KeyframeFeedback>& self, GstPad* send_input) {
+  gst_pad_add_probe(
+      send_input, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (!gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
+        auto self = static_cast<SelfRef*>(data)->lock();
+        guint ssrc = 0;
+        if (!self || !gst_structure_get_uint(gst_event_get_structure(event), "ssrc", &ssrc)) return GST_PAD_PROBE_OK;
+        g_autoptr(GstElement) forward = self->forwarder_of(ssrc);
+        // Taken to its forwarder from "on-feedback-rtcp" already.
+        return forward ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      },
+      new SelfRef(self), [](gpointer d) { delete static_cast<SelfRef*>(d); });
 }
 
 void KeyframeFeedback::watch(const std::shared_ptr<KeyframeFeedback>& self, GstElement* rtpsession) {
@@ -83,7 +77,7 @@ void KeyframeFeedback::watch(const std::shared_ptr<KeyframeFeedback>& self, GstE
           // Each FCI entry: the SSRC asked for, a sequence number, padding (RFC 5104).
           GstMapInfo map;
           if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
-          for (gsize at = 0; at + 8 <= map.size; at += 8) self->ask(read32(map.data + at));
+          for (gsize at = 0; at + 8 <= map.size; at += 8) self->ask(GST_READ_UINT32_BE(map.data + at));
           gst_buffer_unmap(fci, &map);
         }
       }),
@@ -92,13 +86,12 @@ void KeyframeFeedback::watch(const std::shared_ptr<KeyframeFeedback>& self, GstE
   // rtpsession sends its own requests up its send input (rtpfunnel's
   // output), which it makes when rtpbin links the sending stream.
   if (g_autoptr(GstPad) input = gst_element_get_static_pad(rtpsession, "send_rtp_sink")) {
-    drop_on_send_input(input, self, drop_own_requests);
+    drop_own_requests_at(self, input);
     return;
   }
   g_signal_connect_data(rtpsession, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
                           if (g_strcmp0(GST_PAD_NAME(pad), "send_rtp_sink")) return;
-                          if (auto self = static_cast<SelfRef*>(data)->lock())
-                            drop_on_send_input(pad, self, drop_own_requests);
+                          if (auto self = static_cast<SelfRef*>(data)->lock()) drop_own_requests_at(self, pad);
                         }),
                         new SelfRef(self), [](gpointer data, GClosure*) { delete static_cast<SelfRef*>(data); },
                         static_cast<GConnectFlags>(0));

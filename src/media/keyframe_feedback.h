@@ -55,9 +55,11 @@ class KeyframeFeedback {
  private:
   // The forwarder of `ssrc` (a new reference), or null.
   GstElement* forwarder_of(guint32 ssrc);
-  // A keyframe request on the forwarder of `ssrc`; false when no forwarder sends it.
-  bool ask(guint32 ssrc);
-  static GstPadProbeReturn drop_own_requests(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  // A keyframe request on the forwarder of `ssrc`, when a forwarder sends it.
+  void ask(guint32 ssrc);
+  // Drops rtpsession's own keyframe requests about a forwarder's stream on
+  // their way up its send input.
+  static void drop_own_requests_at(const std::shared_ptr<KeyframeFeedback>& self, GstPad* send_input);
 
   struct Stream {
     guint32 ssrc;
