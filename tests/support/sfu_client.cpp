@@ -7,7 +7,6 @@
 #include <functional>
 
 #define GST_USE_UNSTABLE_API
-#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
@@ -16,6 +15,7 @@
 #include "media/pad_util.h"
 #include "media/session_sources.h"
 #include "ice_setup.h"
+#include "keyframe_requests.h"
 #include "vp8_temporal_layers.h"
 
 namespace convene::testing {
@@ -660,21 +660,8 @@ int SfuClient::request_keyframes() {
   }
   g_value_unset(&item);
   if (!rtcp_input || video.empty()) return 0;
-  GstBuffer* compound = gst_rtcp_buffer_new(1200);
-  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  gst_rtcp_buffer_map(compound, GST_MAP_READWRITE, &rtcp);
-  GstRTCPPacket packet;
-  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RR, &packet);
-  gst_rtcp_packet_rr_set_ssrc(&packet, own_ssrc);
-  for (guint32 ssrc : video) {
-    gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet);
-    gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_PLI);
-    gst_rtcp_packet_fb_set_sender_ssrc(&packet, own_ssrc);
-    gst_rtcp_packet_fb_set_media_ssrc(&packet, ssrc);
-  }
-  gst_rtcp_buffer_unmap(&rtcp);
-  const int sent = gst_pad_chain(rtcp_input, compound) == GST_FLOW_OK ? static_cast<int>(video.size()) : 0;
-  return sent;
+  GstBuffer* compound = keyframe_requests(own_ssrc, video);
+  return gst_pad_chain(rtcp_input, compound) == GST_FLOW_OK ? static_cast<int>(video.size()) : 0;
 }
 
 int SfuClient::frames_from(const std::string& peer_id, const std::string& source) const {

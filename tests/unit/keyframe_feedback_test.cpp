@@ -4,15 +4,15 @@
 // pad counts the keyframe requests sent to it; the harness on rtpsession's
 // send input shows what rtpsession itself sent up towards rtpfunnel.
 #include <gst/check/gstharness.h>
-#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <initializer_list>
 #include <memory>
 #include <utility>
+#include <vector>
 
+#include "keyframe_requests.h"
 #include "media/keyframe_feedback.h"
 
 namespace convene::media {
@@ -42,37 +42,9 @@ struct Forwarder {
   std::atomic<int> requests{0};
 };
 
-// One compound packet from the viewer: an empty receiver report, a PLI per
-// SSRC in `plis`, and one FIR naming each SSRC in `firs`.
-GstBuffer* feedback(std::initializer_list<guint32> plis, std::initializer_list<guint32> firs = {}) {
-  GstBuffer* buffer = gst_rtcp_buffer_new(1200);
-  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp);
-  GstRTCPPacket packet;
-  gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_RR, &packet);
-  gst_rtcp_packet_rr_set_ssrc(&packet, kViewer);
-  for (guint32 ssrc : plis) {
-    gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet);
-    gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_PLI);
-    gst_rtcp_packet_fb_set_sender_ssrc(&packet, kViewer);
-    gst_rtcp_packet_fb_set_media_ssrc(&packet, ssrc);
-  }
-  if (firs.size()) {
-    gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_PSFB, &packet);
-    gst_rtcp_packet_fb_set_type(&packet, GST_RTCP_PSFB_TYPE_FIR);
-    gst_rtcp_packet_fb_set_sender_ssrc(&packet, kViewer);
-    gst_rtcp_packet_fb_set_media_ssrc(&packet, 0);
-    gst_rtcp_packet_fb_set_fci_length(&packet, static_cast<guint16>(2 * firs.size()));
-    guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
-    guint8 seq = 1;
-    for (guint32 ssrc : firs) {
-      GST_WRITE_UINT32_BE(fci, ssrc);
-      GST_WRITE_UINT32_BE(fci + 4, guint32{seq++} << 24);
-      fci += 8;
-    }
-  }
-  gst_rtcp_buffer_unmap(&rtcp);
-  return buffer;
+// One compound packet from the viewer (keyframe_requests.h).
+GstBuffer* feedback(std::vector<guint32> plis, std::vector<guint32> firs = {}) {
+  return testing::keyframe_requests(kViewer, plis, firs);
 }
 
 class SubscriberFeedback : public ::testing::Test {
