@@ -649,16 +649,9 @@ int SfuClient::request_keyframes() {
   // Into the SRTP encoder's RTCP input: one compound packet, a receiver
   // report and a PLI per stream (RFC 4585 allows any number), which the
   // server receives all at one instant.
-  g_autoptr(GstPad) rtcp_input = nullptr;
-  g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(sub_));
-  GValue item = G_VALUE_INIT;
-  while (!rtcp_input && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    if (GstElementFactory* f = gst_element_get_factory(element); f && !g_strcmp0(GST_OBJECT_NAME(f), "srtpenc"))
-      rtcp_input = gst_element_get_static_pad(element, "rtcp_sink_0");
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
+  auto encoders = media::descendants_by_factory(GST_BIN(sub_), "srtpenc");
+  g_autoptr(GstPad) rtcp_input =
+      encoders.empty() ? nullptr : gst_element_get_static_pad(encoders.front().get(), "rtcp_sink_0");
   if (!rtcp_input || video.empty()) return 0;
   GstBuffer* compound = keyframe_requests(own_ssrc, video);
   return gst_pad_chain(rtcp_input, compound) == GST_FLOW_OK ? static_cast<int>(video.size()) : 0;
