@@ -224,6 +224,18 @@ TEST(Layers, ADelayOnlyBottleneckLowersTheLayerWithoutLoss) {
   ca.publish();
   std::vector<SfuClient*> all{&ca, &cb, &cc};
   ASSERT_NO_FATAL_FAILURE(both_watch_in_full(a, b, c, room, all, cb, cc, 20000));
+  // f is chosen before transport-cc has measured either link (the estimate
+  // is 0 until then); the first estimates start near 1 Mbps, under what f
+  // measures, and both viewers go to h until they have grown. The limit is
+  // set once both estimates are well past f (~0.9-1.1 Mbps), so what lowers
+  // carol below is her link alone.
+  ASSERT_TRUE(pump_until(all, 20000, [&] {
+    for (TestPerson* viewer : {&b, &c}) {
+      Subscription s = subscription(a, room, viewer->peer_id, a.peer_id);
+      if (s.estimate_bps < 1'300'000 || s.text("layer") != "f") return false;
+    }
+    return true;
+  })) << "both estimates past f: " << a.http.get("/rooms/" + room + "/media").body;
 
   cc.set_incoming_rate_limit(500);
   bool lowered = pump_until(all, 30000, [&] {

@@ -32,8 +32,10 @@ Subscription subscription(TestPerson& asker, const std::string& room, const std:
     for (guint j = 0; j < json_array_get_length(receives); ++j) {
       JsonObject* r = json_array_get_object_element(receives, j);
       if (!g_strcmp0(json_object_get_string_member(r, "peerId"), publisher.c_str()) &&
-          !g_strcmp0(json_object_get_string_member(r, "source"), source.c_str()))
+          !g_strcmp0(json_object_get_string_member(r, "source"), source.c_str())) {
         s.object = r;
+        s.estimate_bps = json_object_get_int_member_with_default(sub, "estimateBps", 0);
+      }
     }
   }
   return s;

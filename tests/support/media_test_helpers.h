@@ -31,6 +31,7 @@ int64_t media_figure(TestPerson& person, const std::string& room, const char* fi
 struct Subscription {
   JsonNodePtr body;
   JsonObject* object = nullptr;
+  int64_t estimate_bps = 0;  // the subscriber's `estimateBps` (0: not measured yet)
   std::string text(const char* field) const;
   int64_t number(const char* field) const;
 };
