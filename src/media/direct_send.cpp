@@ -7,6 +7,7 @@
 #include <string>
 
 #include "convene_rtx_send.h"
+#include "media/feedback_signal.h"
 #include "media/pad_util.h"
 #include "media/selected_udp_path.h"
 #include "media/srtp_outbound.h"
@@ -321,35 +322,24 @@ GstPadProbeReturn DirectSender::on_rtcp(GstPad*, GstPadProbeInfo* info, gpointer
 }
 
 void DirectSender::watch_feedback(const std::shared_ptr<DirectSender>& self, GstElement* rtpsession) {
-  g_autoptr(GObject) session = nullptr;
-  g_object_get(rtpsession, "internal-session", &session, nullptr);
-  if (!session) return;
-  // On the RTCP receiving thread, with rtpsession's lock let go.
-  g_signal_connect_data(
-      session, "on-feedback-rtcp",
-      G_CALLBACK(+[](GObject* session, guint type, guint fbtype, guint, guint media_ssrc, GstBuffer* fci,
-                     gpointer data) {
-        // (PLIs and FIRs: keyframe_feedback.h, for every stream.)
-        if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK || !fci) return;
-        auto sender = static_cast<std::weak_ptr<DirectSender>*>(data)->lock();
-        if (!sender) return;
-        if (!sender->answers_feedback_about(media_ssrc, session)) return;
-        sender->nacks_.fetch_add(1, std::memory_order_relaxed);
-        // Each FCI entry: a lost sequence number and a bitmask of the 16 after it (RFC 4585).
-        GstMapInfo map;
-        if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
-        for (gsize at = 0; at + 4 <= map.size; at += 4) {
-          const guint16 lost = read16(map.data + at);
-          const guint16 more = read16(map.data + at + 2);
-          sender->retransmit(media_ssrc, lost);
-          for (guint bit = 0; bit < 16; ++bit)
-            if (more & (1u << bit)) sender->retransmit(media_ssrc, static_cast<guint16>(lost + bit + 1));
-        }
-        gst_buffer_unmap(fci, &map);
-      }),
-      new std::weak_ptr<DirectSender>(self),
-      [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<DirectSender>*>(data); },
-      static_cast<GConnectFlags>(0));
+  on_feedback_rtcp(rtpsession, [weak = std::weak_ptr(self)](const FeedbackMessage& message) {
+    // (PLIs and FIRs: keyframe_feedback.h, for every stream.)
+    if (message.type != GST_RTCP_TYPE_RTPFB || message.fbtype != GST_RTCP_RTPFB_TYPE_NACK || !message.fci) return;
+    auto sender = weak.lock();
+    if (!sender || !sender->answers_feedback_about(message.media_ssrc, message.session)) return;
+    sender->nacks_.fetch_add(1, std::memory_order_relaxed);
+    // Each FCI entry: a lost sequence number and a bitmask of the 16 after it (RFC 4585).
+    GstMapInfo map;
+    if (!gst_buffer_map(message.fci, &map, GST_MAP_READ)) return;
+    for (gsize at = 0; at + 4 <= map.size; at += 4) {
+      const guint16 lost = read16(map.data + at);
+      const guint16 more = read16(map.data + at + 2);
+      sender->retransmit(message.media_ssrc, lost);
+      for (guint bit = 0; bit < 16; ++bit)
+        if (more & (1u << bit)) sender->retransmit(message.media_ssrc, static_cast<guint16>(lost + bit + 1));
+    }
+    gst_buffer_unmap(message.fci, &map);
+  });
 }
 
 bool DirectSender::answers_feedback_about(guint32 ssrc, GObject* session) {

@@ -3,6 +3,7 @@
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/video/video.h>
 
+#include "media/feedback_signal.h"
 #include "util/log.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
@@ -61,28 +62,20 @@ void KeyframeFeedback::drop_own_requests_at(const std::shared_ptr<KeyframeFeedba
 }
 
 void KeyframeFeedback::watch(const std::shared_ptr<KeyframeFeedback>& self, GstElement* rtpsession) {
-  g_autoptr(GObject) session = nullptr;
-  g_object_get(rtpsession, "internal-session", &session, nullptr);
-  if (!session) return;
-  // On the RTCP receiving thread, with rtpsession's lock let go.
-  g_signal_connect_data(
-      session, "on-feedback-rtcp",
-      G_CALLBACK(+[](GObject*, guint type, guint fbtype, guint, guint media_ssrc, GstBuffer* fci, gpointer data) {
-        if (type != GST_RTCP_TYPE_PSFB) return;
-        auto self = static_cast<SelfRef*>(data)->lock();
-        if (!self) return;
-        if (fbtype == GST_RTCP_PSFB_TYPE_PLI) {
-          self->ask(media_ssrc);
-        } else if (fbtype == GST_RTCP_PSFB_TYPE_FIR && fci) {
-          // Each FCI entry: the SSRC asked for, a sequence number, padding (RFC 5104).
-          GstMapInfo map;
-          if (!gst_buffer_map(fci, &map, GST_MAP_READ)) return;
-          for (gsize at = 0; at + 8 <= map.size; at += 8) self->ask(GST_READ_UINT32_BE(map.data + at));
-          gst_buffer_unmap(fci, &map);
-        }
-      }),
-      new SelfRef(self), [](gpointer data, GClosure*) { delete static_cast<SelfRef*>(data); },
-      static_cast<GConnectFlags>(0));
+  on_feedback_rtcp(rtpsession, [weak = SelfRef(self)](const FeedbackMessage& message) {
+    if (message.type != GST_RTCP_TYPE_PSFB) return;
+    auto self = weak.lock();
+    if (!self) return;
+    if (message.fbtype == GST_RTCP_PSFB_TYPE_PLI) {
+      self->ask(message.media_ssrc);
+    } else if (message.fbtype == GST_RTCP_PSFB_TYPE_FIR && message.fci) {
+      // Each FCI entry: the SSRC asked for, a sequence number, padding (RFC 5104).
+      GstMapInfo map;
+      if (!gst_buffer_map(message.fci, &map, GST_MAP_READ)) return;
+      for (gsize at = 0; at + 8 <= map.size; at += 8) self->ask(GST_READ_UINT32_BE(map.data + at));
+      gst_buffer_unmap(message.fci, &map);
+    }
+  });
   // rtpsession sends its own requests up its send input (rtpfunnel's
   // output), which it makes when rtpbin links the sending stream.
   if (g_autoptr(GstPad) input = gst_element_get_static_pad(rtpsession, "send_rtp_sink")) {
