@@ -8,19 +8,16 @@
 #include <stdexcept>
 
 #include "util/random.h"
+#include "util/release_with.h"
 #include "util/time.h"
 
 namespace convene::auth {
 namespace {
 
-struct JwtFree {
-  void operator()(jwt_t* j) const { jwt_free(j); }
-};
+using JwtFree = ReleaseWith<jwt_free>;
 using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
 // libjwt 1.10 hands out malloc'd strings (it has no jwt_free_str).
-struct CFree {
-  void operator()(char* p) const { free(p); }
-};
+using CFree = ReleaseWith<free>;
 
 const char* kReserved[] = {"sub", "name", "kind", "jti", "exp", "iat", nullptr};
 

@@ -4,14 +4,12 @@
 
 #include <cstring>
 #include <memory>
+#include "util/release_with.h"
 
 namespace convene::ingest {
 namespace {
 
-struct SdpDeleter {
-  void operator()(GstSDPMessage* m) const { gst_sdp_message_free(m); }
-};
-using SdpPtr = std::unique_ptr<GstSDPMessage, SdpDeleter>;
+using SdpPtr = std::unique_ptr<GstSDPMessage, ReleaseWith<gst_sdp_message_free>>;
 
 SdpPtr parse(const std::string& text, const char* what) {
   GstSDPMessage* msg = nullptr;

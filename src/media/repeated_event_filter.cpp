@@ -8,6 +8,7 @@
 #include <string>
 
 #include "util/log.h"
+#include "util/release_with.h"
 
 #define GST_CAT_DEFAULT convene_media_debug
 
@@ -15,10 +16,7 @@ namespace convene::media {
 
 namespace {
 
-struct EventUnref {
-  void operator()(GstEvent* event) const { gst_event_unref(event); }
-};
-using EventPtr = std::unique_ptr<GstEvent, EventUnref>;
+using EventPtr = std::unique_ptr<GstEvent, ReleaseWith<gst_event_unref>>;
 
 class RepeatedEventFilter {
  public:

@@ -28,13 +28,11 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "util/release_with.h"
 
 namespace convene::media {
 
-struct SdpMessageFree {
-  void operator()(GstSDPMessage* msg) const { gst_sdp_message_free(msg); }
-};
-using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageFree>;
+using SdpMessagePtr = std::unique_ptr<GstSDPMessage, ReleaseWith<gst_sdp_message_free>>;
 
 // The parsed SDP, or null when it is empty or does not parse. (GStreamer's
 // parser asserts on empty text, and gst_sdp_message_new_from_text keeps the

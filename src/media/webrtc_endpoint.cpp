@@ -28,10 +28,7 @@ std::string sdp_text(GstWebRTCSessionDescription* desc) {
   return text ? text : "";
 }
 
-struct DescriptionFree {
-  void operator()(GstWebRTCSessionDescription* desc) const { gst_webrtc_session_description_free(desc); }
-};
-using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, DescriptionFree>;
+using DescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, ReleaseWith<gst_webrtc_session_description_free>>;
 
 // What webrtcbin replied to one operation.
 struct Reply {

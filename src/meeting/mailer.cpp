@@ -7,21 +7,16 @@
 
 #include "util/log.h"
 #include "util/random.h"
+#include "util/release_with.h"
 
 #define GST_CAT_DEFAULT convene_meeting_debug
 
 namespace convene::meeting {
 namespace {
 
-struct CurlFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct MimeFree {
-  void operator()(curl_mime* m) const { curl_mime_free(m); }
-};
-struct SlistFree {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
+using CurlFree = ReleaseWith<curl_easy_cleanup>;
+using MimeFree = ReleaseWith<curl_mime_free>;
+using SlistFree = ReleaseWith<curl_slist_free_all>;
 
 // Header values must not carry line breaks (header injection).
 std::string one_line(const std::string& s) {

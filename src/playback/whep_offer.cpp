@@ -6,13 +6,12 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include "util/release_with.h"
 
 namespace convene::playback {
 namespace {
 
-struct SdpDeleter {
-  void operator()(GstSDPMessage* m) const { gst_sdp_message_free(m); }
-};
+using SdpDeleter = ReleaseWith<gst_sdp_message_free>;
 
 bool has_attribute(const GstSDPMedia* media, const char* key) {
   for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {

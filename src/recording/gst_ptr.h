@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "util/gst_object_ptr.h"
+
 namespace convene::recording {
 
 // A pipeline (or an element taken out of one) goes to NULL before its last
@@ -20,11 +22,6 @@ struct StopAndUnref {
 };
 using ElementPtr = std::unique_ptr<GstElement, StopAndUnref>;
 
-struct GstObjectUnref {
-  void operator()(gpointer o) const {
-    if (o) gst_object_unref(o);
-  }
-};
-using PadPtr = std::unique_ptr<GstPad, GstObjectUnref>;
+using PadPtr = GstObjectPtr<GstPad>;
 
 }  // namespace convene::recording

@@ -19,16 +19,15 @@
 
 namespace convene::recording {
 
+// (gst_caps_unref is an inline function: a header's type cannot name it.)
 struct CapsUnref {
-  void operator()(GstCaps* c) const {
-    if (c) gst_caps_unref(c);
-  }
+  void operator()(GstCaps* c) const { gst_caps_unref(c); }
 };
 
 // What one tap needs: where to push, and how to stamp.
 struct Feed {
-  std::unique_ptr<GstAppSrc, GstObjectUnref> dst;
-  std::unique_ptr<GstElement, GstObjectUnref> timebase;  // restamp with its running time, or null
+  GstObjectPtr<GstAppSrc> dst;
+  GstObjectPtr<GstElement> timebase;  // restamp with its running time, or null
   GstClockTime offset = 0;                                // else: subtract this from the timestamps
   std::unique_ptr<GstCaps, CapsUnref> caps;               // the last caps handed to dst
 };

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "util/log.h"
+#include "util/release_with.h"
 
 #define GST_CAT_DEFAULT convene_store_debug
 
@@ -14,10 +15,7 @@ namespace {
 constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700,
               kFloat8Oid = 701, kNumericOid = 1700;
 
-struct ResultClear {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using PgResultPtr = std::unique_ptr<PGresult, ResultClear>;
+using PgResultPtr = std::unique_ptr<PGresult, ReleaseWith<PQclear>>;
 
 void silence_notices(void*, const PGresult*) {}
 

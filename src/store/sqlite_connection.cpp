@@ -3,16 +3,14 @@
 #include <memory>
 
 #include "util/log.h"
+#include "util/release_with.h"
 
 #define GST_CAT_DEFAULT convene_store_debug
 
 namespace convene::store {
 namespace {
 
-struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, ReleaseWith<sqlite3_finalize>>;
 
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   int extended = db ? sqlite3_extended_errcode(db) : rc;

@@ -7,15 +7,12 @@
 
 #include <memory>
 
+#include "util/release_with.h"
+
 namespace convene {
 
-struct GObjectUnref {
-  void operator()(gpointer object) const {
-    if (object) g_object_unref(object);
-  }
-};
 template <class T>
-using GObjectPtr = std::unique_ptr<T, GObjectUnref>;
+using GObjectPtr = std::unique_ptr<T, ReleaseWith<g_object_unref>>;
 
 // Takes over a reference the caller already owns (a "transfer full" return).
 template <class T>
@@ -28,24 +25,9 @@ GObjectPtr<T> retain(T* object) {
   return GObjectPtr<T>(object ? static_cast<T*>(g_object_ref(object)) : nullptr);
 }
 
-struct JsonNodeUnref {
-  void operator()(JsonNode* node) const {
-    if (node) json_node_unref(node);
-  }
-};
-using JsonNodePtr = std::unique_ptr<JsonNode, JsonNodeUnref>;
-
-struct GFreeDeleter {
-  void operator()(gpointer p) const { g_free(p); }
-};
-using GCharPtr = std::unique_ptr<char, GFreeDeleter>;
-
-struct GBytesUnref {
-  void operator()(GBytes* b) const {
-    if (b) g_bytes_unref(b);
-  }
-};
-using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
+using JsonNodePtr = std::unique_ptr<JsonNode, ReleaseWith<json_node_unref>>;
+using GCharPtr = std::unique_ptr<char, ReleaseWith<g_free>>;
+using GBytesPtr = std::unique_ptr<GBytes, ReleaseWith<g_bytes_unref>>;
 
 struct GSourceDestroy {
   // Removes the source from its context and drops our reference.

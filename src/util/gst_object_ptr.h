@@ -7,18 +7,15 @@
 
 #include <memory>
 
+#include "util/release_with.h"
+
 namespace convene {
 
 // GstObjects (elements, pads, bins) are released with gst_object_unref, which
 // GStreamer's leak tracer and refcount debugging follow; other GObjects use
 // GObjectPtr.
-struct GstObjectUnref {
-  void operator()(gpointer object) const {
-    if (object) gst_object_unref(object);
-  }
-};
 template <class T>
-using GstObjectPtr = std::unique_ptr<T, GstObjectUnref>;
+using GstObjectPtr = std::unique_ptr<T, ReleaseWith<gst_object_unref>>;
 
 // Takes over a GstObject reference the caller already owns (a "transfer full"
 // return, such as gst_element_get_static_pad or a sunk new element).
@@ -32,11 +29,6 @@ GstObjectPtr<T> retain_gst(T* object) {
   return GstObjectPtr<T>(object ? static_cast<T*>(gst_object_ref(object)) : nullptr);
 }
 
-struct GstStructureFree {
-  void operator()(GstStructure* s) const {
-    if (s) gst_structure_free(s);
-  }
-};
-using GstStructurePtr = std::unique_ptr<GstStructure, GstStructureFree>;
+using GstStructurePtr = std::unique_ptr<GstStructure, ReleaseWith<gst_structure_free>>;
 
 }  // namespace convene
