@@ -25,6 +25,7 @@
 #include <sstream>
 #include <vector>
 
+#include "convene_ice_src.h"
 #include "process_figures.h"
 #include "side_by_side.h"
 #include "server_process.h"
@@ -67,6 +68,17 @@ int main(int argc, char** argv) {
   // A browser has its certificate before it joins, and in a side-by-side
   // pair whichever server went first would otherwise pay for it.
   if (GstElement* dtls = gst_element_factory_make("dtlsdec", nullptr)) gst_object_unref(gst_object_ref_sink(dtls));
+  // The clients receive as the server does, on their ICE agents' threads
+  // (conveneicesrc): libnice's nicesrc costs each client connection a thread
+  // and an eventfd write, a poll and a read per packet, and on a small
+  // machine the clients' cost is what takes the cores from the server.
+  // --stock-nicesrc keeps libnice's element (the figures before 2026-12-05).
+  bool stock_nicesrc = false;
+  for (int i = 1; i < argc; ++i) stock_nicesrc |= std::string(argv[i]) == "--stock-nicesrc";
+  if (!stock_nicesrc && !convene_ice_src_register_as("nicesrc")) {
+    std::fprintf(stderr, "sfu-bench: conveneicesrc could not be registered as nicesrc\n");
+    return 1;
+  }
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--against") {
       try {
@@ -82,6 +94,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--replay") replay = true;
     else if (std::string(argv[i]) == "--big-room" && i + 1 < argc) big = atoi(argv[++i]);
+    else if (std::string(argv[i]) == "--stock-nicesrc") continue;
     else args.push_back(argv[i]);
   }
   int max_rooms = args.size() > 0 ? atoi(args[0].c_str()) : 2;
@@ -113,8 +126,8 @@ int main(int argc, char** argv) {
   int pid = server.pid();
   ProcessFigures idle = process_figures(pid);
   std::printf("server idle: RSS %ld kB, %ld threads (%s)\n", idle.rss_kb, idle.threads, thread_names(pid).c_str());
-  std::printf("%5s %6s %8s %10s %12s %12s %10s %12s\n", "rooms", "people", "streams", "server%", "%/stream",
-              "kB/person", "thr/person", "frames/s/sub");
+  std::printf("%5s %6s %8s %10s %12s %12s %10s %12s %9s\n", "rooms", "people", "streams", "server%", "%/stream",
+              "kB/person", "thr/person", "frames/s/sub", "clients%");
 
   std::vector<std::unique_ptr<TestPerson>> people;
   std::vector<std::unique_ptr<SfuClient>> clients;
@@ -158,19 +171,20 @@ int main(int argc, char** argv) {
     std::vector<TestPerson*> room{people[people.size() - 4].get()};
     pump_as_they_arrive(clients, 3000);  // connect and settle
     std::vector<int> before = frames_now(4);
-    ProcessFigures a = process_figures(pid);
+    ProcessFigures a = process_figures(pid), clients_a = process_figures(getpid());
     pump_as_they_arrive(clients, seconds * 1000);
-    ProcessFigures b = process_figures(pid);
+    ProcessFigures b = process_figures(pid), clients_b = process_figures(getpid());
     long frames = 0;
     std::vector<int> after = frames_now(4);
     for (size_t i = 0; i < clients.size(); ++i) frames += after[i] - before[i];
     int participants = rooms * 4;
     int streams = rooms * 4 * 3 * 2;  // each subscriber gets 3 peers × (video + audio)
     double cpu = 100.0 * (b.cpu_s - a.cpu_s) / seconds;
-    std::printf("%5d %6d %8d %9.1f%% %11.2f%% %12ld %10.1f %12.1f\n", rooms, participants, streams, cpu,
+    std::printf("%5d %6d %8d %9.1f%% %11.2f%% %12ld %10.1f %12.1f %8.0f%%\n", rooms, participants, streams, cpu,
                 cpu / streams, (b.rss_kb - idle.rss_kb) / participants,
                 static_cast<double>(b.threads - idle.threads) / participants,
-                static_cast<double>(frames) / seconds / (participants * 3));
+                static_cast<double>(frames) / seconds / (participants * 3),
+                100.0 * (clients_b.cpu_s - clients_a.cpu_s) / seconds);
     const double delivered = static_cast<double>(frames) / seconds / (participants * 3) / 30.0;
     // The slowest of the new room, and where its time went: up to its
     // subscribe answer (signaling, both negotiations), then to the frame

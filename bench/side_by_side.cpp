@@ -472,6 +472,8 @@ int run_side_by_side(const std::vector<std::string>& args) {
       room_counts.clear();
       std::stringstream list(args[++i]);
       for (std::string n; std::getline(list, n, ',');) room_counts.push_back(std::max(1, atoi(n.c_str())));
+    } else if (args[i] == "--stock-nicesrc") {
+      // read by main(): which element the clients receive through
     } else {
       rest.push_back(args[i]);
     }
