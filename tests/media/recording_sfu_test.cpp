@@ -113,7 +113,10 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
   {
     ServerProcess server(server_on(data));
     HttpClient http = signed_in(server, who1);
-    expect_plays(http, rid1, 3.0, {"red", "blue"});
+    {
+      SCOPED_TRACE("the recording the server finished at SIGTERM");
+      expect_plays(http, rid1, 3.0, {"red", "blue"});
+    }
 
     auto c = call(server, "k", red_cam, blue_cam);
     ASSERT_TRUE(c);
@@ -128,6 +131,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
   HttpClient http = signed_in(server, who2);
   // Marked at start-up (on a store worker): give it a moment.
   for (int i = 0; i < 50 && http.get("/recordings/" + rid2).str("status") == "RECORDING"; ++i) g_usleep(100000);
+  SCOPED_TRACE("the recording recovered after SIGKILL");
   expect_plays(http, rid2, 2.0, {"red", "blue"});
 }
 
