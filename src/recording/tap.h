@@ -28,8 +28,8 @@ struct CapsUnref {
 struct Feed {
   GstObjectPtr<GstAppSrc> dst;
   GstObjectPtr<GstElement> timebase;  // restamp with its running time, or null
-  GstClockTime offset = 0;                                // else: subtract this from the timestamps
-  std::unique_ptr<GstCaps, CapsUnref> caps;               // the last caps handed to dst
+  GstClockTime offset = 0;                   // else: subtract this from the timestamps
+  std::unique_ptr<GstCaps, CapsUnref> caps;  // the last caps handed to dst
 };
 
 // The pipeline's running time now (GST_CLOCK_TIME_NONE before it has a clock).
