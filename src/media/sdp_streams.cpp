@@ -16,6 +16,32 @@ SdpMessagePtr parse_sdp(const std::string& sdp) {
   return owned;
 }
 
+bool has_session_lines(const GstSDPMessage* msg) {
+  return gst_sdp_message_get_version(msg) && gst_sdp_message_get_origin(msg) &&
+         gst_sdp_message_get_origin(msg)->sess_id;
+}
+
+bool sdp_has_attribute(const GstSDPMedia* media, const char* key) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+    if (a->key && strcmp(a->key, key) == 0) return true;
+  }
+  return false;
+}
+
+int sdp_payload_type_of(const GstSDPMedia* media, const std::string& encoding) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
+    if (!a->key || strcmp(a->key, "rtpmap") != 0 || !a->value) continue;
+    const char* space = strchr(a->value, ' ');  // "<pt> <encoding>/<clock>[/<channels>]"
+    if (!space) continue;
+    std::string name(space + 1);
+    name = name.substr(0, name.find('/'));
+    if (g_ascii_strcasecmp(name.c_str(), encoding.c_str()) == 0) return atoi(a->value);
+  }
+  return -1;
+}
+
 std::map<uint32_t, SdpStream> sdp_streams(const std::string& sdp) {
   std::map<uint32_t, SdpStream> out;
   SdpMessagePtr parsed = parse_sdp(sdp);

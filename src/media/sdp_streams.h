@@ -39,6 +39,19 @@ using SdpMessagePtr = std::unique_ptr<GstSDPMessage, ReleaseWith<gst_sdp_message
 // message it failed to fill.)
 SdpMessagePtr parse_sdp(const std::string& sdp);
 
+// Whether a parsed message has what every real session description has, a
+// version line and an origin with a session id (the parser is lenient: it
+// takes almost any text).
+bool has_session_lines(const GstSDPMessage* msg);
+
+// Whether `media` has an attribute `key` ("bundle-only", "sendonly", ...),
+// with or without a value.
+bool sdp_has_attribute(const GstSDPMedia* media, const char* key);
+
+// The payload type of the first a=rtpmap of `media` naming `encoding`
+// (case-insensitive), or -1.
+int sdp_payload_type_of(const GstSDPMedia* media, const std::string& encoding);
+
 struct SdpStream {
   std::string mid;
   std::string kind;  // "audio" or "video"
