@@ -30,14 +30,16 @@ bool sdp_has_attribute(const GstSDPMedia* media, const char* key) {
 }
 
 int sdp_payload_type_of(const GstSDPMedia* media, const std::string& encoding) {
-  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
-    const GstSDPAttribute* a = gst_sdp_media_get_attribute(media, i);
-    if (!a->key || strcmp(a->key, "rtpmap") != 0 || !a->value) continue;
-    const char* space = strchr(a->value, ' ');  // "<pt> <encoding>/<clock>[/<channels>]"
-    if (!space) continue;
-    std::string name(space + 1);
-    name = name.substr(0, name.find('/'));
-    if (g_ascii_strcasecmp(name.c_str(), encoding.c_str()) == 0) return atoi(a->value);
+  // GstSDP reads the a=rtpmap of each payload type the m-line lists.
+  for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
+    const char* format = gst_sdp_media_get_format(media, i);
+    char* end = nullptr;
+    const long pt = format ? std::strtol(format, &end, 10) : -1;
+    if (!format || end == format || *end || pt < 0 || pt > 127) continue;
+    g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, static_cast<gint>(pt));
+    if (!caps || gst_caps_is_empty(caps)) continue;
+    const char* name = gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name");
+    if (name && g_ascii_strcasecmp(name, encoding.c_str()) == 0) return static_cast<int>(pt);
   }
   return -1;
 }

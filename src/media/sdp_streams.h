@@ -48,8 +48,8 @@ bool has_session_lines(const GstSDPMessage* msg);
 // with or without a value.
 bool sdp_has_attribute(const GstSDPMedia* media, const char* key);
 
-// The payload type of the first a=rtpmap of `media` naming `encoding`
-// (case-insensitive), or -1.
+// The first payload type on `media`'s m-line whose encoding is `encoding`
+// (case-insensitive, from its a=rtpmap), or -1.
 int sdp_payload_type_of(const GstSDPMedia* media, const std::string& encoding);
 
 struct SdpStream {

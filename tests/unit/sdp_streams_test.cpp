@@ -100,5 +100,22 @@ TEST(SdpStreams, NoRetransmissionMapsWhereNoneAreOffered) {
   EXPECT_TRUE(maps.ssrcs.empty()) << "SIM is not FID, and a FID group needs two SSRCs";
 }
 
+TEST(SdpStreams, PayloadTypeOfAnEncodingOnTheMline) {
+  SdpMessagePtr msg = parse_sdp(
+      "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 0 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 102 96 97\r\na=mid:1\r\na=rtpmap:102 H264/90000\r\n"
+      "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\na=rtpmap:98 VP9/90000\r\n");
+  ASSERT_TRUE(msg);
+  const GstSDPMedia* audio = gst_sdp_message_get_media(msg.get(), 0);
+  const GstSDPMedia* video = gst_sdp_message_get_media(msg.get(), 1);
+  EXPECT_EQ(sdp_payload_type_of(audio, "OPUS"), 111) << "names compare without case";
+  EXPECT_EQ(sdp_payload_type_of(audio, "PCMU"), 0);
+  EXPECT_EQ(sdp_payload_type_of(video, "vp8"), 96);
+  EXPECT_EQ(sdp_payload_type_of(video, "H264"), 102);
+  EXPECT_EQ(sdp_payload_type_of(video, "VP9"), -1) << "an rtpmap for a type the m-line does not list";
+  EXPECT_EQ(sdp_payload_type_of(audio, "VP8"), -1);
+}
+
 }  // namespace
 }  // namespace convene::media
