@@ -12,6 +12,7 @@
 #include "auth/tokens.h"
 #include "http_client.h"
 #include "loopback_http_server.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "test_person.h"
 #include "ws_client.h"
@@ -391,8 +392,8 @@ TEST(Headers, CorsOnlyForListedOrigins) {
 }
 
 TEST(Tls, ServesHttpsWithHstsAndSecureCookies) {
-  g_autofree char* dir = g_dir_make_tmp("convene-tls-XXXXXX", nullptr);
-  std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  std::string dir = scratch_dir("convene-tls");
+  std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
                     " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(system(cmd.c_str()), 0) << "openssl is needed (scripts/test installs it)";

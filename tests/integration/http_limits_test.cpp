@@ -19,6 +19,7 @@
 
 #include "http_client.h"
 #include "process_figures.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "ws_client.h"
 
@@ -380,8 +381,8 @@ TEST(HttpLimits, WebSocketUpgradeChecksTheOrigin) {
 // cannot tell it from a next request; such a connection is released by the
 // header timeout instead of at once.
 TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
-  g_autofree char* dir = g_dir_make_tmp("convene-tls-XXXXXX", nullptr);
-  std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  std::string dir = scratch_dir("convene-tls");
+  std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
                     " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(system(cmd.c_str()), 0) << "openssl is needed (scripts/test installs it)";
@@ -413,7 +414,4 @@ TEST(HttpLimits, TlsKeepAliveConnectionsClosedByTheClientAreReleased) {
   EXPECT_LE(now, baseline + 2) << "baseline " << baseline;
   printf("TLS descriptors: %ld before, %ld after %d keep-alive connections closed by the client\n", baseline, now,
          kConnections);
-  g_unlink(cert.c_str());
-  g_unlink(key.c_str());
-  g_rmdir(dir);
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "http_client.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "toggle_proxy.h"
 
@@ -32,10 +33,7 @@ int run_cli(const std::vector<std::string>& args, std::string* out, std::map<std
   return g_subprocess_get_exit_status(p);
 }
 
-std::string temp_dir() {
-  g_autofree char* d = g_dir_make_tmp("convene-it-XXXXXX", nullptr);
-  return d;
-}
+std::string temp_dir() { return scratch_dir("convene-it"); }
 
 }  // namespace
 

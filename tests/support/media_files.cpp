@@ -39,25 +39,6 @@ int run_command(const std::vector<std::string>& argv, std::string* out, std::str
   return g_subprocess_get_exit_status(proc);
 }
 
-namespace {
-std::vector<std::string>& scratch_dirs() {
-  static std::vector<std::string> dirs;
-  return dirs;
-}
-void remove_scratch_dirs() {
-  if (g_getenv("CONVENE_KEEP_TEST_DATA")) return;
-  for (const auto& d : scratch_dirs()) run_command({"rm", "-rf", "--", d}, nullptr, nullptr, 30);
-}
-}  // namespace
-
-std::string scratch_dir(const char* prefix) {
-  std::string templ = std::string(prefix) + "-XXXXXX";
-  g_autofree char* d = g_dir_make_tmp(templ.c_str(), nullptr);
-  if (scratch_dirs().empty()) atexit(remove_scratch_dirs);
-  scratch_dirs().push_back(d);
-  return d;
-}
-
 Probe ffprobe(const std::string& input, int timeout_s) {
   Probe p;
   std::string out, err;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.h"
+
 namespace convene::testing {
 
 struct Probe {
@@ -48,10 +50,6 @@ std::set<std::string> colours_at(const std::string& input, const std::vector<dou
 const std::vector<Colour>& participant_palette();
 // 0xAARRGGBB of participant_palette()[i], for videotestsrc foreground-color.
 uint32_t participant_argb(size_t i);
-
-// A new directory under /tmp, removed with everything in it when the test
-// program exits (kept when CONVENE_KEEP_TEST_DATA is set).
-std::string scratch_dir(const char* prefix);
 
 // Runs argv, waits at most timeout_s; returns the exit status (-1 if killed) and fills out/err.
 int run_command(const std::vector<std::string>& argv, std::string* out, std::string* err, int timeout_s = 60);

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "scratch_dir.h"
+
 namespace convene::testing {
 namespace {
 
@@ -102,7 +104,10 @@ ServerProcess::ServerProcess(ServerOptions options) {
   g_subprocess_launcher_setenv(launcher, "CONVENE_RATELIMIT_ENABLED", "false", TRUE);
   for (auto& [k, v] : options.env) g_subprocess_launcher_setenv(launcher, k.c_str(), v.c_str(), TRUE);
   proc_ = g_subprocess_launcher_spawnv(launcher, cargv.data(), &err);
-  if (!proc_) throw std::runtime_error(std::string("cannot start convene: ") + err->message);
+  if (!proc_) {
+    remove_test_dir(data_dir_);  // no destructor runs for a constructor that throws
+    throw std::runtime_error(std::string("cannot start convene: ") + err->message);
+  }
 
   // Wait for "listening on http://H:P".
   GInputStream* out = g_subprocess_get_stdout_pipe(proc_);
@@ -112,6 +117,8 @@ ServerProcess::ServerProcess(ServerOptions options) {
     if (!line) {
       std::string l = log();
       terminate(2000);
+      g_clear_object(&proc_);
+      remove_test_dir(data_dir_);
       throw std::runtime_error("convene exited before listening:\n" + l);
     }
     std::string s = line;
@@ -157,11 +164,7 @@ ServerProcess::~ServerProcess() {
     if (known) std::printf("note: the server hit GStreamer 1.22.0's srtpdec stream-id critical %d time(s)\n", known);
     if (count) ADD_FAILURE() << "the server printed " << count << " critical(s):" << criticals;
   }
-  if (own_data_dir_ && !data_dir_.empty() && !g_getenv("CONVENE_KEEP_TEST_DATA")) {
-    g_autofree char* cmd = g_strdup_printf("rm -rf '%s'", data_dir_.c_str());
-    if (system(cmd) != 0) {
-    }
-  }
+  remove_test_dir(data_dir_);
 }
 
 bool ServerProcess::running() const {

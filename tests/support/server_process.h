@@ -40,7 +40,6 @@ class ServerProcess {
   std::string log_path_;
   std::string base_url_;
   int port_ = 0;
-  bool own_data_dir_ = true;
 };
 
 // The PostgreSQL URL scripts/test provides, or empty.

@@ -1,5 +1,6 @@
 #include "test_database.h"
 
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "store/migrator.h"
 
@@ -7,8 +8,7 @@ namespace convene::testing {
 
 std::string fresh_database_url(const std::string& backend) {
   if (backend == "sqlite") {
-    g_autofree char* dir = g_dir_make_tmp("convene-store-XXXXXX", nullptr);
-    return std::string("sqlite:") + dir + "/test.db";
+    return "sqlite:" + scratch_dir("convene-store") + "/test.db";
   }
   return create_postgres_database();
 }
