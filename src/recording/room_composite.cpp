@@ -33,6 +33,8 @@ struct RoomComposite::Output {
   PadPtr video_tee_pad;
   PadPtr audio_tee_pad;
   ElementPtr video_queue, video_sink, audio_queue, audio_sink;
+  const Feed* video_feed = nullptr;  // the sinks' callbacks own them: valid while the sinks are
+  const Feed* audio_feed = nullptr;
 };
 
 RoomComposite::RoomComposite(media::RoomMedia& media, CompositeOptions options)
@@ -179,6 +181,7 @@ void RoomComposite::attach(CompositeOutput& output) {
     auto* feed = new Feed();
     feed->dst.reset(GST_APP_SRC(gst_object_ref(video ? output.video() : output.audio())));
     feed->offset = offset;
+    (video ? o->video_feed : o->audio_feed) = feed;
     auto tap = add_tap(GST_BIN(pipeline_.get()), feed);
     PadPtr tee_pad(gst_element_request_pad_simple(video ? video_tee_ : audio_tee_, "src_%u"));
     g_autoptr(GstPad) queue_sink = gst_element_get_static_pad(tap.first.get(), "sink");
@@ -195,6 +198,7 @@ void RoomComposite::detach(CompositeOutput& output) {
   auto it = outputs_.find(&output);
   if (it == outputs_.end()) return;
   Output& o = *it->second;
+  report_feeds(output, o);
   gst_element_release_request_pad(video_tee_, o.video_tee_pad.get());  // tee copes with this while streaming
   gst_element_release_request_pad(audio_tee_, o.audio_tee_pad.get());
   o.video_tee_pad.reset();
@@ -202,6 +206,20 @@ void RoomComposite::detach(CompositeOutput& output) {
   take_out(GST_BIN(pipeline_.get()), {&o.video_queue, &o.video_sink, &o.audio_queue, &o.audio_sink});
   outputs_.erase(it);
   GST_INFO("room %s: output %s detached", room_id_.c_str(), output.name().c_str());
+}
+
+void RoomComposite::report_feeds(const CompositeOutput& output, const Output& o) const {
+  const guint64 video = o.video_feed->pushed.load(), audio = o.audio_feed->pushed.load();
+  const guint64 early = o.video_feed->before_offset.load() + o.audio_feed->before_offset.load();
+  // An output whose video or audio got nothing ends without that stream
+  // (a muxer declares only the tracks that had data).
+  if (video == 0 || audio == 0)
+    GST_WARNING("room %s: output %s got %" G_GUINT64_FORMAT " video and %" G_GUINT64_FORMAT
+                " audio buffers from the composite (%" G_GUINT64_FORMAT " from before it started)",
+                room_id_.c_str(), output.name().c_str(), video, audio, early);
+  else
+    GST_INFO("room %s: output %s got %" G_GUINT64_FORMAT " video and %" G_GUINT64_FORMAT " audio buffers",
+             room_id_.c_str(), output.name().c_str(), video, audio);
 }
 
 gboolean RoomComposite::on_bus(GstBus*, GstMessage* message, gpointer data) {

@@ -67,6 +67,7 @@ class RoomComposite {
   struct Output;
   void release_room_side(Track& t);
   void remove_track(const std::string& track_id);
+  void report_feeds(const CompositeOutput& output, const Output& o) const;
   static gboolean on_bus(GstBus* bus, GstMessage* message, gpointer self);
 
   media::RoomMedia* media_;  // null once the room's media closed

@@ -40,6 +40,7 @@ static GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
   } else {
     GstClockTime pts = GST_BUFFER_PTS(buffer);
     if (!GST_CLOCK_TIME_IS_VALID(pts) || pts < f->offset) {
+      f->before_offset.fetch_add(1, std::memory_order_relaxed);
       gst_buffer_unref(buffer);
       return GST_FLOW_OK;  // from before this output started
     }
@@ -47,6 +48,7 @@ static GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
     GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
   }
   gst_app_src_push_buffer(f->dst.get(), buffer);  // never blocks: leaky appsrc
+  f->pushed.fetch_add(1, std::memory_order_relaxed);
   return GST_FLOW_OK;  // whatever the consumer did, the producer carries on
 }
 

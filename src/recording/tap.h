@@ -11,6 +11,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include <atomic>
 #include <initializer_list>
 #include <memory>
 #include <utility>
@@ -30,6 +31,10 @@ struct Feed {
   GstObjectPtr<GstElement> timebase;  // restamp with its running time, or null
   GstClockTime offset = 0;                   // else: subtract this from the timestamps
   std::unique_ptr<GstCaps, CapsUnref> caps;  // the last caps handed to dst
+  // Counted on the streaming thread, read on the main loop (a recording
+  // whose branch got nothing says so when it finishes).
+  std::atomic<guint64> pushed{0};
+  std::atomic<guint64> before_offset{0};  // dropped: from before the consumer started
 };
 
 // The pipeline's running time now (GST_CLOCK_TIME_NONE before it has a clock).

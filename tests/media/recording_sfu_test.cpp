@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "media_files.h"
 #include "server_process.h"
@@ -71,6 +72,15 @@ HttpClient signed_in(const ServerProcess& server, const std::string& name) {
   return http;
 }
 
+// The server's log lines about recording and its composite.
+std::string recording_lines(const std::string& log) {
+  std::istringstream in(log);
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("recording") != std::string::npos || line.find("composite") != std::string::npos) out += line + "\n";
+  return out;
+}
+
 void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, std::set<std::string> colours) {
   auto meta = http.get("/recordings/" + rid);
   EXPECT_EQ(meta.str("status"), "READY") << meta.body;
@@ -98,7 +108,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
   red_cam.height = blue_cam.height = 180;
   red_cam.keyframe_interval = blue_cam.keyframe_interval = 30;
 
-  std::string rid1, rid2, who1, who2;
+  std::string rid1, rid2, who1, who2, log1, log2;
   {
     ServerProcess server(server_on(data));
     auto c = call(server, "t", red_cam, blue_cam);
@@ -109,6 +119,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
     rid1 = r.str("id");
     pump_for(c->clients(), 5000);
     EXPECT_EQ(server.terminate(), 0);  // SIGTERM while recording
+    log1 = server.log();
   }
   {
     ServerProcess server(server_on(data));
@@ -116,6 +127,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
     {
       SCOPED_TRACE("the recording the server finished at SIGTERM");
       expect_plays(http, rid1, 3.0, {"red", "blue"});
+      if (HasFailure()) std::printf("what the server said of its recording:\n%s", recording_lines(log1).c_str());
     }
 
     auto c = call(server, "k", red_cam, blue_cam);
@@ -126,6 +138,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
     rid2 = r.str("id");
     pump_for(c->clients(), 5000);
     server.kill_hard();  // SIGKILL while recording
+    log2 = server.log();
   }
   ServerProcess server(server_on(data));
   HttpClient http = signed_in(server, who2);
@@ -133,6 +146,7 @@ TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
   for (int i = 0; i < 50 && http.get("/recordings/" + rid2).str("status") == "RECORDING"; ++i) g_usleep(100000);
   SCOPED_TRACE("the recording recovered after SIGKILL");
   expect_plays(http, rid2, 2.0, {"red", "blue"});
+  if (HasFailure()) std::printf("what the server said of its recording:\n%s", recording_lines(log2).c_str());
 }
 
 }  // namespace
