@@ -5,6 +5,7 @@
 
 #include "convene-build-config.h"
 #include "media_files.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 
 using namespace convene::testing;

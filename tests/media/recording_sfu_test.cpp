@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "media_files.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"

@@ -21,6 +21,7 @@
 #include "media_files.h"
 #include "recording/recording_module.h"
 #include "recording/recording_repository.h"
+#include "scratch_dir.h"
 #include "store/store.h"
 #include "util/time.h"
 #include "ws_client.h"

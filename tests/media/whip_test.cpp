@@ -12,6 +12,7 @@
 
 #include "media_files.h"
 #include "media_test_helpers.h"
+#include "scratch_dir.h"
 #include "server_process.h"
 #include "sfu_client.h"
 #include "test_person.h"

@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "scratch_dir.h"
-
 namespace convene::testing {
 
 struct Probe {

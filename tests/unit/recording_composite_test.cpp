@@ -14,6 +14,7 @@
 #include "recording/encoder_output.h"
 #include "recording/pipeline_library.h"
 #include "recording/room_composite.h"
+#include "scratch_dir.h"
 
 namespace {
 
