@@ -117,33 +117,6 @@ bool valid_live_name(const std::string& name) {
   return true;
 }
 
-// Parses "bytes=a-b" / "bytes=a-" / "bytes=-n" against size; false when unsatisfiable.
-bool parse_range(const std::string& header, int64_t size, int64_t* first, int64_t* last) {
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return false;
-  std::string spec = header.substr(6);
-  size_t dash = spec.find('-');
-  if (dash == std::string::npos) return false;
-  std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
-  auto number = [](const std::string& s, int64_t* out) {
-    if (s.empty()) return false;
-    for (char c : s)
-      if (!g_ascii_isdigit(c)) return false;
-    *out = g_ascii_strtoll(s.c_str(), nullptr, 10);
-    return true;
-  };
-  int64_t x = 0, y = 0;
-  if (a.empty()) {  // the last n bytes
-    if (!number(b, &y) || y == 0) return false;
-    *first = std::max<int64_t>(0, size - y);
-    *last = size - 1;
-  } else {
-    if (!number(a, &x)) return false;
-    *first = x;
-    *last = b.empty() ? size - 1 : (number(b, &y) ? std::min(y, size - 1) : -1);
-  }
-  return *first <= *last && *first < size;
-}
-
 }  // namespace
 
 struct RecordingModule::Active {
@@ -575,30 +548,15 @@ void RecordingModule::add_track_file(Active& a, const media::TrackInfo& track) {
 
 namespace {
 
-// Sends a file (whole, or the one range asked for).
+// Sends a file (whole, or the one range asked for), mapped: not read into memory.
 void serve_file(const http::ExchangePtr& ex, const std::string& path, const std::string& filename, const char* type) {
   g_autoptr(GError) err = nullptr;
   GMappedFile* mapped = g_mapped_file_new(path.c_str(), FALSE, &err);
   if (!mapped) throw http::Error(410, "file_gone", "the recording's file is gone");
   GBytesPtr all(g_mapped_file_get_bytes(mapped));
   g_mapped_file_unref(mapped);  // the bytes keep the mapping
-  int64_t size = static_cast<int64_t>(g_bytes_get_size(all.get()));
-  ex->add_header("Accept-Ranges", "bytes");
   ex->add_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
-  const char* range = ex->header("Range");
-  if (!range) {
-    ex->bytes(200, type, all.get());
-    return;
-  }
-  int64_t first = 0, last = 0;
-  if (!parse_range(range, size, &first, &last)) {
-    ex->add_header("Content-Range", "bytes */" + std::to_string(size));
-    throw http::Error(416, "range_not_satisfiable", "the range is outside the file");
-  }
-  GBytesPtr part(g_bytes_new_from_bytes(all.get(), static_cast<gsize>(first), static_cast<gsize>(last - first + 1)));
-  ex->add_header("Content-Range",
-                 "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(size));
-  ex->bytes(206, type, part.get());
+  ex->ranged_bytes(type, all.get());
 }
 
 }  // namespace
@@ -830,7 +788,10 @@ void RecordingModule::live_file(http::ExchangePtr ex) {
     }
     GBytesPtr bytes(g_bytes_new(body.data(), body.size()));
     ex->add_header("Cache-Control", playlist ? "no-cache" : "max-age=60");
-    ex->bytes(200, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t", bytes.get());
+    if (playlist)
+      ex->bytes(200, "application/vnd.apple.mpegurl", bytes.get());
+    else
+      ex->ranged_bytes("video/mp2t", bytes.get());  // a player may fetch a segment in parts
   };
   if (!token.empty()) {
     serve();

@@ -250,7 +250,17 @@ TEST(Recording, ThreeParticipantMeetingWithAJoinAndALeave) {
   EXPECT_EQ(part.headers["content-range"], "bytes 100-199/" + std::to_string(size));
   auto tail = guest.http.get("/recordings/" + rid + "/file", {{"Range", "bytes=-10"}});
   EXPECT_EQ(tail.body, file.body.substr(file.body.size() - 10));
-  EXPECT_EQ(guest.http.get("/recordings/" + rid + "/file", {{"Range", "bytes=99999999-"}}).status, 416);
+  auto rest = guest.http.get("/recordings/" + rid + "/file", {{"Range", "bytes=100-999999999"}});  // end clamped
+  EXPECT_EQ(rest.status, 206);
+  EXPECT_EQ(rest.body, file.body.substr(100));
+  EXPECT_EQ(rest.headers["content-range"], "bytes 100-" + std::to_string(size - 1) + "/" + std::to_string(size));
+  auto two = guest.http.get("/recordings/" + rid + "/file", {{"Range", "bytes=0-1,100-199"}});  // answered whole
+  EXPECT_EQ(two.status, 200);
+  EXPECT_EQ(two.body.size(), file.body.size());
+  auto outside = guest.http.get("/recordings/" + rid + "/file", {{"Range", "bytes=99999999-"}});
+  EXPECT_EQ(outside.status, 416);
+  EXPECT_EQ(outside.headers["content-range"], "bytes */" + std::to_string(size));
+  EXPECT_EQ(outside.error_code(), "range_not_satisfiable") << outside.body;
 
   std::string dir = temp_dir();
   std::string path = save(dir, "meeting.webm", file.body);
