@@ -15,6 +15,7 @@
 #include "rooms/rooms_module.h"
 #include "signaling/signaling_module.h"
 #include "util/log.h"
+#include "util/main_context.h"
 #include "util/random.h"
 #include "util/time.h"
 
@@ -23,23 +24,15 @@
 namespace convene::recording {
 namespace {
 
-// Runs `fn` on the next main-loop iteration unless `alive` went false.
+// Runs `fn` on the next main-loop iteration unless `alive` went false (an
+// exception in it is logged there, not thrown through GLib).
 void post(std::weak_ptr<bool> alive, std::function<void()> fn) {
-  struct Job {
-    std::weak_ptr<bool> alive;
-    std::function<void()> fn;
-  };
-  GSource* s = g_idle_source_new();
-  g_source_set_callback(
-      s,
-      [](gpointer d) -> gboolean {
-        auto* j = static_cast<Job*>(d);
-        if (j->alive.lock()) j->fn();
-        return G_SOURCE_REMOVE;
+  post_to_context(
+      g_main_context_default(),
+      [alive = std::move(alive), fn = std::move(fn)] {
+        if (alive.lock()) fn();
       },
-      new Job{std::move(alive), std::move(fn)}, [](gpointer d) { delete static_cast<Job*>(d); });
-  g_source_attach(s, g_main_context_default());
-  g_source_unref(s);
+      convene_recording_debug);
 }
 
 GSourcePtr after_seconds(guint sec, std::function<void()> fn) {
@@ -59,6 +52,16 @@ std::string dir_or_default(const std::string& configured, const std::string& dat
   if (!configured.empty()) return configured;
   g_autofree char* d = g_build_filename(data_dir.c_str(), sub, nullptr);
   return d;
+}
+
+CompositeOptions composite_options_of(const config::Config& cfg) {
+  CompositeOptions options;
+  options.width = static_cast<int>(cfg.get_int("recording", "width"));
+  options.height = static_cast<int>(cfg.get_int("recording", "height"));
+  options.framerate = static_cast<int>(cfg.get_int("recording", "framerate"));
+  if (options.width < 16 || options.height < 16 || options.framerate < 1)
+    throw std::runtime_error("[recording] width, height and framerate must be positive");
+  return options;
 }
 
 std::optional<int64_t> file_size(const std::string& path) {
@@ -101,22 +104,6 @@ int64_t mtime_ms(const std::string& path) {
   return static_cast<int64_t>(st.st_mtime) * 1000;
 }
 
-bool valid_rtmp_url(const std::string& url) {
-  if (url.rfind("rtmp://", 0) != 0 && url.rfind("rtmps://", 0) != 0) return false;
-  if (url.size() > 2048) return false;
-  for (char c : url)
-    if (c == '"' || c == '\\' || c == ' ' || static_cast<unsigned char>(c) < 0x20) return false;
-  return true;
-}
-
-bool valid_live_name(const std::string& name) {
-  if (name == "index.m3u8") return true;
-  if (name.rfind("segment", 0) != 0 || name.size() < 11 || name.substr(name.size() - 3) != ".ts") return false;
-  for (char c : name.substr(7, name.size() - 10))
-    if (!g_ascii_isdigit(c)) return false;
-  return true;
-}
-
 }  // namespace
 
 struct RecordingModule::Active {
@@ -135,24 +122,21 @@ RecordingModule::RecordingModule(const Collaborators& with)
     : config_(with.config),
       store_(with.store),
       authenticator_(with.authenticator),
-      media_(with.media),
       signaling_(with.signaling),
+      members_(with.store, with.authenticator),
+      composites_(with.media, composite_options_of(with.config)),
       metrics_(with.metrics) {
   const config::Config& cfg = with.config;
   const std::string& data_dir = with.data_dir;
   enabled_ = cfg.get_bool("recording", "enabled");
   directory_ = dir_or_default(cfg.get_string("recording", "directory"), data_dir, "recordings");
-  hls_directory_ = dir_or_default(cfg.get_string("recording", "hls_directory"), data_dir, "live");
+  const std::string hls_directory = dir_or_default(cfg.get_string("recording", "hls_directory"), data_dir, "live");
   format_ = cfg.get_string("recording", "format");
   if (format_ != "webm" && format_ != "mp4") throw std::runtime_error("[recording] format must be webm or mp4");
-  composite_options_.width = static_cast<int>(cfg.get_int("recording", "width"));
-  composite_options_.height = static_cast<int>(cfg.get_int("recording", "height"));
-  composite_options_.framerate = static_cast<int>(cfg.get_int("recording", "framerate"));
-  if (composite_options_.width < 16 || composite_options_.height < 16 || composite_options_.framerate < 1)
-    throw std::runtime_error("[recording] width, height and framerate must be positive");
   finalize_timeout_sec_ = std::max<int64_t>(1, cfg.get_int("recording", "finalize_timeout_sec"));
-  egress_settings_.max_retries = static_cast<int>(cfg.get_int("recording", "rtmp_max_retries"));
-  egress_settings_.max_backoff_sec = static_cast<int>(std::max<int64_t>(1, cfg.get_int("recording", "rtmp_max_backoff_sec")));
+  Egress::Settings egress_settings;
+  egress_settings.max_retries = static_cast<int>(cfg.get_int("recording", "rtmp_max_retries"));
+  egress_settings.max_backoff_sec = static_cast<int>(std::max<int64_t>(1, cfg.get_int("recording", "rtmp_max_backoff_sec")));
 
   if (enabled_) {
     std::string dir = cfg.get_string("recording", "pipelines_dir");
@@ -161,10 +145,21 @@ RecordingModule::RecordingModule(const Collaborators& with)
     pipelines_ = std::make_unique<PipelineLibrary>(dir, std::vector<std::string>{"recording-" + format_, "rtmp", "hls"});
     if (g_mkdir_with_parents(directory_.c_str(), 0700) != 0)
       throw std::runtime_error("cannot create recording directory " + directory_);
-    if (g_mkdir_with_parents(hls_directory_.c_str(), 0700) != 0)
-      throw std::runtime_error("cannot create HLS directory " + hls_directory_);
+    if (g_mkdir_with_parents(hls_directory.c_str(), 0700) != 0)
+      throw std::runtime_error("cannot create HLS directory " + hls_directory);
   }
-  if (media_) media_listening_ = media_->add_listener(*this);
+  egress_ = std::make_unique<EgressApi>(EgressApi::Collaborators{
+      .http = with.http,
+      .members = members_,
+      .composites = composites_,
+      .pipelines = pipelines_.get(),
+      .hls_directory = hls_directory,
+      .settings = egress_settings,
+      .signaling = with.signaling,
+      .metrics = with.metrics,
+      .released = [this](const std::string& room_id) { drop_composite_if_unused(room_id); },
+  });
+  if (with.media) media_listening_ = with.media->add_listener(*this);
   // A room ended by its host or the idle janitor finishes its recordings.
   if (with.rooms)
     room_ended_listening_ = with.rooms->add_room_ended_listener([this](const std::string& room_id) { end_room(room_id); });
@@ -177,26 +172,11 @@ RecordingModule::RecordingModule(const Collaborators& with)
   http.route("GET", "/recordings/:rid/file", [this](http::ExchangePtr ex) { download(ex); });
   http.route("GET", "/recordings/:rid/tracks/:n/file", [this](http::ExchangePtr ex) { download_track(ex); });
   http.route("DELETE", "/recordings/:rid", [this](http::ExchangePtr ex) { delete_recording(ex); });
-  http.route("POST", "/rooms/:id/egress", [this](http::ExchangePtr ex) { start_egress(ex); });
-  http.route("GET", "/rooms/:id/egress", [this](http::ExchangePtr ex) { list_egress(ex); });
-  http.route("GET", "/rooms/:id/egress/:eid", [this](http::ExchangePtr ex) { get_egress(ex); });
-  http.route("DELETE", "/rooms/:id/egress/:eid", [this](http::ExchangePtr ex) { delete_egress(ex); });
-  http.route("GET", "/live/:roomId/:file", [this](http::ExchangePtr ex) { live_file(ex); });
 
   if (with.store_ready) recover_unfinished();
 
   if (metrics_) metrics_collector_ = metrics_->registry.add_collector([this](metrics::Collection& c) {
     c.gauge("convene_recordings_active", "Recordings running now.", {}, static_cast<double>(recordings_.size()));
-    auto label = [](Egress::Status s) {
-      g_autofree char* lower = g_ascii_strdown(Egress::status_name(s), -1);
-      return std::string(lower);
-    };
-    std::map<std::string, double> by_status;
-    for (auto s : {Egress::Status::Connecting, Egress::Status::Live, Egress::Status::Retrying, Egress::Status::Failed})
-      by_status[label(s)] = 0;
-    for (const auto& [id, e] : egresses_) by_status[label(e->status())]++;
-    for (const auto& [status, n] : by_status)
-      c.gauge("convene_egress_outputs", "RTMP/HLS egress outputs now, by status.", {{"status", status}}, n);
   });
 }
 
@@ -205,20 +185,23 @@ RecordingModule::~RecordingModule() {
   alive_.reset();  // pending idle callbacks see it and do nothing
   media_listening_.reset();
   room_ended_listening_.reset();
-  egresses_.clear();
+  egress_.reset();  // its outputs detach from the composites
   // Outputs detach before their composite goes.
-  for (auto& [id, a] : recordings_) {
-    auto it = composites_.find(a->row.room_id);
-    if (it != composites_.end() && a->output) it->second->detach(*a->output);
-  }
+  for (auto& [id, a] : recordings_)
+    if (a->output) composites_.detach(a->row.room_id, *a->output);
   recordings_.clear();
   composites_.clear();
 }
 
 void RecordingModule::set_media_provider(media::RoomMediaProvider* media) {
   media_listening_.reset();
-  media_ = media;
-  if (media_) media_listening_ = media_->add_listener(*this);
+  composites_.set_media_provider(media);
+  if (media) media_listening_ = media->add_listener(*this);
+}
+
+media::RoomMedia* RecordingModule::room_media(const std::string& room_id) const {
+  media::RoomMediaProvider* media = composites_.media_provider();
+  return media ? media->room_media(room_id) : nullptr;
 }
 
 // --- Recovery
@@ -257,51 +240,12 @@ void RecordingModule::recover_unfinished() {
       });
 }
 
-// --- Access
-
-void RecordingModule::with_room_role(const http::ExchangePtr& ex, const std::string& room_id, bool moderator,
-                                     bool for_media,
-                                     std::function<void(const std::string&, const std::string&)> then) {
-  auto who = authenticator_.require(*ex);
-  store_.run<rooms::MemberAccess>(
-      [room_id, uid = who.id](store::Connection& c) { return rooms::room_store::member_access(c, room_id, uid); },
-      ex->guard([ex, moderator, for_media, uid = who.id, then = std::move(then)](store::Outcome<rooms::MemberAccess> out) {
-        if (!out.ok()) throw out.error();
-        rooms::require_admitted(out.value());
-        if (!out.value().role) throw http::forbidden("you are not a member of this room");
-        if (moderator && !rooms::can_moderate(*out.value().role))
-          throw http::forbidden("only the host or a co-host can do this");
-        if (for_media) {
-          if (out.value().room->e2ee)
-            throw http::conflict("e2ee_room",
-                                 "this room's media is end-to-end encrypted: the server cannot record or stream it");
-          if (!out.value().room->is_active) throw http::conflict("room_ended", "this meeting has ended");
-        }
-        then(uid, *out.value().role);
-      }));
-}
-
-RoomComposite* RecordingModule::composite_for(const std::string& room_id) {
-  auto it = composites_.find(room_id);
-  if (it != composites_.end() && !it->second->media_closed()) return it->second.get();
-  if (it != composites_.end()) {
-    // The room's call ended and started again while the old composite finished its files.
-    if (it->second->output_count() > 0)
-      throw http::conflict("finishing", "the previous recording of this room is still finishing; try again");
-    composites_.erase(it);
-  }
-  media::RoomMedia* room = media_ ? media_->room_media(room_id) : nullptr;
-  if (!room) throw http::conflict("no_media", "no media in this room: nobody is publishing audio or video");
-  auto composite = std::make_unique<RoomComposite>(*room, composite_options_);
-  RoomComposite* raw = composite.get();
-  composites_[room_id] = std::move(composite);
-  return raw;
-}
+// --- The room's composite
 
 void RecordingModule::attach_live(const std::string& room_id, CompositeOutput& output) {
-  RoomComposite* composite = composite_for(room_id);
+  RoomComposite& composite = composites_.for_room(room_id);
   try {
-    composite->attach(output);
+    composite.attach(output);
   } catch (...) {
     drop_composite_if_unused(room_id);
     throw;
@@ -309,27 +253,18 @@ void RecordingModule::attach_live(const std::string& room_id, CompositeOutput& o
 }
 
 void RecordingModule::detach_live(const std::string& room_id, CompositeOutput& output) {
-  auto it = composites_.find(room_id);
-  if (it == composites_.end()) return;
-  it->second->detach(output);
+  composites_.detach(room_id, output);
   drop_composite_if_unused(room_id);
 }
 
 bool RecordingModule::valid_view_token(const std::string& room_id, const std::string& token) const {
-  if (token.empty()) return false;
-  for (const auto& [id, e] : egresses_)
-    if (e->room_id() == room_id && e->kind() == "hls" && !e->view_token.empty() && e->view_token == token) return true;
-  return false;
+  return egress_->valid_view_token(room_id, token);
 }
 
 void RecordingModule::drop_composite_if_unused(const std::string& room_id) {
-  auto it = composites_.find(room_id);
-  if (it == composites_.end() || it->second->output_count() > 0) return;
-  for (auto& [id, a] : recordings_)
-    if (a->row.room_id == room_id) return;
-  for (auto& [id, e] : egresses_)
-    if (e->room_id() == room_id && e->status() != Egress::Status::Failed) return;
-  composites_.erase(it);
+  bool recording = false;
+  for (auto& [id, a] : recordings_) recording = recording || a->row.room_id == room_id;
+  composites_.drop_if_unused(room_id, recording || egress_->holds(room_id));
 }
 
 // --- Recordings
@@ -341,12 +276,12 @@ void RecordingModule::start_recording(http::ExchangePtr ex) {
   if (layout != "grid" && layout != "speaker") throw json::FieldError("layout", "'layout' must be grid or speaker");
   if (!enabled_) throw http::conflict("recording_disabled", "recording is turned off on this server");
   if (shutting_down_) throw http::Error(503, "shutting_down", "the server is shutting down");
-  with_room_role(ex, room_id, true, true, [this, ex, room_id, layout, per_track](const std::string& uid,
-                                                                                 const std::string&) {
+  members_.then(ex, room_id, {.moderator = true, .media = true}, [this, ex, room_id, layout, per_track](
+                                                                     const std::string& uid, const std::string&) {
     for (auto& [id, a] : recordings_)
       if (a->row.room_id == room_id) throw http::conflict("already_recording", "this room is being recorded");
-    RoomComposite* composite = composite_for(room_id);
-    composite->set_layout(layout);
+    RoomComposite& composite = composites_.for_room(room_id);
+    composite.set_layout(layout);
     auto a = std::make_unique<Active>();
     RecordingRow& row = a->row;
     row.id = random::uuid();
@@ -368,7 +303,7 @@ void RecordingModule::start_recording(http::ExchangePtr ex) {
           EncoderOutput::Events{
               [this, alive, rid] { post(alive, [this, rid] { finished(rid, true, ""); }); },
               [this, alive, rid](const std::string& e) { post(alive, [this, rid, e] { finished(rid, false, e); }); }});
-      composite->attach(*a->output);
+      composite.attach(*a->output);
     } catch (const std::exception& e) {
       a->output.reset();
       drop_composite_if_unused(room_id);
@@ -376,7 +311,7 @@ void RecordingModule::start_recording(http::ExchangePtr ex) {
     }
     a->per_track = per_track;
     if (per_track) {
-      if (media::RoomMedia* m = media_ ? media_->room_media(room_id) : nullptr)
+      if (media::RoomMedia* m = room_media(room_id))
         for (const auto& t : m->tracks()) add_track_file(*a, t);
     }
     RecordingRow copy = row;
@@ -408,9 +343,10 @@ void RecordingModule::finish(const std::string& recording_id, std::function<void
   if (a.stopping) return;
   a.stopping = true;
   a.stopped_at = timeutil::now_ms();
-  auto composite = composites_.find(a.row.room_id);
-  if (composite != composites_.end() && a.output) composite->second->detach(*a.output);
-  if (a.output) a.output->finish();
+  if (a.output) {
+    composites_.detach(a.row.room_id, *a.output);
+    a.output->finish();
+  }
   a.track_files.clear();  // Matroska plays without a trailer
   store_.run_void([id = recording_id](store::Connection& c) { recording_store::set_status(c, id, "PROCESSING"); },
                         [](store::Outcome<store::Unit>) {});
@@ -425,8 +361,7 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
   if (it == recordings_.end()) return;
   std::unique_ptr<Active> a = std::move(it->second);
   recordings_.erase(it);
-  auto composite = composites_.find(a->row.room_id);
-  if (composite != composites_.end() && a->output) composite->second->detach(*a->output);
+  if (a->output) composites_.detach(a->row.room_id, *a->output);
   a->output.reset();
   RecordingRow row = a->row;
   int64_t ended = a->stopped_at ? a->stopped_at : timeutil::now_ms();
@@ -463,7 +398,7 @@ void RecordingModule::finished(const std::string& recording_id, bool ok, const s
 
 void RecordingModule::stop_recording(http::ExchangePtr ex) {
   std::string room_id = ex->param("id"), rid = ex->param("rid");
-  with_room_role(ex, room_id, true, false, [this, ex, room_id, rid](const std::string&, const std::string&) {
+  members_.then(ex, room_id, {.moderator = true}, [this, ex, room_id, rid](const std::string&, const std::string&) {
     auto it = recordings_.find(rid);
     if (it != recordings_.end() && it->second->row.room_id == room_id) {
       finish(rid, ex->guard([ex](const RecordingRow& row) { ex->json(200, row.to_json()); }));
@@ -482,7 +417,7 @@ void RecordingModule::stop_recording(http::ExchangePtr ex) {
 
 void RecordingModule::list_recordings(http::ExchangePtr ex) {
   std::string room_id = ex->param("id");
-  with_room_role(ex, room_id, false, false, [this, ex, room_id](const std::string&, const std::string&) {
+  members_.then(ex, room_id, {}, [this, ex, room_id](const std::string&, const std::string&) {
     store_.run<std::vector<RecordingRow>>(
         [room_id](store::Connection& c) { return recording_store::for_room(c, room_id); },
         ex->guard([ex](store::Outcome<std::vector<RecordingRow>> out) {
@@ -529,7 +464,7 @@ void RecordingModule::get_recording(http::ExchangePtr ex) {
 }
 
 void RecordingModule::add_track_file(Active& a, const media::TrackInfo& track) {
-  media::RoomMedia* m = media_ ? media_->room_media(a.row.room_id) : nullptr;
+  media::RoomMedia* m = room_media(a.row.room_id);
   if (!m || (track.kind != "video" && track.kind != "audio")) return;
   std::string file = a.row.id + "-" + std::to_string(a.track_list.size()) + "-" + track.kind + ".mkv";
   g_autofree char* dir = g_path_get_dirname(a.row.path.c_str());
@@ -632,186 +567,16 @@ void RecordingModule::delete_recording(http::ExchangePtr ex) {
                           }));
 }
 
-// --- Egress
-
-void RecordingModule::start_egress(http::ExchangePtr ex) {
-  std::string room_id = ex->param("id");
-  JsonObject* body = ex->json_body();
-  std::string kind = json::optional_string(body, "kind").value_or("");
-  std::string url = json::optional_string(body, "url").value_or("");
-  bool view_link = json::optional_bool(body, "viewLink").value_or(false);
-  if (kind != "rtmp" && kind != "hls") throw json::FieldError("kind", "'kind' must be rtmp or hls");
-  if (kind == "rtmp" && !valid_rtmp_url(url))
-    throw json::FieldError("url", "'url' must be an rtmp:// or rtmps:// URL without spaces or quotes");
-  if (!enabled_) throw http::conflict("recording_disabled", "recording and streaming are turned off on this server");
-  if (shutting_down_) throw http::Error(503, "shutting_down", "the server is shutting down");
-  with_room_role(ex, room_id, true, true, [this, ex, room_id, kind, url, view_link](const std::string& uid,
-                                                                                   const std::string&) {
-    std::string target = url;
-    if (kind == "hls") {
-      for (auto& [id, e] : egresses_)
-        if (e->room_id() == room_id && e->kind() == "hls")
-          throw http::conflict("already_streaming", "this room already has an HLS stream");
-      g_autofree char* dir = g_build_filename(hls_directory_.c_str(), room_id.c_str(), nullptr);
-      target = dir;
-      // A fresh directory: segments of an earlier stream must not be served.
-      g_autoptr(GDir) old = g_dir_open(dir, 0, nullptr);
-      while (const char* n = old ? g_dir_read_name(old) : nullptr) {
-        g_autofree char* p = g_build_filename(dir, n, nullptr);
-        g_unlink(p);
-      }
-      g_mkdir_with_parents(dir, 0700);
-    }
-    RoomComposite* composite = composite_for(room_id);
-    std::string description = kind == "rtmp" ? pipelines_->expand("rtmp", {{"url", url}})
-                                             : pipelines_->expand("hls", {{"dir", target}});
-    std::string id = random::uuid();
-    auto e = std::make_unique<Egress>(id, room_id, kind, target, description, egress_settings_, *composite,
-                                      [this](Egress& eg) { egress_changed(eg); });
-    e->created_by = uid;
-    if (kind == "hls" && view_link) e->view_token = random::hex_token(16);
-    Egress* raw = e.get();
-    egresses_[id] = std::move(e);
-    raw->start();
-    json::Object o = raw->to_json();
-    if (kind == "rtmp") o.set("url", url);
-    if (kind == "hls") {
-      o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
-      if (!raw->view_token.empty()) {
-        o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + raw->view_token);
-        o.set("watchUrl", "/watch/" + room_id + "?view=" + raw->view_token);  // WHEP, HLS as fallback
-      }
-    }
-    ex->json(201, std::move(o));
-  });
-}
-
-void RecordingModule::egress_changed(Egress& e) {
-  if (signaling_) {
-    json::Object msg = e.to_json();
-    msg.set("type", "egress-status");
-    msg.set("egressId", e.id());
-    signaling_->send_to_hosts(e.room_id(), std::move(msg));
-  }
-  if (e.status() == Egress::Status::Failed) {
-    // Nothing of it runs any more; the composite may go if it was the last user.
-    std::weak_ptr<bool> alive = alive_;
-    std::string room = e.room_id();
-    post(alive, [this, room] { drop_composite_if_unused(room); });
-  }
-}
-
-void RecordingModule::list_egress(http::ExchangePtr ex) {
-  std::string room_id = ex->param("id");
-  with_room_role(ex, room_id, false, false, [this, ex, room_id](const std::string&, const std::string& role) {
-    json::Array list;
-    for (auto& [id, e] : egresses_) {
-      if (e->room_id() != room_id) continue;
-      json::Object o = e->to_json();
-      if (e->kind() == "rtmp" && rooms::can_moderate(role)) o.set("url", e->target());  // stream keys are secrets
-      if (e->kind() == "hls") o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
-      list.add(std::move(o));
-    }
-    json::Object body;
-    body.set("egress", std::move(list));
-    ex->json(200, std::move(body));
-  });
-}
-
-void RecordingModule::get_egress(http::ExchangePtr ex) {
-  std::string room_id = ex->param("id"), eid = ex->param("eid");
-  with_room_role(ex, room_id, false, false, [this, ex, room_id, eid](const std::string&, const std::string& role) {
-    auto it = egresses_.find(eid);
-    if (it == egresses_.end() || it->second->room_id() != room_id) throw http::not_found("no such egress");
-    Egress& e = *it->second;
-    json::Object o = e.to_json();
-    if (e.kind() == "rtmp" && rooms::can_moderate(role)) o.set("url", e.target());
-    if (e.kind() == "hls") {
-      o.set("playlistUrl", "/live/" + room_id + "/index.m3u8");
-      if (!e.view_token.empty()) {
-        o.set("viewUrl", "/live/" + room_id + "/index.m3u8?view=" + e.view_token);
-        o.set("watchUrl", "/watch/" + room_id + "?view=" + e.view_token);
-      }
-    }
-    ex->json(200, std::move(o));
-  });
-}
-
-void RecordingModule::stop_egress(const std::string& egress_id) {
-  auto it = egresses_.find(egress_id);
-  if (it == egresses_.end()) return;
-  std::string room = it->second->room_id();
-  egresses_.erase(it);  // detaches its output
-  drop_composite_if_unused(room);
-}
-
-void RecordingModule::delete_egress(http::ExchangePtr ex) {
-  std::string room_id = ex->param("id"), eid = ex->param("eid");
-  with_room_role(ex, room_id, true, false, [this, ex, room_id, eid](const std::string&, const std::string&) {
-    auto it = egresses_.find(eid);
-    if (it == egresses_.end() || it->second->room_id() != room_id) throw http::not_found("no such egress");
-    GST_INFO("room %s: egress %s stopped by a host", room_id.c_str(), eid.c_str());
-    stop_egress(eid);
-    ex->no_content();
-  });
-}
-
-void RecordingModule::live_file(http::ExchangePtr ex) {
-  std::string room_id = ex->param("roomId"), name = ex->param("file");
-  if (!valid_live_name(name)) throw http::not_found("no such file");
-  // Who holds the view link of the room's HLS stream may watch without signing in.
-  std::string token;
-  if (auto view = ex->query("view")) {
-    for (auto& [id, e] : egresses_)
-      if (e->room_id() == room_id && e->kind() == "hls" && !e->view_token.empty() && e->view_token == *view)
-        token = *view;
-    if (token.empty()) throw http::forbidden("this view link is not valid");
-  }
-  auto serve = [this, ex, room_id, name, token] {
-    g_autofree char* path = g_build_filename(hls_directory_.c_str(), room_id.c_str(), name.c_str(), nullptr);
-    g_autofree char* data = nullptr;
-    gsize size = 0;
-    if (!g_file_get_contents(path, &data, &size, nullptr)) throw http::not_found("no such file");
-    bool playlist = name == "index.m3u8";
-    std::string body(data, size);
-    if (playlist && !token.empty()) {
-      // Segment URIs carry the link on, so a player needs nothing but the playlist URL.
-      std::string rewritten;
-      g_auto(GStrv) lines = g_strsplit(body.c_str(), "\n", -1);
-      for (char** l = lines; *l; ++l) {
-        std::string line = *l;
-        if (!line.empty() && line[0] != '#') line += "?view=" + token;
-        rewritten += line;
-        if (*(l + 1)) rewritten += "\n";
-      }
-      body = rewritten;
-    }
-    GBytesPtr bytes(g_bytes_new(body.data(), body.size()));
-    ex->add_header("Cache-Control", playlist ? "no-cache" : "max-age=60");
-    if (playlist)
-      ex->bytes(200, "application/vnd.apple.mpegurl", bytes.get());
-    else
-      ex->ranged_bytes("video/mp2t", bytes.get());  // a player may fetch a segment in parts
-  };
-  if (!token.empty()) {
-    serve();
-    return;
-  }
-  with_room_role(ex, room_id, false, false, [serve](const std::string&, const std::string&) { serve(); });
-}
-
 // --- Room media and the room's life
 
 void RecordingModule::track_added(const media::TrackInfo& track) {
-  auto it = composites_.find(track.room_id);
-  if (it != composites_.end()) it->second->track_added(track);
+  composites_.track_added(track);
   for (auto& [id, a] : recordings_)
     if (a->row.room_id == track.room_id && a->per_track && !a->stopping) add_track_file(*a, track);
 }
 
 void RecordingModule::track_removed(const media::TrackInfo& track) {
-  auto it = composites_.find(track.room_id);
-  if (it != composites_.end()) it->second->track_removed(track);
+  composites_.track_removed(track);
   // The track's own file ends with it (its tee pad goes back now).
   for (auto& [id, a] : recordings_) {
     auto& files = a->track_files;
@@ -821,21 +586,16 @@ void RecordingModule::track_removed(const media::TrackInfo& track) {
   }
 }
 
-void RecordingModule::track_muted(const media::TrackInfo& track) {
-  auto it = composites_.find(track.room_id);
-  if (it != composites_.end()) it->second->track_muted(track);
-}
+void RecordingModule::track_muted(const media::TrackInfo& track) { composites_.track_muted(track); }
 
 void RecordingModule::active_speaker_changed(const std::string& room_id, const std::string& peer_id) {
-  auto it = composites_.find(room_id);
-  if (it != composites_.end()) it->second->set_active_speaker(peer_id);
+  composites_.active_speaker_changed(room_id, peer_id);
 }
 
 void RecordingModule::room_media_closing(const std::string& room_id) {
   // The pads go back now (the room's pipeline is about to stop); the files
   // then finish with what they have.
-  auto it = composites_.find(room_id);
-  if (it != composites_.end()) it->second->room_media_closing();
+  composites_.room_media_closing(room_id);
   for (auto& [id, a] : recordings_)
     if (a->row.room_id == room_id) a->track_files.clear();
   end_room(room_id);
@@ -846,10 +606,7 @@ void RecordingModule::end_room(const std::string& room_id) {
   for (auto& [id, a] : recordings_)
     if (a->row.room_id == room_id) ids.push_back(id);
   for (auto& id : ids) finish(id, nullptr);
-  std::vector<std::string> eids;
-  for (auto& [id, e] : egresses_)
-    if (e->room_id() == room_id) eids.push_back(id);
-  for (auto& id : eids) stop_egress(id);
+  egress_->stop_room(room_id);
   drop_composite_if_unused(room_id);
 }
 
@@ -859,9 +616,7 @@ void RecordingModule::shutdown(std::function<void()> done) {
   // marked READY before the store closes.
   int64_t bound = config_.get_int("server", "shutdown_timeout_sec") - 2;
   finalize_timeout_sec_ = std::max<int64_t>(1, std::min(finalize_timeout_sec_, bound));
-  std::vector<std::string> eids;
-  for (auto& [id, e] : egresses_) eids.push_back(id);
-  for (auto& id : eids) stop_egress(id);
+  egress_->shut_down();
   if (recordings_.empty()) {
     done();
     return;

@@ -1,23 +1,21 @@
-// Recording and egress: the REST API of issue #6, the room composites, the
-// recordings being written and the live egresses.
+// Recording (issue #6): the REST API of recordings and the recordings being
+// written; the module that also owns the rooms' composites and the live
+// egresses (EgressApi: /rooms/:id/egress, /live/...).
 //
-//   POST   /rooms/:id/recordings              start (host/co-host) {layout?}
+//   POST   /rooms/:id/recordings              start (host/co-host) {layout?, perTrack?}
 //   POST   /rooms/:id/recordings/:rid/stop    stop; answers once the file is final
 //   GET    /rooms/:id/recordings              list (members)
 //   GET    /recordings/:rid                   metadata (members of its room)
 //   GET    /recordings/:rid/file              download, HTTP Range supported
 //   GET    /recordings/:rid/tracks/:n/file    one track as it was published ({perTrack:true})
 //   DELETE /recordings/:rid                   host/co-host or who started it
-//   POST   /rooms/:id/egress                  {kind:"rtmp",url} | {kind:"hls",viewLink?}
-//   GET    /rooms/:id/egress[/:eid]           members (URLs only for hosts)
-//   DELETE /rooms/:id/egress/:eid             host/co-host
-//   GET    /live/:roomId/:file                HLS playlist and segments
 //
 // A room's composite is built on the first recording, egress or other
-// consumer (attach_live: WHEP playback) and dropped when the last one ends. Recordings finish (the file plays to its end) on
-// stop, when the room's media closes (last participant left), when the room
-// ends and on SIGTERM; a recording a previous process left RECORDING is
-// marked READY (its file has data) or FAILED at start-up.
+// consumer (attach_live: WHEP playback) and dropped when the last one ends
+// (RoomComposites). Recordings finish (the file plays to its end) on stop,
+// when the room's media closes (last participant left), when the room ends
+// and on SIGTERM; a recording a previous process left RECORDING is marked
+// READY (its file has data) or FAILED at start-up.
 //
 // Threads: main loop only; SQL through Store::run; GStreamer threads only
 // inside RoomComposite/EncoderOutput (see there).
@@ -36,11 +34,12 @@
 #include "http/server.h"
 #include "media/room_media.h"
 #include "metrics/server_metrics.h"
-#include "recording/egress.h"
+#include "recording/egress_api.h"
 #include "recording/encoder_output.h"
+#include "recording/member_check.h"
 #include "recording/pipeline_library.h"
 #include "recording/recording_repository.h"
-#include "recording/room_composite.h"
+#include "recording/room_composites.h"
 #include "recording/track_recorder.h"
 #include "store/store.h"
 #include "util/gobject_ptr.h"
@@ -114,48 +113,37 @@ class RecordingModule final : public util::Module, public media::RoomMediaListen
   // Starts writing `track` to a file of its own for an active per-track recording.
   void add_track_file(Active& a, const media::TrackInfo& track);
   void delete_recording(http::ExchangePtr ex);
-  void start_egress(http::ExchangePtr ex);
-  void list_egress(http::ExchangePtr ex);
-  void get_egress(http::ExchangePtr ex);
-  void delete_egress(http::ExchangePtr ex);
-  void live_file(http::ExchangePtr ex);
 
-  // Checks the caller against the room on a worker, then runs `then(role)`
-  // on the main loop; answers 404/403/409 itself.
-  void with_room_role(const http::ExchangePtr& ex, const std::string& room_id, bool moderator, bool for_media,
-                      std::function<void(const std::string& user_id, const std::string& role)> then);
-  RoomComposite* composite_for(const std::string& room_id);
+  // Drops the room's composite unless an output, a recording (finishing
+  // ones too) or a running egress still needs it.
   void drop_composite_if_unused(const std::string& room_id);
   // Ends a recording's file; `done` once it is final (READY/FAILED stored).
   void finish(const std::string& recording_id, std::function<void(const RecordingRow&)> done);
   void finished(const std::string& recording_id, bool ok, const std::string& error);
-  void egress_changed(Egress& e);
-  void stop_egress(const std::string& egress_id);
   void recover_unfinished();
+  // The room's media now, or null (no SFU, nobody in the call).
+  media::RoomMedia* room_media(const std::string& room_id) const;
 
   const config::Config& config_;
   store::Store& store_;
   const auth::Authenticator& authenticator_;
-  media::RoomMediaProvider* media_;
   signaling::SignalingModule* signaling_;
   ListenerToken media_listening_;
   ListenerToken room_ended_listening_;
   std::unique_ptr<PipelineLibrary> pipelines_;
   bool enabled_;
   std::string directory_;
-  std::string hls_directory_;
   std::string format_;  // webm | mp4
-  CompositeOptions composite_options_;
   int64_t finalize_timeout_sec_;
-  Egress::Settings egress_settings_;
 
-  std::map<std::string, std::unique_ptr<RoomComposite>> composites_;  // by room id
-  std::map<std::string, std::unique_ptr<Active>> recordings_;         // by recording id
-  std::map<std::string, std::unique_ptr<Egress>> egresses_;           // by egress id
+  MemberCheck members_;
+  RoomComposites composites_;
+  std::map<std::string, std::unique_ptr<Active>> recordings_;  // by recording id
+  std::unique_ptr<EgressApi> egress_;                          // built after the composites, dropped before them
   bool shutting_down_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // weak copies tell callbacks we are gone
   metrics::ServerMetrics* metrics_ = nullptr;                    // may be null (tests)
-  uint64_t metrics_collector_ = 0;  // recordings and egress now, on GET /metrics
+  uint64_t metrics_collector_ = 0;  // recordings now, on GET /metrics
 };
 
 }  // namespace convene::recording
