@@ -28,9 +28,9 @@ bool forwarded_request_header(const char* name) {
 
 // The answer's headers a client acts on (Content-Type goes with the body).
 // The rest (security headers, compression, request id) this node sets itself.
-constexpr std::array<const char*, 9> kRelayedResponseHeaders = {
-    "Location", "Allow", "Accept-Post", "Accept-Patch", "Link", "ETag", "Retry-After", "Cache-Control",
-    "WWW-Authenticate"};
+constexpr std::array<const char*, 12> kRelayedResponseHeaders = {
+    "Location",      "Allow",         "Accept-Post",      "Accept-Patch",  "Link",          "ETag",
+    "Retry-After",   "Cache-Control", "WWW-Authenticate", "Content-Range", "Accept-Ranges", "Content-Disposition"};
 
 struct Pending {
   http::ExchangePtr ex;

@@ -139,7 +139,11 @@ void Exchange::error(int status, const std::string& code, const std::string& mes
 
 void Exchange::bytes(int status, const char* content_type, GBytes* body) {
   if (responded_) return;
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg_.get()), "Content-Type", content_type);
+  SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg_.get());
+  if (content_type)
+    soup_message_headers_replace(headers, "Content-Type", content_type);
+  else
+    soup_message_headers_remove(headers, "Content-Type");  // a relayed answer without one (a proxied 204)
   SoupMessageBody* response = soup_server_message_get_response_body(msg_.get());
   soup_message_body_truncate(response);
   if (g_bytes_get_size(body) > 0) soup_message_body_append_bytes(response, body);  // it refuses an empty one

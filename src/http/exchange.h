@@ -64,8 +64,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void json(int status, json::Array&& body);
   void json(int status, JsonNodePtr body);
   void error(int status, const std::string& code, const std::string& message);
-  // `body` is sent as it is (no copy: a mapped file stays mapped). The
-  // request's Range header is not acted on (see byte_range.h).
+  // `body` is sent as it is (no copy: a mapped file stays mapped);
+  // `content_type` may be null for an empty body. The request's Range header
+  // is not acted on (see byte_range.h).
   void bytes(int status, const char* content_type, GBytes* body);
   // A file's bytes, or the one range the request asks for: 200, 206 with
   // Content-Range, or 416 (an error body and "Content-Range: bytes */size").

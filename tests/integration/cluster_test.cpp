@@ -433,6 +433,23 @@ TEST_F(Cluster, RoomNodeRestWorksThroughAnyNode) {
   EXPECT_NE(sql("SELECT status FROM recordings WHERE id = '" + rid + "'"), "RECORDING");
   EXPECT_EQ(via.request("DELETE", base + "/egress/" + eid).status, 204);
   EXPECT_EQ(direct.get(base + "/egress/" + eid).status, 404);
+
+  // The room's HLS files are on its node's disk: a segment asked by range
+  // through the other node comes back as the room's node cut it.
+  std::string segment(1000, '\0');
+  for (size_t i = 0; i < segment.size(); ++i) segment[i] = static_cast<char>('a' + i % 26);
+  g_autofree char* dir = g_build_filename(there.data_dir().c_str(), "live", room.c_str(), nullptr);
+  g_autofree char* path = g_build_filename(dir, "segment99999.ts", nullptr);
+  ASSERT_EQ(g_mkdir_with_parents(dir, 0700), 0);
+  ASSERT_TRUE(g_file_set_contents(path, segment.data(), static_cast<gssize>(segment.size()), nullptr));
+  auto whole = via.get("/live/" + room + "/segment99999.ts");
+  EXPECT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(whole.body, segment);
+  auto part = via.get("/live/" + room + "/segment99999.ts", {{"Range", "bytes=10-19"}});
+  EXPECT_EQ(part.status, 206) << part.body;
+  EXPECT_EQ(part.body, segment.substr(10, 10));
+  EXPECT_EQ(part.headers["content-range"], "bytes 10-19/1000");
+  EXPECT_EQ(part.headers["accept-ranges"], "bytes");
 }
 
 // A node wrongly taken for dead (paused past dead_after_sec while another node

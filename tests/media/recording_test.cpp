@@ -537,6 +537,10 @@ TEST(Egress, HlsPlaylistAndSegmentsServedToMembersAndViewLinks) {
   EXPECT_EQ(outsider.http.get("/live/" + room + "/index.m3u8?view=wrong").status, 403);
   auto seg = host.http.get("/live/" + room + "/segment00000.ts");
   EXPECT_EQ(seg.status, 200);
+  auto first_packet = host.http.get("/live/" + room + "/segment00000.ts", {{"Range", "bytes=0-187"}});
+  EXPECT_EQ(first_packet.status, 206);
+  EXPECT_EQ(first_packet.body, seg.body.substr(0, 188));
+  EXPECT_EQ(first_packet.headers["content-range"], "bytes 0-187/" + std::to_string(seg.body.size()));
   auto probe = convene::testing::ffprobe(save(temp_dir(), "s.ts", seg.body));
   EXPECT_EQ(probe.video_codec, "h264") << probe.error;
   EXPECT_EQ(probe.audio_codec, "aac");
