@@ -15,11 +15,6 @@
 #define GST_CAT_DEFAULT convene_recording_debug
 
 namespace convene::recording {
-namespace {
-
-// What one appsink callback needs: where to push, and how to stamp.
-}  // namespace
-
 struct RoomComposite::Track {
   media::TrackInfo info;
   PadPtr room_pad;        // from RoomMedia::request_track_pad
@@ -169,7 +164,10 @@ void RoomComposite::attach(CompositeOutput& output) {
   auto o = std::make_unique<Output>();
   GstClockTime offset = running_time(pipeline_.get());
   // The output runs on our clock with its base time moved to now, so its
-  // running time and the rebased timestamps agree.
+  // running time and the rebased timestamps agree. They start at the first
+  // buffer either feed passes on, which may come later than now: the outputs'
+  // timestamps then run behind their clock by that much, as they already do
+  // by the composite's latency, and live sinks just render them at once.
   g_autoptr(GstClock) clock = gst_element_get_clock(pipeline_.get());
   if (clock) {
     gst_pipeline_use_clock(GST_PIPELINE(output.pipeline()), clock);
@@ -177,10 +175,12 @@ void RoomComposite::attach(CompositeOutput& output) {
     gst_element_set_base_time(output.pipeline(), gst_element_get_base_time(pipeline_.get()) + offset);
   }
   output.start();
+  auto start = std::make_shared<OutputStart>();
   for (bool video : {true, false}) {
     auto* feed = new Feed();
     feed->dst.reset(GST_APP_SRC(gst_object_ref(video ? output.video() : output.audio())));
     feed->offset = offset;
+    feed->start = start;
     (video ? o->video_feed : o->audio_feed) = feed;
     auto tap = add_tap(GST_BIN(pipeline_.get()), feed);
     PadPtr tee_pad(gst_element_request_pad_simple(video ? video_tee_ : audio_tee_, "src_%u"));
@@ -210,7 +210,7 @@ void RoomComposite::detach(CompositeOutput& output) {
 
 void RoomComposite::report_feeds(const CompositeOutput& output, const Output& o) const {
   const guint64 video = o.video_feed->pushed.load(), audio = o.audio_feed->pushed.load();
-  const guint64 early = o.video_feed->before_offset.load() + o.audio_feed->before_offset.load();
+  const guint64 early = o.video_feed->before_start.load() + o.audio_feed->before_start.load();
   // An output whose video or audio got nothing ends without that stream
   // (a muxer declares only the tracks that had data).
   if (video == 0 || audio == 0)

@@ -39,12 +39,14 @@ static GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
     GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
   } else {
     GstClockTime pts = GST_BUFFER_PTS(buffer);
-    if (!GST_CLOCK_TIME_IS_VALID(pts) || pts < f->offset) {
-      f->before_offset.fetch_add(1, std::memory_order_relaxed);
+    GstClockTime start = f->offset;
+    if (GST_CLOCK_TIME_IS_VALID(pts) && pts >= f->offset && f->start) start = f->start->settle(pts);
+    if (!GST_CLOCK_TIME_IS_VALID(pts) || pts < start) {
+      f->before_start.fetch_add(1, std::memory_order_relaxed);
       gst_buffer_unref(buffer);
       return GST_FLOW_OK;  // from before this output started
     }
-    GST_BUFFER_PTS(buffer) = pts - f->offset;
+    GST_BUFFER_PTS(buffer) = pts - start;
     GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
   }
   gst_app_src_push_buffer(f->dst.get(), buffer);  // never blocks: leaky appsrc

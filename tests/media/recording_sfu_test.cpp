@@ -83,9 +83,9 @@ std::string recording_lines(const std::string& log) {
 }
 
 // Where the file's timestamps start. frame_at's time counts from there, while
-// decoded_video_duration gives the last frame's own time: a recording whose
-// composite got its first frame late (on a loaded machine, 1.2 s once) starts
-// its timestamps there.
+// decoded_video_duration gives the last frame's own time. Outputs count from
+// the composite's first buffer (which once came 1.2 s late on a loaded
+// machine), so this is about 0; subtracting it keeps the seek right anyway.
 double start_time(const std::string& path) {
   std::string out, err;
   if (run_command({"ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", path}, &out,

@@ -43,7 +43,7 @@ Probe ffprobe(const std::string& input, int timeout_s) {
   Probe p;
   std::string out, err;
   int rc = run_command({"ffprobe", "-v", "error", "-rw_timeout", "10000000", "-show_entries",
-                        "stream=codec_type,codec_name:format=duration", "-of", "json", input},
+                        "stream=codec_type,codec_name:format=duration,start_time", "-of", "json", input},
                        &out, &err, timeout_s);
   if (rc != 0) {
     p.error = err.empty() ? "ffprobe failed" : err;
@@ -74,6 +74,8 @@ Probe ffprobe(const std::string& input, int timeout_s) {
     JsonObject* f = json_object_get_object_member(root, "format");
     const char* d = json_object_get_string_member_with_default(f, "duration", nullptr);
     if (d) p.duration_s = g_ascii_strtod(d, nullptr);
+    const char* s = json_object_get_string_member_with_default(f, "start_time", nullptr);
+    if (s) p.start_s = g_ascii_strtod(s, nullptr);
   }
   p.error = err;
   return p;

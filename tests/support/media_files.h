@@ -15,6 +15,7 @@ struct Probe {
   int audio_streams = 0;
   std::string video_codec, audio_codec;
   double duration_s = -1;  // the container's, -1 when unknown
+  double start_s = 0;      // where its timestamps start (format's start_time)
   std::string error;       // ffprobe's complaint, if it failed
 };
 
