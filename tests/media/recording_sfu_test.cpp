@@ -4,6 +4,7 @@
 // directory: both files play and neither recording is left RECORDING.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -82,18 +83,6 @@ std::string recording_lines(const std::string& log) {
   return out;
 }
 
-// Where the file's timestamps start. frame_at's time counts from there, while
-// decoded_video_duration gives the last frame's own time. Outputs count from
-// the composite's first buffer (which once came 1.2 s late on a loaded
-// machine), so this is about 0; subtracting it keeps the seek right anyway.
-double start_time(const std::string& path) {
-  std::string out, err;
-  if (run_command({"ffprobe", "-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", path}, &out,
-                  &err) != 0)
-    return 0;
-  return g_ascii_strtod(out.c_str(), nullptr);
-}
-
 void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, std::set<std::string> colours) {
   auto meta = http.get("/recordings/" + rid);
   EXPECT_EQ(meta.str("status"), "READY") << meta.body;
@@ -104,12 +93,16 @@ void expect_plays(HttpClient& http, const std::string& rid, double min_seconds, 
   auto probe = ffprobe(path);
   EXPECT_EQ(probe.video_streams, 1) << probe.error;
   EXPECT_EQ(probe.audio_streams, 1);
+  // The file counts from the composite's first buffer, however late that came
+  // (once 1.2 s on a loaded machine).
+  EXPECT_LT(std::abs(probe.start_s), 0.2) << "the file's timestamps start at " << probe.start_s << " s";
   std::string errors;
   EXPECT_TRUE(decodes_to_end(path, &errors)) << errors;
   double decoded = decoded_video_duration(path);
   EXPECT_GE(decoded, min_seconds);
-  // Both cameras are in the picture near the end.
-  EXPECT_EQ(colours_present(frame_at(path, decoded - start_time(path) - 0.5), participant_palette()), colours);
+  // Both cameras are in the picture near the end. (frame_at seeks from the
+  // file's start, decoded_video_duration is the last frame's own time.)
+  EXPECT_EQ(colours_present(frame_at(path, decoded - probe.start_s - 0.5), participant_palette()), colours);
 }
 
 TEST(RecordingWithSfu, SigtermThenSigkillBothFilesPlay) {
