@@ -24,6 +24,7 @@ class BinChanger {
           }
         }) {}
   ~BinChanger() { stop(); }
+  int changes() const { return changes_.load(); }
   // Stops the thread; how many times the bin changed.
   int stop() {
     stop_ = true;
@@ -37,6 +38,16 @@ class BinChanger {
   std::thread thread_;
 };
 
+// Calls `look` at least `times` times, and on until `changer` has changed the
+// bin `min_changes` times: on a loaded machine its thread may not even have
+// started before the first few thousand looks are over. (Within 30 s: a test
+// of overlap, not of speed.)
+template <class Look>
+void look_while_changing(const BinChanger& changer, int times, int min_changes, Look look) {
+  const gint64 give_up = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+  for (int i = 0; i < times || (changer.changes() < min_changes && g_get_monotonic_time() < give_up); ++i) look();
+}
+
 // webrtcbin adds and removes elements on its own thread while the main loop
 // looks for its rtpbin: a walk the bin's change interrupts (RESYNC) must
 // still find the child that was there all along.
@@ -48,15 +59,15 @@ TEST(ChildByFactory, FindsAStableChildWhileAnotherThreadChangesTheBin) {
   for (int i = 0; i < 8; ++i) gst_bin_add(GST_BIN(bin), gst_element_factory_make("identity", nullptr));
 
   BinChanger changer(bin);
-  int missed = 0;
-  constexpr int kLooks = 20000;
-  for (int i = 0; i < kLooks; ++i) {
+  int looks = 0, missed = 0;
+  look_while_changing(changer, 20000, 1000, [&] {
     g_autoptr(GstElement) found = child_by_factory(GST_BIN(bin), "fakesink");
+    ++looks;
     if (!found) ++missed;
-  }
+  });
   const int changes = changer.stop();
-  EXPECT_GT(changes, 0) << "the bin changed during the looks";
-  EXPECT_EQ(missed, 0) << "of " << kLooks << " looks, while the bin changed " << changes << " times";
+  EXPECT_GE(changes, 1000) << "the bin changed during the looks";
+  EXPECT_EQ(missed, 0) << "of " << looks << " looks, while the bin changed " << changes << " times";
   g_autoptr(GstElement) none = child_by_factory(GST_BIN(bin), "tee");
   EXPECT_EQ(none, nullptr);
 }
@@ -75,13 +86,14 @@ TEST(DescendantsByFactory, FindsEveryNestedOneWhileAnotherThreadChangesTheBin) {
   gst_bin_add(GST_BIN(outer), gst_element_factory_make("fakesink", nullptr));
 
   BinChanger changer(outer);
-  int wrong = 0;
-  constexpr int kWalks = 5000;
-  for (int i = 0; i < kWalks; ++i)
+  int walks = 0, wrong = 0;
+  look_while_changing(changer, 5000, 1000, [&] {
+    ++walks;
     if (descendants_by_factory(GST_BIN(outer), "fakesink").size() != 4) ++wrong;
+  });
   const int changes = changer.stop();
-  EXPECT_GT(changes, 0) << "the bin changed during the walks";
-  EXPECT_EQ(wrong, 0) << "of " << kWalks << " walks, while the bin changed " << changes << " times";
+  EXPECT_GE(changes, 1000) << "the bin changed during the walks";
+  EXPECT_EQ(wrong, 0) << "of " << walks << " walks, while the bin changed " << changes << " times";
   EXPECT_TRUE(descendants_by_factory(GST_BIN(outer), "tee").empty());
 }
 
