@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "wait_until.h"
+
 namespace convene::test {
 
 // A NiceAgent with a thread of its own running its main context, as
@@ -112,16 +114,6 @@ class AgentOnThread {
   mutable std::mutex received_mutex_;
   std::vector<std::string> received_;
 };
-
-template <typename Pred>
-bool wait_until(Pred pred, gint64 timeout_us = 10 * G_USEC_PER_SEC) {
-  const gint64 deadline = g_get_monotonic_time() + timeout_us;
-  while (!pred()) {
-    if (g_get_monotonic_time() > deadline) return false;
-    g_usleep(2000);
-  }
-  return true;
-}
 
 // Connects `a` and `b` over 127.0.0.1 (both gather, exchange candidates
 // and credentials); true once `a`'s component is ready. Whichever end

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "recording/tap.h"
+#include "wait_until.h"
 
 namespace {
 
@@ -79,11 +80,7 @@ class TapTest : public ::testing::Test {
 
   // Waits until the tap has looked at `n` buffers of `s` (pushed or dropped).
   static bool handled(const Stream& s, guint64 n) {
-    for (int i = 0; i < 500; ++i) {
-      if (s.feed->pushed.load() + s.feed->before_start.load() >= n) return true;
-      g_usleep(10 * 1000);
-    }
-    return false;
+    return convene::test::wait_until([&] { return s.feed->pushed.load() + s.feed->before_start.load() >= n; });
   }
 
   ElementPtr producer_, consumer_;
